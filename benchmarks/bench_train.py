@@ -1,0 +1,840 @@
+#!/usr/bin/env python
+"""Training-speed, memory and quality benchmark: fastw2v against gensim, the C tool and fastText.
+
+Every (mode, tool) training runs in its own child process, one at a time, so that the
+peak resident memory of that one training can be measured and no two trainings ever
+compete for the CPU. The child reports its training time and writes the learned vectors
+to a scratch directory; the parent then scores all tools' vectors with the same neutral
+referee (gensim's ``KeyedVectors`` evaluators).
+
+Usage::
+
+    python benchmarks/bench_train.py --corpus ../shared/data/wiki17m.txt.xz \\
+        --modes sg-ns,cbow-ns,sg-hs,cbow-hs \\
+        --tools fastw2v,gensim-iter,gensim-file,ctool,fasttext \\
+        --workers 2 --epochs 5 --markdown bench.md --json bench.json
+
+Tools
+-----
+fastw2v      ``fastw2v.Word2Vec``: build_vocab(corpus_file=...), then a timed train(corpus_file=...).
+gensim-iter  gensim 4 ``Word2Vec`` fed by ``LineSentence`` (build_vocab, then a timed train).
+gensim-file  gensim 4 ``Word2Vec`` in corpus_file mode (build_vocab, then a timed train).
+ctool        Mikolov's ``word2vec`` command (as built by the PyPI ``word2vec`` package); the whole
+             command is timed, so its time includes its own vocabulary pass.
+fasttext     ``fasttext.train_unsupervised`` with minn=maxn=0, wordNgrams=1 (plain word2vec);
+             the whole call is timed, so its time includes its own vocabulary pass.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import resource
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ALL_TOOLS = ("fastw2v", "gensim-iter", "gensim-file", "ctool", "fasttext")
+ALL_MODES = ("sg-ns", "cbow-ns", "sg-hs", "cbow-hs")
+
+# mode -> (sg, hs, uses negative sampling)
+MODE_SPEC = {
+    "sg-ns": (1, 0, True),
+    "cbow-ns": (0, 0, True),
+    "sg-hs": (1, 1, False),
+    "cbow-hs": (0, 1, False),
+}
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EVAL_FILES = {
+    "analogy": "questions-words.txt",
+    "ws353": "wordsim353.tsv",
+    "simlex": "simlex999.txt",
+}
+DEFAULT_EVAL_DIRS = (REPO_ROOT / "fastw2v" / "data", Path("/work/shared/data/eval"))
+ANALOGY_RESTRICT_VOCAB = 30000
+
+
+def log(msg: str) -> None:
+    stamp = time.strftime("%H:%M:%S")
+    print(f"[bench {stamp}] {msg}", file=sys.stderr, flush=True)
+
+
+# ----------------------------------------------------------------------------------
+# Child side: one training per process
+# ----------------------------------------------------------------------------------
+
+def _self_peak_rss_kib() -> int:
+    """Peak resident set size of this process so far (Linux reports KiB)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if sys.platform == "darwin":  # macOS reports bytes
+        peak //= 1024
+    return int(peak)
+
+
+def _import_fastw2v():
+    """Import fastw2v, falling back to the source checkout next to this script."""
+    try:
+        import fastw2v  # noqa: F401
+    except ImportError:
+        if str(REPO_ROOT) in sys.path:
+            raise
+        sys.path.insert(0, str(REPO_ROOT))
+        for name in [m for m in sys.modules if m == "fastw2v" or m.startswith("fastw2v.")]:
+            del sys.modules[name]
+        import fastw2v  # noqa: F401
+    return sys.modules["fastw2v"]
+
+
+def _save_vectors(outdir: Path, words, vectors) -> None:
+    import numpy as np
+
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if len(words) != vectors.shape[0]:
+        raise RuntimeError(f"{len(words)} words but {vectors.shape[0]} vector rows")
+    np.save(outdir / "vectors.npy", vectors)
+    with open(outdir / "words.txt", "w", encoding="utf-8", errors="surrogateescape") as f:
+        f.write("\n".join(words))
+        f.write("\n")
+
+
+def _is_non_increasing(counts) -> bool:
+    return all(counts[i] >= counts[i + 1] for i in range(len(counts) - 1))
+
+
+def _worker_two_step(job: dict, result: dict, words_vectors: list) -> None:
+    """fastw2v / gensim-file / gensim-iter: untimed build_vocab, then a timed train()."""
+    tool = job["tool"]
+    params = dict(
+        vector_size=job["vector_size"], window=job["window"], min_count=job["min_count"],
+        sample=job["sample"], sg=job["sg"], hs=job["hs"], negative=job["negative"],
+        workers=job["workers"], epochs=job["epochs"], seed=job["seed"],
+    )
+    corpus = job["corpus"]
+    if tool == "fastw2v":
+        mod = _import_fastw2v()
+        result["module_file"] = getattr(mod, "__file__", None)
+        result["tool_version"] = getattr(mod, "__version__", None)
+        Word2Vec = mod.Word2Vec
+    else:
+        import gensim
+        from gensim.models import Word2Vec
+        result["tool_version"] = gensim.__version__
+
+    model = Word2Vec(**params)
+    result["alpha"] = getattr(model, "alpha", None)
+
+    if tool == "gensim-iter":
+        # gensim's LineSentence (default max_sentence_length=10000) does NOT truncate long
+        # lines: it yields every line in consecutive pieces of at most 10,000 words, so all
+        # words of the corpus are trained (each piece also fits gensim's 10,000-word
+        # per-job limit, beyond which the Cython kernel would silently drop words).
+        # Context windows do not straddle the piece boundaries, a negligible effect.
+        from gensim.models.word2vec import LineSentence
+        sentences = LineSentence(corpus)
+        t0 = time.perf_counter()
+        model.build_vocab(corpus_iterable=sentences)
+        result["vocab_seconds"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        trained = model.train(corpus_iterable=sentences, total_examples=model.corpus_count,
+                              epochs=model.epochs)
+        result["train_seconds"] = time.perf_counter() - t0
+    else:
+        t0 = time.perf_counter()
+        model.build_vocab(corpus_file=corpus)
+        result["vocab_seconds"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        trained = model.train(corpus_file=corpus, total_words=model.corpus_total_words,
+                              epochs=model.epochs)
+        result["train_seconds"] = time.perf_counter() - t0
+    result["peak_rss_kib"] = _self_peak_rss_kib()
+    result["rss_source"] = "getrusage(RUSAGE_SELF) of the Python child (whole process)"
+
+    result["tool_corpus_words"] = getattr(model, "corpus_total_words", None)
+    if isinstance(trained, tuple) and len(trained) == 2:
+        result["tool_effective_words"], result["tool_raw_words"] = (int(x) for x in trained)
+
+    wv = model.wv
+    words = list(wv.index_to_key)
+    try:
+        counts = [int(wv.get_vecattr(w, "count")) for w in words]
+        result["frequency_sorted"] = _is_non_increasing(counts)
+    except Exception as exc:  # the API may not expose counts
+        result["frequency_sorted"] = None
+        result.setdefault("notes", []).append(f"no word counts: {type(exc).__name__}")
+    words_vectors[:] = [words, wv.vectors]
+
+
+def _worker_ctool(job: dict, result: dict, words_vectors: list, outdir: Path) -> None:
+    """Mikolov's word2vec command, run as a grandchild so that wait4 gives its rusage."""
+    out_bin = outdir / "ctool_vectors.bin"
+    cmd = [
+        job["ctool_bin"], "-train", job["corpus"], "-output", str(out_bin),
+        "-size", str(job["vector_size"]), "-window", str(job["window"]),
+        "-sample", repr(float(job["sample"])), "-hs", str(job["hs"]),
+        "-negative", str(job["negative"]), "-threads", str(job["workers"]),
+        "-iter", str(job["epochs"]), "-min-count", str(job["min_count"]),
+        "-cbow", "0" if job["sg"] else "1", "-binary", "1",
+    ]  # no -alpha: the tool's own default (0.025 skip-gram, 0.05 CBOW)
+    result["command"] = shlex.join(cmd)
+    result["alpha"] = 0.025 if job["sg"] else 0.05
+    ctool_log = outdir / "ctool.log"
+    with open(ctool_log, "wb") as lf:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=lf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        result["train_seconds"] = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4 already
+    result["peak_rss_kib"] = int(usage.ru_maxrss)
+    result["rss_source"] = "os.wait4 rusage of the word2vec process"
+    text = ctool_log.read_bytes().decode("utf-8", "replace")
+    if proc.returncode != 0:
+        tail = [ln for ln in re.split(r"[\r\n]+", text) if ln.strip()][-3:]
+        raise RuntimeError(f"word2vec exited with {proc.returncode}: {' / '.join(tail)}")
+    m = re.search(r"Words in train file:\s*(\d+)", text)
+    if m:  # the C tool counts only in-vocabulary words (and one </s> per line) here
+        result["ctool_train_words_in_vocab"] = int(m.group(1))
+    m = re.search(r"Vocab size:\s*(\d+)", text)
+    if m:
+        result["tool_vocab_size_incl_eos"] = int(m.group(1))
+
+    if job["save_vectors"]:
+        from gensim.models import KeyedVectors
+        kv = KeyedVectors.load_word2vec_format(str(out_bin), binary=True)
+        words = list(kv.index_to_key)
+        vectors = kv.vectors
+        # The C tool keeps its sentence-end token "</s>" in row 0; it is not a word.
+        if "</s>" in kv.key_to_index:
+            keep = [i for i, w in enumerate(words) if w != "</s>"]
+            words = [words[i] for i in keep]
+            vectors = vectors[keep]
+            result.setdefault("notes", []).append("dropped </s>")
+        # The C tool sorts its vocabulary by count (after </s>) but does not export counts.
+        result["frequency_sorted"] = None
+        words_vectors[:] = [words, vectors]
+    out_bin.unlink(missing_ok=True)
+
+
+def _worker_fasttext(job: dict, result: dict, words_vectors: list) -> None:
+    import fasttext
+
+    result["tool_version"] = getattr(fasttext, "__version__", None)
+    kwargs = dict(
+        model="skipgram" if job["sg"] else "cbow", dim=job["vector_size"], ws=job["window"],
+        minCount=job["min_count"], t=job["sample"], epoch=job["epochs"], thread=job["workers"],
+        minn=0, maxn=0, wordNgrams=1, loss="hs" if job["hs"] else "ns",
+    )  # no lr: fastText's own default (0.05)
+    if not job["hs"]:
+        kwargs["neg"] = job["negative"]
+    result["fasttext_kwargs"] = kwargs
+    result["alpha"] = 0.05
+    t0 = time.perf_counter()
+    model = fasttext.train_unsupervised(job["corpus"], **kwargs)
+    result["train_seconds"] = time.perf_counter() - t0
+    result["peak_rss_kib"] = _self_peak_rss_kib()
+    result["rss_source"] = "getrusage(RUSAGE_SELF) of the Python child (whole process)"
+
+    if job["save_vectors"]:
+        import numpy as np
+
+        words, freqs = model.get_words(include_freq=True)
+        words = list(words)
+        freqs = [int(x) for x in freqs]
+        matrix = np.asarray(model.get_input_matrix(), dtype=np.float32)
+        # With minn=maxn=0 and wordNgrams=1 fastText has no subword buckets: row i of the
+        # input matrix is the vector of get_words()[i]. Check it on a few words anyway.
+        result["input_matrix_rows"] = int(matrix.shape[0])
+        vectors = matrix[: len(words)]
+        probe = sorted({0, 1, len(words) // 2, len(words) - 1} & set(range(len(words))))
+        ok = all(np.allclose(model.get_word_vector(words[i]), vectors[i], atol=1e-6) for i in probe)
+        result["input_matrix_matches_words"] = bool(ok)
+        if not ok:  # fall back to the per-word lookup
+            vectors = np.stack([model.get_word_vector(w) for w in words])
+        # fastText counts its end-of-line token "</s>" as a word; drop it.
+        keep = [i for i, w in enumerate(words) if w != "</s>"]
+        if len(keep) != len(words):
+            result.setdefault("notes", []).append("dropped </s>")
+        words = [words[i] for i in keep]
+        freqs = [freqs[i] for i in keep]
+        vectors = vectors[keep]
+        result["frequency_sorted"] = _is_non_increasing(freqs)
+        if not result["frequency_sorted"]:
+            order = sorted(range(len(words)), key=lambda i: -freqs[i])
+            words = [words[i] for i in order]
+            vectors = vectors[order]
+            result.setdefault("notes", []).append("re-sorted by frequency")
+        words_vectors[:] = [words, vectors]
+
+
+def run_worker(job_path: str) -> int:
+    job = json.loads(Path(job_path).read_text())
+    outdir = Path(job["outdir"])
+    result: dict = {"tool": job["tool"], "mode": job["mode"], "pid": os.getpid()}
+    words_vectors: list = []
+    try:
+        if job["tool"] in ("fastw2v", "gensim-iter", "gensim-file"):
+            _worker_two_step(job, result, words_vectors)
+        elif job["tool"] == "ctool":
+            _worker_ctool(job, result, words_vectors, outdir)
+        elif job["tool"] == "fasttext":
+            _worker_fasttext(job, result, words_vectors)
+        else:
+            raise ValueError(f"unknown tool {job['tool']!r}")
+        if job["save_vectors"] and words_vectors:
+            words, vectors = words_vectors
+            result["vocab_size"] = len(words)
+            _save_vectors(outdir, words, vectors)
+        elif words_vectors:
+            result["vocab_size"] = len(words_vectors[0])
+        result["ok"] = True
+    except BaseException as exc:  # report every failure to the parent
+        import traceback
+
+        traceback.print_exc()
+        result["ok"] = False
+        result["error"] = f"{type(exc).__name__}: {exc}"
+    (outdir / "result.json").write_text(json.dumps(result, default=str))
+    return 0 if result["ok"] else 1
+
+
+def run_probe(tool: str) -> int:
+    """Check in a throw-away process that a Python tool imports; print a JSON line."""
+    info = {"tool": tool, "ok": False}
+    try:
+        if tool == "fastw2v":
+            mod = _import_fastw2v()
+            getattr(mod, "Word2Vec")
+            info["version"] = getattr(mod, "__version__", None)
+            info["path"] = getattr(mod, "__file__", None)
+        elif tool in ("gensim-iter", "gensim-file"):
+            import gensim
+            from gensim.models import Word2Vec  # noqa: F401
+            info["version"] = gensim.__version__
+            info["path"] = gensim.__file__
+        elif tool == "fasttext":
+            import fasttext
+            getattr(fasttext, "train_unsupervised")
+            info["path"] = fasttext.__file__
+        info["ok"] = True
+    except BaseException as exc:
+        info["error"] = f"{type(exc).__name__}: {exc}"
+    print(json.dumps(info))
+    return 0
+
+
+# ----------------------------------------------------------------------------------
+# Parent side
+# ----------------------------------------------------------------------------------
+
+def prepare_corpus(path: Path, tmpdir: Path) -> Path:
+    """Return a plain-text copy of the corpus (decompressing .xz/.gz/.bz2 once)."""
+    openers = {".xz": "lzma", ".lzma": "lzma", ".gz": "gzip", ".bz2": "bz2"}
+    suffix = path.suffix.lower()
+    if suffix not in openers:
+        return path
+    import importlib
+
+    module = importlib.import_module(openers[suffix])
+    plain = tmpdir / (path.stem if path.stem.endswith(".txt") else path.stem + ".txt")
+    log(f"decompressing {path} -> {plain}")
+    t0 = time.perf_counter()
+    with module.open(path, "rb") as src, open(plain, "wb") as dst:
+        shutil.copyfileobj(src, dst, length=16 << 20)
+    log(f"decompressed {plain.stat().st_size:,} bytes in {time.perf_counter() - t0:.1f} s")
+    return plain
+
+
+def count_corpus(path: Path) -> tuple[int, int, int]:
+    """(whitespace tokens, lines, bytes) of a plain-text file."""
+    words = lines = 0
+    with open(path, "rb") as f:
+        for line in f:
+            words += len(line.split())
+            lines += 1
+    return words, lines, path.stat().st_size
+
+
+def find_ctool(explicit: str | None) -> tuple[str | None, str]:
+    """Locate Mikolov's word2vec binary; return (path or None, note)."""
+    def is_elf(p: Path) -> bool:
+        try:
+            with open(p, "rb") as f:
+                return f.read(4) == b"\x7fELF"
+        except OSError:
+            return False
+
+    candidates = []
+    if explicit:
+        candidates.append(Path(explicit))
+    candidates.append(Path(sys.executable).parent / "word2vec")
+    which = shutil.which("word2vec")
+    if which:
+        candidates.append(Path(which))
+    try:
+        import importlib.util
+
+        spec = importlib.util.find_spec("word2vec")
+        if spec and spec.submodule_search_locations:
+            for loc in spec.submodule_search_locations:
+                for sub in ("bin/word2vec", "includes/word2vec", "word2vec"):
+                    candidates.append(Path(loc) / sub)
+    except Exception:
+        pass
+    for cand in candidates:
+        # the PyPI package could also ship a Python entry point named word2vec: need the ELF
+        if cand.is_file() and os.access(cand, os.X_OK) and is_elf(cand):
+            return str(cand), f"word2vec binary {cand}"
+    if explicit:
+        return None, f"--ctool-bin {explicit} is not an executable ELF binary"
+    return None, "no word2vec C binary found (PyPI package 'word2vec' not installed?)"
+
+
+def probe_tools(tools, script: str, ctool_explicit: str | None) -> tuple[dict, dict]:
+    """Return ({tool: info}, {tool: skip reason}) for the requested tools."""
+    available, skipped = {}, {}
+    for tool in tools:
+        if tool == "ctool":
+            path, note = find_ctool(ctool_explicit)
+            if path:
+                available[tool] = {"path": path}
+            else:
+                skipped[tool] = note
+            continue
+        try:
+            proc = subprocess.run([sys.executable, script, "--_probe", tool], capture_output=True,
+                                  text=True, timeout=300, stdin=subprocess.DEVNULL)
+            lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+            info = json.loads(lines[-1]) if lines else {"ok": False, "error": proc.stderr.strip()[-300:]}
+        except Exception as exc:
+            info = {"ok": False, "error": f"probe failed: {exc}"}
+        if info.get("ok"):
+            available[tool] = info
+        else:
+            skipped[tool] = info.get("error") or "import failed"
+    return available, skipped
+
+
+def package_versions() -> dict:
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for dist in ("fastw2v", "gensim", "numpy", "scipy", "fasttext", "word2vec", "Cython"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = None
+    return out
+
+
+def machine_info() -> dict:
+    info = {"platform": platform.platform(), "processor": platform.processor() or None,
+            "cpu_model": None, "nproc": os.cpu_count(), "mem_total_gib": None}
+    try:
+        info["usable_cpus"] = len(os.sched_getaffinity(0))
+    except AttributeError:
+        info["usable_cpus"] = os.cpu_count()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                info["cpu_model"] = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                info["mem_total_gib"] = round(int(line.split()[1]) / 2**20, 1)
+                break
+    except OSError:
+        pass
+    return info
+
+
+def resolve_eval_dir(explicit: str | None) -> Path | None:
+    if explicit:
+        return Path(explicit)
+    for d in DEFAULT_EVAL_DIRS:
+        if (d / EVAL_FILES["analogy"]).is_file():
+            return d
+    return None
+
+
+def evaluate(outdir: Path, vector_size: int, eval_dir: Path | None) -> dict:
+    """Score saved vectors with gensim's evaluators, identically for every tool."""
+    import numpy as np
+    from gensim.models import KeyedVectors
+
+    words = (outdir / "words.txt").read_text(encoding="utf-8", errors="surrogateescape").split("\n")
+    if words and words[-1] == "":
+        words.pop()
+    vectors = np.load(outdir / "vectors.npy")
+    kv = KeyedVectors(vector_size, count=0)
+    kv.add_vectors(words, vectors)
+    del vectors
+    out = {"analogy": None, "ws353": None, "simlex": None}
+    if eval_dir is None:
+        return out
+    path = eval_dir / EVAL_FILES["analogy"]
+    if path.is_file():
+        try:
+            score, _sections = kv.evaluate_word_analogies(str(path), restrict_vocab=ANALOGY_RESTRICT_VOCAB)
+            out["analogy"] = float(score)
+        except Exception as exc:
+            out["analogy_error"] = f"{type(exc).__name__}: {exc}"
+    for key in ("ws353", "simlex"):
+        path = eval_dir / EVAL_FILES[key]
+        if not path.is_file():
+            continue
+        try:
+            pearson, spearman, oov = kv.evaluate_word_pairs(str(path))
+            value = float(spearman[0])
+            out[key] = None if math.isnan(value) else value
+            out[key + "_oov_percent"] = float(oov)
+        except Exception as exc:
+            out[key + "_error"] = f"{type(exc).__name__}: {exc}"
+    return out
+
+
+def run_child(script: str, job: dict, timeout: float | None) -> dict:
+    """Run one training in a fresh process group; return the child's result dict."""
+    outdir = Path(job["outdir"])
+    outdir.mkdir(parents=True, exist_ok=True)
+    job_path = outdir / "job.json"
+    job_path.write_text(json.dumps(job))
+    child_log = outdir / "worker.log"
+    t0 = time.perf_counter()
+    with open(child_log, "wb") as lf:
+        proc = subprocess.Popen([sys.executable, script, "--_worker", str(job_path)], stdout=lf,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # the child and, for ctool, its word2vec
+            proc.wait()
+            return {"ok": False, "error": f"timed out after {timeout:.0f} s"}
+        except BaseException:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
+    wall = time.perf_counter() - t0
+    result_path = outdir / "result.json"
+    if result_path.is_file():
+        result = json.loads(result_path.read_text())
+    else:
+        tail = [ln for ln in re.split(r"[\r\n]+", child_log.read_bytes().decode("utf-8", "replace"))
+                if ln.strip()]
+        result = {"ok": False,
+                  "error": f"child exited with {proc.returncode}: {tail[-1] if tail else 'no output'}"}
+    result["child_wall_seconds"] = wall
+    result["child_returncode"] = proc.returncode
+    return result
+
+
+# ---------------------------- formatting ------------------------------------------
+
+def fmt_rate(x) -> str:
+    if x is None:
+        return "—"
+    if x >= 10_000:
+        return f"{x / 1000:,.0f}k"
+    return f"{x:,.0f}"
+
+
+def fmt_float(x, digits: int) -> str:
+    return "—" if x is None else f"{x:.{digits}f}"
+
+
+def md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def summarise(runs: list, modes, tools, corpus_words: int, epochs: int) -> list:
+    """One summary row per (mode, tool): medians over repeats, quality of the first run."""
+    rows = []
+    for mode in modes:
+        for tool in tools:
+            mine = [r for r in runs if r["mode"] == mode and r["tool"] == tool]
+            if not mine:
+                continue
+            good = [r for r in mine if r.get("ok")]
+            first = mine[0]
+            row = {"mode": mode, "tool": tool, "runs": len(mine), "ok_runs": len(good)}
+            if not good:
+                row["error"] = first.get("error", "failed")
+            else:
+                secs = [r["train_seconds"] for r in good]
+                row["train_seconds"] = statistics.median(secs)
+                row["words_per_second"] = statistics.median(corpus_words * epochs / s for s in secs)
+                vocab_secs = [r["vocab_seconds"] for r in good if r.get("vocab_seconds") is not None]
+                row["vocab_seconds"] = statistics.median(vocab_secs) if vocab_secs else None
+                rss = [r["peak_rss_kib"] for r in good if r.get("peak_rss_kib")]
+                row["peak_rss_mib"] = max(rss) / 1024 if rss else None
+                q = first if first.get("ok") else good[0]
+                for key in ("analogy", "ws353", "simlex", "vocab_size"):
+                    row[key] = q.get(key)
+                if len(good) < len(mine):
+                    row["error"] = f"{len(mine) - len(good)} of {len(mine)} runs failed"
+            rows.append(row)
+    return rows
+
+
+def main_table(rows: list) -> list[str]:
+    out = ["| mode | tool | train s | vocab s | words/s | peak RSS MiB | analogy | WS-353 | SimLex | vocab size |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        if r.get("train_seconds") is None:
+            err = md_escape(str(r.get("error", "failed")))[:160]
+            out.append(f"| {r['mode']} | {r['tool']} | ERROR: {err} | | | | | | | |")
+            continue
+        vocab_s = "incl." if r["tool"] in ("ctool", "fasttext") else fmt_float(r.get("vocab_seconds"), 1)
+        cells = [r["mode"], r["tool"], fmt_float(r["train_seconds"], 1), vocab_s,
+                 fmt_rate(r["words_per_second"]), fmt_float(r.get("peak_rss_mib"), 0),
+                 fmt_float(r.get("analogy"), 3), fmt_float(r.get("ws353"), 3),
+                 fmt_float(r.get("simlex"), 3),
+                 "—" if r.get("vocab_size") is None else f"{r['vocab_size']:,}"]
+        if r.get("error"):
+            cells[-1] += f" ({md_escape(r['error'])})"
+        out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
+def ratio_table(rows: list, modes) -> list[str]:
+    """fastw2v words/s relative to the best gensim variant (and the others) per mode."""
+    def rate(mode, tool):
+        for r in rows:
+            if r["mode"] == mode and r["tool"] == tool and r.get("words_per_second"):
+                return r["words_per_second"]
+        return None
+
+    out = ["| mode | fastw2v words/s | best gensim words/s | fastw2v / best gensim | fastw2v / C tool | fastw2v / fastText |",
+           "|---|---:|---:|---:|---:|---:|"]
+    any_row = False
+    for mode in modes:
+        mine = rate(mode, "fastw2v")
+        gensims = [(rate(mode, t), t) for t in ("gensim-iter", "gensim-file") if rate(mode, t)]
+        best, best_tool = max(gensims) if gensims else (None, None)
+        ctool, ft = rate(mode, "ctool"), rate(mode, "fasttext")
+        if mine is None and best is None:
+            continue
+        any_row = True
+
+        def ratio(other):
+            return f"{mine / other:.2f}x" if mine and other else "—"
+
+        best_cell = f"{fmt_rate(best)} ({best_tool})" if best else "—"
+        out.append(f"| {mode} | {fmt_rate(mine)} | {best_cell} | {ratio(best)} | {ratio(ctool)} | {ratio(ft)} |")
+    return out if any_row else []
+
+
+def build_report(meta: dict, rows: list) -> str:
+    lines = [f"## Word2vec training benchmark ({meta['date']})", ""]
+    lines += main_table(rows)
+    ratios = ratio_table(rows, meta["settings"]["modes"])
+    if any(r["tool"] == "fastw2v" and r.get("words_per_second") for r in rows):
+        lines += ["", "Speed of fastw2v relative to the other tools, same run:", ""] + ratios
+    else:
+        lines += ["", "(No fastw2v run finished, so there is no speed-ratio table.)"]
+    s = meta["settings"]
+    m = meta["machine"]
+    c = meta["corpus"]
+    v = meta["versions"]
+    repeats = s["repeats"]
+    lines += [
+        "",
+        f"- Machine: {m['cpu_model'] or m['processor'] or 'unknown CPU'}, nproc={m['nproc']}"
+        f" (usable {m['usable_cpus']}), {m['mem_total_gib']} GiB RAM; {m['platform']}.",
+        f"- Date: {meta['date']}.",
+        f"- Corpus: `{c['path']}`" + (f" (decompressed to `{c['plain_path']}`)" if c["plain_path"] != c["path"] else "")
+        + f": {c['words']:,} words (whitespace tokens), {c['lines']:,} lines, {c['bytes']:,} bytes.",
+        f"- Settings: vector_size={s['vector_size']}, window={s['window']}, min_count={s['min_count']},"
+        f" sample={s['sample']:g}, negative={s['negative']} for the -ns modes (0 with hs=1 for the -hs"
+        f" modes), epochs={s['epochs']}, workers/threads={s['workers']}, seed={s['seed']} where the tool"
+        f" takes one; each tool's default learning rate (gensim and fastw2v 0.025; C tool 0.025"
+        f" skip-gram, 0.05 CBOW; fastText 0.05). fastText with minn=maxn=0, wordNgrams=1.",
+        f"- train s: " + ("median of " + str(repeats) + " runs; " if repeats > 1 else "")
+        + "fastw2v and gensim: the `train()` call alone (their vocabulary pass is the `vocab s`"
+        " column); C tool and fastText: the whole command / `train_unsupervised` call, which"
+        " includes reading the corpus for the vocabulary (`incl.`).",
+        f"- words/s = corpus words x epochs / train s" + (" (median)" if repeats > 1 else "") + ".",
+        "- peak RSS: for the Python tools, `ru_maxrss` of the child process that trained (interpreter,"
+        " imported libraries, vocabulary and model); for the C tool, `ru_maxrss` of the `word2vec`"
+        " process itself (via `os.wait4`)" + ("; the largest of the repeats" if repeats > 1 else "") + ".",
+        f"- Quality" + (" (first run)" if repeats > 1 else "") + ": gensim `KeyedVectors` evaluators on"
+        f" every tool's vectors: analogy = `evaluate_word_analogies` accuracy restricted to the"
+        f" {ANALOGY_RESTRICT_VOCAB:,} most frequent words; WS-353 and SimLex = Spearman of"
+        f" `evaluate_word_pairs`. Eval data: `{meta['eval_dir']}`. The `</s>` token of the C tool"
+        " and fastText is dropped before scoring.",
+        "- gensim-iter reads the corpus with `LineSentence`, which splits lines longer than 10,000"
+        " words into consecutive pieces (nothing is dropped).",
+        "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val) + "."
+        + (f" C tool binary: `{meta['ctool_bin']}`." if meta.get("ctool_bin") else ""),
+    ]
+    for tool, reason in meta["skipped"].items():
+        lines.append(f"- Skipped {tool}: {md_escape(reason)[:300]}")
+    if meta.get("interrupted"):
+        lines.append("- Interrupted: the table holds only the runs that finished.")
+    lines.append(f"- Command: `{meta['command']}`")
+    return "\n".join(lines) + "\n"
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--corpus", required=True, help="plain text, or .xz/.gz/.bz2 compressed")
+    p.add_argument("--modes", default=",".join(ALL_MODES), help="comma list of " + ",".join(ALL_MODES))
+    p.add_argument("--tools", default=",".join(ALL_TOOLS), help="comma list of " + ",".join(ALL_TOOLS))
+    p.add_argument("--workers", type=int, default=2, help="worker threads for every tool")
+    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--vector-size", type=int, default=100)
+    p.add_argument("--window", type=int, default=5)
+    p.add_argument("--min-count", type=int, default=5)
+    p.add_argument("--sample", type=float, default=1e-3)
+    p.add_argument("--negative", type=int, default=5, help="negatives for the -ns modes")
+    p.add_argument("--seed", type=int, default=1, help="seed for fastw2v and gensim")
+    p.add_argument("--repeats", type=int, default=1, help="runs per (mode, tool); median time is reported")
+    p.add_argument("--eval-dir", default=None, help="folder with questions-words.txt, wordsim353.tsv, simlex999.txt")
+    p.add_argument("--markdown", default=None, help="also write the report to this file")
+    p.add_argument("--json", default=None, help="write all raw numbers to this file")
+    p.add_argument("--ctool-bin", default=None, help="path of the word2vec C binary (found automatically)")
+    p.add_argument("--timeout", type=float, default=0, help="seconds per training run, 0 = none")
+    p.add_argument("--tmp-dir", default=None, help="scratch folder (decompressed corpus, vectors)")
+    p.add_argument("--keep-tmp", action="store_true", help="keep the scratch folder")
+    args = p.parse_args(argv)
+    args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    for m in args.modes:
+        if m not in MODE_SPEC:
+            p.error(f"unknown mode {m!r}; choose from {', '.join(ALL_MODES)}")
+    for t in args.tools:
+        if t not in ALL_TOOLS:
+            p.error(f"unknown tool {t!r}; choose from {', '.join(ALL_TOOLS)}")
+    if args.workers < 1 or args.epochs < 1 or args.repeats < 1:
+        p.error("--workers, --epochs and --repeats must be >= 1")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    script = str(Path(__file__).resolve())
+    corpus_path = Path(args.corpus)
+    if not corpus_path.is_file():
+        print(f"corpus {corpus_path} not found", file=sys.stderr)
+        return 2
+    eval_dir = resolve_eval_dir(args.eval_dir)
+    if eval_dir is None:
+        log("no evaluation data found; quality columns will be empty")
+
+    scratch = Path(tempfile.mkdtemp(prefix="bench_train_", dir=args.tmp_dir))
+    log(f"scratch folder {scratch}")
+    interrupted = False
+    runs: list = []
+    try:
+        plain = prepare_corpus(corpus_path, scratch)
+        words, lines, nbytes = count_corpus(plain)
+        log(f"corpus: {words:,} words, {lines:,} lines, {nbytes:,} bytes")
+
+        available, skipped = probe_tools(args.tools, script, args.ctool_bin)
+        for tool, reason in skipped.items():
+            log(f"skipping {tool}: {reason}")
+        tools = [t for t in args.tools if t in available]
+
+        date = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+        meta = {
+            "date": date,
+            "command": shlex.join([sys.executable] + sys.argv),
+            "machine": machine_info(),
+            "versions": package_versions(),
+            "corpus": {"path": str(corpus_path), "plain_path": str(plain), "words": words,
+                       "lines": lines, "bytes": nbytes},
+            "settings": {"modes": args.modes, "tools": args.tools, "workers": args.workers,
+                         "epochs": args.epochs, "vector_size": args.vector_size,
+                         "window": args.window, "min_count": args.min_count,
+                         "sample": args.sample, "negative": args.negative, "seed": args.seed,
+                         "repeats": args.repeats},
+            "eval_dir": str(eval_dir) if eval_dir else None,
+            "ctool_bin": available.get("ctool", {}).get("path"),
+            "tool_info": available,
+            "skipped": skipped,
+        }
+
+        plan = [(mode, rep, tool) for mode in args.modes for rep in range(args.repeats) for tool in tools]
+        timeout = args.timeout if args.timeout and args.timeout > 0 else None
+        for n, (mode, rep, tool) in enumerate(plan, 1):
+            sg, hs, uses_ns = MODE_SPEC[mode]
+            outdir = scratch / f"{mode}_{tool}_{rep}"
+            job = {
+                "tool": tool, "mode": mode, "corpus": str(plain), "outdir": str(outdir),
+                "sg": sg, "hs": hs, "negative": args.negative if uses_ns else 0,
+                "vector_size": args.vector_size, "window": args.window,
+                "min_count": args.min_count, "sample": args.sample, "epochs": args.epochs,
+                "workers": args.workers, "seed": args.seed, "save_vectors": rep == 0,
+                "ctool_bin": available.get("ctool", {}).get("path"),
+            }
+            label = f"[{n}/{len(plan)}] {mode} {tool}" + (f" run {rep + 1}/{args.repeats}" if args.repeats > 1 else "")
+            log(f"{label}: starting")
+            try:
+                result = run_child(script, job, timeout)
+            except KeyboardInterrupt:
+                interrupted = True
+                log("interrupted; reporting the finished runs")
+                break
+            result.update({"mode": mode, "tool": tool, "repeat": rep})
+            if result.get("ok"):
+                result["words_per_second"] = words * args.epochs / result["train_seconds"]
+                msg = (f"train {result['train_seconds']:.1f} s, {fmt_rate(result['words_per_second'])} words/s, "
+                       f"peak RSS {result.get('peak_rss_kib', 0) / 1024:.0f} MiB")
+                if rep == 0:
+                    try:
+                        result.update(evaluate(outdir, args.vector_size, eval_dir))
+                        msg += (f"; analogy {fmt_float(result.get('analogy'), 3)}, WS-353 "
+                                f"{fmt_float(result.get('ws353'), 3)}, SimLex {fmt_float(result.get('simlex'), 3)}")
+                    except KeyboardInterrupt:
+                        interrupted = True
+                        runs.append(result)
+                        break
+                    except Exception as exc:
+                        result["eval_error"] = f"{type(exc).__name__}: {exc}"
+                        msg += f"; evaluation failed: {result['eval_error']}"
+                log(f"{label}: done: {msg}")
+            else:
+                log(f"{label}: FAILED: {result.get('error')} (log: {outdir / 'worker.log'})")
+            for name in ("vectors.npy", "words.txt"):
+                (outdir / name).unlink(missing_ok=True)
+            runs.append(result)
+
+        meta["interrupted"] = interrupted
+        rows = summarise(runs, args.modes, tools, words, args.epochs)
+        report = build_report(meta, rows)
+        print(report)
+        if args.markdown:
+            Path(args.markdown).write_text(report)
+            log(f"wrote {args.markdown}")
+        if args.json:
+            Path(args.json).write_text(json.dumps({"meta": meta, "summary": rows, "runs": runs},
+                                                  indent=2, default=str))
+            log(f"wrote {args.json}")
+    finally:
+        if args.keep_tmp:
+            log(f"kept scratch folder {scratch}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return 130 if interrupted else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 3 and sys.argv[1] == "--_worker":
+        sys.exit(run_worker(sys.argv[2]))
+    if len(sys.argv) >= 3 and sys.argv[1] == "--_probe":
+        sys.exit(run_probe(sys.argv[2]))
+    sys.exit(main())

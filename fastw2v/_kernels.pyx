@@ -1,0 +1,447 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""nogil training kernels: the one sentence/window loop and the four updates.
+
+Every input mode feeds the same entry point, :meth:`Worker.train`, with a flat int32 id
+stream in which ``-1`` ends a sentence. The kernels see only C pointers collected once
+in :class:`Model`; no Python object is touched between ``with nogil`` and its end.
+
+Weights are shared between threads **without locks** (Hogwild!, as in the C tool and
+gensim): concurrent updates to the same row may interleave. This is the standard
+trade-off of word2vec training; it does not hurt quality in practice.
+
+The learning rate is computed in one place, :func:`learning_rate`, from a progress
+counter shared by all threads of a ``train()`` call (in-vocabulary words read, including
+those dropped by down-sampling), decaying linearly from ``start_alpha`` to ``end_alpha``.
+Threads add to that counter every ``PROGRESS_EVERY`` words, as the C tool does.
+"""
+import numpy as np
+cimport numpy as cnp
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+from libc.stdlib cimport free, malloc
+from libc.string cimport memset
+
+cnp.import_array()
+
+cdef extern from "_vecmath.h" nogil:
+    float fw_dot(const float *a, const float *b, int n)
+    void fw_axpy(float a, const float *x, float *y, int n)
+    void fw_scale(float a, float *y, int n)
+    void fw_pair_update(float g, float *err, float *out, const float *inp, int n)
+    int64_t fw_atomic_add(int64_t *p, int64_t v)
+    int64_t fw_atomic_load(int64_t *p)
+    uint64_t fw_rng_next(uint64_t *s)
+    uint64_t fw_mix64(uint64_t z)
+    double fw_neg_log_sigmoid(double x)
+
+cdef enum:
+    MAX_EXP = 6
+    EXP_TABLE_SIZE = 1000
+
+# Table index = (f + MAX_EXP) * SIGMOID_SCALE, in float32. The C tool writes this scale as
+# integer arithmetic (1000 / 6 / 2 = 83), which misaligns the lookup with the table's grid
+# by up to 0.07; the exact 1000 / 12 keeps the C tool's range and table, aligned.
+cdef float SIGMOID_SCALE = <float>EXP_TABLE_SIZE / (2 * MAX_EXP)
+
+#: Sentences longer than this many kept words are trained in consecutive pieces.
+MAX_SENTENCE = 10000
+#: Words a thread reads between two updates of the shared progress counter.
+PROGRESS_EVERY = 10000
+cdef int C_MAX_SENTENCE = 10000
+cdef int64_t C_PROGRESS_EVERY = 10000
+
+
+ctypedef struct ModelC:
+    float *input_vectors          # [V, d]
+    float *output_hs              # [V, d] inner-node vectors, or NULL
+    float *output_ns              # [V, d] output word vectors, or NULL
+    int vocab_size
+    int dim
+    int sg, hs, negative, cbow_mean, window, shrink_windows, compute_loss
+    const uint64_t *keep_threshold    # [V] keep if 32 random bits < threshold; NULL: keep all
+    const uint8_t *codes          # Huffman paths (CSR)
+    const int32_t *points
+    const int64_t *code_offsets   # [V + 1]
+    const uint64_t *alias_threshold   # [V] noise distribution (alias method)
+    const int32_t *alias_index
+    const float *sigmoid          # [EXP_TABLE_SIZE]
+    double start_alpha
+    double end_alpha
+    int64_t total_words           # progress at which alpha reaches end_alpha
+    int64_t *progress             # shared counter
+
+
+ctypedef struct WorkerC:
+    uint64_t rng
+    float *neu1                   # [d] CBOW hidden layer
+    float *neu1e                  # [d] accumulated error for the input side
+    int32_t *sentence             # [MAX_SENTENCE] kept words of the current sentence
+    double loss                   # sum of objective values (float64)
+    int64_t loss_examples         # (input, output word) examples counted in `loss`
+    int64_t words_read            # in-vocabulary words read
+    int64_t words_trained         # words kept after down-sampling
+
+
+cdef inline double learning_rate_c(const ModelC *m, int64_t done) noexcept nogil:
+    if m.total_words <= 0:
+        return m.start_alpha
+    cdef double a = m.start_alpha - (m.start_alpha - m.end_alpha) * (<double>done / <double>m.total_words)
+    return a if a > m.end_alpha else m.end_alpha
+
+
+def learning_rate(double start_alpha, double end_alpha, int64_t done, int64_t total_words):
+    """The schedule: linear from ``start_alpha`` to ``end_alpha`` as ``done`` reaches
+    ``total_words``, never below ``end_alpha``."""
+    cdef ModelC m
+    m.start_alpha = start_alpha
+    m.end_alpha = end_alpha
+    m.total_words = total_words
+    return learning_rate_c(&m, done)
+
+
+cdef inline float sigmoid_lookup(const ModelC *m, float f) noexcept nogil:
+    cdef int idx = <int>((f + <float>MAX_EXP) * SIGMOID_SCALE)
+    # f + 6 can round up to 12.0 in float32 for f just below 6
+    if idx >= EXP_TABLE_SIZE:
+        idx = EXP_TABLE_SIZE - 1
+    elif idx < 0:
+        idx = 0
+    return m.sigmoid[idx]
+
+
+cdef inline int32_t draw_noise(const ModelC *m, uint64_t *rng) noexcept nogil:
+    cdef uint64_t r = fw_rng_next(rng)
+    cdef uint64_t col = ((r >> 32) * <uint64_t>m.vocab_size) >> 32
+    if (r & 0xFFFFFFFFULL) < m.alias_threshold[col]:
+        return <int32_t>col
+    return m.alias_index[col]
+
+
+cdef inline void hs_update(const ModelC *m, WorkerC *w, int32_t word, const float *l1,
+                           float alpha) noexcept nogil:
+    """Hierarchical softmax: one binary logistic step per inner node on word's path."""
+    cdef int64_t k
+    cdef float f, g
+    cdef int code
+    cdef float *l2
+    for k in range(m.code_offsets[word], m.code_offsets[word + 1]):
+        l2 = m.output_hs + <int64_t>m.points[k] * m.dim
+        f = fw_dot(l1, l2, m.dim)
+        code = m.codes[k]
+        if m.compute_loss:
+            # target label is 1 - code: loss = -log sigmoid((1 - 2 code) * f)
+            w.loss += fw_neg_log_sigmoid((1 - 2 * code) * <double>f)
+        if f <= -MAX_EXP or f >= MAX_EXP:
+            continue
+        g = (1 - code - sigmoid_lookup(m, f)) * alpha
+        fw_pair_update(g, w.neu1e, l2, l1, m.dim)
+
+
+cdef inline void ns_update(const ModelC *m, WorkerC *w, int32_t word, const float *l1,
+                           float alpha) noexcept nogil:
+    """Negative sampling: the true word with label 1, `negative` noise words with label 0."""
+    cdef int d
+    cdef int32_t target
+    cdef float f, g, label
+    cdef float *l2
+    for d in range(m.negative + 1):
+        if d == 0:
+            target = word
+            label = 1.0
+        else:
+            target = draw_noise(m, &w.rng)
+            if target == word:
+                continue
+            label = 0.0
+        l2 = m.output_ns + <int64_t>target * m.dim
+        f = fw_dot(l1, l2, m.dim)
+        if m.compute_loss:
+            w.loss += fw_neg_log_sigmoid(f if d == 0 else -f)
+        if f > MAX_EXP:
+            g = (label - 1.0) * alpha
+        elif f < -MAX_EXP:
+            g = label * alpha
+        else:
+            g = (label - sigmoid_lookup(m, f)) * alpha
+        fw_pair_update(g, w.neu1e, l2, l1, m.dim)
+
+
+cdef void train_sentence_sg(const ModelC *m, WorkerC *w, const int32_t *sent, int n,
+                            float alpha) noexcept nogil:
+    cdef int i, j, lo, hi, b
+    cdef int32_t word
+    cdef float *l1
+    for i in range(n):
+        word = sent[i]
+        b = <int>(fw_rng_next(&w.rng) % <uint64_t>m.window) if m.shrink_windows else 0
+        lo = i - m.window + b
+        if lo < 0:
+            lo = 0
+        hi = i + m.window + 1 - b
+        if hi > n:
+            hi = n
+        for j in range(lo, hi):
+            if j == i:
+                continue
+            # as in the C tool: the context word's input vector predicts the centre word
+            l1 = m.input_vectors + <int64_t>sent[j] * m.dim
+            memset(w.neu1e, 0, m.dim * sizeof(float))
+            if m.hs:
+                hs_update(m, w, word, l1, alpha)
+            if m.negative:
+                ns_update(m, w, word, l1, alpha)
+            w.loss_examples += 1
+            fw_axpy(1.0, w.neu1e, l1, m.dim)
+
+
+cdef void train_sentence_cbow(const ModelC *m, WorkerC *w, const int32_t *sent, int n,
+                              float alpha) noexcept nogil:
+    cdef int i, j, lo, hi, b, cw
+    cdef int32_t word
+    for i in range(n):
+        word = sent[i]
+        b = <int>(fw_rng_next(&w.rng) % <uint64_t>m.window) if m.shrink_windows else 0
+        lo = i - m.window + b
+        if lo < 0:
+            lo = 0
+        hi = i + m.window + 1 - b
+        if hi > n:
+            hi = n
+        memset(w.neu1, 0, m.dim * sizeof(float))
+        cw = 0
+        for j in range(lo, hi):
+            if j != i:
+                fw_axpy(1.0, m.input_vectors + <int64_t>sent[j] * m.dim, w.neu1, m.dim)
+                cw += 1
+        if cw == 0:
+            continue
+        if m.cbow_mean:
+            fw_scale(1.0 / cw, w.neu1, m.dim)
+        memset(w.neu1e, 0, m.dim * sizeof(float))
+        if m.hs:
+            hs_update(m, w, word, w.neu1, alpha)
+        if m.negative:
+            ns_update(m, w, word, w.neu1, alpha)
+        w.loss_examples += 1
+        if not m.cbow_mean:
+            # as gensim: spread the error of a summed window over its words
+            fw_scale(1.0 / cw, w.neu1e, m.dim)
+        for j in range(lo, hi):
+            if j != i:
+                fw_axpy(1.0, w.neu1e, m.input_vectors + <int64_t>sent[j] * m.dim, m.dim)
+
+
+cdef void train_range(const ModelC *m, WorkerC *w, const int32_t *ids, int64_t start,
+                      int64_t end) noexcept nogil:
+    """THE loop: read ids[start:end], down-sample, cut sentences, train each."""
+    cdef int64_t pos = start, unreported = 0, done
+    cdef int32_t wid
+    cdef int n
+    cdef bint ends
+    cdef double alpha = learning_rate_c(m, fw_atomic_load(m.progress))
+    while pos < end:
+        n = 0
+        ends = False
+        while pos < end and n < C_MAX_SENTENCE:
+            wid = ids[pos]
+            pos += 1
+            if wid < 0:
+                ends = True
+                break
+            unreported += 1
+            if m.keep_threshold != NULL and (fw_rng_next(&w.rng) & 0xFFFFFFFFULL) >= m.keep_threshold[wid]:
+                continue
+            w.sentence[n] = wid
+            n += 1
+        if n > 1:
+            if m.sg:
+                train_sentence_sg(m, w, w.sentence, n, <float>alpha)
+            else:
+                train_sentence_cbow(m, w, w.sentence, n, <float>alpha)
+        w.words_trained += n
+        if unreported >= C_PROGRESS_EVERY:
+            w.words_read += unreported
+            done = fw_atomic_add(m.progress, unreported)
+            unreported = 0
+            alpha = learning_rate_c(m, done)
+    if unreported:
+        w.words_read += unreported
+        fw_atomic_add(m.progress, unreported)
+
+
+cdef float *_f32_ptr(object arr, str name, tuple shape) except NULL:
+    if not isinstance(arr, np.ndarray) or arr.dtype != np.float32 or not arr.flags.c_contiguous \
+            or not arr.flags.writeable or arr.shape != shape:
+        raise ValueError(f"{name} must be a writeable C-contiguous float32 array of shape {shape}")
+    return <float *>cnp.PyArray_DATA(arr)
+
+
+cdef class Model:
+    """C view of the weights and tables of one training run (kept alive by references).
+
+    Parameters
+    ----------
+    input_vectors : float32 [V, d]
+    output_hs, output_ns : float32 [V, d] or None (needed when hs=1 / negative>0)
+    keep_threshold : uint64 [V] or None (no down-sampling)
+    codes, points, code_offsets : Huffman tree in CSR form (tables.HuffmanTree)
+    alias_threshold, alias_index : noise alias table (tables.AliasTable)
+    sigmoid : float32 [1000]
+    """
+    cdef ModelC c
+    cdef list _keep_alive
+    cdef int64_t[::1] _progress
+
+    def __init__(self, input_vectors, output_hs, output_ns, *, int sg, int hs, int negative,
+                 int window, int cbow_mean, bint shrink_windows, bint compute_loss,
+                 keep_threshold, codes, points, code_offsets, alias_threshold, alias_index,
+                 sigmoid):
+        V, d = input_vectors.shape
+        if window < 1 or (not hs and negative <= 0) or V < 1 or d < 1:
+            raise ValueError("invalid kernel configuration")
+        memset(&self.c, 0, sizeof(ModelC))
+        self.c.input_vectors = _f32_ptr(input_vectors, "input_vectors", (V, d))
+        self._keep_alive = [input_vectors]
+        self.c.vocab_size = V
+        self.c.dim = d
+        self.c.sg, self.c.hs, self.c.negative = sg, hs, negative
+        self.c.window, self.c.cbow_mean = window, cbow_mean
+        self.c.shrink_windows, self.c.compute_loss = shrink_windows, compute_loss
+        if hs:
+            self.c.output_hs = _f32_ptr(output_hs, "output_hs", (V, d))
+            codes = np.ascontiguousarray(codes, dtype=np.uint8)
+            points = np.ascontiguousarray(points, dtype=np.int32)
+            code_offsets = np.ascontiguousarray(code_offsets, dtype=np.int64)
+            if code_offsets.shape[0] != V + 1 or code_offsets[-1] != codes.shape[0] \
+                    or points.shape[0] != codes.shape[0] \
+                    or (points.shape[0] and (points.min() < 0 or points.max() >= V)):
+                raise ValueError("Huffman tables do not match the vocabulary")
+            self.c.codes = <const uint8_t *>cnp.PyArray_DATA(codes)
+            self.c.points = <const int32_t *>cnp.PyArray_DATA(points)
+            self.c.code_offsets = <const int64_t *>cnp.PyArray_DATA(code_offsets)
+            self._keep_alive += [output_hs, codes, points, code_offsets]
+        if negative:
+            self.c.output_ns = _f32_ptr(output_ns, "output_ns", (V, d))
+            alias_threshold = np.ascontiguousarray(alias_threshold, dtype=np.uint64)
+            alias_index = np.ascontiguousarray(alias_index, dtype=np.int32)
+            if alias_threshold.shape[0] != V or alias_index.shape[0] != V \
+                    or alias_index.min() < 0 or alias_index.max() >= V:
+                raise ValueError("noise table does not match the vocabulary")
+            self.c.alias_threshold = <const uint64_t *>cnp.PyArray_DATA(alias_threshold)
+            self.c.alias_index = <const int32_t *>cnp.PyArray_DATA(alias_index)
+            self._keep_alive += [output_ns, alias_threshold, alias_index]
+        if keep_threshold is not None:
+            keep_threshold = np.ascontiguousarray(keep_threshold, dtype=np.uint64)
+            if keep_threshold.shape[0] != V:
+                raise ValueError("keep_threshold does not match the vocabulary")
+            self.c.keep_threshold = <const uint64_t *>cnp.PyArray_DATA(keep_threshold)
+            self._keep_alive.append(keep_threshold)
+        sigmoid = np.ascontiguousarray(sigmoid, dtype=np.float32)
+        if sigmoid.shape[0] != EXP_TABLE_SIZE:
+            raise ValueError("sigmoid table must have 1000 entries")
+        self.c.sigmoid = <const float *>cnp.PyArray_DATA(sigmoid)
+        self._keep_alive.append(sigmoid)
+        self._progress = np.zeros(1, dtype=np.int64)
+        self.c.progress = &self._progress[0]
+        self.set_schedule(0.025, 0.0001, 0)
+
+    def set_schedule(self, double start_alpha, double end_alpha, int64_t total_words,
+                     int64_t progress=0):
+        """Start a new schedule: alpha goes from start to end as progress reaches total."""
+        self.c.start_alpha = start_alpha
+        self.c.end_alpha = end_alpha
+        self.c.total_words = total_words
+        self._progress[0] = progress
+
+    @property
+    def progress(self):
+        """Words read so far under the current schedule (all threads)."""
+        return int(self._progress[0])
+
+    @property
+    def alpha(self):
+        """The learning rate at the current progress."""
+        return learning_rate_c(&self.c, self._progress[0])
+
+
+cdef class Worker:
+    """One training thread's private state: RNG, scratch vectors, loss and counters."""
+    cdef WorkerC c
+    cdef Model model
+
+    def __cinit__(self, Model model):
+        self.model = model
+        memset(&self.c, 0, sizeof(WorkerC))
+        d = model.c.dim
+        self.c.neu1 = <float *>malloc(d * sizeof(float))
+        self.c.neu1e = <float *>malloc(d * sizeof(float))
+        self.c.sentence = <int32_t *>malloc(C_MAX_SENTENCE * sizeof(int32_t))
+        if self.c.neu1 == NULL or self.c.neu1e == NULL or self.c.sentence == NULL:
+            raise MemoryError("cannot allocate worker buffers")
+
+    def __dealloc__(self):
+        free(self.c.neu1)
+        free(self.c.neu1e)
+        free(self.c.sentence)
+
+    def train(self, const int32_t[::1] ids, int64_t start, int64_t end, uint64_t seed):
+        """Train on ``ids[start:end]`` without the GIL, with a random stream from ``seed``.
+
+        Returns the number of in-vocabulary words read.
+        """
+        if start < 0 or end > ids.shape[0] or start > end:
+            raise IndexError(f"range [{start}, {end}) outside ids of length {ids.shape[0]}")
+        cdef int64_t before = self.c.words_read
+        cdef const int32_t *p = &ids[0] if ids.shape[0] else NULL
+        cdef int64_t i, bad = -1, V = self.model.c.vocab_size
+        # ids are checked once per call (cheap next to training) so bad input cannot
+        # write outside the weight matrices
+        with nogil:
+            for i in range(start, end):
+                if p[i] >= V or p[i] < -1:
+                    bad = i
+                    break
+        if bad >= 0:
+            raise ValueError(f"id {ids[bad]} at position {bad} is outside the vocabulary (0..{V - 1})")
+        self.c.rng = fw_mix64(seed)
+        if start < end:
+            with nogil:
+                train_range(&self.model.c, &self.c, p, start, end)
+        return self.c.words_read - before
+
+    def take_stats(self):
+        """Return and reset ``(loss, loss_examples, words_read, words_trained)``."""
+        out = (self.c.loss, self.c.loss_examples, self.c.words_read, self.c.words_trained)
+        self.c.loss = 0.0
+        self.c.loss_examples = 0
+        self.c.words_read = 0
+        self.c.words_trained = 0
+        return out
+
+
+def draw_noise_samples(alias_threshold, alias_index, int64_t n, uint64_t seed):
+    """Draw ``n`` noise words exactly as the kernels do (for tests)."""
+    cdef ModelC m
+    alias_threshold = np.ascontiguousarray(alias_threshold, dtype=np.uint64)
+    alias_index = np.ascontiguousarray(alias_index, dtype=np.int32)
+    m.vocab_size = alias_index.shape[0]
+    m.alias_threshold = <const uint64_t *>cnp.PyArray_DATA(alias_threshold)
+    m.alias_index = <const int32_t *>cnp.PyArray_DATA(alias_index)
+    out = np.empty(n, dtype=np.int64)
+    cdef int64_t[::1] o = out
+    cdef uint64_t rng = fw_mix64(seed)
+    cdef int64_t i
+    with nogil:
+        for i in range(n):
+            o[i] = draw_noise(&m, &rng)
+    return out
+
+
+def random_stream(uint64_t seed, int64_t n):
+    """The first ``n`` numbers of a worker's random stream for ``seed`` (for tests)."""
+    out = np.empty(n, dtype=np.uint64)
+    cdef uint64_t[::1] o = out
+    cdef uint64_t rng = fw_mix64(seed)
+    cdef int64_t i
+    for i in range(n):
+        o[i] = fw_rng_next(&rng)
+    return out

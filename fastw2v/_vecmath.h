@@ -1,0 +1,104 @@
+/* Inner loops of the fastw2v kernels: dot products and axpys over vector_size floats.
+ *
+ * Written with GCC/Clang vector extensions (8 floats = one AVX register; the compiler
+ * splits them into two SSE/NEON registers where AVX is absent) and two independent
+ * accumulators, so the loops vectorise without -ffast-math. Loads go through memcpy so
+ * rows need no particular alignment. The summation order is fixed by this code, so a
+ * given build gives the same result every run.
+ */
+#ifndef FASTW2V_VECMATH_H
+#define FASTW2V_VECMATH_H
+
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+
+typedef float fw_v8 __attribute__((vector_size(32)));
+
+static inline fw_v8 fw_load8(const float *p) { fw_v8 v; memcpy(&v, p, sizeof v); return v; }
+static inline void fw_store8(float *p, fw_v8 v) { memcpy(p, &v, sizeof v); }
+static inline fw_v8 fw_splat8(float a) { fw_v8 v = {a, a, a, a, a, a, a, a}; return v; }
+
+static inline float fw_hsum8(fw_v8 v) {
+    return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+}
+
+/* sum a[i] * b[i] */
+static inline float fw_dot(const float *restrict a, const float *restrict b, int n) {
+    fw_v8 acc0 = fw_splat8(0.0f), acc1 = fw_splat8(0.0f);
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        acc0 += fw_load8(a + i) * fw_load8(b + i);
+        acc1 += fw_load8(a + i + 8) * fw_load8(b + i + 8);
+    }
+    for (; i + 8 <= n; i += 8) acc0 += fw_load8(a + i) * fw_load8(b + i);
+    float s = fw_hsum8(acc0 + acc1);
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+/* y += a * x */
+static inline void fw_axpy(float a, const float *restrict x, float *restrict y, int n) {
+    fw_v8 av = fw_splat8(a);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) fw_store8(y + i, fw_load8(y + i) + av * fw_load8(x + i));
+    for (; i < n; i++) y[i] += a * x[i];
+}
+
+/* y *= a */
+static inline void fw_scale(float a, float *y, int n) {
+    for (int i = 0; i < n; i++) y[i] *= a;
+}
+
+/* The gradient step of one (input, output) pair, fused into one pass:
+ *   err += g * out   (with out's old value)
+ *   out += g * in                                                          */
+static inline void fw_pair_update(float g, float *restrict err, float *restrict out,
+                                  const float *restrict in, int n) {
+    fw_v8 gv = fw_splat8(g);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        fw_v8 o = fw_load8(out + i);
+        fw_store8(err + i, fw_load8(err + i) + gv * o);
+        fw_store8(out + i, o + gv * fw_load8(in + i));
+    }
+    for (; i < n; i++) {
+        float o = out[i];
+        err[i] += g * o;
+        out[i] = o + g * in[i];
+    }
+}
+
+/* Shared progress counter: relaxed atomics are enough, it only drives the schedule. */
+static inline int64_t fw_atomic_add(int64_t *p, int64_t v) {
+    return __atomic_add_fetch(p, v, __ATOMIC_RELAXED);
+}
+static inline int64_t fw_atomic_load(int64_t *p) {
+    return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+/* xorshift64* (Vigna): 64-bit state, one multiply per draw; never seeded with 0. */
+static inline uint64_t fw_rng_next(uint64_t *s) {
+    uint64_t x = *s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return x * 0x2545F4914F6CDD1DULL;
+}
+
+/* splitmix64 finaliser: turns (seed, stream) into a well-mixed non-zero start state. */
+static inline uint64_t fw_mix64(uint64_t z) {
+    z += 0x9E3779B97F4A7C15ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z = z ^ (z >> 31);
+    return z ? z : 0x9E3779B97F4A7C15ULL;
+}
+
+/* -log(sigmoid(x)), computed stably in double */
+static inline double fw_neg_log_sigmoid(double x) {
+    return x >= 0 ? log1p(exp(-x)) : -x + log1p(exp(x));
+}
+
+#endif

@@ -1,0 +1,145 @@
+"""File formats. This module holds fastw2v's native container (mmap-able, atomic saves).
+
+Native layout (little-endian)::
+
+    b"FASTW2V\\0"            8 bytes magic
+    uint32 version            format version (1)
+    uint64 header_length      bytes of the JSON header that follows
+    JSON header               {"meta": {...}, "arrays": {name: {dtype, shape, offset}}}
+    padding, arrays           each array C-contiguous at a 64-byte aligned offset
+
+Strings (the vocabulary) are stored as a UTF-8 blob plus int64 offsets, so any word,
+including ones with spaces or newlines, round-trips.
+"""
+from __future__ import annotations
+
+import json
+import os
+import struct
+import tempfile
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+MAGIC = b"FASTW2V\0"
+VERSION = 1
+_ALIGN = 64
+_PREFIX = struct.Struct("<8sIQ")
+
+
+class FormatError(ValueError):
+    """A file is truncated, corrupt, or not in the expected format."""
+
+
+def encode_strings(words: List[str]) -> Tuple[np.ndarray, np.ndarray]:
+    """Pack strings into (uint8 blob, int64 offsets[len + 1])."""
+    encoded = [w.encode("utf-8", "surrogatepass") for w in words]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    blob = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    return blob, offsets
+
+
+def decode_strings(blob: np.ndarray, offsets: np.ndarray) -> List[str]:
+    data = bytes(blob)
+    o = offsets.tolist()
+    return [data[o[i]:o[i + 1]].decode("utf-8", "surrogatepass") for i in range(len(o) - 1)]
+
+
+def atomic_write(path, write_fn) -> None:
+    """Call ``write_fn(fileobj)`` on a temporary file beside ``path``, then rename it over
+    ``path``: readers see the old file or the complete new one, never a partial one."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write_fn(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def save_native(path, meta: dict, arrays: Dict[str, np.ndarray]) -> None:
+    """Save ``meta`` (JSON-serialisable) and named arrays into one native file, atomically."""
+    arrays = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
+    for name, arr in arrays.items():
+        if arr.dtype.hasobject:
+            raise TypeError(f"array {name!r} has dtype object; it cannot be saved")
+    descr = {}
+    offset = 0
+    for name, arr in arrays.items():
+        offset = -(-offset // _ALIGN) * _ALIGN
+        descr[name] = {"dtype": arr.dtype.newbyteorder("<").str, "shape": list(arr.shape),
+                       "offset": offset}
+        offset += arr.nbytes
+    header = json.dumps({"meta": meta, "arrays": descr}).encode("utf-8")
+    data_start = -(-(_PREFIX.size + len(header)) // _ALIGN) * _ALIGN
+
+    def write(fh):
+        fh.write(_PREFIX.pack(MAGIC, VERSION, len(header)))
+        fh.write(header)
+        fh.write(b"\0" * (data_start - _PREFIX.size - len(header)))
+        pos = 0
+        for name, arr in arrays.items():
+            start = descr[name]["offset"]
+            fh.write(b"\0" * (start - pos))
+            fh.write(arr.astype(arr.dtype.newbyteorder("<"), copy=False).tobytes())
+            pos = start + arr.nbytes
+
+    atomic_write(path, write)
+
+
+def load_native(path, mmap: Optional[str] = None) -> Tuple[dict, Dict[str, np.ndarray]]:
+    """Load a native file: ``(meta, arrays)``. With ``mmap="r"`` (or ``"c"``) arrays are
+    memory maps of the file instead of copies in memory."""
+    path = os.fspath(path)
+    if mmap not in (None, "r", "c", "r+"):
+        raise ValueError(f"mmap={mmap!r} is invalid: use None, 'r', 'r+' or 'c'")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"model file {path!r} does not exist")
+    size = os.path.getsize(path)
+    with open(path, "rb") as fh:
+        prefix = fh.read(_PREFIX.size)
+        if len(prefix) < _PREFIX.size:
+            raise FormatError(f"{path}: too short to be a fastw2v file ({size} bytes)")
+        magic, version, header_len = _PREFIX.unpack(prefix)
+        if magic != MAGIC:
+            raise FormatError(f"{path}: not a fastw2v model file (bad magic {magic!r})")
+        if version != VERSION:
+            raise FormatError(f"{path}: unsupported fastw2v file version {version}")
+        if header_len > size - _PREFIX.size:
+            raise FormatError(f"{path}: truncated (header of {header_len} bytes does not fit)")
+        try:
+            header = json.loads(fh.read(header_len).decode("utf-8"))
+            meta, descr = header["meta"], header["arrays"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise FormatError(f"{path}: corrupt header ({exc})") from None
+    data_start = -(-(_PREFIX.size + header_len) // _ALIGN) * _ALIGN
+    arrays = {}
+    for name, d in descr.items():
+        try:
+            dtype = np.dtype(d["dtype"])
+            shape = tuple(int(x) for x in d["shape"])
+            start = data_start + int(d["offset"])
+        except (TypeError, ValueError, KeyError) as exc:
+            raise FormatError(f"{path}: corrupt description of array {name!r} ({exc})") from None
+        if any(s < 0 for s in shape) or dtype.hasobject:
+            raise FormatError(f"{path}: corrupt description of array {name!r}")
+        nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        if start + nbytes > size:
+            raise FormatError(f"{path}: truncated: array {name!r} needs bytes "
+                              f"{start}..{start + nbytes} but the file has {size}")
+        if mmap and nbytes:
+            arrays[name] = np.memmap(path, dtype=dtype, mode=mmap, offset=start, shape=shape)
+        else:
+            arr = np.fromfile(path, dtype=dtype, count=nbytes // dtype.itemsize if dtype.itemsize else 0,
+                              offset=start)
+            arrays[name] = arr.reshape(shape)
+    return meta, arrays

@@ -1,0 +1,400 @@
+"""``Word2Vec``: a thin front end wiring vocabulary, tables, kernels and trainer together.
+
+Parameter and attribute names are gensim 4's. Data flows one way::
+
+    corpus -> VocabBuilder -> Vocab -> (Huffman tree, noise table, keep thresholds)
+           -> encoded ids -> kernels (update weights in place) -> KeyedVectors
+"""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Dict, Iterable, List, Optional
+
+import numpy as np
+
+from . import _kernels
+from .config import ParameterError, TrainConfig
+from .corpus import CorpusError, EncodedCorpus, check_iterable, corpus_paths
+from .io import decode_strings, encode_strings, load_native, save_native
+from .keyedvectors import KeyedVectors
+from .tables import build_huffman, keep_thresholds, noise_table, sigmoid_table
+from .trainer import EpochStats, Trainer, corpus_blocks, iter_id_batches
+from .vocab import Vocab, VocabBuilder, builder_from_counts, read_vocab_counts
+
+logger = logging.getLogger("fastw2v")
+
+_FORMAT = "fastw2v.Word2Vec"
+
+
+def _config_property(name):
+    def get(self):
+        return getattr(self.config, name)
+
+    def set(self, value):
+        self.config = self.config.replace(**{name: value})
+
+    return property(get, set, doc=f"Training parameter ``{name}`` (see :class:`TrainConfig`).")
+
+
+class Word2Vec:
+    """Train word2vec embeddings: skip-gram or CBOW, hierarchical softmax and/or negative
+    sampling, on worker threads that run without the GIL.
+
+    Parameters
+    ----------
+    sentences : iterable of list of str, optional
+        A re-iterable corpus (e.g. a list of token lists, or :class:`fastw2v.LineSentence`).
+        If given (or ``corpus_file``), the model is built and trained at once.
+    corpus_file : str or path, optional
+        A text file (plain, .gz, .bz2, .xz) or directory of them: one sentence per line,
+        whitespace-separated tokens. Faster than ``sentences``: it is encoded to ids once.
+    vector_size, alpha, window, min_count, max_vocab_size, sample, seed, workers,
+    min_alpha, sg, hs, negative, ns_exponent, cbow_mean, epochs, max_final_vocab,
+    shrink_windows, compute_loss
+        As gensim 4 (see :class:`fastw2v.config.TrainConfig`).
+    trim_rule : callable, optional
+        ``trim_rule(word, count, min_count)`` returning ``RULE_DISCARD``, ``RULE_KEEP`` or
+        ``RULE_DEFAULT`` (gensim's convention).
+    batch_words : int
+        Words per job handed to a worker in ``sentences`` mode.
+    callbacks : sequence
+        Objects with any of ``on_train_begin``, ``on_epoch_begin``, ``on_epoch_end``,
+        ``on_train_end`` methods, each called with the model.
+    unicode_errors : {"strict", "replace", "ignore"}
+        What to do with bytes in ``corpus_file`` that are not UTF-8: ``strict`` raises
+        :class:`fastw2v.corpus.CorpusError` naming the file, line and byte offset.
+
+    Attributes
+    ----------
+    wv : KeyedVectors
+        The input word vectors (``wv.vectors`` float32 [V, vector_size]).
+    syn1neg : np.ndarray or None
+        Output vectors for negative sampling, float32 [V, vector_size].
+    syn1 : np.ndarray or None
+        Inner-node vectors for hierarchical softmax, float32 [V, vector_size]
+        (row ``V-1`` is unused: a tree over V words has V-1 inner nodes).
+    corpus_count, corpus_total_words : int
+        Sentences and tokens seen by ``build_vocab``.
+    epoch_losses : list of float
+        With ``compute_loss=True``: the mean objective per training example of each epoch.
+    """
+
+    def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025,
+                 window=5, min_count=5, max_vocab_size=None, sample=1e-3, seed=1,
+                 workers=3, min_alpha=0.0001, sg=0, hs=0, negative=5, ns_exponent=0.75,
+                 cbow_mean=1, epochs=5, trim_rule=None, batch_words=10000,
+                 compute_loss=False, callbacks=(), comment=None, max_final_vocab=None,
+                 shrink_windows=True, unicode_errors="strict"):
+        self.config = TrainConfig(
+            vector_size=vector_size, alpha=alpha, window=window, min_count=min_count,
+            max_vocab_size=max_vocab_size, sample=sample, seed=seed, workers=workers,
+            min_alpha=min_alpha, sg=sg, hs=hs, negative=negative, ns_exponent=ns_exponent,
+            cbow_mean=cbow_mean, epochs=epochs, max_final_vocab=max_final_vocab,
+            shrink_windows=bool(shrink_windows), compute_loss=bool(compute_loss))
+        if not isinstance(batch_words, int) or batch_words < 1:
+            raise ParameterError(f"batch_words={batch_words!r} is invalid: must be an integer >= 1")
+        if unicode_errors not in ("strict", "replace", "ignore"):
+            raise ParameterError(f"unicode_errors={unicode_errors!r} is invalid: use 'strict', "
+                                 "'replace' or 'ignore'")
+        self.batch_words = batch_words
+        self.unicode_errors = unicode_errors
+        self.callbacks = tuple(callbacks)
+        self.comment = comment
+        self.vocab: Optional[Vocab] = None
+        self.wv = KeyedVectors(vector_size)
+        self.syn1neg: Optional[np.ndarray] = None
+        self.syn1: Optional[np.ndarray] = None
+        self.corpus_count = 0
+        self.corpus_total_words = 0
+        self.epochs_trained = 0
+        self.epoch_losses: List[float] = []
+        self.epoch_stats: List[EpochStats] = []
+        self._encoded: Optional[EncodedCorpus] = None
+        self._encoded_key = None
+        self._tables = None
+        if sentences is not None and corpus_file is not None:
+            raise ValueError("pass either sentences or corpus_file, not both")
+        if sentences is not None or corpus_file is not None:
+            self.build_vocab(corpus_iterable=sentences, corpus_file=corpus_file, trim_rule=trim_rule)
+            self.train(corpus_iterable=sentences, corpus_file=corpus_file,
+                       total_examples=self.corpus_count, total_words=self.corpus_total_words,
+                       epochs=self.epochs, callbacks=self.callbacks)
+
+    # -- vocabulary ---------------------------------------------------------------------
+    def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False,
+                    progress_per=10000, keep_raw_vocab=False, trim_rule=None, **kwargs):
+        """Count the corpus, build the vocabulary and initialise the weights."""
+        if kwargs:
+            raise TypeError(f"build_vocab() got unexpected arguments: {sorted(kwargs)}")
+        if update:
+            raise NotImplementedError(
+                "build_vocab(update=True) (adding words to a trained model) is not supported yet")
+        builder = VocabBuilder(self.config.max_vocab_size)
+        source = self._check_source(corpus_iterable, corpus_file)
+        if corpus_file is not None:
+            builder.add_file(source, self.unicode_errors)
+        else:
+            builder.add_sentences(source)
+        self._set_vocab(builder, trim_rule)
+        return self
+
+    def build_vocab_from_freq(self, word_freq: Dict[str, int], keep_raw_vocab=False,
+                              corpus_count=None, trim_rule=None, update=False):
+        """Build the vocabulary from ``{word: count}`` instead of a corpus (gensim's name)."""
+        if update:
+            raise NotImplementedError("build_vocab_from_freq(update=True) is not supported yet")
+        builder = builder_from_counts(word_freq)
+        if corpus_count is not None:
+            builder.n_sentences = int(corpus_count)
+        self._set_vocab(builder, trim_rule)
+        return self
+
+    def read_vocab(self, path, trim_rule=None):
+        """Use the vocabulary file ``path`` (``word count`` lines, the C tool's
+        ``-save-vocab`` format) instead of counting the corpus."""
+        return self.build_vocab_from_freq(read_vocab_counts(path), trim_rule=trim_rule)
+
+    def save_vocab(self, path) -> None:
+        """Write the vocabulary as ``word count`` lines (the C tool's ``-save-vocab``)."""
+        self._need_vocab()
+        self.vocab.save(path)
+
+    def _set_vocab(self, builder: VocabBuilder, trim_rule) -> None:
+        c = self.config
+        self.vocab = builder.finalize(c.min_count, c.max_final_vocab, trim_rule)
+        self.corpus_count = builder.n_sentences
+        self.corpus_total_words = builder.total_words
+        logger.info("vocabulary: %d words (min_count=%d) of %d distinct, %d of %d tokens kept",
+                    len(self.vocab), c.min_count, len(builder.counter),
+                    self.vocab.retained_words, builder.total_words)
+        self._reset_weights()
+        self._tables = None
+        self._drop_encoded()
+
+    def _reset_weights(self) -> None:
+        c, V = self.config, len(self.vocab)
+        rng = np.random.default_rng(c.seed)
+        vectors = (rng.random((V, c.vector_size), dtype=np.float32) - np.float32(0.5))
+        vectors /= np.float32(c.vector_size)
+        self.wv = KeyedVectors(c.vector_size, self.vocab.words, vectors, self.vocab.counts)
+        self.syn1neg = np.zeros((V, c.vector_size), dtype=np.float32) if c.negative else None
+        self.syn1 = np.zeros((V, c.vector_size), dtype=np.float32) if c.hs else None
+        self.epochs_trained = 0
+        self.epoch_losses = []
+        self.epoch_stats = []
+
+    def _need_vocab(self) -> None:
+        if self.vocab is None:
+            raise RuntimeError("the model has no vocabulary yet: call build_vocab() first "
+                               "(or pass sentences=/corpus_file= to Word2Vec())")
+
+    @staticmethod
+    def _check_source(corpus_iterable, corpus_file):
+        if (corpus_iterable is None) == (corpus_file is None):
+            raise ValueError("pass exactly one of corpus_iterable (sentences) or corpus_file")
+        if corpus_file is not None:
+            corpus_paths(corpus_file)
+            return corpus_file
+        check_iterable(corpus_iterable)
+        return corpus_iterable
+
+    # -- training -----------------------------------------------------------------------
+    def _kernel_model(self, compute_loss: bool) -> "_kernels.Model":
+        c, V = self.config, len(self.vocab)
+        if self._tables is None:
+            huff = build_huffman(self.vocab.counts) if c.hs else None
+            noise = noise_table(self.vocab.counts, c.ns_exponent) if c.negative else None
+            self._tables = (huff, noise)
+        huff, noise = self._tables
+        # weights may be missing (model loaded before hs/negative were switched on)
+        if c.hs and self.syn1 is None:
+            self.syn1 = np.zeros((V, c.vector_size), dtype=np.float32)
+        if c.negative and self.syn1neg is None:
+            self.syn1neg = np.zeros((V, c.vector_size), dtype=np.float32)
+        for name, arr in (("wv.vectors", self.wv.vectors), ("syn1", self.syn1),
+                          ("syn1neg", self.syn1neg)):
+            if arr is not None and not arr.flags.writeable:
+                raise ValueError(f"{name} is read-only (model loaded with mmap='r'?); load "
+                                 "with mmap=None or mmap='c' to continue training")
+        keep = self.vocab.keep_probabilities(c.sample)
+        return _kernels.Model(
+            self.wv.vectors, self.syn1, self.syn1neg, sg=c.sg, hs=c.hs, negative=c.negative,
+            window=c.window, cbow_mean=c.cbow_mean, shrink_windows=c.shrink_windows,
+            compute_loss=compute_loss,
+            keep_threshold=keep_thresholds(keep) if c.sample > 0 else None,
+            codes=huff.codes if huff else None, points=huff.points if huff else None,
+            code_offsets=huff.offsets if huff else None,
+            alias_threshold=noise.threshold if noise else None,
+            alias_index=noise.alias if noise else None, sigmoid=sigmoid_table())
+
+    def _encode(self, corpus_file) -> EncodedCorpus:
+        paths = corpus_paths(corpus_file)
+        key = (tuple(os.path.abspath(p) for p in paths),
+               tuple((os.path.getsize(p), os.path.getmtime(p)) for p in paths), id(self.vocab))
+        if self._encoded is None or self._encoded_key != key:
+            self._drop_encoded()
+            self._encoded = EncodedCorpus(corpus_file, self.vocab.index, self.unicode_errors)
+            self._encoded_key = key
+            logger.info("encoded %s: %d words in vocabulary, %d sentences",
+                        corpus_file, self._encoded.n_words, self._encoded.n_sentences)
+        return self._encoded
+
+    def _drop_encoded(self) -> None:
+        if getattr(self, "_encoded", None) is not None:
+            self._encoded.close()
+        self._encoded = None
+        self._encoded_key = None
+
+    def train(self, corpus_iterable=None, corpus_file=None, total_examples=None,
+              total_words=None, epochs=None, start_alpha=None, end_alpha=None, word_count=0,
+              queue_factor=2, report_delay=1.0, compute_loss=None, callbacks=(), **kwargs):
+        """Train on a corpus for ``epochs`` passes (gensim's signature).
+
+        Calling ``train()`` again continues training from the current weights.
+        ``total_examples``/``total_words`` (sentences/tokens per epoch) size the
+        learning-rate schedule in ``sentences`` mode; they default to the counts seen by
+        ``build_vocab``. In ``corpus_file`` mode the exact word count is known and used.
+        """
+        if kwargs:
+            raise TypeError(f"train() got unexpected arguments: {sorted(kwargs)}")
+        self._need_vocab()
+        c = self.config
+        epochs = c.epochs if epochs is None else epochs
+        if not isinstance(epochs, int) or epochs < 1:
+            raise ParameterError(f"epochs={epochs!r} is invalid: must be an integer >= 1")
+        start_alpha = c.alpha if start_alpha is None else float(start_alpha)
+        end_alpha = c.min_alpha if end_alpha is None else float(end_alpha)
+        if not (start_alpha > 0 and end_alpha >= 0):
+            raise ParameterError(f"start_alpha={start_alpha}, end_alpha={end_alpha}: need "
+                                 "start_alpha > 0 and end_alpha >= 0")
+        if compute_loss is not None:
+            self.config = c = c.replace(compute_loss=bool(compute_loss))
+        source = self._check_source(corpus_iterable, corpus_file)
+        callbacks = tuple(callbacks) or self.callbacks
+
+        if corpus_file is not None:
+            enc = self._encode(source)
+            if enc.n_words == 0:
+                raise CorpusError(f"no word of {corpus_file!r} is in the vocabulary")
+            words_per_epoch = enc.n_words
+            ids = enc.ids
+            blocks = corpus_blocks(len(ids), c.workers)
+
+            def epoch_jobs(_):
+                return ((ids, s, e) for s, e in blocks)
+        else:
+            words_per_epoch = self._expected_words(total_examples, total_words)
+            batch_words = self.batch_words
+
+            def epoch_jobs(_):
+                return ((b, 0, len(b)) for b in iter_id_batches(source, self.vocab.index, batch_words))
+
+        kernel_model = self._kernel_model(c.compute_loss)
+        trainer = Trainer(kernel_model, c.workers, c.seed)
+        first_epoch = self.epochs_trained
+
+        def on_epoch_begin(epoch):
+            for cb in callbacks:
+                if hasattr(cb, "on_epoch_begin"):
+                    cb.on_epoch_begin(self)
+
+        def on_epoch_end(epoch, stats: EpochStats):
+            self.epochs_trained += 1
+            self.epoch_stats.append(stats)
+            if c.compute_loss:
+                self.epoch_losses.append(stats.mean_loss)
+                self.running_training_loss = stats.loss
+            for cb in callbacks:
+                if hasattr(cb, "on_epoch_end"):
+                    cb.on_epoch_end(self)
+
+        for cb in callbacks:
+            if hasattr(cb, "on_train_begin"):
+                cb.on_train_begin(self)
+        stats = trainer.train(epoch_jobs, epochs, first_epoch, start_alpha, end_alpha,
+                              words_per_epoch * epochs, on_epoch_begin, on_epoch_end)
+        for cb in callbacks:
+            if hasattr(cb, "on_train_end"):
+                cb.on_train_end(self)
+        read = sum(s.words_read for s in stats)
+        if read == 0:
+            raise CorpusError("training read no word that is in the vocabulary")
+        return read, sum(s.words_trained for s in stats)
+
+    def _expected_words(self, total_examples, total_words) -> int:
+        """In-vocabulary words per epoch of the iterable, for the learning-rate schedule."""
+        v = self.vocab
+        if total_words is not None and self.corpus_total_words:
+            return max(1, round(total_words * v.retained_words / self.corpus_total_words))
+        if total_examples is not None and self.corpus_count:
+            return max(1, round(total_examples * v.retained_words / self.corpus_count))
+        return max(1, v.retained_words)
+
+    def get_latest_training_loss(self) -> float:
+        """Total training objective of the last epoch (0.0 unless ``compute_loss=True``)."""
+        return float(getattr(self, "running_training_loss", 0.0))
+
+    # -- persistence --------------------------------------------------------------------
+    def save(self, fname) -> None:
+        """Save the whole model (vocabulary, weights, parameters) to one file, atomically."""
+        self._need_vocab()
+        blob, offsets = encode_strings(self.vocab.words)
+        arrays = {"words_blob": blob, "words_offsets": offsets, "counts": self.vocab.counts,
+                  "vectors": self.wv.vectors}
+        if self.syn1neg is not None:
+            arrays["syn1neg"] = self.syn1neg
+        if self.syn1 is not None:
+            arrays["syn1"] = self.syn1
+        meta = {"format": _FORMAT, "config": self.config.as_dict(),
+                "corpus_count": self.corpus_count, "corpus_total_words": self.corpus_total_words,
+                "vocab_total_words": self.vocab.total_words, "epochs_trained": self.epochs_trained,
+                "epoch_losses": self.epoch_losses, "batch_words": self.batch_words,
+                "unicode_errors": self.unicode_errors, "comment": self.comment}
+        save_native(fname, meta, arrays)
+
+    @classmethod
+    def load(cls, fname, mmap=None) -> "Word2Vec":
+        """Load a model saved by :meth:`save`; ``mmap="r"`` maps the weights read-only."""
+        meta, arrays = load_native(fname, mmap=mmap)
+        if meta.get("format") != _FORMAT:
+            raise ValueError(f"{fname}: not a fastw2v Word2Vec file (format {meta.get('format')!r})")
+        model = cls.__new__(cls)
+        model.config = TrainConfig(**meta["config"])
+        model.batch_words = meta.get("batch_words", 10000)
+        model.unicode_errors = meta.get("unicode_errors", "strict")
+        model.callbacks = ()
+        model.comment = meta.get("comment")
+        words = decode_strings(arrays["words_blob"], arrays["words_offsets"])
+        model.vocab = Vocab(words, np.array(arrays["counts"]), meta.get("vocab_total_words"),
+                            meta.get("corpus_count", 0))
+        model.wv = KeyedVectors(model.config.vector_size, words, arrays["vectors"], model.vocab.counts)
+        model.syn1neg = arrays.get("syn1neg")
+        model.syn1 = arrays.get("syn1")
+        model.corpus_count = meta.get("corpus_count", 0)
+        model.corpus_total_words = meta.get("corpus_total_words", 0)
+        model.epochs_trained = meta.get("epochs_trained", 0)
+        model.epoch_losses = list(meta.get("epoch_losses", []))
+        model.epoch_stats = []
+        model._encoded = None
+        model._encoded_key = None
+        model._tables = None
+        return model
+
+    def __del__(self):
+        try:
+            self._drop_encoded()
+        except Exception:
+            pass
+
+    def __str__(self) -> str:
+        c = self.config
+        return (f"Word2Vec<vocab={len(self.wv)}, vector_size={c.vector_size}, "
+                f"alpha={c.alpha}, {'sg' if c.sg else 'cbow'}, hs={c.hs}, negative={c.negative}>")
+
+    __repr__ = __str__
+
+
+for _name in TrainConfig.field_names():
+    setattr(Word2Vec, _name, _config_property(_name))
+del _name

@@ -1,0 +1,190 @@
+"""Tables built from vocabulary counts alone: the Huffman tree and the noise sampler.
+
+Huffman paths are stored flat (CSR style) rather than as padded ``[V, max_depth]``
+arrays: a skewed count distribution can make a few paths very deep, and padding every
+word to the deepest one would waste memory. Word ``w``'s path is
+``codes[offsets[w]:offsets[w+1]]`` / ``points[offsets[w]:offsets[w+1]]``, root first.
+
+Negative samples are drawn with Walker's alias method: two arrays of length V and O(1)
+work per draw, instead of the C tool's 100M-entry (400 MB) unigram table.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# The C tool's sigmoid table: 1000 entries over [-6, 6).
+MAX_EXP = 6
+EXP_TABLE_SIZE = 1000
+
+
+def sigmoid_table() -> np.ndarray:
+    """float32 [EXP_TABLE_SIZE]: sigmoid at ``(i / EXP_TABLE_SIZE * 2 - 1) * MAX_EXP``."""
+    x = (np.arange(EXP_TABLE_SIZE, dtype=np.float64) / EXP_TABLE_SIZE * 2 - 1) * MAX_EXP
+    e = np.exp(x)
+    return (e / (e + 1)).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class HuffmanTree:
+    """Binary Huffman tree over V words; inner nodes are numbered 0..V-2, the root is V-2.
+
+    Attributes
+    ----------
+    codes : np.ndarray
+        uint8 [sum of path lengths]: branch taken (0/1) at each inner node on the path.
+    points : np.ndarray
+        int32 [sum of path lengths]: inner-node index (row of the HS output matrix).
+    offsets : np.ndarray
+        int64 [V + 1]: word ``w``'s path is ``offsets[w]:offsets[w+1]``, root first.
+    """
+
+    codes: np.ndarray
+    points: np.ndarray
+    offsets: np.ndarray
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def code(self, w: int) -> np.ndarray:
+        return self.codes[self.offsets[w]:self.offsets[w + 1]]
+
+    def path(self, w: int) -> np.ndarray:
+        return self.points[self.offsets[w]:self.offsets[w + 1]]
+
+
+def build_huffman(counts) -> HuffmanTree:
+    """Build the Huffman tree of ``counts`` (any order; word2vec passes them sorted).
+
+    Two-queue construction: leaves sorted by count, inner nodes created in
+    non-decreasing order, so each merge picks the two smallest heads in O(1);
+    O(V log V) for the sort, O(V) after it. A single word gets a path of length 1
+    through one inner node so that it still has an output unit to train.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    V = len(counts)
+    if V == 0:
+        raise ValueError("cannot build a Huffman tree over an empty vocabulary")
+    if V == 1:
+        return HuffmanTree(np.zeros(1, np.uint8), np.zeros(1, np.int32),
+                           np.array([0, 1], dtype=np.int64))
+    order = np.argsort(counts, kind="stable")          # ascending leaves
+    leaf_counts = counts[order].tolist()
+    n_inner = V - 1
+    inner_counts = [0] * n_inner
+    # node ids: leaves 0..V-1 (word ids), inner nodes V..2V-2
+    parent = np.empty(2 * V - 1, dtype=np.int64)
+    branch = np.zeros(2 * V - 1, dtype=np.uint8)
+    li = 0      # next leaf (position in `order`)
+    qi = 0      # next inner node not yet merged
+    order_l = order.tolist()
+    for k in range(n_inner):
+        picks = []
+        for _ in range(2):
+            if li < V and (qi >= k or leaf_counts[li] <= inner_counts[qi]):
+                picks.append((order_l[li], leaf_counts[li]))
+                li += 1
+            else:
+                picks.append((V + qi, inner_counts[qi]))
+                qi += 1
+        (a, ca), (b, cb) = picks
+        inner_counts[k] = ca + cb
+        parent[a] = parent[b] = V + k
+        branch[b] = 1
+    root = 2 * V - 2
+    # depth of every node, top-down (a parent's id is always larger than its child's)
+    depth = np.zeros(2 * V - 1, dtype=np.int64)
+    parent_l = parent.tolist()
+    depth_l = depth.tolist()
+    for node in range(root - 1, -1, -1):
+        depth_l[node] = depth_l[parent_l[node]] + 1
+    lengths = np.asarray(depth_l[:V], dtype=np.int64)
+    offsets = np.zeros(V + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    codes = np.empty(offsets[-1], dtype=np.uint8)
+    points = np.empty(offsets[-1], dtype=np.int32)
+    # walk all leaves upwards at once, writing each path from its end (leaf side) to root
+    node = np.arange(V, dtype=np.int64)
+    write = offsets[1:] - 1
+    active = np.arange(V)
+    while active.size:
+        n = node[active]
+        codes[write[active]] = branch[n]
+        up = parent[n]
+        points[write[active]] = up - V
+        node[active] = up
+        write[active] -= 1
+        active = active[up != root]
+    return HuffmanTree(codes, points, offsets)
+
+
+@dataclass(frozen=True)
+class AliasTable:
+    """Walker/Vose alias table for O(1) draws from a discrete distribution.
+
+    A draw takes one 64-bit random number ``r``: ``i = ((r >> 32) * V) >> 32``; keep ``i``
+    if ``(r & 0xffffffff) < threshold[i]``, else take ``alias[i]``.
+
+    Attributes
+    ----------
+    threshold : np.ndarray
+        uint64 [V]: acceptance threshold scaled to 2**32 (2**32 means always accept).
+    alias : np.ndarray
+        int32 [V]: the outcome taken when column ``i`` rejects.
+    probabilities : np.ndarray
+        float64 [V]: the distribution the table samples from.
+    """
+
+    threshold: np.ndarray
+    alias: np.ndarray
+    probabilities: np.ndarray
+
+    def draw(self, random_u64: np.ndarray) -> np.ndarray:
+        """Outcomes for given 64-bit random numbers (NumPy twin of the kernel's draw)."""
+        r = np.asarray(random_u64, dtype=np.uint64)
+        V = np.uint64(len(self.alias))
+        col = ((r >> np.uint64(32)) * V) >> np.uint64(32)
+        low = r & np.uint64(0xFFFFFFFF)
+        col = col.astype(np.int64)
+        return np.where(low < self.threshold[col], col, self.alias[col]).astype(np.int64)
+
+
+def build_alias(weights) -> AliasTable:
+    """Alias table for probabilities proportional to ``weights`` (Vose's stable variant)."""
+    w = np.asarray(weights, dtype=np.float64)
+    V = len(w)
+    if V == 0 or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+        raise ValueError("alias table needs a non-empty vector of non-negative, finite, "
+                         "not all zero weights")
+    p = w / w.sum()
+    scaled = (p * V).tolist()
+    alias = list(range(V))
+    prob = [1.0] * V
+    small = [i for i, s in enumerate(scaled) if s < 1.0]
+    large = [i for i, s in enumerate(scaled) if s >= 1.0]
+    while small and large:
+        s = small.pop()
+        g = large[-1]
+        prob[s] = scaled[s]
+        alias[s] = g
+        scaled[g] = (scaled[g] + scaled[s]) - 1.0
+        if scaled[g] < 1.0:
+            large.pop()
+            small.append(g)
+    # leftovers (rounding) always accept themselves: prob stays 1.0, alias stays self
+    threshold = np.minimum(np.round(np.asarray(prob) * 2.0 ** 32), 2.0 ** 32).astype(np.uint64)
+    return AliasTable(threshold, np.asarray(alias, dtype=np.int32), p)
+
+
+def noise_table(counts, ns_exponent: float = 0.75) -> AliasTable:
+    """The negative-sampling noise distribution: ``count ** ns_exponent``, normalised."""
+    c = np.asarray(counts, dtype=np.float64)
+    return build_alias(np.power(c, ns_exponent))
+
+
+def keep_thresholds(keep_probabilities: np.ndarray) -> np.ndarray:
+    """uint64 [V]: keep probability scaled to 2**32, compared with 32 random bits."""
+    p = np.clip(np.asarray(keep_probabilities, dtype=np.float64), 0.0, 1.0)
+    return np.round(p * 2.0 ** 32).astype(np.uint64)

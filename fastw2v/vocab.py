@@ -1,0 +1,201 @@
+"""Vocabulary: counting words (:class:`VocabBuilder`) and the frozen result (:class:`Vocab`).
+
+Counting follows the C tool: with ``max_vocab_size`` set, whenever the number of distinct
+words exceeds it, every word whose count is <= ``min_reduce`` is dropped and
+``min_reduce`` grows by one (so counts of pruned words are lost, as in the C tool).
+The final vocabulary is sorted by descending count, ties kept in first-seen order, which
+depends only on the corpus (never on ``PYTHONHASHSEED``).
+"""
+from __future__ import annotations
+
+import os
+from collections import Counter
+from typing import Dict, Iterable, List, Optional, Sequence
+
+import numpy as np
+
+from .corpus import CorpusError, check_sentence, iter_file_pieces
+
+
+class VocabularyError(ValueError):
+    """The vocabulary is empty or a vocabulary file is malformed."""
+
+
+class Vocab:
+    """A frozen vocabulary: words sorted by descending count.
+
+    Attributes
+    ----------
+    words : list of str
+        Index to word, most frequent first.
+    counts : np.ndarray
+        int64 [V] corpus counts, non-increasing.
+    index : dict
+        Word to index.
+    total_words : int
+        Tokens counted in the corpus, including words later dropped.
+    n_sentences : int
+        Sentences counted in the corpus.
+    """
+
+    def __init__(self, words: Sequence[str], counts, total_words: Optional[int] = None,
+                 n_sentences: int = 0):
+        counts = np.asarray(counts, dtype=np.int64)
+        if len(words) != len(counts):
+            raise ValueError(f"{len(words)} words but {len(counts)} counts")
+        if len(counts) and (np.any(counts[1:] > counts[:-1])):
+            raise ValueError("Vocab counts must be sorted in descending order")
+        self.words: List[str] = list(words)
+        self.counts = counts
+        self.counts.flags.writeable = False
+        self.index: Dict[str, int] = {w: i for i, w in enumerate(self.words)}
+        if len(self.index) != len(self.words):
+            raise ValueError("Vocab words must be unique")
+        self.total_words = int(self.counts.sum()) if total_words is None else int(total_words)
+        self.n_sentences = int(n_sentences)
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word) -> bool:
+        return word in self.index
+
+    @property
+    def retained_words(self) -> int:
+        """Number of corpus tokens that are in this vocabulary (sum of counts)."""
+        return int(self.counts.sum())
+
+    def keep_probabilities(self, sample: float) -> np.ndarray:
+        """Probability of keeping each word under frequent-word down-sampling (float64 [V]).
+
+        The C tool's formula ``(sqrt(f / (sample*T)) + 1) * (sample*T) / f`` with ``f`` the
+        word's count and ``T`` the retained total, capped at 1; all ones if ``sample == 0``.
+        """
+        if sample <= 0 or len(self) == 0:
+            return np.ones(len(self), dtype=np.float64)
+        threshold = sample * self.retained_words
+        f = self.counts.astype(np.float64)
+        return np.minimum((np.sqrt(f / threshold) + 1.0) * threshold / f, 1.0)
+
+    def save(self, path) -> None:
+        """Write the C tool's vocabulary format: one ``word count`` line per word."""
+        with open(path, "w", encoding="utf-8", errors="surrogateescape") as fh:
+            for word, count in zip(self.words, self.counts.tolist()):
+                fh.write(f"{word} {count}\n")
+
+
+class VocabBuilder:
+    """Count words from token lists or text files, then :meth:`finalize` into a :class:`Vocab`."""
+
+    def __init__(self, max_vocab_size: Optional[int] = None):
+        self.max_vocab_size = max_vocab_size
+        self.counter: Counter = Counter()
+        self.total_words = 0
+        self.n_sentences = 0
+        self.min_reduce = 1
+
+    def _maybe_prune(self) -> None:
+        if self.max_vocab_size is not None and len(self.counter) > self.max_vocab_size:
+            limit = self.min_reduce
+            self.counter = Counter({w: c for w, c in self.counter.items() if c > limit})
+            self.min_reduce += 1
+
+    def add_tokens(self, tokens: List[str], ends_sentence: bool = True) -> None:
+        self.counter.update(tokens)
+        self.total_words += len(tokens)
+        self.n_sentences += bool(ends_sentence)
+        self._maybe_prune()
+
+    def add_sentences(self, sentences: Iterable) -> "VocabBuilder":
+        for i, sentence in enumerate(sentences):
+            check_sentence(sentence, i)
+            self.add_tokens(sentence)
+        return self
+
+    def add_file(self, source, unicode_errors: str = "strict") -> "VocabBuilder":
+        for tokens, ends in iter_file_pieces(source, unicode_errors):
+            self.add_tokens(tokens, ends)
+        return self
+
+    def finalize(self, min_count: int = 5, max_final_vocab: Optional[int] = None,
+                 trim_rule=None) -> Vocab:
+        """Apply ``min_count`` (and ``trim_rule``), then keep the ``max_final_vocab`` most
+        frequent words; raise :class:`VocabularyError` if nothing is left."""
+        bad = next((w for w in self.counter if not isinstance(w, str)), None)
+        if bad is not None:
+            raise TypeError(
+                f"tokens must be str, but the corpus contains {bad!r} of type "
+                f"{type(bad).__name__}; convert tokens to str first"
+            )
+        if self.total_words == 0:
+            raise CorpusError("the corpus is empty: no words were found")
+        items = [(w, c) for w, c in self.counter.items() if _keep(w, c, min_count, trim_rule)]
+        # stable sort: equal counts keep first-seen order (Counter preserves insertion order)
+        items.sort(key=lambda wc: -wc[1])
+        if max_final_vocab is not None:
+            items = items[:max_final_vocab]
+        if not items:
+            most = self.counter.most_common(1)[0][1]
+            raise VocabularyError(
+                f"no word is left in the vocabulary: min_count={min_count} but the most "
+                f"frequent of the corpus's {len(self.counter)} distinct words occurs only "
+                f"{most} time(s); lower min_count or use a larger corpus"
+            )
+        return Vocab([w for w, _ in items], [c for _, c in items], self.total_words,
+                     self.n_sentences)
+
+
+RULE_DISCARD, RULE_KEEP, RULE_DEFAULT = 0, 1, 2
+
+
+def _keep(word, count, min_count, trim_rule) -> bool:
+    if trim_rule is not None:
+        verdict = trim_rule(word, count, min_count)
+        if verdict == RULE_DISCARD:
+            return False
+        if verdict == RULE_KEEP:
+            return True
+    return count >= min_count
+
+
+def read_vocab_counts(path) -> Dict[str, int]:
+    """Read a ``word count`` per line vocabulary file (the C tool's ``-save-vocab`` format).
+
+    The C tool's ``</s>`` entry (its sentence-end token) is skipped: fastw2v ends
+    sentences without a token.
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise VocabularyError(f"vocabulary file {path!r} does not exist")
+    counts: Dict[str, int] = {}
+    with open(path, "rb") as fh:
+        for line_no, raw in enumerate(fh, 1):
+            parts = raw.split()
+            if not parts:
+                continue
+            if len(parts) != 2:
+                raise VocabularyError(
+                    f"{path}: line {line_no}: expected 'word count', got {raw[:80]!r}")
+            try:
+                word = parts[0].decode("utf-8")
+                count = int(parts[1])
+            except (UnicodeDecodeError, ValueError):
+                raise VocabularyError(
+                    f"{path}: line {line_no}: expected a UTF-8 word and an integer count, "
+                    f"got {raw[:80]!r}") from None
+            if count < 0:
+                raise VocabularyError(f"{path}: line {line_no}: negative count {count}")
+            if word == "</s>":
+                continue
+            counts[word] = counts.get(word, 0) + count
+    if not counts:
+        raise VocabularyError(f"vocabulary file {path!r} has no entries")
+    return counts
+
+
+def builder_from_counts(word_counts: Dict[str, int]) -> VocabBuilder:
+    """A :class:`VocabBuilder` pre-filled with known counts (read from a file, say)."""
+    b = VocabBuilder()
+    b.counter = Counter(dict(word_counts))
+    b.total_words = int(sum(b.counter.values()))
+    return b
