@@ -200,7 +200,7 @@ def _worker_ctool(job: dict, result: dict, words_vectors: list, outdir: Path) ->
     text = ctool_log.read_bytes().decode("utf-8", "replace")
     if proc.returncode != 0:
         tail = [ln for ln in re.split(r"[\r\n]+", text) if ln.strip()][-3:]
-        raise RuntimeError(f"word2vec exited with {proc.returncode}: {' / '.join(tail)}")
+        raise RuntimeError(f"word2vec exited with {proc.returncode}: {' / '.join(tail) or 'no output'}")
     m = re.search(r"Words in train file:\s*(\d+)", text)
     if m:  # the C tool counts only in-vocabulary words (and one </s> per line) here
         result["ctool_train_words_in_vocab"] = int(m.group(1))

@@ -1,0 +1,168 @@
+"""The Cython kernels against the slow NumPy reference (fastw2v._reference)."""
+import numpy as np
+import pytest
+
+from fastw2v import _kernels
+from fastw2v._reference import ReferenceTrainer, XorShift64Star, learning_rate
+from fastw2v.tables import build_huffman, keep_thresholds, noise_table, sigmoid_table
+from fastw2v.vocab import VocabBuilder
+
+from conftest import MODES
+
+SENTENCES = [
+    "the quick brown fox jumps over the lazy dog".split(),
+    "the dog sleeps and the fox runs".split(),
+    "a b c d e f g the fox the dog the cat".split(),
+    ["single"],
+    [],
+    "cat sat on the mat with the dog and the fox and the bird".split(),
+]
+
+
+def make_case(mode, dim=13, sample=0.0, window=3, cbow_mean=1, shrink=True, compute_loss=False,
+              seed=7):
+    b = VocabBuilder()
+    b.add_sentences(SENTENCES * 2)
+    vocab = b.finalize(min_count=1)
+    V = len(vocab)
+    rng = np.random.default_rng(seed)
+    syn0 = ((rng.random((V, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
+    # non-zero output layers make every term of the update matter from the first step
+    syn1 = (rng.standard_normal((V, dim)).astype(np.float32) * 0.3)
+    syn1neg = (rng.standard_normal((V, dim)).astype(np.float32) * 0.3)
+    cfg = MODES[mode]
+    huff = build_huffman(vocab.counts)
+    noise = noise_table(vocab.counts, 0.75)
+    kw = dict(sg=cfg["sg"], hs=cfg["hs"], negative=cfg["negative"], window=window,
+              cbow_mean=cbow_mean, shrink_windows=shrink, compute_loss=compute_loss,
+              keep_threshold=keep_thresholds(vocab.keep_probabilities(sample)) if sample else None,
+              codes=huff.codes, points=huff.points, code_offsets=huff.offsets,
+              alias_threshold=noise.threshold, alias_index=noise.alias, sigmoid=sigmoid_table())
+    ids = []
+    for s in SENTENCES * 3:
+        ids.extend(vocab.index[w] for w in s)
+        ids.append(-1)
+    return vocab, (syn0, syn1, syn1neg), kw, np.array(ids, dtype=np.int32)
+
+
+def run_both(mode, seeds=(11, 12), **case_kw):
+    vocab, (syn0, syn1, syn1neg), kw, ids = make_case(mode, **case_kw)
+    k_w = [syn0.copy(), syn1.copy(), syn1neg.copy()]
+    r_w = [syn0.copy(), syn1.copy(), syn1neg.copy()]
+    km = _kernels.Model(*k_w, **kw)
+    km.set_schedule(0.05, 0.001, 3 * len(ids))
+    worker = _kernels.Worker(km)
+    ref = ReferenceTrainer(*r_w, **kw)
+    ref.set_schedule(0.05, 0.001, 3 * len(ids))
+    half = len(ids) // 2
+    for seed, (s, e) in zip(seeds, [(0, half), (half, len(ids))]):
+        worker.train(ids, s, e, seed)
+        ref.train(ids, s, e, seed)
+    return k_w, r_w, worker, ref, (syn0, syn1, syn1neg)
+
+
+@pytest.mark.parametrize("mode,cbow_mean", [(m, 1) for m in MODES] +
+                         [(m, 0) for m in MODES if m.startswith("cbow")])
+def test_kernel_matches_reference(mode, cbow_mean):
+    k_w, r_w, worker, ref, initial = run_both(mode, cbow_mean=cbow_mean)
+    for name, k, r, init in zip(("syn0", "syn1", "syn1neg"), k_w, r_w, initial):
+        np.testing.assert_allclose(k, r, rtol=1e-4, atol=2e-6, err_msg=name)
+    # the case really trained: every weight matrix that the mode uses moved
+    cfg = MODES[mode]
+    assert not np.allclose(k_w[0], initial[0])
+    assert np.allclose(k_w[1], initial[1]) != bool(cfg["hs"])
+    assert np.allclose(k_w[2], initial[2]) != bool(cfg["negative"])
+
+
+@pytest.mark.parametrize("mode", ["sg-ns", "cbow-hs", "sg-both"])
+def test_kernel_matches_reference_with_subsampling_and_fixed_windows(mode):
+    for shrink in (True, False):
+        k_w, r_w, worker, ref, _ = run_both(mode, sample=0.05, shrink=shrink)
+        for k, r in zip(k_w, r_w):
+            np.testing.assert_allclose(k, r, rtol=1e-4, atol=2e-6)
+        loss, examples, read, trained = worker.take_stats()
+        assert trained == ref.words_trained and read == ref.progress
+        assert trained < read            # down-sampling dropped words
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_kernel_loss_matches_reference(mode):
+    _, _, worker, ref, _ = run_both(mode, compute_loss=True)
+    loss, examples, read, trained = worker.take_stats()
+    assert examples == ref.loss_examples > 0
+    assert loss == pytest.approx(ref.loss, rel=1e-4)
+    assert worker.take_stats() == (0.0, 0, 0, 0)         # taking resets
+
+
+def test_kernel_reads_every_word_and_sentence_cut_at_sentinels():
+    vocab, weights, kw, ids = make_case("sg-ns")
+    km = _kernels.Model(*[w.copy() for w in weights], **kw)
+    worker = _kernels.Worker(km)
+    n = worker.train(ids, 0, len(ids), 1)
+    assert n == int(np.sum(ids >= 0)) == km.progress
+
+
+def test_rejects_ids_outside_vocabulary():
+    vocab, weights, kw, ids = make_case("sg-ns")
+    km = _kernels.Model(*[w.copy() for w in weights], **kw)
+    worker = _kernels.Worker(km)
+    bad = ids.copy()
+    bad[3] = len(vocab)
+    with pytest.raises(ValueError, match="outside the vocabulary"):
+        worker.train(bad, 0, len(bad), 1)
+    with pytest.raises(IndexError):
+        worker.train(ids, 0, len(ids) + 1, 1)
+
+
+def test_rejects_wrong_weight_arrays():
+    vocab, (syn0, syn1, syn1neg), kw, ids = make_case("sg-ns")
+    with pytest.raises(ValueError, match="float32"):
+        _kernels.Model(syn0.astype(np.float64), syn1, syn1neg, **kw)
+    with pytest.raises(ValueError, match="shape"):
+        _kernels.Model(syn0, syn1, syn1neg[:-1], **kw)
+    ro = syn0.copy()
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="writeable"):
+        _kernels.Model(ro, syn1, syn1neg, **kw)
+
+
+def test_learning_rate_schedule():
+    assert _kernels.learning_rate(0.025, 0.0001, 0, 1000) == pytest.approx(0.025)
+    assert _kernels.learning_rate(0.025, 0.0001, 500, 1000) == pytest.approx((0.025 + 0.0001) / 2)
+    assert _kernels.learning_rate(0.025, 0.0001, 1000, 1000) == pytest.approx(0.0001)
+    assert _kernels.learning_rate(0.025, 0.0001, 5000, 1000) == pytest.approx(0.0001)
+    for done in (0, 17, 999, 1000, 3000):
+        assert _kernels.learning_rate(0.05, 0.001, done, 1000) == pytest.approx(
+            learning_rate(0.05, 0.001, done, 1000))
+
+
+def test_alpha_decays_during_a_long_job():
+    """Over more than PROGRESS_EVERY words the kernel lowers alpha as the reference does."""
+    vocab, weights, kw, ids = make_case("cbow-ns")
+    long_ids = np.tile(ids, 30000 // len(ids) + 1)
+    k_w = [w.copy() for w in weights]
+    r_w = [w.copy() for w in weights]
+    km = _kernels.Model(*k_w, **kw)
+    ref = ReferenceTrainer(*r_w, **kw)
+    total = int(np.sum(long_ids >= 0))
+    km.set_schedule(0.05, 0.0001, total)
+    ref.set_schedule(0.05, 0.0001, total)
+    _kernels.Worker(km).train(long_ids, 0, len(long_ids), 5)
+    ref.train(long_ids, 0, len(long_ids), 5)
+    assert km.progress == ref.progress == total
+    assert km.alpha == pytest.approx(0.0001)
+    # 30k updates on a 25-word vocabulary amplify float32 summation-order differences, so
+    # compare relative to the weights' scale; a different alpha schedule would move them
+    # by tens of percent
+    for k, r, w0 in zip(k_w, r_w, weights):
+        assert np.max(np.abs(k - r)) <= 1e-3 * np.max(np.abs(r - w0))
+    const = [w.copy() for w in weights]
+    km2 = _kernels.Model(*const, **kw)
+    km2.set_schedule(0.05, 0.05, total)
+    _kernels.Worker(km2).train(long_ids, 0, len(long_ids), 5)
+    assert np.max(np.abs(const[0] - r_w[0])) > 0.05 * np.max(np.abs(r_w[0] - weights[0]))
+
+
+def test_random_stream_matches_reference_generator():
+    rng = XorShift64Star(42)
+    assert _kernels.random_stream(42, 50).tolist() == [rng.next() for _ in range(50)]

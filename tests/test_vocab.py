@@ -1,0 +1,112 @@
+import numpy as np
+import pytest
+
+from fastw2v import CorpusError, VocabularyError
+from fastw2v.vocab import (RULE_DISCARD, RULE_KEEP, Vocab, VocabBuilder, read_vocab_counts)
+
+
+def build(sentences, **kw):
+    return VocabBuilder(kw.pop("max_vocab_size", None)).add_sentences(sentences).finalize(**kw)
+
+
+def test_counts_sorted_descending_ties_in_first_seen_order():
+    v = build([["b", "a", "c", "a"], ["c", "d", "a", "b"], ["e"]], min_count=1)
+    assert v.words == ["a", "b", "c", "d", "e"]
+    assert v.counts.tolist() == [3, 2, 2, 1, 1]
+    assert v.index == {"a": 0, "b": 1, "c": 2, "d": 3, "e": 4}
+    assert v.total_words == 9 and v.retained_words == 9 and v.n_sentences == 3
+
+
+def test_min_count_and_totals():
+    v = build([["x"] * 5 + ["y"] * 4 + ["z"]], min_count=4)
+    assert v.words == ["x", "y"]
+    assert v.total_words == 10 and v.retained_words == 9
+
+
+def test_max_final_vocab_keeps_exact_top_n():
+    sents = [[f"w{i}"] * (20 - i) for i in range(20)]
+    v = build(sents, min_count=1, max_final_vocab=7)
+    assert v.words == [f"w{i}" for i in range(7)]
+    v = build(sents, min_count=15, max_final_vocab=100)
+    assert len(v) == 6
+
+
+def test_max_vocab_size_prunes_like_the_c_tool():
+    # limit 3: after the 4th distinct word, words with count <= 1 go, and the threshold rises
+    b = VocabBuilder(max_vocab_size=3)
+    b.add_tokens(["a", "a", "b", "b", "c"])       # 3 distinct: no pruning yet
+    assert len(b.counter) == 3
+    b.add_tokens(["d"])                           # 4 distinct: drop counts <= 1 (c, d)
+    assert dict(b.counter) == {"a": 2, "b": 2} and b.min_reduce == 2
+    b.add_tokens(["a", "e", "f"])                  # 4 distinct again: drop counts <= 2
+    assert dict(b.counter) == {"a": 3} and b.min_reduce == 3
+    assert b.total_words == 9
+
+
+def test_trim_rule():
+    rule = lambda w, c, m: RULE_DISCARD if w == "a" else (RULE_KEEP if w == "rare" else 2)
+    v = build([["a"] * 9 + ["b"] * 6 + ["rare"]], min_count=5, trim_rule=rule)
+    assert v.words == ["b", "rare"]
+
+
+def test_empty_corpus_and_nothing_left_errors():
+    with pytest.raises(CorpusError, match="empty"):
+        build([[], []], min_count=1)
+    with pytest.raises(VocabularyError, match="min_count=5"):
+        build([["a", "b", "a"]], min_count=5)
+
+
+def test_non_string_tokens_and_sentences_rejected():
+    with pytest.raises(TypeError, match="tokens must be str"):
+        build([["a", 3, "b"]], min_count=1)
+    with pytest.raises(TypeError, match="not a list of tokens"):
+        build(["just a string sentence"], min_count=1)
+    with pytest.raises(TypeError, match="sentence 1 is a int"):
+        build([["ok"], 5], min_count=1)
+
+
+def test_save_and_read_vocab_roundtrip(tmp_path):
+    v = build([["é", "b", "é", "日本", "😀", "😀", "😀"]], min_count=1)
+    p = tmp_path / "vocab.txt"
+    v.save(p)
+    assert p.read_text(encoding="utf-8").splitlines() == ["😀 3", "é 2", "b 1", "日本 1"]
+    assert read_vocab_counts(p) == {"😀": 3, "é": 2, "b": 1, "日本": 1}
+
+
+def test_read_c_tool_vocab_skips_sentence_token(tmp_path):
+    p = tmp_path / "c.vocab"
+    p.write_text("</s> 120\nthe 50\nof 30\n")
+    assert read_vocab_counts(p) == {"the": 50, "of": 30}
+
+
+@pytest.mark.parametrize("content,msg", [
+    ("the 5\nof\n", "line 2"),
+    ("the five\n", "line 1"),
+    ("the -3\n", "negative"),
+    ("", "no entries"),
+])
+def test_read_vocab_malformed(tmp_path, content, msg):
+    p = tmp_path / "bad.vocab"
+    p.write_text(content)
+    with pytest.raises(VocabularyError, match=msg):
+        read_vocab_counts(p)
+    with pytest.raises(VocabularyError, match="does not exist"):
+        read_vocab_counts(tmp_path / "missing.vocab")
+
+
+def test_vocab_rejects_unsorted_or_duplicate():
+    with pytest.raises(ValueError):
+        Vocab(["a", "b"], [1, 2])
+    with pytest.raises(ValueError):
+        Vocab(["a", "a"], [2, 1])
+
+
+def test_order_does_not_depend_on_hash_seed():
+    import subprocess, sys
+    code = ("from fastw2v.vocab import VocabBuilder;"
+            "b=VocabBuilder().add_sentences([[c*3 for c in 'qwertyuiopasdfghjkl']*2]);"
+            "print(b.finalize(min_count=1).words)")
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env={"PYTHONHASHSEED": str(s), "PATH": ""}, check=True).stdout
+            for s in (0, 1, 2)}
+    assert len(outs) == 1
