@@ -31,7 +31,7 @@ class KeyedVectors:
         self.key_to_index: Dict[str, int] = {k: i for i, k in enumerate(self.index_to_key)}
         if vectors is None:
             vectors = np.zeros((len(self.index_to_key), self.vector_size), dtype=np.float32)
-        vectors = np.asarray(vectors)
+        vectors = np.asanyarray(vectors)
         if vectors.shape != (len(self.index_to_key), self.vector_size):
             raise ValueError(
                 f"vectors have shape {vectors.shape}, expected "

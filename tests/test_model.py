@@ -1,0 +1,256 @@
+"""End-to-end behaviour of Word2Vec: API, both input modes, persistence, determinism, errors."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from fastw2v import (CorpusError, KeyedVectors, LineSentence, ParameterError, VocabularyError,
+                     Word2Vec)
+from fastw2v.io import FormatError
+
+from conftest import MODES
+
+FAST = dict(vector_size=24, window=3, min_count=3, epochs=2, seed=3)
+
+
+@pytest.fixture(scope="module")
+def small_sentences(small_text_file):
+    return list(LineSentence(small_text_file))
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_corpus_file_training_api(small_text_file, mode):
+    m = Word2Vec(corpus_file=small_text_file, workers=2, **FAST, **MODES[mode])
+    V = len(m.wv)
+    assert V > 1000 and m.wv.vectors.shape == (V, 24) and m.wv.vectors.dtype == np.float32
+    assert m.wv.index_to_key[0] == "the" and m.wv.key_to_index["the"] == 0
+    assert m.wv["king"].shape == (24,) and "king" in m.wv and "zzzqqq" not in m.wv
+    assert m.corpus_count == 2000 and m.corpus_total_words == 100_000
+    counts = [m.wv.get_vecattr(w, "count") for w in m.wv.index_to_key[:50]]
+    assert counts == sorted(counts, reverse=True) and counts[0] > 1000
+    assert (m.syn1neg is not None) == bool(MODES[mode]["negative"])
+    assert (m.syn1 is not None) == bool(MODES[mode]["hs"])
+    for out in (m.syn1neg, m.syn1):
+        if out is not None:
+            assert out.shape == (V, 24) and np.abs(out).max() > 0     # output layer trained
+    assert np.isfinite(m.wv.vectors).all()
+    assert m.epochs_trained == 2
+
+
+def test_iterable_mode_and_build_vocab_then_train(small_sentences):
+    m = Word2Vec(vector_size=24, min_count=3, workers=2, sg=1, seed=3)
+    m.build_vocab(small_sentences)
+    assert m.corpus_count == 2000 and m.corpus_total_words == 100_000
+    before = m.wv.vectors.copy()
+    read, trained = m.train(small_sentences, total_examples=m.corpus_count, epochs=2)
+    assert read == 2 * int(m.vocab.counts.sum()) and 0 < trained < read
+    assert not np.allclose(before, m.wv.vectors)
+    # train() again continues from the trained weights
+    after_first = m.wv.vectors.copy()
+    m.train(small_sentences, total_examples=m.corpus_count, epochs=1)
+    assert m.epochs_trained == 3 and not np.allclose(after_first, m.wv.vectors)
+
+
+def test_both_modes_agree_on_vocabulary(small_text_file, small_sentences):
+    a = Word2Vec(corpus_file=small_text_file, **FAST, workers=1)
+    b = Word2Vec(sentences=small_sentences, **FAST, workers=1)
+    assert a.wv.index_to_key == b.wv.index_to_key
+    assert np.array_equal(a.vocab.counts, b.vocab.counts)
+
+
+def run_in_subprocess(code, hashseed):
+    env = dict(os.environ, PYTHONHASHSEED=str(hashseed))
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+@pytest.mark.parametrize("source", ["corpus_file", "sentences"])
+def test_single_worker_runs_are_bit_identical_across_processes(small_text_file, source):
+    arg = (f"corpus_file={small_text_file!r}" if source == "corpus_file"
+           else f"sentences=list(LineSentence({small_text_file!r}))")
+    code = f"""
+        import hashlib
+        from fastw2v import Word2Vec, LineSentence
+        m = Word2Vec({arg}, vector_size=16, min_count=3, epochs=1, workers=1, seed=42,
+                     hs=1, negative=3, sg=1)
+        h = hashlib.sha256(m.wv.vectors.tobytes() + m.syn1.tobytes() + m.syn1neg.tobytes())
+        print(h.hexdigest(), m.wv.index_to_key[:5])
+    """
+    outs = {run_in_subprocess(code, s) for s in (0, 1, 12345)}
+    assert len(outs) == 1, outs
+    other_seed = run_in_subprocess(code.replace("seed=42", "seed=43"), 0)
+    assert other_seed.split()[0] != next(iter(outs)).split()[0]
+
+
+def test_multi_worker_training_is_stable(small_text_file):
+    """More workers than cores: no crash, finite weights, the same vocabulary."""
+    m = Word2Vec(corpus_file=small_text_file, **FAST, workers=6)
+    assert np.isfinite(m.wv.vectors).all() and m.epochs_trained == 2
+
+
+def test_save_load_roundtrip_and_continue_training(tmp_path, small_text_file):
+    m = Word2Vec(corpus_file=small_text_file, **FAST, hs=1, negative=2, compute_loss=True)
+    p = tmp_path / "m.fw2v"
+    m.save(p)
+    assert [f for f in os.listdir(tmp_path) if f != "m.fw2v"] == []     # no temp file left
+    m2 = Word2Vec.load(p)
+    assert m2.wv.index_to_key == m.wv.index_to_key
+    for a, b in ((m.wv.vectors, m2.wv.vectors), (m.syn1, m2.syn1), (m.syn1neg, m2.syn1neg)):
+        assert np.array_equal(a, b)
+    assert m2.config == m.config and m2.corpus_count == m.corpus_count
+    assert m2.wv.get_vecattr("the", "count") == m.wv.get_vecattr("the", "count")
+    assert m2.epoch_losses == m.epoch_losses and len(m2.epoch_losses) == 2
+    m2.train(corpus_file=small_text_file, epochs=1)
+    assert m2.epochs_trained == 3 and not np.array_equal(m2.wv.vectors, m.wv.vectors)
+    mm = Word2Vec.load(p, mmap="r")
+    assert isinstance(mm.wv.vectors, np.memmap) and np.array_equal(mm.wv.vectors, m.wv.vectors)
+    with pytest.raises(ValueError, match="read-only"):
+        mm.train(corpus_file=small_text_file, epochs=1)
+
+
+def test_save_load_unicode_words(tmp_path):
+    sents = [["café", "日本語", "😀", "a b", "x\ny"]] * 5
+    m = Word2Vec(sents, min_count=1, vector_size=8, epochs=1, workers=1)
+    m.save(tmp_path / "u.fw2v")
+    assert Word2Vec.load(tmp_path / "u.fw2v").wv.index_to_key == m.wv.index_to_key
+
+
+@pytest.mark.parametrize("cut", [0, 5, 30, 200, -10])
+def test_truncated_model_file_raises_format_error(tmp_path, small_text_file, cut):
+    m = Word2Vec(corpus_file=small_text_file, **FAST)
+    p = tmp_path / "m.fw2v"
+    m.save(p)
+    data = p.read_bytes()
+    bad = tmp_path / "bad.fw2v"
+    bad.write_bytes(data[:cut] if cut >= 0 else data[:cut])
+    with pytest.raises(FormatError, match="bad.fw2v"):
+        Word2Vec.load(bad)
+
+
+def test_garbage_model_file(tmp_path):
+    p = tmp_path / "g.fw2v"
+    p.write_bytes(b"FASTW2V\0" + b"\x01\0\0\0" + (10**6).to_bytes(8, "little") + b"{}")
+    with pytest.raises(FormatError, match="truncated"):
+        Word2Vec.load(p)
+    p.write_bytes(os.urandom(500))
+    with pytest.raises(FormatError, match="not a fastw2v"):
+        Word2Vec.load(p)
+    with pytest.raises(FileNotFoundError):
+        Word2Vec.load(tmp_path / "missing.fw2v")
+
+
+def test_compute_loss_gives_one_mean_per_epoch_and_decreases(small_text_file):
+    m = Word2Vec(corpus_file=small_text_file, vector_size=24, min_count=3, epochs=4, sg=1,
+                 compute_loss=True, workers=2)
+    assert len(m.epoch_losses) == 4
+    assert all(np.isfinite(m.epoch_losses))
+    assert m.epoch_losses[-1] < m.epoch_losses[0]
+    assert m.get_latest_training_loss() > 0
+
+
+def test_callbacks_are_called(small_sentences):
+    calls = []
+
+    class CB:
+        def on_train_begin(self, model): calls.append("begin")
+        def on_epoch_begin(self, model): calls.append("epoch_begin")
+        def on_epoch_end(self, model): calls.append(("epoch_end", model.epochs_trained))
+        def on_train_end(self, model): calls.append("end")
+
+    Word2Vec(small_sentences, vector_size=8, min_count=3, epochs=2, callbacks=[CB()])
+    assert calls == ["begin", "epoch_begin", ("epoch_end", 1), "epoch_begin", ("epoch_end", 2), "end"]
+
+
+def test_save_and_read_vocab(tmp_path, small_text_file):
+    m = Word2Vec(corpus_file=small_text_file, **FAST)
+    m.save_vocab(tmp_path / "v.txt")
+    m2 = Word2Vec(**FAST)
+    m2.read_vocab(tmp_path / "v.txt")
+    assert m2.wv.index_to_key == m.wv.index_to_key
+    m2.train(corpus_file=small_text_file)
+    assert np.isfinite(m2.wv.vectors).all()
+
+
+# -- bad input --------------------------------------------------------------------------
+def test_missing_corpus_file(tmp_path):
+    with pytest.raises(CorpusError, match="does not exist"):
+        Word2Vec(corpus_file=str(tmp_path / "nope.txt"))
+
+
+def test_empty_corpus(tmp_path):
+    p = tmp_path / "empty.txt"
+    p.write_text("\n\n   \n")
+    with pytest.raises(CorpusError, match="empty"):
+        Word2Vec(corpus_file=str(p))
+    with pytest.raises(CorpusError, match="empty"):
+        Word2Vec(sentences=[[], []])
+
+
+def test_nothing_left_after_min_count():
+    with pytest.raises(VocabularyError, match="min_count=5"):
+        Word2Vec(sentences=[["a", "b"], ["c"]])
+
+
+@pytest.mark.parametrize("sentences,exc,msg", [
+    ("a whole string", TypeError, "single string"),
+    ([["ok", "fine"], "not split"], TypeError, "not a list of tokens"),
+    ([["a", 1, 2]], TypeError, "tokens must be str"),
+    ((s for s in [["a"]]), TypeError, "iterator"),
+    (42, TypeError, "iterable"),
+])
+def test_bad_sentences(sentences, exc, msg):
+    with pytest.raises(exc, match=msg):
+        Word2Vec(sentences=sentences, min_count=1)
+
+
+def test_non_utf8_corpus_file(tmp_path):
+    p = tmp_path / "latin1.txt"
+    p.write_bytes("caf\xe9 au lait\n".encode("latin-1") * 10)
+    with pytest.raises(CorpusError, match="line 1"):
+        Word2Vec(corpus_file=str(p), min_count=1)
+    m = Word2Vec(corpus_file=str(p), min_count=1, unicode_errors="replace", vector_size=8, epochs=1)
+    assert "caf\ufffd" in m.wv
+
+
+def test_train_before_build_vocab_and_bad_calls(small_sentences):
+    m = Word2Vec(min_count=1)
+    with pytest.raises(RuntimeError, match="build_vocab"):
+        m.train(small_sentences, total_examples=10)
+    with pytest.raises(ValueError, match="not both"):
+        Word2Vec(sentences=[["a"]], corpus_file="x.txt")
+    m.build_vocab([["a", "b"]] * 3)
+    with pytest.raises(ValueError, match="exactly one"):
+        m.train()
+    with pytest.raises(ParameterError, match="epochs"):
+        m.train([["a", "b"]], epochs=0)
+
+
+def test_worker_error_is_raised_on_caller_thread():
+    class Exploding:
+        def __iter__(self):
+            yield ["a", "b", "c"] * 4000
+            raise RuntimeError("corpus broke at sentence 2")
+
+    m = Word2Vec(min_count=1, vector_size=8, workers=2)
+    m.build_vocab([["a", "b", "c"]])
+    with pytest.raises(RuntimeError, match="corpus broke"):
+        m.train(Exploding(), total_examples=2, epochs=1)
+
+
+def test_sentence_of_wrong_type_during_training():
+    m = Word2Vec(min_count=1, vector_size=8, workers=2)
+    m.build_vocab([["a", "b"]])
+    with pytest.raises(TypeError, match="sentence 1"):
+        m.train([["a", "b"], 7], total_examples=2, epochs=1)
+
+
+def test_corpus_without_known_words(tmp_path):
+    m = Word2Vec(min_count=1, vector_size=8)
+    m.build_vocab([["a", "b"]])
+    p = tmp_path / "other.txt"
+    p.write_text("x y z\n")
+    with pytest.raises(CorpusError, match="no word"):
+        m.train(corpus_file=str(p))
