@@ -56,6 +56,7 @@ MODE_SPEC = {
 }
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+CHILD_ENV = None  # environment for the training children (set in main)
 EVAL_FILES = {
     "analogy": "questions-words.txt",
     "ws353": "wordsim353.tsv",
@@ -63,6 +64,7 @@ EVAL_FILES = {
 }
 DEFAULT_EVAL_DIRS = (REPO_ROOT / "fastw2v" / "data", Path("/work/shared/data/eval"))
 ANALOGY_RESTRICT_VOCAB = 30000
+OTHER_LOAD_WARN = 0.25  # cores used by other processes during a run before it is flagged
 
 
 def log(msg: str) -> None:
@@ -412,7 +414,7 @@ def probe_tools(tools, script: str, ctool_explicit: str | None) -> tuple[dict, d
             continue
         try:
             proc = subprocess.run([sys.executable, script, "--_probe", tool], capture_output=True,
-                                  text=True, timeout=300, stdin=subprocess.DEVNULL)
+                                  text=True, timeout=300, stdin=subprocess.DEVNULL, env=CHILD_ENV)
             lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
             info = json.loads(lines[-1]) if lines else {"ok": False, "error": proc.stderr.strip()[-300:]}
         except Exception as exc:
@@ -505,6 +507,26 @@ def evaluate(outdir: Path, vector_size: int, eval_dir: Path | None) -> dict:
     return out
 
 
+def cpu_busy_seconds() -> float | None:
+    """CPU seconds all processes of the machine have used since boot (Linux /proc/stat)."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+        if fields[0] != "cpu":
+            return None
+        # user nice system idle iowait irq softirq steal (guest time is already in user)
+        values = [int(x) for x in fields[1:9]]
+        busy = values[0] + values[1] + values[2] + values[5] + values[6] + values[7]
+        return busy / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_child(script: str, job: dict, timeout: float | None) -> dict:
     """Run one training in a fresh process group; return the child's result dict."""
     outdir = Path(job["outdir"])
@@ -512,11 +534,12 @@ def run_child(script: str, job: dict, timeout: float | None) -> dict:
     job_path = outdir / "job.json"
     job_path.write_text(json.dumps(job))
     child_log = outdir / "worker.log"
+    busy0, own0 = cpu_busy_seconds(), children_cpu_seconds()
     t0 = time.perf_counter()
     with open(child_log, "wb") as lf:
         proc = subprocess.Popen([sys.executable, script, "--_worker", str(job_path)], stdout=lf,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+                                start_new_session=True, env=CHILD_ENV)
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -528,6 +551,7 @@ def run_child(script: str, job: dict, timeout: float | None) -> dict:
             proc.wait()
             raise
     wall = time.perf_counter() - t0
+    busy1, own1 = cpu_busy_seconds(), children_cpu_seconds()
     result_path = outdir / "result.json"
     if result_path.is_file():
         result = json.loads(result_path.read_text())
@@ -538,6 +562,11 @@ def run_child(script: str, job: dict, timeout: float | None) -> dict:
                   "error": f"child exited with {proc.returncode}: {tail[-1] if tail else 'no output'}"}
     result["child_wall_seconds"] = wall
     result["child_returncode"] = proc.returncode
+    result["child_cpu_seconds"] = own1 - own0
+    if busy0 is not None and busy1 is not None and wall > 0:
+        # CPU used by everything else on the machine while this child ran, in cores: a
+        # shared or busy machine shows up here and makes that run's timing suspect.
+        result["other_cpu_cores"] = max(0.0, (busy1 - busy0) - (own1 - own0)) / wall
     return result
 
 
@@ -637,7 +666,7 @@ def ratio_table(rows: list, modes) -> list[str]:
     return out if any_row else []
 
 
-def build_report(meta: dict, rows: list) -> str:
+def build_report(meta: dict, rows: list, runs: list) -> str:
     lines = [f"## Word2vec training benchmark ({meta['date']})", ""]
     lines += main_table(rows)
     ratios = ratio_table(rows, meta["settings"]["modes"])
@@ -680,6 +709,17 @@ def build_report(meta: dict, rows: list) -> str:
         "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val) + "."
         + (f" C tool binary: `{meta['ctool_bin']}`." if meta.get("ctool_bin") else ""),
     ]
+    busy = [(r.get("other_cpu_cores") or 0.0, r) for r in runs if r.get("ok")]
+    flagged = [(c, r) for c, r in busy if c > OTHER_LOAD_WARN]
+    if flagged:
+        worst, worst_run = max(flagged, key=lambda x: x[0])
+        lines.append(
+            f"- WARNING: other processes were using CPU during {len(flagged)} of {len(busy)} runs (up to"
+            f" {worst:.1f} cores, during {worst_run['mode']} {worst_run['tool']}); those timings are"
+            " inflated. Rerun on an idle machine for numbers to publish.")
+    elif busy:
+        lines.append(f"- Machine otherwise idle during the runs (other processes used at most"
+                     f" {max(c for c, _ in busy):.2f} cores).")
     for tool, reason in meta["skipped"].items():
         lines.append(f"- Skipped {tool}: {md_escape(reason)[:300]}")
     if meta.get("interrupted"):
@@ -724,8 +764,18 @@ def parse_args(argv=None):
     return args
 
 
+BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    # The parent only scores vectors; a single BLAS thread keeps it from spinning on a
+    # busy core (multi-threaded OpenBLAS can slow down badly on a shared machine). The
+    # trainings get the environment exactly as it was given to this script.
+    global CHILD_ENV
+    CHILD_ENV = dict(os.environ)
+    for var in BLAS_THREAD_VARS:
+        os.environ.setdefault(var, "1")
     script = str(Path(__file__).resolve())
     corpus_path = Path(args.corpus)
     if not corpus_path.is_file():
@@ -794,9 +844,13 @@ def main(argv=None) -> int:
                 result["words_per_second"] = words * args.epochs / result["train_seconds"]
                 msg = (f"train {result['train_seconds']:.1f} s, {fmt_rate(result['words_per_second'])} words/s, "
                        f"peak RSS {result.get('peak_rss_kib', 0) / 1024:.0f} MiB")
+                if result.get("other_cpu_cores", 0) > OTHER_LOAD_WARN:
+                    msg += f"; WARNING: other processes used {result['other_cpu_cores']:.1f} cores meanwhile"
                 if rep == 0:
                     try:
+                        t_eval = time.perf_counter()
                         result.update(evaluate(outdir, args.vector_size, eval_dir))
+                        result["eval_seconds"] = time.perf_counter() - t_eval
                         msg += (f"; analogy {fmt_float(result.get('analogy'), 3)}, WS-353 "
                                 f"{fmt_float(result.get('ws353'), 3)}, SimLex {fmt_float(result.get('simlex'), 3)}")
                     except KeyboardInterrupt:
@@ -815,7 +869,7 @@ def main(argv=None) -> int:
 
         meta["interrupted"] = interrupted
         rows = summarise(runs, args.modes, tools, words, args.epochs)
-        report = build_report(meta, rows)
+        report = build_report(meta, rows, runs)
         print(report)
         if args.markdown:
             Path(args.markdown).write_text(report)

@@ -48,6 +48,7 @@ class EpochStats:
     words_trained: int = 0       # words kept by down-sampling
     loss: float = 0.0            # sum of the objective over examples (if compute_loss)
     loss_examples: int = 0       # examples in that sum
+    raw_words: int = 0           # corpus tokens read, including out-of-vocabulary ones
     seconds: float = 0.0
 
     @property
@@ -64,12 +65,13 @@ def corpus_blocks(n_entries: int, workers: int) -> List[Tuple[int, int]]:
     return [(s, min(s + size, n_entries)) for s in range(0, n_entries, size)]
 
 
-def iter_id_batches(sentences: Iterable, key_to_index: dict, batch_words: int) -> Iterator[np.ndarray]:
-    """Convert token lists to int32 id batches (``-1`` ends a sentence; OOV words dropped),
-    each holding about ``batch_words`` words."""
+def iter_id_batches(sentences: Iterable, key_to_index: dict,
+                    batch_words: int) -> Iterator[Tuple[np.ndarray, int]]:
+    """Convert token lists to ``(int32 ids, raw token count)`` batches (``-1`` ends a
+    sentence; OOV words dropped), each holding about ``batch_words`` words."""
     get = key_to_index.get
     buf: List[int] = []
-    n = 0
+    n = raw = 0
     for i, sentence in enumerate(sentences):
         if not isinstance(sentence, (list, tuple)):
             check_sentence(sentence, i)
@@ -77,11 +79,12 @@ def iter_id_batches(sentences: Iterable, key_to_index: dict, batch_words: int) -
         buf.extend(ids)
         buf.append(SENTENCE_END)
         n += len(ids)
+        raw += len(sentence)
         if n >= batch_words:
-            yield np.array(buf, dtype=np.int32)
-            buf, n = [], 0
+            yield np.array(buf, dtype=np.int32), raw
+            buf, n, raw = [], 0, 0
     if buf:
-        yield np.array(buf, dtype=np.int32)
+        yield np.array(buf, dtype=np.int32), raw
 
 
 class Trainer:
@@ -92,7 +95,7 @@ class Trainer:
         self.workers = [_kernels.Worker(kernel_model) for _ in range(workers)]
         self.seed = seed
 
-    def _run_epoch(self, epoch: int, jobs: Iterator[Tuple[np.ndarray, int, int]],
+    def _run_epoch(self, epoch: int, jobs: Iterator[Tuple[np.ndarray, int, int, int]],
                    report: Optional[Callable[[], None]]) -> EpochStats:
         """Feed ``jobs`` to the worker threads; return when all are trained."""
         q: "queue.Queue" = queue.Queue(maxsize=2 * len(self.workers))
@@ -120,8 +123,10 @@ class Trainer:
         for t in threads:
             t.start()
         last_report = t0
+        raw_words = 0
         try:
-            for job_no, (ids, start, end) in enumerate(jobs):
+            for job_no, (ids, start, end, raw) in enumerate(jobs):
+                raw_words += raw
                 item = (ids, start, end, job_seed(self.seed, epoch, job_no))
                 while not stop.is_set():
                     try:
@@ -148,7 +153,7 @@ class Trainer:
                         last_report = time.perf_counter()
         if errors:
             raise errors[0]
-        stats = EpochStats(epoch=epoch, seconds=time.perf_counter() - t0)
+        stats = EpochStats(epoch=epoch, seconds=time.perf_counter() - t0, raw_words=raw_words)
         for w in self.workers:
             loss, examples, read, trained = w.take_stats()
             stats.loss += loss
@@ -157,10 +162,11 @@ class Trainer:
             stats.words_trained += trained
         return stats
 
-    def train(self, epoch_jobs: Callable[[int], Iterator[Tuple[np.ndarray, int, int]]],
+    def train(self, epoch_jobs: Callable[[int], Iterator[Tuple[np.ndarray, int, int, int]]],
               epochs: int, first_epoch: int, start_alpha: float, end_alpha: float,
               total_words: int, on_epoch_begin=None, on_epoch_end=None) -> List[EpochStats]:
-        """Train ``epochs`` epochs; ``epoch_jobs(i)`` yields the jobs of epoch ``i``.
+        """Train ``epochs`` epochs; ``epoch_jobs(i)`` yields the jobs of epoch ``i`` as
+        ``(ids, start, end, raw_tokens)``.
 
         ``total_words`` is the number of words over which alpha decays from
         ``start_alpha`` to ``end_alpha`` (all epochs of this call).

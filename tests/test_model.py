@@ -38,6 +38,8 @@ def test_corpus_file_training_api(small_text_file, mode):
             assert out.shape == (V, 24) and np.abs(out).max() > 0     # output layer trained
     assert np.isfinite(m.wv.vectors).all()
     assert m.epochs_trained == 2
+    trained, raw = m.train(corpus_file=small_text_file, epochs=1)
+    assert raw == 100_000 and 0 < trained < 100_000 and m.epochs_trained == 3
 
 
 def test_iterable_mode_and_build_vocab_then_train(small_sentences):
@@ -45,8 +47,9 @@ def test_iterable_mode_and_build_vocab_then_train(small_sentences):
     m.build_vocab(small_sentences)
     assert m.corpus_count == 2000 and m.corpus_total_words == 100_000
     before = m.wv.vectors.copy()
-    read, trained = m.train(small_sentences, total_examples=m.corpus_count, epochs=2)
-    assert read == 2 * int(m.vocab.counts.sum()) and 0 < trained < read
+    trained, raw = m.train(small_sentences, total_examples=m.corpus_count, epochs=2)
+    assert raw == 2 * m.corpus_total_words and 0 < trained < 2 * int(m.vocab.counts.sum())
+    assert sum(s.words_read for s in m.epoch_stats) == 2 * int(m.vocab.counts.sum())
     assert not np.allclose(before, m.wv.vectors)
     # train() again continues from the trained weights
     after_first = m.wv.vectors.copy()
@@ -61,14 +64,15 @@ def test_both_modes_agree_on_vocabulary(small_text_file, small_sentences):
     assert np.array_equal(a.vocab.counts, b.vocab.counts)
 
 
-def run_in_subprocess(code, hashseed):
+def run_in_subprocess(code, hashseed, cwd):
+    # cwd outside the source tree: `python -c` puts the cwd first on sys.path
     env = dict(os.environ, PYTHONHASHSEED=str(hashseed))
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, cwd=cwd,
                           capture_output=True, text=True, check=True).stdout.strip()
 
 
 @pytest.mark.parametrize("source", ["corpus_file", "sentences"])
-def test_single_worker_runs_are_bit_identical_across_processes(small_text_file, source):
+def test_single_worker_runs_are_bit_identical_across_processes(small_text_file, source, tmp_path):
     arg = (f"corpus_file={small_text_file!r}" if source == "corpus_file"
            else f"sentences=list(LineSentence({small_text_file!r}))")
     code = f"""
@@ -79,9 +83,9 @@ def test_single_worker_runs_are_bit_identical_across_processes(small_text_file, 
         h = hashlib.sha256(m.wv.vectors.tobytes() + m.syn1.tobytes() + m.syn1neg.tobytes())
         print(h.hexdigest(), m.wv.index_to_key[:5])
     """
-    outs = {run_in_subprocess(code, s) for s in (0, 1, 12345)}
+    outs = {run_in_subprocess(code, s, tmp_path) for s in (0, 1, 12345)}
     assert len(outs) == 1, outs
-    other_seed = run_in_subprocess(code.replace("seed=42", "seed=43"), 0)
+    other_seed = run_in_subprocess(code.replace("seed=42", "seed=43"), 0, tmp_path)
     assert other_seed.split()[0] != next(iter(outs)).split()[0]
 
 

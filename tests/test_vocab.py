@@ -101,12 +101,13 @@ def test_vocab_rejects_unsorted_or_duplicate():
         Vocab(["a", "a"], [2, 1])
 
 
-def test_order_does_not_depend_on_hash_seed():
+def test_order_does_not_depend_on_hash_seed(tmp_path):
     import subprocess, sys
     code = ("from fastw2v.vocab import VocabBuilder;"
             "b=VocabBuilder().add_sentences([[c*3 for c in 'qwertyuiopasdfghjkl']*2]);"
             "print(b.finalize(min_count=1).words)")
     outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           env={"PYTHONHASHSEED": str(s), "PATH": ""}, check=True).stdout
+                           env={"PYTHONHASHSEED": str(s), "PATH": ""}, cwd=tmp_path,
+                           check=True).stdout
             for s in (0, 1, 2)}
     assert len(outs) == 1
