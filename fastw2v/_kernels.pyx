@@ -32,6 +32,7 @@ cdef extern from "_vecmath.h" nogil:
     uint64_t fw_rng_next(uint64_t *s)
     uint64_t fw_mix64(uint64_t z)
     double fw_neg_log_sigmoid(double x)
+    void fw_prefetch_row(const float *p, int n)
 
 cdef enum:
     MAX_EXP = 6
@@ -123,7 +124,11 @@ cdef inline void hs_update(const ModelC *m, WorkerC *w, int32_t word, const floa
     cdef float f, g
     cdef int code
     cdef float *l2
+    cdef int64_t last = m.code_offsets[word + 1] - 1
     for k in range(m.code_offsets[word], m.code_offsets[word + 1]):
+        if k < last:
+            # the next node's row is known: fetch it while this one is computed
+            fw_prefetch_row(m.output_hs + <int64_t>m.points[k + 1] * m.dim, m.dim)
         l2 = m.output_hs + <int64_t>m.points[k] * m.dim
         f = fw_dot(l1, l2, m.dim)
         code = m.codes[k]
@@ -140,15 +145,22 @@ cdef inline void ns_update(const ModelC *m, WorkerC *w, int32_t word, const floa
                            float alpha) noexcept nogil:
     """Negative sampling: the true word with label 1, `negative` noise words with label 0."""
     cdef int d
-    cdef int32_t target
+    cdef int32_t target, upcoming
     cdef float f, g, label
     cdef float *l2
+    # each noise word is drawn one step early (same order of draws) so that its row can
+    # be prefetched while the previous pair is computed: noise rows are mostly cache misses
+    upcoming = draw_noise(m, &w.rng)
+    fw_prefetch_row(m.output_ns + <int64_t>upcoming * m.dim, m.dim)
     for d in range(m.negative + 1):
         if d == 0:
             target = word
             label = 1.0
         else:
-            target = draw_noise(m, &w.rng)
+            target = upcoming
+            if d < m.negative:
+                upcoming = draw_noise(m, &w.rng)
+                fw_prefetch_row(m.output_ns + <int64_t>upcoming * m.dim, m.dim)
             if target == word:
                 continue
             label = 0.0

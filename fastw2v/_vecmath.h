@@ -69,6 +69,12 @@ static inline void fw_pair_update(float g, float *restrict err, float *restrict 
     }
 }
 
+/* Ask for a row of n floats to be brought into cache (a hint; never faults). */
+static inline void fw_prefetch_row(const float *p, int n) {
+    const char *c = (const char *)p;
+    for (int off = 0; off < n * (int)sizeof(float); off += 64) __builtin_prefetch(c + off, 1, 3);
+}
+
 /* Shared progress counter: relaxed atomics are enough, it only drives the schedule. */
 static inline int64_t fw_atomic_add(int64_t *p, int64_t v) {
     return __atomic_add_fetch(p, v, __ATOMIC_RELAXED);

@@ -18,8 +18,8 @@ import math
 import queue
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Tuple
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
@@ -29,8 +29,9 @@ from .corpus import SENTENCE_END, check_sentence
 logger = logging.getLogger("fastw2v")
 
 _MASK64 = (1 << 64) - 1
-#: Largest corpus-file job, in stream entries: bounds how long Ctrl-C waits for a job.
-MAX_BLOCK = 250_000
+#: Largest corpus-file job, in stream entries: small enough that threads finish an epoch
+#: together (the last job is the only one trained alone) and Ctrl-C waits briefly.
+MAX_BLOCK = 50_000
 
 
 def job_seed(seed: int, epoch: int, job: int) -> int:
@@ -61,7 +62,7 @@ def corpus_blocks(n_entries: int, workers: int) -> List[Tuple[int, int]]:
     thread does not hold the others back, none larger than :data:`MAX_BLOCK`."""
     if n_entries == 0:
         return []
-    size = max(10_000, min(MAX_BLOCK, math.ceil(n_entries / (4 * workers))))
+    size = max(10_000, min(MAX_BLOCK, math.ceil(n_entries / (16 * workers))))
     return [(s, min(s + size, n_entries)) for s in range(0, n_entries, size)]
 
 

@@ -1,6 +1,5 @@
 import os
 
-import numpy as np
 import pytest
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fastw2v", "data")

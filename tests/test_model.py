@@ -7,7 +7,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from fastw2v import (CorpusError, KeyedVectors, LineSentence, ParameterError, VocabularyError,
+from fastw2v import (CorpusError, LineSentence, ParameterError, VocabularyError,
                      Word2Vec)
 from fastw2v.io import FormatError
 

@@ -1,4 +1,3 @@
-import numpy as np
 import pytest
 
 from fastw2v import CorpusError, VocabularyError
