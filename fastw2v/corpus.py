@@ -16,7 +16,7 @@ import gzip
 import itertools
 import lzma
 import os
-from typing import Iterable, Iterator, List, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 import numpy as np
 
@@ -205,17 +205,6 @@ def check_sentence(sentence, index: int) -> None:
         raise TypeError(
             f"sentence {index} is a {type(sentence).__name__}, not a list of str tokens"
         )
-
-
-def encode_sentences(sentences: Iterable[List[str]], key_to_index: dict) -> np.ndarray:
-    """Encode token lists to one int32 array with ``-1`` after each sentence (OOV words dropped)."""
-    get = key_to_index.get
-    out: List[int] = []
-    for i, sentence in enumerate(sentences):
-        check_sentence(sentence, i)
-        out.extend([idx for idx in map(get, sentence) if idx is not None])
-        out.append(SENTENCE_END)
-    return np.asarray(out, dtype=np.int32)
 
 
 class EncodedCorpus:

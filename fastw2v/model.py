@@ -291,15 +291,14 @@ class Word2Vec:
             ids = enc.ids
             blocks = corpus_blocks(len(ids), c.workers)
 
-            raw_per_epoch = enc.raw_words
+            # an epoch's raw token count is carried by its first job
+            raw_counts = [enc.raw_words] + [0] * (len(blocks) - 1)
 
             def epoch_jobs(_):
-                return ((ids, s, e, 0) for s, e in blocks)
+                return ((ids, s, e, raw) for (s, e), raw in zip(blocks, raw_counts))
         else:
             words_per_epoch = self._expected_words(total_examples, total_words)
             batch_words = self.batch_words
-
-            raw_per_epoch = None      # counted batch by batch
 
             def epoch_jobs(_):
                 return ((b, 0, len(b), raw) for b, raw in
@@ -315,8 +314,6 @@ class Word2Vec:
                     cb.on_epoch_begin(self)
 
         def on_epoch_end(epoch, stats: EpochStats):
-            if raw_per_epoch is not None:
-                stats.raw_words = raw_per_epoch
             self.epochs_trained += 1
             self.epoch_stats.append(stats)
             if c.compute_loss:
