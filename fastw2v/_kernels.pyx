@@ -33,10 +33,18 @@ cdef extern from "_vecmath.h" nogil:
     uint64_t fw_mix64(uint64_t z)
     double fw_neg_log_sigmoid(double x)
     void fw_prefetch_row(const float *p, int n)
+    void __builtin_prefetch(const void *p)
 
 cdef enum:
     MAX_EXP = 6
     EXP_TABLE_SIZE = 1000
+    # Negative samples come from their own random stream, drawn DRAW_AHEAD draws before
+    # use (the alias-table entry is prefetched then) and resolved to a word RESOLVE_AHEAD
+    # draws before use (its output row is prefetched then). The sequence of noise words
+    # is the same whatever these distances are: they only hide memory latency.
+    NOISE_RING = 16
+    DRAW_AHEAD = 15
+    RESOLVE_AHEAD = 6
 
 # Table index = (f + MAX_EXP) * SIGMOID_SCALE, in float32. The C tool writes this scale as
 # integer arithmetic (1000 / 6 / 2 = 83), which misaligns the lookup with the table's grid
@@ -49,6 +57,9 @@ MAX_SENTENCE = 10000
 PROGRESS_EVERY = 10000
 cdef int C_MAX_SENTENCE = 10000
 cdef int64_t C_PROGRESS_EVERY = 10000
+#: Mixed into a job's seed to start its noise stream (independent of the main stream).
+NOISE_STREAM_KEY = 0x5851F42D4C957F2D
+cdef uint64_t NOISE_STREAM = 0x5851F42D4C957F2DULL
 
 
 ctypedef struct ModelC:
@@ -62,8 +73,8 @@ ctypedef struct ModelC:
     const uint8_t *codes          # Huffman paths (CSR)
     const int32_t *points
     const int64_t *code_offsets   # [V + 1]
-    const uint64_t *alias_threshold   # [V] noise distribution (alias method)
-    const int32_t *alias_index
+    const uint64_t *alias             # [V] noise alias table, packed: (alias << 32) | threshold
+    int shared_negatives          # sg + NS: one set of negatives per centre word (HogBatch)
     const float *sigmoid          # [EXP_TABLE_SIZE]
     double start_alpha
     double end_alpha
@@ -72,7 +83,14 @@ ctypedef struct ModelC:
 
 
 ctypedef struct WorkerC:
-    uint64_t rng
+    uint64_t rng                  # windows and down-sampling
+    uint64_t noise_rng            # negative samples (a stream of its own, drawn ahead)
+    uint64_t noise_raw[NOISE_RING]    # raw draws t+RESOLVE_AHEAD+1 .. t+DRAW_AHEAD
+    int32_t noise_word[NOISE_RING]    # resolved words t .. t+RESOLVE_AHEAD
+    int64_t noise_t               # index of the next noise word to hand out
+    float *ctx_err                # [2 * window, d] shared-negative mode: input-side errors
+    float *scores                 # [2 * window, negative + 1] shared-negative mode
+    int32_t *targets              # [negative + 1]
     float *neu1                   # [d] CBOW hidden layer
     float *neu1e                  # [d] accumulated error for the input side
     int32_t *sentence             # [MAX_SENTENCE] kept words of the current sentence
@@ -109,12 +127,52 @@ cdef inline float sigmoid_lookup(const ModelC *m, float f) noexcept nogil:
     return m.sigmoid[idx]
 
 
-cdef inline int32_t draw_noise(const ModelC *m, uint64_t *rng) noexcept nogil:
-    cdef uint64_t r = fw_rng_next(rng)
+cdef inline int32_t resolve_noise(const ModelC *m, uint64_t r) noexcept nogil:
+    """Alias method: column from the high 32 bits, accept it if the low 32 bits fall under
+    its threshold, else take its alias."""
     cdef uint64_t col = ((r >> 32) * <uint64_t>m.vocab_size) >> 32
-    if (r & 0xFFFFFFFFULL) < m.alias_threshold[col]:
+    cdef uint64_t e = m.alias[col]
+    if (r & 0xFFFFFFFFULL) < (e & 0xFFFFFFFFULL):
         return <int32_t>col
-    return m.alias_index[col]
+    return <int32_t>(e >> 32)
+
+
+cdef inline void prefetch_alias(const ModelC *m, uint64_t r) noexcept nogil:
+    __builtin_prefetch(m.alias + (((r >> 32) * <uint64_t>m.vocab_size) >> 32))
+
+
+cdef void noise_start(const ModelC *m, WorkerC *w, uint64_t seed) noexcept nogil:
+    """Seed the noise stream and fill the look-ahead ring."""
+    cdef int64_t t
+    cdef uint64_t r
+    w.noise_rng = fw_mix64(seed ^ NOISE_STREAM)
+    w.noise_t = 0
+    if m.output_ns == NULL:
+        return
+    for t in range(DRAW_AHEAD + 1):
+        r = fw_rng_next(&w.noise_rng)
+        if t <= RESOLVE_AHEAD:
+            w.noise_word[t] = resolve_noise(m, r)
+            fw_prefetch_row(m.output_ns + <int64_t>w.noise_word[t] * m.dim, m.dim)
+        else:
+            w.noise_raw[t % NOISE_RING] = r
+            prefetch_alias(m, r)
+
+
+cdef inline int32_t next_noise(const ModelC *m, WorkerC *w) noexcept nogil:
+    """The next word of the noise stream; draws and prefetches further ahead."""
+    cdef int64_t t = w.noise_t
+    cdef int32_t word = w.noise_word[t % NOISE_RING]
+    cdef int32_t ahead
+    cdef uint64_t r = w.noise_raw[(t + RESOLVE_AHEAD + 1) % NOISE_RING]
+    ahead = resolve_noise(m, r)
+    w.noise_word[(t + RESOLVE_AHEAD + 1) % NOISE_RING] = ahead
+    fw_prefetch_row(m.output_ns + <int64_t>ahead * m.dim, m.dim)
+    r = fw_rng_next(&w.noise_rng)
+    w.noise_raw[(t + DRAW_AHEAD + 1) % NOISE_RING] = r
+    prefetch_alias(m, r)
+    w.noise_t = t + 1
+    return word
 
 
 cdef inline void hs_update(const ModelC *m, WorkerC *w, int32_t word, const float *l1,
@@ -141,26 +199,28 @@ cdef inline void hs_update(const ModelC *m, WorkerC *w, int32_t word, const floa
         fw_pair_update(g, w.neu1e, l2, l1, m.dim)
 
 
+cdef inline float ns_gradient(const ModelC *m, float f, float label, float alpha) noexcept nogil:
+    """(label - sigmoid(f)) * alpha, saturating outside [-MAX_EXP, MAX_EXP] as the C tool."""
+    if f > MAX_EXP:
+        return (label - 1.0) * alpha
+    elif f < -MAX_EXP:
+        return label * alpha
+    return (label - sigmoid_lookup(m, f)) * alpha
+
+
 cdef inline void ns_update(const ModelC *m, WorkerC *w, int32_t word, const float *l1,
                            float alpha) noexcept nogil:
     """Negative sampling: the true word with label 1, `negative` noise words with label 0."""
     cdef int d
-    cdef int32_t target, upcoming
-    cdef float f, g, label
+    cdef int32_t target
+    cdef float f, label
     cdef float *l2
-    # each noise word is drawn one step early (same order of draws) so that its row can
-    # be prefetched while the previous pair is computed: noise rows are mostly cache misses
-    upcoming = draw_noise(m, &w.rng)
-    fw_prefetch_row(m.output_ns + <int64_t>upcoming * m.dim, m.dim)
     for d in range(m.negative + 1):
         if d == 0:
             target = word
             label = 1.0
         else:
-            target = upcoming
-            if d < m.negative:
-                upcoming = draw_noise(m, &w.rng)
-                fw_prefetch_row(m.output_ns + <int64_t>upcoming * m.dim, m.dim)
+            target = next_noise(m, w)
             if target == word:
                 continue
             label = 0.0
@@ -168,13 +228,63 @@ cdef inline void ns_update(const ModelC *m, WorkerC *w, int32_t word, const floa
         f = fw_dot(l1, l2, m.dim)
         if m.compute_loss:
             w.loss += fw_neg_log_sigmoid(f if d == 0 else -f)
-        if f > MAX_EXP:
-            g = (label - 1.0) * alpha
-        elif f < -MAX_EXP:
-            g = label * alpha
-        else:
-            g = (label - sigmoid_lookup(m, f)) * alpha
-        fw_pair_update(g, w.neu1e, l2, l1, m.dim)
+        fw_pair_update(ns_gradient(m, f, label, alpha), w.neu1e, l2, l1, m.dim)
+
+
+cdef void sg_shared_negatives(const ModelC *m, WorkerC *w, const int32_t *sent, int i,
+                              int lo, int hi, float alpha) noexcept nogil:
+    """Skip-gram, negative sampling, one set of negatives for the whole window of centre
+    ``i`` (the "HogBatch" scheme of Ji et al., pWord2Vec): every context word of the
+    window is scored against the same ``1 + negative`` output rows, all scores are taken
+    from the weights as they were at the start of the window, then outputs and inputs
+    are updated. Rows are loaded once per window instead of once per pair.
+    """
+    cdef int a, t, nc = 0, nt = 0, d = m.dim
+    cdef int32_t word = sent[i], target
+    cdef float f, g
+    cdef float *l2
+    cdef float *err
+    cdef float *sc
+    w.targets[nt] = word
+    nt += 1
+    for t in range(m.negative):
+        target = next_noise(m, w)
+        if target != word:
+            w.targets[nt] = target
+            nt += 1
+    # scores -> gradients, and the input-side errors (with the outputs' old values)
+    for a in range(lo, hi):
+        if a == i:
+            continue
+        sc = w.scores + nc * (m.negative + 1)
+        err = w.ctx_err + nc * d
+        memset(err, 0, d * sizeof(float))
+        for t in range(nt):
+            l2 = m.output_ns + <int64_t>w.targets[t] * d
+            f = fw_dot(m.input_vectors + <int64_t>sent[a] * d, l2, d)
+            if m.compute_loss:
+                w.loss += fw_neg_log_sigmoid(f if t == 0 else -f)
+            g = ns_gradient(m, f, 1.0 if t == 0 else 0.0, alpha)
+            sc[t] = g
+            fw_axpy(g, l2, err, d)
+        nc += 1
+    w.loss_examples += nc
+    # outputs, with the inputs' old values
+    for t in range(nt):
+        l2 = m.output_ns + <int64_t>w.targets[t] * d
+        nc = 0
+        for a in range(lo, hi):
+            if a == i:
+                continue
+            fw_axpy(w.scores[nc * (m.negative + 1) + t], m.input_vectors + <int64_t>sent[a] * d, l2, d)
+            nc += 1
+    # inputs
+    nc = 0
+    for a in range(lo, hi):
+        if a == i:
+            continue
+        fw_axpy(1.0, w.ctx_err + nc * d, m.input_vectors + <int64_t>sent[a] * d, d)
+        nc += 1
 
 
 cdef void train_sentence_sg(const ModelC *m, WorkerC *w, const int32_t *sent, int n,
@@ -184,6 +294,11 @@ cdef void train_sentence_sg(const ModelC *m, WorkerC *w, const int32_t *sent, in
     cdef float *l1
     for i in range(n):
         word = sent[i]
+        if i + 1 < n and m.output_ns != NULL:
+            # the next centre's output row, and the input row about to enter the window
+            fw_prefetch_row(m.output_ns + <int64_t>sent[i + 1] * m.dim, m.dim)
+        if i + m.window + 1 < n:
+            fw_prefetch_row(m.input_vectors + <int64_t>sent[i + m.window + 1] * m.dim, m.dim)
         b = <int>(fw_rng_next(&w.rng) % <uint64_t>m.window) if m.shrink_windows else 0
         lo = i - m.window + b
         if lo < 0:
@@ -191,6 +306,16 @@ cdef void train_sentence_sg(const ModelC *m, WorkerC *w, const int32_t *sent, in
         hi = i + m.window + 1 - b
         if hi > n:
             hi = n
+        if m.shared_negatives:
+            if m.hs:
+                for j in range(lo, hi):
+                    if j != i:
+                        l1 = m.input_vectors + <int64_t>sent[j] * m.dim
+                        memset(w.neu1e, 0, m.dim * sizeof(float))
+                        hs_update(m, w, word, l1, alpha)
+                        fw_axpy(1.0, w.neu1e, l1, m.dim)
+            sg_shared_negatives(m, w, sent, i, lo, hi, alpha)
+            continue
         for j in range(lo, hi):
             if j == i:
                 continue
@@ -211,6 +336,10 @@ cdef void train_sentence_cbow(const ModelC *m, WorkerC *w, const int32_t *sent, 
     cdef int32_t word
     for i in range(n):
         word = sent[i]
+        if i + 1 < n and m.output_ns != NULL:
+            fw_prefetch_row(m.output_ns + <int64_t>sent[i + 1] * m.dim, m.dim)
+        if i + m.window + 1 < n:
+            fw_prefetch_row(m.input_vectors + <int64_t>sent[i + m.window + 1] * m.dim, m.dim)
         b = <int>(fw_rng_next(&w.rng) % <uint64_t>m.window) if m.shrink_windows else 0
         lo = i - m.window + b
         if lo < 0:
@@ -280,6 +409,21 @@ cdef void train_range(const ModelC *m, WorkerC *w, const int32_t *ids, int64_t s
         fw_atomic_add(m.progress, unreported)
 
 
+def pack_alias(alias_threshold, alias_index):
+    """One uint64 per column, ``(alias << 32) | threshold``: a draw reads one entry (one
+    cache line) instead of two arrays. A threshold of 2**32 (always accept) becomes
+    ``2**32 - 1`` with the column as its own alias, which keeps every probability exact."""
+    thr = np.ascontiguousarray(alias_threshold, dtype=np.uint64)
+    idx = np.ascontiguousarray(alias_index, dtype=np.int64)
+    V = idx.shape[0]
+    if thr.shape != (V,) or V == 0 or idx.min() < 0 or idx.max() >= V or thr.max() > (1 << 32):
+        raise ValueError("noise table does not match the vocabulary")
+    full = thr >= (1 << 32)
+    idx = np.where(full, np.arange(V), idx).astype(np.uint64)
+    thr = np.where(full, np.uint64(0xFFFFFFFF), thr)
+    return np.ascontiguousarray((idx << np.uint64(32)) | thr, dtype=np.uint64)
+
+
 cdef float *_f32_ptr(object arr, str name, tuple shape) except NULL:
     if not isinstance(arr, np.ndarray) or arr.dtype != np.float32 or not arr.flags.c_contiguous \
             or not arr.flags.writeable or arr.shape != shape:
@@ -306,10 +450,12 @@ cdef class Model:
     def __init__(self, input_vectors, output_hs, output_ns, *, int sg, int hs, int negative,
                  int window, int cbow_mean, bint shrink_windows, bint compute_loss,
                  keep_threshold, codes, points, code_offsets, alias_threshold, alias_index,
-                 sigmoid):
+                 sigmoid, bint shared_negatives=False):
         V, d = input_vectors.shape
         if window < 1 or (not hs and negative <= 0) or V < 1 or d < 1:
             raise ValueError("invalid kernel configuration")
+        if shared_negatives and not (sg and negative > 0):
+            raise ValueError("shared_negatives needs skip-gram with negative sampling")
         memset(&self.c, 0, sizeof(ModelC))
         self.c.input_vectors = _f32_ptr(input_vectors, "input_vectors", (V, d))
         self._keep_alive = [input_vectors]
@@ -318,6 +464,7 @@ cdef class Model:
         self.c.sg, self.c.hs, self.c.negative = sg, hs, negative
         self.c.window, self.c.cbow_mean = window, cbow_mean
         self.c.shrink_windows, self.c.compute_loss = shrink_windows, compute_loss
+        self.c.shared_negatives = shared_negatives
         if hs:
             self.c.output_hs = _f32_ptr(output_hs, "output_hs", (V, d))
             codes = np.ascontiguousarray(codes, dtype=np.uint8)
@@ -333,14 +480,11 @@ cdef class Model:
             self._keep_alive += [output_hs, codes, points, code_offsets]
         if negative:
             self.c.output_ns = _f32_ptr(output_ns, "output_ns", (V, d))
-            alias_threshold = np.ascontiguousarray(alias_threshold, dtype=np.uint64)
-            alias_index = np.ascontiguousarray(alias_index, dtype=np.int32)
-            if alias_threshold.shape[0] != V or alias_index.shape[0] != V \
-                    or alias_index.min() < 0 or alias_index.max() >= V:
+            packed = pack_alias(alias_threshold, alias_index)
+            if packed.shape[0] != V:
                 raise ValueError("noise table does not match the vocabulary")
-            self.c.alias_threshold = <const uint64_t *>cnp.PyArray_DATA(alias_threshold)
-            self.c.alias_index = <const int32_t *>cnp.PyArray_DATA(alias_index)
-            self._keep_alive += [output_ns, alias_threshold, alias_index]
+            self.c.alias = <const uint64_t *>cnp.PyArray_DATA(packed)
+            self._keep_alive += [output_ns, packed]
         if keep_threshold is not None:
             keep_threshold = np.ascontiguousarray(keep_threshold, dtype=np.uint64)
             if keep_threshold.shape[0] != V:
@@ -387,13 +531,21 @@ cdef class Worker:
         self.c.neu1 = <float *>malloc(d * sizeof(float))
         self.c.neu1e = <float *>malloc(d * sizeof(float))
         self.c.sentence = <int32_t *>malloc(C_MAX_SENTENCE * sizeof(int32_t))
-        if self.c.neu1 == NULL or self.c.neu1e == NULL or self.c.sentence == NULL:
+        nt = model.c.negative + 1
+        self.c.ctx_err = <float *>malloc(2 * model.c.window * d * sizeof(float))
+        self.c.scores = <float *>malloc(2 * model.c.window * nt * sizeof(float))
+        self.c.targets = <int32_t *>malloc(nt * sizeof(int32_t))
+        if self.c.neu1 == NULL or self.c.neu1e == NULL or self.c.sentence == NULL \
+                or self.c.ctx_err == NULL or self.c.scores == NULL or self.c.targets == NULL:
             raise MemoryError("cannot allocate worker buffers")
 
     def __dealloc__(self):
         free(self.c.neu1)
         free(self.c.neu1e)
         free(self.c.sentence)
+        free(self.c.ctx_err)
+        free(self.c.scores)
+        free(self.c.targets)
 
     def train(self, const int32_t[::1] ids, int64_t start, int64_t end, uint64_t seed):
         """Train on ``ids[start:end]`` without the GIL, with a random stream from ``seed``.
@@ -415,6 +567,7 @@ cdef class Worker:
         if bad >= 0:
             raise ValueError(f"id {ids[bad]} at position {bad} is outside the vocabulary (0..{V - 1})")
         self.c.rng = fw_mix64(seed)
+        noise_start(&self.model.c, &self.c, seed)
         if start < end:
             with nogil:
                 train_range(&self.model.c, &self.c, p, start, end)
@@ -431,20 +584,24 @@ cdef class Worker:
 
 
 def draw_noise_samples(alias_threshold, alias_index, int64_t n, uint64_t seed):
-    """Draw ``n`` noise words exactly as the kernels do (for tests)."""
+    """The first ``n`` words of a job's noise stream for ``seed``, drawn exactly as the
+    kernels draw them (through the look-ahead ring), for tests."""
     cdef ModelC m
-    alias_threshold = np.ascontiguousarray(alias_threshold, dtype=np.uint64)
-    alias_index = np.ascontiguousarray(alias_index, dtype=np.int32)
-    m.vocab_size = alias_index.shape[0]
-    m.alias_threshold = <const uint64_t *>cnp.PyArray_DATA(alias_threshold)
-    m.alias_index = <const int32_t *>cnp.PyArray_DATA(alias_index)
+    cdef WorkerC w
+    memset(&m, 0, sizeof(ModelC))
+    packed = pack_alias(alias_threshold, alias_index)
+    cdef float dummy[8]
+    m.vocab_size = packed.shape[0]
+    m.alias = <const uint64_t *>cnp.PyArray_DATA(packed)
+    m.output_ns = dummy          # prefetch addresses only: row 0 stands in for all
+    m.dim = 0
     out = np.empty(n, dtype=np.int64)
     cdef int64_t[::1] o = out
-    cdef uint64_t rng = fw_mix64(seed)
     cdef int64_t i
     with nogil:
+        noise_start(&m, &w, seed)
         for i in range(n):
-            o[i] = draw_noise(&m, &rng)
+            o[i] = next_noise(&m, &w)
     return out
 
 

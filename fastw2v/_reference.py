@@ -13,6 +13,7 @@ import numpy as np
 from .tables import EXP_TABLE_SIZE, MAX_EXP
 
 MASK64 = (1 << 64) - 1
+NOISE_STREAM_KEY = 0x5851F42D4C957F2D   # a job's noise stream starts from seed ^ this
 MAX_SENTENCE = 10000
 PROGRESS_EVERY = 10000
 SIGMOID_SCALE = np.float32(EXP_TABLE_SIZE / (2 * MAX_EXP))
@@ -62,7 +63,7 @@ class ReferenceTrainer:
 
     def __init__(self, input_vectors, output_hs, output_ns, *, sg, hs, negative, window,
                  cbow_mean, shrink_windows, compute_loss, keep_threshold, codes, points,
-                 code_offsets, alias_threshold, alias_index, sigmoid):
+                 code_offsets, alias_threshold, alias_index, sigmoid, shared_negatives=False):
         self.syn0 = input_vectors
         self.syn1 = output_hs
         self.syn1neg = output_ns
@@ -73,6 +74,7 @@ class ReferenceTrainer:
         self.codes, self.points, self.offsets = codes, points, code_offsets
         self.alias_threshold, self.alias_index = alias_threshold, alias_index
         self.sigmoid = sigmoid
+        self.shared_negatives = shared_negatives
         self.loss = 0.0
         self.loss_examples = 0
         self.words_trained = 0
@@ -101,12 +103,21 @@ class ReferenceTrainer:
         col = ((r >> 32) * len(self.alias_index)) >> 32
         return col if (r & 0xFFFFFFFF) < int(self.alias_threshold[col]) else int(self.alias_index[col])
 
-    def _ns(self, word, l1, neu1e, alpha, rng):
+    def _gradient(self, f, label, alpha):
+        if f > MAX_EXP:
+            g = (label - np.float32(1)) * np.float32(alpha)
+        elif f < -MAX_EXP:
+            g = label * np.float32(alpha)
+        else:
+            g = (label - sigmoid_lookup(self.sigmoid, f)) * np.float32(alpha)
+        return np.float32(g)
+
+    def _ns(self, word, l1, neu1e, alpha):
         for d in range(self.negative + 1):
             if d == 0:
                 target, label = word, np.float32(1)
             else:
-                target = self._draw(rng)
+                target = self._draw(self.noise_rng)
                 if target == word:
                     continue
                 label = np.float32(0)
@@ -114,15 +125,32 @@ class ReferenceTrainer:
             f = np.float32(np.dot(l1, l2))
             if self.compute_loss:
                 self.loss += neg_log_sigmoid(float(f) if d == 0 else -float(f))
-            if f > MAX_EXP:
-                g = (label - np.float32(1)) * np.float32(alpha)
-            elif f < -MAX_EXP:
-                g = label * np.float32(alpha)
-            else:
-                g = (label - sigmoid_lookup(self.sigmoid, f)) * np.float32(alpha)
-            g = np.float32(g)
+            g = self._gradient(f, label, alpha)
             neu1e += g * l2
             l2 += g * l1
+
+    def _ns_shared(self, word, contexts, alpha):
+        """One set of negatives for the window; scores from the weights at its start."""
+        targets = [word]
+        for _ in range(self.negative):
+            t = self._draw(self.noise_rng)
+            if t != word:
+                targets.append(t)
+        grads = np.zeros((len(contexts), len(targets)), dtype=np.float32)
+        errs = np.zeros((len(contexts), self.syn0.shape[1]), dtype=np.float32)
+        for a, c in enumerate(contexts):
+            for t, target in enumerate(targets):
+                f = np.float32(np.dot(self.syn0[c], self.syn1neg[target]))
+                if self.compute_loss:
+                    self.loss += neg_log_sigmoid(float(f) if t == 0 else -float(f))
+                grads[a, t] = self._gradient(f, np.float32(t == 0), alpha)
+                errs[a] += grads[a, t] * self.syn1neg[target]
+        self.loss_examples += len(contexts)
+        for t, target in enumerate(targets):
+            for a, c in enumerate(contexts):
+                self.syn1neg[target] += grads[a, t] * self.syn0[c]
+        for a, c in enumerate(contexts):
+            self.syn0[c] += errs[a]
 
     # -- windows ------------------------------------------------------------------------
     def _window(self, i, n, rng):
@@ -134,7 +162,15 @@ class ReferenceTrainer:
         for i in range(n):
             word = sent[i]
             lo, hi = self._window(i, n, rng)
-            if self.sg:
+            if self.sg and self.shared_negatives:
+                contexts = [sent[j] for j in range(lo, hi) if j != i]
+                if self.hs:
+                    for c in contexts:
+                        neu1e = np.zeros_like(self.syn0[c])
+                        self._hs(word, self.syn0[c], neu1e, alpha)
+                        self.syn0[c] += neu1e
+                self._ns_shared(word, contexts, alpha)
+            elif self.sg:
                 for j in range(lo, hi):
                     if j == i:
                         continue
@@ -143,7 +179,7 @@ class ReferenceTrainer:
                     if self.hs:
                         self._hs(word, l1, neu1e, alpha)
                     if self.negative:
-                        self._ns(word, l1, neu1e, alpha, rng)
+                        self._ns(word, l1, neu1e, alpha)
                     self.loss_examples += 1
                     l1 += neu1e
             else:
@@ -157,7 +193,7 @@ class ReferenceTrainer:
                 if self.hs:
                     self._hs(word, neu1, neu1e, alpha)
                 if self.negative:
-                    self._ns(word, neu1, neu1e, alpha, rng)
+                    self._ns(word, neu1, neu1e, alpha)
                 self.loss_examples += 1
                 if not self.cbow_mean:
                     neu1e *= np.float32(1.0 / len(ctx))
@@ -167,6 +203,7 @@ class ReferenceTrainer:
     def train(self, ids, start, end, seed):
         """Train on ``ids[start:end]`` (``-1`` ends a sentence) with the stream of ``seed``."""
         rng = XorShift64Star(seed)
+        self.noise_rng = XorShift64Star(seed ^ NOISE_STREAM_KEY)
         pos, unreported = start, 0
         alpha = learning_rate(self.start_alpha, self.end_alpha, self.progress, self.total_words)
         while pos < end:

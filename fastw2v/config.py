@@ -66,6 +66,12 @@ class TrainConfig:
         Draw the effective window uniformly from 1..window for each centre word.
     compute_loss : bool
         Accumulate the training objective (costs a ``log`` per update).
+    shared_negatives : bool
+        Opt-in fast mode for skip-gram with negative sampling (not in gensim): draw one
+        set of negatives per centre word and score the whole window against it with the
+        weights as they were at the window's start ("HogBatch", Ji et al. 2016). Fewer
+        random memory accesses per word; see benchmarks/RESULTS.md for its speed and
+        quality next to the default.
     """
 
     vector_size: int = 100
@@ -86,6 +92,7 @@ class TrainConfig:
     max_final_vocab: Optional[int] = None
     shrink_windows: bool = True
     compute_loss: bool = False
+    shared_negatives: bool = False
 
     def __post_init__(self):
         self.validate()
@@ -122,6 +129,11 @@ class TrainConfig:
         need(_is_int(self.epochs) and self.epochs >= 1, "epochs", "an integer >= 1")
         need(isinstance(self.shrink_windows, (bool, int)), "shrink_windows", "True or False")
         need(isinstance(self.compute_loss, (bool, int)), "compute_loss", "True or False")
+        need(isinstance(self.shared_negatives, (bool, int)), "shared_negatives", "True or False")
+        if self.shared_negatives and not (self.sg == 1 and self.negative > 0):
+            raise ParameterError(
+                f"shared_negatives=True needs skip-gram with negative sampling (sg=1, "
+                f"negative > 0); got sg={self.sg}, negative={self.negative}")
         if not self.hs and self.negative == 0:
             raise ParameterError(
                 "no training objective: set hs=1 (hierarchical softmax) and/or negative > 0 "

@@ -64,6 +64,9 @@ class Word2Vec:
     unicode_errors : {"strict", "replace", "ignore"}
         What to do with bytes in ``corpus_file`` that are not UTF-8: ``strict`` raises
         :class:`fastw2v.corpus.CorpusError` naming the file, line and byte offset.
+    shared_negatives : bool
+        Opt-in fast mode for ``sg=1`` with negative sampling (see
+        :class:`fastw2v.config.TrainConfig`).
 
     Attributes
     ----------
@@ -85,13 +88,14 @@ class Word2Vec:
                  workers=3, min_alpha=0.0001, sg=0, hs=0, negative=5, ns_exponent=0.75,
                  cbow_mean=1, epochs=5, trim_rule=None, batch_words=10000,
                  compute_loss=False, callbacks=(), comment=None, max_final_vocab=None,
-                 shrink_windows=True, unicode_errors="strict"):
+                 shrink_windows=True, unicode_errors="strict", shared_negatives=False):
         self.config = TrainConfig(
             vector_size=vector_size, alpha=alpha, window=window, min_count=min_count,
             max_vocab_size=max_vocab_size, sample=sample, seed=seed, workers=workers,
             min_alpha=min_alpha, sg=sg, hs=hs, negative=negative, ns_exponent=ns_exponent,
             cbow_mean=cbow_mean, epochs=epochs, max_final_vocab=max_final_vocab,
-            shrink_windows=bool(shrink_windows), compute_loss=bool(compute_loss))
+            shrink_windows=bool(shrink_windows), compute_loss=bool(compute_loss),
+            shared_negatives=bool(shared_negatives))
         if not isinstance(batch_words, int) or batch_words < 1:
             raise ParameterError(f"batch_words={batch_words!r} is invalid: must be an integer >= 1")
         if unicode_errors not in ("strict", "replace", "ignore"):
@@ -230,7 +234,8 @@ class Word2Vec:
             codes=huff.codes if huff else None, points=huff.points if huff else None,
             code_offsets=huff.offsets if huff else None,
             alias_threshold=noise.threshold if noise else None,
-            alias_index=noise.alias if noise else None, sigmoid=sigmoid_table())
+            alias_index=noise.alias if noise else None, sigmoid=sigmoid_table(),
+            shared_negatives=c.shared_negatives)
 
     def _encode(self, corpus_file) -> EncodedCorpus:
         paths = corpus_paths(corpus_file)

@@ -20,7 +20,7 @@ SENTENCES = [
 
 
 def make_case(mode, dim=13, sample=0.0, window=3, cbow_mean=1, shrink=True, compute_loss=False,
-              seed=7):
+              seed=7, shared_negatives=False):
     b = VocabBuilder()
     b.add_sentences(SENTENCES * 2)
     vocab = b.finalize(min_count=1)
@@ -37,7 +37,8 @@ def make_case(mode, dim=13, sample=0.0, window=3, cbow_mean=1, shrink=True, comp
               cbow_mean=cbow_mean, shrink_windows=shrink, compute_loss=compute_loss,
               keep_threshold=keep_thresholds(vocab.keep_probabilities(sample)) if sample else None,
               codes=huff.codes, points=huff.points, code_offsets=huff.offsets,
-              alias_threshold=noise.threshold, alias_index=noise.alias, sigmoid=sigmoid_table())
+              alias_threshold=noise.threshold, alias_index=noise.alias, sigmoid=sigmoid_table(),
+              shared_negatives=shared_negatives)
     ids = []
     for s in SENTENCES * 3:
         ids.extend(vocab.index[w] for w in s)
@@ -92,6 +93,30 @@ def test_kernel_loss_matches_reference(mode):
     assert examples == ref.loss_examples > 0
     assert loss == pytest.approx(ref.loss, rel=1e-4)
     assert worker.take_stats() == (0.0, 0, 0, 0)         # taking resets
+
+
+@pytest.mark.parametrize("mode", ["sg-ns", "sg-both"])
+@pytest.mark.parametrize("compute_loss", [False, True])
+def test_shared_negatives_kernel_matches_reference(mode, compute_loss):
+    k_w, r_w, worker, ref, initial = run_both(mode, shared_negatives=True, sample=0.05,
+                                              compute_loss=compute_loss)
+    for name, k, r in zip(("syn0", "syn1", "syn1neg"), k_w, r_w):
+        np.testing.assert_allclose(k, r, rtol=1e-4, atol=2e-6, err_msg=name)
+    assert not np.allclose(k_w[2], initial[2])
+    loss, examples, read, trained = worker.take_stats()
+    assert examples == ref.loss_examples > 0
+    if compute_loss:
+        assert loss == pytest.approx(ref.loss, rel=1e-4)
+    # and it is a different update from the default one (one set of negatives per window)
+    k_default, _, _, _, _ = run_both(mode, sample=0.05)
+    assert not np.allclose(k_default[0], k_w[0], rtol=1e-4, atol=2e-6)
+
+
+@pytest.mark.parametrize("mode", ["cbow-ns", "sg-hs"])
+def test_shared_negatives_needs_skipgram_with_negative_sampling(mode):
+    with pytest.raises(ValueError, match="shared_negatives"):
+        vocab, weights, kw, ids = make_case(mode, shared_negatives=True)
+        _kernels.Model(*weights, **kw)
 
 
 def test_kernel_reads_every_word_and_sentence_cut_at_sentinels():

@@ -101,8 +101,26 @@ def test_alias_numpy_twin_equals_kernel_draws():
     counts = np.random.default_rng(3).integers(1, 5000, 300)
     table = noise_table(np.sort(counts)[::-1], 0.75)
     seed = 99
-    stream = _kernels.random_stream(seed, 10_000)
+    # negatives come from a stream of their own, drawn ahead through a ring buffer: the
+    # words handed out must still be exactly the stream's draws, in order
+    stream = _kernels.random_stream(seed ^ _kernels.NOISE_STREAM_KEY, 10_000)
     assert np.array_equal(table.draw(stream), _kernels.draw_noise_samples(table.threshold, table.alias, 10_000, seed))
+
+
+def test_packed_alias_table_keeps_every_probability():
+    counts = np.random.default_rng(4).integers(1, 5000, 200)
+    table = noise_table(np.sort(counts)[::-1], 0.75)
+    packed = _kernels.pack_alias(table.threshold, table.alias)
+    thr = (packed & np.uint64(0xFFFFFFFF)).astype(np.float64)
+    alias = (packed >> np.uint64(32)).astype(np.int64)
+    V = len(counts)
+    implied = np.zeros(V)
+    for i in range(V):
+        implied[i] += thr[i] / 2**32 / V
+        implied[alias[i]] += (1 - thr[i] / 2**32) / V
+    assert np.allclose(implied, table.probabilities, rtol=0, atol=1e-9)
+    with pytest.raises(ValueError):
+        _kernels.pack_alias(table.threshold, np.full(V, V, dtype=np.int32))
 
 
 def test_alias_exact_probabilities():
