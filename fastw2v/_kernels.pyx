@@ -175,28 +175,50 @@ cdef inline int32_t next_noise(const ModelC *m, WorkerC *w) noexcept nogil:
     return word
 
 
+cdef inline void prefetch_next_centre(const ModelC *m, const int32_t *sent, int i,
+                                      int n) noexcept nogil:
+    """While centre ``i`` trains, fetch what centre ``i + 1`` will need: its output row
+    (NS), its Huffman path's rows (HS), and the input row entering the window."""
+    cdef int64_t k
+    cdef int32_t nxt
+    if i + 1 < n:
+        nxt = sent[i + 1]
+        if m.output_ns != NULL:
+            fw_prefetch_row(m.output_ns + <int64_t>nxt * m.dim, m.dim)
+        if m.output_hs != NULL:
+            for k in range(m.code_offsets[nxt], m.code_offsets[nxt + 1]):
+                fw_prefetch_row(m.output_hs + <int64_t>m.points[k] * m.dim, m.dim)
+    if i + m.window + 1 < n:
+        fw_prefetch_row(m.input_vectors + <int64_t>sent[i + m.window + 1] * m.dim, m.dim)
+
+
 cdef inline void hs_update(const ModelC *m, WorkerC *w, int32_t word, const float *l1,
                            float alpha) noexcept nogil:
-    """Hierarchical softmax: one binary logistic step per inner node on word's path."""
-    cdef int64_t k
-    cdef float f, g
+    """Hierarchical softmax: one binary logistic step per inner node on word's path.
+
+    Software-pipelined: node k+1's score is computed before node k's update is applied.
+    The nodes of a path are distinct rows and ``l1`` is not written here, so the result is
+    the same as the plain loop, but the dot product's latency overlaps the update.
+    """
+    cdef int64_t k, kbeg = m.code_offsets[word], kend = m.code_offsets[word + 1]
+    cdef float f, f_next = 0, g
     cdef int code
     cdef float *l2
-    cdef int64_t last = m.code_offsets[word + 1] - 1
-    for k in range(m.code_offsets[word], m.code_offsets[word + 1]):
-        if k < last:
-            # the next node's row is known: fetch it while this one is computed
-            fw_prefetch_row(m.output_hs + <int64_t>m.points[k + 1] * m.dim, m.dim)
+    if kbeg == kend:
+        return
+    f = fw_dot(l1, m.output_hs + <int64_t>m.points[kbeg] * m.dim, m.dim)
+    for k in range(kbeg, kend):
         l2 = m.output_hs + <int64_t>m.points[k] * m.dim
-        f = fw_dot(l1, l2, m.dim)
+        if k + 1 < kend:
+            f_next = fw_dot(l1, m.output_hs + <int64_t>m.points[k + 1] * m.dim, m.dim)
         code = m.codes[k]
         if m.compute_loss:
             # target label is 1 - code: loss = -log sigmoid((1 - 2 code) * f)
             w.loss += fw_neg_log_sigmoid((1 - 2 * code) * <double>f)
-        if f <= -MAX_EXP or f >= MAX_EXP:
-            continue
-        g = (1 - code - sigmoid_lookup(m, f)) * alpha
-        fw_pair_update(g, w.neu1e, l2, l1, m.dim)
+        if -MAX_EXP < f < MAX_EXP:
+            g = (1 - code - sigmoid_lookup(m, f)) * alpha
+            fw_pair_update(g, w.neu1e, l2, l1, m.dim)
+        f = f_next
 
 
 cdef inline float ns_gradient(const ModelC *m, float f, float label, float alpha) noexcept nogil:
@@ -210,25 +232,38 @@ cdef inline float ns_gradient(const ModelC *m, float f, float label, float alpha
 
 cdef inline void ns_update(const ModelC *m, WorkerC *w, int32_t word, const float *l1,
                            float alpha) noexcept nogil:
-    """Negative sampling: the true word with label 1, `negative` noise words with label 0."""
-    cdef int d
-    cdef int32_t target
-    cdef float f, label
+    """Negative sampling: the true word with label 1, `negative` noise words with label 0
+    (noise words equal to the true word are skipped, as in the C tool).
+
+    Software-pipelined as :func:`hs_update`: the next target's score is computed before
+    this target's update, and computed again in the rare case that both are one row.
+    """
+    cdef int drawn = 0
+    cdef int32_t target = word, nxt, cand
+    cdef float f, f_next = 0, label = 1.0
     cdef float *l2
-    for d in range(m.negative + 1):
-        if d == 0:
-            target = word
-            label = 1.0
-        else:
-            target = next_noise(m, w)
-            if target == word:
-                continue
-            label = 0.0
+    f = fw_dot(l1, m.output_ns + <int64_t>word * m.dim, m.dim)
+    while True:
+        nxt = -1
+        while drawn < m.negative:
+            cand = next_noise(m, w)
+            drawn += 1
+            if cand != word:
+                nxt = cand
+                break
+        if nxt >= 0 and nxt != target:
+            f_next = fw_dot(l1, m.output_ns + <int64_t>nxt * m.dim, m.dim)
         l2 = m.output_ns + <int64_t>target * m.dim
-        f = fw_dot(l1, l2, m.dim)
         if m.compute_loss:
-            w.loss += fw_neg_log_sigmoid(f if d == 0 else -f)
+            w.loss += fw_neg_log_sigmoid(f if label > 0 else -f)
         fw_pair_update(ns_gradient(m, f, label, alpha), w.neu1e, l2, l1, m.dim)
+        if nxt < 0:
+            return
+        if nxt == target:
+            f_next = fw_dot(l1, l2, m.dim)
+        target = nxt
+        f = f_next
+        label = 0.0
 
 
 cdef void sg_shared_negatives(const ModelC *m, WorkerC *w, const int32_t *sent, int i,
@@ -294,11 +329,7 @@ cdef void train_sentence_sg(const ModelC *m, WorkerC *w, const int32_t *sent, in
     cdef float *l1
     for i in range(n):
         word = sent[i]
-        if i + 1 < n and m.output_ns != NULL:
-            # the next centre's output row, and the input row about to enter the window
-            fw_prefetch_row(m.output_ns + <int64_t>sent[i + 1] * m.dim, m.dim)
-        if i + m.window + 1 < n:
-            fw_prefetch_row(m.input_vectors + <int64_t>sent[i + m.window + 1] * m.dim, m.dim)
+        prefetch_next_centre(m, sent, i, n)
         b = <int>(fw_rng_next(&w.rng) % <uint64_t>m.window) if m.shrink_windows else 0
         lo = i - m.window + b
         if lo < 0:
@@ -336,10 +367,7 @@ cdef void train_sentence_cbow(const ModelC *m, WorkerC *w, const int32_t *sent, 
     cdef int32_t word
     for i in range(n):
         word = sent[i]
-        if i + 1 < n and m.output_ns != NULL:
-            fw_prefetch_row(m.output_ns + <int64_t>sent[i + 1] * m.dim, m.dim)
-        if i + m.window + 1 < n:
-            fw_prefetch_row(m.input_vectors + <int64_t>sent[i + m.window + 1] * m.dim, m.dim)
+        prefetch_next_centre(m, sent, i, n)
         b = <int>(fw_rng_next(&w.rng) % <uint64_t>m.window) if m.shrink_windows else 0
         lo = i - m.window + b
         if lo < 0:

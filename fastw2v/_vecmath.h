@@ -14,10 +14,14 @@
 #include <math.h>
 
 typedef float fw_v8 __attribute__((vector_size(32)));
+typedef float fw_v4 __attribute__((vector_size(16)));
 
 static inline fw_v8 fw_load8(const float *p) { fw_v8 v; memcpy(&v, p, sizeof v); return v; }
 static inline void fw_store8(float *p, fw_v8 v) { memcpy(p, &v, sizeof v); }
 static inline fw_v8 fw_splat8(float a) { fw_v8 v = {a, a, a, a, a, a, a, a}; return v; }
+static inline fw_v4 fw_load4(const float *p) { fw_v4 v; memcpy(&v, p, sizeof v); return v; }
+static inline void fw_store4(float *p, fw_v4 v) { memcpy(p, &v, sizeof v); }
+static inline fw_v4 fw_splat4(float a) { fw_v4 v = {a, a, a, a}; return v; }
 
 static inline float fw_hsum8(fw_v8 v) {
     return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
@@ -32,7 +36,15 @@ static inline float fw_dot(const float *restrict a, const float *restrict b, int
         acc1 += fw_load8(a + i + 8) * fw_load8(b + i + 8);
     }
     for (; i + 8 <= n; i += 8) acc0 += fw_load8(a + i) * fw_load8(b + i);
-    float s = fw_hsum8(acc0 + acc1);
+    acc0 += acc1;
+    if (i + 4 <= n) {               /* e.g. vector_size=100: 12 x 8 + 4 */
+        fw_v4 t = fw_load4(a + i) * fw_load4(b + i);
+        fw_v4 lo = {acc0[0], acc0[1], acc0[2], acc0[3]};
+        lo += t;
+        acc0[0] = lo[0]; acc0[1] = lo[1]; acc0[2] = lo[2]; acc0[3] = lo[3];
+        i += 4;
+    }
+    float s = fw_hsum8(acc0);
     for (; i < n; i++) s += a[i] * b[i];
     return s;
 }
@@ -42,6 +54,10 @@ static inline void fw_axpy(float a, const float *restrict x, float *restrict y, 
     fw_v8 av = fw_splat8(a);
     int i = 0;
     for (; i + 8 <= n; i += 8) fw_store8(y + i, fw_load8(y + i) + av * fw_load8(x + i));
+    if (i + 4 <= n) {
+        fw_store4(y + i, fw_load4(y + i) + fw_splat4(a) * fw_load4(x + i));
+        i += 4;
+    }
     for (; i < n; i++) y[i] += a * x[i];
 }
 
@@ -61,6 +77,12 @@ static inline void fw_pair_update(float g, float *restrict err, float *restrict 
         fw_v8 o = fw_load8(out + i);
         fw_store8(err + i, fw_load8(err + i) + gv * o);
         fw_store8(out + i, o + gv * fw_load8(in + i));
+    }
+    if (i + 4 <= n) {
+        fw_v4 g4 = fw_splat4(g), o = fw_load4(out + i);
+        fw_store4(err + i, fw_load4(err + i) + g4 * o);
+        fw_store4(out + i, o + g4 * fw_load4(in + i));
+        i += 4;
     }
     for (; i < n; i++) {
         float o = out[i];
