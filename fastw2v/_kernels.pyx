@@ -18,7 +18,7 @@ import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from libc.stdlib cimport free, malloc
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 cnp.import_array()
 
@@ -642,3 +642,72 @@ def random_stream(uint64_t seed, int64_t n):
     for i in range(n):
         o[i] = fw_rng_next(&rng)
     return out
+
+
+from cpython.dict cimport PyDict_GetItemWithError
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
+from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
+from cpython.ref cimport PyObject
+from libc.stdlib cimport realloc
+
+
+def encode_batch(iterator, dict index, int64_t batch_words, int64_t first_sentence, check):
+    """Pull token lists from ``iterator`` and map them to ids through ``index`` until the
+    batch holds at least ``batch_words`` in-vocabulary words (or the iterator ends).
+
+    Returns ``(ids, raw_tokens, sentences)``: int32 ids with ``-1`` after each sentence
+    (out-of-vocabulary tokens dropped), the number of tokens read including OOV ones,
+    and the number of sentences consumed (0 when the iterator was already exhausted).
+    ``check(sentence, number)`` is called for anything that is not a list or tuple (it
+    raises the error that names the problem).
+
+    This is the iterable mode's only per-token Python work: a C loop over list items
+    and dict look-ups, several times faster than the equivalent comprehension.
+    """
+    cdef int64_t cap = batch_words + 1024, n = 0, raw = 0, sentences = 0
+    cdef int64_t k, length
+    cdef int32_t *buf = <int32_t *>malloc(cap * sizeof(int32_t))
+    cdef int32_t *grown
+    cdef PyObject *v
+    cdef PyObject *tok
+    cdef bint is_list
+    if buf == NULL:
+        raise MemoryError()
+    try:
+        for sentence in iterator:
+            if type(sentence) is list:
+                is_list = True
+            elif type(sentence) is tuple:
+                is_list = False
+            elif isinstance(sentence, (list, tuple)):
+                sentence = list(sentence)
+                is_list = True
+            else:
+                check(sentence, first_sentence + sentences)
+                sentence = list(sentence)
+                is_list = True
+            length = PyList_GET_SIZE(sentence) if is_list else PyTuple_GET_SIZE(sentence)
+            if n + length + 1 > cap:
+                cap = 2 * (n + length + 1)
+                grown = <int32_t *>realloc(buf, cap * sizeof(int32_t))
+                if grown == NULL:
+                    raise MemoryError()
+                buf = grown
+            for k in range(length):
+                tok = PyList_GET_ITEM(sentence, k) if is_list else PyTuple_GET_ITEM(sentence, k)
+                v = PyDict_GetItemWithError(index, <object>tok)
+                if v != NULL:
+                    buf[n] = <int32_t><object>v
+                    n += 1
+            buf[n] = -1
+            n += 1
+            raw += length
+            sentences += 1
+            if n - sentences >= batch_words:
+                break
+        out = np.empty(n, dtype=np.int32)
+        if n:
+            memcpy(cnp.PyArray_DATA(out), buf, n * sizeof(int32_t))
+        return out, raw, sentences
+    finally:
+        free(buf)

@@ -69,23 +69,18 @@ def corpus_blocks(n_entries: int, workers: int) -> List[Tuple[int, int]]:
 def iter_id_batches(sentences: Iterable, key_to_index: dict,
                     batch_words: int) -> Iterator[Tuple[np.ndarray, int]]:
     """Convert token lists to ``(int32 ids, raw token count)`` batches (``-1`` ends a
-    sentence; OOV words dropped), each holding about ``batch_words`` words."""
-    get = key_to_index.get
-    buf: List[int] = []
-    n = raw = 0
-    for i, sentence in enumerate(sentences):
-        if not isinstance(sentence, (list, tuple)):
-            check_sentence(sentence, i)
-        ids = [x for x in map(get, sentence) if x is not None]
-        buf.extend(ids)
-        buf.append(SENTENCE_END)
-        n += len(ids)
-        raw += len(sentence)
-        if n >= batch_words:
-            yield np.array(buf, dtype=np.int32), raw
-            buf, n, raw = [], 0, 0
-    if buf:
-        yield np.array(buf, dtype=np.int32), raw
+    sentence; OOV words dropped), each holding about ``batch_words`` words.
+
+    The per-token loop is :func:`fastw2v._kernels.encode_batch` (C); it runs on the
+    calling thread while the workers train the previous batches."""
+    it = iter(sentences)
+    done = 0
+    while True:
+        ids, raw, n = _kernels.encode_batch(it, key_to_index, batch_words, done, check_sentence)
+        if n == 0:
+            return
+        done += n
+        yield ids, raw
 
 
 class Trainer:

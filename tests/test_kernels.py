@@ -191,3 +191,38 @@ def test_alpha_decays_during_a_long_job():
 def test_random_stream_matches_reference_generator():
     rng = XorShift64Star(42)
     assert _kernels.random_stream(42, 50).tolist() == [rng.next() for _ in range(50)]
+
+
+def test_encode_batch_matches_plain_python_conversion():
+    from fastw2v.corpus import check_sentence
+    rng = np.random.default_rng(5)
+    words = [f"w{i}" for i in range(50)]
+    index = {w: i for i, w in enumerate(words[:30])}        # w30..w49 are out of vocabulary
+    sentences = [[words[j] for j in rng.integers(0, 50, rng.integers(0, 40))] for _ in range(300)]
+    sentences[7] = tuple(sentences[7])
+
+    class Sub(list):
+        pass
+    sentences[9] = Sub(sentences[9])
+    expected = []
+    for s in sentences:
+        expected += [index[w] for w in s if w in index] + [-1]
+    it, got, raws, k = iter(sentences), [], 0, 0
+    while True:
+        ids, raw, n = _kernels.encode_batch(it, index, 100, k, check_sentence)
+        if n == 0:
+            break
+        assert n == 300 - k or np.sum(ids >= 0) >= 100        # only the last batch is short
+        k += n
+        raws += raw
+        got.append(ids)
+    assert np.concatenate(got).tolist() == expected
+    assert raws == sum(len(s) for s in sentences) and k == 300
+
+
+def test_encode_batch_rejects_bad_sentences_with_their_number():
+    from fastw2v.corpus import check_sentence
+    with pytest.raises(TypeError, match="sentence 3 is a str"):
+        _kernels.encode_batch(iter([["a"], ["b"], [], "a b c"]), {"a": 0}, 10, 0, check_sentence)
+    with pytest.raises(TypeError):                          # unhashable token
+        _kernels.encode_batch(iter([["a", ["b"]]]), {"a": 0}, 10, 0, check_sentence)
