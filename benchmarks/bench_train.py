@@ -17,6 +17,9 @@ Usage::
 Tools
 -----
 fastw2v      ``fastw2v.Word2Vec``: build_vocab(corpus_file=...), then a timed train(corpus_file=...).
+fastw2v-iter fastw2v fed by its ``LineSentence`` (iterable mode); also reports how much of a
+             core the calling thread spent reading the iterable and converting it to ids.
+fastw2v-shared  fastw2v with the opt-in ``shared_negatives=True`` (sg-ns only; other modes skipped).
 gensim-iter  gensim 4 ``Word2Vec`` fed by ``LineSentence`` (build_vocab, then a timed train).
 gensim-file  gensim 4 ``Word2Vec`` in corpus_file mode (build_vocab, then a timed train).
 ctool        Mikolov's ``word2vec`` command (as built by the PyPI ``word2vec`` package); the whole
@@ -44,7 +47,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ALL_TOOLS = ("fastw2v", "gensim-iter", "gensim-file", "ctool", "fasttext")
+ALL_TOOLS = ("fastw2v", "fastw2v-iter", "fastw2v-shared", "gensim-iter", "gensim-file", "ctool",
+             "fasttext")
+PY_TOOLS = ("fastw2v", "fastw2v-iter", "fastw2v-shared", "gensim-iter", "gensim-file")
 ALL_MODES = ("sg-ns", "cbow-ns", "sg-hs", "cbow-hs")
 
 # mode -> (sg, hs, uses negative sampling)
@@ -123,7 +128,9 @@ def _worker_two_step(job: dict, result: dict, words_vectors: list) -> None:
         workers=job["workers"], epochs=job["epochs"], seed=job["seed"],
     )
     corpus = job["corpus"]
-    if tool == "fastw2v":
+    if tool == "fastw2v-shared":
+        params["shared_negatives"] = True
+    if tool.startswith("fastw2v"):
         mod = _import_fastw2v()
         result["module_file"] = getattr(mod, "__file__", None)
         result["tool_version"] = getattr(mod, "__version__", None)
@@ -136,7 +143,18 @@ def _worker_two_step(job: dict, result: dict, words_vectors: list) -> None:
     model = Word2Vec(**params)
     result["alpha"] = getattr(model, "alpha", None)
 
-    if tool == "gensim-iter":
+    if tool == "fastw2v-iter":
+        sentences = mod.LineSentence(corpus)
+        t0 = time.perf_counter()
+        model.build_vocab(corpus_iterable=sentences)
+        result["vocab_seconds"] = time.perf_counter() - t0
+        t0, c0 = time.perf_counter(), time.thread_time()
+        trained = model.train(corpus_iterable=sentences, total_examples=model.corpus_count,
+                              epochs=model.epochs)
+        result["train_seconds"] = time.perf_counter() - t0
+        # the calling thread reads the file, splits lines and converts tokens to ids
+        result["producer_cores"] = (time.thread_time() - c0) / result["train_seconds"]
+    elif tool == "gensim-iter":
         # gensim's LineSentence (default max_sentence_length=10000) does NOT truncate long
         # lines: it yields every line in consecutive pieces of at most 10,000 words, so all
         # words of the corpus are trained (each piece also fits gensim's 10,000-word
@@ -284,7 +302,7 @@ def run_worker(job_path: str) -> int:
     result: dict = {"tool": job["tool"], "mode": job["mode"], "pid": os.getpid()}
     words_vectors: list = []
     try:
-        if job["tool"] in ("fastw2v", "gensim-iter", "gensim-file"):
+        if job["tool"] in PY_TOOLS:
             _worker_two_step(job, result, words_vectors)
         elif job["tool"] == "ctool":
             _worker_ctool(job, result, words_vectors, outdir)
@@ -313,7 +331,7 @@ def run_probe(tool: str) -> int:
     """Check in a throw-away process that a Python tool imports; print a JSON line."""
     info = {"tool": tool, "ok": False}
     try:
-        if tool == "fastw2v":
+        if tool.startswith("fastw2v"):
             mod = _import_fastw2v()
             getattr(mod, "Word2Vec")
             info["version"] = getattr(mod, "__version__", None)
@@ -612,6 +630,8 @@ def summarise(runs: list, modes, tools, corpus_words: int, epochs: int) -> list:
                 q = first if first.get("ok") else good[0]
                 for key in ("analogy", "ws353", "simlex", "vocab_size"):
                     row[key] = q.get(key)
+                prod = [r["producer_cores"] for r in good if r.get("producer_cores") is not None]
+                row["producer_cores"] = statistics.median(prod) if prod else None
                 if len(good) < len(mine):
                     row["error"] = f"{len(mine) - len(good)} of {len(mine)} runs failed"
             rows.append(row)
@@ -666,6 +686,33 @@ def ratio_table(rows: list, modes) -> list[str]:
     return out if any_row else []
 
 
+def variant_table(rows: list, modes) -> list[str]:
+    """fastw2v's iterable mode against gensim's, and the opt-in shared-negatives mode."""
+    def row(mode, tool):
+        return next((r for r in rows if r["mode"] == mode and r["tool"] == tool
+                     and r.get("words_per_second")), None)
+
+    out = ["| mode | variant | words/s | vs | ratio | reader+conversion cores |",
+           "|---|---|---:|---|---:|---:|"]
+    for mode in modes:
+        it, git = row(mode, "fastw2v-iter"), row(mode, "gensim-iter")
+        if it:
+            ratio = f"{it['words_per_second'] / git['words_per_second']:.2f}x" if git else "—"
+            prod = fmt_float(it.get("producer_cores"), 2)
+            out.append(f"| {mode} | fastw2v-iter | {fmt_rate(it['words_per_second'])} | gensim-iter | {ratio} | {prod} |")
+        sh, base = row(mode, "fastw2v-shared"), row(mode, "fastw2v")
+        if sh:
+            gens = [r for r in (row(mode, "gensim-iter"), row(mode, "gensim-file")) if r]
+            best = max((r["words_per_second"] for r in gens), default=None)
+            if base:
+                out.append(f"| {mode} | fastw2v-shared | {fmt_rate(sh['words_per_second'])} | fastw2v |"
+                           f" {sh['words_per_second'] / base['words_per_second']:.2f}x | |")
+            if best:
+                out.append(f"| {mode} | fastw2v-shared | {fmt_rate(sh['words_per_second'])} | best gensim |"
+                           f" {sh['words_per_second'] / best:.2f}x | |")
+    return out if len(out) > 2 else []
+
+
 def build_report(meta: dict, rows: list, runs: list) -> str:
     lines = [f"## Word2vec training benchmark ({meta['date']})", ""]
     lines += main_table(rows)
@@ -674,6 +721,11 @@ def build_report(meta: dict, rows: list, runs: list) -> str:
         lines += ["", "Speed of fastw2v relative to the other tools, same run:", ""] + ratios
     else:
         lines += ["", "(No fastw2v run finished, so there is no speed-ratio table.)"]
+    variants = variant_table(rows, meta["settings"]["modes"])
+    if variants:
+        lines += ["", "fastw2v's iterable mode and its opt-in shared-negatives mode, same run"
+                  " (reader+conversion cores: CPU time of the thread that reads the iterable and"
+                  " converts it to ids, divided by the training time):", ""] + variants
     s = meta["settings"]
     m = meta["machine"]
     c = meta["corpus"]
@@ -818,7 +870,8 @@ def main(argv=None) -> int:
             "skipped": skipped,
         }
 
-        plan = [(mode, rep, tool) for mode in args.modes for rep in range(args.repeats) for tool in tools]
+        plan = [(mode, rep, tool) for mode in args.modes for rep in range(args.repeats) for tool in tools
+                if not (tool == "fastw2v-shared" and mode != "sg-ns")]
         timeout = args.timeout if args.timeout and args.timeout > 0 else None
         for n, (mode, rep, tool) in enumerate(plan, 1):
             sg, hs, uses_ns = MODE_SPEC[mode]
