@@ -1,0 +1,228 @@
+#!/usr/bin/env python
+"""Thread scaling: training words/s against the number of worker threads.
+
+For each mode and each worker count, fastw2v (corpus_file mode) and, unless
+``--no-gensim``, gensim 4 (its faster corpus_file mode) train the same corpus for
+``--epochs`` epochs; the two alternate within each repeat so that load from other
+processes hits both alike. The report gives the median words/s, the speed-up over one
+worker, and fastw2v/gensim ratios; ``--plot`` draws them to a PNG (needs matplotlib).
+
+Usage::
+
+    python benchmarks/bench_scaling.py --corpus ../shared/data/wiki17m.txt.xz \\
+        --modes sg-ns,cbow-ns --workers 1,2 --repeats 3 --plot scaling.png \\
+        --markdown scaling.md --json scaling.json
+
+Only vocabulary building and corpus encoding happen outside the timed region; the
+learning-rate schedule and every other setting is the tools' default for one train()
+call over ``--epochs`` epochs.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import lzma
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+MODES = {"sg-ns": (1, 0, 5), "cbow-ns": (0, 0, 5), "sg-hs": (1, 1, 0), "cbow-hs": (0, 1, 0)}
+
+
+def plain_corpus(path: Path, tmp: Path) -> Path:
+    """gensim's corpus_file mode reads plain text only: decompress .xz once if needed."""
+    if path.suffix != ".xz":
+        return path
+    out = tmp / path.stem
+    with lzma.open(path, "rb") as src, open(out, "wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+    return out
+
+
+def cpu_model() -> str:
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def run(args) -> dict:
+    import fastw2v
+    tools = ["fastw2v"] + ([] if args.no_gensim else ["gensim"])
+    if not args.no_gensim:
+        import gensim
+        from gensim.models import Word2Vec as GensimWord2Vec
+    results = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+               "machine": {"cpu": cpu_model(), "nproc": os.cpu_count(),
+                           "platform": platform.platform()},
+               "versions": {"fastw2v": getattr(fastw2v, "__version__", "dev"),
+                            "gensim": None if args.no_gensim else gensim.__version__},
+               "settings": vars(args).copy(), "runs": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = str(plain_corpus(Path(args.corpus), Path(tmp)))
+        for mode in args.modes:
+            sg, hs, negative = MODES[mode]
+            kw = dict(vector_size=args.vector_size, window=args.window, min_count=args.min_count,
+                      sg=sg, hs=hs, negative=negative, epochs=args.epochs, seed=1)
+            models = {}
+            for workers in args.workers:
+                for tool in tools:
+                    if tool == "fastw2v":
+                        m = fastw2v.Word2Vec(workers=workers, **kw)
+                    else:
+                        m = GensimWord2Vec(workers=workers, **kw)
+                    m.build_vocab(corpus_file=corpus)
+                    models[tool, workers] = m
+            for rep in range(args.repeats):
+                for workers in args.workers:
+                    for tool in tools:
+                        m = models[tool, workers]
+                        t0 = time.perf_counter()
+                        m.train(corpus_file=corpus, total_words=m.corpus_total_words,
+                                total_examples=m.corpus_count, epochs=args.epochs)
+                        secs = time.perf_counter() - t0
+                        wps = m.corpus_total_words * args.epochs / secs
+                        results["runs"].append({"mode": mode, "tool": tool, "workers": workers,
+                                                "repeat": rep, "seconds": secs,
+                                                "words_per_second": wps})
+                        print(f"[scaling] {mode} {tool} workers={workers} run {rep + 1}: "
+                              f"{wps / 1e3:,.0f}k words/s", file=sys.stderr, flush=True)
+    return results
+
+
+def summary(results: dict) -> list:
+    rows = []
+    runs = results["runs"]
+    for mode in results["settings"]["modes"]:
+        for tool in sorted({r["tool"] for r in runs}):
+            base = None
+            for workers in results["settings"]["workers"]:
+                xs = [r["words_per_second"] for r in runs
+                      if r["mode"] == mode and r["tool"] == tool and r["workers"] == workers]
+                if not xs:
+                    continue
+                med = statistics.median(xs)
+                base = base or (med if workers == results["settings"]["workers"][0] else None)
+                rows.append({"mode": mode, "tool": tool, "workers": workers,
+                             "words_per_second": med,
+                             "speedup": med / base if base else None})
+    return rows
+
+
+def markdown(results: dict, rows: list) -> str:
+    s = results["settings"]
+    first = s["workers"][0]
+    out = [f"## Thread scaling ({results['date']})", "",
+           f"| mode | workers | fastw2v words/s | speed-up vs {first} | gensim words/s | gensim speed-up | fastw2v / gensim |",
+           "|---|---:|---:|---:|---:|---:|---:|"]
+    get = {(r["mode"], r["tool"], r["workers"]): r for r in rows}
+    for mode in s["modes"]:
+        for w in s["workers"]:
+            f, g = get.get((mode, "fastw2v", w)), get.get((mode, "gensim", w))
+            cells = [mode, str(w),
+                     f"{f['words_per_second'] / 1e3:,.0f}k" if f else "—",
+                     f"{f['speedup']:.2f}x" if f and f["speedup"] else "—",
+                     f"{g['words_per_second'] / 1e3:,.0f}k" if g else "—",
+                     f"{g['speedup']:.2f}x" if g and g["speedup"] else "—",
+                     f"{f['words_per_second'] / g['words_per_second']:.2f}x" if f and g else "—"]
+            out.append("| " + " | ".join(cells) + " |")
+    m = results["machine"]
+    out += ["", f"- Machine: {m['cpu']}, {m['nproc']} CPUs; {m['platform']}.",
+            f"- Corpus `{s['corpus']}`, epochs={s['epochs']}, vector_size={s['vector_size']}, "
+            f"window={s['window']}, min_count={s['min_count']}; median of {s['repeats']} runs; "
+            "fastw2v and gensim alternate within each repeat.",
+            f"- Command: `{' '.join(sys.argv)}`"]
+    return "\n".join(out) + "\n"
+
+
+def plot(results: dict, rows: list, path: str) -> None:
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise SystemExit("--plot needs matplotlib: pip install 'fastw2v[bench]' (or matplotlib)")
+    s = results["settings"]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for mode in s["modes"]:
+        for tool, style in (("fastw2v", "-o"), ("gensim", "--s")):
+            pts = [(r["workers"], r["words_per_second"], r["speedup"]) for r in rows
+                   if r["mode"] == mode and r["tool"] == tool]
+            if not pts:
+                continue
+            ws, wps, sp = zip(*pts)
+            ax1.plot(ws, [x / 1e6 for x in wps], style, label=f"{tool} {mode}")
+            ax2.plot(ws, sp, style, label=f"{tool} {mode}")
+    top = max(s["workers"])
+    ax2.plot([s["workers"][0], top], [1, top / s["workers"][0]], ":", color="grey", label="linear")
+    ax1.set(xlabel="worker threads", ylabel="million words / s", title="Training speed")
+    ax2.set(xlabel="worker threads", ylabel=f"speed-up over {s['workers'][0]} worker(s)",
+            title="Thread scaling")
+    for ax in (ax1, ax2):
+        ax.set_xticks(s["workers"])
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(f"{results['machine']['cpu']} ({results['machine']['nproc']} CPUs), "
+                 f"{Path(s['corpus']).name}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--corpus", required=True, help="plain text or .xz (decompressed to a temp file)")
+    p.add_argument("--modes", default="sg-ns,cbow-ns", help="comma list of " + ",".join(MODES))
+    p.add_argument("--workers", default="1,2", help="comma list of worker counts, e.g. 1,2,4,8,16")
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--vector-size", type=int, default=100)
+    p.add_argument("--window", type=int, default=5)
+    p.add_argument("--min-count", type=int, default=5)
+    p.add_argument("--no-gensim", action="store_true", help="time fastw2v only")
+    p.add_argument("--plot", default=None, help="write a PNG plot here (needs matplotlib)")
+    p.add_argument("--markdown", default=None)
+    p.add_argument("--json", default=None)
+    args = p.parse_args(argv)
+    args.modes = [m for m in args.modes.split(",") if m]
+    bad = [m for m in args.modes if m not in MODES]
+    if bad:
+        p.error(f"unknown mode(s) {bad}; choose from {sorted(MODES)}")
+    try:
+        args.workers = sorted({int(w) for w in args.workers.split(",") if w})
+    except ValueError:
+        p.error(f"--workers must be a comma list of integers, got {args.workers!r}")
+    if not args.workers or args.workers[0] < 1:
+        p.error("--workers must list positive integers")
+    if not Path(args.corpus).is_file():
+        p.error(f"corpus {args.corpus!r} is not a file")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    results = run(args)
+    rows = summary(results)
+    results["summary"] = rows
+    text = markdown(results, rows)
+    print(text)
+    if args.markdown:
+        Path(args.markdown).write_text(text)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+    if args.plot:
+        plot(results, rows, args.plot)
+        print(f"plot written to {args.plot}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
