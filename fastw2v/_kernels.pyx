@@ -17,7 +17,7 @@ Threads add to that counter every ``PROGRESS_EVERY`` words, as the C tool does.
 import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
-from libc.stdlib cimport free, malloc
+from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset
 
 cnp.import_array()
@@ -43,6 +43,9 @@ cdef enum:
     # draws before use (its output row is prefetched then). The sequence of noise words
     # is the same whatever these distances are: they only hide memory latency.
     NOISE_RING = 16
+    PAGE_BITS = 6
+    PAGE_ROWS = 64
+    PAGE_MASK = 63
     DRAW_AHEAD = 15
     RESOLVE_AHEAD = 6
 
@@ -91,6 +94,17 @@ ctypedef struct WorkerC:
     float *ctx_err                # [2 * window, d] shared-negative mode: input-side errors
     float *scores                 # [2 * window, negative + 1] shared-negative mode
     int32_t *targets              # [negative + 1]
+    # reproducible mode: rows this thread writes live in private copies until a merge
+    int private_rows
+    int32_t *slot_of[3]           # [V] per matrix (input, hs, ns): slot of a row, or -1
+    float **pages                 # slot s is pages[s >> PAGE_BITS] + (s & PAGE_MASK) * d
+    int64_t n_pages
+    int32_t *slot_row             # [slot capacity] row of each slot
+    uint8_t *slot_matrix          # [slot capacity] matrix of each slot
+    int64_t n_slots, slot_cap
+    int out_of_memory
+    int64_t progress_base         # schedule position of this job's start (reproducible)
+    int schedule_threads          # alpha = f(progress_base + threads * words read here)
     float *neu1                   # [d] CBOW hidden layer
     float *neu1e                  # [d] accumulated error for the input side
     int32_t *sentence             # [MAX_SENTENCE] kept words of the current sentence
@@ -125,6 +139,74 @@ cdef inline float sigmoid_lookup(const ModelC *m, float f) noexcept nogil:
     elif idx < 0:
         idx = 0
     return m.sigmoid[idx]
+
+
+cdef float *private_row(const ModelC *m, WorkerC *w, int mat, float *base,
+                        int32_t row) noexcept nogil:
+    """This thread's copy of ``row`` of matrix ``mat``, copied on first touch.
+
+    Slots live in fixed pages (never moved, so pointers stay valid while a job runs).
+    If memory runs out the shared row is returned and ``out_of_memory`` set; the caller
+    raises MemoryError after the job.
+    """
+    cdef int32_t s = w.slot_of[mat][row]
+    cdef int64_t page
+    cdef float *dst
+    cdef void *grown
+    if s >= 0:
+        return w.pages[s >> PAGE_BITS] + <int64_t>(s & PAGE_MASK) * m.dim
+    s = <int32_t>w.n_slots
+    page = s >> PAGE_BITS
+    if s >= w.slot_cap:
+        grown = realloc(w.slot_row, 2 * (w.slot_cap + PAGE_ROWS) * sizeof(int32_t))
+        if grown == NULL:
+            w.out_of_memory = 1
+            return base + <int64_t>row * m.dim
+        w.slot_row = <int32_t *>grown
+        grown = realloc(w.slot_matrix, 2 * (w.slot_cap + PAGE_ROWS) * sizeof(uint8_t))
+        if grown == NULL:
+            w.out_of_memory = 1
+            return base + <int64_t>row * m.dim
+        w.slot_matrix = <uint8_t *>grown
+        w.slot_cap = 2 * (w.slot_cap + PAGE_ROWS)
+    if page >= w.n_pages:
+        grown = realloc(w.pages, 2 * (w.n_pages + 1) * sizeof(float *))
+        if grown == NULL:
+            w.out_of_memory = 1
+            return base + <int64_t>row * m.dim
+        w.pages = <float **>grown
+        memset(w.pages + w.n_pages, 0, (w.n_pages + 2) * sizeof(float *))
+        w.n_pages = 2 * (w.n_pages + 1)
+    if w.pages[page] == NULL:
+        w.pages[page] = <float *>malloc(PAGE_ROWS * m.dim * sizeof(float))
+        if w.pages[page] == NULL:
+            w.out_of_memory = 1
+            return base + <int64_t>row * m.dim
+    dst = w.pages[page] + <int64_t>(s & PAGE_MASK) * m.dim
+    memcpy(dst, base + <int64_t>row * m.dim, m.dim * sizeof(float))
+    w.slot_of[mat][row] = s
+    w.slot_row[s] = row
+    w.slot_matrix[s] = <uint8_t>mat
+    w.n_slots += 1
+    return dst
+
+
+cdef inline float *row_in(const ModelC *m, WorkerC *w, int32_t row) noexcept nogil:
+    if w.private_rows:
+        return private_row(m, w, 0, m.input_vectors, row)
+    return m.input_vectors + <int64_t>row * m.dim
+
+
+cdef inline float *row_hs(const ModelC *m, WorkerC *w, int32_t row) noexcept nogil:
+    if w.private_rows:
+        return private_row(m, w, 1, m.output_hs, row)
+    return m.output_hs + <int64_t>row * m.dim
+
+
+cdef inline float *row_ns(const ModelC *m, WorkerC *w, int32_t row) noexcept nogil:
+    if w.private_rows:
+        return private_row(m, w, 2, m.output_ns, row)
+    return m.output_ns + <int64_t>row * m.dim
 
 
 cdef inline int32_t resolve_noise(const ModelC *m, uint64_t r) noexcept nogil:
@@ -206,11 +288,11 @@ cdef inline void hs_update(const ModelC *m, WorkerC *w, int32_t word, const floa
     cdef float *l2
     if kbeg == kend:
         return
-    f = fw_dot(l1, m.output_hs + <int64_t>m.points[kbeg] * m.dim, m.dim)
+    f = fw_dot(l1, row_hs(m, w, m.points[kbeg]), m.dim)
     for k in range(kbeg, kend):
-        l2 = m.output_hs + <int64_t>m.points[k] * m.dim
+        l2 = row_hs(m, w, m.points[k])
         if k + 1 < kend:
-            f_next = fw_dot(l1, m.output_hs + <int64_t>m.points[k + 1] * m.dim, m.dim)
+            f_next = fw_dot(l1, row_hs(m, w, m.points[k + 1]), m.dim)
         code = m.codes[k]
         if m.compute_loss:
             # target label is 1 - code: loss = -log sigmoid((1 - 2 code) * f)
@@ -242,7 +324,7 @@ cdef inline void ns_update(const ModelC *m, WorkerC *w, int32_t word, const floa
     cdef int32_t target = word, nxt, cand
     cdef float f, f_next = 0, label = 1.0
     cdef float *l2
-    f = fw_dot(l1, m.output_ns + <int64_t>word * m.dim, m.dim)
+    f = fw_dot(l1, row_ns(m, w, word), m.dim)
     while True:
         nxt = -1
         while drawn < m.negative:
@@ -252,8 +334,8 @@ cdef inline void ns_update(const ModelC *m, WorkerC *w, int32_t word, const floa
                 nxt = cand
                 break
         if nxt >= 0 and nxt != target:
-            f_next = fw_dot(l1, m.output_ns + <int64_t>nxt * m.dim, m.dim)
-        l2 = m.output_ns + <int64_t>target * m.dim
+            f_next = fw_dot(l1, row_ns(m, w, nxt), m.dim)
+        l2 = row_ns(m, w, target)
         if m.compute_loss:
             w.loss += fw_neg_log_sigmoid(f if label > 0 else -f)
         fw_pair_update(ns_gradient(m, f, label, alpha), w.neu1e, l2, l1, m.dim)
@@ -295,8 +377,8 @@ cdef void sg_shared_negatives(const ModelC *m, WorkerC *w, const int32_t *sent, 
         err = w.ctx_err + nc * d
         memset(err, 0, d * sizeof(float))
         for t in range(nt):
-            l2 = m.output_ns + <int64_t>w.targets[t] * d
-            f = fw_dot(m.input_vectors + <int64_t>sent[a] * d, l2, d)
+            l2 = row_ns(m, w, w.targets[t])
+            f = fw_dot(row_in(m, w, sent[a]), l2, d)
             if m.compute_loss:
                 w.loss += fw_neg_log_sigmoid(f if t == 0 else -f)
             g = ns_gradient(m, f, 1.0 if t == 0 else 0.0, alpha)
@@ -306,19 +388,19 @@ cdef void sg_shared_negatives(const ModelC *m, WorkerC *w, const int32_t *sent, 
     w.loss_examples += nc
     # outputs, with the inputs' old values
     for t in range(nt):
-        l2 = m.output_ns + <int64_t>w.targets[t] * d
+        l2 = row_ns(m, w, w.targets[t])
         nc = 0
         for a in range(lo, hi):
             if a == i:
                 continue
-            fw_axpy(w.scores[nc * (m.negative + 1) + t], m.input_vectors + <int64_t>sent[a] * d, l2, d)
+            fw_axpy(w.scores[nc * (m.negative + 1) + t], row_in(m, w, sent[a]), l2, d)
             nc += 1
     # inputs
     nc = 0
     for a in range(lo, hi):
         if a == i:
             continue
-        fw_axpy(1.0, w.ctx_err + nc * d, m.input_vectors + <int64_t>sent[a] * d, d)
+        fw_axpy(1.0, w.ctx_err + nc * d, row_in(m, w, sent[a]), d)
         nc += 1
 
 
@@ -341,7 +423,7 @@ cdef void train_sentence_sg(const ModelC *m, WorkerC *w, const int32_t *sent, in
             if m.hs:
                 for j in range(lo, hi):
                     if j != i:
-                        l1 = m.input_vectors + <int64_t>sent[j] * m.dim
+                        l1 = row_in(m, w, sent[j])
                         memset(w.neu1e, 0, m.dim * sizeof(float))
                         hs_update(m, w, word, l1, alpha)
                         fw_axpy(1.0, w.neu1e, l1, m.dim)
@@ -351,7 +433,7 @@ cdef void train_sentence_sg(const ModelC *m, WorkerC *w, const int32_t *sent, in
             if j == i:
                 continue
             # as in the C tool: the context word's input vector predicts the centre word
-            l1 = m.input_vectors + <int64_t>sent[j] * m.dim
+            l1 = row_in(m, w, sent[j])
             memset(w.neu1e, 0, m.dim * sizeof(float))
             if m.hs:
                 hs_update(m, w, word, l1, alpha)
@@ -379,7 +461,7 @@ cdef void train_sentence_cbow(const ModelC *m, WorkerC *w, const int32_t *sent, 
         cw = 0
         for j in range(lo, hi):
             if j != i:
-                fw_axpy(1.0, m.input_vectors + <int64_t>sent[j] * m.dim, w.neu1, m.dim)
+                fw_axpy(1.0, row_in(m, w, sent[j]), w.neu1, m.dim)
                 cw += 1
         if cw == 0:
             continue
@@ -396,17 +478,24 @@ cdef void train_sentence_cbow(const ModelC *m, WorkerC *w, const int32_t *sent, 
             fw_scale(1.0 / cw, w.neu1e, m.dim)
         for j in range(lo, hi):
             if j != i:
-                fw_axpy(1.0, w.neu1e, m.input_vectors + <int64_t>sent[j] * m.dim, m.dim)
+                fw_axpy(1.0, w.neu1e, row_in(m, w, sent[j]), m.dim)
 
 
 cdef void train_range(const ModelC *m, WorkerC *w, const int32_t *ids, int64_t start,
                       int64_t end) noexcept nogil:
     """THE loop: read ids[start:end], down-sample, cut sentences, train each."""
-    cdef int64_t pos = start, unreported = 0, done
+    cdef int64_t pos = start, unreported = 0, done, read_here = 0
     cdef int32_t wid
     cdef int n
     cdef bint ends
-    cdef double alpha = learning_rate_c(m, fw_atomic_load(m.progress))
+    cdef double alpha
+    # reproducible mode: the schedule position must not depend on other threads' timing,
+    # so it is this job's start position plus this thread's own reading, times the
+    # number of threads reading alongside it
+    if w.private_rows:
+        alpha = learning_rate_c(m, w.progress_base)
+    else:
+        alpha = learning_rate_c(m, fw_atomic_load(m.progress))
     while pos < end:
         n = 0
         ends = False
@@ -429,12 +518,59 @@ cdef void train_range(const ModelC *m, WorkerC *w, const int32_t *ids, int64_t s
         w.words_trained += n
         if unreported >= C_PROGRESS_EVERY:
             w.words_read += unreported
+            read_here += unreported
             done = fw_atomic_add(m.progress, unreported)
             unreported = 0
-            alpha = learning_rate_c(m, done)
+            if w.private_rows:
+                alpha = learning_rate_c(m, w.progress_base + read_here * w.schedule_threads)
+            else:
+                alpha = learning_rate_c(m, done)
     if unreported:
         w.words_read += unreported
         fw_atomic_add(m.progress, unreported)
+
+
+cdef float *_matrix(ModelC *m, int mat) noexcept nogil:
+    return m.input_vectors if mat == 0 else (m.output_hs if mat == 1 else m.output_ns)
+
+
+def apply_private_deltas(Model model, workers, int part=0, int parts=1):
+    """Add the workers' private-row differences (see :meth:`Worker.private_to_deltas`)
+    to the shared weights, worker after worker in list order, for the rows ``r`` with
+    ``r % parts == part``: threads can share the work without touching the same row,
+    and every row still receives its differences in the same order."""
+    cdef Worker wk
+    cdef WorkerC *w
+    cdef ModelC *m = &model.c
+    cdef int64_t s, d = m.dim
+    cdef float *priv
+    cdef list ws = list(workers)
+    if parts < 1 or not 0 <= part < parts:
+        raise ValueError("need 0 <= part < parts")
+    for wk in ws:
+        if wk.model is not model:
+            raise ValueError("worker belongs to another model")
+    for wk in ws:
+        w = &wk.c
+        with nogil:
+            for s in range(w.n_slots):
+                if w.slot_row[s] % parts != part:
+                    continue
+                priv = w.pages[s >> PAGE_BITS] + (s & PAGE_MASK) * d
+                fw_axpy(1.0, priv, _matrix(m, w.slot_matrix[s]) + <int64_t>w.slot_row[s] * d, <int>d)
+
+
+def merge_private_rows(Model model, workers):
+    """Fold the workers' private rows into the shared weights, in list order, on the
+    calling thread: differences first (for all workers), then additions, then clearing.
+    The result depends only on what each worker computed, not on thread timing."""
+    cdef Worker wk
+    ws = list(workers)
+    for wk in ws:
+        wk.private_to_deltas()
+    apply_private_deltas(model, ws)
+    for wk in ws:
+        wk.clear_private()
 
 
 def pack_alias(alias_threshold, alias_index):
@@ -574,6 +710,75 @@ cdef class Worker:
         free(self.c.ctx_err)
         free(self.c.scores)
         free(self.c.targets)
+        self._free_private()
+
+    cdef void _free_private(self) noexcept:
+        cdef int64_t i
+        for i in range(3):
+            free(self.c.slot_of[i])
+            self.c.slot_of[i] = NULL
+        for i in range(self.c.n_pages):
+            free(self.c.pages[i])
+        free(self.c.pages)
+        free(self.c.slot_row)
+        free(self.c.slot_matrix)
+        self.c.pages = NULL
+        self.c.slot_row = NULL
+        self.c.slot_matrix = NULL
+        self.c.n_pages = self.c.n_slots = self.c.slot_cap = 0
+        self.c.private_rows = 0
+
+    def use_private_rows(self, bint on):
+        """Reproducible mode: write updates to private copies of the rows this worker
+        touches (it reads its own updates, not other threads'), to be folded into the
+        shared weights by :func:`merge_private_rows` at a synchronisation point."""
+        cdef int i
+        cdef int64_t V = self.model.c.vocab_size
+        self._free_private()
+        if not on:
+            return
+        for i in range(3):
+            self.c.slot_of[i] = <int32_t *>malloc(V * sizeof(int32_t))
+            if self.c.slot_of[i] == NULL:
+                self._free_private()
+                raise MemoryError("cannot allocate the reproducible mode's row maps")
+            memset(self.c.slot_of[i], 0xFF, V * sizeof(int32_t))      # all -1
+        self.c.private_rows = 1
+
+    def set_job_schedule(self, int64_t progress_base, int threads):
+        """Reproducible mode: this job starts at schedule position ``progress_base``
+        and ``threads`` threads read alongside it."""
+        self.c.progress_base = progress_base
+        self.c.schedule_threads = threads
+
+    def private_to_deltas(self):
+        """Turn each private row into its difference from the shared row. Call once the
+        job is trained and before any thread writes the shared weights."""
+        cdef WorkerC *w = &self.c
+        cdef ModelC *m = &self.model.c
+        cdef int64_t s, k, d = m.dim
+        cdef float *priv
+        cdef float *shared
+        with nogil:
+            for s in range(w.n_slots):
+                priv = w.pages[s >> PAGE_BITS] + (s & PAGE_MASK) * d
+                shared = _matrix(m, w.slot_matrix[s]) + <int64_t>w.slot_row[s] * d
+                for k in range(d):
+                    priv[k] -= shared[k]
+
+    def clear_private(self):
+        """Forget the private rows (after they were applied)."""
+        cdef WorkerC *w = &self.c
+        cdef int64_t s
+        with nogil:
+            for s in range(w.n_slots):
+                w.slot_of[w.slot_matrix[s]][w.slot_row[s]] = -1
+            w.n_slots = 0
+
+    @property
+    def private_row_count(self):
+        """Rows held privately since the last merge."""
+        return int(self.c.n_slots)
 
     def train(self, const int32_t[::1] ids, int64_t start, int64_t end, uint64_t seed):
         """Train on ``ids[start:end]`` without the GIL, with a random stream from ``seed``.
@@ -599,6 +804,9 @@ cdef class Worker:
         if start < end:
             with nogil:
                 train_range(&self.model.c, &self.c, p, start, end)
+        if self.c.out_of_memory:
+            self.c.out_of_memory = 0
+            raise MemoryError("out of memory for the reproducible mode's private rows")
         return self.c.words_read - before
 
     def take_stats(self):
@@ -648,7 +856,6 @@ from cpython.dict cimport PyDict_GetItemWithError
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from cpython.ref cimport PyObject
-from libc.stdlib cimport realloc
 
 
 def encode_batch(iterator, dict index, int64_t batch_words, int64_t first_sentence, check):

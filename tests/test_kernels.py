@@ -226,3 +226,65 @@ def test_encode_batch_rejects_bad_sentences_with_their_number():
         _kernels.encode_batch(iter([["a"], ["b"], [], "a b c"]), {"a": 0}, 10, 0, check_sentence)
     with pytest.raises(TypeError):                          # unhashable token
         _kernels.encode_batch(iter([["a", ["b"]]]), {"a": 0}, 10, 0, check_sentence)
+
+
+def _private_case(mode, **kw):
+    vocab, weights, kwargs, ids = make_case(mode, **kw)
+    return [w.copy() for w in weights], kwargs, ids
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_private_rows_single_worker_equals_direct_training(mode):
+    """One worker with private rows, merged after each job, trains like a plain worker."""
+    weights, kw, ids = _private_case(mode, sample=0.05)
+    plain_w = [w.copy() for w in weights]
+    km_p, km_r = _kernels.Model(*plain_w, **kw), _kernels.Model(*weights, **kw)
+    for km in (km_p, km_r):
+        km.set_schedule(0.05, 0.001, 3 * len(ids))
+    plain, repro = _kernels.Worker(km_p), _kernels.Worker(km_r)
+    repro.use_private_rows(True)
+    third = len(ids) // 3
+    for job, (s, e) in enumerate([(0, third), (third, 2 * third), (2 * third, len(ids))]):
+        plain.train(ids, s, e, 100 + job)
+        repro.set_job_schedule(km_r.progress, 1)
+        repro.train(ids, s, e, 100 + job)
+        assert repro.private_row_count > 0
+        _kernels.merge_private_rows(km_r, [repro])
+        assert repro.private_row_count == 0
+    for a, b in zip(plain_w, weights):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(weights[0], _private_case(mode, sample=0.05)[0][0])
+
+
+@pytest.mark.parametrize("mode", ["sg-ns", "cbow-hs"])
+def test_private_rows_merge_adds_each_workers_change(mode):
+    """Two workers start a round from the same weights; the merged result is the start
+    plus each worker's own change (computed separately with plain workers)."""
+    weights, kw, ids = _private_case(mode)
+    half = len(ids) // 2
+    jobs = [(0, half, 5), (half, len(ids), 6)]
+    start = [w.copy() for w in weights]
+    expected = [w.copy() for w in weights]
+    for s, e, seed in jobs:                       # each job alone, from the start weights
+        alone = [w.copy() for w in start]
+        km = _kernels.Model(*alone, **kw)
+        km.set_schedule(0.03, 0.03, 0)            # constant alpha: no schedule coupling
+        _kernels.Worker(km).train(ids, s, e, seed)
+        for x, a, s0 in zip(expected, alone, start):
+            x += a - s0
+    km = _kernels.Model(*weights, **kw)
+    km.set_schedule(0.03, 0.03, 0)
+    workers = [_kernels.Worker(km) for _ in jobs]
+    for w, (s, e, seed) in zip(workers, jobs):
+        w.use_private_rows(True)
+        w.set_job_schedule(0, 2)
+        w.train(ids, s, e, seed)
+    # nothing reached the shared weights before the merge
+    for a, s0 in zip(weights, start):
+        assert np.array_equal(a, s0)
+    for w in workers:
+        w.private_to_deltas()
+    for part in range(3):                         # partitioned application, as threads do
+        _kernels.apply_private_deltas(km, workers, part, 3)
+    for a, x in zip(weights, expected):
+        np.testing.assert_allclose(a, x, rtol=1e-5, atol=1e-6)

@@ -1,0 +1,127 @@
+"""Reproducible multi-threaded training: private rows merged in a fixed order.
+
+The default trainer is lock-free (Hogwild): threads update shared rows as they go, so
+with ``workers > 1`` the result depends on thread timing. With ``reproducible=True`` the
+epoch instead runs in *rounds*. In a round each of the T worker threads trains one job
+(job ``k`` of the epoch goes to thread ``k % T``, with the random stream of job ``k``),
+reading the shared weights as they were at the start of the round plus its own updates,
+which it writes to private copies of the rows it touches
+(:meth:`fastw2v._kernels.Worker.use_private_rows`). At the end of the round every thread
+turns its private rows into differences; then the differences are added to the shared
+rows worker after worker in thread order, the rows split between the threads by
+``row % T`` so that the addition runs in parallel and no row is written by two threads.
+The learning rate of a job depends only on the round's start position and the thread's
+own reading. Nothing depends on timing, so runs are bit-identical for the same seed,
+corpus and worker count, across processes and machines with the same build.
+
+The price: threads wait for each other at the end of every round, and within a round
+they do not see each other's updates (a staleness of one round, like a mini-batch of
+T jobs). Job sizes are those of the default mode (corpus_file: at most
+:data:`fastw2v.trainer.MAX_BLOCK` stream entries; iterable: ``batch_words``).
+An interrupted round is dropped whole: the shared weights are only ever written by
+complete merges, so the model stays consistent.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Iterator, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from . import _kernels
+
+_STOP = object()
+
+
+class RoundRunner:
+    """Runs the rounds of one epoch on persistent threads with barriers."""
+
+    def __init__(self, kernel_model, workers: Sequence, seed_of):
+        self.km = kernel_model
+        self.workers = list(workers)
+        self.seed_of = seed_of
+        for w in self.workers:
+            w.use_private_rows(True)
+
+    def close(self) -> None:
+        for w in self.workers:
+            w.use_private_rows(False)
+
+    def run(self, jobs: Iterator[Tuple[np.ndarray, int, int, int]],
+            stop: Optional[threading.Event] = None, on_round=None) -> int:
+        """Train every job; return the raw token count of the jobs trained."""
+        T = len(self.workers)
+        barrier = threading.Barrier(T + 1)
+        assign: List[object] = [None] * T
+        errors: List[BaseException] = []
+        shared = {"base": 0, "active": []}
+
+        def loop(i: int) -> None:
+            try:
+                rounds(i)
+            except threading.BrokenBarrierError:      # the caller was interrupted
+                return
+
+        def rounds(i: int) -> None:
+            w = self.workers[i]
+            while True:
+                barrier.wait()                          # round starts
+                job = assign[i]
+                if job is _STOP:
+                    return
+                try:
+                    if job is not None:
+                        ids, start, end, seed = job
+                        w.set_job_schedule(shared["base"], len(shared["active"]))
+                        w.train(ids, start, end, seed)
+                        w.private_to_deltas()
+                except BaseException as exc:           # re-raised by the caller
+                    errors.append(exc)
+                barrier.wait()                          # every job of the round trained
+                try:
+                    if not errors:
+                        _kernels.apply_private_deltas(self.km, shared["active"], i, T)
+                except BaseException as exc:
+                    errors.append(exc)
+                barrier.wait()                          # differences applied
+                w.clear_private()
+
+        threads = [threading.Thread(target=loop, args=(i,), daemon=True,
+                                    name=f"fastw2v-sync-{i}") for i in range(T)]
+        for t in threads:
+            t.start()
+        raw_total = 0
+        job_no = 0
+        jobs = iter(jobs)
+        try:
+            while not errors and not (stop is not None and stop.is_set()):
+                batch = []
+                for ids, start, end, raw in jobs:
+                    batch.append((ids, start, end, self.seed_of(job_no)))
+                    raw_total += raw
+                    job_no += 1
+                    if len(batch) == T:
+                        break
+                if not batch:
+                    break
+                for i in range(T):
+                    assign[i] = batch[i] if i < len(batch) else None
+                shared["base"] = self.km.progress
+                shared["active"] = self.workers[:len(batch)]
+                barrier.wait()
+                barrier.wait()
+                barrier.wait()
+                if on_round is not None:
+                    on_round()
+            for i in range(T):
+                assign[i] = _STOP
+            barrier.wait()
+        except BaseException:
+            barrier.abort()
+            raise
+        finally:
+            for t in threads:
+                t.join(timeout=5.0)
+        if errors:
+            raise errors[0]
+        return raw_total
