@@ -86,6 +86,7 @@ ctypedef struct ModelC:
 
 
 ctypedef struct WorkerC:
+    char pad_front[64]            # keep other threads' data off this struct's cache lines
     uint64_t rng                  # windows and down-sampling
     uint64_t noise_rng            # negative samples (a stream of its own, drawn ahead)
     uint64_t noise_raw[NOISE_RING]    # raw draws t+RESOLVE_AHEAD+1 .. t+DRAW_AHEAD
@@ -105,6 +106,7 @@ ctypedef struct WorkerC:
     int out_of_memory
     int64_t progress_base         # schedule position of this job's start (reproducible)
     int schedule_threads          # alpha = f(progress_base + threads * words read here)
+    char pad_back[64]
     float *neu1                   # [d] CBOW hidden layer
     float *neu1e                  # [d] accumulated error for the input side
     int32_t *sentence             # [MAX_SENTENCE] kept words of the current sentence
