@@ -120,33 +120,34 @@ class Trainer:
         q: "queue.Queue" = queue.Queue(maxsize=2 * len(self.workers))
         errors: List[BaseException] = []
         stop = threading.Event()
+        raw_done = [0] * len(self.workers)     # corpus tokens of the jobs each one trained
 
-        def work(worker):
+        def work(worker, k):
             while True:
                 item = q.get()
                 if item is None:
                     return
                 if stop.is_set():
                     continue            # drain without training
-                ids, start, end, seed = item
+                ids, start, end, seed, raw = item
                 try:
                     worker.train(ids, start, end, seed)
+                    raw_done[k] += raw
                 except BaseException as exc:     # re-raised on the caller's thread
                     errors.append(exc)
                     stop.set()
 
-        threads = [threading.Thread(target=work, args=(w,), daemon=True,
+        threads = [threading.Thread(target=work, args=(w, i), daemon=True,
                                     name=f"fastw2v-worker-{i}")
                    for i, w in enumerate(self.workers)]
         t0 = time.perf_counter()
         for t in threads:
             t.start()
         last_tick = t0
-        raw_words = 0
         failure: Optional[BaseException] = None
         try:
             for job_no, (ids, start, end, raw) in enumerate(jobs):
-                item = (ids, start, end, job_seed(self.seed, epoch, job_no))
+                item = (ids, start, end, job_seed(self.seed, epoch, job_no), raw)
                 while not stop.is_set():
                     try:
                         q.put(item, timeout=TICK)
@@ -157,7 +158,6 @@ class Trainer:
                         tick()
                 if stop.is_set():
                     break
-                raw_words += raw
                 if tick is not None and time.perf_counter() - last_tick >= TICK:
                     tick()
                     last_tick = time.perf_counter()
@@ -166,7 +166,8 @@ class Trainer:
             failure = exc
         late = self._join(threads, q, stop, tick)
         failure = failure or late
-        stats = EpochStats(epoch=epoch, seconds=time.perf_counter() - t0, raw_words=raw_words)
+        stats = EpochStats(epoch=epoch, seconds=time.perf_counter() - t0,
+                           raw_words=sum(raw_done))
         for w in self.workers:
             loss, examples, read, trained = w.take_stats()
             stats.loss += loss
