@@ -407,8 +407,11 @@ class Word2Vec:
             ids = enc.ids
             blocks = corpus_blocks(len(ids), c.workers)
 
-            # an epoch's raw token count is carried by its first job
-            raw_counts = [enc.raw_words] + [0] * (len(blocks) - 1)
+            # an epoch's raw token count spread over its jobs (exact sum), so that an
+            # interrupted epoch reports about the share it trained
+            n_ids = max(len(ids), 1)
+            raw_counts = [enc.raw_words * e // n_ids - enc.raw_words * s // n_ids
+                          for s, e in blocks]
 
             def epoch_jobs(_):
                 return ((ids, s, e, raw) for (s, e), raw in zip(blocks, raw_counts))
@@ -455,6 +458,7 @@ class Word2Vec:
                                   total, on_epoch_begin, on_epoch_end, progress=bar,
                                   report_delay=float(report_delay))
         except BaseException as exc:
+            bar.close()
             self.partial_epoch = trainer.partial
             log_stopped(exc, trainer.partial, kernel_model.progress, total,
                         self.epochs_trained)

@@ -142,6 +142,7 @@ class Progress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+            self._width = None
             return
         if self._width is not None:
             self._draw(end="\n")
