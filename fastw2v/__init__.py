@@ -1,7 +1,9 @@
 """fastw2v: word2vec (skip-gram / CBOW, hierarchical softmax / negative sampling) trained by
 nogil Cython kernels on worker threads, with gensim 4's API."""
+from .callbacks import CallbackAny2Vec, EarlyStopping, EvaluationCallback
 from .config import ParameterError, TrainConfig
 from .corpus import CorpusError, LineSentence, Text8Corpus
+from .evaluation import evaluate_word_analogies, evaluate_word_pairs
 from .io import FormatError
 from .keyedvectors import KeyedVectors
 from .model import Word2Vec
@@ -13,4 +15,6 @@ __all__ = [
     "Word2Vec", "KeyedVectors", "LineSentence", "Text8Corpus", "TrainConfig", "Vocab",
     "VocabBuilder", "ParameterError", "CorpusError", "VocabularyError", "FormatError",
     "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "__version__",
+    "CallbackAny2Vec", "EvaluationCallback", "EarlyStopping",
+    "evaluate_word_analogies", "evaluate_word_pairs",
 ]

@@ -72,6 +72,11 @@ class TrainConfig:
         weights as they were at the window's start ("HogBatch", Ji et al. 2016). Fewer
         random memory accesses per word; see benchmarks/RESULTS.md for its speed and
         quality next to the default.
+    reproducible : bool
+        With ``workers > 1``, make training bit-identical across runs and processes for
+        the same seed, corpus and worker count (not in gensim): threads train in rounds
+        on private copies of the rows they touch, merged in a fixed order
+        (:mod:`fastw2v.sync_trainer`). Costs some speed; see benchmarks/RESULTS.md.
     """
 
     vector_size: int = 100
@@ -93,6 +98,7 @@ class TrainConfig:
     shrink_windows: bool = True
     compute_loss: bool = False
     shared_negatives: bool = False
+    reproducible: bool = False
 
     def __post_init__(self):
         self.validate()
@@ -130,6 +136,7 @@ class TrainConfig:
         need(isinstance(self.shrink_windows, (bool, int)), "shrink_windows", "True or False")
         need(isinstance(self.compute_loss, (bool, int)), "compute_loss", "True or False")
         need(isinstance(self.shared_negatives, (bool, int)), "shared_negatives", "True or False")
+        need(isinstance(self.reproducible, (bool, int)), "reproducible", "True or False")
         if self.shared_negatives and not (self.sg == 1 and self.negative > 0):
             raise ParameterError(
                 f"shared_negatives=True needs skip-gram with negative sampling (sg=1, "

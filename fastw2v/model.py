@@ -18,9 +18,12 @@ from .config import ParameterError, TrainConfig
 from .corpus import CorpusError, EncodedCorpus, check_iterable, corpus_paths
 from .io import decode_strings, encode_strings, load_native, save_native
 from .keyedvectors import KeyedVectors
+from .progress import make_progress, progress_enabled
 from .tables import build_huffman, keep_thresholds, noise_table, sigmoid_table
-from .trainer import EpochStats, Trainer, corpus_blocks, iter_id_batches
-from .vocab import Vocab, VocabBuilder, builder_from_counts, read_vocab_counts
+from .trainer import (EpochStats, Trainer, corpus_blocks, exclusive, iter_id_batches,
+                      log_stopped)
+from .vocab import (Vocab, VocabBuilder, builder_from_counts, extend_vocab,
+                    read_vocab_counts, retained_in)
 
 logger = logging.getLogger("fastw2v")
 
@@ -60,13 +63,22 @@ class Word2Vec:
         Words per job handed to a worker in ``sentences`` mode.
     callbacks : sequence
         Objects with any of ``on_train_begin``, ``on_epoch_begin``, ``on_epoch_end``,
-        ``on_train_end`` methods, each called with the model.
+        ``on_train_end`` methods, each called with the model (see
+        :mod:`fastw2v.callbacks`). A callback stops training early by setting
+        ``model.stop_training = True``: no further epoch starts.
+    progress : bool, str or None
+        Progress bar for ``build_vocab`` and ``train`` (words/s, alpha, loss, ETA):
+        ``None`` shows it only when stderr is a terminal, ``False`` never, ``True``
+        always; ``"tqdm"``/``"plain"`` pick the drawer (default: tqdm if installed).
     unicode_errors : {"strict", "replace", "ignore"}
         What to do with bytes in ``corpus_file`` that are not UTF-8: ``strict`` raises
         :class:`fastw2v.corpus.CorpusError` naming the file, line and byte offset.
     shared_negatives : bool
         Opt-in fast mode for ``sg=1`` with negative sampling (see
         :class:`fastw2v.config.TrainConfig`).
+    reproducible : bool
+        Bit-identical results with ``workers > 1`` for the same seed, corpus and worker
+        count (see :mod:`fastw2v.sync_trainer`).
 
     Attributes
     ----------
@@ -81,28 +93,45 @@ class Word2Vec:
         Sentences and tokens seen by ``build_vocab``.
     epoch_losses : list of float
         With ``compute_loss=True``: the mean objective per training example of each epoch.
+    epochs_trained : int
+        Epochs completed over all ``train()`` calls (an interrupted epoch is not counted).
+    epoch_stats : list of EpochStats
+        Per completed epoch: words read/trained, loss sum and examples, seconds.
+    partial_epoch : EpochStats or None
+        The epoch cut short by the last ``train()`` (Ctrl-C or an error), else None. Its
+        updates stay in the weights (the model is consistent and can train further).
+    stop_training : bool
+        Set to True (by a callback, say) to stop ``train()`` before its next epoch;
+        reset to False when ``train()`` starts.
     """
+
+    stop_training = False
+    partial_epoch: Optional[EpochStats] = None
+    progress = None
 
     def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025,
                  window=5, min_count=5, max_vocab_size=None, sample=1e-3, seed=1,
                  workers=3, min_alpha=0.0001, sg=0, hs=0, negative=5, ns_exponent=0.75,
                  cbow_mean=1, epochs=5, trim_rule=None, batch_words=10000,
                  compute_loss=False, callbacks=(), comment=None, max_final_vocab=None,
-                 shrink_windows=True, unicode_errors="strict", shared_negatives=False):
+                 shrink_windows=True, unicode_errors="strict", progress=None,
+                 shared_negatives=False, reproducible=False):
         self.config = TrainConfig(
             vector_size=vector_size, alpha=alpha, window=window, min_count=min_count,
             max_vocab_size=max_vocab_size, sample=sample, seed=seed, workers=workers,
             min_alpha=min_alpha, sg=sg, hs=hs, negative=negative, ns_exponent=ns_exponent,
             cbow_mean=cbow_mean, epochs=epochs, max_final_vocab=max_final_vocab,
             shrink_windows=bool(shrink_windows), compute_loss=bool(compute_loss),
-            shared_negatives=bool(shared_negatives))
+            shared_negatives=bool(shared_negatives), reproducible=bool(reproducible))
         if not isinstance(batch_words, int) or batch_words < 1:
             raise ParameterError(f"batch_words={batch_words!r} is invalid: must be an integer >= 1")
         if unicode_errors not in ("strict", "replace", "ignore"):
             raise ParameterError(f"unicode_errors={unicode_errors!r} is invalid: use 'strict', "
                                  "'replace' or 'ignore'")
+        progress_enabled(progress)          # validates
         self.batch_words = batch_words
         self.unicode_errors = unicode_errors
+        self.progress = progress
         self.callbacks = tuple(callbacks)
         self.comment = comment
         self.vocab: Optional[Vocab] = None
@@ -127,31 +156,55 @@ class Word2Vec:
 
     # -- vocabulary ---------------------------------------------------------------------
     def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False,
-                    progress_per=10000, keep_raw_vocab=False, trim_rule=None, **kwargs):
-        """Count the corpus, build the vocabulary and initialise the weights."""
+                    progress_per=10000, keep_raw_vocab=False, trim_rule=None, progress=None,
+                    **kwargs):
+        """Count the corpus, build the vocabulary and initialise the weights.
+
+        With ``update=True`` the vocabulary of a built (and possibly trained) model grows
+        instead: existing words keep their rows and trained vectors (their counts get the
+        new corpus's counts added), words new to the model that reach ``min_count`` in the
+        new corpus are appended and initialised like fresh ones, the output layers grow
+        and the Huffman tree and noise distribution are rebuilt from the new counts; a
+        following ``train()`` continues from there. ``progress`` overrides the model's
+        progress setting for this call.
+        """
         if kwargs:
             raise TypeError(f"build_vocab() got unexpected arguments: {sorted(kwargs)}")
-        if update:
-            raise NotImplementedError(
-                "build_vocab(update=True) (adding words to a trained model) is not supported yet")
-        builder = VocabBuilder(self.config.max_vocab_size)
-        source = self._check_source(corpus_iterable, corpus_file)
-        if corpus_file is not None:
-            builder.add_file(source, self.unicode_errors)
-        else:
-            builder.add_sentences(source)
-        self._set_vocab(builder, trim_rule)
+        if not isinstance(progress_per, int) or progress_per < 1:
+            raise ParameterError(f"progress_per={progress_per!r} is invalid: must be an "
+                                 "integer >= 1")
+        with exclusive(self, "build_vocab()"):
+            if update:
+                self._need_vocab()
+            builder = VocabBuilder(self.config.max_vocab_size)
+            source = self._check_source(corpus_iterable, corpus_file)
+            bar = make_progress(self.progress if progress is None else progress,
+                                "vocabulary")
+
+            def report(b):
+                bar.update(b.total_words, distinct=len(b.counter))
+            try:
+                if corpus_file is not None:
+                    builder.add_file(source, self.unicode_errors, report, progress_per)
+                else:
+                    builder.add_sentences(source, report, progress_per)
+                report(builder)
+            finally:
+                bar.close()
+            self._set_vocab(builder, trim_rule, update)
         return self
 
     def build_vocab_from_freq(self, word_freq: Dict[str, int], keep_raw_vocab=False,
                               corpus_count=None, trim_rule=None, update=False):
-        """Build the vocabulary from ``{word: count}`` instead of a corpus (gensim's name)."""
-        if update:
-            raise NotImplementedError("build_vocab_from_freq(update=True) is not supported yet")
-        builder = builder_from_counts(word_freq)
-        if corpus_count is not None:
-            builder.n_sentences = int(corpus_count)
-        self._set_vocab(builder, trim_rule)
+        """Build the vocabulary from ``{word: count}`` instead of a corpus (gensim's name);
+        ``update=True`` grows the existing vocabulary as :meth:`build_vocab` does."""
+        with exclusive(self, "build_vocab_from_freq()"):
+            if update:
+                self._need_vocab()
+            builder = builder_from_counts(word_freq)
+            if corpus_count is not None:
+                builder.n_sentences = int(corpus_count)
+            self._set_vocab(builder, trim_rule, update)
         return self
 
     def read_vocab(self, path, trim_rule=None):
@@ -164,33 +217,74 @@ class Word2Vec:
         self._need_vocab()
         self.vocab.save(path)
 
-    def _set_vocab(self, builder: VocabBuilder, trim_rule) -> None:
+    def _set_vocab(self, builder: VocabBuilder, trim_rule, update: bool = False) -> None:
         c = self.config
-        self.vocab = builder.finalize(c.min_count, c.max_final_vocab, trim_rule)
+        if update:
+            old_size = len(self.vocab)
+            self.vocab = extend_vocab(self.vocab, builder, c.min_count, trim_rule)
+            logger.info("vocabulary update: %d new words (min_count=%d), %d in all",
+                        len(self.vocab) - old_size, c.min_count, len(self.vocab))
+        else:
+            self.vocab = builder.finalize(c.min_count, c.max_final_vocab, trim_rule)
+            logger.info("vocabulary: %d words (min_count=%d) of %d distinct, %d of %d "
+                        "tokens kept", len(self.vocab), c.min_count, len(builder.counter),
+                        self.vocab.retained_words, builder.total_words)
+        # the last counted corpus sizes train()'s default schedule
         self.corpus_count = builder.n_sentences
         self.corpus_total_words = builder.total_words
-        logger.info("vocabulary: %d words (min_count=%d) of %d distinct, %d of %d tokens kept",
-                    len(self.vocab), c.min_count, len(builder.counter),
-                    self.vocab.retained_words, builder.total_words)
-        self._reset_weights()
+        self._corpus_retained_words = retained_in(self.vocab, builder)
+        if update:
+            self._grow_weights(old_size)
+        else:
+            self._reset_weights()
         self._tables = None
         self._drop_encoded()
 
-    def _reset_weights(self) -> None:
-        c, V = self.config, len(self.vocab)
+    def _fresh_vectors(self, n: int, rng) -> np.ndarray:
         # uniform in [-1, 1) / vector_size, as gensim 4 (the C tool uses half that range;
         # measured on the shipped sample, gensim's range scored slightly better for CBOW)
-        rng = np.random.default_rng(c.seed)
-        vectors = rng.random((V, c.vector_size), dtype=np.float32)
+        d = self.config.vector_size
+        vectors = rng.random((n, d), dtype=np.float32)
         vectors *= np.float32(2.0)
         vectors -= np.float32(1.0)
-        vectors /= np.float32(c.vector_size)
+        vectors /= np.float32(d)
+        return vectors
+
+    def _reset_weights(self) -> None:
+        c, V = self.config, len(self.vocab)
+        vectors = self._fresh_vectors(V, np.random.default_rng(c.seed))
         self.wv = KeyedVectors(c.vector_size, self.vocab.words, vectors, self.vocab.counts)
         self.syn1neg = np.zeros((V, c.vector_size), dtype=np.float32) if c.negative else None
         self.syn1 = np.zeros((V, c.vector_size), dtype=np.float32) if c.hs else None
         self.epochs_trained = 0
         self.epoch_losses = []
         self.epoch_stats = []
+        self.partial_epoch = None
+
+    def _grow_weights(self, old_size: int) -> None:
+        """Keep the first ``old_size`` rows of every matrix; new rows as fresh ones
+        (input vectors random, seeded by ``(seed, old_size)``; output rows zero).
+
+        With ``hs=1`` the Huffman tree is rebuilt from the new counts, so the old rows of
+        ``syn1`` now belong to different inner nodes: training re-adapts them (as gensim).
+        """
+        c, V = self.config, len(self.vocab)
+        extra = V - old_size
+
+        def grow(arr):
+            if arr is None:
+                return None
+            out = np.zeros((V, c.vector_size), dtype=np.float32)
+            out[:old_size] = arr[:old_size]
+            return out
+
+        vectors = grow(self.wv.vectors)
+        if extra:
+            vectors[old_size:] = self._fresh_vectors(
+                extra, np.random.default_rng([c.seed & 0xFFFFFFFF, old_size]))
+        self.wv = KeyedVectors(c.vector_size, self.vocab.words, vectors, self.vocab.counts)
+        self.syn1neg = grow(self.syn1neg)
+        self.syn1 = grow(self.syn1)
 
     def _need_vocab(self) -> None:
         if self.vocab is None:
@@ -257,13 +351,26 @@ class Word2Vec:
 
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None,
               total_words=None, epochs=None, start_alpha=None, end_alpha=None, word_count=0,
-              queue_factor=2, report_delay=1.0, compute_loss=None, callbacks=(), **kwargs):
+              queue_factor=2, report_delay=1.0, compute_loss=None, callbacks=(),
+              progress=None, **kwargs):
         """Train on a corpus for ``epochs`` passes (gensim's signature).
 
         Calling ``train()`` again continues training from the current weights.
         ``total_examples``/``total_words`` (sentences/tokens per epoch) size the
         learning-rate schedule in ``sentences`` mode; they default to the counts seen by
         ``build_vocab``. In ``corpus_file`` mode the exact word count is known and used.
+
+        Callbacks (``callbacks``, else the model's) get ``on_train_begin``,
+        ``on_epoch_begin``, ``on_epoch_end`` and ``on_train_end`` calls with the model;
+        any of them may set ``model.stop_training = True`` to start no further epoch.
+        Progress is logged every ``report_delay`` seconds; ``progress`` overrides the
+        model's progress-bar setting for this call.
+
+        Ctrl-C (``KeyboardInterrupt``) stops the workers within a fraction of a second,
+        leaves the model consistent (``epochs_trained`` counts completed epochs, the
+        partial one is in ``partial_epoch``), logs how far training got and is re-raised;
+        ``on_train_end`` is not called then. A worker's error is re-raised here the same
+        way. Training one model from two threads at once raises ``RuntimeError``.
 
         Returns
         -------
@@ -273,6 +380,13 @@ class Word2Vec:
         """
         if kwargs:
             raise TypeError(f"train() got unexpected arguments: {sorted(kwargs)}")
+        with exclusive(self, "train()"):
+            return self._train(corpus_iterable, corpus_file, total_examples, total_words,
+                               epochs, start_alpha, end_alpha, report_delay, compute_loss,
+                               callbacks, progress)
+
+    def _train(self, corpus_iterable, corpus_file, total_examples, total_words, epochs,
+               start_alpha, end_alpha, report_delay, compute_loss, callbacks, progress):
         self._need_vocab()
         c = self.config
         epochs = c.epochs if epochs is None else epochs
@@ -283,6 +397,12 @@ class Word2Vec:
         if not (start_alpha > 0 and end_alpha >= 0):
             raise ParameterError(f"start_alpha={start_alpha}, end_alpha={end_alpha}: need "
                                  "start_alpha > 0 and end_alpha >= 0")
+        if isinstance(report_delay, bool) or not isinstance(report_delay, (int, float)) \
+                or not report_delay > 0:
+            raise ParameterError(f"report_delay={report_delay!r} is invalid: must be a "
+                                 "number of seconds > 0")
+        progress = self.progress if progress is None else progress
+        progress_enabled(progress)
         if compute_loss is not None:
             self.config = c = c.replace(compute_loss=bool(compute_loss))
         source = self._check_source(corpus_iterable, corpus_file)
@@ -296,8 +416,11 @@ class Word2Vec:
             ids = enc.ids
             blocks = corpus_blocks(len(ids), c.workers)
 
-            # an epoch's raw token count is carried by its first job
-            raw_counts = [enc.raw_words] + [0] * (len(blocks) - 1)
+            # an epoch's raw token count spread over its jobs (exact sum), so that an
+            # interrupted epoch reports about the share it trained
+            n_ids = max(len(ids), 1)
+            raw_counts = [enc.raw_words * e // n_ids - enc.raw_words * s // n_ids
+                          for s, e in blocks]
 
             def epoch_jobs(_):
                 return ((ids, s, e, raw) for (s, e), raw in zip(blocks, raw_counts))
@@ -310,13 +433,22 @@ class Word2Vec:
                         iter_id_batches(source, self.vocab.index, batch_words))
 
         kernel_model = self._kernel_model(c.compute_loss)
-        trainer = Trainer(kernel_model, c.workers, c.seed)
+        trainer = Trainer(kernel_model, c.workers, c.seed, reproducible=c.reproducible)
         first_epoch = self.epochs_trained
+        self.stop_training = False
+        self.partial_epoch = None
+
+        def call(method):
+            for cb in callbacks:
+                fn = getattr(cb, method, None)
+                if fn is not None:
+                    fn(self)
 
         def on_epoch_begin(epoch):
-            for cb in callbacks:
-                if hasattr(cb, "on_epoch_begin"):
-                    cb.on_epoch_begin(self)
+            if self.stop_training:
+                return False
+            call("on_epoch_begin")
+            return not self.stop_training
 
         def on_epoch_end(epoch, stats: EpochStats):
             self.epochs_trained += 1
@@ -324,30 +456,45 @@ class Word2Vec:
             if c.compute_loss:
                 self.epoch_losses.append(stats.mean_loss)
                 self.running_training_loss = stats.loss
-            for cb in callbacks:
-                if hasattr(cb, "on_epoch_end"):
-                    cb.on_epoch_end(self)
+            call("on_epoch_end")
+            return not self.stop_training
 
-        for cb in callbacks:
-            if hasattr(cb, "on_train_begin"):
-                cb.on_train_begin(self)
-        stats = trainer.train(epoch_jobs, epochs, first_epoch, start_alpha, end_alpha,
-                              words_per_epoch * epochs, on_epoch_begin, on_epoch_end)
-        for cb in callbacks:
-            if hasattr(cb, "on_train_end"):
-                cb.on_train_end(self)
-        if sum(s.words_read for s in stats) == 0:
+        total = words_per_epoch * epochs
+        call("on_train_begin")
+        bar = make_progress(progress, "training", total)
+        try:
+            stats = trainer.train(epoch_jobs, epochs, first_epoch, start_alpha, end_alpha,
+                                  total, on_epoch_begin, on_epoch_end, progress=bar,
+                                  report_delay=float(report_delay))
+        except BaseException as exc:
+            bar.close()
+            self.partial_epoch = trainer.partial
+            log_stopped(exc, trainer.partial, kernel_model.progress, total,
+                        self.epochs_trained)
+            raise
+        finally:
+            bar.close()
+        if self.stop_training:
+            logger.info("training stopped by a callback (model.stop_training) with %d "
+                        "epochs trained", self.epochs_trained)
+        call("on_train_end")
+        if stats and sum(s.words_read for s in stats) == 0:
             raise CorpusError("training read no word that is in the vocabulary")
         return sum(s.words_trained for s in stats), sum(s.raw_words for s in stats)
 
     def _expected_words(self, total_examples, total_words) -> int:
         """In-vocabulary words per epoch of the iterable, for the learning-rate schedule."""
         v = self.vocab
+        # tokens of the last counted corpus that are in the vocabulary (after an update
+        # the vocabulary's counts cover several corpora)
+        retained = getattr(self, "_corpus_retained_words", None)
+        if retained is None:
+            retained = v.retained_words
         if total_words is not None and self.corpus_total_words:
-            return max(1, round(total_words * v.retained_words / self.corpus_total_words))
+            return max(1, round(total_words * retained / self.corpus_total_words))
         if total_examples is not None and self.corpus_count:
-            return max(1, round(total_examples * v.retained_words / self.corpus_count))
-        return max(1, v.retained_words)
+            return max(1, round(total_examples * retained / self.corpus_count))
+        return max(1, retained)
 
     def get_latest_training_loss(self) -> float:
         """Total training objective of the last epoch (0.0 unless ``compute_loss=True``)."""
@@ -385,7 +532,7 @@ class Word2Vec:
         model.comment = meta.get("comment")
         words = decode_strings(arrays["words_blob"], arrays["words_offsets"])
         model.vocab = Vocab(words, np.array(arrays["counts"]), meta.get("vocab_total_words"),
-                            meta.get("corpus_count", 0))
+                            meta.get("corpus_count", 0), require_sorted=False)
         model.wv = KeyedVectors(model.config.vector_size, words, arrays["vectors"], model.vocab.counts)
         model.syn1neg = arrays.get("syn1neg")
         model.syn1 = arrays.get("syn1")

@@ -24,7 +24,7 @@ complete merges, so the model stays consistent.
 from __future__ import annotations
 
 import threading
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import Iterator, List, Sequence, Tuple
 
 import numpy as np
 
@@ -36,10 +36,11 @@ _STOP = object()
 class RoundRunner:
     """Runs the rounds of one epoch on persistent threads with barriers."""
 
-    def __init__(self, kernel_model, workers: Sequence, seed_of):
+    def __init__(self, kernel_model, workers: Sequence):
         self.km = kernel_model
         self.workers = list(workers)
-        self.seed_of = seed_of
+        #: corpus tokens of the jobs of the rounds completed by the last :meth:`run`
+        self.raw_done = 0
         for w in self.workers:
             w.use_private_rows(True)
 
@@ -47,9 +48,12 @@ class RoundRunner:
         for w in self.workers:
             w.use_private_rows(False)
 
-    def run(self, jobs: Iterator[Tuple[np.ndarray, int, int, int]],
-            stop: Optional[threading.Event] = None, on_round=None) -> int:
-        """Train every job; return the raw token count of the jobs trained."""
+    def run(self, jobs: Iterator[Tuple[np.ndarray, int, int, int]], seed_of,
+            on_round=None) -> None:
+        """Train every job ``(ids, start, end, raw_tokens)``; job ``k`` gets the random
+        stream ``seed_of(k)``. ``on_round()`` is called on this thread after each round.
+        An exception (a worker's, or Ctrl-C here) drops the round in progress and is
+        raised once the threads have stopped."""
         T = len(self.workers)
         barrier = threading.Barrier(T + 1)
         assign: List[object] = [None] * T
@@ -90,15 +94,16 @@ class RoundRunner:
                                     name=f"fastw2v-sync-{i}") for i in range(T)]
         for t in threads:
             t.start()
-        raw_total = 0
+        self.raw_done = 0
         job_no = 0
         jobs = iter(jobs)
         try:
-            while not errors and not (stop is not None and stop.is_set()):
+            while not errors:
                 batch = []
+                raw_batch = 0
                 for ids, start, end, raw in jobs:
-                    batch.append((ids, start, end, self.seed_of(job_no)))
-                    raw_total += raw
+                    batch.append((ids, start, end, seed_of(job_no)))
+                    raw_batch += raw
                     job_no += 1
                     if len(batch) == T:
                         break
@@ -111,6 +116,8 @@ class RoundRunner:
                 barrier.wait()
                 barrier.wait()
                 barrier.wait()
+                if not errors:
+                    self.raw_done += raw_batch
                 if on_round is not None:
                     on_round()
             for i in range(T):
@@ -124,4 +131,3 @@ class RoundRunner:
                 t.join(timeout=5.0)
         if errors:
             raise errors[0]
-        return raw_total

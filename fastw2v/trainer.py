@@ -24,7 +24,8 @@ from typing import Callable, Iterable, Iterator, List, Optional, Tuple
 import numpy as np
 
 from . import _kernels
-from .corpus import SENTENCE_END, check_sentence
+from .corpus import check_sentence
+from .sync_trainer import RoundRunner
 
 logger = logging.getLogger("fastw2v")
 
@@ -42,7 +43,11 @@ def job_seed(seed: int, epoch: int, job: int) -> int:
 
 @dataclass
 class EpochStats:
-    """What one epoch did, summed over workers."""
+    """What one epoch did, summed over workers.
+
+    ``completed`` is False for an epoch cut short (Ctrl-C, an error): its figures then
+    cover the jobs trained before the stop.
+    """
 
     epoch: int
     words_read: int = 0          # in-vocabulary words read (before down-sampling)
@@ -51,10 +56,15 @@ class EpochStats:
     loss_examples: int = 0       # examples in that sum
     raw_words: int = 0           # corpus tokens read, including out-of-vocabulary ones
     seconds: float = 0.0
+    completed: bool = True
 
     @property
     def mean_loss(self) -> float:
         return self.loss / self.loss_examples if self.loss_examples else float("nan")
+
+
+#: Seconds between two progress-bar updates from the calling thread.
+TICK = 0.2
 
 
 def corpus_blocks(n_entries: int, workers: int) -> List[Tuple[int, int]]:
@@ -84,71 +94,93 @@ def iter_id_batches(sentences: Iterable, key_to_index: dict,
 
 
 class Trainer:
-    """Runs epochs of training over a kernel :class:`~fastw2v._kernels.Model`."""
+    """Runs epochs of training over a kernel :class:`~fastw2v._kernels.Model`.
 
-    def __init__(self, kernel_model, workers: int, seed: int):
+    The calling thread feeds jobs to the worker threads and waits for them with short
+    time-outs, so it stays responsive: a ``KeyboardInterrupt`` (Ctrl-C) or an error
+    stops the feeding, lets each worker finish the job in hand (a fraction of a second),
+    records the partial epoch in :attr:`partial` and is re-raised. A worker's error is
+    re-raised on the calling thread the same way.
+    """
+
+    def __init__(self, kernel_model, workers: int, seed: int, reproducible: bool = False):
         self.kernel_model = kernel_model
         self.workers = [_kernels.Worker(kernel_model) for _ in range(workers)]
         self.seed = seed
+        #: rounds with private rows merged in a fixed order (:mod:`fastw2v.sync_trainer`)
+        self.rounds = RoundRunner(kernel_model, self.workers) if reproducible else None
+        #: Stats of the epoch cut short by the last exception, else None.
+        self.partial: Optional[EpochStats] = None
 
     def _run_epoch(self, epoch: int, jobs: Iterator[Tuple[np.ndarray, int, int, int]],
-                   report: Optional[Callable[[], None]]) -> EpochStats:
+                   tick: Optional[Callable[[], None]]) -> EpochStats:
         """Feed ``jobs`` to the worker threads; return when all are trained."""
+        if self.rounds is not None:
+            return self._run_epoch_rounds(epoch, jobs, tick)
         q: "queue.Queue" = queue.Queue(maxsize=2 * len(self.workers))
         errors: List[BaseException] = []
         stop = threading.Event()
+        raw_done = [0] * len(self.workers)     # corpus tokens of the jobs each one trained
 
-        def work(worker):
+        def work(worker, k):
             while True:
                 item = q.get()
                 if item is None:
                     return
                 if stop.is_set():
                     continue            # drain without training
-                ids, start, end, seed = item
+                ids, start, end, seed, raw = item
                 try:
                     worker.train(ids, start, end, seed)
+                    raw_done[k] += raw
                 except BaseException as exc:     # re-raised on the caller's thread
                     errors.append(exc)
                     stop.set()
 
-        threads = [threading.Thread(target=work, args=(w,), daemon=True,
+        threads = [threading.Thread(target=work, args=(w, i), daemon=True,
                                     name=f"fastw2v-worker-{i}")
                    for i, w in enumerate(self.workers)]
         t0 = time.perf_counter()
         for t in threads:
             t.start()
-        last_report = t0
-        raw_words = 0
+        last_tick = t0
+        failure: Optional[BaseException] = None
         try:
             for job_no, (ids, start, end, raw) in enumerate(jobs):
-                raw_words += raw
-                item = (ids, start, end, job_seed(self.seed, epoch, job_no))
+                item = (ids, start, end, job_seed(self.seed, epoch, job_no), raw)
                 while not stop.is_set():
                     try:
-                        q.put(item, timeout=0.2)
+                        q.put(item, timeout=TICK)
                         break
                     except queue.Full:
                         pass
+                    if tick is not None:
+                        tick()
                 if stop.is_set():
                     break
-                if report is not None and time.perf_counter() - last_report >= 1.0:
-                    report()
-                    last_report = time.perf_counter()
-        except BaseException:
+                if tick is not None and time.perf_counter() - last_tick >= TICK:
+                    tick()
+                    last_tick = time.perf_counter()
+        except BaseException as exc:       # Ctrl-C, or a bad sentence in the corpus
             stop.set()
-            raise
-        finally:
-            for _ in threads:
-                q.put(None)
-            for t in threads:
-                while t.is_alive():
-                    t.join(timeout=0.2)
-                    if report is not None and time.perf_counter() - last_report >= 1.0:
-                        report()
-                        last_report = time.perf_counter()
-        if errors:
-            raise errors[0]
+            failure = exc
+        late = self._join(threads, q, stop, tick)
+        failure = failure or late
+        return self._epoch_stats(epoch, t0, sum(raw_done), failure or (errors[0] if errors else None))
+
+    def _run_epoch_rounds(self, epoch: int, jobs, tick) -> EpochStats:
+        """Reproducible mode: the same jobs, trained in synchronised rounds."""
+        t0 = time.perf_counter()
+        failure: Optional[BaseException] = None
+        try:
+            self.rounds.run(jobs, lambda k: job_seed(self.seed, epoch, k), on_round=tick)
+        except BaseException as exc:     # Ctrl-C or a worker's error: the round is dropped
+            failure = exc
+        return self._epoch_stats(epoch, t0, self.rounds.raw_done, failure)
+
+    def _epoch_stats(self, epoch: int, t0: float, raw_words: int,
+                     failure: Optional[BaseException]) -> EpochStats:
+        """Sum the workers' counters (in worker order); raise ``failure`` if any."""
         stats = EpochStats(epoch=epoch, seconds=time.perf_counter() - t0, raw_words=raw_words)
         for w in self.workers:
             loss, examples, read, trained = w.take_stats()
@@ -156,38 +188,137 @@ class Trainer:
             stats.loss_examples += examples
             stats.words_read += read
             stats.words_trained += trained
+        if failure is not None:
+            stats.completed = False
+            self.partial = stats
+            raise failure
         return stats
+
+    @staticmethod
+    def _join(threads, q, stop, tick) -> Optional[BaseException]:
+        """Stop the workers after the jobs in hand; a Ctrl-C meanwhile is kept and
+        returned (not raised) so that no thread still writes weights when we return."""
+        pending: Optional[BaseException] = None
+        sent = 0
+        while sent < len(threads):
+            try:
+                q.put(None, timeout=TICK)
+                sent += 1
+            except queue.Full:
+                pass
+            except KeyboardInterrupt as exc:
+                pending, _ = exc, stop.set()
+        for t in threads:
+            while t.is_alive():
+                try:
+                    t.join(timeout=TICK)
+                    if tick is not None:
+                        tick()
+                except KeyboardInterrupt as exc:
+                    pending, _ = exc, stop.set()
+        return pending
 
     def train(self, epoch_jobs: Callable[[int], Iterator[Tuple[np.ndarray, int, int, int]]],
               epochs: int, first_epoch: int, start_alpha: float, end_alpha: float,
-              total_words: int, on_epoch_begin=None, on_epoch_end=None) -> List[EpochStats]:
+              total_words: int, on_epoch_begin=None, on_epoch_end=None, *,
+              progress=None, report_delay: float = 1.0) -> List[EpochStats]:
         """Train ``epochs`` epochs; ``epoch_jobs(i)`` yields the jobs of epoch ``i`` as
         ``(ids, start, end, raw_tokens)``.
 
         ``total_words`` is the number of words over which alpha decays from
         ``start_alpha`` to ``end_alpha`` (all epochs of this call).
+        ``on_epoch_begin(epoch)`` / ``on_epoch_end(epoch, stats)`` returning False stop
+        the training (before / after that epoch). ``progress`` (optional) gets
+        ``update(words_done, alpha=..., loss=...)`` calls from the calling thread;
+        progress is logged every ``report_delay`` seconds.
+        On an exception (Ctrl-C included) the partial epoch is left in :attr:`partial`.
         """
         km = self.kernel_model
         km.set_schedule(start_alpha, end_alpha, total_words, 0)
         all_stats = []
+        self.partial = None
+        t_start = time.perf_counter()
+        state = {"last_log": t_start}
 
-        def report():
+        def tick():
             done = km.progress
-            logger.info("progress %.1f%%: %d words, alpha %.6f",
-                        100.0 * done / max(total_words, 1), done, km.alpha)
+            if progress is not None:
+                progress.update(done, alpha=km.alpha)
+            now = time.perf_counter()
+            if now - state["last_log"] >= report_delay:
+                state["last_log"] = now
+                logger.info("progress %.1f%%: %d words, %.0f words/s, alpha %.6f",
+                            100.0 * done / max(total_words, 1), done,
+                            done / max(now - t_start, 1e-9), km.alpha)
 
+        try:
+            self._epochs(epoch_jobs, epochs, first_epoch, on_epoch_begin, on_epoch_end,
+                         progress, tick, all_stats)
+        finally:
+            if self.rounds is not None:
+                self.rounds.close()          # frees the private rows
+        return all_stats
+
+    def _epochs(self, epoch_jobs, epochs, first_epoch, on_epoch_begin, on_epoch_end,
+                progress, tick, all_stats) -> None:
+        km = self.kernel_model
         for i in range(epochs):
             epoch = first_epoch + i
             if on_epoch_begin is not None:
                 if on_epoch_begin(epoch) is False:
                     break
-            stats = self._run_epoch(epoch, epoch_jobs(i), report)
+            stats = self._run_epoch(epoch, epoch_jobs(i), tick)
             all_stats.append(stats)
             logger.info("epoch %d: %d words read, %d trained, %.0f words/s%s", epoch,
                         stats.words_read, stats.words_trained,
                         stats.words_read / max(stats.seconds, 1e-9),
-                        f", mean loss {stats.mean_loss:.4f}" if stats.loss > 0 else "")
+                        f", mean loss {stats.mean_loss:.4f}" if stats.loss_examples else "")
+            if progress is not None:
+                progress.update(km.progress, alpha=km.alpha,
+                                loss=stats.mean_loss if stats.loss_examples else None)
             if on_epoch_end is not None:
                 if on_epoch_end(epoch, stats) is False:
                     break
-        return all_stats
+
+
+# guards the per-model "busy" flags (train/build_vocab from two threads at once)
+_BUSY_GUARD = threading.Lock()
+
+
+class exclusive:
+    """Context manager refusing, with a clear error, a second concurrent
+    ``train``/``build_vocab`` on the same model (from another thread or a callback)."""
+
+    def __init__(self, model, what: str):
+        self.model, self.what = model, what
+
+    def __enter__(self):
+        with _BUSY_GUARD:
+            current = self.model.__dict__.get("_busy")
+            if current is not None:
+                raise RuntimeError(
+                    f"cannot {self.what}: this Word2Vec model is already busy with {current[0]} "
+                    f"in thread {current[1]!r}; training or building the vocabulary of one "
+                    "model from two threads at once would corrupt it (wait for the other "
+                    "call to finish, or train a copy)")
+            self.model.__dict__["_busy"] = (self.what, threading.current_thread().name)
+        return self
+
+    def __exit__(self, *exc):
+        with _BUSY_GUARD:
+            self.model.__dict__.pop("_busy", None)
+        return False
+
+
+def log_stopped(exc: BaseException, partial: Optional[EpochStats], done: int, total: int,
+                epochs_trained: int) -> None:
+    """Say how far a training stopped by ``exc`` (Ctrl-C or an error) got."""
+    where = (f"during epoch {partial.epoch} after {partial.words_read} of its words"
+             if partial is not None else "between epochs")
+    what = ("interrupted by Ctrl-C (KeyboardInterrupt)" if isinstance(exc, KeyboardInterrupt)
+            else f"stopped by {type(exc).__name__}: {exc}")
+    logger.warning(
+        "training %s %s (%d of %d scheduled words, %.1f%%); epochs_trained=%d counts "
+        "completed epochs only, the partial epoch's updates stay in the weights "
+        "(model.partial_epoch); the model is consistent and train() can continue",
+        what, where, done, total, 100.0 * done / max(total, 1), epochs_trained)

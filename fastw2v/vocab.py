@@ -22,7 +22,8 @@ class VocabularyError(ValueError):
 
 
 class Vocab:
-    """A frozen vocabulary: words sorted by descending count.
+    """A frozen vocabulary: words sorted by descending count (except after
+    :func:`extend_vocab`, which appends new words after the existing ones).
 
     Attributes
     ----------
@@ -39,12 +40,14 @@ class Vocab:
     """
 
     def __init__(self, words: Sequence[str], counts, total_words: Optional[int] = None,
-                 n_sentences: int = 0):
+                 n_sentences: int = 0, require_sorted: bool = True):
         counts = np.asarray(counts, dtype=np.int64)
         if len(words) != len(counts):
             raise ValueError(f"{len(words)} words but {len(counts)} counts")
-        if len(counts) and (np.any(counts[1:] > counts[:-1])):
+        if require_sorted and len(counts) and (np.any(counts[1:] > counts[:-1])):
             raise ValueError("Vocab counts must be sorted in descending order")
+        if len(counts) and counts.min() < 0:
+            raise ValueError("Vocab counts must be >= 0")
         self.words: List[str] = list(words)
         self.counts = counts
         self.counts.flags.writeable = False
@@ -106,15 +109,24 @@ class VocabBuilder:
         self.n_sentences += bool(ends_sentence)
         self._maybe_prune()
 
-    def add_sentences(self, sentences: Iterable) -> "VocabBuilder":
+    def add_sentences(self, sentences: Iterable, progress=None,
+                      progress_per: int = 10000) -> "VocabBuilder":
+        """Count token lists. ``progress(builder)`` (optional) is called every
+        ``progress_per`` sentences."""
         for i, sentence in enumerate(sentences):
             check_sentence(sentence, i)
             self.add_tokens(sentence)
+            if progress is not None and i % progress_per == 0:
+                progress(self)
         return self
 
-    def add_file(self, source, unicode_errors: str = "strict") -> "VocabBuilder":
-        for tokens, ends in iter_file_pieces(source, unicode_errors):
+    def add_file(self, source, unicode_errors: str = "strict", progress=None,
+                 progress_per: int = 10000) -> "VocabBuilder":
+        """Count a text file (or directory of them); ``progress`` as in :meth:`add_sentences`."""
+        for i, (tokens, ends) in enumerate(iter_file_pieces(source, unicode_errors)):
             self.add_tokens(tokens, ends)
+            if progress is not None and i % progress_per == 0:
+                progress(self)
         return self
 
     def finalize(self, min_count: int = 5, max_final_vocab: Optional[int] = None,
@@ -143,6 +155,43 @@ class VocabBuilder:
             )
         return Vocab([w for w, _ in items], [c for _, c in items], self.total_words,
                      self.n_sentences)
+
+
+def extend_vocab(old: Vocab, builder: VocabBuilder, min_count: int = 5,
+                 trim_rule=None) -> Vocab:
+    """``old`` grown by a newly counted corpus (``build_vocab(update=True)``).
+
+    Existing words keep their index; their counts get the new corpus's counts added.
+    Words new to the vocabulary that pass ``min_count`` (and ``trim_rule``) on the new
+    corpus's counts are appended after them, most frequent first (ties in first-seen
+    order). The result is therefore not sorted by count as a whole.
+    """
+    bad = next((w for w in builder.counter if not isinstance(w, str)), None)
+    if bad is not None:
+        raise TypeError(f"tokens must be str, but the corpus contains {bad!r} of type "
+                        f"{type(bad).__name__}; convert tokens to str first")
+    if builder.total_words == 0:
+        raise CorpusError("the corpus is empty: no words were found")
+    counts = old.counts.copy()
+    index = old.index
+    new_items = []
+    for w, c in builder.counter.items():
+        i = index.get(w)
+        if i is not None:
+            counts[i] += c
+        elif _keep(w, c, min_count, trim_rule):
+            new_items.append((w, c))
+    new_items.sort(key=lambda wc: -wc[1])
+    words = old.words + [w for w, _ in new_items]
+    counts = np.concatenate([counts, np.array([c for _, c in new_items], dtype=np.int64)])
+    return Vocab(words, counts, old.total_words + builder.total_words,
+                 old.n_sentences + builder.n_sentences, require_sorted=False)
+
+
+def retained_in(vocab: Vocab, builder: VocabBuilder) -> int:
+    """Tokens of the corpus counted by ``builder`` that are in ``vocab``."""
+    index = vocab.index
+    return int(sum(c for w, c in builder.counter.items() if w in index))
 
 
 RULE_DISCARD, RULE_KEEP, RULE_DEFAULT = 0, 1, 2

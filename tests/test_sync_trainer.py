@@ -16,11 +16,11 @@ def _train(mode, workers, seed, rounds_of=40, tiles=20, **kw):
     km = _kernels.Model(*weights, **kwargs)
     km.set_schedule(0.05, 0.001, len(ids))
     ws = [_kernels.Worker(km) for _ in range(workers)]
-    runner = RoundRunner(km, ws, lambda j: job_seed(seed, 0, j))
+    runner = RoundRunner(km, ws)
     jobs = [(ids, s, min(s + rounds_of, len(ids)), 1) for s in range(0, len(ids), rounds_of)]
-    raw = runner.run(iter(jobs))
+    runner.run(iter(jobs), lambda j: job_seed(seed, 0, j))
     runner.close()
-    assert raw == len(jobs)
+    assert runner.raw_done == len(jobs)
     assert km.progress == int(np.sum(ids >= 0))
     return weights
 
@@ -54,9 +54,59 @@ def test_worker_error_is_raised_and_threads_end():
     vocab, weights, kwargs, ids = make_case("sg-ns")
     km = _kernels.Model(*[w.copy() for w in weights], **kwargs)
     ws = [_kernels.Worker(km) for _ in range(2)]
-    runner = RoundRunner(km, ws, lambda j: j)
+    runner = RoundRunner(km, ws)
     bad = ids.copy()
     bad[5] = 10 ** 6
     with pytest.raises(ValueError, match="outside the vocabulary"):
-        runner.run(iter([(ids, 0, 20, 0), (bad, 0, len(bad), 0)]))
+        runner.run(iter([(ids, 0, 20, 0), (bad, 0, len(bad), 0)]), lambda j: j)
     runner.close()
+
+
+def _model_run(path, **kw):
+    from fastw2v import Word2Vec
+    m = Word2Vec(corpus_file=str(path), vector_size=24, min_count=3, epochs=2, seed=5,
+                 reproducible=True, progress=False, **kw)
+    return m
+
+
+@pytest.mark.parametrize("kw", [dict(sg=1, negative=5, workers=2),
+                                dict(sg=0, hs=1, negative=0, workers=3)])
+def test_reproducible_word2vec_is_bit_identical_with_threads(small_text_file, kw):
+    a = _model_run(small_text_file, **kw)
+    b = _model_run(small_text_file, **kw)
+    assert np.array_equal(a.wv.vectors, b.wv.vectors)
+    out_a = a.syn1neg if a.syn1neg is not None else a.syn1
+    out_b = b.syn1neg if b.syn1neg is not None else b.syn1
+    assert np.array_equal(out_a, out_b)
+    assert a.epoch_stats[-1].words_read == b.epoch_stats[-1].words_read > 0
+    assert a.epoch_stats[-1].raw_words > 0
+    # it trained: frequent words' vectors grew far beyond the +-1/d initial range
+    assert np.abs(a.wv.vectors[:10]).max() > 0.2
+
+
+def test_reproducible_iterable_mode_is_bit_identical(small_text_file):
+    from fastw2v import LineSentence, Word2Vec
+    runs = []
+    for _ in range(2):
+        m = Word2Vec(sentences=LineSentence(str(small_text_file)), vector_size=16,
+                     min_count=3, epochs=1, workers=2, reproducible=True, batch_words=500,
+                     progress=False)
+        runs.append(m.wv.vectors.copy())
+    assert np.array_equal(*runs)
+
+
+def test_reproducible_across_processes(small_text_file, tmp_path):
+    import subprocess
+    import sys
+    code = ("import sys, numpy as np; from fastw2v import Word2Vec; "
+            "m = Word2Vec(corpus_file=sys.argv[1], vector_size=16, min_count=3, epochs=1, "
+            "workers=2, seed=9, reproducible=True, progress=False); "
+            "np.save(sys.argv[2], m.wv.vectors)")
+    outs = []
+    for i, hashseed in enumerate(("1", "2")):
+        out = tmp_path / f"v{i}.npy"
+        env = dict(__import__("os").environ, PYTHONHASHSEED=hashseed)
+        subprocess.run([sys.executable, "-c", code, str(small_text_file), str(out)],
+                       check=True, cwd=tmp_path, env=env)
+        outs.append(np.load(out))
+    assert np.array_equal(*outs)

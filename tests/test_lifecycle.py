@@ -1,0 +1,271 @@
+"""Lifecycle: continued training, build_vocab(update=True), Ctrl-C, worker errors,
+and refusing concurrent training of one model."""
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+from fastw2v import CallbackAny2Vec, Word2Vec
+from fastw2v.trainer import Trainer
+
+FAST = dict(vector_size=16, min_count=3, workers=2, progress=False)
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="module")
+def sentences(small_text_file):
+    return [line.split() for line in open(small_text_file, encoding="utf-8")]
+
+
+def cosine(a, b):
+    return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+
+# -- continued training --------------------------------------------------------------
+def test_train_again_continues_from_current_weights(sentences):
+    params = dict(FAST, workers=1, seed=5)
+    a = Word2Vec(sentences[:500], epochs=1, **params)
+    start = [x.copy() for x in (a.wv.vectors, a.syn1neg)]
+    a.train(sentences[:500], total_examples=500, epochs=1)
+    assert a.epochs_trained == 2
+    assert not np.array_equal(a.wv.vectors, start[0])
+    # the same state (weights + epochs done) trained once more gives the same result ...
+    b = Word2Vec(**params)
+    b.build_vocab(sentences[:500])
+    b.wv.vectors[...], b.syn1neg[...] = start
+    b.epochs_trained = 1
+    b.train(sentences[:500], total_examples=500, epochs=1)
+    np.testing.assert_array_equal(b.wv.vectors, a.wv.vectors)
+    # ... and other starting weights give another result: train() did not start afresh
+    c = Word2Vec(**params)
+    c.build_vocab(sentences[:500])
+    c.wv.vectors[...] = start[0] * 1.5
+    c.syn1neg[...] = start[1]
+    c.epochs_trained = 1
+    c.train(sentences[:500], total_examples=500, epochs=1)
+    assert not np.allclose(c.wv.vectors, a.wv.vectors)
+
+
+# -- build_vocab(update=True) ----------------------------------------------------------
+RENAMED = {"city": "city_new", "war": "war_new", "music": "music_new", "french": "french_new"}
+
+
+def renamed(sentences):
+    return [[RENAMED.get(w, w) for w in s] for s in sentences]
+
+
+@pytest.mark.parametrize("mode", [dict(sg=1, hs=0, negative=5), dict(sg=0, hs=1, negative=0)],
+                         ids=["sg-ns", "cbow-hs"])
+def test_update_keeps_old_vectors_and_trains_new_words(sentences, mode, tmp_path):
+    m = Word2Vec(sentences, epochs=5, seed=2, **dict(FAST, vector_size=32), **mode)
+    old_words = list(m.wv.index_to_key)
+    old_vectors = m.wv.vectors.copy()
+    old_counts = m.vocab.counts.copy()
+    out = m.syn1neg if m.syn1neg is not None else m.syn1
+    old_out = out.copy()
+    second = renamed(sentences)
+    m.build_vocab(second, update=True)
+    V0, V = len(old_words), len(m.wv)
+    new_words = m.wv.index_to_key[V0:]
+    assert m.wv.index_to_key[:V0] == old_words
+    assert set(RENAMED.values()) <= set(new_words)
+    assert all(w in RENAMED.values() for w in new_words)
+    # old rows unchanged; counts of existing words summed over both corpora
+    np.testing.assert_array_equal(m.wv.vectors[:V0], old_vectors)
+    out = m.syn1neg if m.syn1neg is not None else m.syn1
+    assert out.shape == (V, 32)
+    np.testing.assert_array_equal(out[:V0], old_out)
+    assert not out[V0:].any()
+    the = m.wv.key_to_index["the"]
+    assert m.vocab.counts[the] == 2 * old_counts[the]
+    assert m.wv.get_vecattr("the", "count") == 2 * old_counts[the]
+    city = m.wv.key_to_index["city"]
+    assert m.vocab.counts[city] == old_counts[city]           # it no longer occurs
+    # new rows initialised like fresh ones: uniform in [-1, 1) / vector_size
+    fresh = m.wv.vectors[V0:]
+    assert np.all(np.abs(fresh) <= 1 / 32) and fresh.std() > 0.2 / 32
+    new_before = fresh.copy()
+    m.train(second, total_examples=len(second), epochs=5)
+    assert m.epochs_trained == 10
+    # the new words were trained into the old space: each lands nearer its old twin
+    # (trained on the same contexts before the renaming) than other words do
+    for old, new in RENAMED.items():
+        assert not np.array_equal(m.wv[new], new_before[new_words.index(new)])
+        twin = cosine(m.wv[old], m.wv[new])
+        others = [cosine(m.wv[w], m.wv[new]) for w in m.wv.index_to_key[50:250]]
+        assert twin > np.percentile(others, 95), (old, twin)
+    # an updated model (counts no longer sorted) saves and loads
+    m.save(tmp_path / "m.fw2v")
+    back = Word2Vec.load(tmp_path / "m.fw2v")
+    assert back.wv.index_to_key == m.wv.index_to_key
+    np.testing.assert_array_equal(back.vocab.counts, m.vocab.counts)
+
+
+def test_update_corpus_file_and_from_freq(small_text_file, tmp_path):
+    m = Word2Vec(corpus_file=small_text_file, epochs=1, **FAST)
+    V0 = len(m.wv)
+    extra = tmp_path / "extra.txt"
+    extra.write_text("zebra quagga okapi zebra quagga okapi the\n" * 4, encoding="utf-8")
+    m.build_vocab(corpus_file=str(extra), update=True)
+    assert m.wv.index_to_key[V0:] == ["zebra", "quagga", "okapi"]
+    before = m.wv.vectors.copy()
+    m.train(corpus_file=str(extra), epochs=2)
+    assert not np.array_equal(m.wv.vectors[V0:], before[V0:])
+    the = m.wv.get_vecattr("the", "count")
+    m.build_vocab_from_freq({"gnu": 10, "the": 5, "zzrare": 1}, update=True)
+    assert m.wv.index_to_key[-1] == "gnu"
+    assert "zzrare" not in m.wv                                       # min_count=3
+    assert m.wv.get_vecattr("the", "count") == the + 5
+    # a model without vocabulary cannot be updated
+    with pytest.raises(RuntimeError, match="build_vocab"):
+        Word2Vec(**FAST).build_vocab([["a", "b"]], update=True)
+
+
+# -- Ctrl-C ----------------------------------------------------------------------------
+CHILD = r"""
+import json, logging, sys, time
+import numpy as np
+from fastw2v import Word2Vec, CallbackAny2Vec
+logging.basicConfig(level=logging.WARNING)
+
+class Ready(CallbackAny2Vec):
+    def on_epoch_begin(self, model):
+        if model.epochs_trained == 1:
+            print("READY", flush=True)
+
+m = Word2Vec(vector_size=32, min_count=5, workers=2, progress=False)
+m.build_vocab(corpus_file=sys.argv[1])
+t0 = time.perf_counter()
+try:
+    m.train(corpus_file=sys.argv[1], epochs=40, callbacks=[Ready()])
+    result = {"interrupted": False}
+except KeyboardInterrupt:
+    result = {"interrupted": True, "at": time.perf_counter()}
+p = m.partial_epoch
+result.update(epochs_trained=m.epochs_trained, n_stats=len(m.epoch_stats),
+              finite=bool(np.isfinite(m.wv.vectors).all() and np.isfinite(m.syn1neg).all()),
+              partial=None if p is None else [p.epoch, p.words_read, p.completed])
+m.train(corpus_file=sys.argv[1], epochs=1)      # consistent: training goes on
+result["after"] = m.epochs_trained
+print(json.dumps(result), flush=True)
+"""
+
+
+def test_ctrl_c_stops_training_and_leaves_a_consistent_model(sample_text_file, tmp_path):
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, str(script), sample_text_file], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout.readline().strip() == "READY"
+        threading.Event().wait(0.3)            # into the second epoch
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["interrupted"] is True and result["finite"] is True
+    assert result["epochs_trained"] == result["n_stats"] == 1    # completed epochs only
+    epoch, words_read, completed = result["partial"]
+    assert epoch == 1 and completed is False and words_read > 0
+    assert result["after"] == 2
+    assert "interrupted by Ctrl-C" in err and "during epoch 1" in err
+
+
+class InterruptingCorpus:
+    """Re-iterable corpus whose second pass raises KeyboardInterrupt half way."""
+
+    def __init__(self, sentences):
+        self.sentences, self.passes = sentences, 0
+
+    def __iter__(self):
+        self.passes += 1
+        for i, s in enumerate(self.sentences):
+            if self.passes == 2 and i == 3 * len(self.sentences) // 4:
+                raise KeyboardInterrupt
+            yield s
+
+
+def test_interrupt_in_iterable_mode(sentences, caplog):
+    m = Word2Vec(**FAST)
+    corpus = InterruptingCorpus(sentences)
+    m.build_vocab(sentences)
+    with caplog.at_level(logging.WARNING, logger="fastw2v"):
+        with pytest.raises(KeyboardInterrupt):
+            m.train(corpus, total_examples=len(sentences), epochs=3)
+    assert m.epochs_trained == 1 and len(m.epoch_stats) == 1
+    p = m.partial_epoch
+    assert p.epoch == 1 and not p.completed
+    # the jobs handed to the workers before the interrupt were trained, no more
+    assert 0 <= p.words_read < m.epoch_stats[0].words_read
+    assert 0 <= p.raw_words < m.epoch_stats[0].raw_words
+    assert "interrupted by Ctrl-C" in caplog.text
+    m.train(sentences, total_examples=len(sentences), epochs=1)      # not left busy
+    assert m.epochs_trained == 2 and m.partial_epoch is None
+
+
+# -- errors and threads ------------------------------------------------------------------
+def test_worker_error_is_raised_on_the_calling_thread(sentences):
+    m = Word2Vec(sentences[:200], epochs=1, **FAST)
+    trainer = Trainer(m._kernel_model(False), 2, 1)
+    good = np.array([0, 1, 2, -1], dtype=np.int32)
+    bad = np.array([0, len(m.wv) + 5, -1], dtype=np.int32)
+
+    def jobs(_):
+        return iter([(good, 0, 4, 4), (bad, 0, 3, 3), (good, 0, 4, 4)])
+
+    with pytest.raises(ValueError, match="outside the vocabulary"):
+        trainer.train(jobs, 1, 0, 0.025, 0.0001, 12)
+    assert trainer.partial is not None and not trainer.partial.completed
+    assert not [t for t in threading.enumerate() if t.name.startswith("fastw2v-worker")]
+
+
+def test_training_one_model_from_two_threads_is_refused(small_text_file):
+    m = Word2Vec(**FAST)
+    m.build_vocab(corpus_file=small_text_file)
+    started = threading.Event()
+    outcome = {}
+
+    class Signal(CallbackAny2Vec):
+        def on_epoch_begin(self, model):
+            started.set()
+
+    def background():
+        outcome["result"] = m.train(corpus_file=small_text_file, epochs=500,
+                                    callbacks=[Signal()])
+
+    t = threading.Thread(target=background)
+    t.start()
+    try:
+        assert started.wait(60)
+        with pytest.raises(RuntimeError, match="already busy with train"):
+            m.train(corpus_file=small_text_file, epochs=1)
+        with pytest.raises(RuntimeError, match="already busy"):
+            m.build_vocab(corpus_file=small_text_file)
+    finally:
+        m.stop_training = True
+        t.join(60)
+    assert not t.is_alive() and m.epochs_trained < 500
+    # free again once the other call has returned
+    m.train(corpus_file=small_text_file, epochs=1)
+
+
+def test_train_from_a_callback_is_refused(sentences):
+    m = Word2Vec(**FAST)
+    m.build_vocab(sentences[:200])
+
+    class Reenter(CallbackAny2Vec):
+        def on_epoch_end(self, model):
+            model.train(sentences[:200], total_examples=200, epochs=1)
+
+    with pytest.raises(RuntimeError, match="already busy"):
+        m.train(sentences[:200], total_examples=200, epochs=1, callbacks=[Reenter()])
