@@ -20,6 +20,7 @@ fastw2v      ``fastw2v.Word2Vec``: build_vocab(corpus_file=...), then a timed tr
 fastw2v-iter fastw2v fed by its ``LineSentence`` (iterable mode); also reports how much of a
              core the calling thread spent reading the iterable and converting it to ids.
 fastw2v-shared  fastw2v with the opt-in ``shared_negatives=True`` (sg-ns only; other modes skipped).
+fastw2v-repro   fastw2v with ``reproducible=True`` (bit-identical threaded training).
 gensim-iter  gensim 4 ``Word2Vec`` fed by ``LineSentence`` (build_vocab, then a timed train).
 gensim-file  gensim 4 ``Word2Vec`` in corpus_file mode (build_vocab, then a timed train).
 ctool        Mikolov's ``word2vec`` command (as built by the PyPI ``word2vec`` package); the whole
@@ -47,9 +48,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ALL_TOOLS = ("fastw2v", "fastw2v-iter", "fastw2v-shared", "gensim-iter", "gensim-file", "ctool",
-             "fasttext")
-PY_TOOLS = ("fastw2v", "fastw2v-iter", "fastw2v-shared", "gensim-iter", "gensim-file")
+ALL_TOOLS = ("fastw2v", "fastw2v-iter", "fastw2v-shared", "fastw2v-repro", "gensim-iter",
+             "gensim-file", "ctool", "fasttext")
+PY_TOOLS = ("fastw2v", "fastw2v-iter", "fastw2v-shared", "fastw2v-repro", "gensim-iter",
+            "gensim-file")
 ALL_MODES = ("sg-ns", "cbow-ns", "sg-hs", "cbow-hs")
 
 # mode -> (sg, hs, uses negative sampling)
@@ -130,6 +132,10 @@ def _worker_two_step(job: dict, result: dict, words_vectors: list) -> None:
     corpus = job["corpus"]
     if tool == "fastw2v-shared":
         params["shared_negatives"] = True
+    if tool == "fastw2v-repro":
+        params["reproducible"] = True
+    if tool.startswith("fastw2v"):
+        params["progress"] = False
     if tool.startswith("fastw2v"):
         mod = _import_fastw2v()
         result["module_file"] = getattr(mod, "__file__", None)
@@ -700,7 +706,12 @@ def variant_table(rows: list, modes) -> list[str]:
             ratio = f"{it['words_per_second'] / git['words_per_second']:.2f}x" if git else "—"
             prod = fmt_float(it.get("producer_cores"), 2)
             out.append(f"| {mode} | fastw2v-iter | {fmt_rate(it['words_per_second'])} | gensim-iter | {ratio} | {prod} |")
-        sh, base = row(mode, "fastw2v-shared"), row(mode, "fastw2v")
+        base = row(mode, "fastw2v")
+        rep = row(mode, "fastw2v-repro")
+        if rep and base:
+            out.append(f"| {mode} | fastw2v-repro | {fmt_rate(rep['words_per_second'])} | fastw2v |"
+                       f" {rep['words_per_second'] / base['words_per_second']:.2f}x | |")
+        sh = row(mode, "fastw2v-shared")
         if sh:
             gens = [r for r in (row(mode, "gensim-iter"), row(mode, "gensim-file")) if r]
             best = max((r["words_per_second"] for r in gens), default=None)
@@ -723,7 +734,7 @@ def build_report(meta: dict, rows: list, runs: list) -> str:
         lines += ["", "(No fastw2v run finished, so there is no speed-ratio table.)"]
     variants = variant_table(rows, meta["settings"]["modes"])
     if variants:
-        lines += ["", "fastw2v's iterable mode and its opt-in shared-negatives mode, same run"
+        lines += ["", "fastw2v's iterable mode and its opt-in modes (reproducible, shared negatives), same run"
                   " (reader+conversion cores: CPU time of the thread that reads the iterable and"
                   " converts it to ids, divided by the training time):", ""] + variants
     s = meta["settings"]
