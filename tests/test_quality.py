@@ -3,8 +3,11 @@
 Trains on the shipped 1.5M-word Wikipedia sample (5 epochs, 2 threads) and scores the
 vectors of both libraries with the same referee (gensim's evaluator): Google analogies
 over the 30k most frequent words, WordSim-353 and SimLex-999 Spearman. On a corpus this
-small the scores move between seeds (analogy by ~0.005, Spearman by ~0.02), so each
-library is trained with two seeds and the means are compared.
+small the scores move between seeds (analogy by ~0.003, Spearman by ~0.02: gensim
+itself scored WS-353 .234/.252/.274 for seeds 1-3 in CBOW/NS), so each library is
+trained with three seeds and the means are compared, with a tolerance of 1.5-2 standard
+errors of that difference. A broken update (wrong sign, wrong row, lost gradient)
+scores near zero on all three, far outside it.
 
 The reference is gensim's iterable mode. Its learning rate decays from alpha to
 min_alpha over the corpus as documented, as fastw2v's does in both modes. gensim's
@@ -34,10 +37,10 @@ QUALITY_MODES = {
     "sg-hs": dict(sg=1, hs=1, negative=0),
     "cbow-hs": dict(sg=0, hs=1, negative=0),
 }
-SEEDS = (1, 2)
+SEEDS = (1, 2, 3)
 # tolerated shortfall of fastw2v's mean score below gensim's mean score
 ANALOGY_TOL = 0.008
-SPEARMAN_TOL = 0.02
+SPEARMAN_TOL = 0.03
 
 
 def scores(words, vectors):
