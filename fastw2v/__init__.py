@@ -3,7 +3,7 @@ nogil Cython kernels on worker threads, with gensim 4's API."""
 from .config import ParameterError, TrainConfig
 from .corpus import CorpusError, LineSentence, Text8Corpus
 from .io import FormatError
-from .keyedvectors import KeyedVectors
+from .keyedvectors import EmptyQueryError, KeyedVectors
 from .model import Word2Vec
 from .vocab import RULE_DEFAULT, RULE_DISCARD, RULE_KEEP, Vocab, VocabBuilder, VocabularyError
 
@@ -12,5 +12,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Word2Vec", "KeyedVectors", "LineSentence", "Text8Corpus", "TrainConfig", "Vocab",
     "VocabBuilder", "ParameterError", "CorpusError", "VocabularyError", "FormatError",
+    "EmptyQueryError",
     "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "__version__",
 ]

@@ -26,7 +26,7 @@ import logging
 import lzma
 import mmap
 import os
-from typing import Dict, Optional
+from typing import Dict
 
 import numpy as np
 

@@ -218,7 +218,7 @@ class KeyedVectors:
         keys = list(keys)
         weights = np.asarray(weights, dtype=self._vectors.dtype).reshape(len(keys), self.vector_size)
         extras = {k: np.asarray(v) for k, v in (extras or {}).items()}
-        new_rows, new_keys, new_pos = [], [], []
+        new_keys, new_pos = [], []
         for pos, key in enumerate(keys):
             idx = self.key_to_index.get(key)
             if idx is None:
@@ -376,17 +376,17 @@ class KeyedVectors:
         out = []
         step = max(1, _BATCH_ELEMENTS // max(end, 1))
         for s in range(0, len(Q), step):
-            block = (rows @ Q[s:s + step].T) / norms[:, None]        # [end, b]
+            block = (Q[s:s + step] @ rows.T) / norms[None, :]        # [b, end], rows contiguous
             if k < end:
-                cand = np.argpartition(-block, k - 1, axis=0)[:k]
+                cand = np.argpartition(-block, k - 1, axis=1)[:, :k]
             else:
-                cand = np.broadcast_to(np.arange(end)[:, None], block.shape)
-            for j in range(block.shape[1]):
-                c = cand[:, j]
-                sc = block[c, j]
+                cand = np.broadcast_to(np.arange(end), block.shape)
+            for j in range(block.shape[0]):
+                c = cand[j]
+                sc = block[j, c]
                 c = c[np.lexsort((c, -sc))]
                 hits = [int(i) for i in c if i != own[s + j]][:topn]
-                out.append([(self.index_to_key[i], float(block[i, j])) for i in hits])
+                out.append([(self.index_to_key[i], float(block[j, i])) for i in hits])
         return out
 
     def most_similar_cosmul(self, positive=None, negative=None, topn: Optional[int] = 10,
