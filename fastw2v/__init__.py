@@ -5,7 +5,7 @@ from .config import ParameterError, TrainConfig
 from .corpus import CorpusError, LineSentence, Text8Corpus
 from .evaluation import evaluate_word_analogies, evaluate_word_pairs
 from .io import FormatError
-from .keyedvectors import KeyedVectors
+from .keyedvectors import EmptyQueryError, KeyedVectors
 from .model import Word2Vec
 from .vocab import RULE_DEFAULT, RULE_DISCARD, RULE_KEEP, Vocab, VocabBuilder, VocabularyError
 
@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Word2Vec", "KeyedVectors", "LineSentence", "Text8Corpus", "TrainConfig", "Vocab",
     "VocabBuilder", "ParameterError", "CorpusError", "VocabularyError", "FormatError",
+    "EmptyQueryError",
     "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "__version__",
     "CallbackAny2Vec", "EvaluationCallback", "EarlyStopping",
     "evaluate_word_analogies", "evaluate_word_pairs",

@@ -14,6 +14,7 @@ including ones with spaces or newlines, round-trips.
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
 import tempfile
@@ -41,9 +42,18 @@ def encode_strings(words: List[str]) -> Tuple[np.ndarray, np.ndarray]:
 
 
 def decode_strings(blob: np.ndarray, offsets: np.ndarray) -> List[str]:
-    data = bytes(blob)
+    """Inverse of :func:`encode_strings`; ``FormatError`` if the two do not fit together."""
+    blob, offsets = np.asarray(blob), np.asarray(offsets)
+    if blob.ndim != 1 or offsets.ndim != 1 or len(offsets) < 1 or offsets.dtype.kind not in "iu":
+        raise FormatError("corrupt string table (bad array shapes or types)")
     o = offsets.tolist()
-    return [data[o[i]:o[i + 1]].decode("utf-8", "surrogatepass") for i in range(len(o) - 1)]
+    if o[0] != 0 or o[-1] != blob.nbytes or any(a > b for a, b in zip(o, o[1:])):
+        raise FormatError("corrupt string table (offsets do not index the blob)")
+    data = blob.tobytes()
+    try:
+        return [data[o[i]:o[i + 1]].decode("utf-8", "surrogatepass") for i in range(len(o) - 1)]
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"corrupt string table ({exc})") from None
 
 
 def atomic_write(path, write_fn) -> None:
@@ -119,20 +129,25 @@ def load_native(path, mmap: Optional[str] = None) -> Tuple[dict, Dict[str, np.nd
         try:
             header = json.loads(fh.read(header_len).decode("utf-8"))
             meta, descr = header["meta"], header["arrays"]
+            if not isinstance(meta, dict) or not isinstance(descr, dict):
+                raise TypeError("meta and arrays must be objects")
         except (ValueError, KeyError, TypeError) as exc:
             raise FormatError(f"{path}: corrupt header ({exc})") from None
     data_start = -(-(_PREFIX.size + header_len) // _ALIGN) * _ALIGN
     arrays = {}
     for name, d in descr.items():
         try:
+            if not isinstance(d["dtype"], str) or not isinstance(d["shape"], list):
+                raise TypeError("dtype must be a string and shape a list")
             dtype = np.dtype(d["dtype"])
             shape = tuple(int(x) for x in d["shape"])
             start = data_start + int(d["offset"])
-        except (TypeError, ValueError, KeyError) as exc:
+        except (TypeError, ValueError, KeyError, OverflowError) as exc:
             raise FormatError(f"{path}: corrupt description of array {name!r} ({exc})") from None
-        if any(s < 0 for s in shape) or dtype.hasobject:
+        if any(s < 0 for s in shape) or start < data_start or dtype.kind not in "biuf" \
+                or dtype.itemsize == 0 or len(shape) > 32:
             raise FormatError(f"{path}: corrupt description of array {name!r}")
-        nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        nbytes = math.prod(shape) * dtype.itemsize
         if start + nbytes > size:
             raise FormatError(f"{path}: truncated: array {name!r} needs bytes "
                               f"{start}..{start + nbytes} but the file has {size}")

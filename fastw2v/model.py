@@ -16,8 +16,9 @@ import numpy as np
 from . import _kernels
 from .config import ParameterError, TrainConfig
 from .corpus import CorpusError, EncodedCorpus, check_iterable, corpus_paths
-from .io import decode_strings, encode_strings, load_native, save_native
+from .io import FormatError, decode_strings, encode_strings, load_native, save_native
 from .keyedvectors import KeyedVectors
+from .output_space import OutputSpaceMixin
 from .progress import make_progress, progress_enabled
 from .tables import build_huffman, keep_thresholds, noise_table, sigmoid_table
 from .trainer import (EpochStats, Trainer, corpus_blocks, exclusive, iter_id_batches,
@@ -40,7 +41,7 @@ def _config_property(name):
     return property(get, set, doc=f"Training parameter ``{name}`` (see :class:`TrainConfig`).")
 
 
-class Word2Vec:
+class Word2Vec(OutputSpaceMixin):
     """Train word2vec embeddings: skip-gram or CBOW, hierarchical softmax and/or negative
     sampling, on worker threads that run without the GIL.
 
@@ -524,6 +525,13 @@ class Word2Vec:
         meta, arrays = load_native(fname, mmap=mmap)
         if meta.get("format") != _FORMAT:
             raise ValueError(f"{fname}: not a fastw2v Word2Vec file (format {meta.get('format')!r})")
+        try:
+            return cls._from_native(meta, arrays)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FormatError(f"{fname}: corrupt Word2Vec file ({type(exc).__name__}: {exc})") from None
+
+    @classmethod
+    def _from_native(cls, meta, arrays) -> "Word2Vec":
         model = cls.__new__(cls)
         model.config = TrainConfig(**meta["config"])
         model.batch_words = meta.get("batch_words", 10000)
@@ -536,6 +544,10 @@ class Word2Vec:
         model.wv = KeyedVectors(model.config.vector_size, words, arrays["vectors"], model.vocab.counts)
         model.syn1neg = arrays.get("syn1neg")
         model.syn1 = arrays.get("syn1")
+        for arr in (model.wv.vectors, model.syn1neg, model.syn1):
+            if arr is not None and (arr.shape != model.wv.vectors.shape or arr.dtype != np.float32):
+                raise ValueError(f"weight matrix of shape {arr.shape} and dtype {arr.dtype}, "
+                                 f"expected {model.wv.vectors.shape} float32")
         model.corpus_count = meta.get("corpus_count", 0)
         model.corpus_total_words = meta.get("corpus_total_words", 0)
         model.epochs_trained = meta.get("epochs_trained", 0)

@@ -91,8 +91,11 @@ def test_word_pairs_match_gensim(kvs, name, restrict_vocab, case_insensitive, du
     assert oov == pytest.approx(g_oov, abs=1e-12)
     assert pearson[0] == pytest.approx(g_pearson[0], abs=1e-6)
     assert pearson[1] == pytest.approx(g_pearson[1], rel=1e-4, abs=1e-12)
-    assert spearman[0] == pytest.approx(g_spearman[0], abs=1e-6)
-    assert spearman[1] == pytest.approx(g_spearman[1], rel=1e-4, abs=1e-12)
+    # two float32 cosines that tie to the last bit can swap ranks between two correct
+    # implementations (gensim sums in another order): one swap among ~1000 pairs moves
+    # Spearman by ~1e-6..1e-5, a wrong ranking rule by far more
+    assert spearman[0] == pytest.approx(g_spearman[0], abs=5e-5)
+    assert spearman[1] == pytest.approx(g_spearman[1], rel=1e-3, abs=1e-12)
 
 
 @pytest.mark.parametrize("n", [3, 4, 10, 57, 1000])

@@ -139,7 +139,10 @@ class Ready(CallbackAny2Vec):
         if model.epochs_trained == 1:
             print("READY", flush=True)
 
-m = Word2Vec(vector_size=32, min_count=5, workers=2, progress=False)
+# skip-gram with both objectives: a slow mode, so that an epoch lasts seconds and the
+# signal surely lands inside the second one
+m = Word2Vec(vector_size=32, min_count=5, workers=2, progress=False, sg=1, hs=1, negative=5,
+             window=8)
 m.build_vocab(corpus_file=sys.argv[1])
 t0 = time.perf_counter()
 try:
@@ -165,7 +168,7 @@ def test_ctrl_c_stops_training_and_leaves_a_consistent_model(sample_text_file, t
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert proc.stdout.readline().strip() == "READY"
-        threading.Event().wait(0.3)            # into the second epoch
+        threading.Event().wait(0.2)            # into the second epoch
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=120)
     finally:

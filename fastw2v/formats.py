@@ -1,0 +1,336 @@
+"""Word-vector text formats shared with other tools: the word2vec C tool's text and binary
+formats (also read and written by gensim), GloVe text files (no header line) and
+fastText ``.vec`` files (word2vec text format).
+
+Layout::
+
+    header   b"<rows> <dims>\\n"                  (absent in GloVe files)
+    text     b"word v1 v2 ... vd\\n"              one row per line
+    binary   b"word " + d little-endian float32 [+ b"\\n"]
+
+The C tool ends each binary row with ``\\n``; gensim writes none. Both are read: newlines
+before a word are skipped. Files may be gzip, bzip2 or xz compressed (detected from
+their first bytes, or chosen by the ``.gz``/``.bz2``/``.xz`` suffix on writing).
+
+Loading never trusts the header: sizes are checked against the bytes present before
+anything is allocated, and every problem raises :class:`fastw2v.io.FormatError` (a
+``ValueError``) naming the file, the row and the problem.
+"""
+from __future__ import annotations
+
+import bz2
+import codecs
+import gzip
+import io as _io
+import logging
+import lzma
+import mmap
+import os
+from typing import Dict
+
+import numpy as np
+
+from .io import FormatError, atomic_write
+
+logger = logging.getLogger("fastw2v")
+
+_COMPRESSED = ((b"\x1f\x8b", gzip.decompress), (b"BZh", bz2.decompress),
+               (b"\xfd7zXZ\x00", lzma.decompress))
+_MAX_HEADER = 4096
+
+
+def _read_bytes(path: str):
+    """The file's (decompressed) bytes: a read-only mmap for plain files."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"word-vector file {path!r} does not exist")
+    size = os.path.getsize(path)
+    if size == 0:
+        raise FormatError(f"{path}: empty file")
+    with open(path, "rb") as fh:
+        magic = fh.read(6)
+        for prefix, decompress in _COMPRESSED:
+            if magic.startswith(prefix):
+                try:
+                    fh.seek(0)
+                    return decompress(fh.read())
+                except (OSError, EOFError, ValueError, lzma.LZMAError) as exc:
+                    raise FormatError(f"{path}: corrupt compressed file ({exc})") from None
+        return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+def _check_options(path, binary, encoding, unicode_errors, limit, datatype, no_header):
+    try:
+        codecs.lookup(encoding)
+        codecs.lookup_error(unicode_errors)
+    except LookupError as exc:
+        raise ValueError(f"{exc} (encoding={encoding!r}, unicode_errors={unicode_errors!r})") from None
+    dtype = np.dtype(datatype)
+    if dtype.kind != "f":
+        raise ValueError(f"datatype={datatype!r} is invalid: use a floating-point type")
+    if limit is not None and (not isinstance(limit, (int, np.integer)) or limit < 0):
+        raise ValueError(f"limit={limit!r} is invalid: use None or an integer >= 0")
+    if no_header and binary:
+        raise ValueError(f"{path}: no_header=True is only for text files (GloVe); binary "
+                         "word2vec files always have a header")
+    return dtype
+
+
+def _parse_header(path, data):
+    end = data.find(b"\n", 0, _MAX_HEADER)
+    line = data[:end if end >= 0 else min(len(data), _MAX_HEADER)]
+    parts = line.split()
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        rows, dims = int(parts[0]), int(parts[1])
+    except ValueError:
+        raise FormatError(f"{path}: the first line {bytes(line[:60])!r} is not a '<rows> <dims>' "
+                          "header (GloVe files have none: pass no_header=True)") from None
+    if end < 0:
+        raise FormatError(f"{path}: truncated after the header (no rows)")
+    if rows < 0 or dims <= 0:
+        raise FormatError(f"{path}: header says {rows} rows of {dims} dimensions")
+    return rows, dims, end + 1
+
+
+def _decode(path, raw: bytes, encoding, unicode_errors, where: str) -> str:
+    try:
+        return raw.decode(encoding, unicode_errors)
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"{path}: {where}: word {raw[:40]!r} is not valid {encoding} ({exc.reason}"
+                          "; pass unicode_errors='replace' or 'ignore' to load it anyway)") from None
+
+
+def _read_binary(path, data, start, rows, dims, encoding, unicode_errors):
+    row_bytes = 4 * dims
+    available = len(data) - start
+    if rows * (row_bytes + 1) > available:
+        raise FormatError(f"{path}: header promises {rows} rows of {dims} float32 (at least "
+                          f"{rows * (row_bytes + 1)} bytes) but only {available} bytes follow; "
+                          "truncated, or not a binary word2vec file (binary=False for text)")
+    words, vectors = [], np.empty((rows, dims), dtype=np.float32)
+    pos, n = start, len(data)
+    for r in range(rows):
+        while pos < n and data[pos:pos + 1] == b"\n":
+            pos += 1
+        space = data.find(b" ", pos)
+        if space < 0 or space + 1 + row_bytes > n:
+            raise FormatError(f"{path}: truncated at row {r + 1} of {rows} (byte {pos}): the file "
+                              "ends before this row's vector does")
+        words.append(_decode(path, data[pos:space], encoding, unicode_errors,
+                             f"row {r + 1} (byte {pos})"))
+        vectors[r] = np.frombuffer(data, dtype="<f4", count=dims, offset=space + 1)
+        pos = space + 1 + row_bytes
+    return words, vectors
+
+
+def _text_lines(data, start, first_line):
+    """(line number, line without trailing whitespace) for every non-blank line."""
+    for line_no, line in enumerate(_io.BytesIO(data[start:]), first_line):
+        line = line.rstrip()
+        if line:
+            yield line_no, line
+
+
+def _split_row(path, line, line_no, dims, dtype, encoding, unicode_errors):
+    word, _, rest = line.partition(b" ")
+    values = rest.split()
+    if dims is not None and len(values) != dims:
+        raise FormatError(f"{path}: line {line_no}: {len(values)} values, expected {dims} "
+                          f"(line starts {bytes(line[:40])!r})")
+    try:
+        vec = np.array(values, dtype=dtype)
+    except ValueError:
+        raise FormatError(f"{path}: line {line_no}: values are not numbers "
+                          f"(line starts {bytes(line[:40])!r}); a binary file? (binary=True)") from None
+    return _decode(path, word, encoding, unicode_errors, f"line {line_no}"), vec
+
+
+def _read_text(path, data, start, rows, dims, dtype, encoding, unicode_errors, first_line):
+    if rows is not None and dims is not None and rows * (2 * dims) > len(data) - start:
+        raise FormatError(f"{path}: header promises {rows} rows of {dims} values but only "
+                          f"{len(data) - start} bytes follow: truncated or mislabelled")
+    if rows == 0:
+        return [], np.zeros((0, dims), dtype=dtype)
+    words, vecs = [], []
+    for line_no, line in _text_lines(data, start, first_line):
+        if rows is not None and len(words) >= rows:
+            break
+        word, vec = _split_row(path, line, line_no, dims, dtype, encoding, unicode_errors)
+        if dims is None:
+            dims = len(vec)
+            if dims == 0:
+                raise FormatError(f"{path}: line {line_no}: no values after the word")
+        words.append(word)
+        vecs.append(vec)
+    if rows is not None and len(words) < rows:
+        raise FormatError(f"{path}: header promises {rows} rows but the file has {len(words)}")
+    if not words:
+        raise FormatError(f"{path}: no vectors in the file")
+    return words, np.vstack(vecs).astype(dtype, copy=False)
+
+
+def _read_fvocab(fvocab) -> Dict[str, int]:
+    fvocab = os.fspath(fvocab)
+    if not os.path.isfile(fvocab):
+        raise FileNotFoundError(f"vocabulary file {fvocab!r} does not exist")
+    counts = {}
+    with open(fvocab, "rb") as fh:
+        for line_no, line in enumerate(fh, 1):
+            parts = line.split()
+            if not parts:
+                continue
+            try:
+                if len(parts) != 2:
+                    raise ValueError
+                counts[parts[0].decode("utf-8")] = int(parts[1])
+            except ValueError:
+                raise FormatError(f"{fvocab}: line {line_no}: expected 'word count', got "
+                                  f"{line[:60]!r}") from None
+    return counts
+
+
+def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
+                         unicode_errors="strict", limit=None, datatype=np.float32,
+                         no_header=False):
+    """Read word vectors written by the word2vec C tool, gensim, GloVe or fastText.
+
+    Parameters
+    ----------
+    cls : type
+        The KeyedVectors class to build.
+    fname : str or path
+        The file (optionally gzip/bzip2/xz compressed).
+    fvocab : str or path, optional
+        ``word count`` lines (the C tool's ``-save-vocab``) giving the counts; without it
+        counts are made up in descending order as gensim does (``rows - row``).
+    binary : bool
+        Binary rows (float32) instead of text rows.
+    encoding, unicode_errors : str
+        How words are decoded; ``unicode_errors="replace"``/``"ignore"`` loads words that
+        are not valid text (e.g. multi-byte characters cut by the C tool).
+    limit : int, optional
+        Read at most this many rows (``None`` or 0: all, as gensim).
+    datatype : numpy float type
+        dtype of the loaded vectors (float32 by default).
+    no_header : bool
+        Text file without the ``rows dims`` header line (GloVe).
+
+    Raises
+    ------
+    FormatError
+        The file is truncated, corrupt or not in the stated format.
+    """
+    path = os.fspath(fname)
+    dtype = _check_options(path, binary, encoding, unicode_errors, limit, datatype, no_header)
+    data = _read_bytes(path)
+    try:
+        if no_header:
+            words, vectors = _read_text(path, data, 0, limit or None, None, dtype, encoding,
+                                        unicode_errors, 1)
+        else:
+            rows, dims, start = _parse_header(path, data)
+            if limit:
+                rows = min(rows, int(limit))
+            if binary:
+                words, vectors = _read_binary(path, data, start, rows, dims, encoding, unicode_errors)
+                vectors = vectors.astype(dtype, copy=False)
+            else:
+                words, vectors = _read_text(path, data, start, rows, dims, dtype, encoding,
+                                            unicode_errors, 2)
+    finally:
+        if isinstance(data, mmap.mmap):
+            data.close()
+    rows = len(words)
+    index: Dict[str, int] = {}
+    for i, w in enumerate(words):
+        if w in index:
+            logger.warning("%s: duplicate word %r at row %d, ignoring all but the first", path, w, i + 1)
+        else:
+            index[w] = i
+    if len(index) != rows:
+        keep = np.fromiter(index.values(), dtype=np.int64, count=len(index))
+        words, vectors = list(index), np.ascontiguousarray(vectors[keep])
+    if fvocab is not None:
+        vocab = _read_fvocab(fvocab)
+        missing = [w for w in words if w not in vocab]
+        if missing:
+            logger.warning("%s: %d words have no count in %s (count 0), e.g. %r",
+                           path, len(missing), fvocab, missing[0])
+        counts = [vocab.get(w, 0) for w in words]
+    else:
+        counts = np.arange(rows, rows - len(words), -1, dtype=np.int64)
+    return cls(vectors.shape[1], words, vectors, counts)
+
+
+def _check_key(key) -> str:
+    key = str(key)
+    if not key or any(c in key for c in " \n\r"):
+        raise ValueError(f"key {key!r} cannot be written in word2vec format (empty, or "
+                         "contains a space or line break)")
+    return key
+
+
+def _open_for(fname, fh):
+    name = os.fspath(fname)
+    if name.endswith(".gz"):
+        return gzip.GzipFile(fileobj=fh, mode="wb", mtime=0)
+    if name.endswith(".bz2"):
+        return bz2.BZ2File(fh, "wb")
+    if name.endswith(".xz"):
+        return lzma.LZMAFile(fh, "wb")
+    return None
+
+
+def save_word2vec_format(kv, fname, fvocab=None, binary=False, total_vec=None,
+                         write_header=True, prefix="", sort_attr="count"):
+    """Write ``kv`` in the word2vec C tool's text or binary format, atomically.
+
+    Rows are written by descending ``sort_attr`` (ties in row order) when the vectors have
+    that attribute, as gensim does. Text values are printed with 9 significant digits (17
+    for float64), which read back to the same float32; binary rows are float32 followed
+    by ``\\n`` as the C tool writes them. ``fvocab`` also writes ``word count`` lines.
+    """
+    V, d = kv.vectors.shape
+    if total_vec is not None and int(total_vec) != V:
+        raise ValueError(f"total_vec={total_vec} differs from the {V} vectors to write")
+    if sort_attr in kv.expandos:
+        order = np.argsort(-kv.expandos[sort_attr], kind="stable")
+    else:
+        order = np.arange(V)
+    keys = [_check_key(prefix + str(kv.index_to_key[i])) for i in order]
+    if binary or kv.vectors.dtype.itemsize <= 4:
+        values = kv.vectors.astype(np.float32, copy=False)
+        fmt = " ".join(["%.9g"] * d)
+    else:
+        values = kv.vectors
+        fmt = " ".join(["%.17g"] * d)
+
+    def write(fh):
+        out = _open_for(fname, fh) or fh
+        if write_header:
+            out.write(f"{V} {d}\n".encode("utf-8"))
+        chunk = []
+        for key, i in zip(keys, order):
+            row = values[i]
+            if binary:
+                chunk.append(key.encode("utf-8") + b" " + row.astype("<f4").tobytes() + b"\n")
+            else:
+                chunk.append((key + " " + fmt % tuple(row.tolist()) + "\n").encode("utf-8"))
+            if len(chunk) >= 4096:
+                out.write(b"".join(chunk))
+                chunk = []
+        out.write(b"".join(chunk))
+        if out is not fh:
+            out.close()
+
+    atomic_write(fname, write)
+    if fvocab is not None:
+        counts = kv.expandos.get("count")
+
+        def write_vocab(fh):
+            for key, i in zip(keys, order):
+                c = int(counts[i]) if counts is not None else 0
+                fh.write(f"{key} {c}\n".encode("utf-8"))
+
+        atomic_write(fvocab, write_vocab)

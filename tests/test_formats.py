@@ -1,0 +1,301 @@
+"""word2vec C text/binary, GloVe and fastText .vec files: round trips through gensim both
+ways, options, unicode, and loaders that fail cleanly on damaged files (fuzzed)."""
+import gzip
+import os
+import signal
+import struct
+
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors as GensimKV
+
+from fastw2v import KeyedVectors, Word2Vec
+from fastw2v.io import FormatError
+
+UNICODE_KEYS = ["café", "naïve", "Ærøskøbing", "東京", "北京大学", "🙂", "👩‍🔬", "ß", "Ωmega", "</s>"]
+
+
+@pytest.fixture(scope="module")
+def kv():
+    """Vectors with unicode keys and awkward float values (denormals, -0.0, extremes)."""
+    rng = np.random.default_rng(7)
+    keys = UNICODE_KEYS + [f"w{i}" for i in range(190)]
+    vecs = rng.standard_normal((len(keys), 12)).astype(np.float32)
+    vecs[0, :4] = [-0.0, 1e-45, 3.4e38, -1.17549435e-38]
+    vecs[1] *= np.float32(1e-7)
+    counts = np.arange(len(keys), 0, -1) * 3
+    return KeyedVectors(12, keys, vecs, counts)
+
+
+def gensim_copy(kv):
+    g = GensimKV(kv.vector_size)
+    g.add_vectors(kv.index_to_key, kv.vectors.copy())
+    return g
+
+
+def assert_equal_kv(a, b):
+    assert list(a.index_to_key) == list(b.index_to_key)
+    np.testing.assert_array_equal(a.vectors, b.vectors)
+    assert a.vectors.view(np.uint8).tobytes() == b.vectors.view(np.uint8).tobytes()  # bit for bit
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_round_trip_through_gensim(kv, tmp_path, binary):
+    ours_file, gensim_file = tmp_path / "ours.w2v", tmp_path / "gensim.w2v"
+    kv.save_word2vec_format(ours_file, binary=binary)
+    theirs = GensimKV.load_word2vec_format(str(ours_file), binary=binary)
+    assert_equal_kv(kv, theirs)
+    theirs.save_word2vec_format(str(gensim_file), binary=binary)
+    back = KeyedVectors.load_word2vec_format(gensim_file, binary=binary)
+    assert_equal_kv(kv, back)
+    assert_equal_kv(kv, KeyedVectors.load_word2vec_format(ours_file, binary=binary))
+    # made-up counts as gensim's (descending), so get_vecattr answers alike
+    assert [back.get_vecattr(k, "count") for k in UNICODE_KEYS] == \
+        [theirs.get_vecattr(k, "count") for k in UNICODE_KEYS]
+
+
+def test_binary_layout_is_the_c_tools(kv, tmp_path):
+    path = tmp_path / "c.bin"
+    kv.save_word2vec_format(path, binary=True)
+    expect = f"{len(kv)} {kv.vector_size}\n".encode() + b"".join(
+        k.encode("utf-8") + b" " + kv[k].astype("<f4").tobytes() + b"\n" for k in kv.index_to_key)
+    assert path.read_bytes() == expect
+    # gensim writes no newline after a vector: both layouts read the same
+    nonl = path.parent / "nonl.bin"
+    nonl.write_bytes(f"{len(kv)} {kv.vector_size}\n".encode() + b"".join(
+        k.encode("utf-8") + b" " + kv[k].astype("<f4").tobytes() for k in kv.index_to_key))
+    assert_equal_kv(kv, KeyedVectors.load_word2vec_format(nonl, binary=True))
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
+@pytest.mark.parametrize("binary", [True, False])
+def test_limit_and_datatype_match_gensim(kv, tmp_path, binary):
+    path = tmp_path / "v.w2v"
+    kv.save_word2vec_format(path, binary=binary)
+    for limit in (1, 10, len(kv), len(kv) + 5):
+        ours = KeyedVectors.load_word2vec_format(path, binary=binary, limit=limit)
+        assert_equal_kv(ours, GensimKV.load_word2vec_format(str(path), binary=binary, limit=limit))
+    for dt in (np.float16, np.float64):
+        ours = KeyedVectors.load_word2vec_format(path, binary=binary, datatype=dt)
+        theirs = GensimKV.load_word2vec_format(str(path), binary=binary, datatype=dt)
+        assert ours.vectors.dtype == dt
+        np.testing.assert_array_equal(ours.vectors, theirs.vectors)
+
+
+def test_float64_vectors_text_round_trip(kv, tmp_path):
+    k64 = KeyedVectors(kv.vector_size, kv.index_to_key, kv.vectors.astype(np.float64) / 3)
+    k64.save_word2vec_format(tmp_path / "f64.txt")
+    back = KeyedVectors.load_word2vec_format(tmp_path / "f64.txt", datatype=np.float64)
+    np.testing.assert_array_equal(back.vectors, k64.vectors)
+
+
+def test_glove_without_header(kv, tmp_path):
+    ours_file, gensim_file = tmp_path / "glove_ours.txt", tmp_path / "glove_gensim.txt"
+    kv.save_word2vec_format(ours_file, write_header=False)
+    assert not ours_file.read_text(encoding="utf-8").split("\n")[0].split(" ")[0].isdigit()
+    assert_equal_kv(kv, GensimKV.load_word2vec_format(str(ours_file), no_header=True))
+    gensim_copy(kv).save_word2vec_format(str(gensim_file), write_header=False)
+    assert_equal_kv(kv, KeyedVectors.load_word2vec_format(gensim_file, no_header=True))
+    limited = KeyedVectors.load_word2vec_format(ours_file, no_header=True, limit=7)
+    assert_equal_kv(limited, GensimKV.load_word2vec_format(str(ours_file), no_header=True, limit=7))
+    with pytest.raises(FormatError, match="no_header=True"):
+        KeyedVectors.load_word2vec_format(ours_file)
+    with pytest.raises(ValueError, match="only for text"):
+        KeyedVectors.load_word2vec_format(ours_file, binary=True, no_header=True)
+
+
+def test_fasttext_vec_file(tmp_path):
+    # fastText writes "word v1 ... vd " with a trailing space on every line
+    rows = [("the", [0.1, -0.25, 3.0]), ("東京", [1e-3, 2.5e-7, -4.0]), ("🙂", [0.0, 1.0, -1.0])]
+    text = "3 3\n" + "".join(w + " " + " ".join(f"{x:.5g}" for x in v) + " \n" for w, v in rows)
+    path = tmp_path / "wiki.vec"
+    path.write_text(text, encoding="utf-8")
+    ours = KeyedVectors.load_word2vec_format(path)
+    assert_equal_kv(ours, GensimKV.load_word2vec_format(str(path)))
+    np.testing.assert_array_equal(ours["東京"], np.array([1e-3, 2.5e-7, -4.0], dtype=np.float32))
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_unicode_errors_like_gensim(tmp_path, binary):
+    # a multi-byte character cut in the middle (the C tool truncates long words by bytes)
+    words = ["ok".encode(), "caf\xc3".encode("latin-1"), "\xff\xfebad".encode("latin-1"), "東".encode()]
+    vecs = np.arange(len(words) * 2, dtype=np.float32).reshape(-1, 2)
+    path = tmp_path / ("bad.bin" if binary else "bad.txt")
+    with open(path, "wb") as fh:
+        fh.write(b"4 2\n")
+        for w, v in zip(words, vecs):
+            fh.write(w + b" " + (v.tobytes() + b"\n" if binary else b" ".join(b"%g" % x for x in v) + b"\n"))
+    with pytest.raises(FormatError, match=r"bad.(bin|txt).*(row 2|line 3).*caf.*unicode_errors"):
+        KeyedVectors.load_word2vec_format(path, binary=binary)
+    for errors in ("replace", "ignore"):
+        ours = KeyedVectors.load_word2vec_format(path, binary=binary, unicode_errors=errors)
+        theirs = GensimKV.load_word2vec_format(str(path), binary=binary, unicode_errors=errors)
+        assert_equal_kv(ours, theirs)
+    with pytest.raises(ValueError, match="unicode_errors"):
+        KeyedVectors.load_word2vec_format(path, binary=binary, unicode_errors="nonsense")
+
+
+def test_fvocab_counts(kv, tmp_path):
+    path, vocab = tmp_path / "v.bin", tmp_path / "v.vocab"
+    kv.save_word2vec_format(path, fvocab=vocab, binary=True)
+    ours = KeyedVectors.load_word2vec_format(path, fvocab=vocab, binary=True)
+    theirs = GensimKV.load_word2vec_format(str(path), fvocab=str(vocab), binary=True)
+    for k in kv.index_to_key:
+        assert ours.get_vecattr(k, "count") == kv.get_vecattr(k, "count") == theirs.get_vecattr(k, "count")
+
+
+def test_duplicate_words_keep_the_first(tmp_path):
+    path = tmp_path / "dup.txt"
+    path.write_text("3 2\na 1 2\nb 3 4\na 5 6\n", encoding="utf-8")
+    ours = KeyedVectors.load_word2vec_format(path)
+    theirs = GensimKV.load_word2vec_format(str(path))
+    # gensim leaves a zero row (and a None key) where the duplicate was
+    np.testing.assert_array_equal(ours.vectors, theirs.vectors[:2])
+    assert ours.index_to_key == ["a", "b"] == theirs.index_to_key[:2] and list(ours["a"]) == [1, 2]
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_compressed_files(kv, tmp_path, suffix):
+    path = tmp_path / ("v.bin" + suffix)
+    kv.save_word2vec_format(path, binary=True)
+    assert path.read_bytes()[:2] != f"{len(kv)}".encode()[:2]       # really compressed
+    assert_equal_kv(kv, KeyedVectors.load_word2vec_format(path, binary=True))
+    if suffix == ".gz":
+        assert_equal_kv(kv, GensimKV.load_word2vec_format(str(path), binary=True))
+        raw = tmp_path / "gensim.txt.gz"
+        gensim_copy(kv).save_word2vec_format(str(raw))
+        assert_equal_kv(kv, KeyedVectors.load_word2vec_format(raw))
+
+
+def test_failed_save_leaves_old_file(kv, tmp_path):
+    path = tmp_path / "v.txt"
+    kv.save_word2vec_format(path)
+    before = path.read_bytes()
+    bad = KeyedVectors(2, ["fine", "two words"], np.ones((2, 2), np.float32))
+    with pytest.raises(ValueError, match="two words"):
+        bad.save_word2vec_format(path)
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ["v.txt"]
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_lying_headers_raise_clear_errors(kv, tmp_path, binary):
+    good = tmp_path / "good"
+    kv.save_word2vec_format(good, binary=binary)
+    data = good.read_bytes()
+    body = data[data.index(b"\n") + 1:]
+    V, d = len(kv), kv.vector_size
+    cases = {
+        "more_rows": (f"{V + 1} {d}\n".encode() + body, "row"),
+        "more_dims": (f"{V} {d + 1}\n".encode() + body, ""),
+        "absurd": (f"{10 ** 15} {10 ** 6}\n".encode() + body, "header promises"),
+        "negative": (f"-5 {d}\n".encode() + body, "-5 rows"),
+        "zero_dims": (f"{V} 0\n".encode() + body, "0 dimensions"),
+        "words": (b"hello world\n" + body, "header"),
+        "three": (f"{V} {d} 7\n".encode() + body, "header"),
+        "truncated": (data[:len(data) * 2 // 3], ""),
+        "header_only": (f"{V} {d}".encode(), "truncated"),
+        "garbage": (bytes(np.random.default_rng(3).integers(0, 256, 5000, dtype=np.uint8)), ""),
+    }
+    for name, (content, msg) in cases.items():
+        path = _write(tmp_path / f"case_{name}", content)
+        with pytest.raises(FormatError, match=f"case_{name}.*{msg}"):
+            KeyedVectors.load_word2vec_format(path, binary=binary)
+
+
+def test_mislabelled_files(kv, tmp_path):
+    text, binfile = tmp_path / "t.txt", tmp_path / "b.bin"
+    kv.save_word2vec_format(text)
+    kv.save_word2vec_format(binfile, binary=True)
+    with pytest.raises(FormatError, match="t.txt"):
+        KeyedVectors.load_word2vec_format(text, binary=True)
+    with pytest.raises(FormatError, match="b.bin"):
+        KeyedVectors.load_word2vec_format(binfile, binary=False)
+    # float64 rows under a float32 header: rows misaligned, the file runs out
+    f64 = _write(tmp_path / "f64.bin", f"{len(kv)} {kv.vector_size}\n".encode() + b"".join(
+        k.encode() + b" " + kv[k].astype("<f8").tobytes() + b"\n" for k in kv.index_to_key))
+    with pytest.raises(FormatError, match="f64.bin"):
+        KeyedVectors.load_word2vec_format(f64, binary=True)
+    with pytest.raises(FormatError, match="empty"):
+        KeyedVectors.load_word2vec_format(_write(tmp_path / "empty", b""))
+    with pytest.raises(FileNotFoundError):
+        KeyedVectors.load_word2vec_format(tmp_path / "missing")
+    with pytest.raises(FormatError, match="corrupt compressed"):
+        KeyedVectors.load_word2vec_format(_write(tmp_path / "x.gz", gzip.compress(os.urandom(3000))[:1000]))
+
+
+def _mutations(data: bytes, rng, n):
+    """n damaged copies of data: truncations, flipped and inserted bytes, cut chunks,
+    rewritten size fields."""
+    for i in range(n):
+        b = bytearray(data)
+        kind = i % 6
+        if kind == 0:
+            b = b[:int(rng.integers(0, len(b)))]
+        elif kind == 1:
+            for _ in range(int(rng.integers(1, 8))):
+                b[int(rng.integers(0, len(b)))] = int(rng.integers(0, 256))
+        elif kind == 2:
+            pos = int(rng.integers(0, len(b)))
+            b[pos:pos] = bytes(rng.integers(0, 256, int(rng.integers(1, 20)), dtype=np.uint8))
+        elif kind == 3:
+            pos = int(rng.integers(0, len(b)))
+            del b[pos:pos + int(rng.integers(1, 64))]
+        elif kind == 4:          # early bytes (headers) are where lies hurt most
+            for _ in range(int(rng.integers(1, 4))):
+                b[int(rng.integers(0, min(len(b), 200)))] = int(rng.choice(list(b"0123456789- \n{}\"")))
+        else:
+            num = int(rng.choice([-1, 0, 2 ** 31, 2 ** 62, 10 ** 18, 7]))
+            pos = int(rng.integers(0, max(1, min(len(b), 300) - 8)))
+            b[pos:pos + 8] = struct.pack("<q", num) if rng.random() < .5 else str(num).encode()[:8]
+        yield bytes(b)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
+def test_fuzz_loaders(kv, tmp_path):
+    """Hundreds of damaged files: each loads or raises a ValueError naming the file."""
+    small = KeyedVectors(6, kv.index_to_key[:15], kv.vectors[:15, :6].copy(),
+                         kv.expandos["count"][:15])
+    model = Word2Vec([["a", "b", "c", "é", "東"] * 4, ["b", "c", "a"] * 3], vector_size=4,
+                     min_count=1, epochs=1, workers=1, hs=1, negative=2)
+    bases = {}
+    for name, save, load in [
+        ("text", lambda p: small.save_word2vec_format(p),
+         lambda p: KeyedVectors.load_word2vec_format(p)),
+        ("bin", lambda p: small.save_word2vec_format(p, binary=True),
+         lambda p: KeyedVectors.load_word2vec_format(p, binary=True)),
+        ("glove", lambda p: small.save_word2vec_format(p, write_header=False),
+         lambda p: KeyedVectors.load_word2vec_format(p, no_header=True)),
+        ("kvnative", lambda p: small.save(p), lambda p: KeyedVectors.load(p)),
+        ("model", lambda p: model.save(p), lambda p: Word2Vec.load(p)),
+    ]:
+        path = tmp_path / f"base_{name}"
+        save(path)
+        bases[name] = (path.read_bytes(), load)
+    rng = np.random.default_rng(11)
+    outcomes = {"loaded": 0, "rejected": 0}
+
+    def hang(*_):
+        raise AssertionError("a loader hung")
+
+    old = signal.signal(signal.SIGALRM, hang)
+    try:
+        for name, (data, load) in bases.items():
+            for i, damaged in enumerate(_mutations(data, rng, 80)):
+                path = _write(tmp_path / f"fuzz_{name}_{i}", damaged)
+                signal.alarm(10)
+                try:
+                    load(path)
+                    outcomes["loaded"] += 1
+                except ValueError as exc:
+                    assert f"fuzz_{name}_{i}" in str(exc), (name, i, exc)
+                    outcomes["rejected"] += 1
+                finally:
+                    signal.alarm(0)
+    finally:
+        signal.signal(signal.SIGALRM, old)
+    assert outcomes["rejected"] > 100 and sum(outcomes.values()) == 400

@@ -1,0 +1,268 @@
+"""KeyedVectors queries against gensim's KeyedVectors built from the same trained vectors."""
+import logging
+
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors as GensimKV
+
+from fastw2v import KeyedVectors, Word2Vec
+from fastw2v.io import FormatError
+from fastw2v import keyedvectors as kvmod
+
+TOL = 2e-6
+WORDS = ["king", "city", "war", "music", "water", "french", "president", "church",
+         "river", "science", "german", "film", "game", "death", "school"]
+
+
+@pytest.fixture(scope="module")
+def model(small_text_file):
+    return Word2Vec(corpus_file=small_text_file, vector_size=32, window=4, min_count=3,
+                    epochs=3, seed=5, workers=2, sg=1, negative=5)
+
+
+@pytest.fixture(scope="module")
+def pair(model):
+    """(our KeyedVectors, gensim KeyedVectors) over the same trained vectors."""
+    ours = model.wv
+    theirs = GensimKV(ours.vector_size)
+    theirs.add_vectors(ours.index_to_key, ours.vectors.copy())
+    return ours, theirs
+
+
+def assert_same(ours, theirs, gensim_all=None, tol=TOL):
+    """Same (word, score) lists; where words differ the scores must be tied within tol
+    and our word must have that score in gensim's own full score array."""
+    assert len(ours) == len(theirs)
+    for (w1, s1), (w2, s2) in zip(ours, theirs):
+        assert abs(s1 - s2) <= tol, (w1, s1, w2, s2)
+        if w1 != w2:
+            assert gensim_all is not None, (ours, theirs)
+            assert abs(gensim_all[w1] - s2) <= tol
+
+
+def full(theirs, scores):
+    return dict(zip(theirs.index_to_key, np.asarray(scores, dtype=np.float64)))
+
+
+def test_lookups_match_gensim(pair, model):
+    ours, theirs = pair
+    assert len(ours) == len(theirs) and ours.vector_size == 32
+    assert ours.index_to_key == theirs.index_to_key and ours.key_to_index == theirs.key_to_index
+    assert "king" in ours and "zzqqx" not in ours and 5 in ours and len(ours) not in ours
+    np.testing.assert_array_equal(ours["king"], theirs["king"])
+    np.testing.assert_array_equal(ours[["king", "war"]], theirs[["king", "war"]])
+    np.testing.assert_allclose(ours.get_vector("war", norm=True), theirs.get_vector("war", norm=True),
+                               atol=1e-7)
+    np.testing.assert_allclose(ours.get_normed_vectors(), theirs.get_normed_vectors(), atol=1e-7)
+    assert ours.get_vecattr("the", "count") == model.vocab.counts[0]
+    assert ours.get_index(3) == 3 and ours.get_index("zzqqx", -1) == -1
+    with pytest.raises(KeyError, match="zzqqx"):
+        ours["zzqqx"]
+
+
+def test_most_similar_single_words(pair):
+    ours, theirs = pair
+    for w in WORDS:
+        g = theirs.most_similar(w, topn=10)
+        assert_same(ours.most_similar(w, topn=10), g, full(theirs, theirs.most_similar(w, topn=None)))
+        assert_same(ours.similar_by_word(w, topn=5), theirs.similar_by_word(w, topn=5),
+                    full(theirs, theirs.most_similar(w, topn=None)))
+        assert w not in [x for x, _ in ours.most_similar(w)]
+
+
+@pytest.mark.parametrize("pos,neg", [(["king", "france"], ["man"]), (["paris", "germany"], ["france"]),
+                                     (["war", "music", "river"], []), ([], ["city"]),
+                                     ([("king", 2.0), ("france", 0.5)], [("man", -0.7)])])
+def test_most_similar_analogies(pair, pos, neg):
+    ours, theirs = pair
+    g_all = full(theirs, theirs.most_similar(positive=pos, negative=neg, topn=None))
+    assert_same(ours.most_similar(positive=pos, negative=neg, topn=15),
+                theirs.most_similar(positive=pos, negative=neg, topn=15), g_all)
+    np.testing.assert_allclose(ours.most_similar(positive=pos, negative=neg, topn=None),
+                               theirs.most_similar(positive=pos, negative=neg, topn=None), atol=TOL)
+    if pos:
+        assert_same(ours.most_similar(positive=pos, negative=neg, topn=5, restrict_vocab=300),
+                    theirs.most_similar(positive=pos, negative=neg, topn=5, restrict_vocab=300),
+                    full(theirs, theirs.most_similar(positive=pos, negative=neg, topn=None,
+                                                      restrict_vocab=300)))
+
+
+def test_most_similar_vectors_and_clipping(pair):
+    ours, theirs = pair
+    vec = ours["king"] * 3 + ours["city"]
+    for q in ([vec], [vec, "war"], ["music", vec]):
+        assert_same(ours.most_similar(positive=q, negative=["river"], topn=10),
+                    theirs.most_similar(positive=q, negative=["river"], topn=10),
+                    full(theirs, theirs.most_similar(positive=q, negative=["river"], topn=None)))
+    assert_same(ours.similar_by_vector(vec, topn=10), theirs.similar_by_vector(vec, topn=10),
+                full(theirs, theirs.similar_by_vector(vec, topn=None)))
+    # a vector given directly is not excluded (only keys are)
+    assert ours.similar_by_vector(ours["war"], topn=1)[0][0] == "war"
+    assert_same(ours.most_similar("war", topn=7, clip_start=100, clip_end=900),
+                theirs.most_similar("war", topn=7, clip_start=100, clip_end=900),
+                {k: v for k, v in zip(theirs.index_to_key[100:900],
+                                      theirs.most_similar("war", topn=None, clip_start=100, clip_end=900))})
+    assert ours.most_similar("war", topn=0) == [] == theirs.most_similar("war", topn=0)
+    assert len(ours.most_similar("war", topn=None)) == len(ours)
+
+
+@pytest.mark.parametrize("pos,neg", [(["king", "france"], ["man"]), (["war"], []),
+                                     (["city", "river"], ["water", "music"])])
+def test_most_similar_cosmul(pair, pos, neg):
+    ours, theirs = pair
+    g_all = full(theirs, theirs.most_similar_cosmul(positive=pos, negative=neg, topn=None))
+    assert_same(ours.most_similar_cosmul(positive=pos, negative=neg, topn=12),
+                theirs.most_similar_cosmul(positive=pos, negative=neg, topn=12), g_all)
+    np.testing.assert_allclose(ours.most_similar_cosmul(positive=pos, negative=neg, topn=None),
+                               theirs.most_similar_cosmul(positive=pos, negative=neg, topn=None),
+                               atol=TOL)
+
+
+def test_cosmul_restrict_vocab_against_numpy(pair):
+    ours, _ = pair
+    n = ours.get_normed_vectors()[:200].astype(np.float64)
+    q = {w: ours.get_vector(w, norm=True) for w in ("king", "france", "man")}
+    shift = {w: (1 + n @ v) / 2 for w, v in q.items()}
+    scores = shift["king"] * shift["france"] / (shift["man"] + 1e-6)
+    for w in q:
+        if ours.key_to_index[w] < 200:
+            scores[ours.key_to_index[w]] = -np.inf
+    expect = [ours.index_to_key[i] for i in np.argsort(-scores)[:5]]
+    got = ours.most_similar_cosmul(["king", "france"], ["man"], topn=5, restrict_vocab=200)
+    assert [w for w, _ in got] == expect
+    assert all(ours.key_to_index[w] < 200 for w, _ in got)
+
+
+def test_pairwise_queries(pair, caplog):
+    ours, theirs = pair
+    for a, b in [("king", "war"), ("city", "river"), ("music", "film")]:
+        assert ours.similarity(a, b) == pytest.approx(float(theirs.similarity(a, b)), abs=TOL)
+        assert ours.distance(a, b) == pytest.approx(float(theirs.distance(a, b)), abs=TOL)
+        assert ours.rank(a, b) == theirs.rank(a, b)
+        assert ours.closer_than(a, b) == theirs.closer_than(a, b)
+    np.testing.assert_allclose(ours.distances("king"), theirs.distances("king"), atol=TOL)
+    np.testing.assert_allclose(ours.distances("king", ["war", "city"]),
+                               theirs.distances("king", ["war", "city"]), atol=TOL)
+    np.testing.assert_allclose(ours.distances(ours["war"] + 1), theirs.distances(ours["war"] + 1),
+                               atol=TOL)
+    assert ours.n_similarity(["king", "war"], ["city", "music", "film"]) == pytest.approx(
+        float(theirs.n_similarity(["king", "war"], ["city", "music", "film"])), abs=TOL)
+    assert ours.most_similar_to_given("king", ["war", "city", "music"]) == \
+        theirs.most_similar_to_given("king", ["war", "city", "music"])
+    words = ["king", "war", "city", "music", "river"]
+    assert ours.doesnt_match(words) == theirs.doesnt_match(words)
+    got = ours.rank_by_centrality(words)
+    for (s1, w1), (s2, w2) in zip(got, theirs.rank_by_centrality(words)):
+        assert w1 == w2 and s1 == pytest.approx(float(s2), abs=TOL)
+    with caplog.at_level(logging.WARNING, logger="fastw2v"):
+        assert ours.doesnt_match(words + ["zzqqx"]) == theirs.doesnt_match(words)
+    assert "zzqqx" in caplog.text
+
+
+def test_bad_queries_raise(pair):
+    ours, _ = pair
+    with pytest.raises(KeyError, match="zzqqx"):
+        ours.most_similar(["king", "zzqqx"])
+    with pytest.raises(ValueError, match="no input"):
+        ours.most_similar()
+    with pytest.raises(ValueError):
+        ours.most_similar_cosmul(negative=["king"])
+    with pytest.raises(ZeroDivisionError):
+        ours.n_similarity([], ["king"])
+    with pytest.raises(ValueError):
+        ours.n_similarity(["king"], [])
+    with pytest.raises(KeyError):
+        ours.n_similarity(["king", "zzqqx"], ["war"])
+    with pytest.raises(ValueError, match="empty"):
+        ours.doesnt_match(["zzqqx", "yyqqx"])
+    with pytest.raises(ValueError, match="shape"):
+        ours.similar_by_vector(np.ones(5))
+
+
+def test_batch_equals_single_queries(pair, monkeypatch):
+    ours, theirs = pair
+    words = WORDS + ours.index_to_key[:30]
+    batch = ours.most_similar_batch(words, topn=8)
+    for w, answer in zip(words, batch):
+        assert_same(answer, theirs.most_similar(w, topn=8), full(theirs, theirs.most_similar(w, topn=None)))
+    # small blocks: the same answers come out of the chunked loop
+    monkeypatch.setattr(kvmod, "_BATCH_ELEMENTS", len(ours) * 3)
+    assert [[w for w, _ in a] for a in ours.most_similar_batch(words, topn=8)] == \
+        [[w for w, _ in a] for a in batch]
+    vecs = np.vstack([ours["king"], ours["war"] * 2])
+    for v, answer in zip(vecs, ours.most_similar_batch(vecs, topn=6, restrict_vocab=500)):
+        assert_same(answer, theirs.similar_by_vector(v, topn=6, restrict_vocab=500),
+                    full(theirs, theirs.similar_by_vector(v, topn=None, restrict_vocab=500)))
+    with pytest.raises(ValueError):
+        ours.most_similar_batch(words, topn=0)
+    with pytest.raises(KeyError):
+        ours.most_similar_batch(["zzqqx"])
+
+
+def test_norm_cache_is_small_and_follows_changes(model):
+    kv = KeyedVectors(model.wv.vector_size, model.wv.index_to_key, model.wv.vectors.copy())
+    kv.most_similar("king")
+    big = [v for v in vars(kv).values() if isinstance(v, np.ndarray) and v.size >= kv.vectors.size]
+    assert len(big) == 1 and big[0] is kv.vectors       # no normalised copy kept
+    assert kv.norms.shape == (len(kv),)
+    # in-place change of all rows (as training does) is noticed
+    rng = np.random.default_rng(0)
+    kv.vectors[:] = rng.standard_normal(kv.vectors.shape).astype(np.float32)
+    g = GensimKV(kv.vector_size)
+    g.add_vectors(kv.index_to_key, kv.vectors.copy())
+    assert_same(kv.most_similar("king", topn=5), g.most_similar("king", topn=5),
+                full(g, g.most_similar("king", topn=None)))
+    # replacing the matrix drops the cache; fill_norms(force=True) after a one-row edit
+    kv.vectors = kv.vectors * 2
+    assert kv.norms is None
+    i = kv.key_to_index["war"]
+    kv.most_similar("king")
+    kv.vectors[i + 5000 if i + 5000 < len(kv) else len(kv) - 1] *= 10
+    kv.fill_norms(force=True)
+    np.testing.assert_allclose(kv.norms, np.linalg.norm(kv.vectors, axis=1), rtol=1e-6)
+
+
+def test_add_vectors_and_setitem_match_gensim():
+    rng = np.random.default_rng(1)
+    keys = ["a", "b", "c", "été", "東京", "🙂"]
+    vecs = rng.standard_normal((6, 4)).astype(np.float32)
+    ours, theirs = KeyedVectors(4), GensimKV(4)
+    ours.add_vectors(keys[:4], vecs[:4])
+    theirs.add_vectors(keys[:4], vecs[:4])
+    ours.add_vectors(keys[3:], vecs[3:] + 1)          # existing "été" kept (replace=False)
+    theirs.add_vectors(keys[3:], vecs[3:] + 1)
+    assert ours.index_to_key == theirs.index_to_key
+    np.testing.assert_array_equal(ours.vectors, theirs.vectors)
+    ours["a"] = np.ones(4)
+    theirs["a"] = np.ones(4)
+    np.testing.assert_array_equal(ours.vectors, theirs.vectors)
+    assert_same(ours.most_similar("🙂", topn=3), theirs.most_similar("🙂", topn=3))
+    with pytest.raises(ValueError, match="shape"):
+        KeyedVectors(4, ["x"], np.zeros((2, 4), np.float32))
+    with pytest.raises(ValueError, match="unique"):
+        KeyedVectors(4, ["x", "x"])
+
+
+@pytest.mark.parametrize("mmap", [None, "r"])
+def test_native_save_load(pair, tmp_path, mmap):
+    ours, _ = pair
+    path = tmp_path / "vectors.fw2v"
+    ours.save(path)
+    back = KeyedVectors.load(path, mmap=mmap)
+    assert back.index_to_key == ours.index_to_key
+    np.testing.assert_array_equal(back.vectors, ours.vectors)
+    assert back.get_vecattr("king", "count") == ours.get_vecattr("king", "count")
+    assert isinstance(back.vectors, np.memmap) == (mmap == "r")
+    assert back.most_similar("king") == ours.most_similar("king")
+    assert not [p for p in tmp_path.iterdir() if p.name != "vectors.fw2v"]   # no temp files left
+
+
+def test_native_load_rejects_other_files(tmp_path, model):
+    bad = tmp_path / "model.bin"
+    model.save(bad)
+    with pytest.raises(FormatError, match="model.bin"):
+        KeyedVectors.load(bad)
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"not a fastw2v file at all" * 10)
+    with pytest.raises(FormatError, match="junk.bin"):
+        KeyedVectors.load(junk)
