@@ -15,7 +15,6 @@ from scipy.stats import spearmanr
 from fastw2v import CorpusError, ParameterError, VocabularyError, Word2Vec
 from fastw2v.distributed import train_distributed
 from fastw2v.distributed._client import _merge
-from fastw2v.distributed._worker import _Weights
 
 from conftest import DATA
 
@@ -106,7 +105,7 @@ def clean_model(client, small_shards):
 # ---------------------------------------------------------------------------- tests
 @pytest.mark.slow
 def test_quality_matches_single_machine(client, sample_text_file, tmp_path):
-    settings = dict(vector_size=100, window=5, min_count=5, sample=1e-3, epochs=3, sg=1,
+    settings = dict(vector_size=50, window=5, min_count=5, sample=1e-3, epochs=5, sg=1,
                     negative=5, seed=1)
     single = Word2Vec(corpus_file=sample_text_file, workers=2, **settings)
     shards = split_lines(sample_text_file, str(tmp_path), 3)
@@ -123,14 +122,14 @@ def test_quality_matches_single_machine(client, sample_text_file, tmp_path):
             wordsim_spearman(single.wv.index_to_key, single.wv.vectors))
     print(f"analogy / WS-353: distributed {ours[0]:.4f} / {ours[1]:.4f}, "
           f"single machine {base[0]:.4f} / {base[1]:.4f}")
-    assert base[0] > 0.02 and base[1] > 0.25          # the reference learnt something
+    assert base[0] > 0.02 and base[1] > 0.2           # the reference learnt something
     assert ours[0] >= base[0] - 0.012
     assert ours[1] >= base[1] - 0.04
     st = dist.distributed_stats
-    assert st["partitions"] == 2 and len(st["rounds"]) == 3 * st["rounds_per_epoch"]
+    assert st["partitions"] == 2 and len(st["rounds"]) == 5 * st["rounds_per_epoch"]
     # every word of every epoch was trained once
-    assert sum(r["words"] for r in st["rounds"]) == 3 * single.vocab.retained_words
-    assert dist.epochs_trained == 3 and len(dist.epoch_stats) == 3
+    assert sum(r["words"] for r in st["rounds"]) == 5 * single.vocab.retained_words
+    assert dist.epochs_trained == 5 and len(dist.epoch_stats) == 5
 
 
 def test_model_is_ordinary_saveable_and_queryable(clean_model, tmp_path):
@@ -162,16 +161,20 @@ def test_learning_rate_schedule_spans_all_rounds(clean_model):
 
 def test_traffic_accounting_matches_rows_sent(clean_model):
     st = clean_model.distributed_stats
-    d, n = clean_model.vector_size, st["partitions"]
+    d, n, V = clean_model.vector_size, st["partitions"], len(clean_model.wv)
     rounds = st["rounds"]
     assert rounds[0]["bytes_to_workers"] == n * st["model_bytes"]       # full weights once
     for prev, cur in zip(rounds, rounds[1:]):
-        rows = sum(prev["rows_changed"].values())
-        # the changed rows (float32 values + int64 index) go to every partition's worker
-        assert cur["bytes_to_workers"] == n * rows * (4 * d + 8)
-        # each partition returns at least the rows the merge changed
-        assert cur["bytes_from_workers"] >= rows * (4 * d + 8)
+        # the rows the previous round changed go to every partition's worker: float32
+        # values plus an int64 index, or every row as one dense block
+        expected = sum(V * 4 * d if prev["dense"][m] else rows * (4 * d + 8)
+                       for m, rows in prev["rows_changed"].items())
+        assert cur["bytes_to_workers"] == n * expected
+        for m, rows in prev["rows_changed"].items():
+            assert prev["dense"][m] == (rows > 0.75 * V)
     assert st["bytes_to_workers"] == sum(r["bytes_to_workers"] for r in rounds)
+    assert any(r["dense"]["vectors"] for r in rounds) or all(
+        r["rows_changed"]["vectors"] < V for r in rounds)
 
 
 def test_fsspec_urls_give_the_same_model(client, small_shards, clean_model):
@@ -191,33 +194,38 @@ def test_compressed_shards_hs_and_loss(client, small_text_file, tmp_path):
 
 
 @pytest.mark.parametrize("merge", ["sum", "average"])
-def test_merge_against_numpy(merge):
+@pytest.mark.parametrize("dense_partition", [False, True])
+def test_merge_against_numpy(merge, dense_partition):
     rng = np.random.default_rng(0)
     V, d = 12, 4
     W = rng.standard_normal((V, d)).astype(np.float32)
     expected = W.copy()
-    results = {0: dict(words=300, rows={"vectors": np.array([0, 3, 5])}),
-               1: dict(words=100, rows={"vectors": np.array([3, 5, 7, 11])})}
-    for res in results.values():
-        res["deltas"] = {"vectors": rng.standard_normal((len(res["rows"]["vectors"]), d))
-                         .astype(np.float32)}
+    changed = {0: [0, 3, 5], 1: [3, 5, 7, 11]}
+    words = {0: 300, 1: 100}
+    deltas = {p: rng.standard_normal((len(r), d)).astype(np.float32) for p, r in changed.items()}
     for row in range(V):
-        parts = [(r["words"], r["deltas"]["vectors"][list(r["rows"]["vectors"]).index(row)])
-                 for r in results.values() if row in r["rows"]["vectors"]]
+        parts = [(words[p], deltas[p][changed[p].index(row)]) for p in changed
+                 if row in changed[p]]
         if parts:
             if merge == "sum":
                 expected[row] += sum(delta for _, delta in parts)
             else:
                 expected[row] += sum(n * delta for n, delta in parts) / sum(n for n, _ in parts)
+    results = {p: dict(words=words[p], rows={"vectors": np.array(changed[p])},
+                       deltas={"vectors": deltas[p]}) for p in changed}
+    if dense_partition:          # partition 1 sends every row, zeros where it changed none
+        full = np.zeros((V, d), dtype=np.float32)
+        full[changed[1]] = deltas[1]
+        results[1].update(rows={"vectors": slice(None)}, deltas={"vectors": full})
     current = {"vectors": W}
-    update, received, touched = _merge(current, {"vectors": np.zeros_like(W)},
-                                       np.zeros(V), results, 5, merge)
+    update, received, touched, dense = _merge(current, {"vectors": np.zeros_like(W)},
+                                              np.zeros(V), results, 5, merge)
     np.testing.assert_allclose(W, expected, rtol=1e-5, atol=1e-6)
-    assert touched == {"vectors": 5}
+    assert touched == {"vectors": 5} and dense == {"vectors": False}
     assert list(update.rows["vectors"]) == [0, 3, 5, 7, 11]
     assert np.array_equal(update.arrays["vectors"], W[[0, 3, 5, 7, 11]])
     assert update.version == 5 and not update.full
-    assert received == 7 * (8 + 4 * d)
+    assert received == 3 * (8 + 4 * d) + (V * 4 * d if dense_partition else 4 * (8 + 4 * d))
 
 
 def test_failed_task_is_retried_and_round_applied_once(client, small_shards, clean_model,

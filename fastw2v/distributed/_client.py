@@ -15,8 +15,9 @@ from ..config import ParameterError
 from ..corpus import CorpusError
 from ..model import Word2Vec
 from ..trainer import EpochStats
-from ._worker import (_InputError, _Plan, _Weights, _count_shard, _drop_run, _matrices,
-                      _merge_counts, _prepare_partition, _train_round)
+from ._worker import (_index_bytes, _InputError, _Plan, _Weights, _count_shard, _drop_run,
+                      _matrices, _merge_counts, _prepare_partition, _row_selection,
+                      _train_round)
 
 logger = logging.getLogger("fastw2v")
 
@@ -259,12 +260,13 @@ def _train(model, client, run_id, paths, part_shards, part_addrs, worker_threads
                     futs.append(submit(res["partition"], full, f"-full{resends}"))
                 else:
                     results[res["partition"]] = res
-        weights, received, touched = _merge(current, acc, den, results, r + 1, merge)
+        weights, received, touched, dense = _merge(current, acc, den, results, r + 1, merge)
         stat = dict(round=r, epoch=epoch, words=sum(x["words"] for x in results.values()),
                     seconds=time.perf_counter() - t0,
                     train_seconds=max(x["seconds"] for x in results.values()),
                     bytes_to_workers=int(sent), bytes_from_workers=int(received),
-                    rows_changed=touched, full_resends=resends, start_alpha=a0, end_alpha=a1)
+                    rows_changed=touched, dense=dense, full_resends=resends,
+                    start_alpha=a0, end_alpha=a1)
         rounds.append(stat)
         for key in epoch_stat:
             epoch_stat[key] += sum(x[key] for x in results.values())
@@ -287,23 +289,24 @@ def _train(model, client, run_id, paths, part_shards, part_addrs, worker_threads
 
 
 def _refresh_homes(client, homes: List[str]) -> List[str]:
-    """Move partitions whose worker has left (died, restarted under a new address) to
-    live workers, preferring workers that hold no partition yet."""
+    """Move partitions whose worker has left (died, or restarted under a new address) to
+    live workers, and spread partitions that had to share a worker onto idle ones."""
     alive = sorted(client.scheduler_info()["workers"])
     if not alive:
         client.wait_for_workers(1, timeout=120)
         alive = sorted(client.scheduler_info()["workers"])
-    if all(h in alive for h in homes):
-        return homes
-    spare = [a for a in alive if a not in homes] or alive
-    out = []
-    for h in homes:
-        if h in alive:
-            out.append(h)
-        else:
-            out.append(spare[len(out) % len(spare)])
-            logger.warning("distributed: worker %s is gone; its partition moves to %s",
-                           h, out[-1])
+    out = list(homes)
+    for p, h in enumerate(homes):
+        if h not in alive:
+            load = {a: out.count(a) for a in alive}
+            out[p] = min(alive, key=lambda a: load[a])
+            logger.warning("distributed: worker %s is gone; partition %d moves to %s",
+                           h, p, out[p])
+    idle = [a for a in alive if a not in out]
+    for p in reversed(range(len(out))):
+        if idle and out.count(out[p]) > 1:
+            out[p] = idle.pop(0)
+            logger.info("distributed: partition %d moves to idle worker %s", p, out[p])
     return out
 
 
@@ -312,30 +315,40 @@ def _alpha(c, fraction: float) -> float:
 
 
 def _merge(current, acc, den, results, version, merge):
-    """Apply a finished round: per row, the words-weighted mean of the partitions' deltas
-    over the partitions that changed it. Returns the update for the next round."""
+    """Apply a finished round to the client's weights (in place): per row, the sum of the
+    partitions' deltas, or (``merge="average"``) their mean weighted by words trained
+    over the partitions that changed the row. Returns the update for the next round,
+    the bytes received, and per matrix the number of rows changed and whether they
+    move as one dense block."""
     received = 0
-    update_rows, update_vals, touched = {}, {}, {}
+    update_rows, update_vals, touched, dense = {}, {}, {}, {}
     for name, W in current.items():
         a = acc[name]
         den[:] = 0.0
         for p in sorted(results):
             res = results[p]
             rows, delta = res["rows"][name], res["deltas"][name]
-            received += rows.nbytes + delta.nbytes
+            received += _index_bytes(rows) + delta.nbytes
             n = float(max(res["words"], 1)) if merge == "average" else 1.0
             a[rows] += np.float32(n) * delta
-            den[rows] += n
-        rows = np.flatnonzero(den)
+            if isinstance(rows, slice):          # dense: rows the partition left alone
+                den += n * np.any(delta != 0, axis=1)   # do not count for the average
+            else:
+                den[rows] += n
+        changed = np.flatnonzero(den)
+        sel = _row_selection(changed, W.shape[0])
         if merge == "average":
-            W[rows] += a[rows] / den[rows, None].astype(np.float32)
+            d = den[sel]
+            d[d == 0] = 1.0                      # rows nobody changed: a is 0 there
+            W[sel] += a[sel] / d[:, None].astype(np.float32)
         else:
-            W[rows] += a[rows]
-        a[rows] = 0.0
-        update_rows[name] = rows
-        update_vals[name] = W[rows]
-        touched[name] = int(len(rows))
-    return _Weights(version, False, update_vals, update_rows), received, touched
+            W[sel] += a[sel]
+        a[sel] = 0.0
+        update_rows[name] = sel
+        update_vals[name] = W[sel].copy()
+        touched[name] = int(len(changed))
+        dense[name] = isinstance(sel, slice)
+    return _Weights(version, False, update_vals, update_rows), received, touched, dense
 
 
 def _end_epoch(model, s, seconds, callbacks):

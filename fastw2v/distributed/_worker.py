@@ -24,6 +24,9 @@ from ..trainer import Trainer, corpus_blocks
 from ..vocab import RULE_KEEP, VocabBuilder, VocabularyError
 
 _ROW_CHUNK = 1 << 16          # rows compared at a time when finding changed rows
+#: Above this fraction of changed rows a matrix moves as one dense block: fewer bytes
+#: than values plus an index, and copied without gathering rows one by one.
+DENSE_FRACTION = 0.75
 
 # ----------------------------------------------------------------------------------------
 # messages between client and workers
@@ -44,12 +47,12 @@ class _Weights:
     version: int
     full: bool
     arrays: Dict[str, np.ndarray]                                   # full: name -> [V, d]
-    rows: Dict[str, np.ndarray] = field(default_factory=dict)      # update: name -> int64 idx
+    rows: Dict[str, object] = field(default_factory=dict)   # update: int64 idx or slice(None)
 
     @property
     def nbytes(self) -> int:
         return int(sum(a.nbytes for a in self.arrays.values())
-                   + sum(r.nbytes for r in self.rows.values()))
+                   + sum(_index_bytes(r) for r in self.rows.values()))
 
 
 class _InputError:
@@ -236,6 +239,15 @@ def _prepare_partition(plan: _Plan, run_id: str, shards: Sequence[str]):
         return _InputError(CorpusError(f"shard {path!r}: {exc}"))
 
 
+def _row_selection(rows: np.ndarray, n_rows: int):
+    """``rows`` as an index, or ``slice(None)`` (every row) when most rows changed."""
+    return slice(None) if len(rows) > DENSE_FRACTION * n_rows else rows
+
+
+def _index_bytes(rows) -> int:
+    return 0 if isinstance(rows, slice) else int(rows.nbytes)
+
+
 def _changed_rows(new: np.ndarray, old: np.ndarray) -> np.ndarray:
     parts = [np.flatnonzero(np.any(new[i:i + _ROW_CHUNK] != old[i:i + _ROW_CHUNK], axis=1)) + i
              for i in range(0, new.shape[0], _ROW_CHUNK)]
@@ -281,7 +293,7 @@ def _train_round(plan: _Plan, weights: _Weights, run_id: str, partition: int,
                 lambda _: iter(jobs), 1, round_no, start_alpha, end_alpha, n_words)
         rows, deltas = {}, {}
         for name, arr in work.items():
-            r = _changed_rows(arr, base[name])
+            r = _row_selection(_changed_rows(arr, base[name]), arr.shape[0])
             rows[name] = r
             deltas[name] = arr[r] - base[name][r]
     if fault is not None:
