@@ -309,3 +309,23 @@ def test_worker_process_death_is_survived(client, small_shards, clean_model, tmp
     assert os.path.exists(marker)
     for a, b in zip(weights(model), weights(clean_model)):
         assert np.array_equal(a, b)
+
+
+def test_worker_keeps_state_for_a_bounded_number_of_runs(tmp_path, small_shards):
+    # a client that died leaves its run's state on the workers: the oldest beyond
+    # MAX_RUNS is dropped, closing its encoded shards (their temporary files go away)
+    from fastw2v.distributed import _worker
+    index = {"the": 0, "of": 1}
+    runs = [f"test-run-{i}" for i in range(_worker.MAX_RUNS + 1)]
+    first = _worker._state(runs[0])
+    first.encoded["x"] = enc = _worker.EncodedCorpus(small_shards[0], index,
+                                                       tmp_dir=str(tmp_path))
+    assert os.path.exists(enc.path) and enc.n_words > 0
+    try:
+        for run in runs[1:]:
+            _worker._state(run)
+        assert runs[0] not in _worker._RUNS and all(r in _worker._RUNS for r in runs[1:])
+        assert not os.path.exists(enc.path) and not first.encoded
+    finally:
+        for run in runs:
+            _worker._drop_run(run)

@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
@@ -86,16 +86,27 @@ class _RunState:
         self.base = {}
 
 
-_RUNS: Dict[str, _RunState] = {}
+_RUNS: "OrderedDict[str, _RunState]" = OrderedDict()
 _RUNS_LOCK = threading.Lock()
+#: Runs a worker keeps state for. A client that died without cleaning up leaves its state
+#: behind; the least recently used run beyond this many is dropped (a run that is still
+#: alive then only pays a re-encode and a full-weights resend: its tasks answer "stale").
+MAX_RUNS = 4
 
 
 def _state(run_id: str) -> _RunState:
+    evicted = []
     with _RUNS_LOCK:
         st = _RUNS.get(run_id)
         if st is None:
             st = _RUNS[run_id] = _RunState()
-        return st
+            while len(_RUNS) > MAX_RUNS:
+                evicted.append(_RUNS.popitem(last=False)[1])
+        _RUNS.move_to_end(run_id)
+    for old in evicted:
+        with old.lock:
+            old.close()
+    return st
 
 
 def _drop_run(run_id: str) -> int:
