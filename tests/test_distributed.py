@@ -187,7 +187,10 @@ def test_fsspec_urls_give_the_same_model(client, small_shards, clean_model):
 def test_compressed_shards_hs_and_loss(client, small_text_file, tmp_path):
     shards = split_lines(small_text_file, str(tmp_path), 3, compress=True)
     params = dict(SMALL, sg=0, hs=1, negative=0, epochs=2, compute_loss=True)
+    del params["round_words"]                   # default: 20 rounds per epoch
     model = train_distributed(shards, client=client, **params)
+    assert model.distributed_stats["rounds_per_epoch"] == 20
+    assert len(model.distributed_stats["rounds"]) == 40
     assert model.syn1neg is None and np.abs(model.syn1).max() > 0
     assert len(model.epoch_losses) == 2 and all(np.isfinite(model.epoch_losses))
     assert model.epoch_losses[1] < model.epoch_losses[0]

@@ -22,6 +22,9 @@ from ._worker import (_index_bytes, _InputError, _Plan, _Weights, _count_shard, 
 logger = logging.getLogger("fastw2v")
 
 _MASK64 = (1 << 64) - 1
+#: Rounds per epoch when ``round_words`` is not given (docs/distributed.md: quality held
+#: with 17 rounds per epoch and fell with 5 or fewer).
+DEFAULT_ROUNDS_PER_EPOCH = 20
 _PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size", "sample", "seed",
            "min_alpha", "sg", "hs", "negative", "ns_exponent", "cbow_mean", "epochs",
            "max_final_vocab", "shrink_windows", "compute_loss")
@@ -92,7 +95,7 @@ def _count_vocabulary(client, run_id, paths, homes, max_vocab_size, unicode_erro
 
 
 def train_distributed(corpus_files, client=None, *, workers: Optional[int] = None,
-                      round_words: int = 1_000_000, retries: int = 3, trim_rule=None,
+                      round_words: Optional[int] = None, retries: int = 3, trim_rule=None,
                       unicode_errors: str = "strict", storage_options: Optional[dict] = None,
                       merge: str = "sum", callbacks=(), _fault=None,
                       **params) -> Word2Vec:
@@ -108,10 +111,11 @@ def train_distributed(corpus_files, client=None, *, workers: Optional[int] = Non
         A running client of the cluster to train on.
     workers : int, optional
         Training threads per partition; default: each Dask worker's thread count.
-    round_words : int
-        Most words a partition trains between two averagings. Shorter rounds are closer
-        to single-machine training, longer ones move fewer bytes per word (see
-        ``docs/distributed.md``).
+    round_words : int, optional
+        Most words a partition trains between two merges. Default: the largest
+        partition's words per epoch / 20 (20 rounds per epoch). Shorter rounds are closer
+        to single-machine training; longer ones move fewer bytes per word trained (see
+        ``docs/distributed.md`` for how to choose).
     merge : {"sum", "average"}
         How a round's deltas are combined. ``"sum"`` (default) adds every partition's
         delta, as Hogwild threads would have; ``"average"`` is classic model averaging:
@@ -142,8 +146,10 @@ def train_distributed(corpus_files, client=None, *, workers: Optional[int] = Non
         raise TypeError(f"train_distributed() got unexpected arguments: {unknown}")
     if workers is not None and (not isinstance(workers, int) or workers < 1):
         raise ParameterError(f"workers={workers!r} is invalid: must be None or an integer >= 1")
-    if not isinstance(round_words, int) or isinstance(round_words, bool) or round_words < 1:
-        raise ParameterError(f"round_words={round_words!r} is invalid: must be an integer >= 1")
+    if round_words is not None and (not isinstance(round_words, int)
+                                    or isinstance(round_words, bool) or round_words < 1):
+        raise ParameterError(f"round_words={round_words!r} is invalid: must be None or an "
+                             "integer >= 1")
     if merge not in ("average", "sum"):
         raise ParameterError(f"merge={merge!r} is invalid: use 'average' or 'sum'")
     if not isinstance(retries, int) or retries < 0:
@@ -196,6 +202,8 @@ def _train(model, client, run_id, paths, part_shards, part_addrs, worker_threads
     corpus_words = sum(part_words)
     if corpus_words == 0:
         raise CorpusError("no word of the corpus is in the vocabulary")
+    if round_words is None:
+        round_words = max(1, math.ceil(max(part_words) / DEFAULT_ROUNDS_PER_EPOCH))
     chunks = max(1, math.ceil(max(part_words) / round_words))
     n_rounds = chunks * c.epochs
     threads = [workers or worker_threads[a] for a in part_addrs]
