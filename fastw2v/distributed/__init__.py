@@ -1,4 +1,4 @@
-"""Distributed training on Dask: synchronous rounds of training and merging the workers' deltas.
+"""Distributed training on Dask: synchronous rounds of training and merging deltas.
 
 ``train_distributed(paths, client=Client(...), **gensim_params)`` returns an ordinary
 :class:`fastw2v.Word2Vec`. The scheme:
