@@ -305,7 +305,8 @@ def test_stale_worker_gets_full_weights(client, small_shards):
 
 @pytest.mark.slow
 def test_worker_process_death_is_survived(client, small_shards, clean_model, tmp_path):
-    # last test of the module: it kills a worker process (its nanny starts a new one)
+    # the last test that uses the cluster: it kills a worker process (its nanny starts a
+    # new one)
     marker = str(tmp_path / "died-once")
     model = train_distributed(small_shards, client=client, _fault=(1, 0, marker, "exit"),
                               **SMALL)
