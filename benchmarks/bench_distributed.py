@@ -1,0 +1,271 @@
+#!/usr/bin/env python
+"""Distributed training on a Dask LocalCluster: words/s and quality against the number of
+workers and the round length, with the traffic each round moves.
+
+For every worker count a LocalCluster of that many worker processes is started (one
+training at a time, so runs never compete with each other); the corpus is cut into
+``--shards`` files of consecutive lines; for every round length ``fastw2v.distributed.
+train_distributed`` trains the same settings. A single-machine ``fastw2v.Word2Vec`` run
+with the same settings and ``--threads`` threads is the reference. Quality: Google
+analogies (3CosAdd over the 30,000 most frequent words) and WordSim-353 Spearman,
+computed here with NumPy so the script needs no other library.
+
+Usage::
+
+    python benchmarks/bench_distributed.py --corpus PATH --workers 1,2 \\
+        --round-words 100000,400000 [--threads 1] [--mode sg-ns] [--epochs 2] \\
+        [--merge sum] [--plot out.png] [--markdown out.md] [--json out.json]
+
+``--plot`` needs matplotlib (``pip install matplotlib``); without it the script says so
+and writes the tables only.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import lzma
+import os
+import platform
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+MODES = {"sg-ns": dict(sg=1, hs=0, negative=5), "cbow-ns": dict(sg=0, hs=0, negative=5),
+         "sg-hs": dict(sg=1, hs=1, negative=0), "cbow-hs": dict(sg=0, hs=1, negative=0)}
+DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                    "fastw2v", "data")
+
+
+def log(msg):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def analogy_accuracy(words, vectors, restrict=30000):
+    words = list(words)[:restrict]
+    unit = np.asarray(vectors[:len(words)], dtype=np.float64)
+    unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
+    index = {w: i for i, w in enumerate(words)}
+    qs = []
+    with open(os.path.join(DATA, "questions-words.txt"), encoding="utf-8") as fh:
+        for line in fh:
+            q = line.lower().split()
+            if len(q) == 4 and not line.startswith(":") and all(w in index for w in q):
+                qs.append([index[w] for w in q])
+    if not qs:
+        return float("nan")
+    q, correct = np.array(qs), 0
+    for s in range(0, len(q), 2000):
+        b = q[s:s + 2000]
+        sims = (unit[b[:, 1]] - unit[b[:, 0]] + unit[b[:, 2]]) @ unit.T
+        for k in range(3):
+            sims[np.arange(len(b)), b[:, k]] = -np.inf
+        correct += int(np.sum(sims.argmax(axis=1) == b[:, 3]))
+    return correct / len(q)
+
+
+def wordsim_spearman(words, vectors):
+    index = {w: i for i, w in enumerate(words)}
+    gold, ours = [], []
+    with open(os.path.join(DATA, "wordsim353.tsv"), encoding="utf-8") as fh:
+        for line in fh:
+            p = line.rstrip("\n").split("\t")
+            if line.startswith("#") or len(p) < 3 or p[0].lower() not in index \
+                    or p[1].lower() not in index:
+                continue
+            a, b = vectors[index[p[0].lower()]], vectors[index[p[1].lower()]]
+            ours.append(float(a @ b) / float(np.linalg.norm(a) * np.linalg.norm(b)))
+            gold.append(float(p[2]))
+    if len(gold) < 3:
+        return float("nan")
+
+    def ranks(x):
+        order = np.argsort(x, kind="stable")
+        r = np.empty(len(x))
+        r[order] = np.arange(len(x))
+        xs = np.asarray(x)[order]       # average ranks over ties
+        i = 0
+        while i < len(xs):
+            j = i
+            while j + 1 < len(xs) and xs[j + 1] == xs[i]:
+                j += 1
+            r[order[i:j + 1]] = (i + j) / 2
+            i = j + 1
+        return r
+
+    return float(np.corrcoef(ranks(gold), ranks(ours))[0, 1])
+
+
+def make_shards(corpus, n, out_dir):
+    opener = lzma.open if corpus.endswith(".xz") else open
+    with opener(corpus, "rt", encoding="utf-8") as fh:
+        lines = fh.readlines()
+    paths = []
+    for k in range(n):
+        path = os.path.join(out_dir, f"part-{k:03d}.txt")
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.writelines(lines[k * len(lines) // n:(k + 1) * len(lines) // n])
+        paths.append(path)
+    plain = os.path.join(out_dir, "whole.txt")
+    with open(plain, "w", encoding="utf-8") as fh:
+        fh.writelines(lines)
+    return paths, plain
+
+
+def score(model):
+    return (analogy_accuracy(model.wv.index_to_key, model.wv.vectors),
+            wordsim_spearman(model.wv.index_to_key, model.wv.vectors))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", required=True, help="text file (plain or .xz)")
+    ap.add_argument("--workers", default="1,2", help="Dask worker processes, comma-separated")
+    ap.add_argument("--round-words", default="100000,400000",
+                    help="round lengths (words per partition per round), comma-separated")
+    ap.add_argument("--threads", type=int, default=1, help="training threads per worker")
+    ap.add_argument("--shards", type=int, default=0, help="shard files (default: max workers)")
+    ap.add_argument("--mode", default="sg-ns", choices=sorted(MODES))
+    ap.add_argument("--merge", default="sum", choices=["sum", "average"])
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--vector-size", type=int, default=100)
+    ap.add_argument("--min-count", type=int, default=5)
+    ap.add_argument("--no-baseline", action="store_true", help="skip the single-machine run")
+    ap.add_argument("--plot", help="write a PNG plot here (needs matplotlib)")
+    ap.add_argument("--markdown", help="write the Markdown table here")
+    ap.add_argument("--json", help="write the raw numbers here")
+    args = ap.parse_args(argv)
+    if not os.path.isfile(args.corpus):
+        ap.error(f"corpus {args.corpus!r} does not exist")
+    try:
+        worker_counts = [int(x) for x in args.workers.split(",")]
+        round_words = [int(x) for x in args.round_words.split(",")]
+    except ValueError:
+        ap.error("--workers and --round-words take comma-separated integers")
+    if min(worker_counts) < 1 or min(round_words) < 1:
+        ap.error("--workers and --round-words must be >= 1")
+    if args.plot:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            log("matplotlib is not installed: no plot will be written "
+                "(pip install matplotlib to get one)")
+            args.plot = None
+    from dask.distributed import Client, LocalCluster
+
+    from fastw2v import Word2Vec
+    from fastw2v.distributed import train_distributed
+
+    settings = dict(vector_size=args.vector_size, window=5, min_count=args.min_count,
+                    sample=1e-3, epochs=args.epochs, seed=1, **MODES[args.mode])
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="fastw2v-bench-dist-") as tmp:
+        shards, plain = make_shards(args.corpus, args.shards or max(worker_counts), tmp)
+        if not args.no_baseline:
+            log(f"single machine, {args.threads} thread(s)")
+            t0 = time.perf_counter()
+            m = Word2Vec(corpus_file=plain, workers=args.threads, **settings)
+            secs = time.perf_counter() - t0
+            words = m.vocab.retained_words * args.epochs
+            a, ws = score(m)
+            rows.append(dict(setup="single", workers=1, round_words=None, seconds=secs,
+                             words=words, words_per_s=words / secs, analogy=a, ws353=ws,
+                             rounds=0, mb_per_round_to=0.0, mb_per_round_from=0.0,
+                             rows_changed_frac=None, train_frac=None))
+            log(f"  {words / secs:,.0f} words/s, analogy {a:.4f}, WS-353 {ws:.4f}")
+        for n in worker_counts:
+            with LocalCluster(n_workers=n, threads_per_worker=args.threads, processes=True,
+                              dashboard_address=None) as cluster, Client(cluster) as client:
+                for rw in round_words:
+                    log(f"{n} worker(s), round_words={rw:,}")
+                    t0 = time.perf_counter()
+                    m = train_distributed(shards, client=client, workers=args.threads,
+                                          round_words=rw, merge=args.merge, **settings)
+                    secs = time.perf_counter() - t0
+                    st = m.distributed_stats
+                    rs = st["rounds"]
+                    words = sum(r["words"] for r in rs)
+                    V = len(m.wv)
+                    changed = np.mean([sum(r["rows_changed"].values()) / len(r["rows_changed"])
+                                       for r in rs]) / V
+                    train = sum(r["train_seconds"] for r in rs) / sum(r["seconds"] for r in rs)
+                    a, ws = score(m)
+                    rows.append(dict(
+                        setup="dask", workers=n, round_words=rw, seconds=secs, words=words,
+                        words_per_s=words / secs, analogy=a, ws353=ws, rounds=len(rs),
+                        mb_per_round_to=st["bytes_to_workers"] / len(rs) / 1e6,
+                        mb_per_round_from=st["bytes_from_workers"] / len(rs) / 1e6,
+                        rows_changed_frac=float(changed), train_frac=float(train),
+                        vocab_seconds=st["vocab_seconds"], model_mb=st["model_bytes"] / 1e6))
+                    log(f"  {words / secs:,.0f} words/s ({secs:.1f} s, {len(rs)} rounds), "
+                        f"analogy {a:.4f}, WS-353 {ws:.4f}")
+    table = markdown(rows, args, settings)
+    print(table)
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as fh:
+            fh.write(table)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(dict(settings=settings, args=vars(args), rows=rows), fh, indent=1)
+    if args.plot:
+        plot(rows, args.plot, args)
+    return 0
+
+
+def markdown(rows, args, settings):
+    out = [f"## Distributed training on a Dask LocalCluster "
+           f"({time.strftime('%Y-%m-%d %H:%M')}, {platform.machine()}, "
+           f"{os.cpu_count()} cores)", "",
+           f"corpus `{os.path.basename(args.corpus)}`, mode {args.mode}, merge={args.merge}, "
+           f"{args.threads} thread(s) per worker, settings {settings}", "",
+           "| setup | workers | round words | rounds | seconds | words/s | analogy | WS-353 "
+           "| MB/round to workers | MB/round back | rows changed / V | training share |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        rw = f"{r['round_words']:,}" if r["round_words"] else "-"
+        ch = f"{r['rows_changed_frac']:.2f}" if r["rows_changed_frac"] is not None else "-"
+        tf = f"{r['train_frac']:.2f}" if r["train_frac"] is not None else "-"
+        out.append(f"| {r['setup']} | {r['workers']} | {rw} | {r['rounds']} | "
+                   f"{r['seconds']:.1f} | {r['words_per_s']:,.0f} | {r['analogy']:.4f} | "
+                   f"{r['ws353']:.4f} | {r['mb_per_round_to']:.1f} | "
+                   f"{r['mb_per_round_from']:.1f} | {ch} | {tf} |")
+    return "\n".join(out) + "\n"
+
+
+def plot(rows, path, args):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    dask_rows = [r for r in rows if r["setup"] == "dask"]
+    single = next((r for r in rows if r["setup"] == "single"), None)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for rw in sorted({r["round_words"] for r in dask_rows}):
+        sel = sorted((r for r in dask_rows if r["round_words"] == rw), key=lambda r: r["workers"])
+        ax1.plot([r["workers"] for r in sel], [r["words_per_s"] / 1e3 for r in sel], "o-",
+                 label=f"round_words={rw:,}")
+    for n in sorted({r["workers"] for r in dask_rows}):
+        sel = sorted((r for r in dask_rows if r["workers"] == n), key=lambda r: r["round_words"])
+        ax2.plot([r["round_words"] for r in sel], [r["analogy"] for r in sel], "o-",
+                 label=f"{n} worker(s)")
+    if single:
+        ax1.axhline(single["words_per_s"] / 1e3, color="grey", ls="--", label="single machine")
+        ax2.axhline(single["analogy"], color="grey", ls="--", label="single machine")
+    ax1.set_xticks(sorted({r["workers"] for r in dask_rows}))
+    ax1.set(xlabel="Dask workers", ylabel="thousand words/s", title="throughput")
+    ax2.set(xlabel="round_words (per partition)", ylabel="analogy accuracy", xscale="log",
+            title="quality")
+    ax2.set_xticks(sorted({r["round_words"] for r in dask_rows}))
+    ax2.set_xticklabels([f"{x:,}" for x in sorted({r["round_words"] for r in dask_rows})])
+    ax2.minorticks_off()
+    ax1.legend(fontsize=8)
+    ax2.legend(fontsize=8)
+    fig.suptitle(f"fastw2v on Dask: {os.path.basename(args.corpus)}, {args.mode}, "
+                 f"{args.threads} thread(s)/worker, merge={args.merge}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    log(f"plot written to {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

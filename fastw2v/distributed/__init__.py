@@ -1,0 +1,35 @@
+"""Distributed training on Dask: synchronous rounds of training and merging deltas.
+
+``train_distributed(paths, client=Client(...), **gensim_params)`` returns an ordinary
+:class:`fastw2v.Word2Vec`. The scheme:
+
+1. **Vocabulary** (map-reduce): one Dask task per shard counts its words
+   (:class:`~fastw2v.vocab.VocabBuilder`); the counts are merged pairwise on the workers in
+   shard order (so ties keep the first-seen order of the shards read one after another),
+   and ``min_count``/``max_final_vocab``/``trim_rule`` are applied once on the client. The
+   vocabulary and its tables (Huffman tree, noise table) are broadcast to the workers.
+2. **Partitions**: shards are dealt round-robin to ``min(workers, shards)`` partitions,
+   each pinned to one Dask worker, which encodes its shards to ids once
+   (:class:`~fastw2v.corpus.EncodedCorpus`, a memory-mapped temporary file) and keeps them
+   for all rounds. Shards given as fsspec URLs are copied to a local file first.
+3. **Rounds**: an epoch is cut into ``R`` rounds so that no partition trains more than
+   ``round_words`` words per round. In a round every partition trains its slice with the
+   Cython trainer (``workers`` threads, default: the Dask worker's thread count) from the
+   current weights, under the global learning-rate schedule (round ``r`` of ``N`` decays
+   alpha from ``alpha(r/N)`` to ``alpha((r+1)/N)``, linear over all planned words), and
+   returns the rows it changed as deltas. Once *every* task of the round has succeeded
+   the client combines the deltas (``merge="sum"``, the default: added, as Hogwild
+   threads would; ``merge="average"``: the per-row mean weighted by words trained, over
+   the partitions that changed the row) and broadcasts only the changed
+   rows. A failed task is retried by Dask (``retries``); a task whose worker lost its
+   state (a restarted or new worker) answers "stale" and is sent the full weights. A
+   round is therefore applied whole or not at all.
+
+Bytes moved per round are recorded in ``model.distributed_stats`` (see
+``docs/distributed.md`` for the scaling model).
+"""
+from __future__ import annotations
+
+from ._client import DistributedTrainingError, train_distributed
+
+__all__ = ["train_distributed", "DistributedTrainingError"]

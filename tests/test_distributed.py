@@ -1,0 +1,335 @@
+"""Distributed training on a Dask LocalCluster of 2 worker processes (real processes, real
+serialization): quality against single-machine fastw2v on real text, the vocabulary
+map-reduce, fault handling (a task that fails, a worker that dies), traffic accounting
+and bad input. The cluster is started once for the module."""
+import lzma
+import os
+
+import numpy as np
+import pytest
+
+pytest.importorskip("distributed")        # a test dependency: pip install fastw2v[test]
+from dask.distributed import Client, LocalCluster
+from scipy.stats import spearmanr
+
+from fastw2v import CorpusError, ParameterError, VocabularyError, Word2Vec
+from fastw2v.distributed import train_distributed
+from fastw2v.distributed._client import _merge
+
+from conftest import DATA
+
+
+# ---------------------------------------------------------------------------- helpers
+def analogy_accuracy(words, vectors, restrict=30000):
+    """3CosAdd accuracy on the Google analogies whose 4 words are among the ``restrict``
+    most frequent (case-folded, the question words excluded from the answers)."""
+    words = list(words)[:restrict]
+    unit = np.asarray(vectors[:len(words)], dtype=np.float64)
+    unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
+    index = {w: i for i, w in enumerate(words)}
+    questions = []
+    with open(os.path.join(DATA, "questions-words.txt"), encoding="utf-8") as fh:
+        for line in fh:
+            q = line.lower().split()
+            if len(q) == 4 and not line.startswith(":") and all(w in index for w in q):
+                questions.append([index[w] for w in q])
+    q = np.array(questions)
+    correct = 0
+    for s in range(0, len(q), 2000):
+        b = q[s:s + 2000]
+        sims = (unit[b[:, 1]] - unit[b[:, 0]] + unit[b[:, 2]]) @ unit.T
+        for k in range(3):
+            sims[np.arange(len(b)), b[:, k]] = -np.inf
+        correct += int(np.sum(sims.argmax(axis=1) == b[:, 3]))
+    return correct / len(q)
+
+
+def wordsim_spearman(words, vectors):
+    """Spearman correlation of cosine similarity with WordSim-353's human scores."""
+    index = {w: i for i, w in enumerate(words)}
+    gold, ours = [], []
+    with open(os.path.join(DATA, "wordsim353.tsv"), encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.rstrip("\n").split("\t")
+            if line.startswith("#") or len(parts) < 3:
+                continue
+            a, b = parts[0].lower(), parts[1].lower()
+            if a in index and b in index:
+                va, vb = vectors[index[a]], vectors[index[b]]
+                ours.append(float(va @ vb) / float(np.linalg.norm(va) * np.linalg.norm(vb)))
+                gold.append(float(parts[2]))
+    return spearmanr(gold, ours).correlation
+
+
+def split_lines(src, out_dir, n, compress=False):
+    """Cut ``src`` into ``n`` shards of consecutive lines."""
+    with open(src, encoding="utf-8") as fh:
+        lines = fh.read().splitlines(keepends=True)
+    paths = []
+    for k in range(n):
+        part = "".join(lines[k * len(lines) // n:(k + 1) * len(lines) // n])
+        path = os.path.join(out_dir, f"part-{k:03d}.txt" + (".xz" if compress else ""))
+        with (lzma.open(path, "wt", encoding="utf-8") if compress
+              else open(path, "w", encoding="utf-8")) as fh:
+            fh.write(part)
+        paths.append(path)
+    return paths
+
+
+def weights(model):
+    return [a for a in (model.wv.vectors, model.syn1neg, model.syn1) if a is not None]
+
+
+# ---------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def client():
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def small_shards(tmp_path_factory, small_text_file):
+    return split_lines(small_text_file, str(tmp_path_factory.mktemp("shards")), 2)
+
+
+SMALL = dict(vector_size=24, window=3, min_count=3, epochs=1, sg=1, negative=3, seed=7,
+             workers=1, round_words=15_000)
+
+
+@pytest.fixture(scope="module")
+def clean_model(client, small_shards):
+    return train_distributed(small_shards, client=client, **SMALL)
+
+
+# ---------------------------------------------------------------------------- tests
+@pytest.mark.slow
+def test_quality_matches_single_machine(client, sample_text_file, tmp_path):
+    settings = dict(vector_size=50, window=5, min_count=5, sample=1e-3, epochs=5, sg=1,
+                    negative=5, seed=1)
+    single = Word2Vec(corpus_file=sample_text_file, workers=2, **settings)
+    shards = split_lines(sample_text_file, str(tmp_path), 3)
+    dist = train_distributed(shards, client=client, workers=1, round_words=200_000,
+                             **settings)
+    assert isinstance(dist, Word2Vec)
+    # the map-reduce vocabulary is the single-machine one, in the same order
+    assert dist.wv.index_to_key == single.wv.index_to_key
+    assert np.array_equal(dist.vocab.counts, single.vocab.counts)
+    assert dist.corpus_total_words == single.corpus_total_words
+    ours = (analogy_accuracy(dist.wv.index_to_key, dist.wv.vectors),
+            wordsim_spearman(dist.wv.index_to_key, dist.wv.vectors))
+    base = (analogy_accuracy(single.wv.index_to_key, single.wv.vectors),
+            wordsim_spearman(single.wv.index_to_key, single.wv.vectors))
+    print(f"analogy / WS-353: distributed {ours[0]:.4f} / {ours[1]:.4f}, "
+          f"single machine {base[0]:.4f} / {base[1]:.4f}")
+    assert base[0] > 0.02 and base[1] > 0.2           # the reference learnt something
+    assert ours[0] >= base[0] - 0.012
+    assert ours[1] >= base[1] - 0.04
+    st = dist.distributed_stats
+    assert st["partitions"] == 2 and len(st["rounds"]) == 5 * st["rounds_per_epoch"]
+    # every word of every epoch was trained once
+    assert sum(r["words"] for r in st["rounds"]) == 5 * single.vocab.retained_words
+    assert dist.epochs_trained == 5 and len(dist.epoch_stats) == 5
+
+
+def test_model_is_ordinary_saveable_and_queryable(clean_model, tmp_path):
+    path = str(tmp_path / "dist.model")
+    clean_model.save(path)
+    loaded = Word2Vec.load(path)
+    for a, b in zip(weights(clean_model), weights(loaded)):
+        assert np.array_equal(a, b)
+    word = clean_model.wv.index_to_key[10]
+    assert np.array_equal(loaded.wv[word], clean_model.wv.get_vector(word))
+    assert loaded.wv.get_vecattr(word, "count") == clean_model.vocab.counts[10]
+    # training moved the vectors away from their initialisation
+    init = Word2Vec(**{k: v for k, v in SMALL.items() if k != "round_words"})
+    init.build_vocab_from_freq(dict(zip(clean_model.wv.index_to_key,
+                                        clean_model.vocab.counts.tolist())))
+    assert not np.allclose(init.wv.vectors, clean_model.wv.vectors)
+    assert np.abs(clean_model.syn1neg).max() > 0
+
+
+def test_learning_rate_schedule_spans_all_rounds(clean_model):
+    rounds = clean_model.distributed_stats["rounds"]
+    assert len(rounds) >= 3
+    assert rounds[0]["start_alpha"] == pytest.approx(clean_model.alpha)
+    assert rounds[-1]["end_alpha"] == pytest.approx(clean_model.min_alpha)
+    for prev, cur in zip(rounds, rounds[1:]):
+        assert cur["start_alpha"] == pytest.approx(prev["end_alpha"])
+        assert cur["start_alpha"] < prev["start_alpha"]
+
+
+def test_traffic_accounting_matches_rows_sent(clean_model):
+    st = clean_model.distributed_stats
+    d, n, V = clean_model.vector_size, st["partitions"], len(clean_model.wv)
+    rounds = st["rounds"]
+    assert rounds[0]["bytes_to_workers"] == n * st["model_bytes"]       # full weights once
+    for prev, cur in zip(rounds, rounds[1:]):
+        # the rows the previous round changed go to every partition's worker: float32
+        # values plus an int64 index, or every row as one dense block
+        expected = sum(V * 4 * d if prev["dense"][m] else rows * (4 * d + 8)
+                       for m, rows in prev["rows_changed"].items())
+        assert cur["bytes_to_workers"] == n * expected
+        for m, rows in prev["rows_changed"].items():
+            assert prev["dense"][m] == (rows > 0.75 * V)
+    assert st["bytes_to_workers"] == sum(r["bytes_to_workers"] for r in rounds)
+    assert any(r["dense"]["vectors"] for r in rounds) or all(
+        r["rows_changed"]["vectors"] < V for r in rounds)
+
+
+def test_fsspec_urls_give_the_same_model(client, small_shards, clean_model):
+    urls = ["file://" + os.path.abspath(p) for p in small_shards]
+    model = train_distributed(urls, client=client, **SMALL)
+    for a, b in zip(weights(model), weights(clean_model)):
+        assert np.array_equal(a, b)
+
+
+def test_compressed_shards_hs_and_loss(client, small_text_file, tmp_path):
+    shards = split_lines(small_text_file, str(tmp_path), 3, compress=True)
+    params = dict(SMALL, sg=0, hs=1, negative=0, epochs=2, compute_loss=True)
+    del params["round_words"]                   # default: 20 rounds per epoch
+    model = train_distributed(shards, client=client, **params)
+    assert model.distributed_stats["rounds_per_epoch"] == 20
+    assert len(model.distributed_stats["rounds"]) == 40
+    assert model.syn1neg is None and np.abs(model.syn1).max() > 0
+    assert len(model.epoch_losses) == 2 and all(np.isfinite(model.epoch_losses))
+    assert model.epoch_losses[1] < model.epoch_losses[0]
+
+
+@pytest.mark.parametrize("merge", ["sum", "average"])
+@pytest.mark.parametrize("dense_partition", [False, True])
+def test_merge_against_numpy(merge, dense_partition):
+    rng = np.random.default_rng(0)
+    V, d = 12, 4
+    W = rng.standard_normal((V, d)).astype(np.float32)
+    expected = W.copy()
+    changed = {0: [0, 3, 5], 1: [3, 5, 7, 11]}
+    words = {0: 300, 1: 100}
+    deltas = {p: rng.standard_normal((len(r), d)).astype(np.float32) for p, r in changed.items()}
+    for row in range(V):
+        parts = [(words[p], deltas[p][changed[p].index(row)]) for p in changed
+                 if row in changed[p]]
+        if parts:
+            if merge == "sum":
+                expected[row] += sum(delta for _, delta in parts)
+            else:
+                expected[row] += sum(n * delta for n, delta in parts) / sum(n for n, _ in parts)
+    results = {p: dict(words=words[p], rows={"vectors": np.array(changed[p])},
+                       deltas={"vectors": deltas[p]}) for p in changed}
+    if dense_partition:          # partition 1 sends every row, zeros where it changed none
+        full = np.zeros((V, d), dtype=np.float32)
+        full[changed[1]] = deltas[1]
+        results[1].update(rows={"vectors": slice(None)}, deltas={"vectors": full})
+    current = {"vectors": W}
+    update, received, touched, dense = _merge(current, {"vectors": np.zeros_like(W)},
+                                              np.zeros(V), results, 5, merge)
+    np.testing.assert_allclose(W, expected, rtol=1e-5, atol=1e-6)
+    assert touched == {"vectors": 5} and dense == {"vectors": False}
+    assert list(update.rows["vectors"]) == [0, 3, 5, 7, 11]
+    assert np.array_equal(update.arrays["vectors"], W[[0, 3, 5, 7, 11]])
+    assert update.version == 5 and not update.full
+    assert received == 3 * (8 + 4 * d) + (V * 4 * d if dense_partition else 4 * (8 + 4 * d))
+
+
+def test_failed_task_is_retried_and_round_applied_once(client, small_shards, clean_model,
+                                                       tmp_path):
+    marker = str(tmp_path / "failed-once")
+    model = train_distributed(small_shards, client=client, _fault=(1, 0, marker, "raise"),
+                              **SMALL)
+    assert os.path.exists(marker)          # the first attempt did fail
+    for a, b in zip(weights(model), weights(clean_model)):
+        assert np.array_equal(a, b)
+
+
+def test_failure_beyond_retries_leaves_no_half_round(client, small_shards, tmp_path):
+    from fastw2v.distributed import DistributedTrainingError
+    marker = str(tmp_path / "failed")
+    # retries=0: the injected failure is final and the round is not applied
+    with pytest.raises(DistributedTrainingError, match="round 2 of"):
+        train_distributed(small_shards, client=client, retries=0,
+                          _fault=(1, 1, marker, "raise"), **SMALL)
+
+
+def test_bad_input(client, small_shards, tmp_path):
+    with pytest.raises(ValueError, match="needs a dask.distributed Client"):
+        train_distributed(small_shards, client=None)
+    with pytest.raises(TypeError, match="dask.distributed.Client"):
+        train_distributed(small_shards, client="tcp://127.0.0.1:8786")
+    missing = str(tmp_path / "nope.txt")
+    with pytest.raises(CorpusError, match="nope.txt.*does not exist"):
+        train_distributed([small_shards[0], missing], client=client, **SMALL)
+    with pytest.raises(CorpusError, match="does not exist"):
+        train_distributed(["file://" + missing], client=client, **SMALL)
+    empty = [str(tmp_path / "e1.txt"), str(tmp_path / "e2.txt")]
+    for p in empty:
+        open(p, "w").close()
+    with pytest.raises(CorpusError, match="empty"):
+        train_distributed(empty, client=client, **SMALL)
+    bad = str(tmp_path / "latin1.txt")
+    with open(bad, "wb") as fh:
+        fh.write(b"caf\xe9 au lait\n")
+    with pytest.raises(CorpusError, match="latin1.txt.*not valid UTF-8"):
+        train_distributed([small_shards[0], bad], client=client, **SMALL)
+    with pytest.raises(CorpusError, match="empty"):
+        train_distributed([], client=client)
+    with pytest.raises(VocabularyError, match="min_count"):
+        train_distributed(small_shards, client=client, **dict(SMALL, min_count=10 ** 9))
+    with pytest.raises(ParameterError, match="round_words"):
+        train_distributed(small_shards, client=client, round_words=0)
+    with pytest.raises(ParameterError, match="merge"):
+        train_distributed(small_shards, client=client, merge="median")
+    with pytest.raises(ParameterError, match="vector_size"):
+        train_distributed(small_shards, client=client, vector_size=-1)
+    with pytest.raises(TypeError, match="corpus_fil"):
+        train_distributed(small_shards, client=client, corpus_fil="x")
+
+
+def test_stale_worker_gets_full_weights(client, small_shards):
+    # a worker that lost its state mid-training (here: all state dropped between rounds
+    # by a callback) answers "stale" and is sent the full weights; same model
+    def drop_all_state():
+        from fastw2v.distributed._worker import _RUNS
+        _RUNS.clear()
+
+    class DropState:
+        def on_epoch_end(self, model):
+            client.run(drop_all_state)
+
+    params = dict(SMALL, epochs=2)
+    ref = train_distributed(small_shards, client=client, **params)
+    model = train_distributed(small_shards, client=client, callbacks=[DropState()], **params)
+    assert sum(r["full_resends"] for r in model.distributed_stats["rounds"]) == 2
+    for a, b in zip(weights(model), weights(ref)):
+        assert np.array_equal(a, b)
+
+
+@pytest.mark.slow
+def test_worker_process_death_is_survived(client, small_shards, clean_model, tmp_path):
+    # the last test that uses the cluster: it kills a worker process (its nanny starts a
+    # new one)
+    marker = str(tmp_path / "died-once")
+    model = train_distributed(small_shards, client=client, _fault=(1, 0, marker, "exit"),
+                              **SMALL)
+    assert os.path.exists(marker)
+    for a, b in zip(weights(model), weights(clean_model)):
+        assert np.array_equal(a, b)
+
+
+def test_worker_keeps_state_for_a_bounded_number_of_runs(tmp_path, small_shards):
+    # a client that died leaves its run's state on the workers: the oldest beyond
+    # MAX_RUNS is dropped, closing its encoded shards (their temporary files go away)
+    from fastw2v.distributed import _worker
+    index = {"the": 0, "of": 1}
+    runs = [f"test-run-{i}" for i in range(_worker.MAX_RUNS + 1)]
+    first = _worker._state(runs[0])
+    first.encoded["x"] = enc = _worker.EncodedCorpus(small_shards[0], index,
+                                                       tmp_dir=str(tmp_path))
+    assert os.path.exists(enc.path) and enc.n_words > 0
+    try:
+        for run in runs[1:]:
+            _worker._state(run)
+        assert runs[0] not in _worker._RUNS and all(r in _worker._RUNS for r in runs[1:])
+        assert not os.path.exists(enc.path) and not first.encoded
+    finally:
+        for run in runs:
+            _worker._drop_run(run)
