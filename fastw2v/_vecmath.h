@@ -23,8 +23,16 @@ static inline fw_v4 fw_load4(const float *p) { fw_v4 v; memcpy(&v, p, sizeof v);
 static inline void fw_store4(float *p, fw_v4 v) { memcpy(p, &v, sizeof v); }
 static inline fw_v4 fw_splat4(float a) { fw_v4 v = {a, a, a, a}; return v; }
 
-static inline float fw_hsum8(fw_v8 v) {
-    return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+/* Horizontal sums through vector shuffles (a short dependency chain: the score of a
+ * pair waits on it before the update can start). */
+static inline float fw_hsum4(fw_v4 a) {
+    a += __builtin_shufflevector(a, a, 2, 3, 0, 1);
+    a += __builtin_shufflevector(a, a, 1, 0, 3, 2);
+    return a[0];
+}
+
+static inline fw_v4 fw_fold8(fw_v8 v) {
+    return __builtin_shufflevector(v, v, 0, 1, 2, 3) + __builtin_shufflevector(v, v, 4, 5, 6, 7);
 }
 
 /* sum a[i] * b[i] */
@@ -36,15 +44,12 @@ static inline float fw_dot(const float *restrict a, const float *restrict b, int
         acc1 += fw_load8(a + i + 8) * fw_load8(b + i + 8);
     }
     for (; i + 8 <= n; i += 8) acc0 += fw_load8(a + i) * fw_load8(b + i);
-    acc0 += acc1;
+    fw_v4 acc = fw_fold8(acc0 + acc1);
     if (i + 4 <= n) {               /* e.g. vector_size=100: 12 x 8 + 4 */
-        fw_v4 t = fw_load4(a + i) * fw_load4(b + i);
-        fw_v4 lo = {acc0[0], acc0[1], acc0[2], acc0[3]};
-        lo += t;
-        acc0[0] = lo[0]; acc0[1] = lo[1]; acc0[2] = lo[2]; acc0[3] = lo[3];
+        acc += fw_load4(a + i) * fw_load4(b + i);
         i += 4;
     }
-    float s = fw_hsum8(acc0);
+    float s = fw_hsum4(acc);
     for (; i < n; i++) s += a[i] * b[i];
     return s;
 }
