@@ -16,7 +16,7 @@ Threads add to that counter every ``PROGRESS_EVERY`` words, as the C tool does.
 """
 import numpy as np
 cimport numpy as cnp
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset
 
@@ -60,6 +60,9 @@ MAX_SENTENCE = 10000
 PROGRESS_EVERY = 10000
 cdef int C_MAX_SENTENCE = 10000
 cdef int64_t C_PROGRESS_EVERY = 10000
+#: Trained words between two merges of a thread's hot-row copies (Worker.use_hot_rows).
+HOT_MERGE_EVERY = 1000
+cdef int64_t C_HOT_MERGE_EVERY = 1000
 #: Mixed into a job's seed to start its noise stream (independent of the main stream).
 NOISE_STREAM_KEY = 0x5851F42D4C957F2D
 cdef uint64_t NOISE_STREAM = 0x5851F42D4C957F2DULL
@@ -106,6 +109,13 @@ ctypedef struct WorkerC:
     int out_of_memory
     int64_t progress_base         # schedule position of this job's start (reproducible)
     int schedule_threads          # alpha = f(progress_base + threads * words read here)
+    # hot rows (lock-free mode, several workers): rows that every thread writes all the
+    # time (frequent words, the Huffman nodes nearest the root) are updated in private
+    # copies during a job and their change added to the shared rows at its end
+    int hot_n[3]
+    int32_t hot_lo[3]
+    float *hot_priv[3]
+    float *hot_snap[3]
     char pad_back[64]
     float *neu1                   # [d] CBOW hidden layer
     float *neu1e                  # [d] accumulated error for the input side
@@ -141,6 +151,10 @@ cdef inline float sigmoid_lookup(const ModelC *m, float f) noexcept nogil:
     elif idx < 0:
         idx = 0
     return m.sigmoid[idx]
+
+
+cdef inline float *_matrix(const ModelC *m, int mat) noexcept nogil:
+    return m.input_vectors if mat == 0 else (m.output_hs if mat == 1 else m.output_ns)
 
 
 cdef float *private_row(const ModelC *m, WorkerC *w, int mat, float *base,
@@ -193,22 +207,57 @@ cdef float *private_row(const ModelC *m, WorkerC *w, int mat, float *base,
     return dst
 
 
+cdef inline float *shared_or_hot(const ModelC *m, WorkerC *w, int mat, float *base,
+                                 int32_t row) noexcept nogil:
+    cdef uint32_t k = <uint32_t>(row - w.hot_lo[mat])
+    if k < <uint32_t>w.hot_n[mat]:
+        return w.hot_priv[mat] + <int64_t>k * m.dim
+    return base + <int64_t>row * m.dim
+
+
 cdef inline float *row_in(const ModelC *m, WorkerC *w, int32_t row) noexcept nogil:
     if w.private_rows:
         return private_row(m, w, 0, m.input_vectors, row)
-    return m.input_vectors + <int64_t>row * m.dim
+    return shared_or_hot(m, w, 0, m.input_vectors, row)
 
 
 cdef inline float *row_hs(const ModelC *m, WorkerC *w, int32_t row) noexcept nogil:
     if w.private_rows:
         return private_row(m, w, 1, m.output_hs, row)
-    return m.output_hs + <int64_t>row * m.dim
+    return shared_or_hot(m, w, 1, m.output_hs, row)
 
 
 cdef inline float *row_ns(const ModelC *m, WorkerC *w, int32_t row) noexcept nogil:
     if w.private_rows:
         return private_row(m, w, 2, m.output_ns, row)
-    return m.output_ns + <int64_t>row * m.dim
+    return shared_or_hot(m, w, 2, m.output_ns, row)
+
+
+cdef void hot_rows_begin(const ModelC *m, WorkerC *w) noexcept nogil:
+    """Job start: take private copies of the hot rows (and remember them)."""
+    cdef int mat
+    cdef int64_t nbytes
+    for mat in range(3):
+        if w.hot_n[mat]:
+            nbytes = <int64_t>w.hot_n[mat] * m.dim * sizeof(float)
+            memcpy(w.hot_snap[mat], _matrix(m, mat) + <int64_t>w.hot_lo[mat] * m.dim, nbytes)
+            memcpy(w.hot_priv[mat], w.hot_snap[mat], nbytes)
+
+
+cdef void hot_rows_end(const ModelC *m, WorkerC *w) noexcept nogil:
+    """Job end: add this job's change of each hot row to the shared row."""
+    cdef int mat
+    cdef int64_t k, i, d = m.dim
+    cdef float *shared
+    cdef float *priv
+    cdef float *snap
+    for mat in range(3):
+        for k in range(w.hot_n[mat]):
+            shared = _matrix(m, mat) + (w.hot_lo[mat] + k) * d
+            priv = w.hot_priv[mat] + k * d
+            snap = w.hot_snap[mat] + k * d
+            for i in range(d):
+                shared[i] += priv[i] - snap[i]
 
 
 cdef inline int32_t resolve_noise(const ModelC *m, uint64_t r) noexcept nogil:
@@ -486,7 +535,7 @@ cdef void train_sentence_cbow(const ModelC *m, WorkerC *w, const int32_t *sent, 
 cdef void train_range(const ModelC *m, WorkerC *w, const int32_t *ids, int64_t start,
                       int64_t end) noexcept nogil:
     """THE loop: read ids[start:end], down-sample, cut sentences, train each."""
-    cdef int64_t pos = start, unreported = 0, done, read_here = 0
+    cdef int64_t pos = start, unreported = 0, done, read_here = 0, since_merge = 0
     cdef int32_t wid
     cdef int n
     cdef bint ends
@@ -518,6 +567,14 @@ cdef void train_range(const ModelC *m, WorkerC *w, const int32_t *ids, int64_t s
             else:
                 train_sentence_cbow(m, w, w.sentence, n, <float>alpha)
         w.words_trained += n
+        since_merge += n
+        if since_merge >= C_HOT_MERGE_EVERY and (w.hot_n[0] or w.hot_n[1] or w.hot_n[2]):
+            # hot rows: publish this thread's changes and pick up the others' often, so
+            # that no thread works long from a stale copy (a copy that lags behind other
+            # threads' steps would make them overshoot where gradients are large)
+            hot_rows_end(m, w)
+            hot_rows_begin(m, w)
+            since_merge = 0
         if unreported >= C_PROGRESS_EVERY:
             w.words_read += unreported
             read_here += unreported
@@ -530,10 +587,6 @@ cdef void train_range(const ModelC *m, WorkerC *w, const int32_t *ids, int64_t s
     if unreported:
         w.words_read += unreported
         fw_atomic_add(m.progress, unreported)
-
-
-cdef float *_matrix(ModelC *m, int mat) noexcept nogil:
-    return m.input_vectors if mat == 0 else (m.output_hs if mat == 1 else m.output_ns)
 
 
 def apply_private_deltas(Model model, workers, int part=0, int parts=1):
@@ -675,6 +728,10 @@ cdef class Model:
         self._progress[0] = progress
 
     @property
+    def vocab_size(self):
+        return self.c.vocab_size
+
+    @property
     def progress(self):
         """Words read so far under the current schedule (all threads)."""
         return int(self._progress[0])
@@ -713,6 +770,7 @@ cdef class Worker:
         free(self.c.scores)
         free(self.c.targets)
         self._free_private()
+        self._free_hot()
 
     cdef void _free_private(self) noexcept:
         cdef int64_t i
@@ -737,6 +795,7 @@ cdef class Worker:
         cdef int i
         cdef int64_t V = self.model.c.vocab_size
         self._free_private()
+        self._free_hot()
         if not on:
             return
         for i in range(3):
@@ -746,6 +805,44 @@ cdef class Worker:
                 raise MemoryError("cannot allocate the reproducible mode's row maps")
             memset(self.c.slot_of[i], 0xFF, V * sizeof(int32_t))      # all -1
         self.c.private_rows = 1
+
+    def use_hot_rows(self, int n_words, int n_nodes):
+        """Lock-free mode with several workers: keep the ``n_words`` most frequent
+        words' input and output rows and the ``n_nodes`` Huffman nodes nearest the root
+        (the highest node ids) in private copies during each job, and add their change
+        to the shared rows at the job's end. These rows are written by every thread all
+        the time; sharing them live makes the cores fight over their cache lines, which
+        cost more than half of the second core in the HS modes. Other threads see a hot
+        row's updates at job ends (every few ten thousand words) instead of at once.
+        ``use_hot_rows(0, 0)`` turns it off."""
+        cdef ModelC *m = &self.model.c
+        cdef int mat
+        cdef int V = m.vocab_size
+        self._free_hot()
+        n_words = max(0, min(n_words, V))
+        n_nodes = max(0, min(n_nodes, V - 1))
+        self.c.hot_n[0] = n_words
+        self.c.hot_lo[0] = 0
+        self.c.hot_n[1] = n_nodes if m.output_hs != NULL else 0
+        self.c.hot_lo[1] = V - 1 - n_nodes
+        self.c.hot_n[2] = n_words if m.output_ns != NULL else 0
+        self.c.hot_lo[2] = 0
+        for mat in range(3):
+            if self.c.hot_n[mat]:
+                self.c.hot_priv[mat] = <float *>malloc(self.c.hot_n[mat] * m.dim * sizeof(float))
+                self.c.hot_snap[mat] = <float *>malloc(self.c.hot_n[mat] * m.dim * sizeof(float))
+                if self.c.hot_priv[mat] == NULL or self.c.hot_snap[mat] == NULL:
+                    self._free_hot()
+                    raise MemoryError("cannot allocate hot-row copies")
+
+    cdef void _free_hot(self) noexcept:
+        cdef int mat
+        for mat in range(3):
+            free(self.c.hot_priv[mat])
+            free(self.c.hot_snap[mat])
+            self.c.hot_priv[mat] = NULL
+            self.c.hot_snap[mat] = NULL
+            self.c.hot_n[mat] = 0
 
     def set_job_schedule(self, int64_t progress_base, int threads):
         """Reproducible mode: this job starts at schedule position ``progress_base``
@@ -805,7 +902,9 @@ cdef class Worker:
         noise_start(&self.model.c, &self.c, seed)
         if start < end:
             with nogil:
+                hot_rows_begin(&self.model.c, &self.c)
                 train_range(&self.model.c, &self.c, p, start, end)
+                hot_rows_end(&self.model.c, &self.c)
         if self.c.out_of_memory:
             self.c.out_of_memory = 0
             raise MemoryError("out of memory for the reproducible mode's private rows")

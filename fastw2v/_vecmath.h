@@ -99,7 +99,7 @@ static inline void fw_pair_update(float g, float *restrict err, float *restrict 
 /* Ask for a row of n floats to be brought into cache (a hint; never faults). */
 static inline void fw_prefetch_row(const float *p, int n) {
     const char *c = (const char *)p;
-    for (int off = 0; off < n * (int)sizeof(float); off += 64) __builtin_prefetch(c + off, 1, 3);
+    for (int off = 0; off < n * (int)sizeof(float); off += 64) __builtin_prefetch(c + off, 0, 3);
 }
 
 /* Shared progress counter: relaxed atomics are enough, it only drives the schedule. */

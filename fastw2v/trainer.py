@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import queue
 import threading
 import time
@@ -33,6 +34,11 @@ _MASK64 = (1 << 64) - 1
 #: Largest corpus-file job, in stream entries: small enough that threads finish an epoch
 #: together (the last job is the only one trained alone) and Ctrl-C waits briefly.
 MAX_BLOCK = 50_000
+#: With several lock-free workers, the rows of the HOT_WORDS most frequent words and the
+#: HOT_NODES Huffman nodes nearest the root are updated in per-thread copies, merged at
+#: each job's end (see :meth:`fastw2v._kernels.Worker.use_hot_rows`).
+HOT_WORDS = int(os.environ.get("FASTW2V_HOT_WORDS", 128))
+HOT_NODES = int(os.environ.get("FASTW2V_HOT_NODES", 63))
 
 
 def job_seed(seed: int, epoch: int, job: int) -> int:
@@ -109,6 +115,12 @@ class Trainer:
         self.seed = seed
         #: rounds with private rows merged in a fixed order (:mod:`fastw2v.sync_trainer`)
         self.rounds = RoundRunner(kernel_model, self.workers) if reproducible else None
+        if workers > 1 and not reproducible:
+            # at most 1/64 of the rows: in a small vocabulary no row dominates the updates,
+            # and the staleness of private copies would be felt by many words
+            V = kernel_model.vocab_size
+            for w in self.workers:
+                w.use_hot_rows(min(HOT_WORDS, V // 64), min(HOT_NODES, V // 64))
         #: Stats of the epoch cut short by the last exception, else None.
         self.partial: Optional[EpochStats] = None
 

@@ -288,3 +288,43 @@ def test_private_rows_merge_adds_each_workers_change(mode):
         _kernels.apply_private_deltas(km, workers, part, 3)
     for a, x in zip(weights, expected):
         np.testing.assert_allclose(a, x, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["sg-ns", "cbow-hs", "sg-both"])
+def test_hot_rows_single_worker_equals_direct_training(mode):
+    """Hot-row copies merged at each job's end change nothing for one worker (up to
+    float rounding of the merge), whatever rows are hot."""
+    weights, kw, ids = _private_case(mode, sample=0.05)
+    plain_w = [w.copy() for w in weights]
+    km_p, km_h = _kernels.Model(*plain_w, **kw), _kernels.Model(*weights, **kw)
+    for km in (km_p, km_h):
+        km.set_schedule(0.05, 0.001, 3 * len(ids))
+    plain, hot = _kernels.Worker(km_p), _kernels.Worker(km_h)
+    hot.use_hot_rows(5, 4)
+    third = len(ids) // 3
+    for job, (s, e) in enumerate([(0, third), (third, 2 * third), (2 * third, len(ids))]):
+        plain.train(ids, s, e, 100 + job)
+        hot.train(ids, s, e, 100 + job)
+    for a, b in zip(plain_w, weights):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_hot_rows_merge_each_workers_change():
+    """Two workers with hot rows: each job's change of a hot row reaches the shared row
+    at the job's end (here one job after the other, so the result is sequential)."""
+    weights, kw, ids = _private_case("sg-ns")
+    seq = [w.copy() for w in weights]
+    km_s, km_h = _kernels.Model(*seq, **kw), _kernels.Model(*weights, **kw)
+    for km in (km_s, km_h):
+        km.set_schedule(0.03, 0.03, 0)
+    a, b = _kernels.Worker(km_h), _kernels.Worker(km_h)
+    for w in (a, b):
+        w.use_hot_rows(len(weights[0]), 0)        # every word row is hot
+    s = _kernels.Worker(km_s)
+    half = len(ids) // 2
+    s.train(ids, 0, half, 1)
+    s.train(ids, half, len(ids), 2)
+    a.train(ids, 0, half, 1)
+    b.train(ids, half, len(ids), 2)
+    for x, y in zip(seq, weights):
+        np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-6)
