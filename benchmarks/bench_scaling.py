@@ -81,6 +81,10 @@ def run(args) -> dict:
                     else:
                         m = GensimWord2Vec(workers=workers, **kw)
                     m.build_vocab(corpus_file=corpus)
+                    if tool == "fastw2v":
+                        # encode the corpus to ids now (train() would do it on its first
+                        # call), so the timed region is training alone for both tools
+                        m._encode(corpus)
                     models[tool, workers] = m
             for rep in range(args.repeats):
                 for workers in args.workers:

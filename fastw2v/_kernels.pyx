@@ -300,16 +300,32 @@ cdef inline int32_t next_noise(const ModelC *m, WorkerC *w) noexcept nogil:
     cdef uint64_t r = w.noise_raw[(t + RESOLVE_AHEAD + 1) % NOISE_RING]
     ahead = resolve_noise(m, r)
     w.noise_word[(t + RESOLVE_AHEAD + 1) % NOISE_RING] = ahead
-    fw_prefetch_row(m.output_ns + <int64_t>ahead * m.dim, m.dim)
+    prefetch_row_for(m, w, 2, m.output_ns, ahead)
     r = fw_rng_next(&w.noise_rng)
     w.noise_raw[(t + DRAW_AHEAD + 1) % NOISE_RING] = r
     prefetch_alias(m, r)
+    if w.private_rows:
+        # the row map entry of the column drawn (its word, unless the alias is taken)
+        __builtin_prefetch(w.slot_of[2] + (((r >> 32) * <uint64_t>m.vocab_size) >> 32))
     w.noise_t = t + 1
     return word
 
 
-cdef inline void prefetch_next_centre(const ModelC *m, const int32_t *sent, int i,
-                                      int n) noexcept nogil:
+cdef inline void prefetch_row_for(const ModelC *m, WorkerC *w, int mat, const float *base,
+                                  int32_t row) noexcept nogil:
+    """Prefetch the copy of ``row`` that this worker will read: its private copy in
+    reproducible mode once it has one, else the shared row."""
+    cdef int32_t s
+    if w.private_rows:
+        s = w.slot_of[mat][row]
+        if s >= 0:
+            fw_prefetch_row(w.pages[s >> PAGE_BITS] + <int64_t>(s & PAGE_MASK) * m.dim, m.dim)
+            return
+    fw_prefetch_row(base + <int64_t>row * m.dim, m.dim)
+
+
+cdef inline void prefetch_next_centre(const ModelC *m, WorkerC *w, const int32_t *sent,
+                                      int i, int n) noexcept nogil:
     """While centre ``i`` trains, fetch what centre ``i + 1`` will need: its output row
     (NS), its Huffman path's rows (HS), and the input row entering the window."""
     cdef int64_t k
@@ -317,12 +333,12 @@ cdef inline void prefetch_next_centre(const ModelC *m, const int32_t *sent, int 
     if i + 1 < n:
         nxt = sent[i + 1]
         if m.output_ns != NULL:
-            fw_prefetch_row(m.output_ns + <int64_t>nxt * m.dim, m.dim)
+            prefetch_row_for(m, w, 2, m.output_ns, nxt)
         if m.output_hs != NULL:
             for k in range(m.code_offsets[nxt], m.code_offsets[nxt + 1]):
-                fw_prefetch_row(m.output_hs + <int64_t>m.points[k] * m.dim, m.dim)
+                prefetch_row_for(m, w, 1, m.output_hs, m.points[k])
     if i + m.window + 1 < n:
-        fw_prefetch_row(m.input_vectors + <int64_t>sent[i + m.window + 1] * m.dim, m.dim)
+        prefetch_row_for(m, w, 0, m.input_vectors, sent[i + m.window + 1])
 
 
 cdef inline void hs_update(const ModelC *m, WorkerC *w, int32_t word, const float *l1,
@@ -462,7 +478,7 @@ cdef void train_sentence_sg(const ModelC *m, WorkerC *w, const int32_t *sent, in
     cdef float *l1
     for i in range(n):
         word = sent[i]
-        prefetch_next_centre(m, sent, i, n)
+        prefetch_next_centre(m, w, sent, i, n)
         b = <int>(fw_rng_next(&w.rng) % <uint64_t>m.window) if m.shrink_windows else 0
         lo = i - m.window + b
         if lo < 0:
@@ -500,7 +516,7 @@ cdef void train_sentence_cbow(const ModelC *m, WorkerC *w, const int32_t *sent, 
     cdef int32_t word
     for i in range(n):
         word = sent[i]
-        prefetch_next_centre(m, sent, i, n)
+        prefetch_next_centre(m, w, sent, i, n)
         b = <int>(fw_rng_next(&w.rng) % <uint64_t>m.window) if m.shrink_windows else 0
         lo = i - m.window + b
         if lo < 0:
@@ -932,6 +948,7 @@ def draw_noise_samples(alias_threshold, alias_index, int64_t n, uint64_t seed):
     m.alias = <const uint64_t *>cnp.PyArray_DATA(packed)
     m.output_ns = dummy          # prefetch addresses only: row 0 stands in for all
     m.dim = 0
+    memset(&w, 0, sizeof(WorkerC))
     out = np.empty(n, dtype=np.int64)
     cdef int64_t[::1] o = out
     cdef int64_t i
@@ -1019,3 +1036,18 @@ def encode_batch(iterator, dict index, int64_t batch_words, int64_t first_senten
         return out, raw, sentences
     finally:
         free(buf)
+
+
+def map_tokens(list tokens, dict index):
+    """int32 ids of the tokens found in ``index`` (others dropped), in order: the
+    corpus-file encoder's per-token loop, in C."""
+    cdef Py_ssize_t k, n = PyList_GET_SIZE(tokens), m = 0
+    out = np.empty(n, dtype=np.int32)
+    cdef int32_t[::1] o = out
+    cdef PyObject *v
+    for k in range(n):
+        v = PyDict_GetItemWithError(index, <object>PyList_GET_ITEM(tokens, k))
+        if v != NULL:
+            o[m] = <int32_t><object>v
+            m += 1
+    return out[:m]

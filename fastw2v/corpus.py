@@ -229,23 +229,18 @@ class EncodedCorpus:
 
         fd, self.path = tempfile.mkstemp(prefix="fastw2v-encoded-", suffix=".int32", dir=tmp_dir)
         self._finalizer = weakref.finalize(self, _remove_quietly, self.path)
-        get = key_to_index.get
+        from ._kernels import map_tokens      # the per-token loop, in C
+        end = np.array([SENTENCE_END], dtype=np.int32).tobytes()
         n_words = n_sentences = raw = 0
         with os.fdopen(fd, "wb") as out:
-            buf: List[int] = []
             for tokens, ends in iter_file_pieces(source, unicode_errors):
                 raw += len(tokens)
-                ids = [idx for idx in map(get, tokens) if idx is not None]
+                ids = map_tokens(tokens, key_to_index)
                 n_words += len(ids)
-                buf.extend(ids)
+                out.write(ids.tobytes())
                 if ends:
-                    buf.append(SENTENCE_END)
+                    out.write(end)
                     n_sentences += 1
-                if len(buf) >= 1 << 20:
-                    out.write(np.asarray(buf, dtype=np.int32).tobytes())
-                    buf = []
-            if buf:
-                out.write(np.asarray(buf, dtype=np.int32).tobytes())
         self.n_words, self.n_sentences, self.raw_words = n_words, n_sentences, raw
         size = os.path.getsize(self.path) // 4
         self.ids = (np.memmap(self.path, dtype=np.int32, mode="r", shape=(size,))
