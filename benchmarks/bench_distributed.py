@@ -32,6 +32,9 @@ import time
 
 import numpy as np
 
+from fastw2v import KeyedVectors
+from fastw2v.evaluation import evaluate_word_analogies, evaluate_word_pairs
+
 MODES = {"sg-ns": dict(sg=1, hs=0, negative=5), "cbow-ns": dict(sg=0, hs=0, negative=5),
          "sg-hs": dict(sg=1, hs=1, negative=0), "cbow-hs": dict(sg=0, hs=1, negative=0)}
 DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -43,58 +46,17 @@ def log(msg):
 
 
 def analogy_accuracy(words, vectors, restrict=30000):
-    words = list(words)[:restrict]
-    unit = np.asarray(vectors[:len(words)], dtype=np.float64)
-    unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
-    index = {w: i for i, w in enumerate(words)}
-    qs = []
-    with open(os.path.join(DATA, "questions-words.txt"), encoding="utf-8") as fh:
-        for line in fh:
-            q = line.lower().split()
-            if len(q) == 4 and not line.startswith(":") and all(w in index for w in q):
-                qs.append([index[w] for w in q])
-    if not qs:
-        return float("nan")
-    q, correct = np.array(qs), 0
-    for s in range(0, len(q), 2000):
-        b = q[s:s + 2000]
-        sims = (unit[b[:, 1]] - unit[b[:, 0]] + unit[b[:, 2]]) @ unit.T
-        for k in range(3):
-            sims[np.arange(len(b)), b[:, k]] = -np.inf
-        correct += int(np.sum(sims.argmax(axis=1) == b[:, 3]))
-    return correct / len(q)
+    """3CosAdd accuracy on the Google analogies over the ``restrict`` most frequent words
+    (fastw2v's evaluator, which gives gensim's numbers)."""
+    kv = KeyedVectors(vectors.shape[1], list(words), np.ascontiguousarray(vectors, dtype=np.float32))
+    return evaluate_word_analogies(kv, os.path.join(DATA, "questions-words.txt"),
+                                   restrict_vocab=restrict)[0]
 
 
 def wordsim_spearman(words, vectors):
-    index = {w: i for i, w in enumerate(words)}
-    gold, ours = [], []
-    with open(os.path.join(DATA, "wordsim353.tsv"), encoding="utf-8") as fh:
-        for line in fh:
-            p = line.rstrip("\n").split("\t")
-            if line.startswith("#") or len(p) < 3 or p[0].lower() not in index \
-                    or p[1].lower() not in index:
-                continue
-            a, b = vectors[index[p[0].lower()]], vectors[index[p[1].lower()]]
-            ours.append(float(a @ b) / float(np.linalg.norm(a) * np.linalg.norm(b)))
-            gold.append(float(p[2]))
-    if len(gold) < 3:
-        return float("nan")
-
-    def ranks(x):
-        order = np.argsort(x, kind="stable")
-        r = np.empty(len(x))
-        r[order] = np.arange(len(x))
-        xs = np.asarray(x)[order]       # average ranks over ties
-        i = 0
-        while i < len(xs):
-            j = i
-            while j + 1 < len(xs) and xs[j + 1] == xs[i]:
-                j += 1
-            r[order[i:j + 1]] = (i + j) / 2
-            i = j + 1
-        return r
-
-    return float(np.corrcoef(ranks(gold), ranks(ours))[0, 1])
+    """Spearman correlation of cosine similarity with WordSim-353's human scores."""
+    kv = KeyedVectors(vectors.shape[1], list(words), np.ascontiguousarray(vectors, dtype=np.float32))
+    return float(evaluate_word_pairs(kv, os.path.join(DATA, "wordsim353.tsv"))[1][0])
 
 
 def make_shards(corpus, n, out_dir):

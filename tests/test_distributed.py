@@ -10,9 +10,9 @@ import pytest
 
 pytest.importorskip("distributed")        # a test dependency: pip install fastw2v[test]
 from dask.distributed import Client, LocalCluster
-from scipy.stats import spearmanr
 
-from fastw2v import CorpusError, ParameterError, VocabularyError, Word2Vec
+from fastw2v import CorpusError, KeyedVectors, ParameterError, VocabularyError, Word2Vec
+from fastw2v.evaluation import evaluate_word_analogies, evaluate_word_pairs
 from fastw2v.distributed import train_distributed
 from fastw2v.distributed._client import _merge
 
@@ -21,44 +21,17 @@ from conftest import DATA
 
 # ---------------------------------------------------------------------------- helpers
 def analogy_accuracy(words, vectors, restrict=30000):
-    """3CosAdd accuracy on the Google analogies whose 4 words are among the ``restrict``
-    most frequent (case-folded, the question words excluded from the answers)."""
-    words = list(words)[:restrict]
-    unit = np.asarray(vectors[:len(words)], dtype=np.float64)
-    unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
-    index = {w: i for i, w in enumerate(words)}
-    questions = []
-    with open(os.path.join(DATA, "questions-words.txt"), encoding="utf-8") as fh:
-        for line in fh:
-            q = line.lower().split()
-            if len(q) == 4 and not line.startswith(":") and all(w in index for w in q):
-                questions.append([index[w] for w in q])
-    q = np.array(questions)
-    correct = 0
-    for s in range(0, len(q), 2000):
-        b = q[s:s + 2000]
-        sims = (unit[b[:, 1]] - unit[b[:, 0]] + unit[b[:, 2]]) @ unit.T
-        for k in range(3):
-            sims[np.arange(len(b)), b[:, k]] = -np.inf
-        correct += int(np.sum(sims.argmax(axis=1) == b[:, 3]))
-    return correct / len(q)
+    """3CosAdd accuracy on the Google analogies over the ``restrict`` most frequent words
+    (fastw2v's evaluator, which gives gensim's numbers)."""
+    kv = KeyedVectors(vectors.shape[1], list(words), np.ascontiguousarray(vectors, dtype=np.float32))
+    return evaluate_word_analogies(kv, os.path.join(DATA, "questions-words.txt"),
+                                   restrict_vocab=restrict)[0]
 
 
 def wordsim_spearman(words, vectors):
     """Spearman correlation of cosine similarity with WordSim-353's human scores."""
-    index = {w: i for i, w in enumerate(words)}
-    gold, ours = [], []
-    with open(os.path.join(DATA, "wordsim353.tsv"), encoding="utf-8") as fh:
-        for line in fh:
-            parts = line.rstrip("\n").split("\t")
-            if line.startswith("#") or len(parts) < 3:
-                continue
-            a, b = parts[0].lower(), parts[1].lower()
-            if a in index and b in index:
-                va, vb = vectors[index[a]], vectors[index[b]]
-                ours.append(float(va @ vb) / float(np.linalg.norm(va) * np.linalg.norm(vb)))
-                gold.append(float(parts[2]))
-    return spearmanr(gold, ours).correlation
+    kv = KeyedVectors(vectors.shape[1], list(words), np.ascontiguousarray(vectors, dtype=np.float32))
+    return float(evaluate_word_pairs(kv, os.path.join(DATA, "wordsim353.tsv"))[1][0])
 
 
 def split_lines(src, out_dir, n, compress=False):
