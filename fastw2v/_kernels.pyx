@@ -111,12 +111,11 @@ ctypedef struct WorkerC:
     int schedule_threads          # alpha = f(progress_base + threads * words read here)
     # hot rows (lock-free mode, several workers): rows that every thread writes all the
     # time (frequent words, the Huffman nodes nearest the root) are updated in private
-    # copies during a job and their change added to the shared rows at its end
+    # copies, their change added to the shared rows every HOT_MERGE_EVERY trained words
     int hot_n[3]
     int32_t hot_lo[3]
     float *hot_priv[3]
     float *hot_snap[3]
-    char pad_back[64]
     float *neu1                   # [d] CBOW hidden layer
     float *neu1e                  # [d] accumulated error for the input side
     int32_t *sentence             # [MAX_SENTENCE] kept words of the current sentence
@@ -124,6 +123,7 @@ ctypedef struct WorkerC:
     int64_t loss_examples         # (input, output word) examples counted in `loss`
     int64_t words_read            # in-vocabulary words read
     int64_t words_trained         # words kept after down-sampling
+    char pad_back[64]             # (the counters above are written for every pair)
 
 
 cdef inline double learning_rate_c(const ModelC *m, int64_t done) noexcept nogil:
@@ -234,7 +234,8 @@ cdef inline float *row_ns(const ModelC *m, WorkerC *w, int32_t row) noexcept nog
 
 
 cdef void hot_rows_begin(const ModelC *m, WorkerC *w) noexcept nogil:
-    """Job start: take private copies of the hot rows (and remember them)."""
+    """Take private copies of the hot rows (and remember them): at a job's start and
+    after each merge."""
     cdef int mat
     cdef int64_t nbytes
     for mat in range(3):
@@ -245,7 +246,8 @@ cdef void hot_rows_begin(const ModelC *m, WorkerC *w) noexcept nogil:
 
 
 cdef void hot_rows_end(const ModelC *m, WorkerC *w) noexcept nogil:
-    """Job end: add this job's change of each hot row to the shared row."""
+    """Add the change of each hot row since its copy was taken to the shared row:
+    every HOT_MERGE_EVERY trained words and at a job's end."""
     cdef int mat
     cdef int64_t k, i, d = m.dim
     cdef float *shared
@@ -825,11 +827,12 @@ cdef class Worker:
     def use_hot_rows(self, int n_words, int n_nodes):
         """Lock-free mode with several workers: keep the ``n_words`` most frequent
         words' input and output rows and the ``n_nodes`` Huffman nodes nearest the root
-        (the highest node ids) in private copies during each job, and add their change
-        to the shared rows at the job's end. These rows are written by every thread all
-        the time; sharing them live makes the cores fight over their cache lines, which
-        cost more than half of the second core in the HS modes. Other threads see a hot
-        row's updates at job ends (every few ten thousand words) instead of at once.
+        (the highest node ids) in private copies, and add their change to the shared
+        rows every :data:`HOT_MERGE_EVERY` trained words and at each job's end. These
+        rows are written by every thread all the time; sharing them live makes the
+        cores fight over their cache lines, which cost more than half of the second
+        core in the HS modes. Other threads see a hot row's updates at those merges
+        instead of at once.
         ``use_hot_rows(0, 0)`` turns it off."""
         cdef ModelC *m = &self.model.c
         cdef int mat
@@ -971,9 +974,22 @@ def random_stream(uint64_t seed, int64_t n):
 
 
 from cpython.dict cimport PyDict_GetItemWithError
-from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
-from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from cpython.ref cimport PyObject
+from cpython.sequence cimport PySequence_Fast_GET_SIZE, PySequence_Fast_ITEMS
+
+
+cdef Py_ssize_t _lookup_ids(object tokens, dict index, int32_t *out) except -1:
+    """Write to ``out`` the ids of the tokens (a list or tuple) found in ``index``, in
+    order; return how many. The per-token loop of both encoders, in C."""
+    cdef Py_ssize_t k, m = 0, n = PySequence_Fast_GET_SIZE(tokens)
+    cdef PyObject **items = PySequence_Fast_ITEMS(tokens)
+    cdef PyObject *v
+    for k in range(n):
+        v = PyDict_GetItemWithError(index, <object>items[k])
+        if v != NULL:
+            out[m] = <int32_t><object>v
+            m += 1
+    return m
 
 
 def encode_batch(iterator, dict index, int64_t batch_words, int64_t first_sentence, check):
@@ -990,40 +1006,24 @@ def encode_batch(iterator, dict index, int64_t batch_words, int64_t first_senten
     and dict look-ups, several times faster than the equivalent comprehension.
     """
     cdef int64_t cap = batch_words + 1024, n = 0, raw = 0, sentences = 0
-    cdef int64_t k, length
+    cdef int64_t length
     cdef int32_t *buf = <int32_t *>malloc(cap * sizeof(int32_t))
     cdef int32_t *grown
-    cdef PyObject *v
-    cdef PyObject *tok
-    cdef bint is_list
     if buf == NULL:
         raise MemoryError()
     try:
         for sentence in iterator:
-            if type(sentence) is list:
-                is_list = True
-            elif type(sentence) is tuple:
-                is_list = False
-            elif isinstance(sentence, (list, tuple)):
-                sentence = list(sentence)
-                is_list = True
-            else:
+            if not isinstance(sentence, (list, tuple)):
                 check(sentence, first_sentence + sentences)
                 sentence = list(sentence)
-                is_list = True
-            length = PyList_GET_SIZE(sentence) if is_list else PyTuple_GET_SIZE(sentence)
+            length = PySequence_Fast_GET_SIZE(sentence)
             if n + length + 1 > cap:
                 cap = 2 * (n + length + 1)
                 grown = <int32_t *>realloc(buf, cap * sizeof(int32_t))
                 if grown == NULL:
                     raise MemoryError()
                 buf = grown
-            for k in range(length):
-                tok = PyList_GET_ITEM(sentence, k) if is_list else PyTuple_GET_ITEM(sentence, k)
-                v = PyDict_GetItemWithError(index, <object>tok)
-                if v != NULL:
-                    buf[n] = <int32_t><object>v
-                    n += 1
+            n += _lookup_ids(sentence, index, buf + n)
             buf[n] = -1
             n += 1
             raw += length
@@ -1041,13 +1041,5 @@ def encode_batch(iterator, dict index, int64_t batch_words, int64_t first_senten
 def map_tokens(list tokens, dict index):
     """int32 ids of the tokens found in ``index`` (others dropped), in order: the
     corpus-file encoder's per-token loop, in C."""
-    cdef Py_ssize_t k, n = PyList_GET_SIZE(tokens), m = 0
-    out = np.empty(n, dtype=np.int32)
-    cdef int32_t[::1] o = out
-    cdef PyObject *v
-    for k in range(n):
-        v = PyDict_GetItemWithError(index, <object>PyList_GET_ITEM(tokens, k))
-        if v != NULL:
-            o[m] = <int32_t><object>v
-            m += 1
-    return out[:m]
+    out = np.empty(len(tokens), dtype=np.int32)
+    return out[:_lookup_ids(tokens, index, <int32_t *>cnp.PyArray_DATA(out))]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import queue
 import threading
 import time
@@ -35,10 +34,10 @@ _MASK64 = (1 << 64) - 1
 #: together (the last job is the only one trained alone) and Ctrl-C waits briefly.
 MAX_BLOCK = 50_000
 #: With several lock-free workers, the rows of the HOT_WORDS most frequent words and the
-#: HOT_NODES Huffman nodes nearest the root are updated in per-thread copies, merged at
-#: each job's end (see :meth:`fastw2v._kernels.Worker.use_hot_rows`).
-HOT_WORDS = int(os.environ.get("FASTW2V_HOT_WORDS", 128))
-HOT_NODES = int(os.environ.get("FASTW2V_HOT_NODES", 63))
+#: HOT_NODES Huffman nodes nearest the root are updated in per-thread copies, merged every
+#: 1,000 trained words (see :meth:`fastw2v._kernels.Worker.use_hot_rows`).
+HOT_WORDS = 128
+HOT_NODES = 63
 
 
 def job_seed(seed: int, epoch: int, job: int) -> int:
