@@ -233,24 +233,34 @@ def _private_case(mode, **kw):
     return [w.copy() for w in weights], kwargs, ids
 
 
-@pytest.mark.parametrize("mode", list(MODES))
-def test_private_rows_single_worker_equals_direct_training(mode):
-    """One worker with private rows, merged after each job, trains like a plain worker."""
+def _three_jobs_against_plain(mode, prepare, run_job):
+    """Train three jobs with a plain worker and with a worker set up by ``prepare`` (run
+    through ``run_job(model, worker, ids, start, end, seed)``); return both weight sets."""
     weights, kw, ids = _private_case(mode, sample=0.05)
     plain_w = [w.copy() for w in weights]
-    km_p, km_r = _kernels.Model(*plain_w, **kw), _kernels.Model(*weights, **kw)
-    for km in (km_p, km_r):
+    km_p, km_x = _kernels.Model(*plain_w, **kw), _kernels.Model(*weights, **kw)
+    for km in (km_p, km_x):
         km.set_schedule(0.05, 0.001, 3 * len(ids))
-    plain, repro = _kernels.Worker(km_p), _kernels.Worker(km_r)
-    repro.use_private_rows(True)
+    plain, other = _kernels.Worker(km_p), _kernels.Worker(km_x)
+    prepare(other)
     third = len(ids) // 3
     for job, (s, e) in enumerate([(0, third), (third, 2 * third), (2 * third, len(ids))]):
         plain.train(ids, s, e, 100 + job)
-        repro.set_job_schedule(km_r.progress, 1)
-        repro.train(ids, s, e, 100 + job)
+        run_job(km_x, other, ids, s, e, 100 + job)
+    return plain_w, weights
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_private_rows_single_worker_equals_direct_training(mode):
+    """One worker with private rows, merged after each job, trains like a plain worker."""
+    def run_job(km, repro, ids, s, e, seed):
+        repro.set_job_schedule(km.progress, 1)
+        repro.train(ids, s, e, seed)
         assert repro.private_row_count > 0
-        _kernels.merge_private_rows(km_r, [repro])
+        _kernels.merge_private_rows(km, [repro])
         assert repro.private_row_count == 0
+
+    plain_w, weights = _three_jobs_against_plain(mode, lambda w: w.use_private_rows(True), run_job)
     for a, b in zip(plain_w, weights):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert not np.allclose(weights[0], _private_case(mode, sample=0.05)[0][0])
@@ -294,17 +304,9 @@ def test_private_rows_merge_adds_each_workers_change(mode):
 def test_hot_rows_single_worker_equals_direct_training(mode):
     """Hot-row copies merged at each job's end change nothing for one worker (up to
     float rounding of the merge), whatever rows are hot."""
-    weights, kw, ids = _private_case(mode, sample=0.05)
-    plain_w = [w.copy() for w in weights]
-    km_p, km_h = _kernels.Model(*plain_w, **kw), _kernels.Model(*weights, **kw)
-    for km in (km_p, km_h):
-        km.set_schedule(0.05, 0.001, 3 * len(ids))
-    plain, hot = _kernels.Worker(km_p), _kernels.Worker(km_h)
-    hot.use_hot_rows(5, 4)
-    third = len(ids) // 3
-    for job, (s, e) in enumerate([(0, third), (third, 2 * third), (2 * third, len(ids))]):
-        plain.train(ids, s, e, 100 + job)
-        hot.train(ids, s, e, 100 + job)
+    plain_w, weights = _three_jobs_against_plain(
+        mode, lambda w: w.use_hot_rows(5, 4),
+        lambda km, w, ids, s, e, seed: w.train(ids, s, e, seed))
     for a, b in zip(plain_w, weights):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
