@@ -76,9 +76,9 @@ ctypedef struct ModelC:
     int dim
     int sg, hs, negative, cbow_mean, window, shrink_windows, compute_loss
     const uint64_t *keep_threshold    # [V] keep if 32 random bits < threshold; NULL: keep all
-    const uint8_t *codes          # Huffman paths (CSR)
-    const int32_t *points
-    const int64_t *code_offsets   # [V + 1]
+    const uint32_t *path          # Huffman paths (CSR): (inner node << 1) | code bit, one
+                                  # array so that a path costs one cache miss, not two
+    const int64_t *code_offsets   # [V + 1]: word w's path is path[code_offsets[w]:...[w + 1]]
     const uint64_t *alias             # [V] noise alias table, packed: (alias << 32) | threshold
     int shared_negatives          # sg + NS: one set of negatives per centre word (HogBatch)
     const float *sigmoid          # [EXP_TABLE_SIZE]
@@ -329,8 +329,14 @@ cdef inline void prefetch_row_for(const ModelC *m, WorkerC *w, int mat, const fl
 cdef inline void prefetch_next_centre(const ModelC *m, WorkerC *w, const int32_t *sent,
                                       int i, int n) noexcept nogil:
     """While centre ``i`` trains, fetch what centre ``i + 1`` will need: its output row
-    (NS), its Huffman path's rows (HS), and the input row entering the window."""
-    cdef int64_t k
+    (NS), its Huffman path's rows (HS), and the input row entering the window.
+
+    HS needs a chain of three dependent loads (path offset, path, node rows), so it is
+    pipelined over three centres: the offset of centre ``i + 3``, the path of ``i + 2``
+    (its offset fetched one centre ago) and the rows of ``i + 1`` (its path fetched one
+    centre ago). Without this the path look-ups missed cache on every centre word.
+    """
+    cdef int64_t k, kbeg
     cdef int32_t nxt
     if i + 1 < n:
         nxt = sent[i + 1]
@@ -338,7 +344,13 @@ cdef inline void prefetch_next_centre(const ModelC *m, WorkerC *w, const int32_t
             prefetch_row_for(m, w, 2, m.output_ns, nxt)
         if m.output_hs != NULL:
             for k in range(m.code_offsets[nxt], m.code_offsets[nxt + 1]):
-                prefetch_row_for(m, w, 1, m.output_hs, m.points[k])
+                prefetch_row_for(m, w, 1, m.output_hs, <int32_t>(m.path[k] >> 1))
+            if i + 2 < n:
+                kbeg = m.code_offsets[sent[i + 2]]
+                __builtin_prefetch(&m.path[kbeg])
+                __builtin_prefetch(&m.path[m.code_offsets[sent[i + 2] + 1] - 1])
+                if i + 3 < n:
+                    __builtin_prefetch(&m.code_offsets[sent[i + 3]])
     if i + m.window + 1 < n:
         prefetch_row_for(m, w, 0, m.input_vectors, sent[i + m.window + 1])
 
@@ -354,15 +366,17 @@ cdef inline void hs_update(const ModelC *m, WorkerC *w, int32_t word, const floa
     cdef int64_t k, kbeg = m.code_offsets[word], kend = m.code_offsets[word + 1]
     cdef float f, f_next = 0, g
     cdef int code
+    cdef uint32_t node
     cdef float *l2
     if kbeg == kend:
         return
-    f = fw_dot(l1, row_hs(m, w, m.points[kbeg]), m.dim)
+    f = fw_dot(l1, row_hs(m, w, <int32_t>(m.path[kbeg] >> 1)), m.dim)
     for k in range(kbeg, kend):
-        l2 = row_hs(m, w, m.points[k])
+        node = m.path[k]
+        l2 = row_hs(m, w, <int32_t>(node >> 1))
         if k + 1 < kend:
-            f_next = fw_dot(l1, row_hs(m, w, m.points[k + 1]), m.dim)
-        code = m.codes[k]
+            f_next = fw_dot(l1, row_hs(m, w, <int32_t>(m.path[k + 1] >> 1)), m.dim)
+        code = node & 1
         if m.compute_loss:
             # target label is 1 - code: loss = -log sigmoid((1 - 2 code) * f)
             w.loss += fw_neg_log_sigmoid((1 - 2 * code) * <double>f)
@@ -711,10 +725,12 @@ cdef class Model:
                     or points.shape[0] != codes.shape[0] \
                     or (points.shape[0] and (points.min() < 0 or points.max() >= V)):
                 raise ValueError("Huffman tables do not match the vocabulary")
-            self.c.codes = <const uint8_t *>cnp.PyArray_DATA(codes)
-            self.c.points = <const int32_t *>cnp.PyArray_DATA(points)
+            if codes.shape[0] and codes.max() > 1:
+                raise ValueError("Huffman codes must be 0 or 1")
+            path = (points.astype(np.uint32) << np.uint32(1)) | codes.astype(np.uint32)
+            self.c.path = <const uint32_t *>cnp.PyArray_DATA(path)
             self.c.code_offsets = <const int64_t *>cnp.PyArray_DATA(code_offsets)
-            self._keep_alive += [output_hs, codes, points, code_offsets]
+            self._keep_alive += [output_hs, path, code_offsets]
         if negative:
             self.c.output_ns = _f32_ptr(output_ns, "output_ns", (V, d))
             packed = pack_alias(alias_threshold, alias_index)
@@ -1043,3 +1059,87 @@ def map_tokens(list tokens, dict index):
     corpus-file encoder's per-token loop, in C."""
     out = np.empty(len(tokens), dtype=np.int32)
     return out[:_lookup_ids(tokens, index, <int32_t *>cnp.PyArray_DATA(out))]
+
+
+cdef extern from "_tokenize.h" nogil:
+    ctypedef struct fw_vocab_table:
+        uint64_t mask
+        int32_t *slot_word
+        uint64_t *word_hash
+        int64_t *word_off
+        const char *pool
+    uint64_t fw_hash_bytes(const uint8_t *p, int64_t n)
+    int fw_table_insert(fw_vocab_table *t, int32_t w)
+    int64_t fw_encode_bytes(const fw_vocab_table *t, const uint8_t *data, int64_t n,
+                            int32_t *out, int64_t *raw, int64_t *lines, int *open_line)
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+
+
+cdef class ByteEncoder:
+    """Encode UTF-8 corpus bytes to vocabulary ids without creating Python objects.
+
+    Tokens are split exactly where Python's ``str.split()`` splits (every character for
+    which ``str.isspace()`` is true), ``'\\n'`` ends a sentence (``-1``), and tokens not in
+    ``words`` are dropped: the same stream as splitting the decoded text and looking the
+    tokens up in a dict, which the tests check. The bytes must be valid UTF-8 (decode
+    them strictly first) and each block must end at whitespace or at the end of a file.
+
+    Parameters
+    ----------
+    words : list of str
+        The vocabulary; a word's id is its position.
+    """
+    cdef fw_vocab_table t
+    cdef list _keep
+    cdef int open_line
+    cdef readonly int64_t raw_tokens
+    cdef readonly int64_t sentences
+
+    def __init__(self, words):
+        encoded = [w.encode("utf-8", "surrogatepass") for w in words]
+        cdef int64_t V = len(encoded), i, slots = 16
+        if V >= (1 << 31) - 1:
+            raise ValueError("vocabulary too large for the byte encoder")
+        while slots < 2 * V:
+            slots *= 2
+        pool = b"".join(encoded)
+        offsets = np.zeros(V + 1, dtype=np.int64)
+        if V:
+            np.cumsum([len(e) for e in encoded], out=offsets[1:])
+        hashes = np.empty(max(V, 1), dtype=np.uint64)
+        slot_word = np.full(slots, -1, dtype=np.int32)
+        self._keep = [pool, offsets, hashes, slot_word]
+        self.t.mask = <uint64_t>(slots - 1)
+        self.t.slot_word = <int32_t *>cnp.PyArray_DATA(slot_word)
+        self.t.word_hash = <uint64_t *>cnp.PyArray_DATA(hashes)
+        self.t.word_off = <int64_t *>cnp.PyArray_DATA(offsets)
+        self.t.pool = PyBytes_AS_STRING(pool)
+        for i in range(V):
+            self.t.word_hash[i] = fw_hash_bytes(<const uint8_t *>self.t.pool + self.t.word_off[i],
+                                                self.t.word_off[i + 1] - self.t.word_off[i])
+            fw_table_insert(&self.t, <int32_t>i)
+        self.open_line = 0
+        self.raw_tokens = 0
+        self.sentences = 0
+
+    def encode(self, bytes data):
+        """int32 ids of the tokens of ``data`` found in the vocabulary, ``-1`` at each
+        newline."""
+        cdef int64_t n = PyBytes_GET_SIZE(data), m
+        cdef const uint8_t *p = <const uint8_t *>PyBytes_AS_STRING(data)
+        out = np.empty(n + 1, dtype=np.int32)
+        cdef int32_t *o = <int32_t *>cnp.PyArray_DATA(out)
+        with nogil:
+            m = fw_encode_bytes(&self.t, p, n, o, &self.raw_tokens, &self.sentences,
+                                &self.open_line)
+        return out[:m]
+
+    def end_file(self):
+        """At the end of a file: ``[-1]`` if its last line had tokens but no newline
+        (a file always ends a sentence), else an empty array."""
+        if self.open_line:
+            self.open_line = 0
+            self.sentences += 1
+            return np.array([-1], dtype=np.int32)
+        return np.zeros(0, dtype=np.int32)

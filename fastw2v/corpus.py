@@ -80,13 +80,10 @@ def _decode(data: bytes, path: str, offset: int, line_no: int, unicode_errors: s
         ) from None
 
 
-def iter_file_pieces(source, unicode_errors: str = "strict") -> Iterator[Tuple[List[str], bool]]:
-    """Yield ``(tokens, ends_sentence)`` pieces of a corpus file or directory, in order.
-
-    A line shorter than the block size comes out as one piece with ``ends_sentence=True``;
-    a longer line comes out as several pieces, the last one ending the sentence. Each file
-    ends a sentence at its end even without a final newline.
-    """
+def _iter_blocks(source, unicode_errors: str) -> Iterator[Tuple[bytes, str, bool]]:
+    """Yield ``(raw, text, ends_file)`` blocks of a corpus file or directory, in order:
+    ``raw`` bytes cut at whitespace (or at the end of a file), ``text`` their decoding
+    (which checks them), ``ends_file`` true for each file's last block."""
     _check_errors(unicode_errors)
     for path in corpus_paths(source):
         with _open_binary(path) as fh:
@@ -99,8 +96,6 @@ def iter_file_pieces(source, unicode_errors: str = "strict") -> Iterator[Tuple[L
                 except (OSError, EOFError, lzma.LZMAError) as exc:
                     raise CorpusError(f"cannot read corpus file {path!r}: {exc}") from exc
                 data = leftover + block
-                if not data:
-                    break
                 if block:
                     cut = max(data.rfind(c) for c in _ASCII_SPACE)
                     if cut < 0:          # one token longer than the block: keep reading
@@ -112,14 +107,28 @@ def iter_file_pieces(source, unicode_errors: str = "strict") -> Iterator[Tuple[L
                 text = _decode(head, path, offset, line_no, unicode_errors)
                 offset += len(head)
                 line_no += head.count(b"\n")
-                lines = text.split("\n")
-                for line in lines[:-1]:
-                    yield line.split(), True
-                tail = lines[-1].split()
-                if tail:
-                    yield tail, not block
+                yield head, text, not block
                 if not block:
                     break
+
+
+def iter_file_pieces(source, unicode_errors: str = "strict") -> Iterator[Tuple[List[str], bool]]:
+    """Yield ``(tokens, ends_sentence)`` pieces of a corpus file or directory, in order.
+
+    A line shorter than the block size comes out as one piece with ``ends_sentence=True``;
+    a longer line comes out as several pieces, the last one ending the sentence. Each file
+    ends a sentence at its end even without a final newline.
+    """
+    open_line = False          # a piece of the current line went out without its end
+    for _, text, ends_file in _iter_blocks(source, unicode_errors):
+        lines = text.split("\n")
+        for line in lines[:-1]:
+            yield line.split(), True
+            open_line = False
+        tail = lines[-1].split()
+        if tail or (ends_file and open_line):
+            yield tail, ends_file
+            open_line = not ends_file
 
 
 def iter_file_sentences(source, unicode_errors: str = "strict",
@@ -229,18 +238,34 @@ class EncodedCorpus:
 
         fd, self.path = tempfile.mkstemp(prefix="fastw2v-encoded-", suffix=".int32", dir=tmp_dir)
         self._finalizer = weakref.finalize(self, _remove_quietly, self.path)
-        from ._kernels import map_tokens      # the per-token loop, in C
         end = np.array([SENTENCE_END], dtype=np.int32).tobytes()
         n_words = n_sentences = raw = 0
         with os.fdopen(fd, "wb") as out:
-            for tokens, ends in iter_file_pieces(source, unicode_errors):
-                raw += len(tokens)
-                ids = map_tokens(tokens, key_to_index)
-                n_words += len(ids)
-                out.write(ids.tobytes())
-                if ends:
-                    out.write(end)
-                    n_sentences += 1
+            if unicode_errors == "strict":
+                # the fast path: tokens split and looked up in C on the checked bytes
+                from ._kernels import ByteEncoder
+                words = [""] * len(key_to_index)
+                for word, i in key_to_index.items():
+                    words[i] = word
+                enc = ByteEncoder(words)
+                for head, _, ends_file in _iter_blocks(source, unicode_errors):
+                    ids = enc.encode(head)
+                    if ends_file:
+                        ids = np.concatenate([ids, enc.end_file()])
+                    n_words += int(np.count_nonzero(ids >= 0))
+                    out.write(ids.tobytes())
+                raw, n_sentences = enc.raw_tokens, enc.sentences
+            else:
+                # decoding with replacement can change tokens: split the text in Python
+                from ._kernels import map_tokens
+                for tokens, ends in iter_file_pieces(source, unicode_errors):
+                    raw += len(tokens)
+                    ids = map_tokens(tokens, key_to_index)
+                    n_words += len(ids)
+                    out.write(ids.tobytes())
+                    if ends:
+                        out.write(end)
+                        n_sentences += 1
         self.n_words, self.n_sentences, self.raw_words = n_words, n_sentences, raw
         size = os.path.getsize(self.path) // 4
         self.ids = (np.memmap(self.path, dtype=np.int32, mode="r", shape=(size,))

@@ -102,3 +102,84 @@ def test_encoded_corpus_drops_oov_and_marks_sentence_ends(tmp_path):
     enc.close()
     import os
     assert not os.path.exists(path)
+
+
+# --- the C byte encoder (corpus_file fast path) against str.split() and a dict ---------
+
+WHITESPACE = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+
+
+def reference_stream(files, key_to_index):
+    """The definition: decode, split lines at '\\n', split each line with str.split(),
+    look tokens up in a dict; -1 after every line and after a file's unterminated last
+    line."""
+    out, raw, lines = [], 0, 0
+    for text in files:
+        parts = text.split("\n")
+        for i, line in enumerate(parts):
+            toks = line.split()
+            raw += len(toks)
+            out += [key_to_index[t] for t in toks if t in key_to_index]
+            if i < len(parts) - 1 or toks:
+                out.append(-1)
+                lines += 1
+    return out, raw, lines
+
+
+def random_text(rng, words, n_tokens):
+    seps = [" "] * 20 + ["\n"] * 4 + WHITESPACE
+    return "".join(str(rng.choice(words)) + str(rng.choice(seps)) for _ in range(n_tokens))
+
+
+def test_whitespace_table_matches_str_isspace():
+    """Every character str.split() splits at separates tokens in the encoder, and no
+    other: each one between two words, and the neighbours of each multi-byte one."""
+    from fastw2v._kernels import ByteEncoder
+    enc = ByteEncoder(["a", "b"])
+    for ch in WHITESPACE:
+        got = enc.encode(("a" + ch + "b").encode()).tolist()
+        assert [t for t in got if t >= 0] == [0, 1], repr(ch)
+    # characters that share leading bytes with whitespace but are not whitespace
+    near = [chr(c) for c in (0x84, 0x86, 0x9F, 0xA1, 0x1681, 0x1680 - 1, 0x200B, 0x2027,
+                              0x202A, 0x202E, 0x2030, 0x205E, 0x2060, 0x3001, 0x180E, 0xFEFF)]
+    for ch in near:
+        assert not ch.isspace()
+        enc2 = ByteEncoder(["a" + ch + "b"])
+        assert enc2.encode(("a" + ch + "b").encode()).tolist() == [0], repr(ch)
+
+
+@pytest.mark.parametrize("block", [7, 64, 1 << 20])
+def test_byte_encoder_equals_python_split(tmp_path, monkeypatch, block):
+    monkeypatch.setattr(corpus, "_BLOCK_BYTES", block)
+    rng = np.random.default_rng(block)
+    words = ["the", "cat", "naïve", "東京", "x" * 300, "a\u00adb", "é", "zz", "ünïcode", "🙂",
+             "sat", "on", "mat"]
+    known = {w: i for i, w in enumerate(words[::2])}
+    texts = [random_text(rng, words, 400), random_text(rng, words, 50).rstrip() + " mat",
+             "\n\n", "no newline at all", "", "   \t "]
+    d = tmp_path / "corpus"
+    d.mkdir()
+    for i, t in enumerate(texts):
+        (d / f"part{i}.txt").write_text(t, encoding="utf-8")
+    want, raw, lines = reference_stream(texts, known)
+    enc = EncodedCorpus(d, known)
+    assert enc.ids.tolist() == want
+    assert (enc.raw_words, enc.n_sentences, enc.n_words) == (raw, lines, sum(x >= 0 for x in want))
+    slow = EncodedCorpus(d, known, unicode_errors="replace")     # the Python path
+    assert slow.ids.tolist() == want
+    assert (slow.raw_words, slow.n_sentences) == (raw, lines)
+
+
+def test_file_ending_mid_line_at_a_block_edge_ends_its_sentence(tmp_path, monkeypatch):
+    """A file whose last line spans blocks and ends in whitespace without a newline still
+    ends a sentence (it used not to, joining it to the next file's first line)."""
+    monkeypatch.setattr(corpus, "_BLOCK_BYTES", 8)
+    d = tmp_path / "c"
+    d.mkdir()
+    (d / "1.txt").write_text("aa bb aa bb ")
+    (d / "2.txt").write_text("bb\n")
+    pieces = list(iter_file_pieces(d))
+    assert [t for p, _ in pieces for t in p] == ["aa", "bb", "aa", "bb", "bb"]
+    assert [list(s) for s in iter_file_sentences(d)] == [["aa", "bb", "aa", "bb"], ["bb"]]
+    enc = EncodedCorpus(d, {"aa": 0, "bb": 1})
+    assert enc.ids.tolist() == [0, 1, 0, 1, -1, 1, -1]
