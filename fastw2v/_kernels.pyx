@@ -34,6 +34,10 @@ cdef extern from "_vecmath.h" nogil:
     double fw_neg_log_sigmoid(double x)
     void fw_prefetch_row(const float *p, int n)
     void __builtin_prefetch(const void *p)
+    int FW_HAVE_REG_PATH
+    double fw_hs_path(const float *l1, float *err, float **rows, const uint32_t *path,
+                      int64_t len, const float *sig, float scale, float alpha, int d,
+                      int want_loss)
 
 cdef enum:
     MAX_EXP = 6
@@ -66,6 +70,10 @@ cdef int64_t C_HOT_MERGE_EVERY = 1000
 #: Mixed into a job's seed to start its noise stream (independent of the main stream).
 NOISE_STREAM_KEY = 0x5851F42D4C957F2D
 cdef uint64_t NOISE_STREAM = 0x5851F42D4C957F2DULL
+#: Whether this build has the register-resident HS path kernel (AVX-512 builds).
+HAVE_REG_PATH = bool(FW_HAVE_REG_PATH)
+#: Tests set this (before building a Model) to run the portable HS loop instead.
+_PORTABLE_HS = False
 
 
 ctypedef struct ModelC:
@@ -79,6 +87,8 @@ ctypedef struct ModelC:
     const uint32_t *path          # Huffman paths (CSR): (inner node << 1) | code bit, one
                                   # array so that a path costs one cache miss, not two
     const int64_t *code_offsets   # [V + 1]: word w's path is path[code_offsets[w]:...[w + 1]]
+    int64_t max_code_len          # longest path
+    int reg_path                  # use fw_hs_path (AVX-512 build and dim <= 128)
     const uint64_t *alias             # [V] noise alias table, packed: (alias << 32) | threshold
     int shared_negatives          # sg + NS: one set of negatives per centre word (HogBatch)
     const float *sigmoid          # [EXP_TABLE_SIZE]
@@ -116,6 +126,7 @@ ctypedef struct WorkerC:
     int32_t hot_lo[3]
     float *hot_priv[3]
     float *hot_snap[3]
+    float **path_rows             # [max_code_len] rows of the path being trained (reg_path)
     float *neu1                   # [d] CBOW hidden layer
     float *neu1e                  # [d] accumulated error for the input side
     int32_t *sentence             # [MAX_SENTENCE] kept words of the current sentence
@@ -369,6 +380,12 @@ cdef inline void hs_update(const ModelC *m, WorkerC *w, int32_t word, const floa
     cdef uint32_t node
     cdef float *l2
     if kbeg == kend:
+        return
+    if m.reg_path:
+        for k in range(kbeg, kend):
+            w.path_rows[k - kbeg] = row_hs(m, w, <int32_t>(m.path[k] >> 1))
+        w.loss += fw_hs_path(l1, w.neu1e, w.path_rows, m.path + kbeg, kend - kbeg,
+                             m.sigmoid, SIGMOID_SCALE, alpha, m.dim, m.compute_loss)
         return
     f = fw_dot(l1, row_hs(m, w, <int32_t>(m.path[kbeg] >> 1)), m.dim)
     for k in range(kbeg, kend):
@@ -730,6 +747,8 @@ cdef class Model:
             path = (points.astype(np.uint32) << np.uint32(1)) | codes.astype(np.uint32)
             self.c.path = <const uint32_t *>cnp.PyArray_DATA(path)
             self.c.code_offsets = <const int64_t *>cnp.PyArray_DATA(code_offsets)
+            self.c.max_code_len = int(np.diff(code_offsets).max()) if V else 0
+            self.c.reg_path = FW_HAVE_REG_PATH and d <= 128 and not _PORTABLE_HS
             self._keep_alive += [output_hs, path, code_offsets]
         if negative:
             self.c.output_ns = _f32_ptr(output_ns, "output_ns", (V, d))
@@ -792,8 +811,10 @@ cdef class Worker:
         self.c.ctx_err = <float *>malloc(2 * model.c.window * d * sizeof(float))
         self.c.scores = <float *>malloc(2 * model.c.window * nt * sizeof(float))
         self.c.targets = <int32_t *>malloc(nt * sizeof(int32_t))
+        self.c.path_rows = <float **>malloc((model.c.max_code_len + 1) * sizeof(float *))
         if self.c.neu1 == NULL or self.c.neu1e == NULL or self.c.sentence == NULL \
-                or self.c.ctx_err == NULL or self.c.scores == NULL or self.c.targets == NULL:
+                or self.c.ctx_err == NULL or self.c.scores == NULL or self.c.targets == NULL \
+                or self.c.path_rows == NULL:
             raise MemoryError("cannot allocate worker buffers")
 
     def __dealloc__(self):
@@ -803,6 +824,7 @@ cdef class Worker:
         free(self.c.ctx_err)
         free(self.c.scores)
         free(self.c.targets)
+        free(self.c.path_rows)
         self._free_private()
         self._free_hot()
 

@@ -134,4 +134,105 @@ static inline double fw_neg_log_sigmoid(double x) {
     return x >= 0 ? log1p(exp(-x)) : -x + log1p(exp(x));
 }
 
+/* ---- Hierarchical softmax along one Huffman path, with the input vector and its error
+ * held in registers (AVX-512: 32 registers of 16 floats, enough for vector_size <= 128).
+ *
+ * The portable path (hs_update in _kernels.pyx) reloads the input vector and the error
+ * from memory at every node of the path; here each node costs one load and one store of
+ * its own row. Same arithmetic and order of updates as the portable path (node k + 1's
+ * score is computed before node k's update is stored: the rows of a path are distinct),
+ * only the dot products are summed in another order. ------------------------------- */
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#define FW_HAVE_REG_PATH 1
+
+static inline __attribute__((always_inline)) __m512 fw_ld(const float *p, int last, __mmask16 tail) {
+    return last ? _mm512_maskz_loadu_ps(tail, p) : _mm512_loadu_ps(p);
+}
+
+static inline __attribute__((always_inline)) double fw_hs_path_nv(
+        const int NV, __mmask16 tail, const float *l1, float *err, float *const *rows,
+        const uint32_t *path, int64_t len, const float *sig, float scale, float alpha,
+        int want_loss) {
+    __m512 x[8], e[8], r[8], rn[8];
+    double loss = 0.0;
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) {
+        x[v] = fw_ld(l1 + 16 * v, v == NV - 1, tail);
+        e[v] = _mm512_setzero_ps();
+        r[v] = fw_ld(rows[0] + 16 * v, v == NV - 1, tail);
+    }
+    __m512 acc = _mm512_setzero_ps();
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) acc = _mm512_fmadd_ps(x[v], r[v], acc);
+    float f = _mm512_reduce_add_ps(acc), f_next = 0.0f;
+    for (int64_t k = 0; k < len; k++) {
+        if (k + 1 < len) {
+            const float *q = rows[k + 1];
+            __m512 a2 = _mm512_setzero_ps();
+#pragma GCC unroll 8
+            for (int v = 0; v < NV; v++) {
+                rn[v] = fw_ld(q + 16 * v, v == NV - 1, tail);
+                a2 = _mm512_fmadd_ps(x[v], rn[v], a2);
+            }
+            f_next = _mm512_reduce_add_ps(a2);
+        }
+        int code = (int)(path[k] & 1u);
+        if (want_loss) loss += fw_neg_log_sigmoid((1 - 2 * code) * (double)f);
+        if (f > -6.0f && f < 6.0f) {
+            int idx = (int)((f + 6.0f) * scale);
+            idx = idx >= 1000 ? 999 : (idx < 0 ? 0 : idx);
+            __m512 g = _mm512_set1_ps((float)(1 - code - sig[idx]) * alpha);
+            float *o = rows[k];
+#pragma GCC unroll 8
+            for (int v = 0; v < NV; v++) {
+                e[v] = _mm512_fmadd_ps(g, r[v], e[v]);
+                __m512 nv = _mm512_fmadd_ps(g, x[v], r[v]);
+                if (v == NV - 1) _mm512_mask_storeu_ps(o + 16 * v, tail, nv);
+                else _mm512_storeu_ps(o + 16 * v, nv);
+            }
+        }
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; v++) r[v] = rn[v];
+        f = f_next;
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) {
+        __m512 cur = fw_ld(err + 16 * v, v == NV - 1, tail);
+        cur = _mm512_add_ps(cur, e[v]);
+        if (v == NV - 1) _mm512_mask_storeu_ps(err + 16 * v, tail, cur);
+        else _mm512_storeu_ps(err + 16 * v, cur);
+    }
+    return loss;
+}
+
+/* err += the input-side error of the path; rows[k] is node k's row (updated in place).
+ * Returns the path's loss when want_loss. Needs 1 <= d <= 128 and len >= 1. */
+static double fw_hs_path(const float *l1, float *err, float *const *rows, const uint32_t *path,
+                         int64_t len, const float *sig, float scale, float alpha, int d,
+                         int want_loss) {
+    int nv = (d + 15) / 16;
+    __mmask16 tail = (__mmask16)((d % 16) ? ((1u << (d % 16)) - 1u) : 0xFFFFu);
+    switch (nv) {
+    case 1: return fw_hs_path_nv(1, tail, l1, err, rows, path, len, sig, scale, alpha, want_loss);
+    case 2: return fw_hs_path_nv(2, tail, l1, err, rows, path, len, sig, scale, alpha, want_loss);
+    case 3: return fw_hs_path_nv(3, tail, l1, err, rows, path, len, sig, scale, alpha, want_loss);
+    case 4: return fw_hs_path_nv(4, tail, l1, err, rows, path, len, sig, scale, alpha, want_loss);
+    case 5: return fw_hs_path_nv(5, tail, l1, err, rows, path, len, sig, scale, alpha, want_loss);
+    case 6: return fw_hs_path_nv(6, tail, l1, err, rows, path, len, sig, scale, alpha, want_loss);
+    case 7: return fw_hs_path_nv(7, tail, l1, err, rows, path, len, sig, scale, alpha, want_loss);
+    default: return fw_hs_path_nv(8, tail, l1, err, rows, path, len, sig, scale, alpha, want_loss);
+    }
+}
+#else
+#define FW_HAVE_REG_PATH 0
+static double fw_hs_path(const float *l1, float *err, float *const *rows, const uint32_t *path,
+                         int64_t len, const float *sig, float scale, float alpha, int d,
+                         int want_loss) {
+    (void)l1; (void)err; (void)rows; (void)path; (void)len; (void)sig; (void)scale;
+    (void)alpha; (void)d; (void)want_loss;
+    return 0.0;    /* never called: FW_HAVE_REG_PATH is 0 */
+}
+#endif
+
 #endif

@@ -330,3 +330,30 @@ def test_hot_rows_merge_each_workers_change():
     b.train(ids, half, len(ids), 2)
     for x, y in zip(seq, weights):
         np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dim", [1, 4, 13, 16, 17, 100, 128, 129])
+@pytest.mark.parametrize("mode", ["sg-hs", "cbow-hs", "sg-both"])
+def test_hs_path_kernels_match_reference_at_every_width(mode, dim, monkeypatch):
+    """The register-resident HS path (AVX-512 builds, vector_size <= 128, masked last
+    vector) and the portable loop both agree with the NumPy reference; widths cover
+    one partial vector, exact multiples of 16, a one-float tail and the fallback above 128."""
+    for portable in (False, True):
+        monkeypatch.setattr(_kernels, "_PORTABLE_HS", portable)
+        k_w, r_w, worker, ref, initial = run_both(mode, dim=dim, compute_loss=True)
+        for name, k, r in zip(("syn0", "syn1", "syn1neg"), k_w, r_w):
+            np.testing.assert_allclose(k, r, rtol=1e-4, atol=2e-6, err_msg=f"{name} {portable}")
+        assert not np.allclose(k_w[1], initial[1])
+        loss, examples, _, _ = worker.take_stats()
+        assert loss == pytest.approx(ref.loss, rel=1e-4)
+
+
+def test_register_path_is_built_where_the_cpu_has_avx512():
+    """A native build on an AVX-512 CPU must use the register path; no build can have it
+    on a CPU without AVX-512 (it would not run)."""
+    import os
+    flags = open("/proc/cpuinfo").read().replace("\n", " ") if os.path.exists("/proc/cpuinfo") else ""
+    if " avx512f " not in flags:
+        assert not _kernels.HAVE_REG_PATH
+    elif os.environ.get("FASTW2V_PORTABLE", "0") in ("", "0"):
+        assert _kernels.HAVE_REG_PATH
