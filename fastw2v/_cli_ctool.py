@@ -34,6 +34,10 @@ _SPEC: Dict[str, Tuple[str, type, object]] = {
 }
 C_FLAGS = frozenset(_SPEC)
 
+C_USAGE = ("fastw2v -train FILE -output FILE [-size N] [-window N] [-sample X] [-hs 0|1] "
+           "[-negative N] [-threads N] [-iter N] [-min-count N] [-alpha X] [-binary 0|1] "
+           "[-cbow 0|1] [-save-vocab FILE] [-read-vocab FILE] [-debug N]")
+
 C_HELP = """\
 The word2vec C tool's flags are accepted unchanged, with the C tool's defaults:
   fastw2v -train FILE -output FILE [-size 100] [-window 5] [-sample 1e-3] [-hs 0]

@@ -21,7 +21,7 @@ from typing import List, Optional, Sequence
 import numpy as np
 
 from . import datasets
-from ._cli_ctool import C_FLAGS, C_HELP, UsageError, parse_c_args
+from ._cli_ctool import C_FLAGS, C_HELP, C_USAGE, UsageError, parse_c_args
 
 VECTOR_FORMATS = ("bin", "txt", "glove", "fw2v")
 _COMPRESSION = (".gz", ".bz2", ".xz")
@@ -46,35 +46,55 @@ def format_of(path: str, given: Optional[str] = None) -> Optional[str]:
             ".model": "fw2v", ".kv": "fw2v"}.get(ext)
 
 
-def _sniff(path: str) -> str:
-    """The format of an existing vector file whose name does not say it."""
-    from .formats import _read_bytes
+def _head(path: str, n: int = 1 << 16) -> bytes:
+    """The first ``n`` bytes of a file, decompressed if it is gzip, bzip2 or xz."""
+    import bz2
+    import gzip
+    import lzma
     with open(path, "rb") as fh:
-        if fh.read(8) == b"FASTW2V\0":
-            return "fw2v"
-    data = _read_bytes(path)[:65536]
-    head, _, rest = bytes(data).partition(b"\n")
-    parts = head.split()
+        magic = fh.read(6)
+    opener = {b"\x1f\x8b": gzip.open, b"BZh": bz2.open, b"\xfd7zXZ": lzma.open}
+    for prefix, fn in opener.items():
+        if magic.startswith(prefix):
+            try:
+                with fn(path, "rb") as fh:
+                    return fh.read(n)
+            except (OSError, EOFError, lzma.LZMAError) as exc:
+                raise ValueError(f"{path}: corrupt compressed file ({exc})") from None
+    with open(path, "rb") as fh:
+        return fh.read(n)
+
+
+def sniff_format(path: str) -> str:
+    """The format of an existing vector file, from its content (the C tool writes text
+    or binary whatever the name): ``fw2v``, ``bin``, ``txt`` or ``glove``."""
+    head = _head(path)
+    if head.startswith(b"FASTW2V\0"):
+        return "fw2v"
+    first, _, rest = head.partition(b"\n")
+    parts = first.split()
     if len(parts) != 2 or not all(p.isdigit() for p in parts):
         return "glove"
+    row = rest.split(b"\n", 1)[0].split()
     try:
-        rest.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # a text file cut in the middle of a character decodes up to its last bytes
-        if exc.start < len(rest) - 4:
-            return "bin"
-    return "txt"
+        if len(row) == int(parts[1]) + 1:
+            [float(x) for x in row[1:]]
+            return "txt"
+    except ValueError:
+        pass
+    return "bin"
 
 
 def load_vectors(path, fmt: Optional[str] = None):
-    """A :class:`fastw2v.KeyedVectors` from a vector or model file of any format."""
+    """A :class:`fastw2v.KeyedVectors` from a vector or model file of any format
+    (``fmt``, else recognised from the content)."""
     from .io import load_native
     from .keyedvectors import KeyedVectors
     from .model import Word2Vec
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path}: no such file")
-    fmt = format_of(path, fmt) or _sniff(path)
+    fmt = fmt or sniff_format(path)
     if fmt == "fw2v":
         meta, _ = load_native(path, mmap="r")
         if meta.get("format") == "fastw2v.Word2Vec":
@@ -691,8 +711,8 @@ def main(argv: Optional[List[str]] = None, prog: str = "fastw2v") -> int:
         if argv and (argv[0] in C_FLAGS or (argv[0] == "train" and len(argv) > 1
                                             and argv[1] in C_FLAGS)):
             c_argv = argv[1:] if argv[0] == "train" else argv
-            parser = build_parser(prog)
-            train_parser = parser._subparsers._group_actions[0].choices["train"]
+            train_parser = _Parser(prog=prog, usage=C_USAGE.replace("fastw2v", prog, 1),
+                                   add_help=False)
             try:
                 args = parse_c_args(c_argv)
             except UsageError as exc:
