@@ -8,6 +8,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import pytest
@@ -17,10 +18,13 @@ from fastw2v._cli_ctool import parse_c_args, UsageError
 from fastw2v.evaluation import datasets, evaluate_word_analogies, evaluate_word_pairs
 
 
-def run(*args, stdin=None, cwd=None, exe=None):
+def run(*args, stdin=None, exe=None):
+    """The command in a subprocess. It runs outside the source tree, so that
+    ``python -m fastw2v`` imports the installed package (a non-editable install, as in
+    CI, leaves the source tree without compiled kernels)."""
     cmd = (exe or [sys.executable, "-m", "fastw2v"]) + [str(a) for a in args]
-    return subprocess.run(cmd, input=stdin, capture_output=True, text=True, cwd=cwd,
-                          timeout=120)
+    return subprocess.run(cmd, input=stdin, capture_output=True, text=True,
+                          cwd=tempfile.gettempdir(), timeout=120)
 
 
 @pytest.fixture(scope="module")
