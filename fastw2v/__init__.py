@@ -3,7 +3,8 @@ nogil Cython kernels on worker threads, with gensim 4's API."""
 from .callbacks import CallbackAny2Vec, EarlyStopping, EvaluationCallback
 from .config import ParameterError, TrainConfig
 from .corpus import CorpusError, LineSentence, Text8Corpus
-from .evaluation import evaluate_word_analogies, evaluate_word_pairs
+from . import datasets
+from .evaluation import compute_accuracy, evaluate_word_analogies, evaluate_word_pairs
 from .io import FormatError
 from .keyedvectors import EmptyQueryError, KeyedVectors
 from .model import Word2Vec
@@ -17,5 +18,5 @@ __all__ = [
     "EmptyQueryError",
     "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "__version__",
     "CallbackAny2Vec", "EvaluationCallback", "EarlyStopping",
-    "evaluate_word_analogies", "evaluate_word_pairs",
+    "evaluate_word_analogies", "evaluate_word_pairs", "compute_accuracy", "datasets",
 ]

@@ -59,6 +59,8 @@ class EvaluationCallback(CallbackAny2Vec):
         correlation under that name + ``"_pearson"``.
     restrict_vocab, case_insensitive
         Passed to the evaluation functions (:mod:`fastw2v.evaluation`).
+    similarity_function : {"3CosAdd", "3CosMul"}
+        The analogy objective.
     every : int
         Evaluate after every ``every``-th epoch (counted over the model's life).
 
@@ -73,7 +75,8 @@ class EvaluationCallback(CallbackAny2Vec):
     """
 
     def __init__(self, analogies=None, word_pairs: Union[str, Sequence] = (),
-                 restrict_vocab: int = 300000, case_insensitive: bool = True, every: int = 1):
+                 restrict_vocab: int = 300000, case_insensitive: bool = True, every: int = 1,
+                 similarity_function: str = "3CosAdd"):
         if isinstance(word_pairs, (str, os.PathLike)):
             word_pairs = [word_pairs]
         self.word_pairs = [os.fspath(p) for p in word_pairs]
@@ -87,6 +90,9 @@ class EvaluationCallback(CallbackAny2Vec):
             raise ValueError(f"word_pairs files need distinct base names, got {names}")
         if not isinstance(every, int) or every < 1:
             raise ValueError(f"every={every!r} is invalid: must be an integer >= 1")
+        from .evaluation import _objective
+        _objective(similarity_function)           # validates
+        self.similarity_function = similarity_function
         self.analogies = analogies
         self.restrict_vocab = restrict_vocab
         self.case_insensitive = case_insensitive
@@ -100,7 +106,8 @@ class EvaluationCallback(CallbackAny2Vec):
         scores: Dict[str, float] = {}
         if self.analogies is not None:
             scores["analogies"] = evaluate_word_analogies(
-                kv, self.analogies, self.restrict_vocab, self.case_insensitive)[0]
+                kv, self.analogies, self.restrict_vocab, self.case_insensitive,
+                similarity_function=self.similarity_function)[0]
         for path in self.word_pairs:
             pearson, spearman, _ = evaluate_word_pairs(
                 kv, path, restrict_vocab=self.restrict_vocab,

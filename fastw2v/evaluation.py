@@ -1,12 +1,16 @@
-"""Standard intrinsic benchmarks: word analogies (3CosAdd) and word-pair similarity.
+"""Standard intrinsic benchmarks: word analogies (3CosAdd or 3CosMul) and word-pair
+similarity, plus the word2vec C tool's ``compute-accuracy``.
 
 The scores are the ones gensim 4's ``KeyedVectors.evaluate_word_analogies`` and
 ``evaluate_word_pairs`` give on the same vectors (same file conventions, same
 case folding, same out-of-vocabulary handling, float32 arithmetic), computed with NumPy
-only: analogy questions are answered in batches with one matrix product per batch, and
-the Pearson/Spearman correlations and their p-values are computed here (no SciPy).
+only: analogy questions are answered in batches with matrix products, and the
+Pearson/Spearman correlations and their p-values are computed here (no SciPy).
+:func:`compute_accuracy` counts as the C tool's ``compute-accuracy`` does (30,000-word
+threshold, semantic/syntactic split).
 
-The standard sets ship with the package; :func:`datasets` returns their paths.
+The standard sets ship with the package; :func:`datasets` (or :mod:`fastw2v.datasets`)
+returns their paths.
 """
 from __future__ import annotations
 
@@ -19,18 +23,17 @@ import numpy as np
 
 logger = logging.getLogger("fastw2v")
 
-_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
-
 #: Matrix entries (questions x candidate words) scored at once by the analogy evaluator.
 _BATCH_ENTRIES = 1 << 23
 
 
 def datasets() -> Dict[str, str]:
     """Paths of the shipped evaluation sets: ``questions-words`` (Google analogies),
-    ``wordsim353`` and ``simlex999`` (tab-separated word pairs)."""
-    return {"questions-words": os.path.join(_DATA, "questions-words.txt"),
-            "wordsim353": os.path.join(_DATA, "wordsim353.tsv"),
-            "simlex999": os.path.join(_DATA, "simlex999.txt")}
+    ``wordsim353`` and ``simlex999`` (tab-separated word pairs). See also
+    :mod:`fastw2v.datasets`."""
+    from . import datasets as _d
+    return {"questions-words": _d.questions_words, "wordsim353": _d.wordsim353,
+            "simlex999": _d.simlex999}
 
 
 class CorrelationResult(NamedTuple):
@@ -44,17 +47,18 @@ class CorrelationResult(NamedTuple):
         return self.statistic
 
 
-def _read_lines(path) -> List[str]:
+def _read_lines(path, encoding="utf-8") -> List[str]:
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"evaluation file {path!r} does not exist")
     with open(path, "rb") as fh:
         raw = fh.read()
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise ValueError(f"{path}: line {line}: bytes that are not UTF-8 "
+        name = "UTF-8" if encoding.lower().replace("-", "") in ("utf8",) else encoding
+        raise ValueError(f"{path}: line {line}: bytes that are not {name} "
                          f"(at byte offset {exc.start})") from None
     return text.splitlines(keepends=True)
 
@@ -89,14 +93,38 @@ def _unit_rows(vectors: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     return norms, (vectors / safe[:, None]).astype(np.float32)
 
 
+#: accepted names of the two analogy objectives (gensim's method names included)
+_OBJECTIVES = {"3cosadd": "add", "most_similar": "add", "3cosmul": "mul",
+               "most_similar_cosmul": "mul"}
+
+
+def _objective(similarity_function) -> str:
+    key = str(similarity_function).lower() if isinstance(similarity_function, str) else None
+    if key not in _OBJECTIVES:
+        raise ValueError(f"similarity_function={similarity_function!r} is invalid: use "
+                         "'3CosAdd' (alias 'most_similar') or '3CosMul' (alias "
+                         "'most_similar_cosmul')")
+    return _OBJECTIVES[key]
+
+
 def evaluate_word_analogies(kv, path, restrict_vocab=300000, case_insensitive=True,
-                            dummy4unknown=False) -> Tuple[float, List[dict]]:
-    """Accuracy on an analogy set such as Google's ``questions-words.txt`` (3CosAdd).
+                            dummy4unknown=False, similarity_function="3CosAdd",
+                            encoding="utf-8") -> Tuple[float, List[dict]]:
+    """Accuracy on an analogy set such as Google's ``questions-words.txt``.
 
     For ``a : b :: c : ?`` the answer is the word among the first ``restrict_vocab``
-    whose vector has the largest cosine with ``unit(b) + unit(c) - unit(a)``, the three
-    question words excluded. Same conventions and numbers as gensim 4's
-    ``KeyedVectors.evaluate_word_analogies``.
+    that scores best, the three question words excluded:
+
+    - ``"3CosAdd"`` (default): the largest cosine with ``unit(b) + unit(c) - unit(a)``
+      (gensim's ``most_similar``);
+    - ``"3CosMul"`` (Levy and Goldberg, 2014): the largest
+      ``cos'(x, b) cos'(x, c) / (cos'(x, a) + 1e-6)`` with ``cos' = (1 + cos) / 2``
+      (gensim's ``most_similar_cosmul``).
+
+    Same conventions and numbers as gensim 4's ``KeyedVectors.evaluate_word_analogies``
+    (gensim 4 accepts ``similarity_function`` but always uses 3CosAdd; the 3CosMul
+    answers here are those of gensim's ``most_similar_cosmul`` over the first
+    ``restrict_vocab`` words, as gensim 3.8 evaluated them).
 
     Parameters
     ----------
@@ -111,6 +139,11 @@ def evaluate_word_analogies(kv, path, restrict_vocab=300000, case_insensitive=Tr
         Compare words upper-cased; of several spellings, the most frequent is used.
     dummy4unknown : bool
         Count questions with out-of-vocabulary words as wrong instead of skipping them.
+    similarity_function : {"3CosAdd", "3CosMul"}
+        The objective (case-insensitive; gensim's names ``"most_similar"`` and
+        ``"most_similar_cosmul"`` are accepted too).
+    encoding : str
+        Of the file.
 
     Returns
     -------
@@ -120,8 +153,9 @@ def evaluate_word_analogies(kv, path, restrict_vocab=300000, case_insensitive=Tr
         the last one being ``"Total accuracy"``.
     """
     r = _check_kv(kv, restrict_vocab)
+    objective = _objective(similarity_function)
     ok = _ok_vocab(kv, r, case_insensitive)
-    lines = _read_lines(path)
+    lines = _read_lines(path, encoding)
     sections: List[dict] = []
     entries: List[list] = []        # per section, in file order: question number or -1 (OOV)
     questions: List[Tuple[str, str, str, str]] = []
@@ -155,7 +189,7 @@ def evaluate_word_analogies(kv, path, restrict_vocab=300000, case_insensitive=Tr
         quads[-1].append(quad)
         questions.append(quad)
 
-    predictions = _answer_analogies(kv, r, ok, questions, case_insensitive)
+    predictions = _answer_analogies(kv, r, ok, questions, case_insensitive, objective)
     for s, ent, qs in zip(sections, entries, quads):
         for e, quad in zip(ent, qs):
             right = e >= 0 and predictions[e] == quad[3]
@@ -182,7 +216,7 @@ def _log_section(section) -> float:
     return score
 
 
-def _answer_analogies(kv, r, ok, quads, case_insensitive) -> List[str]:
+def _answer_analogies(kv, r, ok, quads, case_insensitive, objective="add") -> List[str]:
     """The predicted answer (folded like the question) of each ``(a, b, c, _)``."""
     if not quads:
         return []
@@ -191,19 +225,16 @@ def _answer_analogies(kv, r, ok, quads, case_insensitive) -> List[str]:
     safe_norms = np.where(norms > 0, norms, np.float32(1))
     names = kv.index_to_key[:r]
     rows = np.array([[ok[a], ok[b], ok[c]] for a, b, c, _ in quads], dtype=np.int64)
-    batch = max(1, _BATCH_ENTRIES // max(r, 1))
+    # 3CosMul holds three score blocks at once
+    batch = max(1, _BATCH_ENTRIES // max(r, 1) // (1 if objective == "add" else 3))
     out: List[str] = []
     topn = 5
     for s in range(0, len(quads), batch):
         idx = rows[s:s + batch]
-        # gensim's order of float32 operations: (b + c - a) / 3, then unit length
-        mean = unit[idx[:, 1]] + unit[idx[:, 2]]
-        mean -= unit[idx[:, 0]]
-        mean /= np.float32(3)
-        mlen = np.linalg.norm(mean, axis=1).astype(np.float32)
-        mean /= np.where(mlen > 0, mlen, np.float32(1))[:, None]
-        scores = mean @ vectors.T
-        scores /= safe_norms
+        if objective == "add":
+            scores = _scores_3cosadd(unit, vectors, safe_norms, idx)
+        else:
+            scores = _scores_3cosmul(unit, vectors, safe_norms, idx)
         rows_b = np.arange(len(idx))[:, None]
         scores[rows_b, idx] = -np.inf                   # the question's own words
         best = np.argmax(scores, axis=1)
@@ -227,8 +258,181 @@ def _answer_analogies(kv, r, ok, quads, case_insensitive) -> List[str]:
     return out
 
 
+def _scores_3cosadd(unit, vectors, safe_norms, idx) -> np.ndarray:
+    # gensim's order of float32 operations: (b + c - a) / 3, then unit length
+    mean = unit[idx[:, 1]] + unit[idx[:, 2]]
+    mean -= unit[idx[:, 0]]
+    mean /= np.float32(3)
+    mlen = np.linalg.norm(mean, axis=1).astype(np.float32)
+    mean /= np.where(mlen > 0, mlen, np.float32(1))[:, None]
+    scores = mean @ vectors.T
+    scores /= safe_norms
+    return scores
+
+
+def _scores_3cosmul(unit, vectors, safe_norms, idx) -> np.ndarray:
+    """``cos'(x,b) cos'(x,c) / (cos'(x,a) + 1e-6)``, ``cos' = (1 + cos) / 2``, in
+    gensim's order of float32 operations."""
+    one, two = np.float32(1), np.float32(2)
+
+    def shifted(col):
+        cos = unit[idx[:, col]] @ vectors.T
+        cos /= safe_norms
+        cos += one
+        cos /= two
+        return cos
+
+    scores = shifted(1)
+    scores *= shifted(2)
+    neg = shifted(0)
+    neg += np.float32(1e-6)
+    scores /= neg
+    return scores
+
+
+class CToolAccuracy(NamedTuple):
+    """What the word2vec C tool's ``compute-accuracy`` reports (see :func:`compute_accuracy`).
+
+    ``sections`` holds ``(name, correct, asked)`` per section, in file order; ``asked``
+    counts the questions whose four words are all within the threshold.
+    """
+
+    sections: List[Tuple[str, int, int]]
+    correct: int
+    asked: int
+    semantic_correct: int
+    semantic_asked: int
+    syntactic_correct: int
+    syntactic_asked: int
+    questions_seen: int
+    questions_total: int
+    semantic_sections: int = 5
+
+    @staticmethod
+    def _pct(a: int, b: int) -> float:
+        return 100.0 * a / b if b else 0.0
+
+    @property
+    def accuracy(self) -> float:
+        """Total accuracy, a fraction (0.0 when nothing was asked)."""
+        return self.correct / self.asked if self.asked else 0.0
+
+    @property
+    def semantic_accuracy(self) -> float:
+        return self.semantic_correct / self.semantic_asked if self.semantic_asked else 0.0
+
+    @property
+    def syntactic_accuracy(self) -> float:
+        return self.syntactic_correct / self.syntactic_asked if self.syntactic_asked else 0.0
+
+    def report(self) -> str:
+        """The text ``compute-accuracy`` prints: per section its accuracy and the running
+        totals, then ``Questions seen / total``."""
+        lines = []
+        c = a = sc = sa = yc = ya = 0
+        for i, (name, correct, asked) in enumerate(self.sections):
+            c, a = c + correct, a + asked
+            if i < self.semantic_sections:
+                sc, sa = sc + correct, sa + asked
+            else:
+                yc, ya = yc + correct, ya + asked
+            lines.append(f"{name}:")
+            lines.append(f"ACCURACY TOP1: {self._pct(correct, asked):.2f} %  "
+                         f"({correct} / {asked})")
+            lines.append(f"Total accuracy: {self._pct(c, a):.2f} %   Semantic accuracy: "
+                         f"{self._pct(sc, sa):.2f} %   Syntactic accuracy: "
+                         f"{self._pct(yc, ya):.2f} % ")
+        lines.append(f"Questions seen / total: {self.questions_seen} {self.questions_total}"
+                     f"   {self._pct(self.questions_seen, self.questions_total):.2f} % ")
+        return "\n".join(lines)
+
+
+def compute_accuracy(kv, path, threshold: int = 30000,
+                     semantic_sections: int = 5) -> CToolAccuracy:
+    """Analogy accuracy counted as the word2vec C tool's ``compute-accuracy`` counts it.
+
+    Differences from :func:`evaluate_word_analogies` (which follows gensim):
+
+    - only the first ``threshold`` words of ``kv`` are read (30,000 in the C tool's
+      ``demo-word-accuracy.sh``; ``None``: all, as the C tool without that argument);
+      every word is upper-cased and the *first* row with a spelling is the
+      one a question word refers to;
+    - a question is asked only if all four words are among those rows, else skipped
+      (counted in ``questions_total`` but not in ``questions_seen``);
+    - the answer is the row with the largest cosine with ``b - a + c`` (unit vectors)
+      among all ``threshold`` rows except the three question words' rows (another
+      spelling of a question word can win); it is right if its upper-cased spelling
+      equals the expected word; a best cosine <= 0 gives no answer (wrong);
+    - the first ``semantic_sections`` sections (5 in Google's file) are "semantic",
+      the others "syntactic".
+
+    Returns
+    -------
+    CToolAccuracy
+        Counts per section and in total; ``.report()`` gives the C tool's printout.
+    """
+    if threshold is not None and (not isinstance(threshold, (int, np.integer))
+                                  or threshold < 1):
+        raise ValueError(f"threshold={threshold!r} is invalid: an integer >= 1, or None")
+    _check_kv(kv, None)
+    n = len(kv.index_to_key) if threshold is None else min(int(threshold), len(kv.index_to_key))
+    names = [w.upper() for w in kv.index_to_key[:n]]
+    first: Dict[str, int] = {}
+    for i, w in enumerate(names):
+        first.setdefault(w, i)
+    # the C tool divides each row by its length (in float32)
+    vectors = np.asarray(kv.vectors[:n], dtype=np.float32)
+    _, unit = _unit_rows(vectors)
+    sections: List[list] = []
+    questions: List[Tuple[int, int, int, str]] = []
+    owner: List[int] = []
+    total = 0
+    for line in _read_lines(path):
+        words = line.split()
+        if not words:
+            continue
+        if words[0] == ":":
+            sections.append([words[1] if len(words) > 1 else "", 0, 0])
+            continue
+        if len(words) != 4 or not sections:
+            logger.info("compute_accuracy: skipping malformed line %r", line.strip())
+            continue
+        total += 1
+        a, b, c, d = (w.upper() for w in words)
+        if a in first and b in first and c in first and d in first:
+            questions.append((first[a], first[b], first[c], d))
+            owner.append(len(sections) - 1)
+    if questions:
+        idx = np.array([q[:3] for q in questions], dtype=np.int64)
+        batch = max(1, _BATCH_ENTRIES // max(n, 1))
+        for s in range(0, len(questions), batch):
+            sl = idx[s:s + batch]
+            query = unit[sl[:, 1]] - unit[sl[:, 0]]
+            query += unit[sl[:, 2]]
+            scores = query @ unit.T
+            scores[np.arange(len(sl))[:, None], sl] = -np.inf
+            best = np.argmax(scores, axis=1)
+            ok = scores[np.arange(len(sl)), best] > 0
+            for j, (i, good) in enumerate(zip(best.tolist(), ok.tolist())):
+                sec = sections[owner[s + j]]
+                sec[2] += 1
+                if good and names[i] == questions[s + j][3]:
+                    sec[1] += 1
+    k = max(0, int(semantic_sections))
+    sem, syn = sections[:k], sections[k:]
+    result = CToolAccuracy(
+        [tuple(x) for x in sections], sum(x[1] for x in sections), sum(x[2] for x in sections),
+        sum(x[1] for x in sem), sum(x[2] for x in sem),
+        sum(x[1] for x in syn), sum(x[2] for x in syn), len(questions), total, k)
+    logger.info("compute-accuracy: %.2f%% (%d / %d), semantic %.2f%%, syntactic %.2f%%; "
+                "questions seen %d of %d", 100 * result.accuracy, result.correct,
+                result.asked, 100 * result.semantic_accuracy,
+                100 * result.syntactic_accuracy, result.questions_seen, total)
+    return result
+
+
 def evaluate_word_pairs(kv, path, delimiter="\t", restrict_vocab=300000,
-                        case_insensitive=True, dummy4unknown=False):
+                        case_insensitive=True, dummy4unknown=False, encoding="utf-8"):
     """Correlation of the vectors' cosine similarities with human judgements.
 
     Same conventions and numbers as gensim 4's ``KeyedVectors.evaluate_word_pairs``.
@@ -246,6 +450,8 @@ def evaluate_word_pairs(kv, path, delimiter="\t", restrict_vocab=300000,
         Compare words upper-cased; of several spellings, the most frequent is used.
     dummy4unknown : bool
         Give pairs with unknown words similarity 0 instead of skipping them.
+    encoding : str
+        Of the file.
 
     Returns
     -------
@@ -258,7 +464,7 @@ def evaluate_word_pairs(kv, path, delimiter="\t", restrict_vocab=300000,
     gold: List[float] = []
     pairs: List[Tuple[int, int]] = []
     n_oov = 0
-    for line_no, line in enumerate(_read_lines(path)):
+    for line_no, line in enumerate(_read_lines(path, encoding)):
         if line.startswith("#"):
             continue
         parts = line.split(delimiter)

@@ -479,6 +479,27 @@ class KeyedVectors:
         return self.rank_by_centrality(words)[-1][1]
 
     # -- persistence --------------------------------------------------------------------
+    # -- evaluation (gensim's names and signatures; see fastw2v.evaluation) ---------------
+    def evaluate_word_analogies(self, analogies, restrict_vocab: int = 300000,
+                                case_insensitive: bool = True, dummy4unknown: bool = False,
+                                similarity_function: str = "most_similar"):
+        """Accuracy on an analogy file: ``(score, sections)`` as gensim returns them.
+        ``similarity_function``: ``"3CosAdd"``/``"most_similar"`` or
+        ``"3CosMul"``/``"most_similar_cosmul"``. See
+        :func:`fastw2v.evaluation.evaluate_word_analogies`."""
+        from .evaluation import evaluate_word_analogies
+        return evaluate_word_analogies(self, analogies, restrict_vocab, case_insensitive,
+                                       dummy4unknown, similarity_function)
+
+    def evaluate_word_pairs(self, pairs, delimiter: str = "\t", encoding: str = "utf8",
+                            restrict_vocab: int = 300000, case_insensitive: bool = True,
+                            dummy4unknown: bool = False):
+        """``(pearson, spearman, oov_ratio)`` on a word-pair similarity file, as gensim
+        returns them. See :func:`fastw2v.evaluation.evaluate_word_pairs`."""
+        from .evaluation import evaluate_word_pairs
+        return evaluate_word_pairs(self, pairs, delimiter, restrict_vocab, case_insensitive,
+                                   dummy4unknown, encoding)
+
     def save(self, fname) -> None:
         """Save keys, vectors and attributes to one native file, atomically (mmap-able)."""
         from .io import encode_strings, save_native

@@ -94,6 +94,8 @@ class Word2Vec(OutputSpaceMixin):
         Sentences and tokens seen by ``build_vocab``.
     epoch_losses : list of float
         With ``compute_loss=True``: the mean objective per training example of each epoch.
+    epoch_alphas : list of float
+        The learning rate at the end of each completed epoch.
     epochs_trained : int
         Epochs completed over all ``train()`` calls (an interrupted epoch is not counted).
     epoch_stats : list of EpochStats
@@ -143,6 +145,7 @@ class Word2Vec(OutputSpaceMixin):
         self.corpus_total_words = 0
         self.epochs_trained = 0
         self.epoch_losses: List[float] = []
+        self.epoch_alphas: List[float] = []
         self.epoch_stats: List[EpochStats] = []
         self._encoded: Optional[EncodedCorpus] = None
         self._encoded_key = None
@@ -259,6 +262,7 @@ class Word2Vec(OutputSpaceMixin):
         self.syn1 = np.zeros((V, c.vector_size), dtype=np.float32) if c.hs else None
         self.epochs_trained = 0
         self.epoch_losses = []
+        self.epoch_alphas = []
         self.epoch_stats = []
         self.partial_epoch = None
 
@@ -454,6 +458,7 @@ class Word2Vec(OutputSpaceMixin):
         def on_epoch_end(epoch, stats: EpochStats):
             self.epochs_trained += 1
             self.epoch_stats.append(stats)
+            self.epoch_alphas.append(float(kernel_model.alpha))
             if c.compute_loss:
                 self.epoch_losses.append(stats.mean_loss)
                 self.running_training_loss = stats.loss
@@ -515,7 +520,8 @@ class Word2Vec(OutputSpaceMixin):
         meta = {"format": _FORMAT, "config": self.config.as_dict(),
                 "corpus_count": self.corpus_count, "corpus_total_words": self.corpus_total_words,
                 "vocab_total_words": self.vocab.total_words, "epochs_trained": self.epochs_trained,
-                "epoch_losses": self.epoch_losses, "batch_words": self.batch_words,
+                "epoch_losses": self.epoch_losses, "epoch_alphas": self.epoch_alphas,
+                "batch_words": self.batch_words,
                 "unicode_errors": self.unicode_errors, "comment": self.comment}
         save_native(fname, meta, arrays)
 
@@ -552,6 +558,7 @@ class Word2Vec(OutputSpaceMixin):
         model.corpus_total_words = meta.get("corpus_total_words", 0)
         model.epochs_trained = meta.get("epochs_trained", 0)
         model.epoch_losses = list(meta.get("epoch_losses", []))
+        model.epoch_alphas = list(meta.get("epoch_alphas", []))
         model.epoch_stats = []
         model._encoded = None
         model._encoded_key = None

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from fastw2v import CallbackAny2Vec, EarlyStopping, EvaluationCallback, Word2Vec
-from fastw2v.evaluation import datasets, evaluate_word_pairs
+from fastw2v.evaluation import datasets, evaluate_word_analogies, evaluate_word_pairs
 
 FAST = dict(vector_size=16, min_count=3, workers=2, progress=False)
 
@@ -87,6 +87,17 @@ def test_evaluation_callback_records_scores_of_each_epoch(model, small_text_file
     assert ev.latest["wordsim353"] == ev.history["wordsim353"][-1]
     # a scripted change of the vectors changes the recorded score
     assert len(set(ev.history["wordsim353"])) == 3
+
+
+def test_evaluation_callback_uses_3cosmul(model, small_text_file):
+    fresh(model)
+    q = datasets()["questions-words"]
+    ev = EvaluationCallback(analogies=q, similarity_function="3CosMul", restrict_vocab=5000)
+    model.train(corpus_file=small_text_file, epochs=1, callbacks=[ev])
+    assert ev.history["analogies"] == [evaluate_word_analogies(
+        model.wv, q, 5000, similarity_function="3CosMul")[0]]
+    with pytest.raises(ValueError, match="similarity_function"):
+        EvaluationCallback(analogies=q, similarity_function="cosine")
 
 
 def scripted(values):

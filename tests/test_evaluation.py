@@ -139,3 +139,169 @@ def test_bad_input_is_reported(kvs, tmp_path):
         evaluate_word_pairs(ours, datasets()["wordsim353"], restrict_vocab=0)
     with pytest.raises(TypeError, match="KeyedVectors"):
         evaluate_word_pairs([[1.0]], datasets()["wordsim353"])
+
+
+# -- 3CosMul, gensim-shaped methods, the C tool's compute-accuracy ----------------------
+def _gensim_cosmul_reference(theirs, path, restrict_vocab, case_insensitive):
+    """gensim's evaluation loop with ``most_similar_cosmul`` as the objective, over a
+    gensim KeyedVectors truncated to the first ``restrict_vocab`` words (gensim 3.8's
+    behaviour; gensim 4 accepts ``similarity_function`` but ignores it)."""
+    keys = theirs.index_to_key[:restrict_vocab]
+    small = GensimKV(theirs.vector_size)
+    small.add_vectors(keys, theirs.vectors[:restrict_vocab])
+    fold = (lambda w: w.upper()) if case_insensitive else (lambda w: w)
+    ok_vocab = {fold(k): small.get_index(k) for k in reversed(keys)}
+    original = small.key_to_index
+    correct, incorrect = [], []
+    for line in open(path, encoding="utf-8"):
+        if line.startswith(": "):
+            continue
+        a, b, c, expected = [fold(w) for w in line.split()]
+        if any(w not in ok_vocab for w in (a, b, c, expected)):
+            continue
+        small.key_to_index = ok_vocab
+        sims = small.most_similar_cosmul(positive=[b, c], negative=[a], topn=5)
+        small.key_to_index = original
+        predicted = None
+        for word, _ in sims:
+            predicted = fold(word)
+            if predicted in ok_vocab and predicted not in {a, b, c}:
+                break
+        (correct if predicted == expected else incorrect).append((a, b, c, expected))
+    return correct, incorrect
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")     # gensim's own init_sims call
+@pytest.mark.parametrize("restrict_vocab,case_insensitive", [(30000, True), (4000, False)])
+def test_3cosmul_matches_gensim_cosmul(kvs, questions, restrict_vocab, case_insensitive):
+    ours, theirs = kvs
+    score, sections = evaluate_word_analogies(ours, questions, restrict_vocab,
+                                              case_insensitive, similarity_function="3CosMul")
+    correct, incorrect = _gensim_cosmul_reference(theirs, questions, restrict_vocab,
+                                                  case_insensitive)
+    assert sections[-1]["correct"] == correct
+    assert sections[-1]["incorrect"] == incorrect
+    assert score == len(correct) / (len(correct) + len(incorrect))
+    assert len(correct) >= 3
+    # a different objective: not simply 3CosAdd's answers
+    add = evaluate_word_analogies(ours, questions, restrict_vocab, case_insensitive)[1][-1]
+    assert add["correct"] != correct
+
+
+def test_keyedvectors_methods_match_gensim(kvs, questions):
+    ours, theirs = kvs
+    score, sections = ours.evaluate_word_analogies(questions, restrict_vocab=20000)
+    g_score, g_sections = theirs.evaluate_word_analogies(questions, restrict_vocab=20000)
+    assert score == g_score and len(sections) == len(g_sections) == 15
+    for s, g in zip(sections, g_sections):
+        assert (s["section"], s["correct"], s["incorrect"]) == \
+            (g["section"], g["correct"], g["incorrect"])
+    cosmul = ours.evaluate_word_analogies(questions, restrict_vocab=20000,
+                                          similarity_function="most_similar_cosmul")
+    assert cosmul == evaluate_word_analogies(ours, questions, 20000,
+                                             similarity_function="3cosmul")
+    path = datasets()["simlex999"]
+    p, s, oov = ours.evaluate_word_pairs(path, restrict_vocab=10000)
+    gp, gs, goov = theirs.evaluate_word_pairs(path, restrict_vocab=10000)
+    assert oov == pytest.approx(goov, abs=1e-12)
+    assert p[0] == pytest.approx(gp[0], abs=1e-6)
+    assert s[0] == pytest.approx(gs[0], abs=5e-5)
+    with pytest.raises(ValueError, match="similarity_function"):
+        ours.evaluate_word_analogies(questions, similarity_function="3CosAvg")
+
+
+def _c_tool_reference(words, vectors, path, threshold):
+    """compute-accuracy.c, one question at a time: upper-cased words, rows divided by
+    their length, first row of a spelling, b - a + c against every row but the three,
+    strict '>' from a best distance of 0, QID <= 5 semantic."""
+    words = [w.upper() for w in words[:threshold]]
+    M = np.array(vectors[:threshold], dtype=np.float64)
+    M /= np.sqrt((M * M).sum(axis=1))[:, None]
+    per_section, qid = [], 0
+    seen = total = 0
+    sem = [0, 0]
+    syn = [0, 0]
+    for line in open(path, encoding="utf-8"):
+        tok = line.split()
+        if tok[0] == ":":
+            qid += 1
+            per_section.append([tok[1], 0, 0])
+            continue
+        tok = [t.upper() for t in tok]
+        total += 1
+        try:
+            b1, b2, b3, b4 = (words.index(t) for t in tok)
+        except ValueError:
+            continue
+        seen += 1
+        vec = (M[b2] - M[b1]) + M[b3]
+        best_d, best_w = 0.0, ""
+        for c in range(len(words)):
+            if c in (b1, b2, b3):
+                continue
+            d = float(np.dot(vec, M[c]))
+            if d > best_d:
+                best_d, best_w = d, words[c]
+        right = best_w == tok[3]
+        per_section[-1][1] += right
+        per_section[-1][2] += 1
+        acc = sem if qid <= 5 else syn
+        acc[0] += right
+        acc[1] += 1
+    return per_section, sem, syn, seen, total
+
+
+def test_compute_accuracy_matches_c_tool_reference(vectors, tmp_path):
+    from fastw2v import compute_accuracy
+    words, vecs = vectors
+    # the slow reference loops over all rows: every 2nd question whose words are all
+    # frequent, and every 50th other one (mostly skipped as out of vocabulary)
+    frequent = {w.upper() for w in words[:1500]}
+    lines = open(datasets()["questions-words"], encoding="utf-8").read().splitlines()
+    keep, k, j = [], 0, 0
+    for line in lines:
+        if line.startswith(": "):
+            keep.append(line)
+        elif all(w.upper() in frequent for w in line.split()):
+            k += 1
+            if k % 2 == 0:
+                keep.append(line)
+        else:
+            j += 1
+            if j % 50 == 0:
+                keep.append(line)
+    path = tmp_path / "q.txt"
+    path.write_text("\n".join(keep) + "\n", encoding="utf-8")
+    # capitalised copies among the rows read: another spelling of a question word can win
+    order = list(range(1500)) + list(range(len(words) - 300, len(words)))
+    sub_words = [words[i] for i in order]
+    sub_vecs = vecs[order]
+    kv = KeyedVectors(vecs.shape[1], sub_words, sub_vecs)
+    threshold = 1700
+    result = compute_accuracy(kv, path, threshold=threshold)
+    per_section, sem, syn, seen, total = _c_tool_reference(sub_words, sub_vecs, path,
+                                                           threshold)
+    assert [list(s) for s in result.sections] == per_section
+    assert (result.semantic_correct, result.semantic_asked) == tuple(sem)
+    assert (result.syntactic_correct, result.syntactic_asked) == tuple(syn)
+    assert (result.questions_seen, result.questions_total) == (seen, total)
+    assert result.questions_total == sum(1 for x in keep if not x.startswith(":"))
+    assert 0 < result.questions_seen < result.questions_total
+    assert result.correct >= 5 and len(result.sections) == 14
+    assert result.semantic_asked > 10 and result.syntactic_asked > 50
+    report = result.report().splitlines()
+    assert report[0] == "capital-common-countries:"
+    assert report[1].startswith("ACCURACY TOP1: ")
+    assert report[-1].startswith(f"Questions seen / total: {seen} {total}   ")
+    assert "Semantic accuracy" in report[2]
+    # the threshold really limits the words read
+    fewer = compute_accuracy(kv, path, threshold=200)
+    assert fewer.questions_seen < result.questions_seen
+
+
+def test_fastw2v_datasets_module():
+    from fastw2v import datasets as ds
+    assert ds.paths()["questions-words"] == ds.questions_words == datasets()["questions-words"]
+    for p in ds.paths().values():
+        assert os.path.isfile(p) and os.path.getsize(p) > 5000
+    assert set(ds.word_pairs()) == {"wordsim353", "simlex999"}

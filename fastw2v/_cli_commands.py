@@ -1,0 +1,522 @@
+"""The ``fastw2v`` subcommands and their helpers (file formats, evaluation tables,
+neighbour overlap); :mod:`fastw2v.cli` parses the command line and calls them."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import Optional, Sequence
+
+import numpy as np
+
+from . import datasets
+
+VECTOR_FORMATS = ("bin", "txt", "glove", "fw2v")
+_COMPRESSION = (".gz", ".bz2", ".xz")
+
+
+def _say(*args) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+# -- file formats ----------------------------------------------------------------------
+def format_of(path: str, given: Optional[str] = None) -> Optional[str]:
+    """``bin``, ``txt`` or ``fw2v`` from the file name (``.bin``; ``.txt``/``.vec``;
+    ``.fw2v``, compression suffixes ignored), ``given`` if set, else None."""
+    if given:
+        return given
+    name = os.fspath(path).lower()
+    for suffix in _COMPRESSION:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    ext = os.path.splitext(name)[1]
+    return {".bin": "bin", ".txt": "txt", ".vec": "txt", ".fw2v": "fw2v",
+            ".model": "fw2v", ".kv": "fw2v"}.get(ext)
+
+
+def _head(path: str, n: int = 1 << 16) -> bytes:
+    """The first ``n`` bytes of a file, decompressed if it is gzip, bzip2 or xz."""
+    import bz2
+    import gzip
+    import lzma
+    with open(path, "rb") as fh:
+        magic = fh.read(6)
+    opener = {b"\x1f\x8b": gzip.open, b"BZh": bz2.open, b"\xfd7zXZ": lzma.open}
+    for prefix, fn in opener.items():
+        if magic.startswith(prefix):
+            try:
+                with fn(path, "rb") as fh:
+                    return fh.read(n)
+            except (OSError, EOFError, lzma.LZMAError) as exc:
+                raise ValueError(f"{path}: corrupt compressed file ({exc})") from None
+    with open(path, "rb") as fh:
+        return fh.read(n)
+
+
+def sniff_format(path: str) -> str:
+    """The format of an existing vector file, from its content (the C tool writes text
+    or binary whatever the name): ``fw2v``, ``bin``, ``txt`` or ``glove``."""
+    head = _head(path)
+    if head.startswith(b"FASTW2V\0"):
+        return "fw2v"
+    first, _, rest = head.partition(b"\n")
+    parts = first.split()
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        return "glove"
+    row = rest.split(b"\n", 1)[0].split()
+    try:
+        if len(row) == int(parts[1]) + 1:
+            [float(x) for x in row[1:]]
+            return "txt"
+    except ValueError:
+        pass
+    return "bin"
+
+
+def load_vectors(path, fmt: Optional[str] = None):
+    """A :class:`fastw2v.KeyedVectors` from a vector or model file of any format
+    (``fmt``, else recognised from the content)."""
+    from .io import load_native
+    from .keyedvectors import KeyedVectors
+    from .model import Word2Vec
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path}: no such file")
+    fmt = fmt or sniff_format(path)
+    if fmt == "fw2v":
+        meta, _ = load_native(path, mmap="r")
+        if meta.get("format") == "fastw2v.Word2Vec":
+            return Word2Vec.load(path, mmap="r").wv
+        return KeyedVectors.load(path, mmap="r")
+    return KeyedVectors.load_word2vec_format(path, binary=(fmt == "bin"),
+                                             no_header=(fmt == "glove"))
+
+
+def save_vectors(kv, path, fmt: Optional[str] = None) -> None:
+    """Write ``kv`` as ``bin``/``txt``/``glove``/``fw2v`` (from the name if not given;
+    word2vec text when the name does not say)."""
+    fmt = format_of(path, fmt) or "txt"
+    if fmt == "fw2v":
+        kv.save(path)
+    else:
+        kv.save_word2vec_format(path, binary=(fmt == "bin"), write_header=(fmt != "glove"))
+
+
+# -- shared helpers --------------------------------------------------------------------
+def _existing(parser, path, what="file") -> str:
+    if not os.path.isfile(path):
+        parser.error(f"{what} {path!r} does not exist")
+    return path
+
+
+def _query_lines(words: Sequence[str], prompt: str):
+    """The queries: from the command line if given, else stdin lines until EOF or EXIT."""
+    if words:
+        yield from words
+        return
+    interactive = sys.stdin.isatty()
+    while True:
+        if interactive:
+            print(prompt, end="", file=sys.stderr, flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            return
+        line = line.strip()
+        if line == "EXIT":
+            return
+        if line:
+            yield line
+
+
+def _missing(kv, word) -> str:
+    hint = ""
+    for alt in (word.lower(), word.capitalize(), word.upper()):
+        if alt != word and alt in kv.key_to_index:
+            hint = f" (did you mean {alt!r}?)"
+            break
+    return f"Out of dictionary word: {word}{hint}"
+
+
+def _print_neighbours(rows, tsv: bool) -> None:
+    if tsv:
+        for w, s in rows:
+            print(f"{w}\t{s:.6f}")
+        return
+    print(f"\n{'Word':>50}       Cosine distance")
+    print("-" * 72)
+    for w, s in rows:
+        print(f"{w:>50}\t\t{s:.6f}")
+
+
+# -- subcommands -----------------------------------------------------------------------
+def cmd_similar(args, parser) -> int:
+    kv = load_vectors(_existing(parser, args.vectors), args.format)
+    failed = 0
+    for query in _query_lines(args.words, "Enter word or sentence (EXIT to break): "):
+        words = query.split()
+        unknown = [w for w in words if w not in kv.key_to_index]
+        if unknown:
+            for w in unknown:
+                _say(_missing(kv, w))
+            failed += 1
+            continue
+        if not args.tsv:
+            for w in words:
+                print(f"\nWord: {w}  Position in vocabulary: {kv.key_to_index[w]}")
+        _print_neighbours(kv.most_similar(positive=words, topn=args.topn), args.tsv)
+        sys.stdout.flush()
+    return 1 if failed and args.words else 0
+
+
+def cmd_analogy(args, parser) -> int:
+    if args.words and len(args.words) != 3:
+        parser.error(f"analogy needs three words A B C (A is to B as C is to ?), got "
+                     f"{len(args.words)}")
+    kv = load_vectors(_existing(parser, args.vectors), args.format)
+    queries = [" ".join(args.words)] if args.words else None
+    failed = 0
+    for query in _query_lines(queries, "Enter three words (EXIT to break): "):
+        words = query.split()
+        if len(words) != 3:
+            _say(f"Only {len(words)} words were entered.. three words are needed at the input "
+                 "to perform the calculation")
+            failed += 1
+            continue
+        unknown = [w for w in words if w not in kv.key_to_index]
+        if unknown:
+            for w in unknown:
+                _say(_missing(kv, w))
+            failed += 1
+            continue
+        a, b, c = words
+        if args.cosmul:
+            rows = kv.most_similar_cosmul(positive=[b, c], negative=[a], topn=args.topn)
+        else:
+            rows = kv.most_similar(positive=[b, c], negative=[a], topn=args.topn)
+        if not args.tsv:
+            print(f"\n{a} : {b} :: {c} : ?")
+        _print_neighbours(rows, args.tsv)
+        sys.stdout.flush()
+    return 1 if failed and args.words else 0
+
+
+def _default_sets(args):
+    analogies = args.analogies
+    pairs = args.pairs
+    if analogies is None and not pairs:
+        analogies = datasets.questions_words
+        pairs = [datasets.wordsim353, datasets.simlex999]
+    return analogies, pairs or []
+
+
+def evaluate_all(kv, analogies, pairs, restrict_vocab=300000, case_insensitive=True,
+                 dummy4unknown=False, similarity_function="3CosAdd", c_tool=False,
+                 threshold=30000) -> dict:
+    """Every score of ``kv`` as a flat dict (what ``evaluate`` and ``compare`` print)."""
+    from .evaluation import compute_accuracy, evaluate_word_analogies, evaluate_word_pairs
+    out: dict = {}
+    if analogies:
+        name = os.path.splitext(os.path.basename(analogies))[0]
+        if c_tool:
+            r = compute_accuracy(kv, analogies, threshold=threshold)
+            out[f"{name} (compute-accuracy)"] = r.accuracy
+            out[f"{name} semantic"] = r.semantic_accuracy
+            out[f"{name} syntactic"] = r.syntactic_accuracy
+            out[f"{name} seen"] = r.questions_seen / max(r.questions_total, 1)
+            out["_c_tool"] = r
+        else:
+            score, sections = evaluate_word_analogies(
+                kv, analogies, restrict_vocab, case_insensitive, dummy4unknown,
+                similarity_function)
+            out[f"{name} ({similarity_function})"] = score
+            out["_sections"] = sections
+    for path in pairs:
+        name = os.path.splitext(os.path.basename(path))[0]
+        pearson, spearman, oov = evaluate_word_pairs(
+            kv, path, restrict_vocab=restrict_vocab, case_insensitive=case_insensitive,
+            dummy4unknown=dummy4unknown)
+        out[f"{name} spearman"] = spearman.statistic
+        out[f"{name} pearson"] = pearson.statistic
+        out[f"{name} oov%"] = oov
+    return out
+
+
+def _eval_options(p) -> None:
+    p.add_argument("--analogies", metavar="FILE",
+                   help="analogy questions (': section' headers, 'a b c d' lines)")
+    p.add_argument("--pairs", metavar="FILE", nargs="+", default=[],
+                   help="word-pair similarity files (word1<TAB>word2<TAB>score)")
+    p.add_argument("--restrict-vocab", type=int, default=300000, metavar="N",
+                   help="only the N most frequent words count (default 300000)")
+    p.add_argument("--case-sensitive", action="store_true",
+                   help="compare words as they are (default: upper-cased, as gensim)")
+    p.add_argument("--dummy4unknown", action="store_true",
+                   help="count questions/pairs with unknown words as wrong/zero")
+    p.add_argument("--cosmul", action="store_true", help="3CosMul instead of 3CosAdd")
+    p.add_argument("--c-tool", action="store_true",
+                   help="count analogies as the C tool's compute-accuracy")
+    p.add_argument("--threshold", type=int, default=30000, metavar="N",
+                   help="words read in --c-tool mode (default 30000)")
+
+
+def _eval_kwargs(args) -> dict:
+    analogies, pairs = _default_sets(args)
+    return dict(analogies=analogies, pairs=pairs, restrict_vocab=args.restrict_vocab,
+                case_insensitive=not args.case_sensitive, dummy4unknown=args.dummy4unknown,
+                similarity_function="3CosMul" if args.cosmul else "3CosAdd",
+                c_tool=args.c_tool, threshold=args.threshold)
+
+
+def _check_eval_files(parser, args) -> None:
+    for p in ([args.analogies] if args.analogies else []) + list(args.pairs):
+        _existing(parser, p, "evaluation file")
+    for name in ("restrict_vocab", "threshold"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be >= 1")
+
+
+def cmd_evaluate(args, parser) -> int:
+    _check_eval_files(parser, args)
+    kv = load_vectors(_existing(parser, args.vectors), args.format)
+    _say(f"{args.vectors}: {len(kv)} words x {kv.vector_size}")
+    scores = evaluate_all(kv, **_eval_kwargs(args))
+    c_tool = scores.pop("_c_tool", None)
+    sections = scores.pop("_sections", None)
+    if args.json:
+        print(json.dumps(scores, indent=1))
+        return 0
+    if c_tool is not None:
+        print(c_tool.report())
+    elif sections is not None:
+        for s in sections[:-1]:
+            n = len(s["correct"]) + len(s["incorrect"])
+            acc = len(s["correct"]) / n if n else 0.0
+            print(f"  {s['section']:<32} {acc:.4f}  ({len(s['correct'])} / {n})")
+    width = max(len(k) for k in scores) if scores else 0
+    for k, v in scores.items():
+        print(f"{k:<{width}}  {v:.4f}")
+    return 0
+
+
+def neighbour_overlap(kv_a, kv_b, n_words: int = 1000, topn: int = 10) -> tuple:
+    """Mean overlap@topn of the nearest-neighbour lists of the ``n_words`` most frequent
+    words the two vector sets share (mean rank in both), neighbours searched among the
+    shared words only. Returns ``(mean_overlap, words_compared, shared_words)``."""
+    rank_b = kv_b.key_to_index
+    shared = [w for w in kv_a.index_to_key if w in rank_b]
+    if len(shared) <= topn:
+        raise ValueError(f"the two vector sets share only {len(shared)} words")
+    pos_a = {w: i for i, w in enumerate(shared)}
+    order = sorted(shared, key=lambda w: (pos_a[w] + rank_b[w], pos_a[w]))[:n_words]
+
+    def unit(kv):
+        m = np.asarray(kv.vectors[[kv.key_to_index[w] for w in shared]], dtype=np.float32)
+        norms = np.linalg.norm(m, axis=1)
+        return m / np.where(norms > 0, norms, 1)[:, None]
+
+    ua, ub = unit(kv_a), unit(kv_b)
+    q = np.array([pos_a[w] for w in order])
+    total = 0.0
+    for s in range(0, len(q), 256):
+        rows = q[s:s + 256]
+        tops = []
+        for u in (ua, ub):
+            sims = u[rows] @ u.T
+            sims[np.arange(len(rows)), rows] = -np.inf
+            top = np.argpartition(-sims, topn - 1, axis=1)[:, :topn]
+            tops.append(top)
+        for x, y in zip(*tops):
+            total += len(set(x.tolist()) & set(y.tolist())) / topn
+    return total / len(q), len(q), len(shared)
+
+
+def cmd_compare(args, parser) -> int:
+    _check_eval_files(parser, args)
+    if args.words < 1 or args.topn < 1:
+        parser.error("--words and --topn must be >= 1")
+    kvs = [load_vectors(_existing(parser, p), args.format) for p in (args.a, args.b)]
+    names = [args.a, args.b]
+    scores = []
+    for name, kv in zip(names, kvs):
+        _say(f"evaluating {name} ({len(kv)} words x {kv.vector_size})...")
+        s = evaluate_all(kv, **_eval_kwargs(args))
+        s.pop("_c_tool", None)
+        s.pop("_sections", None)
+        scores.append(s)
+    overlap, n, shared = neighbour_overlap(kvs[0], kvs[1], args.words, args.topn)
+    if args.json:
+        print(json.dumps({"a": args.a, "b": args.b, "scores_a": scores[0],
+                          "scores_b": scores[1], f"overlap@{args.topn}": overlap,
+                          "words_compared": n, "shared_words": shared}, indent=1))
+        return 0
+    labels = ["A", "B"]
+    print(f"A: {args.a} ({len(kvs[0])} words x {kvs[0].vector_size})")
+    print(f"B: {args.b} ({len(kvs[1])} words x {kvs[1].vector_size})")
+    width = max([len(k) for k in scores[0]] + [6])
+    print(f"{'score':<{width}}  {labels[0]:>8}  {labels[1]:>8}  {'B - A':>8}")
+    for k in scores[0]:
+        a, b = scores[0][k], scores[1][k]
+        print(f"{k:<{width}}  {a:8.4f}  {b:8.4f}  {b - a:+8.4f}")
+    print(f"nearest neighbours: mean overlap@{args.topn} = {overlap:.4f} over the {n} most "
+          f"frequent of {shared} shared words")
+    return 0
+
+
+def cmd_convert(args, parser) -> int:
+    _existing(parser, args.input)
+    to = format_of(args.output, args.to)
+    if to is None:
+        parser.error(f"cannot tell the output format from {args.output!r}: name it .bin, "
+                     ".txt, .vec or .fw2v, or give --to")
+    kv = load_vectors(args.input, getattr(args, "from"))
+    if args.limit is not None:
+        if args.limit < 1:
+            parser.error("--limit must be >= 1")
+        from .keyedvectors import KeyedVectors
+        n = min(args.limit, len(kv))
+        counts = kv.expandos.get("count")
+        kv = KeyedVectors(kv.vector_size, kv.index_to_key[:n], np.array(kv.vectors[:n]),
+                          None if counts is None else counts[:n])
+    save_vectors(kv, args.output, to)
+    _say(f"wrote {args.output} ({to}, {len(kv)} words x {kv.vector_size})")
+    return 0
+
+
+def _parse_groups(parser, specs) -> dict:
+    groups = {}
+    for spec in specs or []:
+        name, sep, words = spec.partition("=")
+        if not sep or not name or not words.strip(","):
+            parser.error(f"--group {spec!r}: expected NAME=word1,word2,...")
+        groups[name] = [w for w in words.split(",") if w]
+    return groups
+
+
+def _parse_arrows(parser, specs) -> list:
+    arrows = []
+    for spec in specs or []:
+        a, sep, b = spec.partition(":")
+        if not sep or not a or not b:
+            parser.error(f"--arrow {spec!r}: expected FROM:TO, e.g. man:woman")
+        arrows.append((a, b))
+    return arrows
+
+
+def cmd_plot(args, parser) -> int:
+    from . import plotting
+    groups = _parse_groups(parser, args.group)
+    arrows = _parse_arrows(parser, args.arrow)
+    words = list(args.words)
+    for ws in groups.values():
+        words += [w for w in ws if w not in words]
+    for a, b in arrows:
+        words += [w for w in (a, b) if w not in words]
+    if len(words) < 2:
+        parser.error("plot needs at least two words (WORD..., --group or --arrow)")
+    kv = load_vectors(_existing(parser, args.vectors), args.format)
+    unknown = [w for w in words if w not in kv.key_to_index]
+    for w in unknown:
+        _say(_missing(kv, w) + " (left out)")
+    plotting.plot_words(kv, words, args.output, method=args.method, groups=groups or None,
+                        arrows=arrows or None, title=args.title, skip_unknown=True)
+    _say(f"wrote {args.output}")
+    return 0
+
+
+def cmd_projector(args, parser) -> int:
+    from .plotting import export_tensorboard
+    kv = load_vectors(_existing(parser, args.vectors), args.format)
+    if args.limit is not None and args.limit < 1:
+        parser.error("--limit must be >= 1")
+    vec_path, meta_path = export_tensorboard(kv, args.prefix, limit=args.limit)
+    _say(f"wrote {vec_path} and {meta_path} (load them at https://projector.tensorflow.org)")
+    return 0
+
+
+DEMO_QUERIES = ("king", "france", "computer", "music", "three")
+DEMO_ANALOGIES = (("france", "paris", "germany"), ("man", "he", "woman"),
+                  ("good", "better", "bad"))
+
+
+def cmd_demo(args, parser) -> int:
+    from .model import Word2Vec
+    corpus = args.corpus or datasets.wiki_sample
+    _existing(parser, corpus, "corpus")
+    if args.workers < 1 or args.epochs < 1:
+        parser.error("--workers and --epochs must be >= 1")
+    _say(f"training {'skip-gram' if args.sg else 'CBOW'} with negative sampling on {corpus} "
+         f"({args.workers} threads, {args.epochs} epochs)...")
+    t0 = time.perf_counter()
+    model = Word2Vec(corpus_file=corpus, vector_size=100, window=5, min_count=5, sg=args.sg,
+                     workers=args.workers, epochs=args.epochs, progress=args.progress)
+    secs = time.perf_counter() - t0
+    wv = model.wv
+    print(f"{len(wv)} words, {model.corpus_total_words} tokens, {secs:.1f} s "
+          f"({model.corpus_total_words * args.epochs / secs:,.0f} words/s including reading)")
+    print("nearest neighbours:")
+    for q in DEMO_QUERIES:
+        if q in wv:
+            print(f"  {q:>9}: " + ", ".join(f"{w} {s:.2f}" for w, s in
+                                          wv.most_similar(q, topn=8)))
+    print("analogies (a : b :: c : ?, 3CosAdd):")
+    for a, b, c in DEMO_ANALOGIES:
+        if all(w in wv for w in (a, b, c)):
+            best = wv.most_similar(positive=[b, c], negative=[a], topn=3)
+            print(f"  {a} : {b} :: {c} : " + ", ".join(f"{w} {s:.2f}" for w, s in best))
+    if args.output:
+        save_vectors(wv, args.output)
+        _say(f"wrote {args.output}")
+    return 0
+
+
+def cmd_train(args, parser) -> int:
+    from .config import ParameterError
+    from .model import Word2Vec
+    if not os.path.exists(args.corpus):
+        parser.error(f"corpus {args.corpus!r} does not exist")
+    c_tool = getattr(args, "c_tool", False)
+    if not args.output and not (c_tool or args.save_vocab):
+        parser.error("nothing to write: give -o OUT (and/or --save-vocab FILE)")
+    fmt = (format_of(args.output, args.format) if args.output else None) or \
+        ("bin" if args.binary else "txt")
+    if args.read_vocab:
+        _existing(parser, args.read_vocab, "vocabulary file")
+    options = dict(vector_size=args.vector_size, window=args.window, min_count=args.min_count,
+                   sample=args.sample, sg=args.sg, hs=args.hs, negative=args.negative,
+                   epochs=args.epochs, alpha=args.alpha, min_alpha=args.min_alpha,
+                   workers=args.workers, seed=args.seed, ns_exponent=args.ns_exponent,
+                   cbow_mean=args.cbow_mean, max_vocab_size=args.max_vocab_size,
+                   max_final_vocab=args.max_final_vocab, compute_loss=args.compute_loss,
+                   progress=args.progress, shared_negatives=args.shared_negatives,
+                   reproducible=args.reproducible)
+    try:
+        model = Word2Vec(**options)
+    except ParameterError as exc:
+        parser.error(str(exc))
+    t0 = time.perf_counter()
+    if args.read_vocab:
+        model.read_vocab(args.read_vocab)
+        _say(f"read {len(model.wv)} words from {args.read_vocab}")
+    else:
+        model.build_vocab(corpus_file=args.corpus)
+    _say(f"vocabulary: {len(model.wv)} words")
+    if args.output:
+        _say(f"training {'skip-gram' if model.sg else 'CBOW'} on {args.corpus} with "
+             f"{args.workers} threads, {args.epochs} epochs...")
+    if args.save_vocab:
+        model.save_vocab(args.save_vocab)
+        _say(f"wrote {args.save_vocab}")
+    if not args.output:
+        return 0            # the C tool without -output: the vocabulary only
+    model.train(corpus_file=args.corpus, total_words=model.corpus_total_words,
+                epochs=model.epochs)
+    secs = time.perf_counter() - t0
+    words = sum(s.words_read for s in model.epoch_stats)
+    _say(f"trained in {secs:.1f} s ({words / max(secs, 1e-9):,.0f} words/s)")
+    if fmt == "fw2v":
+        model.save(args.output)
+    else:
+        save_vectors(model.wv, args.output, fmt)
+    _say(f"wrote {args.output} ({fmt}, {len(model.wv)} words x {model.vector_size})")
+    return 0

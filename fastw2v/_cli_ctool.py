@@ -1,0 +1,100 @@
+"""The word2vec C tool's command line, accepted by ``fastw2v`` unchanged.
+
+``word2vec -train text8 -output vectors.bin -cbow 0 -size 200 -window 5 -negative 5
+-hs 0 -sample 1e-4 -threads 12 -binary 1 -iter 15`` becomes ``fastw2v -train text8 ...``
+(or ``fastw2v train -train text8 ...``). The C tool's defaults apply where they differ
+from gensim's: CBOW, alpha 0.05 for CBOW and 0.025 for skip-gram decaying to
+alpha * 1e-4, 12 threads, text output unless ``-binary 1``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Dict, List, Tuple
+
+#: flag -> (attribute, type, default); defaults are the C tool's
+_SPEC: Dict[str, Tuple[str, type, object]] = {
+    "-train": ("corpus", str, None),
+    "-output": ("output", str, None),
+    "-size": ("vector_size", int, 100),
+    "-window": ("window", int, 5),
+    "-sample": ("sample", float, 1e-3),
+    "-hs": ("hs", int, 0),
+    "-negative": ("negative", int, 5),
+    "-threads": ("workers", int, 12),
+    "-iter": ("epochs", int, 5),
+    "-min-count": ("min_count", int, 5),
+    "-alpha": ("alpha", float, None),
+    "-classes": ("classes", int, 0),
+    "-debug": ("debug", int, 2),
+    "-binary": ("binary", int, 0),
+    "-save-vocab": ("save_vocab", str, None),
+    "-read-vocab": ("read_vocab", str, None),
+    "-cbow": ("cbow", int, 1),
+}
+C_FLAGS = frozenset(_SPEC)
+
+C_USAGE = ("fastw2v -train FILE -output FILE [-size N] [-window N] [-sample X] [-hs 0|1] "
+           "[-negative N] [-threads N] [-iter N] [-min-count N] [-alpha X] [-binary 0|1] "
+           "[-cbow 0|1] [-save-vocab FILE] [-read-vocab FILE] [-debug N]")
+
+C_HELP = """\
+The word2vec C tool's flags are accepted unchanged, with the C tool's defaults:
+  fastw2v -train FILE -output FILE [-size 100] [-window 5] [-sample 1e-3] [-hs 0]
+          [-negative 5] [-threads 12] [-iter 5] [-min-count 5] [-alpha A]
+          [-binary 0] [-cbow 1] [-save-vocab FILE] [-read-vocab FILE] [-debug 2]
+  (also after 'train'). Where the C tool's defaults differ from the options above:
+  -cbow 1 (CBOW), -alpha 0.05 for CBOW / 0.025 for skip-gram (decaying to alpha*1e-4),
+  -threads 12, and the output is word2vec text unless -binary 1, whatever its suffix
+  (a .fw2v output writes the whole fastw2v model). Without -output only the vocabulary
+  is built (and written with -save-vocab), as in the C tool. -classes (k-means word
+  classes) is not supported. Vocabulary files have no '</s>' line; one in a
+  -read-vocab file is skipped."""
+
+
+class UsageError(ValueError):
+    """A C-tool command line that cannot be run."""
+
+
+def parse_c_args(argv: List[str]) -> argparse.Namespace:
+    """The C tool's ``-flag value`` pairs as the namespace ``fastw2v train`` uses."""
+    values: Dict[str, object] = {}
+    i = 0
+    while i < len(argv):
+        flag = argv[i]
+        if flag not in _SPEC:
+            raise UsageError(f"unknown word2vec flag {flag!r} (known: "
+                             f"{' '.join(sorted(_SPEC))})")
+        if i + 1 >= len(argv):
+            raise UsageError(f"{flag} needs a value")
+        attr, kind, _ = _SPEC[flag]
+        raw = argv[i + 1]
+        try:
+            values[attr] = kind(raw)
+        except ValueError:
+            raise UsageError(f"{flag} {raw!r}: expected {'an integer' if kind is int else 'a number'}"
+                             ) from None
+        i += 2
+    args = {attr: values.get(attr, default) for attr, _, default in _SPEC.values()}
+    if not args["corpus"]:
+        raise UsageError("-train FILE is required")
+    if args["classes"]:
+        raise UsageError("-classes (k-means word classes) is not supported")
+    for name in ("cbow", "hs", "binary"):
+        if args[name] not in (0, 1):
+            raise UsageError(f"-{name} must be 0 or 1, got {args[name]}")
+    sg = 0 if args["cbow"] else 1
+    alpha = args["alpha"] if args["alpha"] is not None else (0.05 if not sg else 0.025)
+    out = args["output"]
+    fw2v = bool(out) and os.path.splitext(out.lower())[1] == ".fw2v"
+    return argparse.Namespace(
+        corpus=args["corpus"], output=out,
+        format="fw2v" if fw2v else ("bin" if args["binary"] else "txt"),
+        binary=bool(args["binary"]), vector_size=args["vector_size"], window=args["window"],
+        min_count=args["min_count"], sample=args["sample"], sg=sg, hs=args["hs"],
+        negative=args["negative"], epochs=args["epochs"], alpha=alpha,
+        min_alpha=alpha * 1e-4, workers=args["workers"], seed=1, ns_exponent=0.75,
+        cbow_mean=1, max_vocab_size=None, max_final_vocab=None, compute_loss=False,
+        progress=False if args["debug"] == 0 else None, shared_negatives=False,
+        reproducible=False, save_vocab=args["save_vocab"], read_vocab=args["read_vocab"],
+        c_tool=True)

@@ -1,0 +1,246 @@
+"""The ``fastw2v`` command (also ``python -m fastw2v``).
+
+Subcommands: ``train``, ``similar``, ``analogy``, ``evaluate``, ``compare``, ``convert``,
+``plot``, ``projector``, ``demo``. Progress and messages go to stderr, results to
+stdout. Exit status: 0 on success, 1 when the work failed (an unreadable file, a word
+not in the vocabulary), 2 for a usage error (with a usage message), 130 on Ctrl-C.
+
+The word2vec C tool's command line is accepted unchanged (``fastw2v -train text8
+-output vectors.bin -cbow 0 -size 200 ...``, also after ``train``), with the C tool's
+defaults: see :mod:`fastw2v._cli_ctool`. The subcommands themselves are in
+:mod:`fastw2v._cli_commands`.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import List, Optional
+
+from ._cli_commands import (VECTOR_FORMATS, _eval_options, _say, cmd_analogy,
+                            cmd_compare, cmd_convert, cmd_demo, cmd_evaluate, cmd_plot,
+                            cmd_projector, cmd_similar, cmd_train, evaluate_all, format_of,
+                            load_vectors, neighbour_overlap, save_vectors, sniff_format)
+from ._cli_ctool import C_FLAGS, C_HELP, C_USAGE, UsageError, parse_c_args
+
+__all__ = ["main", "build_parser", "load_vectors", "save_vectors", "format_of",
+           "sniff_format", "evaluate_all", "neighbour_overlap"]
+
+
+# -- the parser ------------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _vectors_arg(p, name="vectors") -> None:
+    p.add_argument(name, metavar=name.upper(),
+                   help="vector or model file: .bin, .txt/.vec, .fw2v (or --format)")
+
+
+def _format_arg(p) -> None:
+    p.add_argument("--format", choices=VECTOR_FORMATS,
+                   help="format of the vector file(s) when the name does not tell it")
+
+
+def _progress_args(p) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--progress", dest="progress", action="store_const", const=True,
+                   default=None, help="always draw a progress bar on stderr")
+    g.add_argument("--quiet", "-q", dest="progress", action="store_const", const=False,
+                   help="no progress bar (default: only when stderr is a terminal)")
+
+
+def build_parser(prog: str = "fastw2v") -> argparse.ArgumentParser:
+    parser = _Parser(prog=prog, description="Train, query, evaluate, compare, convert and "
+                     "plot word2vec vectors.", epilog="Start with: fastw2v demo. The C "
+                     "tool's command line also works: fastw2v -train FILE -output FILE ... "
+                     "(see fastw2v train --help).")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    t = sub.add_parser("train", help="train vectors on a corpus",
+                       description="Train word2vec on CORPUS (a text file, .gz/.bz2/.xz, or "
+                       "a directory of them; one sentence per line) and write OUT. Output "
+                       "format by suffix: .bin word2vec binary, .txt/.vec word2vec text, "
+                       ".fw2v the whole fastw2v model (Word2Vec.load); other names: text, "
+                       "or binary with --binary; --format overrides. Options and defaults "
+                       "are gensim's, except --workers (all cores).",
+                       epilog=C_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    t.add_argument("corpus", metavar="CORPUS")
+    t.add_argument("-o", "--output", metavar="OUT", help="where to write the vectors/model")
+    t.add_argument("--format", choices=("bin", "txt", "glove", "fw2v"),
+                   help="output format (default: from OUT's suffix)")
+    t.add_argument("--binary", action="store_true", help="word2vec binary when OUT's "
+                   "suffix does not say")
+    t.add_argument("--vector-size", "--size", type=int, default=100)
+    t.add_argument("--window", type=int, default=5)
+    t.add_argument("--min-count", type=int, default=5)
+    t.add_argument("--sample", type=float, default=1e-3)
+    t.add_argument("--sg", type=int, choices=(0, 1), default=0, help="1: skip-gram, 0: CBOW")
+    t.add_argument("--hs", type=int, choices=(0, 1), default=0)
+    t.add_argument("--negative", type=int, default=5)
+    t.add_argument("--ns-exponent", type=float, default=0.75)
+    t.add_argument("--cbow-mean", type=int, choices=(0, 1), default=1)
+    t.add_argument("--epochs", "--iter", type=int, default=5)
+    t.add_argument("--alpha", type=float, default=0.025)
+    t.add_argument("--min-alpha", type=float, default=0.0001)
+    t.add_argument("--workers", "--threads", type=int, default=os.cpu_count() or 1)
+    t.add_argument("--seed", type=int, default=1)
+    t.add_argument("--max-vocab-size", type=int, default=None)
+    t.add_argument("--max-final-vocab", type=int, default=None)
+    t.add_argument("--compute-loss", action="store_true")
+    t.add_argument("--shared-negatives", action="store_true")
+    t.add_argument("--reproducible", action="store_true")
+    t.add_argument("--save-vocab", metavar="FILE", help="write 'word count' lines")
+    t.add_argument("--read-vocab", metavar="FILE", help="take the vocabulary from FILE "
+                   "instead of counting the corpus")
+    _progress_args(t)
+    t.set_defaults(func=cmd_train)
+
+    s = sub.add_parser("similar", help="nearest neighbours (the C tool's distance)",
+                       description="Nearest neighbours of each WORD by cosine (several words "
+                       "in one argument, or on one stdin line, are added up, as the C "
+                       "tool's distance). Without WORDs, queries are read from stdin, one "
+                       "per line, until EOF or EXIT.")
+    _vectors_arg(s)
+    s.add_argument("words", nargs="*", metavar="WORD")
+    s.add_argument("-n", "--topn", type=int, default=40, help="neighbours shown (default 40)")
+    s.add_argument("--tsv", action="store_true", help="'word<TAB>cosine' lines only")
+    _format_arg(s)
+    s.set_defaults(func=cmd_similar)
+
+    a = sub.add_parser("analogy", help="A is to B as C is to ? (the C tool's word-analogy)",
+                       description="Words closest to B - A + C (3CosAdd, or --cosmul). "
+                       "Without A B C, triples are read from stdin, one per line, until EOF "
+                       "or EXIT.")
+    _vectors_arg(a)
+    a.add_argument("words", nargs="*", metavar="A B C")
+    a.add_argument("-n", "--topn", type=int, default=40, help="answers shown (default 40)")
+    a.add_argument("--cosmul", action="store_true", help="3CosMul instead of 3CosAdd")
+    a.add_argument("--tsv", action="store_true", help="'word<TAB>score' lines only")
+    _format_arg(a)
+    a.set_defaults(func=cmd_analogy)
+
+    e = sub.add_parser("evaluate", help="analogy and word-pair scores (gensim's numbers)",
+                       description="Analogy accuracy and word-pair correlations, the numbers "
+                       "gensim gives on the same vectors. Default sets: the shipped Google "
+                       "analogies, WordSim-353 and SimLex-999.")
+    _vectors_arg(e)
+    _eval_options(e)
+    e.add_argument("--json", action="store_true", help="print the scores as JSON")
+    _format_arg(e)
+    e.set_defaults(func=cmd_evaluate)
+
+    c = sub.add_parser("compare", help="two vector sets side by side",
+                       description="Every evaluation score of A and of B, and how far their "
+                       "nearest-neighbour lists agree (mean overlap@TOPN over the WORDS most "
+                       "frequent shared words, neighbours searched among shared words).")
+    _vectors_arg(c, "a")
+    _vectors_arg(c, "b")
+    _eval_options(c)
+    c.add_argument("--words", type=int, default=1000, help="words compared (default 1000)")
+    c.add_argument("--topn", type=int, default=10, help="neighbours per word (default 10)")
+    c.add_argument("--json", action="store_true", help="print the result as JSON")
+    _format_arg(c)
+    c.set_defaults(func=cmd_compare)
+
+    v = sub.add_parser("convert", help="convert between vector formats",
+                       description="Formats: bin (word2vec binary), txt (word2vec text, also "
+                       ".vec), glove (text without header), fw2v (fastw2v native, mmap-able; "
+                       "reads whole models too). Chosen by suffix or --from/--to.")
+    v.add_argument("input", metavar="IN")
+    v.add_argument("output", metavar="OUT")
+    v.add_argument("--from", choices=VECTOR_FORMATS, help="format of IN")
+    v.add_argument("--to", choices=VECTOR_FORMATS, help="format of OUT")
+    v.add_argument("--limit", type=int, help="keep only the first N words")
+    v.set_defaults(func=cmd_convert)
+
+    p = sub.add_parser("plot", help="2-D map of words (PNG, SVG, PDF)",
+                       description="Project WORDs to 2-D (PCA, or t-SNE with scikit-learn) and "
+                       "draw them. Needs matplotlib: pip install 'fastw2v[plot]'.")
+    _vectors_arg(p)
+    p.add_argument("words", nargs="*", metavar="WORD")
+    p.add_argument("-o", "--output", required=True, metavar="FIG",
+                   help="picture file; the suffix picks the format (.png, .svg, .pdf)")
+    p.add_argument("--method", choices=("pca", "tsne"), default="pca")
+    p.add_argument("--group", action="append", metavar="NAME=w1,w2,...",
+                   help="words drawn in one colour (repeatable)")
+    p.add_argument("--arrow", action="append", metavar="FROM:TO",
+                   help="an arrow between two words, e.g. man:woman (repeatable)")
+    p.add_argument("--title")
+    _format_arg(p)
+    p.set_defaults(func=cmd_plot)
+
+    x = sub.add_parser("projector", help="TensorBoard projector files (vectors.tsv, "
+                       "metadata.tsv)",
+                       description="Write PREFIX_vectors.tsv and PREFIX_metadata.tsv (or "
+                       "vectors.tsv and metadata.tsv inside PREFIX when it is a directory) "
+                       "for https://projector.tensorflow.org or TensorBoard.")
+    _vectors_arg(x)
+    x.add_argument("prefix", metavar="PREFIX")
+    x.add_argument("--limit", type=int, help="only the N most frequent words")
+    _format_arg(x)
+    x.set_defaults(func=cmd_projector)
+
+    d = sub.add_parser("demo", help="train on the shipped Wikipedia sample and show "
+                       "neighbours and analogies",
+                       description="Train skip-gram on the 1.5M-word Wikipedia sample "
+                       "shipped in the package (well under a minute on 2 cores) and print "
+                       "nearest neighbours and analogies.")
+    d.add_argument("--corpus", help="another corpus file instead of the sample")
+    d.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    d.add_argument("--epochs", type=int, default=5)
+    d.add_argument("--sg", type=int, default=1, choices=(0, 1))
+    d.add_argument("-o", "--output", help="also write the vectors (.bin, .txt, .fw2v)")
+    _progress_args(d)
+    d.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None, prog: str = "fastw2v") -> int:
+    """Run the command line; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and (argv[0] in C_FLAGS or (argv[0] == "train" and len(argv) > 1
+                                            and argv[1] in C_FLAGS)):
+            c_argv = argv[1:] if argv[0] == "train" else argv
+            train_parser = _Parser(prog=prog, usage=C_USAGE.replace("fastw2v", prog, 1),
+                                   add_help=False)
+            try:
+                args = parse_c_args(c_argv)
+            except UsageError as exc:
+                train_parser.error(str(exc))
+            return cmd_train(args, train_parser)
+        parser = build_parser(prog)
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_usage(sys.stderr)
+            _say(f"{prog}: error: a command is needed (try '{prog} demo' or '{prog} --help')")
+            return 2
+        for name in ("topn",):
+            if getattr(args, name, 1) < 1:
+                parser._subparsers._group_actions[0].choices[args.command].error(
+                    f"--{name} must be >= 1")
+        return args.func(args, parser._subparsers._group_actions[0].choices[args.command])
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130
+    except BrokenPipeError:
+        # the reader of stdout went away (e.g. '| head'): not an error
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
+    except ImportError as exc:
+        _say(f"{prog}: error: {exc}")
+        return 1
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        _say(f"{prog}: error: {msg}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
