@@ -38,6 +38,8 @@ cdef extern from "_vecmath.h" nogil:
     double fw_hs_path(const float *l1, float *err, float **rows, const uint32_t *path,
                       int64_t len, const float *sig, float scale, float alpha, int d,
                       int want_loss)
+    double fw_ns_set(const float *l1, float *err, float **rows, int n, const float *sig,
+                     float scale, float alpha, int d, int want_loss)
 
 cdef enum:
     MAX_EXP = 6
@@ -70,9 +72,9 @@ cdef int64_t C_HOT_MERGE_EVERY = 1000
 #: Mixed into a job's seed to start its noise stream (independent of the main stream).
 NOISE_STREAM_KEY = 0x5851F42D4C957F2D
 cdef uint64_t NOISE_STREAM = 0x5851F42D4C957F2DULL
-#: Whether this build has the register-resident HS path kernel (AVX-512 builds).
+#: Whether this build has the register-resident HS/NS kernels (AVX-512 builds).
 HAVE_REG_PATH = bool(FW_HAVE_REG_PATH)
-#: Tests set this (before building a Model) to run the portable HS loop instead.
+#: Tests set this (before building a Model) to run the portable HS/NS loops instead.
 _PORTABLE_HS = False
 
 
@@ -88,7 +90,7 @@ ctypedef struct ModelC:
                                   # array so that a path costs one cache miss, not two
     const int64_t *code_offsets   # [V + 1]: word w's path is path[code_offsets[w]:...[w + 1]]
     int64_t max_code_len          # longest path
-    int reg_path                  # use fw_hs_path (AVX-512 build and dim <= 128)
+    int reg_path                  # use fw_hs_path / fw_ns_set (AVX-512 build, dim <= 128)
     const uint64_t *alias             # [V] noise alias table, packed: (alias << 32) | threshold
     int shared_negatives          # sg + NS: one set of negatives per centre word (HogBatch)
     const float *sigmoid          # [EXP_TABLE_SIZE]
@@ -126,7 +128,8 @@ ctypedef struct WorkerC:
     int32_t hot_lo[3]
     float *hot_priv[3]
     float *hot_snap[3]
-    float **path_rows             # [max_code_len] rows of the path being trained (reg_path)
+    float **path_rows             # [max(max_code_len, negative + 1)] rows of the Huffman
+                                  # path or negative-sampling targets being trained (reg_path)
     float *neu1                   # [d] CBOW hidden layer
     float *neu1e                  # [d] accumulated error for the input side
     int32_t *sentence             # [MAX_SENTENCE] kept words of the current sentence
@@ -424,6 +427,19 @@ cdef inline void ns_update(const ModelC *m, WorkerC *w, int32_t word, const floa
     cdef int32_t target = word, nxt, cand
     cdef float f, f_next = 0, label = 1.0
     cdef float *l2
+    cdef int n_rows
+    if m.reg_path:
+        w.path_rows[0] = row_ns(m, w, word)
+        n_rows = 1
+        while drawn < m.negative:
+            cand = next_noise(m, w)
+            drawn += 1
+            if cand != word:
+                w.path_rows[n_rows] = row_ns(m, w, cand)
+                n_rows += 1
+        w.loss += fw_ns_set(l1, w.neu1e, w.path_rows, n_rows, m.sigmoid, SIGMOID_SCALE,
+                            alpha, m.dim, m.compute_loss)
+        return
     f = fw_dot(l1, row_ns(m, w, word), m.dim)
     while True:
         nxt = -1
@@ -748,7 +764,6 @@ cdef class Model:
             self.c.path = <const uint32_t *>cnp.PyArray_DATA(path)
             self.c.code_offsets = <const int64_t *>cnp.PyArray_DATA(code_offsets)
             self.c.max_code_len = int(np.diff(code_offsets).max()) if V else 0
-            self.c.reg_path = FW_HAVE_REG_PATH and d <= 128 and not _PORTABLE_HS
             self._keep_alive += [output_hs, path, code_offsets]
         if negative:
             self.c.output_ns = _f32_ptr(output_ns, "output_ns", (V, d))
@@ -763,6 +778,7 @@ cdef class Model:
                 raise ValueError("keep_threshold does not match the vocabulary")
             self.c.keep_threshold = <const uint64_t *>cnp.PyArray_DATA(keep_threshold)
             self._keep_alive.append(keep_threshold)
+        self.c.reg_path = FW_HAVE_REG_PATH and d <= 128 and not _PORTABLE_HS
         sigmoid = np.ascontiguousarray(sigmoid, dtype=np.float32)
         if sigmoid.shape[0] != EXP_TABLE_SIZE:
             raise ValueError("sigmoid table must have 1000 entries")
@@ -811,7 +827,7 @@ cdef class Worker:
         self.c.ctx_err = <float *>malloc(2 * model.c.window * d * sizeof(float))
         self.c.scores = <float *>malloc(2 * model.c.window * nt * sizeof(float))
         self.c.targets = <int32_t *>malloc(nt * sizeof(int32_t))
-        self.c.path_rows = <float **>malloc((model.c.max_code_len + 1) * sizeof(float *))
+        self.c.path_rows = <float **>malloc((max(model.c.max_code_len, nt) + 1) * sizeof(float *))
         if self.c.neu1 == NULL or self.c.neu1e == NULL or self.c.sentence == NULL \
                 or self.c.ctx_err == NULL or self.c.scores == NULL or self.c.targets == NULL \
                 or self.c.path_rows == NULL:

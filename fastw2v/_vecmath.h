@@ -206,6 +206,90 @@ static inline __attribute__((always_inline)) double fw_hs_path_nv(
     return loss;
 }
 
+/* Negative sampling over one target set: rows[0] is the true word's output row (label
+ * 1), rows[1:n] the noise words' (label 0). As in the portable loop, the next target's
+ * score is computed before this target's update is stored, and computed again when both
+ * are the same row (a noise word drawn twice in a row). */
+static inline __attribute__((always_inline)) double fw_ns_set_nv(
+        const int NV, __mmask16 tail, const float *l1, float *err, float *const *rows, int n,
+        const float *sig, float scale, float alpha, int want_loss) {
+    __m512 x[8], e[8], r[8], rn[8];
+    double loss = 0.0;
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) {
+        x[v] = fw_ld(l1 + 16 * v, v == NV - 1, tail);
+        e[v] = _mm512_setzero_ps();
+        r[v] = fw_ld(rows[0] + 16 * v, v == NV - 1, tail);
+    }
+    __m512 acc = _mm512_setzero_ps();
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) acc = _mm512_fmadd_ps(x[v], r[v], acc);
+    float f = _mm512_reduce_add_ps(acc), f_next = 0.0f;
+    for (int k = 0; k < n; k++) {
+        int same = k + 1 < n && rows[k + 1] == rows[k];
+        if (k + 1 < n && !same) {
+            const float *q = rows[k + 1];
+            __m512 a2 = _mm512_setzero_ps();
+#pragma GCC unroll 8
+            for (int v = 0; v < NV; v++) {
+                rn[v] = fw_ld(q + 16 * v, v == NV - 1, tail);
+                a2 = _mm512_fmadd_ps(x[v], rn[v], a2);
+            }
+            f_next = _mm512_reduce_add_ps(a2);
+        }
+        float label = k == 0 ? 1.0f : 0.0f, g;
+        if (want_loss) loss += fw_neg_log_sigmoid(k == 0 ? (double)f : -(double)f);
+        if (f > 6.0f) g = (label - 1.0f) * alpha;
+        else if (f < -6.0f) g = label * alpha;
+        else {
+            int idx = (int)((f + 6.0f) * scale);
+            idx = idx >= 1000 ? 999 : (idx < 0 ? 0 : idx);
+            g = (label - sig[idx]) * alpha;
+        }
+        __m512 gv = _mm512_set1_ps(g), a3 = _mm512_setzero_ps();
+        float *o = rows[k];
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; v++) {
+            e[v] = _mm512_fmadd_ps(gv, r[v], e[v]);
+            __m512 nv = _mm512_fmadd_ps(gv, x[v], r[v]);
+            if (v == NV - 1) _mm512_mask_storeu_ps(o + 16 * v, tail, nv);
+            else _mm512_storeu_ps(o + 16 * v, nv);
+            if (same) {
+                rn[v] = nv;
+                a3 = _mm512_fmadd_ps(x[v], nv, a3);
+            }
+        }
+        if (same) f_next = _mm512_reduce_add_ps(a3);
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; v++) r[v] = rn[v];
+        f = f_next;
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) {
+        __m512 cur = fw_ld(err + 16 * v, v == NV - 1, tail);
+        cur = _mm512_add_ps(cur, e[v]);
+        if (v == NV - 1) _mm512_mask_storeu_ps(err + 16 * v, tail, cur);
+        else _mm512_storeu_ps(err + 16 * v, cur);
+    }
+    return loss;
+}
+
+static double fw_ns_set(const float *l1, float *err, float *const *rows, int n,
+                        const float *sig, float scale, float alpha, int d, int want_loss) {
+    int nv = (d + 15) / 16;
+    __mmask16 tail = (__mmask16)((d % 16) ? ((1u << (d % 16)) - 1u) : 0xFFFFu);
+    switch (nv) {
+    case 1: return fw_ns_set_nv(1, tail, l1, err, rows, n, sig, scale, alpha, want_loss);
+    case 2: return fw_ns_set_nv(2, tail, l1, err, rows, n, sig, scale, alpha, want_loss);
+    case 3: return fw_ns_set_nv(3, tail, l1, err, rows, n, sig, scale, alpha, want_loss);
+    case 4: return fw_ns_set_nv(4, tail, l1, err, rows, n, sig, scale, alpha, want_loss);
+    case 5: return fw_ns_set_nv(5, tail, l1, err, rows, n, sig, scale, alpha, want_loss);
+    case 6: return fw_ns_set_nv(6, tail, l1, err, rows, n, sig, scale, alpha, want_loss);
+    case 7: return fw_ns_set_nv(7, tail, l1, err, rows, n, sig, scale, alpha, want_loss);
+    default: return fw_ns_set_nv(8, tail, l1, err, rows, n, sig, scale, alpha, want_loss);
+    }
+}
+
 /* err += the input-side error of the path; rows[k] is node k's row (updated in place).
  * Returns the path's loss when want_loss. Needs 1 <= d <= 128 and len >= 1. */
 static double fw_hs_path(const float *l1, float *err, float *const *rows, const uint32_t *path,
@@ -231,6 +315,12 @@ static double fw_hs_path(const float *l1, float *err, float *const *rows, const 
                          int want_loss) {
     (void)l1; (void)err; (void)rows; (void)path; (void)len; (void)sig; (void)scale;
     (void)alpha; (void)d; (void)want_loss;
+    return 0.0;    /* never called: FW_HAVE_REG_PATH is 0 */
+}
+static double fw_ns_set(const float *l1, float *err, float *const *rows, int n,
+                        const float *sig, float scale, float alpha, int d, int want_loss) {
+    (void)l1; (void)err; (void)rows; (void)n; (void)sig; (void)scale; (void)alpha; (void)d;
+    (void)want_loss;
     return 0.0;    /* never called: FW_HAVE_REG_PATH is 0 */
 }
 #endif
