@@ -1110,6 +1110,14 @@ cdef extern from "_tokenize.h" nogil:
     int fw_table_insert(fw_vocab_table *t, int32_t w)
     int64_t fw_encode_bytes(const fw_vocab_table *t, const uint8_t *data, int64_t n,
                             int32_t *out, int64_t *raw, int64_t *lines, int *open_line)
+    ctypedef struct fw_counter:
+        fw_vocab_table t
+        int64_t *counts
+        int64_t n_words
+    int fw_counter_init(fw_counter *c)
+    void fw_counter_free(fw_counter *c)
+    int fw_count_bytes(fw_counter *c, const uint8_t *data, int64_t n, int64_t *raw,
+                       int64_t *lines, int *open_line)
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 
@@ -1181,3 +1189,61 @@ cdef class ByteEncoder:
             self.sentences += 1
             return np.array([-1], dtype=np.int32)
         return np.zeros(0, dtype=np.int32)
+
+
+cdef class ByteCounter:
+    """Count the tokens of UTF-8 corpus bytes in C (the vocabulary pass of a corpus file).
+
+    Same tokens as ``str.split()`` on the decoded text, same sentence count as
+    :class:`ByteEncoder`; words are numbered in first-seen order, which :meth:`items`
+    keeps. The bytes must be valid UTF-8 and each block must end at whitespace or at the
+    end of a file.
+    """
+    cdef fw_counter c
+    cdef int open_line
+    cdef readonly int64_t raw_tokens
+    cdef readonly int64_t sentences
+
+    def __cinit__(self):
+        if fw_counter_init(&self.c) < 0:
+            raise MemoryError("cannot allocate the word counter")
+        self.open_line = 0
+        self.raw_tokens = 0
+        self.sentences = 0
+
+    def __dealloc__(self):
+        fw_counter_free(&self.c)
+
+    @property
+    def distinct(self):
+        """Distinct words counted so far."""
+        return self.c.n_words
+
+    def count(self, bytes data):
+        cdef int64_t n = PyBytes_GET_SIZE(data)
+        cdef const uint8_t *p = <const uint8_t *>PyBytes_AS_STRING(data)
+        cdef int rc
+        with nogil:
+            rc = fw_count_bytes(&self.c, p, n, &self.raw_tokens, &self.sentences,
+                                &self.open_line)
+        if rc < 0:
+            raise MemoryError("out of memory while counting words")
+
+    def end_file(self):
+        """A file's end ends its last line (counted as a sentence if it had tokens)."""
+        if self.open_line:
+            self.open_line = 0
+            self.sentences += 1
+
+    def items(self):
+        """``(words, counts)``: the distinct words (str) in first-seen order and their
+        counts (int64 array)."""
+        cdef int64_t i, n = self.c.n_words
+        cdef const char *pool = self.c.t.pool
+        words = [None] * n
+        for i in range(n):
+            words[i] = pool[self.c.t.word_off[i]:self.c.t.word_off[i + 1]].decode("utf-8")
+        counts = np.empty(n, dtype=np.int64)
+        if n:
+            memcpy(cnp.PyArray_DATA(counts), self.c.counts, n * sizeof(int64_t))
+        return words, counts

@@ -11,6 +11,7 @@
 #define FASTW2V_TOKENIZE_H
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -80,6 +81,37 @@ static inline int fw_space_len(const uint8_t *p, const uint8_t *end) {
     return 0;
 }
 
+/* The next token or newline of p[0:end]: returns 1 for a token (*start, *len and its
+ * *hash set), 2 for '\n', 0 at the end. Other whitespace is skipped. */
+static inline int fw_next_token(const uint8_t **pp, const uint8_t *end, const uint8_t **start,
+                                int64_t *len, uint64_t *hash) {
+    const uint8_t *p = *pp;
+    while (p < end) {
+        int sp = fw_space_len(p, end);
+        if (!sp) break;
+        if (*p == '\n') {
+            *pp = p + 1;
+            return 2;
+        }
+        p += sp;
+    }
+    if (p >= end) {
+        *pp = p;
+        return 0;
+    }
+    const uint8_t *s = p;
+    uint64_t h = FW_FNV_START;
+    while (p < end && !fw_space_len(p, end)) {
+        h = fw_fnv_step(h, *p);
+        p++;
+    }
+    *start = s;
+    *len = p - s;
+    *hash = fw_hash_finish(h);
+    *pp = p;
+    return 1;
+}
+
 /* Encode data[0:n] (which must not cut a token or a UTF-8 sequence at either end) into
  * `out`: the ids of tokens found in the table, -1 at each '\n'. `out` needs room for
  * n + 1 entries. Adds to *raw the number of tokens (found or not) and to *lines the
@@ -87,35 +119,140 @@ static inline int fw_space_len(const uint8_t *p, const uint8_t *end) {
  * carries across calls). Returns the number of entries written. */
 static int64_t fw_encode_bytes(const fw_vocab_table *t, const uint8_t *data, int64_t n,
                                int32_t *out, int64_t *raw, int64_t *lines, int *open_line) {
-    const uint8_t *p = data, *end = data + n;
-    int64_t m = 0, tokens = 0, newlines = 0;
-    int open = *open_line;
-    while (p < end) {
-        int sp = fw_space_len(p, end);
-        if (sp) {
-            if (*p == '\n') {
-                out[m++] = -1;
-                newlines++;
-                open = 0;
-            }
-            p += sp;
+    const uint8_t *p = data, *end = data + n, *start = NULL;
+    int64_t m = 0, len = 0;
+    uint64_t h = 0;
+    int kind;
+    while ((kind = fw_next_token(&p, end, &start, &len, &h)) != 0) {
+        if (kind == 2) {
+            out[m++] = -1;
+            (*lines)++;
+            *open_line = 0;
             continue;
         }
-        const uint8_t *start = p;
-        uint64_t h = FW_FNV_START;
-        while (p < end && !fw_space_len(p, end)) {
-            h = fw_fnv_step(h, *p);
-            p++;
-        }
-        int32_t w = fw_table_find(t, start, p - start, fw_hash_finish(h));
+        int32_t w = fw_table_find(t, start, len, h);
         if (w >= 0) out[m++] = w;
-        tokens++;
-        open = 1;
+        (*raw)++;
+        *open_line = 1;
     }
-    *raw += tokens;
-    *lines += newlines;
-    *open_line = open;
     return m;
+}
+
+/* ---- Counting: a table that grows as new words appear (ids in first-seen order). ---- */
+typedef struct {
+    fw_vocab_table t;
+    int64_t *counts;
+    int64_t n_words, cap_words, slots;
+    char *pool;               /* t.pool points here */
+    int64_t pool_len, pool_cap;
+} fw_counter;
+
+static void fw_counter_free(fw_counter *c) {
+    free(c->t.slot_word);
+    free(c->t.word_hash);
+    free(c->t.word_off);
+    free(c->counts);
+    free(c->pool);
+    memset(c, 0, sizeof *c);
+}
+
+/* 0, or -1 when out of memory (the counter is then freed). */
+static int fw_counter_init(fw_counter *c) {
+    memset(c, 0, sizeof *c);
+    c->slots = 1 << 16;
+    c->cap_words = 1 << 14;
+    c->pool_cap = 1 << 18;
+    c->t.mask = (uint64_t)c->slots - 1;
+    c->t.slot_word = (int32_t *)malloc(c->slots * sizeof(int32_t));
+    c->t.word_hash = (uint64_t *)malloc(c->cap_words * sizeof(uint64_t));
+    c->t.word_off = (int64_t *)malloc((c->cap_words + 1) * sizeof(int64_t));
+    c->counts = (int64_t *)malloc(c->cap_words * sizeof(int64_t));
+    c->pool = (char *)malloc(c->pool_cap);
+    if (!c->t.slot_word || !c->t.word_hash || !c->t.word_off || !c->counts || !c->pool) {
+        fw_counter_free(c);
+        return -1;
+    }
+    memset(c->t.slot_word, 0xFF, c->slots * sizeof(int32_t));
+    c->t.word_off[0] = 0;
+    c->t.pool = c->pool;
+    return 0;
+}
+
+static int fw_counter_add(fw_counter *c, const uint8_t *p, int64_t len, uint64_t h) {
+    int32_t w = fw_table_find(&c->t, p, len, h);
+    if (w >= 0) {
+        c->counts[w]++;
+        return 0;
+    }
+    if (c->n_words >= INT32_MAX - 1) return -1;
+    if (c->n_words + 1 > c->cap_words) {
+        int64_t cap = 2 * c->cap_words;
+        uint64_t *wh = (uint64_t *)realloc(c->t.word_hash, cap * sizeof(uint64_t));
+        if (!wh) return -1;
+        c->t.word_hash = wh;
+        int64_t *wo = (int64_t *)realloc(c->t.word_off, (cap + 1) * sizeof(int64_t));
+        if (!wo) return -1;
+        c->t.word_off = wo;
+        int64_t *cn = (int64_t *)realloc(c->counts, cap * sizeof(int64_t));
+        if (!cn) return -1;
+        c->counts = cn;
+        c->cap_words = cap;
+    }
+    if (c->pool_len + len > c->pool_cap) {
+        int64_t cap = 2 * c->pool_cap;
+        while (cap < c->pool_len + len) cap *= 2;
+        char *np_ = (char *)realloc(c->pool, cap);
+        if (!np_) return -1;
+        c->pool = np_;
+        c->t.pool = np_;
+        c->pool_cap = cap;
+    }
+    if (2 * (c->n_words + 1) > c->slots) {
+        int64_t slots = 2 * c->slots;
+        int32_t *sw = (int32_t *)malloc(slots * sizeof(int32_t));
+        if (!sw) return -1;
+        memset(sw, 0xFF, slots * sizeof(int32_t));
+        free(c->t.slot_word);
+        c->t.slot_word = sw;
+        c->t.mask = (uint64_t)slots - 1;
+        c->slots = slots;
+        for (int64_t i = 0; i < c->n_words; i++) {
+            uint64_t s = c->t.word_hash[i] & c->t.mask;
+            while (sw[s] >= 0) s = (s + 1) & c->t.mask;
+            sw[s] = (int32_t)i;
+        }
+    }
+    w = (int32_t)c->n_words++;
+    memcpy(c->pool + c->pool_len, p, (size_t)len);
+    c->pool_len += len;
+    c->t.word_off[w + 1] = c->pool_len;
+    c->t.word_hash[w] = h;
+    c->counts[w] = 1;
+    uint64_t s = h & c->t.mask;
+    while (c->t.slot_word[s] >= 0) s = (s + 1) & c->t.mask;
+    c->t.slot_word[s] = w;
+    return 0;
+}
+
+/* Count the tokens of data[0:n] (same cutting rules as fw_encode_bytes). 0, or -1 when
+ * out of memory. */
+static int fw_count_bytes(fw_counter *c, const uint8_t *data, int64_t n, int64_t *raw,
+                          int64_t *lines, int *open_line) {
+    const uint8_t *p = data, *end = data + n, *start = NULL;
+    int64_t len = 0;
+    uint64_t h = 0;
+    int kind;
+    while ((kind = fw_next_token(&p, end, &start, &len, &h)) != 0) {
+        if (kind == 2) {
+            (*lines)++;
+            *open_line = 0;
+            continue;
+        }
+        if (fw_counter_add(c, start, len, h) < 0) return -1;
+        (*raw)++;
+        *open_line = 1;
+    }
+    return 0;
 }
 
 #endif

@@ -186,7 +186,7 @@ class Word2Vec(OutputSpaceMixin):
                                 "vocabulary")
 
             def report(b):
-                bar.update(b.total_words, distinct=len(b.counter))
+                bar.update(b.total_words, distinct=b.distinct)
             try:
                 if corpus_file is not None:
                     builder.add_file(source, self.unicode_errors, report, progress_per)

@@ -14,7 +14,7 @@ from typing import Dict, Iterable, List, Optional, Sequence
 
 import numpy as np
 
-from .corpus import CorpusError, check_sentence, iter_file_pieces
+from .corpus import CorpusError, _iter_blocks, check_sentence, iter_file_pieces
 
 
 class VocabularyError(ValueError):
@@ -96,6 +96,7 @@ class VocabBuilder:
         self.total_words = 0
         self.n_sentences = 0
         self.min_reduce = 1
+        self._live = None           # the C counter of a file being counted
 
     def _maybe_prune(self) -> None:
         if self.max_vocab_size is not None and len(self.counter) > self.max_vocab_size:
@@ -120,13 +121,49 @@ class VocabBuilder:
                 progress(self)
         return self
 
+    @property
+    def distinct(self) -> int:
+        """Distinct words counted so far (for progress reports)."""
+        return self._live.distinct if self._live is not None else len(self.counter)
+
     def add_file(self, source, unicode_errors: str = "strict", progress=None,
                  progress_per: int = 10000) -> "VocabBuilder":
-        """Count a text file (or directory of them); ``progress`` as in :meth:`add_sentences`."""
+        """Count a text file (or directory of them); ``progress`` as in :meth:`add_sentences`
+        (called once per block of the file in the fast path).
+
+        Strictly decoded files without ``max_vocab_size`` pruning are counted in C on the
+        checked bytes (:class:`fastw2v._kernels.ByteCounter`, 4-5x faster); otherwise
+        token lists are counted in Python.
+        """
+        if unicode_errors == "strict" and self.max_vocab_size is None:
+            return self._add_file_bytes(source, progress)
         for i, (tokens, ends) in enumerate(iter_file_pieces(source, unicode_errors)):
             self.add_tokens(tokens, ends)
             if progress is not None and i % progress_per == 0:
                 progress(self)
+        return self
+
+    def _add_file_bytes(self, source, progress) -> "VocabBuilder":
+        from ._kernels import ByteCounter
+        counter = ByteCounter()
+        base_words, base_sentences = self.total_words, self.n_sentences
+        self._live = counter
+        try:
+            for head, _, ends_file in _iter_blocks(source, "strict"):
+                counter.count(head)
+                if ends_file:
+                    counter.end_file()
+                self.total_words = base_words + counter.raw_tokens
+                self.n_sentences = base_sentences + counter.sentences
+                if progress is not None:
+                    progress(self)
+        except BaseException:
+            self.total_words, self.n_sentences = base_words, base_sentences
+            raise
+        finally:
+            self._live = None
+        words, counts = counter.items()
+        self.counter.update(dict(zip(words, counts.tolist())))
         return self
 
     def finalize(self, min_count: int = 5, max_final_vocab: Optional[int] = None,

@@ -183,3 +183,29 @@ def test_file_ending_mid_line_at_a_block_edge_ends_its_sentence(tmp_path, monkey
     assert [list(s) for s in iter_file_sentences(d)] == [["aa", "bb", "aa", "bb"], ["bb"]]
     enc = EncodedCorpus(d, {"aa": 0, "bb": 1})
     assert enc.ids.tolist() == [0, 1, 0, 1, -1, 1, -1]
+
+
+@pytest.mark.parametrize("block", [7, 1 << 20])
+def test_byte_counter_equals_counting_split_tokens(tmp_path, monkeypatch, block):
+    """The C vocabulary pass gives the counts, first-seen order, token and sentence totals
+    of counting str.split() tokens (the Python pass, used for non-strict decoding)."""
+    from fastw2v.vocab import VocabBuilder
+    monkeypatch.setattr(corpus, "_BLOCK_BYTES", block)
+    rng = np.random.default_rng(5)
+    words = ["the", "cat", "naïve", "東京", "y" * 200, "é", "zz", "🙂", "sat"] + \
+        [f"w{i}" for i in range(3000)]           # enough distinct words to grow the table
+    texts = [random_text(rng, words, 6000), "tail without newline", "\n", ""]
+    d = tmp_path / "corpus"
+    d.mkdir()
+    for i, t in enumerate(texts):
+        (d / f"part{i}.txt").write_text(t, encoding="utf-8")
+    fast = VocabBuilder().add_file(d)
+    slow = VocabBuilder().add_file(d, unicode_errors="replace")
+    assert list(fast.counter.items()) == list(slow.counter.items())
+    _, raw, lines = reference_stream(texts, {})
+    assert (fast.total_words, fast.n_sentences) == (slow.total_words, slow.n_sentences) == (raw, lines)
+    assert fast.distinct == len(slow.counter) > 2000
+    # counting adds to what a builder already holds, as Counter.update does
+    twice = VocabBuilder().add_file(d).add_file(d)
+    assert dict(twice.counter) == {w: 2 * c for w, c in slow.counter.items()}
+    assert twice.total_words == 2 * raw
