@@ -16,6 +16,7 @@ import gzip
 import itertools
 import lzma
 import os
+import zlib
 from typing import Iterator, List, Optional, Tuple
 
 import numpy as np
@@ -93,10 +94,11 @@ def iter_file_pieces(source, unicode_errors: str = "strict") -> Iterator[Tuple[L
             leftover = b""
             offset = 0          # byte offset of `leftover`'s first byte in the file
             line_no = 1
+            open_line = False   # a piece of an unfinished line was yielded
             while True:
                 try:
                     block = fh.read(_BLOCK_BYTES)
-                except (OSError, EOFError, lzma.LZMAError) as exc:
+                except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
                     raise CorpusError(f"cannot read corpus file {path!r}: {exc}") from exc
                 data = leftover + block
                 if not data:
@@ -114,12 +116,18 @@ def iter_file_pieces(source, unicode_errors: str = "strict") -> Iterator[Tuple[L
                 line_no += head.count(b"\n")
                 lines = text.split("\n")
                 for line in lines[:-1]:
+                    open_line = False
                     yield line.split(), True
                 tail = lines[-1].split()
                 if tail:
+                    open_line = bool(block)
                     yield tail, not block
                 if not block:
                     break
+            if open_line:
+                # the file's last line had no newline and its last block ended in
+                # whitespace: the line still ends with the file
+                yield [], True
 
 
 def iter_file_sentences(source, unicode_errors: str = "strict",

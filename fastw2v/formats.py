@@ -26,6 +26,7 @@ import logging
 import lzma
 import mmap
 import os
+import zlib
 from typing import Dict
 
 import numpy as np
@@ -55,7 +56,7 @@ def _read_bytes(path: str):
                 try:
                     fh.seek(0)
                     return decompress(fh.read())
-                except (OSError, EOFError, ValueError, lzma.LZMAError) as exc:
+                except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error) as exc:
                     raise FormatError(f"{path}: corrupt compressed file ({exc})") from None
         return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
 

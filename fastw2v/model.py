@@ -15,7 +15,7 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from . import _kernels
-from .config import ParameterError, TrainConfig, _is_int, _is_real
+from .config import ParameterError, TrainConfig, _is_flag, _is_int, _is_real
 from .corpus import CorpusError, EncodedCorpus, check_iterable, corpus_paths
 from .io import FormatError, decode_strings, encode_strings, load_native, save_native
 from .keyedvectors import KeyedVectors
@@ -36,6 +36,20 @@ def _check_trim_rule(trim_rule) -> None:
     if trim_rule is not None and not callable(trim_rule):
         raise ParameterError(f"trim_rule={trim_rule!r} is invalid: must be None or a callable "
                              "trim_rule(word, count, min_count)")
+
+
+def _check_progress(progress) -> None:
+    """``ParameterError`` unless ``progress`` is None, a flag, 'tqdm' or 'plain'."""
+    ok = progress is None or (isinstance(progress, str) and progress in ("tqdm", "plain")) \
+        or _is_flag(progress)
+    if ok:
+        try:
+            progress_enabled(progress)
+        except ValueError:
+            ok = False
+    if not ok:
+        raise ParameterError(f"progress={progress!r} is invalid: use True, False, None, "
+                             "'tqdm' or 'plain'")
 
 
 def _check_callbacks(callbacks) -> tuple:
@@ -147,7 +161,7 @@ class Word2Vec(OutputSpaceMixin):
         if unicode_errors not in ("strict", "replace", "ignore"):
             raise ParameterError(f"unicode_errors={unicode_errors!r} is invalid: use 'strict', "
                                  "'replace' or 'ignore'")
-        progress_enabled(progress)          # validates
+        _check_progress(progress)
         self.batch_words = batch_words
         self.unicode_errors = unicode_errors
         self.progress = progress
@@ -193,6 +207,8 @@ class Word2Vec(OutputSpaceMixin):
             raise ParameterError(f"progress_per={progress_per!r} is invalid: must be an "
                                  "integer >= 1")
         _check_trim_rule(trim_rule)
+        if progress is not None:
+            _check_progress(progress)
         with exclusive(self, "build_vocab()"):
             if update:
                 self._need_vocab()
@@ -434,7 +450,7 @@ class Word2Vec(OutputSpaceMixin):
             raise ParameterError(f"report_delay={report_delay!r} is invalid: must be a "
                                  "number of seconds > 0")
         progress = self.progress if progress is None else progress
-        progress_enabled(progress)
+        _check_progress(progress)
         if compute_loss is not None:
             self.config = c = c.replace(compute_loss=compute_loss)    # validated there
         source = self._check_source(corpus_iterable, corpus_file)
