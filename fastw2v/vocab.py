@@ -81,7 +81,16 @@ class Vocab:
         return np.minimum((np.sqrt(f / threshold) + 1.0) * threshold / f, 1.0)
 
     def save(self, path) -> None:
-        """Write the C tool's vocabulary format: one ``word count`` line per word."""
+        """Write the C tool's vocabulary format: one ``word count`` line per word.
+
+        Raises ``ValueError`` (before writing anything) for a word that the format cannot
+        hold: empty, or containing ASCII whitespace (possible with ``sentences=`` lists).
+        """
+        for word in self.words:
+            raw = word.encode("utf-8", "surrogateescape")
+            if raw.split() != [raw]:
+                raise ValueError(f"word {word!r} cannot be written to a vocabulary file "
+                                 "(empty, or contains whitespace)")
         with open(path, "w", encoding="utf-8", errors="surrogateescape") as fh:
             for word, count in zip(self.words, self.counts.tolist()):
                 fh.write(f"{word} {count}\n")
