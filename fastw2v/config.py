@@ -11,17 +11,31 @@ import numbers
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Optional
 
+import numpy as np
+
 
 class ParameterError(ValueError):
     """A training parameter is outside its domain."""
 
 
 def _is_int(x) -> bool:
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+    return isinstance(x, numbers.Integral) and not isinstance(x, (bool, np.bool_))
 
 
 def _is_real(x) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
+
+
+def _is_flag(x) -> bool:
+    """True/False, NumPy booleans, or the integers 0 and 1 (gensim users write ``sg=1``);
+    not strings, floats or None, which ``bool()`` would silently turn into a flag."""
+    return isinstance(x, (bool, np.bool_)) or (_is_int(x) and x in (0, 1))
+
+
+#: fields that are switches: validated by :func:`_is_flag`, stored as ``int`` (the gensim
+#: 0/1 parameters) or ``bool``
+_INT_FLAGS = ("sg", "hs", "cbow_mean")
+_BOOL_FLAGS = ("shrink_windows", "compute_loss", "shared_negatives", "reproducible")
 
 
 @dataclass(frozen=True)
@@ -102,6 +116,17 @@ class TrainConfig:
 
     def __post_init__(self):
         self.validate()
+        # store plain Python numbers: NumPy scalars (np.int64(5), np.float32(0.1),
+        # np.True_) pass validation but would not survive the JSON header of a saved model
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in _BOOL_FLAGS:
+                value = bool(value)
+            elif f.name in _INT_FLAGS or _is_int(value):
+                value = int(value)
+            elif _is_real(value):
+                value = float(value)
+            object.__setattr__(self, f.name, value)
 
     def validate(self) -> None:
         """Raise :class:`ParameterError` naming the first parameter outside its domain."""
@@ -126,17 +151,15 @@ class TrainConfig:
              "a finite number >= 0 (0 disables down-sampling)")
         need(_is_int(self.seed), "seed", "an integer")
         need(_is_int(self.workers) and self.workers >= 1, "workers", "an integer >= 1")
-        need(self.sg in (0, 1) and not isinstance(self.sg, float), "sg", "0 (CBOW) or 1 (skip-gram)")
-        need(self.hs in (0, 1) and not isinstance(self.hs, float), "hs", "0 or 1")
+        need(_is_flag(self.sg), "sg", "0 (CBOW) or 1 (skip-gram)")
+        need(_is_flag(self.hs), "hs", "0 or 1")
         need(_is_int(self.negative) and self.negative >= 0, "negative", "an integer >= 0")
         need(_is_real(self.ns_exponent) and math.isfinite(self.ns_exponent), "ns_exponent",
              "a finite number")
-        need(self.cbow_mean in (0, 1) and not isinstance(self.cbow_mean, float), "cbow_mean", "0 or 1")
+        need(_is_flag(self.cbow_mean), "cbow_mean", "0 or 1")
         need(_is_int(self.epochs) and self.epochs >= 1, "epochs", "an integer >= 1")
-        need(isinstance(self.shrink_windows, (bool, int)), "shrink_windows", "True or False")
-        need(isinstance(self.compute_loss, (bool, int)), "compute_loss", "True or False")
-        need(isinstance(self.shared_negatives, (bool, int)), "shared_negatives", "True or False")
-        need(isinstance(self.reproducible, (bool, int)), "reproducible", "True or False")
+        for name in _BOOL_FLAGS:
+            need(_is_flag(getattr(self, name)), name, "True or False (or 0/1)")
         if self.shared_negatives and not (self.sg == 1 and self.negative > 0):
             raise ParameterError(
                 f"shared_negatives=True needs skip-gram with negative sampling (sg=1, "

@@ -16,6 +16,7 @@ import gzip
 import itertools
 import lzma
 import os
+import zlib
 from typing import Iterator, List, Optional, Tuple
 
 import numpy as np
@@ -93,7 +94,7 @@ def _iter_blocks(source, unicode_errors: str) -> Iterator[Tuple[bytes, str, bool
             while True:
                 try:
                     block = fh.read(_BLOCK_BYTES)
-                except (OSError, EOFError, lzma.LZMAError) as exc:
+                except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
                     raise CorpusError(f"cannot read corpus file {path!r}: {exc}") from exc
                 data = leftover + block
                 if block:

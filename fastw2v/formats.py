@@ -26,6 +26,7 @@ import logging
 import lzma
 import mmap
 import os
+import zlib
 from typing import Dict
 
 import numpy as np
@@ -41,6 +42,8 @@ _MAX_HEADER = 4096
 
 def _read_bytes(path: str):
     """The file's (decompressed) bytes: a read-only mmap for plain files."""
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"word-vector file {path!r} is a directory")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"word-vector file {path!r} does not exist")
     size = os.path.getsize(path)
@@ -53,7 +56,7 @@ def _read_bytes(path: str):
                 try:
                     fh.seek(0)
                     return decompress(fh.read())
-                except (OSError, EOFError, ValueError, lzma.LZMAError) as exc:
+                except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error) as exc:
                     raise FormatError(f"{path}: corrupt compressed file ({exc})") from None
         return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
 
@@ -101,7 +104,7 @@ def _decode(path, raw: bytes, encoding, unicode_errors, where: str) -> str:
                           "; pass unicode_errors='replace' or 'ignore' to load it anyway)") from None
 
 
-def _read_binary(path, data, start, rows, dims, encoding, unicode_errors):
+def _read_binary(path, data, start, rows, dims, encoding, unicode_errors, check_end=True):
     row_bytes = 4 * dims
     available = len(data) - start
     if rows * (row_bytes + 1) > available:
@@ -117,10 +120,20 @@ def _read_binary(path, data, start, rows, dims, encoding, unicode_errors):
         if space < 0 or space + 1 + row_bytes > n:
             raise FormatError(f"{path}: truncated at row {r + 1} of {rows} (byte {pos}): the file "
                               "ends before this row's vector does")
-        words.append(_decode(path, data[pos:space], encoding, unicode_errors,
-                             f"row {r + 1} (byte {pos})"))
+        raw = data[pos:space]
+        if b"\n" in raw:
+            # words never hold a line break: the previous row was longer than the header's
+            # dimension says, so its leftover floats ran into this word
+            raise FormatError(f"{path}: row {r + 1} (byte {pos}): word {bytes(raw[:40])!r} holds "
+                              f"a line break: rows do not have the header's {dims} dimensions "
+                              "(mislabelled header, or not a binary word2vec file)")
+        words.append(_decode(path, raw, encoding, unicode_errors, f"row {r + 1} (byte {pos})"))
         vectors[r] = np.frombuffer(data, dtype="<f4", count=dims, offset=space + 1)
         pos = space + 1 + row_bytes
+    if check_end and data[pos:].strip():
+        raise FormatError(f"{path}: header says {rows} rows but more data follows row {rows} "
+                          f"(byte {pos}): mislabelled header (pass limit= to read only the "
+                          "first rows)")
     return words, vectors
 
 
@@ -146,7 +159,8 @@ def _split_row(path, line, line_no, dims, dtype, encoding, unicode_errors):
     return _decode(path, word, encoding, unicode_errors, f"line {line_no}"), vec
 
 
-def _read_text(path, data, start, rows, dims, dtype, encoding, unicode_errors, first_line):
+def _read_text(path, data, start, rows, dims, dtype, encoding, unicode_errors, first_line,
+               check_end=True):
     if rows is not None and dims is not None and rows * (2 * dims) > len(data) - start:
         raise FormatError(f"{path}: header promises {rows} rows of {dims} values but only "
                           f"{len(data) - start} bytes follow: truncated or mislabelled")
@@ -155,6 +169,10 @@ def _read_text(path, data, start, rows, dims, dtype, encoding, unicode_errors, f
     words, vecs = [], []
     for line_no, line in _text_lines(data, start, first_line):
         if rows is not None and len(words) >= rows:
+            if check_end:
+                raise FormatError(f"{path}: header says {rows} rows but line {line_no} holds "
+                                  "another one: mislabelled header (pass limit= to read only "
+                                  "the first rows)")
             break
         word, vec = _split_row(path, line, line_no, dims, dtype, encoding, unicode_errors)
         if dims is None:
@@ -227,17 +245,20 @@ def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
     try:
         if no_header:
             words, vectors = _read_text(path, data, 0, limit or None, None, dtype, encoding,
-                                        unicode_errors, 1)
+                                        unicode_errors, 1, check_end=False)
         else:
             rows, dims, start = _parse_header(path, data)
+            # rows beyond the header's count are an error, unless limit= asks for fewer
+            check_end = not (limit and limit <= rows)
             if limit:
                 rows = min(rows, int(limit))
             if binary:
-                words, vectors = _read_binary(path, data, start, rows, dims, encoding, unicode_errors)
+                words, vectors = _read_binary(path, data, start, rows, dims, encoding,
+                                              unicode_errors, check_end)
                 vectors = vectors.astype(dtype, copy=False)
             else:
                 words, vectors = _read_text(path, data, start, rows, dims, dtype, encoding,
-                                            unicode_errors, 2)
+                                            unicode_errors, 2, check_end)
     finally:
         if isinstance(data, mmap.mmap):
             data.close()

@@ -112,6 +112,8 @@ def load_native(path, mmap: Optional[str] = None) -> Tuple[dict, Dict[str, np.nd
     path = os.fspath(path)
     if mmap not in (None, "r", "c", "r+"):
         raise ValueError(f"mmap={mmap!r} is invalid: use None, 'r', 'r+' or 'c'")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"model file {path!r} is a directory")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"model file {path!r} does not exist")
     size = os.path.getsize(path)

@@ -119,7 +119,7 @@ class KeyedVectors:
         if value.dtype.kind != "f":
             raise ValueError(f"vectors must be floating point, not {value.dtype}")
         self._vectors = value
-        self._norms = None
+        self._norms = self._probe_idx = self._probe = None
 
     @property
     def norms(self) -> Optional[np.ndarray]:
@@ -129,6 +129,10 @@ class KeyedVectors:
 
     @norms.setter
     def norms(self, value) -> None:
+        if value is not None:
+            # norms given by hand stay valid as long as the vectors do not change
+            self._probe_idx = self._probe_rows()
+            self._probe = np.array(self._vectors[self._probe_idx])
         self._norms = None if value is None else np.asarray(value)
 
     def _probe_rows(self) -> np.ndarray:
@@ -136,19 +140,24 @@ class KeyedVectors:
         return np.unique(np.concatenate([np.arange(min(V, 64)),
                                          np.linspace(0, V - 1, min(V, 256)).astype(np.int64)]))
 
-    def fill_norms(self, force: bool = False) -> None:
-        """Compute the norms cache if it is missing, stale or ``force`` is set."""
+    def fill_norms(self, force: bool = False) -> np.ndarray:
+        """Compute the norms cache if it is missing, stale or ``force`` is set; return it.
+
+        Safe with queries on other threads: each attribute is read once, so a cache
+        dropped or rebuilt meanwhile by another thread only costs a recomputation."""
         v = self._vectors
-        if not force and self._norms is not None and len(self._norms) == len(v) \
-                and np.array_equal(v[self._probe_idx], self._probe, equal_nan=True):
-            return
-        self._probe_idx = self._probe_rows()
-        self._probe = np.array(v[self._probe_idx])
-        self._norms = np.linalg.norm(v, axis=1)
+        norms, idx, probe = self._norms, self._probe_idx, self._probe
+        if not force and norms is not None and idx is not None and len(norms) == len(v) \
+                and np.array_equal(v[idx], probe, equal_nan=True):
+            return norms
+        idx = self._probe_rows()
+        probe = np.array(v[idx])
+        norms = np.linalg.norm(v, axis=1)
+        self._probe_idx, self._probe, self._norms = idx, probe, norms
+        return norms
 
     def _safe_norms(self, start: int = 0, end: Optional[int] = None) -> np.ndarray:
-        self.fill_norms()
-        n = self._norms[start:end]
+        n = self.fill_norms()[start:end]
         # zero rows score 0 instead of nan (gensim divides by zero)
         return np.where(n == 0, np.ones_like(n), n)
 

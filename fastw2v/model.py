@@ -8,13 +8,14 @@ Parameter and attribute names are gensim 4's. Data flows one way::
 from __future__ import annotations
 
 import logging
+import math
 import os
 from typing import Dict, List, Optional
 
 import numpy as np
 
 from . import _kernels
-from .config import ParameterError, TrainConfig
+from .config import ParameterError, TrainConfig, _is_flag, _is_int, _is_real
 from .corpus import CorpusError, EncodedCorpus, check_iterable, corpus_paths
 from .io import FormatError, decode_strings, encode_strings, load_native, save_native
 from .keyedvectors import KeyedVectors
@@ -29,6 +30,35 @@ from .vocab import (Vocab, VocabBuilder, builder_from_counts, extend_vocab,
 logger = logging.getLogger("fastw2v")
 
 _FORMAT = "fastw2v.Word2Vec"
+
+
+def _check_trim_rule(trim_rule) -> None:
+    if trim_rule is not None and not callable(trim_rule):
+        raise ParameterError(f"trim_rule={trim_rule!r} is invalid: must be None or a callable "
+                             "trim_rule(word, count, min_count)")
+
+
+def _check_progress(progress) -> None:
+    """``ParameterError`` unless ``progress`` is None, a flag, 'tqdm' or 'plain'."""
+    ok = progress is None or (isinstance(progress, str) and progress in ("tqdm", "plain")) \
+        or _is_flag(progress)
+    if ok:
+        try:
+            progress_enabled(progress)
+        except ValueError:
+            ok = False
+    if not ok:
+        raise ParameterError(f"progress={progress!r} is invalid: use True, False, None, "
+                             "'tqdm' or 'plain'")
+
+
+def _check_callbacks(callbacks) -> tuple:
+    if callbacks is None:
+        return ()
+    if isinstance(callbacks, (str, bytes)) or not hasattr(callbacks, "__iter__"):
+        raise ParameterError(f"callbacks={callbacks!r} is invalid: must be a sequence of "
+                             "callback objects (e.g. [MyCallback()])")
+    return tuple(callbacks)
 
 
 def _config_property(name):
@@ -124,18 +154,20 @@ class Word2Vec(OutputSpaceMixin):
             max_vocab_size=max_vocab_size, sample=sample, seed=seed, workers=workers,
             min_alpha=min_alpha, sg=sg, hs=hs, negative=negative, ns_exponent=ns_exponent,
             cbow_mean=cbow_mean, epochs=epochs, max_final_vocab=max_final_vocab,
-            shrink_windows=bool(shrink_windows), compute_loss=bool(compute_loss),
-            shared_negatives=bool(shared_negatives), reproducible=bool(reproducible))
-        if not isinstance(batch_words, int) or batch_words < 1:
+            shrink_windows=shrink_windows, compute_loss=compute_loss,
+            shared_negatives=shared_negatives, reproducible=reproducible)
+        if not _is_int(batch_words) or batch_words < 1:
             raise ParameterError(f"batch_words={batch_words!r} is invalid: must be an integer >= 1")
+        batch_words = int(batch_words)
+        _check_trim_rule(trim_rule)
         if unicode_errors not in ("strict", "replace", "ignore"):
             raise ParameterError(f"unicode_errors={unicode_errors!r} is invalid: use 'strict', "
                                  "'replace' or 'ignore'")
-        progress_enabled(progress)          # validates
+        _check_progress(progress)
         self.batch_words = batch_words
         self.unicode_errors = unicode_errors
         self.progress = progress
-        self.callbacks = tuple(callbacks)
+        self.callbacks = _check_callbacks(callbacks)
         self.comment = comment
         self.vocab: Optional[Vocab] = None
         self.wv = KeyedVectors(vector_size)
@@ -174,9 +206,12 @@ class Word2Vec(OutputSpaceMixin):
         """
         if kwargs:
             raise TypeError(f"build_vocab() got unexpected arguments: {sorted(kwargs)}")
-        if not isinstance(progress_per, int) or progress_per < 1:
+        if not _is_int(progress_per) or progress_per < 1:
             raise ParameterError(f"progress_per={progress_per!r} is invalid: must be an "
                                  "integer >= 1")
+        _check_trim_rule(trim_rule)
+        if progress is not None:
+            _check_progress(progress)
         with exclusive(self, "build_vocab()"):
             if update:
                 self._need_vocab()
@@ -202,6 +237,7 @@ class Word2Vec(OutputSpaceMixin):
                               corpus_count=None, trim_rule=None, update=False):
         """Build the vocabulary from ``{word: count}`` instead of a corpus (gensim's name);
         ``update=True`` grows the existing vocabulary as :meth:`build_vocab` does."""
+        _check_trim_rule(trim_rule)
         with exclusive(self, "build_vocab_from_freq()"):
             if update:
                 self._need_vocab()
@@ -256,7 +292,10 @@ class Word2Vec(OutputSpaceMixin):
 
     def _reset_weights(self) -> None:
         c, V = self.config, len(self.vocab)
-        vectors = self._fresh_vectors(V, np.random.default_rng(c.seed))
+        # a negative seed (allowed, as in gensim) is taken modulo 2**64, as the trainer's
+        # job seeds are; NumPy's generators refuse negative seeds
+        vectors = self._fresh_vectors(V, np.random.default_rng(
+            c.seed if c.seed >= 0 else c.seed & 0xFFFFFFFFFFFFFFFF))
         self.wv = KeyedVectors(c.vector_size, self.vocab.words, vectors, self.vocab.counts)
         self.syn1neg = np.zeros((V, c.vector_size), dtype=np.float32) if c.negative else None
         self.syn1 = np.zeros((V, c.vector_size), dtype=np.float32) if c.hs else None
@@ -395,23 +434,31 @@ class Word2Vec(OutputSpaceMixin):
         self._need_vocab()
         c = self.config
         epochs = c.epochs if epochs is None else epochs
-        if not isinstance(epochs, int) or epochs < 1:
+        if not _is_int(epochs) or epochs < 1:
             raise ParameterError(f"epochs={epochs!r} is invalid: must be an integer >= 1")
+        epochs = int(epochs)
+        for name, value, low in (("start_alpha", start_alpha, "> 0"),
+                                 ("end_alpha", end_alpha, ">= 0")):
+            if value is not None and not (_is_real(value) and math.isfinite(value)
+                                          and (value > 0 if low == "> 0" else value >= 0)):
+                raise ParameterError(f"{name}={value!r} is invalid: must be None or a finite "
+                                     f"number {low}")
         start_alpha = c.alpha if start_alpha is None else float(start_alpha)
         end_alpha = c.min_alpha if end_alpha is None else float(end_alpha)
-        if not (start_alpha > 0 and end_alpha >= 0):
-            raise ParameterError(f"start_alpha={start_alpha}, end_alpha={end_alpha}: need "
-                                 "start_alpha > 0 and end_alpha >= 0")
+        for name, value in (("total_examples", total_examples), ("total_words", total_words)):
+            if value is not None and not (_is_int(value) and value >= 0):
+                raise ParameterError(f"{name}={value!r} is invalid: must be None or an "
+                                     "integer >= 0")
         if isinstance(report_delay, bool) or not isinstance(report_delay, (int, float)) \
                 or not report_delay > 0:
             raise ParameterError(f"report_delay={report_delay!r} is invalid: must be a "
                                  "number of seconds > 0")
         progress = self.progress if progress is None else progress
-        progress_enabled(progress)
+        _check_progress(progress)
         if compute_loss is not None:
-            self.config = c = c.replace(compute_loss=bool(compute_loss))
+            self.config = c = c.replace(compute_loss=compute_loss)    # validated there
         source = self._check_source(corpus_iterable, corpus_file)
-        callbacks = tuple(callbacks) or self.callbacks
+        callbacks = _check_callbacks(callbacks) or self.callbacks
 
         if corpus_file is not None:
             enc = self._encode(source)
@@ -530,7 +577,9 @@ class Word2Vec(OutputSpaceMixin):
         """Load a model saved by :meth:`save`; ``mmap="r"`` maps the weights read-only."""
         meta, arrays = load_native(fname, mmap=mmap)
         if meta.get("format") != _FORMAT:
-            raise ValueError(f"{fname}: not a fastw2v Word2Vec file (format {meta.get('format')!r})")
+            raise FormatError(f"{os.fspath(fname)}: not a fastw2v Word2Vec file (format "
+                              f"{meta.get('format')!r}; KeyedVectors.load() reads "
+                              "'fastw2v.KeyedVectors' files)")
         try:
             return cls._from_native(meta, arrays)
         except (KeyError, TypeError, ValueError) as exc:

@@ -81,7 +81,16 @@ class Vocab:
         return np.minimum((np.sqrt(f / threshold) + 1.0) * threshold / f, 1.0)
 
     def save(self, path) -> None:
-        """Write the C tool's vocabulary format: one ``word count`` line per word."""
+        """Write the C tool's vocabulary format: one ``word count`` line per word.
+
+        Raises ``ValueError`` (before writing anything) for a word that the format cannot
+        hold: empty, or containing ASCII whitespace (possible with ``sentences=`` lists).
+        """
+        for word in self.words:
+            raw = word.encode("utf-8", "surrogateescape")
+            if raw.split() != [raw]:
+                raise ValueError(f"word {word!r} cannot be written to a vocabulary file "
+                                 "(empty, or contains whitespace)")
         with open(path, "w", encoding="utf-8", errors="surrogateescape") as fh:
             for word, count in zip(self.words, self.counts.tolist()):
                 fh.write(f"{word} {count}\n")
@@ -170,12 +179,7 @@ class VocabBuilder:
                  trim_rule=None) -> Vocab:
         """Apply ``min_count`` (and ``trim_rule``), then keep the ``max_final_vocab`` most
         frequent words; raise :class:`VocabularyError` if nothing is left."""
-        bad = next((w for w in self.counter if not isinstance(w, str)), None)
-        if bad is not None:
-            raise TypeError(
-                f"tokens must be str, but the corpus contains {bad!r} of type "
-                f"{type(bad).__name__}; convert tokens to str first"
-            )
+        _check_tokens(self.counter)
         if self.total_words == 0:
             raise CorpusError("the corpus is empty: no words were found")
         items = [(w, c) for w, c in self.counter.items() if _keep(w, c, min_count, trim_rule)]
@@ -203,10 +207,7 @@ def extend_vocab(old: Vocab, builder: VocabBuilder, min_count: int = 5,
     corpus's counts are appended after them, most frequent first (ties in first-seen
     order). The result is therefore not sorted by count as a whole.
     """
-    bad = next((w for w in builder.counter if not isinstance(w, str)), None)
-    if bad is not None:
-        raise TypeError(f"tokens must be str, but the corpus contains {bad!r} of type "
-                        f"{type(bad).__name__}; convert tokens to str first")
+    _check_tokens(builder.counter)
     if builder.total_words == 0:
         raise CorpusError("the corpus is empty: no words were found")
     counts = old.counts.copy()
@@ -232,6 +233,14 @@ def retained_in(vocab: Vocab, builder: VocabBuilder) -> int:
 
 
 RULE_DISCARD, RULE_KEEP, RULE_DEFAULT = 0, 1, 2
+
+
+def _check_tokens(counter) -> None:
+    """``TypeError`` naming the first token that is not a ``str`` (``None`` included)."""
+    for w in counter:
+        if not isinstance(w, str):
+            raise TypeError(f"tokens must be str, but the corpus contains {w!r} of type "
+                            f"{type(w).__name__}; convert tokens to str first")
 
 
 def _keep(word, count, min_count, trim_rule) -> bool:
