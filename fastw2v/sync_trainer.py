@@ -92,12 +92,14 @@ class RoundRunner:
 
         threads = [threading.Thread(target=loop, args=(i,), daemon=True,
                                     name=f"fastw2v-sync-{i}") for i in range(T)]
-        for t in threads:
-            t.start()
         self.raw_done = 0
         job_no = 0
         jobs = iter(jobs)
         try:
+            # inside the try: a Ctrl-C between two starts aborts the barrier for those
+            # already waiting on it
+            for t in threads:
+                t.start()
             while not errors:
                 batch = []
                 raw_batch = 0
@@ -128,6 +130,7 @@ class RoundRunner:
             raise
         finally:
             for t in threads:
-                t.join(timeout=5.0)
+                if t.ident is not None:      # started (even if start() was interrupted)
+                    t.join(timeout=5.0)
         if errors:
             raise errors[0]

@@ -152,11 +152,12 @@ class Trainer:
                                     name=f"fastw2v-worker-{i}")
                    for i, w in enumerate(self.workers)]
         t0 = time.perf_counter()
-        for t in threads:
-            t.start()
         last_tick = t0
         failure: Optional[BaseException] = None
         try:
+            # inside the try: a Ctrl-C between two starts still stops those started
+            for t in threads:
+                t.start()
             for job_no, (ids, start, end, raw) in enumerate(jobs):
                 item = (ids, start, end, job_seed(self.seed, epoch, job_no), raw)
                 while not stop.is_set():
@@ -175,7 +176,8 @@ class Trainer:
         except BaseException as exc:       # Ctrl-C, or a bad sentence in the corpus
             stop.set()
             failure = exc
-        late = self._join(threads, q, stop, tick)
+        # (a thread has an ident once started, even if start() was interrupted after)
+        late = self._join([t for t in threads if t.ident is not None], q, stop, tick)
         failure = failure or late
         return self._epoch_stats(epoch, t0, sum(raw_done), failure or (errors[0] if errors else None))
 

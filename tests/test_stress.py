@@ -284,14 +284,9 @@ def ctrl_c_rounds(corpus, tmp_path, source):
         m.train(epochs=1, **kw)          # not left busy, and trains on
         assert m.epochs_trained == epochs + 1
     assert interrupted == 8
-    # (threads leaked by a Ctrl-C that lands in Thread.start(): see the next test)
+    # (a Ctrl-C that lands in Thread.start(): see the next test)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known bug, reported: Trainer._run_epoch (trainer.py) and RoundRunner.run "
-    "(sync_trainer.py) start the worker threads before their try block, so a Ctrl-C "
-    "during Thread.start() leaves the started threads blocked forever (q.get() / "
-    "barrier.wait())"))
 @pytest.mark.parametrize("reproducible", [False, True], ids=["lock-free", "reproducible"])
 def test_ctrl_c_while_starting_the_worker_threads_leaks_none(corpus, monkeypatch, reproducible):
     """Deterministic version of a failure the random interrupts above hit: the Ctrl-C
