@@ -59,8 +59,12 @@ def test_cross_space_queries_against_numpy(both, space):
         masked[[idx[w] for w in pos + neg]] = -np.inf
         got = both.most_similar_across(pos, neg, topn=8, space=space)
         expect = np.argsort(-masked, kind="stable")[:8]
-        assert [w for w, _ in got] == [both.wv.index_to_key[i] for i in expect]
+        # the top 8 scores agree; words may swap only where float32 and float64 scores
+        # tie within rounding, so each word is checked by its own score
         np.testing.assert_allclose([s for _, s in got], scores[expect], atol=2e-6)
+        for w, s in got:
+            assert w not in pos + neg
+            assert s == pytest.approx(scores[idx[w]], abs=2e-6)
     a, b = idx["war"], idx["army"]
     assert both.similarity_across("war", "army", space=space) == pytest.approx(
         float(unit_rows(src[[a]])[0] @ unit_rows(dst[[b]])[0]), abs=1e-6)
