@@ -37,7 +37,7 @@ MAX_BLOCK = 50_000
 #: HOT_NODES Huffman nodes nearest the root are updated in per-thread copies, merged every
 #: 1,000 trained words (see :meth:`fastw2v._kernels.Worker.use_hot_rows`).
 HOT_WORDS = 128
-HOT_NODES = 63
+HOT_NODES = 511
 
 
 def job_seed(seed: int, epoch: int, job: int) -> int:
