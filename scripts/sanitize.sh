@@ -15,6 +15,8 @@ ROOT=$PWD
 PYTHON=${PYTHON:-python}
 BUILD=${FASTW2V_SANITIZE_DIR:-$ROOT/build/sanitize}
 FLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+# the same instruction set as the normal build, so that the AVX-512 kernels are checked too
+case "$(uname -m)" in x86_64|AMD64) FLAGS="-march=native $FLAGS" ;; esac
 TESTS=("$@")
 if [ ${#TESTS[@]} -eq 0 ]; then
     TESTS=(tests/test_kernels.py tests/test_vocab.py tests/test_tables.py tests/test_formats.py
