@@ -350,7 +350,8 @@ def test_save_killed_half_way_leaves_the_old_or_the_new_file(tmp_path, fmt):
     def run():
         for i in range(6):
             proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(SAVER), str(path),
-                                     fmt, "1"], stdout=subprocess.PIPE, text=True)
+                                     fmt, "1"], stdout=subprocess.PIPE, text=True,
+                                    cwd=tmp_path)   # the installed package, not ./fastw2v
             try:
                 assert proc.stdout.readline().strip() == "READY"
                 time.sleep(rng.uniform(0.0, 0.6))
