@@ -150,15 +150,20 @@ def _print_neighbours(rows, tsv: bool) -> None:
 
 
 # -- subcommands -----------------------------------------------------------------------
+def _report_unknown(kv, words) -> bool:
+    """Say on stderr which of ``words`` are not in ``kv``; True if any."""
+    unknown = [w for w in words if w not in kv.key_to_index]
+    for w in unknown:
+        _say(_missing(kv, w))
+    return bool(unknown)
+
+
 def cmd_similar(args, parser) -> int:
     kv = load_vectors(_existing(parser, args.vectors), args.format)
     failed = 0
     for query in _query_lines(args.words, "Enter word or sentence (EXIT to break): "):
         words = query.split()
-        unknown = [w for w in words if w not in kv.key_to_index]
-        if unknown:
-            for w in unknown:
-                _say(_missing(kv, w))
+        if _report_unknown(kv, words):
             failed += 1
             continue
         if not args.tsv:
@@ -183,10 +188,7 @@ def cmd_analogy(args, parser) -> int:
                  "to perform the calculation")
             failed += 1
             continue
-        unknown = [w for w in words if w not in kv.key_to_index]
-        if unknown:
-            for w in unknown:
-                _say(_missing(kv, w))
+        if _report_unknown(kv, words):
             failed += 1
             continue
         a, b, c = words

@@ -145,64 +145,84 @@ static inline double fw_neg_log_sigmoid(double x) {
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #define FW_HAVE_REG_PATH 1
+#define FW_AI static inline __attribute__((always_inline))
 
-static inline __attribute__((always_inline)) __m512 fw_ld(const float *p, int last, __mmask16 tail) {
+/* A row of NV 16-float vectors; the last one masked by `tail`. After inlining with a
+ * constant NV the arrays below live in registers. */
+FW_AI __m512 fw_ld(const float *p, int last, __mmask16 tail) {
     return last ? _mm512_maskz_loadu_ps(tail, p) : _mm512_loadu_ps(p);
 }
-
-static inline __attribute__((always_inline)) double fw_hs_path_nv(
-        const int NV, __mmask16 tail, const float *l1, float *err, float *const *rows,
-        const uint32_t *path, int64_t len, const float *sig, float scale, float alpha,
-        int want_loss) {
-    __m512 x[8], e[8], r[8], rn[8];
-    double loss = 0.0;
+FW_AI void fw_st(float *p, __m512 v, int last, __mmask16 tail) {
+    if (last) _mm512_mask_storeu_ps(p, tail, v);
+    else _mm512_storeu_ps(p, v);
+}
+/* r = row p; returns x . r */
+FW_AI float fw_rload_dot(const int NV, __mmask16 tail, const float *p, const __m512 *x,
+                         __m512 *r) {
+    __m512 acc = _mm512_setzero_ps();
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) {
+        r[v] = fw_ld(p + 16 * v, v == NV - 1, tail);
+        acc = _mm512_fmadd_ps(x[v], r[v], acc);
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+/* e += g r; row o = r + g x (stored); returns x . (new row) when `redot`. */
+FW_AI float fw_rstep(const int NV, __mmask16 tail, float g, const __m512 *x, __m512 *r,
+                     __m512 *e, float *o, int redot) {
+    __m512 gv = _mm512_set1_ps(g), acc = _mm512_setzero_ps();
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) {
+        e[v] = _mm512_fmadd_ps(gv, r[v], e[v]);
+        r[v] = _mm512_fmadd_ps(gv, x[v], r[v]);
+        fw_st(o + 16 * v, r[v], v == NV - 1, tail);
+        if (redot) acc = _mm512_fmadd_ps(x[v], r[v], acc);
+    }
+    return redot ? _mm512_reduce_add_ps(acc) : 0.0f;
+}
+/* x = row l1, e = 0 */
+FW_AI void fw_rstart(const int NV, __mmask16 tail, const float *l1, __m512 *x, __m512 *e) {
 #pragma GCC unroll 8
     for (int v = 0; v < NV; v++) {
         x[v] = fw_ld(l1 + 16 * v, v == NV - 1, tail);
         e[v] = _mm512_setzero_ps();
-        r[v] = fw_ld(rows[0] + 16 * v, v == NV - 1, tail);
     }
-    __m512 acc = _mm512_setzero_ps();
+}
+/* row err += e */
+FW_AI void fw_rfinish(const int NV, __mmask16 tail, float *err, const __m512 *e) {
 #pragma GCC unroll 8
-    for (int v = 0; v < NV; v++) acc = _mm512_fmadd_ps(x[v], r[v], acc);
-    float f = _mm512_reduce_add_ps(acc), f_next = 0.0f;
+    for (int v = 0; v < NV; v++)
+        fw_st(err + 16 * v, _mm512_add_ps(fw_ld(err + 16 * v, v == NV - 1, tail), e[v]),
+              v == NV - 1, tail);
+}
+FW_AI float fw_sig(const float *sig, float scale, float f) {
+    int idx = (int)((f + 6.0f) * scale);
+    return sig[idx >= 1000 ? 999 : (idx < 0 ? 0 : idx)];
+}
+FW_AI void fw_rcopy(const int NV, __m512 *dst, const __m512 *src) {
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) dst[v] = src[v];
+}
+
+/* Hierarchical softmax along path[0:len] (rows[k] is node k's row, updated in place). */
+FW_AI double fw_hs_path_nv(const int NV, __mmask16 tail, const float *l1, float *err,
+                           float *const *rows, const uint32_t *path, int64_t len,
+                           const float *sig, float scale, float alpha, int want_loss) {
+    __m512 x[8], e[8], r[8], rn[8];
+    double loss = 0.0;
+    fw_rstart(NV, tail, l1, x, e);
+    float f = fw_rload_dot(NV, tail, rows[0], x, r), f_next = 0.0f;
     for (int64_t k = 0; k < len; k++) {
-        if (k + 1 < len) {
-            const float *q = rows[k + 1];
-            __m512 a2 = _mm512_setzero_ps();
-#pragma GCC unroll 8
-            for (int v = 0; v < NV; v++) {
-                rn[v] = fw_ld(q + 16 * v, v == NV - 1, tail);
-                a2 = _mm512_fmadd_ps(x[v], rn[v], a2);
-            }
-            f_next = _mm512_reduce_add_ps(a2);
-        }
+        if (k + 1 < len) f_next = fw_rload_dot(NV, tail, rows[k + 1], x, rn);
         int code = (int)(path[k] & 1u);
         if (want_loss) loss += fw_neg_log_sigmoid((1 - 2 * code) * (double)f);
-        if (f > -6.0f && f < 6.0f) {
-            int idx = (int)((f + 6.0f) * scale);
-            idx = idx >= 1000 ? 999 : (idx < 0 ? 0 : idx);
-            __m512 g = _mm512_set1_ps((float)(1 - code - sig[idx]) * alpha);
-            float *o = rows[k];
-#pragma GCC unroll 8
-            for (int v = 0; v < NV; v++) {
-                e[v] = _mm512_fmadd_ps(g, r[v], e[v]);
-                __m512 nv = _mm512_fmadd_ps(g, x[v], r[v]);
-                if (v == NV - 1) _mm512_mask_storeu_ps(o + 16 * v, tail, nv);
-                else _mm512_storeu_ps(o + 16 * v, nv);
-            }
-        }
-#pragma GCC unroll 8
-        for (int v = 0; v < NV; v++) r[v] = rn[v];
+        if (f > -6.0f && f < 6.0f)
+            fw_rstep(NV, tail, (float)(1 - code - fw_sig(sig, scale, f)) * alpha, x, r, e,
+                     rows[k], 0);
+        fw_rcopy(NV, r, rn);
         f = f_next;
     }
-#pragma GCC unroll 8
-    for (int v = 0; v < NV; v++) {
-        __m512 cur = fw_ld(err + 16 * v, v == NV - 1, tail);
-        cur = _mm512_add_ps(cur, e[v]);
-        if (v == NV - 1) _mm512_mask_storeu_ps(err + 16 * v, tail, cur);
-        else _mm512_storeu_ps(err + 16 * v, cur);
-    }
+    fw_rfinish(NV, tail, err, e);
     return loss;
 }
 
@@ -210,103 +230,61 @@ static inline __attribute__((always_inline)) double fw_hs_path_nv(
  * 1), rows[1:n] the noise words' (label 0). As in the portable loop, the next target's
  * score is computed before this target's update is stored, and computed again when both
  * are the same row (a noise word drawn twice in a row). */
-static inline __attribute__((always_inline)) double fw_ns_set_nv(
-        const int NV, __mmask16 tail, const float *l1, float *err, float *const *rows, int n,
-        const float *sig, float scale, float alpha, int want_loss) {
+FW_AI double fw_ns_set_nv(const int NV, __mmask16 tail, const float *l1, float *err,
+                          float *const *rows, int n, const float *sig, float scale,
+                          float alpha, int want_loss) {
     __m512 x[8], e[8], r[8], rn[8];
     double loss = 0.0;
-#pragma GCC unroll 8
-    for (int v = 0; v < NV; v++) {
-        x[v] = fw_ld(l1 + 16 * v, v == NV - 1, tail);
-        e[v] = _mm512_setzero_ps();
-        r[v] = fw_ld(rows[0] + 16 * v, v == NV - 1, tail);
-    }
-    __m512 acc = _mm512_setzero_ps();
-#pragma GCC unroll 8
-    for (int v = 0; v < NV; v++) acc = _mm512_fmadd_ps(x[v], r[v], acc);
-    float f = _mm512_reduce_add_ps(acc), f_next = 0.0f;
+    fw_rstart(NV, tail, l1, x, e);
+    float f = fw_rload_dot(NV, tail, rows[0], x, r), f_next = 0.0f;
     for (int k = 0; k < n; k++) {
         int same = k + 1 < n && rows[k + 1] == rows[k];
-        if (k + 1 < n && !same) {
-            const float *q = rows[k + 1];
-            __m512 a2 = _mm512_setzero_ps();
-#pragma GCC unroll 8
-            for (int v = 0; v < NV; v++) {
-                rn[v] = fw_ld(q + 16 * v, v == NV - 1, tail);
-                a2 = _mm512_fmadd_ps(x[v], rn[v], a2);
-            }
-            f_next = _mm512_reduce_add_ps(a2);
-        }
+        if (k + 1 < n && !same) f_next = fw_rload_dot(NV, tail, rows[k + 1], x, rn);
         float label = k == 0 ? 1.0f : 0.0f, g;
         if (want_loss) loss += fw_neg_log_sigmoid(k == 0 ? (double)f : -(double)f);
         if (f > 6.0f) g = (label - 1.0f) * alpha;
         else if (f < -6.0f) g = label * alpha;
-        else {
-            int idx = (int)((f + 6.0f) * scale);
-            idx = idx >= 1000 ? 999 : (idx < 0 ? 0 : idx);
-            g = (label - sig[idx]) * alpha;
+        else g = (label - fw_sig(sig, scale, f)) * alpha;
+        float again = fw_rstep(NV, tail, g, x, r, e, rows[k], same);
+        if (same) {
+            f_next = again;          /* r already holds the row as just stored */
+        } else {
+            fw_rcopy(NV, r, rn);
         }
-        __m512 gv = _mm512_set1_ps(g), a3 = _mm512_setzero_ps();
-        float *o = rows[k];
-#pragma GCC unroll 8
-        for (int v = 0; v < NV; v++) {
-            e[v] = _mm512_fmadd_ps(gv, r[v], e[v]);
-            __m512 nv = _mm512_fmadd_ps(gv, x[v], r[v]);
-            if (v == NV - 1) _mm512_mask_storeu_ps(o + 16 * v, tail, nv);
-            else _mm512_storeu_ps(o + 16 * v, nv);
-            if (same) {
-                rn[v] = nv;
-                a3 = _mm512_fmadd_ps(x[v], nv, a3);
-            }
-        }
-        if (same) f_next = _mm512_reduce_add_ps(a3);
-#pragma GCC unroll 8
-        for (int v = 0; v < NV; v++) r[v] = rn[v];
         f = f_next;
     }
-#pragma GCC unroll 8
-    for (int v = 0; v < NV; v++) {
-        __m512 cur = fw_ld(err + 16 * v, v == NV - 1, tail);
-        cur = _mm512_add_ps(cur, e[v]);
-        if (v == NV - 1) _mm512_mask_storeu_ps(err + 16 * v, tail, cur);
-        else _mm512_storeu_ps(err + 16 * v, cur);
-    }
+    fw_rfinish(NV, tail, err, e);
     return loss;
 }
 
-static double fw_ns_set(const float *l1, float *err, float *const *rows, int n,
-                        const float *sig, float scale, float alpha, int d, int want_loss) {
-    int nv = (d + 15) / 16;
-    __mmask16 tail = (__mmask16)((d % 16) ? ((1u << (d % 16)) - 1u) : 0xFFFFu);
-    switch (nv) {
-    case 1: return fw_ns_set_nv(1, tail, l1, err, rows, n, sig, scale, alpha, want_loss);
-    case 2: return fw_ns_set_nv(2, tail, l1, err, rows, n, sig, scale, alpha, want_loss);
-    case 3: return fw_ns_set_nv(3, tail, l1, err, rows, n, sig, scale, alpha, want_loss);
-    case 4: return fw_ns_set_nv(4, tail, l1, err, rows, n, sig, scale, alpha, want_loss);
-    case 5: return fw_ns_set_nv(5, tail, l1, err, rows, n, sig, scale, alpha, want_loss);
-    case 6: return fw_ns_set_nv(6, tail, l1, err, rows, n, sig, scale, alpha, want_loss);
-    case 7: return fw_ns_set_nv(7, tail, l1, err, rows, n, sig, scale, alpha, want_loss);
-    default: return fw_ns_set_nv(8, tail, l1, err, rows, n, sig, scale, alpha, want_loss);
+#define FW_MASK_OF(d) ((__mmask16)(((d) % 16) ? ((1u << ((d) % 16)) - 1u) : 0xFFFFu))
+#define FW_DISPATCH_NV(d, call)                                                         \
+    switch (((d) + 15) / 16) {                                                          \
+    case 1: { const int NV = 1; return call; }                                          \
+    case 2: { const int NV = 2; return call; }                                          \
+    case 3: { const int NV = 3; return call; }                                          \
+    case 4: { const int NV = 4; return call; }                                          \
+    case 5: { const int NV = 5; return call; }                                          \
+    case 6: { const int NV = 6; return call; }                                          \
+    case 7: { const int NV = 7; return call; }                                          \
+    default: { const int NV = 8; return call; }                                         \
     }
-}
 
 /* err += the input-side error of the path; rows[k] is node k's row (updated in place).
  * Returns the path's loss when want_loss. Needs 1 <= d <= 128 and len >= 1. */
 static double fw_hs_path(const float *l1, float *err, float *const *rows, const uint32_t *path,
                          int64_t len, const float *sig, float scale, float alpha, int d,
                          int want_loss) {
-    int nv = (d + 15) / 16;
-    __mmask16 tail = (__mmask16)((d % 16) ? ((1u << (d % 16)) - 1u) : 0xFFFFu);
-    switch (nv) {
-    case 1: return fw_hs_path_nv(1, tail, l1, err, rows, path, len, sig, scale, alpha, want_loss);
-    case 2: return fw_hs_path_nv(2, tail, l1, err, rows, path, len, sig, scale, alpha, want_loss);
-    case 3: return fw_hs_path_nv(3, tail, l1, err, rows, path, len, sig, scale, alpha, want_loss);
-    case 4: return fw_hs_path_nv(4, tail, l1, err, rows, path, len, sig, scale, alpha, want_loss);
-    case 5: return fw_hs_path_nv(5, tail, l1, err, rows, path, len, sig, scale, alpha, want_loss);
-    case 6: return fw_hs_path_nv(6, tail, l1, err, rows, path, len, sig, scale, alpha, want_loss);
-    case 7: return fw_hs_path_nv(7, tail, l1, err, rows, path, len, sig, scale, alpha, want_loss);
-    default: return fw_hs_path_nv(8, tail, l1, err, rows, path, len, sig, scale, alpha, want_loss);
-    }
+    FW_DISPATCH_NV(d, fw_hs_path_nv(NV, FW_MASK_OF(d), l1, err, rows, path, len, sig, scale,
+                                    alpha, want_loss))
+}
+
+/* err += the input-side error of the target set; returns its loss when want_loss. Needs
+ * 1 <= d <= 128 and n >= 1. */
+static double fw_ns_set(const float *l1, float *err, float *const *rows, int n,
+                        const float *sig, float scale, float alpha, int d, int want_loss) {
+    FW_DISPATCH_NV(d, fw_ns_set_nv(NV, FW_MASK_OF(d), l1, err, rows, n, sig, scale, alpha,
+                                   want_loss))
 }
 #else
 #define FW_HAVE_REG_PATH 0

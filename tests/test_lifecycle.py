@@ -130,8 +130,11 @@ def test_update_corpus_file_and_from_freq(small_text_file, tmp_path):
 
 # -- Ctrl-C ----------------------------------------------------------------------------
 CHILD = r"""
-import json, logging, sys, time
+import json, logging, signal, sys, time
 import numpy as np
+# a shell's background job starts with SIGINT ignored (POSIX), which Python keeps: this
+# test is about Ctrl-C, so make it behave as in a terminal
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from fastw2v import Word2Vec, CallbackAny2Vec
 logging.basicConfig(level=logging.WARNING)
 

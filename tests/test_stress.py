@@ -248,10 +248,14 @@ def test_ctrl_c_at_random_points(corpus, tmp_path, source):
     # Ctrl-C needs the main thread, so no guard thread here: a deadlock dumps the stacks
     # and ends the run instead of hanging it
     faulthandler.dump_traceback_later(120, exit=True)
+    # interrupt_main() does nothing while SIGINT is ignored, as it is when the suite runs
+    # as a shell's background job (POSIX): install Python's own handler for this test
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         ctrl_c_rounds(corpus, tmp_path, source)
     finally:
         faulthandler.cancel_dump_traceback_later()
+        signal.signal(signal.SIGINT, previous)
 
 
 def ctrl_c_rounds(corpus, tmp_path, source):
