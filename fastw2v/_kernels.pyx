@@ -1101,73 +1101,76 @@ def map_tokens(list tokens, dict index):
 
 cdef extern from "_tokenize.h" nogil:
     ctypedef struct fw_vocab_table:
-        uint64_t mask
-        int32_t *slot_word
-        uint64_t *word_hash
         int64_t *word_off
-        const char *pool
-    uint64_t fw_hash_bytes(const uint8_t *p, int64_t n)
-    int fw_table_insert(fw_vocab_table *t, int32_t w)
-    int64_t fw_encode_bytes(const fw_vocab_table *t, const uint8_t *data, int64_t n,
-                            int32_t *out, int64_t *raw, int64_t *lines, int *open_line)
     ctypedef struct fw_counter:
         fw_vocab_table t
         int64_t *counts
+        const char *pool
         int64_t n_words
+    uint64_t fw_hash_bytes(const uint8_t *p, int64_t n)
     int fw_counter_init(fw_counter *c)
     void fw_counter_free(fw_counter *c)
+    int fw_counter_add(fw_counter *c, const uint8_t *p, int64_t len, uint64_t h)
+    int64_t fw_encode_bytes(const fw_vocab_table *t, const uint8_t *data, int64_t n,
+                            int32_t *out, int64_t *raw, int64_t *lines, int *open_line)
     int fw_count_bytes(fw_counter *c, const uint8_t *data, int64_t n, int64_t *raw,
                        int64_t *lines, int *open_line)
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 
 
-cdef class ByteEncoder:
-    """Encode UTF-8 corpus bytes to vocabulary ids without creating Python objects.
+cdef class _ByteTokens:
+    """What the two C passes over corpus bytes share (see ``_tokenize.h``): a table of
+    words numbered in first-seen order, and the token and line counts. Tokens are split
+    exactly where Python's ``str.split()`` splits (every character for which
+    ``str.isspace()`` is true) and ``'\\n'`` ends a sentence. The bytes must be valid UTF-8
+    (decode them strictly first) and each block must end at whitespace or at the end of a
+    file."""
+    cdef fw_counter c
+    cdef int open_line
+    cdef readonly int64_t raw_tokens
+    cdef readonly int64_t sentences
 
-    Tokens are split exactly where Python's ``str.split()`` splits (every character for
-    which ``str.isspace()`` is true), ``'\\n'`` ends a sentence (``-1``), and tokens not in
-    ``words`` are dropped: the same stream as splitting the decoded text and looking the
-    tokens up in a dict, which the tests check. The bytes must be valid UTF-8 (decode
-    them strictly first) and each block must end at whitespace or at the end of a file.
+    def __cinit__(self, *args, **kwargs):
+        if fw_counter_init(&self.c) < 0:
+            raise MemoryError("cannot allocate the word table")
+        self.open_line = 0
+        self.raw_tokens = 0
+        self.sentences = 0
+
+    def __dealloc__(self):
+        fw_counter_free(&self.c)
+
+    cdef bint _close_file(self):
+        """A file's end ends its last line: True (and one more sentence) if that line had
+        tokens but no newline."""
+        if self.open_line:
+            self.open_line = 0
+            self.sentences += 1
+            return True
+        return False
+
+
+cdef class ByteEncoder(_ByteTokens):
+    """Encode UTF-8 corpus bytes to vocabulary ids without creating Python objects: the
+    same stream as splitting the decoded text and looking the tokens up in a dict (the
+    tests check it), tokens not in ``words`` dropped, ``-1`` at each newline.
 
     Parameters
     ----------
     words : list of str
         The vocabulary; a word's id is its position.
     """
-    cdef fw_vocab_table t
-    cdef list _keep
-    cdef int open_line
-    cdef readonly int64_t raw_tokens
-    cdef readonly int64_t sentences
 
     def __init__(self, words):
-        encoded = [w.encode("utf-8", "surrogatepass") for w in words]
-        cdef int64_t V = len(encoded), i, slots = 16
-        if V >= (1 << 31) - 1:
-            raise ValueError("vocabulary too large for the byte encoder")
-        while slots < 2 * V:
-            slots *= 2
-        pool = b"".join(encoded)
-        offsets = np.zeros(V + 1, dtype=np.int64)
-        if V:
-            np.cumsum([len(e) for e in encoded], out=offsets[1:])
-        hashes = np.empty(max(V, 1), dtype=np.uint64)
-        slot_word = np.full(slots, -1, dtype=np.int32)
-        self._keep = [pool, offsets, hashes, slot_word]
-        self.t.mask = <uint64_t>(slots - 1)
-        self.t.slot_word = <int32_t *>cnp.PyArray_DATA(slot_word)
-        self.t.word_hash = <uint64_t *>cnp.PyArray_DATA(hashes)
-        self.t.word_off = <int64_t *>cnp.PyArray_DATA(offsets)
-        self.t.pool = PyBytes_AS_STRING(pool)
-        for i in range(V):
-            self.t.word_hash[i] = fw_hash_bytes(<const uint8_t *>self.t.pool + self.t.word_off[i],
-                                                self.t.word_off[i + 1] - self.t.word_off[i])
-            fw_table_insert(&self.t, <int32_t>i)
-        self.open_line = 0
-        self.raw_tokens = 0
-        self.sentences = 0
+        cdef bytes b
+        for i, w in enumerate(words):
+            b = w.encode("utf-8", "surrogatepass")
+            if fw_counter_add(&self.c, <const uint8_t *>PyBytes_AS_STRING(b), len(b),
+                              fw_hash_bytes(<const uint8_t *>PyBytes_AS_STRING(b), len(b))) < 0:
+                raise MemoryError("cannot allocate the word table")
+            if self.c.n_words != i + 1:
+                raise ValueError(f"the vocabulary holds {w!r} twice")
 
     def encode(self, bytes data):
         """int32 ids of the tokens of ``data`` found in the vocabulary, ``-1`` at each
@@ -1177,42 +1180,19 @@ cdef class ByteEncoder:
         out = np.empty(n + 1, dtype=np.int32)
         cdef int32_t *o = <int32_t *>cnp.PyArray_DATA(out)
         with nogil:
-            m = fw_encode_bytes(&self.t, p, n, o, &self.raw_tokens, &self.sentences,
+            m = fw_encode_bytes(&self.c.t, p, n, o, &self.raw_tokens, &self.sentences,
                                 &self.open_line)
         return out[:m]
 
     def end_file(self):
         """At the end of a file: ``[-1]`` if its last line had tokens but no newline
         (a file always ends a sentence), else an empty array."""
-        if self.open_line:
-            self.open_line = 0
-            self.sentences += 1
-            return np.array([-1], dtype=np.int32)
-        return np.zeros(0, dtype=np.int32)
+        return np.full(1 if self._close_file() else 0, -1, dtype=np.int32)
 
 
-cdef class ByteCounter:
-    """Count the tokens of UTF-8 corpus bytes in C (the vocabulary pass of a corpus file).
-
-    Same tokens as ``str.split()`` on the decoded text, same sentence count as
-    :class:`ByteEncoder`; words are numbered in first-seen order, which :meth:`items`
-    keeps. The bytes must be valid UTF-8 and each block must end at whitespace or at the
-    end of a file.
-    """
-    cdef fw_counter c
-    cdef int open_line
-    cdef readonly int64_t raw_tokens
-    cdef readonly int64_t sentences
-
-    def __cinit__(self):
-        if fw_counter_init(&self.c) < 0:
-            raise MemoryError("cannot allocate the word counter")
-        self.open_line = 0
-        self.raw_tokens = 0
-        self.sentences = 0
-
-    def __dealloc__(self):
-        fw_counter_free(&self.c)
+cdef class ByteCounter(_ByteTokens):
+    """Count the tokens of UTF-8 corpus bytes in C (the vocabulary pass of a corpus file):
+    the counts, first-seen order and totals of counting ``str.split()`` tokens."""
 
     @property
     def distinct(self):
@@ -1231,18 +1211,15 @@ cdef class ByteCounter:
 
     def end_file(self):
         """A file's end ends its last line (counted as a sentence if it had tokens)."""
-        if self.open_line:
-            self.open_line = 0
-            self.sentences += 1
+        self._close_file()
 
     def items(self):
         """``(words, counts)``: the distinct words (str) in first-seen order and their
         counts (int64 array)."""
         cdef int64_t i, n = self.c.n_words
-        cdef const char *pool = self.c.t.pool
         words = [None] * n
         for i in range(n):
-            words[i] = pool[self.c.t.word_off[i]:self.c.t.word_off[i + 1]].decode("utf-8")
+            words[i] = self.c.pool[self.c.t.word_off[i]:self.c.t.word_off[i + 1]].decode("utf-8")
         counts = np.empty(n, dtype=np.int64)
         if n:
             memcpy(cnp.PyArray_DATA(counts), self.c.counts, n * sizeof(int64_t))

@@ -53,18 +53,6 @@ static inline int32_t fw_table_find(const fw_vocab_table *t, const uint8_t *p, i
     }
 }
 
-/* Insert word w (its bytes, offsets and hash already stored); returns 0, or 1 if an
- * equal word is already present (the earlier id is kept). */
-static inline int fw_table_insert(fw_vocab_table *t, int32_t w) {
-    const uint8_t *p = (const uint8_t *)t->pool + t->word_off[w];
-    int64_t n = t->word_off[w + 1] - t->word_off[w];
-    if (fw_table_find(t, p, n, t->word_hash[w]) >= 0) return 1;
-    uint64_t s = t->word_hash[w] & t->mask;
-    while (t->slot_word[s] >= 0) s = (s + 1) & t->mask;
-    t->slot_word[s] = w;
-    return 0;
-}
-
 /* Length of the whitespace character (as str.isspace() defines it) starting at p, or 0.
  * ASCII: \t \n \v \f \r, the separators 0x1C-0x1F, and space. Beyond ASCII, in UTF-8:
  * U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000. */

@@ -240,7 +240,7 @@ class EncodedCorpus:
         fd, self.path = tempfile.mkstemp(prefix="fastw2v-encoded-", suffix=".int32", dir=tmp_dir)
         self._finalizer = weakref.finalize(self, _remove_quietly, self.path)
         end = np.array([SENTENCE_END], dtype=np.int32).tobytes()
-        n_words = n_sentences = raw = 0
+        n_sentences = raw = 0
         with os.fdopen(fd, "wb") as out:
             if unicode_errors == "strict":
                 # the fast path: tokens split and looked up in C on the checked bytes
@@ -250,25 +250,22 @@ class EncodedCorpus:
                     words[i] = word
                 enc = ByteEncoder(words)
                 for head, _, ends_file in _iter_blocks(source, unicode_errors):
-                    ids = enc.encode(head)
+                    out.write(enc.encode(head).tobytes())
                     if ends_file:
-                        ids = np.concatenate([ids, enc.end_file()])
-                    n_words += int(np.count_nonzero(ids >= 0))
-                    out.write(ids.tobytes())
+                        out.write(enc.end_file().tobytes())
                 raw, n_sentences = enc.raw_tokens, enc.sentences
             else:
                 # decoding with replacement can change tokens: split the text in Python
                 from ._kernels import map_tokens
                 for tokens, ends in iter_file_pieces(source, unicode_errors):
                     raw += len(tokens)
-                    ids = map_tokens(tokens, key_to_index)
-                    n_words += len(ids)
-                    out.write(ids.tobytes())
+                    out.write(map_tokens(tokens, key_to_index).tobytes())
                     if ends:
                         out.write(end)
                         n_sentences += 1
-        self.n_words, self.n_sentences, self.raw_words = n_words, n_sentences, raw
         size = os.path.getsize(self.path) // 4
+        # every entry is an id or the -1 that ends one of the n_sentences sentences
+        self.n_words, self.n_sentences, self.raw_words = size - n_sentences, n_sentences, raw
         self.ids = (np.memmap(self.path, dtype=np.int32, mode="r", shape=(size,))
                     if size else np.zeros(0, dtype=np.int32))
 
