@@ -32,31 +32,21 @@ import time
 
 import numpy as np
 
-from fastw2v import KeyedVectors
-from fastw2v.evaluation import evaluate_word_analogies, evaluate_word_pairs
+from fastw2v import datasets
 
 MODES = {"sg-ns": dict(sg=1, hs=0, negative=5), "cbow-ns": dict(sg=0, hs=0, negative=5),
          "sg-hs": dict(sg=1, hs=1, negative=0), "cbow-hs": dict(sg=0, hs=1, negative=0)}
-DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                    "fastw2v", "data")
 
 
 def log(msg):
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def analogy_accuracy(words, vectors, restrict=30000):
-    """3CosAdd accuracy on the Google analogies over the ``restrict`` most frequent words
-    (fastw2v's evaluator, which gives gensim's numbers)."""
-    kv = KeyedVectors(vectors.shape[1], list(words), np.ascontiguousarray(vectors, dtype=np.float32))
-    return evaluate_word_analogies(kv, os.path.join(DATA, "questions-words.txt"),
-                                   restrict_vocab=restrict)[0]
-
-
-def wordsim_spearman(words, vectors):
-    """Spearman correlation of cosine similarity with WordSim-353's human scores."""
-    kv = KeyedVectors(vectors.shape[1], list(words), np.ascontiguousarray(vectors, dtype=np.float32))
-    return float(evaluate_word_pairs(kv, os.path.join(DATA, "wordsim353.tsv"))[1][0])
+def score(model):
+    """(analogy accuracy over the 30,000 most frequent words, WordSim-353 Spearman): the
+    shipped sets, fastw2v's evaluators (gensim's numbers)."""
+    return (model.wv.evaluate_word_analogies(datasets.questions_words, restrict_vocab=30000)[0],
+            float(model.wv.evaluate_word_pairs(datasets.wordsim353)[1][0]))
 
 
 def make_shards(corpus, n, out_dir):
@@ -73,11 +63,6 @@ def make_shards(corpus, n, out_dir):
     with open(plain, "w", encoding="utf-8") as fh:
         fh.writelines(lines)
     return paths, plain
-
-
-def score(model):
-    return (analogy_accuracy(model.wv.index_to_key, model.wv.vectors),
-            wordsim_spearman(model.wv.index_to_key, model.wv.vectors))
 
 
 def main(argv=None):

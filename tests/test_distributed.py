@@ -11,27 +11,17 @@ import pytest
 pytest.importorskip("distributed")        # a test dependency: pip install fastw2v[test]
 from dask.distributed import Client, LocalCluster
 
-from fastw2v import CorpusError, KeyedVectors, ParameterError, VocabularyError, Word2Vec
-from fastw2v.evaluation import evaluate_word_analogies, evaluate_word_pairs
+from fastw2v import CorpusError, ParameterError, VocabularyError, Word2Vec, datasets
 from fastw2v.distributed import train_distributed
 from fastw2v.distributed._client import _merge
 
-from conftest import DATA
-
 
 # ---------------------------------------------------------------------------- helpers
-def analogy_accuracy(words, vectors, restrict=30000):
-    """3CosAdd accuracy on the Google analogies over the ``restrict`` most frequent words
-    (fastw2v's evaluator, which gives gensim's numbers)."""
-    kv = KeyedVectors(vectors.shape[1], list(words), np.ascontiguousarray(vectors, dtype=np.float32))
-    return evaluate_word_analogies(kv, os.path.join(DATA, "questions-words.txt"),
-                                   restrict_vocab=restrict)[0]
-
-
-def wordsim_spearman(words, vectors):
-    """Spearman correlation of cosine similarity with WordSim-353's human scores."""
-    kv = KeyedVectors(vectors.shape[1], list(words), np.ascontiguousarray(vectors, dtype=np.float32))
-    return float(evaluate_word_pairs(kv, os.path.join(DATA, "wordsim353.tsv"))[1][0])
+def score(model):
+    """(analogy accuracy over the 30,000 most frequent words, WordSim-353 Spearman): the
+    shipped sets, fastw2v's evaluators (gensim's numbers)."""
+    return (model.wv.evaluate_word_analogies(datasets.questions_words, restrict_vocab=30000)[0],
+            float(model.wv.evaluate_word_pairs(datasets.wordsim353)[1][0]))
 
 
 def split_lines(src, out_dir, n, compress=False):
@@ -89,10 +79,7 @@ def test_quality_matches_single_machine(client, sample_text_file, tmp_path):
     assert dist.wv.index_to_key == single.wv.index_to_key
     assert np.array_equal(dist.vocab.counts, single.vocab.counts)
     assert dist.corpus_total_words == single.corpus_total_words
-    ours = (analogy_accuracy(dist.wv.index_to_key, dist.wv.vectors),
-            wordsim_spearman(dist.wv.index_to_key, dist.wv.vectors))
-    base = (analogy_accuracy(single.wv.index_to_key, single.wv.vectors),
-            wordsim_spearman(single.wv.index_to_key, single.wv.vectors))
+    ours, base = score(dist), score(single)
     print(f"analogy / WS-353: distributed {ours[0]:.4f} / {ours[1]:.4f}, "
           f"single machine {base[0]:.4f} / {base[1]:.4f}")
     assert base[0] > 0.02 and base[1] > 0.2           # the reference learnt something
