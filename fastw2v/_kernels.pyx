@@ -75,7 +75,7 @@ cdef uint64_t NOISE_STREAM = 0x5851F42D4C957F2DULL
 #: Whether this build has the register-resident HS/NS kernels (AVX-512 builds).
 HAVE_REG_PATH = bool(FW_HAVE_REG_PATH)
 #: Tests set this (before building a Model) to run the portable HS/NS loops instead.
-_PORTABLE_HS = False
+_PORTABLE_LOOPS = False
 
 
 ctypedef struct ModelC:
@@ -778,7 +778,7 @@ cdef class Model:
                 raise ValueError("keep_threshold does not match the vocabulary")
             self.c.keep_threshold = <const uint64_t *>cnp.PyArray_DATA(keep_threshold)
             self._keep_alive.append(keep_threshold)
-        self.c.reg_path = FW_HAVE_REG_PATH and d <= 128 and not _PORTABLE_HS
+        self.c.reg_path = FW_HAVE_REG_PATH and d <= 128 and not _PORTABLE_LOOPS
         sigmoid = np.ascontiguousarray(sigmoid, dtype=np.float32)
         if sigmoid.shape[0] != EXP_TABLE_SIZE:
             raise ValueError("sigmoid table must have 1000 entries")

@@ -340,7 +340,7 @@ def test_register_kernels_match_reference_at_every_width(mode, dim, monkeypatch)
     widths cover one partial vector, exact multiples of 16, a one-float tail and the
     fallback above 128. The vocabulary is tiny, so noise words repeat back to back."""
     for portable in (False, True):
-        monkeypatch.setattr(_kernels, "_PORTABLE_HS", portable)
+        monkeypatch.setattr(_kernels, "_PORTABLE_LOOPS", portable)
         k_w, r_w, worker, ref, initial = run_both(mode, dim=dim, compute_loss=True)
         for name, k, r in zip(("syn0", "syn1", "syn1neg"), k_w, r_w):
             np.testing.assert_allclose(k, r, rtol=1e-4, atol=2e-6, err_msg=f"{name} {portable}")
