@@ -7,6 +7,13 @@ For each mode and each worker count, fastw2v (corpus_file mode) and, unless
 processes hits both alike. The report gives the median words/s, the speed-up over one
 worker, and fastw2v/gensim ratios; ``--plot`` draws them to a PNG (needs matplotlib).
 
+``--isolated`` adds the machine's own ceiling for each worker count N > 1: N separate
+processes, each training its own 1-worker fastw2v model on the corpus at the same time
+(started together behind a barrier), so that nothing is shared between them but the
+hardware. Their total words/s over one 1-worker run is the most that N threads of any
+lock-free trainer could reach here; what N workers of one model fall short of it is the
+cost of sharing the model (cache lines written by several cores).
+
 Usage::
 
     python benchmarks/bench_scaling.py --corpus ../shared/data/wiki17m.txt.xz \\
@@ -55,6 +62,38 @@ def cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
+def _isolated_child(corpus: str, kw: dict, epochs: int, barrier, queue) -> None:
+    """One process of the ``--isolated`` ceiling: its own 1-worker model, timed from the
+    moment every process is ready."""
+    import fastw2v
+    m = fastw2v.Word2Vec(workers=1, **kw)
+    m.build_vocab(corpus_file=corpus)
+    m._encode(corpus)
+    barrier.wait()
+    t0 = time.perf_counter()
+    m.train(corpus_file=corpus, total_words=m.corpus_total_words,
+            total_examples=m.corpus_count, epochs=epochs)
+    queue.put((m.corpus_total_words * epochs, time.perf_counter() - t0))
+
+
+def isolated_rate(corpus: str, kw: dict, epochs: int, n: int) -> float:
+    """Total words/s of ``n`` independent 1-worker processes training at once."""
+    import multiprocessing as mp
+    ctx = mp.get_context("spawn")
+    barrier, queue = ctx.Barrier(n), ctx.Queue()
+    procs = [ctx.Process(target=_isolated_child, args=(corpus, kw, epochs, barrier, queue))
+             for _ in range(n)]
+    for p in procs:
+        p.start()
+    done = [queue.get() for _ in procs]
+    for p in procs:
+        p.join()
+        if p.exitcode != 0:
+            raise RuntimeError(f"an --isolated process failed (exit code {p.exitcode})")
+    # the processes start together; the run lasts until the slowest one ends
+    return sum(w for w, _ in done) / max(s for _, s in done)
+
+
 def run(args) -> dict:
     import fastw2v
     tools = ["fastw2v"] + ([] if args.no_gensim else ["gensim"])
@@ -100,22 +139,36 @@ def run(args) -> dict:
                                                 "words_per_second": wps})
                         print(f"[scaling] {mode} {tool} workers={workers} run {rep + 1}: "
                               f"{wps / 1e3:,.0f}k words/s", file=sys.stderr, flush=True)
+                    if args.isolated and workers > 1:
+                        wps = isolated_rate(corpus, kw, args.epochs, workers)
+                        results["runs"].append({"mode": mode, "tool": "isolated",
+                                                "workers": workers, "repeat": rep,
+                                                "words_per_second": wps})
+                        print(f"[scaling] {mode} {workers} isolated 1-worker processes run "
+                              f"{rep + 1}: {wps / 1e3:,.0f}k words/s", file=sys.stderr,
+                              flush=True)
     return results
 
 
 def summary(results: dict) -> list:
     rows = []
     runs = results["runs"]
+    first = results["settings"]["workers"][0]
+
+    def median_of(mode, tool, workers):
+        xs = [r["words_per_second"] for r in runs
+              if r["mode"] == mode and r["tool"] == tool and r["workers"] == workers]
+        return statistics.median(xs) if xs else None
+
     for mode in results["settings"]["modes"]:
         for tool in sorted({r["tool"] for r in runs}):
-            base = None
+            # the isolated processes are measured against one 1-worker fastw2v run
+            base = median_of(mode, "fastw2v", 1) if tool == "isolated" else None
             for workers in results["settings"]["workers"]:
-                xs = [r["words_per_second"] for r in runs
-                      if r["mode"] == mode and r["tool"] == tool and r["workers"] == workers]
-                if not xs:
+                med = median_of(mode, tool, workers)
+                if med is None:
                     continue
-                med = statistics.median(xs)
-                base = base or (med if workers == results["settings"]["workers"][0] else None)
+                base = base or (med if workers == first else None)
                 rows.append({"mode": mode, "tool": tool, "workers": workers,
                              "words_per_second": med,
                              "speedup": med / base if base else None})
@@ -126,18 +179,22 @@ def markdown(results: dict, rows: list) -> str:
     s = results["settings"]
     first = s["workers"][0]
     out = [f"## Thread scaling ({results['date']})", "",
-           f"| mode | workers | fastw2v words/s | speed-up vs {first} | gensim words/s | gensim speed-up | fastw2v / gensim |",
-           "|---|---:|---:|---:|---:|---:|---:|"]
+           f"| mode | workers | fastw2v words/s | speed-up vs {first} | gensim words/s | gensim speed-up | fastw2v / gensim | isolated processes: speed-up (ceiling) | fastw2v / ceiling |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     get = {(r["mode"], r["tool"], r["workers"]): r for r in rows}
     for mode in s["modes"]:
         for w in s["workers"]:
             f, g = get.get((mode, "fastw2v", w)), get.get((mode, "gensim", w))
+            iso = get.get((mode, "isolated", w))
             cells = [mode, str(w),
                      f"{f['words_per_second'] / 1e3:,.0f}k" if f else "—",
                      f"{f['speedup']:.2f}x" if f and f["speedup"] else "—",
                      f"{g['words_per_second'] / 1e3:,.0f}k" if g else "—",
                      f"{g['speedup']:.2f}x" if g and g["speedup"] else "—",
-                     f"{f['words_per_second'] / g['words_per_second']:.2f}x" if f and g else "—"]
+                     f"{f['words_per_second'] / g['words_per_second']:.2f}x" if f and g else "—",
+                     f"{iso['speedup']:.2f}x" if iso and iso["speedup"] else "—",
+                     f"{f['words_per_second'] / iso['words_per_second']:.2f}"
+                     if f and iso else "—"]
             out.append("| " + " | ".join(cells) + " |")
     m = results["machine"]
     out += ["", f"- Machine: {m['cpu']}, {m['nproc']} CPUs; {m['platform']}.",
@@ -158,7 +215,7 @@ def plot(results: dict, rows: list, path: str) -> None:
     s = results["settings"]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
     for mode in s["modes"]:
-        for tool, style in (("fastw2v", "-o"), ("gensim", "--s")):
+        for tool, style in (("fastw2v", "-o"), ("gensim", "--s"), ("isolated", ":^")):
             pts = [(r["workers"], r["words_per_second"], r["speedup"]) for r in rows
                    if r["mode"] == mode and r["tool"] == tool]
             if not pts:
@@ -192,6 +249,9 @@ def parse_args(argv=None):
     p.add_argument("--window", type=int, default=5)
     p.add_argument("--min-count", type=int, default=5)
     p.add_argument("--no-gensim", action="store_true", help="time fastw2v only")
+    p.add_argument("--isolated", action="store_true",
+                   help="also time N independent 1-worker processes at once (the machine's "
+                        "ceiling for N workers)")
     p.add_argument("--plot", default=None, help="write a PNG plot here (needs matplotlib)")
     p.add_argument("--markdown", default=None)
     p.add_argument("--json", default=None)
@@ -206,6 +266,8 @@ def parse_args(argv=None):
         p.error(f"--workers must be a comma list of integers, got {args.workers!r}")
     if not args.workers or args.workers[0] < 1:
         p.error("--workers must list positive integers")
+    if args.isolated and args.workers[0] != 1:
+        p.error("--isolated compares with one 1-worker run: include 1 in --workers")
     if not Path(args.corpus).is_file():
         p.error(f"corpus {args.corpus!r} is not a file")
     return args

@@ -14,6 +14,11 @@ Usage::
         --tools fastw2v,gensim-iter,gensim-file,ctool,fasttext \\
         --workers 2 --epochs 5 --markdown bench.md --json bench.json
 
+With ``--seeds 1,2,3`` every (mode, tool) trains once per seed and the quality columns
+are means over the seeds (± their standard deviation); a single run's analogy score moves
+by about .006 and its Spearman by about .015 between seeds, more than the differences
+between the libraries. A last table gives fastw2v's mean minus each gensim mode's mean.
+
 Tools
 -----
 fastw2v      ``fastw2v.Word2Vec``: build_vocab(corpus_file=...), then a timed train(corpus_file=...).
@@ -608,12 +613,42 @@ def fmt_float(x, digits: int) -> str:
     return "—" if x is None else f"{x:.{digits}f}"
 
 
+def fmt_score(row: dict, key: str) -> str:
+    """A quality score, with its standard deviation over seeds when there is one."""
+    sd = row.get(key + "_sd")
+    return fmt_float(row.get(key), 3) + (f" ± {sd:.3f}" if sd is not None else "")
+
+
+def quality_delta_table(rows: list, modes) -> list[str]:
+    """fastw2v's quality minus each gensim mode's (means over seeds when several)."""
+    def row(mode, tool):
+        return next((r for r in rows if r["mode"] == mode and r["tool"] == tool
+                     and r.get("analogy") is not None), None)
+
+    out = ["| mode | vs | analogy (points) | WS-353 | SimLex | seeds |",
+           "|---|---|---:|---:|---:|---:|"]
+    for mode in modes:
+        mine = row(mode, "fastw2v")
+        for other in ("gensim-iter", "gensim-file"):
+            theirs = row(mode, other)
+            if not (mine and theirs):
+                continue
+            cells = [f"{100 * (mine['analogy'] - theirs['analogy']):+.2f}"]
+            for key in ("ws353", "simlex"):
+                both = mine.get(key) is not None and theirs.get(key) is not None
+                cells.append(f"{mine[key] - theirs[key]:+.3f}" if both else "—")
+            n = min(mine.get("scored_runs", 1), theirs.get("scored_runs", 1))
+            out.append(f"| {mode} | {other} | " + " | ".join(cells) + f" | {n} |")
+    return out if len(out) > 2 else []
+
+
 def md_escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
 def summarise(runs: list, modes, tools, corpus_words: int, epochs: int) -> list:
-    """One summary row per (mode, tool): medians over repeats, quality of the first run."""
+    """One summary row per (mode, tool): medians over repeats; quality of the first run, or
+    with several seeds the mean over all scored runs (and its standard deviation)."""
     rows = []
     for mode in modes:
         for tool in tools:
@@ -634,8 +669,16 @@ def summarise(runs: list, modes, tools, corpus_words: int, epochs: int) -> list:
                 rss = [r["peak_rss_kib"] for r in good if r.get("peak_rss_kib")]
                 row["peak_rss_mib"] = max(rss) / 1024 if rss else None
                 q = first if first.get("ok") else good[0]
-                for key in ("analogy", "ws353", "simlex", "vocab_size"):
-                    row[key] = q.get(key)
+                row["vocab_size"] = q.get("vocab_size")
+                seeds = {r.get("seed") for r in good}
+                for key in ("analogy", "ws353", "simlex"):
+                    scored = [r[key] for r in good if r.get(key) is not None]
+                    if len(seeds) > 1 and scored:
+                        row[key] = statistics.fmean(scored)
+                        row[key + "_sd"] = statistics.stdev(scored) if len(scored) > 1 else None
+                        row["scored_runs"] = len(scored)
+                    else:
+                        row[key] = q.get(key)
                 prod = [r["producer_cores"] for r in good if r.get("producer_cores") is not None]
                 row["producer_cores"] = statistics.median(prod) if prod else None
                 if len(good) < len(mine):
@@ -655,8 +698,7 @@ def main_table(rows: list) -> list[str]:
         vocab_s = "incl." if r["tool"] in ("ctool", "fasttext") else fmt_float(r.get("vocab_seconds"), 1)
         cells = [r["mode"], r["tool"], fmt_float(r["train_seconds"], 1), vocab_s,
                  fmt_rate(r["words_per_second"]), fmt_float(r.get("peak_rss_mib"), 0),
-                 fmt_float(r.get("analogy"), 3), fmt_float(r.get("ws353"), 3),
-                 fmt_float(r.get("simlex"), 3),
+                 fmt_score(r, "analogy"), fmt_score(r, "ws353"), fmt_score(r, "simlex"),
                  "—" if r.get("vocab_size") is None else f"{r['vocab_size']:,}"]
         if r.get("error"):
             cells[-1] += f" ({md_escape(r['error'])})"
@@ -732,6 +774,10 @@ def build_report(meta: dict, rows: list, runs: list) -> str:
         lines += ["", "Speed of fastw2v relative to the other tools, same run:", ""] + ratios
     else:
         lines += ["", "(No fastw2v run finished, so there is no speed-ratio table.)"]
+    deltas = quality_delta_table(rows, meta["settings"]["modes"])
+    if deltas:
+        lines += ["", "Quality of fastw2v minus gensim's (the issue's bar: analogy within 0.5"
+                  " point, Spearman within 0.01):", ""] + deltas
     variants = variant_table(rows, meta["settings"]["modes"])
     if variants:
         lines += ["", "fastw2v's iterable mode and its opt-in modes (reproducible, shared negatives), same run"
@@ -751,7 +797,9 @@ def build_report(meta: dict, rows: list, runs: list) -> str:
         + f": {c['words']:,} words (whitespace tokens), {c['lines']:,} lines, {c['bytes']:,} bytes.",
         f"- Settings: vector_size={s['vector_size']}, window={s['window']}, min_count={s['min_count']},"
         f" sample={s['sample']:g}, negative={s['negative']} for the -ns modes (0 with hs=1 for the -hs"
-        f" modes), epochs={s['epochs']}, workers/threads={s['workers']}, seed={s['seed']} where the tool"
+        f" modes), epochs={s['epochs']}, workers/threads={s['workers']}, "
+        + (f"seeds {', '.join(map(str, s['seeds']))}" if s.get("seeds") else f"seed={s['seed']}")
+        + " where the tool"
         f" takes one; each tool's default learning rate (gensim and fastw2v 0.025; C tool 0.025"
         f" skip-gram, 0.05 CBOW; fastText 0.05). fastText with minn=maxn=0, wordNgrams=1.",
         f"- train s: " + ("median of " + str(repeats) + " runs; " if repeats > 1 else "")
@@ -762,7 +810,9 @@ def build_report(meta: dict, rows: list, runs: list) -> str:
         "- peak RSS: for the Python tools, `ru_maxrss` of the child process that trained (interpreter,"
         " imported libraries, vocabulary and model); for the C tool, `ru_maxrss` of the `word2vec`"
         " process itself (via `os.wait4`)" + ("; the largest of the repeats" if repeats > 1 else "") + ".",
-        f"- Quality" + (" (first run)" if repeats > 1 else "") + ": gensim `KeyedVectors` evaluators on"
+        f"- Quality" + (" (mean ± standard deviation over the seeds)" if s.get("seeds") and repeats > 1
+                        else " (first run)" if repeats > 1 else "")
+        + ": gensim `KeyedVectors` evaluators on"
         f" every tool's vectors: analogy = `evaluate_word_analogies` accuracy restricted to the"
         f" {ANALOGY_RESTRICT_VOCAB:,} most frequent words; WS-353 and SimLex = Spearman of"
         f" `evaluate_word_pairs`. Eval data: `{meta['eval_dir']}`. The `</s>` token of the C tool"
@@ -806,6 +856,9 @@ def parse_args(argv=None):
     p.add_argument("--negative", type=int, default=5, help="negatives for the -ns modes")
     p.add_argument("--seed", type=int, default=1, help="seed for fastw2v and gensim")
     p.add_argument("--repeats", type=int, default=1, help="runs per (mode, tool); median time is reported")
+    p.add_argument("--seeds", default=None,
+                   help="comma list of seeds: one run per seed (instead of --seed/--repeats), "
+                        "every run scored, quality reported as the mean over seeds")
     p.add_argument("--eval-dir", default=None, help="folder with questions-words.txt, wordsim353.tsv, simlex999.txt")
     p.add_argument("--markdown", default=None, help="also write the report to this file")
     p.add_argument("--json", default=None, help="write all raw numbers to this file")
@@ -824,6 +877,14 @@ def parse_args(argv=None):
             p.error(f"unknown tool {t!r}; choose from {', '.join(ALL_TOOLS)}")
     if args.workers < 1 or args.epochs < 1 or args.repeats < 1:
         p.error("--workers, --epochs and --repeats must be >= 1")
+    if args.seeds is not None:
+        try:
+            args.seeds = [int(x) for x in args.seeds.split(",") if x.strip()]
+        except ValueError:
+            p.error(f"--seeds must be a comma list of integers, got {args.seeds!r}")
+        if not args.seeds:
+            p.error("--seeds lists no seed")
+        args.repeats = len(args.seeds)
     return args
 
 
@@ -874,7 +935,7 @@ def main(argv=None) -> int:
                          "epochs": args.epochs, "vector_size": args.vector_size,
                          "window": args.window, "min_count": args.min_count,
                          "sample": args.sample, "negative": args.negative, "seed": args.seed,
-                         "repeats": args.repeats},
+                         "seeds": args.seeds, "repeats": args.repeats},
             "eval_dir": str(eval_dir) if eval_dir else None,
             "ctool_bin": available.get("ctool", {}).get("path"),
             "tool_info": available,
@@ -892,7 +953,9 @@ def main(argv=None) -> int:
                 "sg": sg, "hs": hs, "negative": args.negative if uses_ns else 0,
                 "vector_size": args.vector_size, "window": args.window,
                 "min_count": args.min_count, "sample": args.sample, "epochs": args.epochs,
-                "workers": args.workers, "seed": args.seed, "save_vectors": rep == 0,
+                "workers": args.workers,
+                "seed": args.seeds[rep] if args.seeds else args.seed,
+                "save_vectors": rep == 0 or bool(args.seeds),
                 "ctool_bin": available.get("ctool", {}).get("path"),
             }
             label = f"[{n}/{len(plan)}] {mode} {tool}" + (f" run {rep + 1}/{args.repeats}" if args.repeats > 1 else "")
@@ -903,14 +966,14 @@ def main(argv=None) -> int:
                 interrupted = True
                 log("interrupted; reporting the finished runs")
                 break
-            result.update({"mode": mode, "tool": tool, "repeat": rep})
+            result.update({"mode": mode, "tool": tool, "repeat": rep, "seed": job["seed"]})
             if result.get("ok"):
                 result["words_per_second"] = words * args.epochs / result["train_seconds"]
                 msg = (f"train {result['train_seconds']:.1f} s, {fmt_rate(result['words_per_second'])} words/s, "
                        f"peak RSS {result.get('peak_rss_kib', 0) / 1024:.0f} MiB")
                 if result.get("other_cpu_cores", 0) > OTHER_LOAD_WARN:
                     msg += f"; WARNING: other processes used {result['other_cpu_cores']:.1f} cores meanwhile"
-                if rep == 0:
+                if job["save_vectors"]:
                     try:
                         t_eval = time.perf_counter()
                         result.update(evaluate(outdir, args.vector_size, eval_dir))
