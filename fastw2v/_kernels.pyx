@@ -261,7 +261,8 @@ cdef void hot_rows_begin(const ModelC *m, WorkerC *w) noexcept nogil:
 
 cdef void hot_rows_end(const ModelC *m, WorkerC *w) noexcept nogil:
     """Add the change of each hot row since its copy was taken to the shared row:
-    every HOT_MERGE_EVERY trained words and at a job's end."""
+    at the first sentence end after each C_HOT_MERGE_EVERY trained words, and at a job's
+    end."""
     cdef int mat
     cdef int64_t k, i, d = m.dim
     cdef float *shared

@@ -34,8 +34,9 @@ _MASK64 = (1 << 64) - 1
 #: together (the last job is the only one trained alone) and Ctrl-C waits briefly.
 MAX_BLOCK = 50_000
 #: With several lock-free workers, the rows of the HOT_WORDS most frequent words and the
-#: HOT_NODES Huffman nodes nearest the root are updated in per-thread copies, merged every
-#: 1,000 trained words (see :meth:`fastw2v._kernels.Worker.use_hot_rows`).
+#: HOT_NODES Huffman nodes nearest the root are updated in per-thread copies, merged at
+#: the first sentence end after each 1,000 trained words (see
+#: :meth:`fastw2v._kernels.Worker.use_hot_rows`).
 HOT_WORDS = 128
 HOT_NODES = 511
 
