@@ -214,15 +214,19 @@ def plot(results: dict, rows: list, path: str) -> None:
         raise SystemExit("--plot needs matplotlib: pip install 'fastw2v[bench]' (or matplotlib)")
     s = results["settings"]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for mode in s["modes"]:
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for n, mode in enumerate(s["modes"]):
+        # one colour per mode; the line style tells the tool
         for tool, style in (("fastw2v", "-o"), ("gensim", "--s"), ("isolated", ":^")):
             pts = [(r["workers"], r["words_per_second"], r["speedup"]) for r in rows
                    if r["mode"] == mode and r["tool"] == tool]
             if not pts:
                 continue
             ws, wps, sp = zip(*pts)
-            ax1.plot(ws, [x / 1e6 for x in wps], style, label=f"{tool} {mode}")
-            ax2.plot(ws, sp, style, label=f"{tool} {mode}")
+            colour = colours[n % len(colours)]
+            label = f"{mode} {tool}" + (" (ceiling)" if tool == "isolated" else "")
+            ax1.plot(ws, [x / 1e6 for x in wps], style, color=colour, label=label)
+            ax2.plot(ws, sp, style, color=colour, label=label)
     top = max(s["workers"])
     ax2.plot([s["workers"][0], top], [1, top / s["workers"][0]], ":", color="grey", label="linear")
     ax1.set(xlabel="worker threads", ylabel="million words / s", title="Training speed")
