@@ -79,17 +79,31 @@ def _isolated_child(corpus: str, kw: dict, epochs: int, barrier, queue) -> None:
 def isolated_rate(corpus: str, kw: dict, epochs: int, n: int) -> float:
     """Total words/s of ``n`` independent 1-worker processes training at once."""
     import multiprocessing as mp
+    import queue as queue_module
     ctx = mp.get_context("spawn")
     barrier, queue = ctx.Barrier(n), ctx.Queue()
     procs = [ctx.Process(target=_isolated_child, args=(corpus, kw, epochs, barrier, queue))
              for _ in range(n)]
     for p in procs:
         p.start()
-    done = [queue.get() for _ in procs]
-    for p in procs:
-        p.join()
-        if p.exitcode != 0:
-            raise RuntimeError(f"an --isolated process failed (exit code {p.exitcode})")
+    done = []
+    try:
+        while len(done) < n:
+            try:
+                done.append(queue.get(timeout=1.0))
+            except queue_module.Empty:
+                # a process that died would leave the others at the barrier and this
+                # loop waiting for ever
+                failed = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+                if failed:
+                    raise RuntimeError(f"an --isolated process failed (exit code {failed[0]})")
+    finally:
+        if len(done) < n:
+            barrier.abort()
+            for p in procs:
+                p.terminate()
+        for p in procs:
+            p.join()
     # the processes start together; the run lasts until the slowest one ends
     return sum(w for w, _ in done) / max(s for _, s in done)
 

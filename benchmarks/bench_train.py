@@ -619,11 +619,16 @@ def fmt_score(row: dict, key: str) -> str:
     return fmt_float(row.get(key), 3) + (f" ± {sd:.3f}" if sd is not None else "")
 
 
+def find_row(rows: list, mode: str, tool: str, key: str):
+    """The summary row of (mode, tool) if it has a value for ``key``, else None."""
+    return next((r for r in rows if r["mode"] == mode and r["tool"] == tool
+                 and r.get(key) is not None), None)
+
+
 def quality_delta_table(rows: list, modes) -> list[str]:
     """fastw2v's quality minus each gensim mode's (means over seeds when several)."""
     def row(mode, tool):
-        return next((r for r in rows if r["mode"] == mode and r["tool"] == tool
-                     and r.get("analogy") is not None), None)
+        return find_row(rows, mode, tool, "analogy")
 
     out = ["| mode | vs | analogy (points) | WS-353 | SimLex | seeds |",
            "|---|---|---:|---:|---:|---:|"]
@@ -709,10 +714,8 @@ def main_table(rows: list) -> list[str]:
 def ratio_table(rows: list, modes) -> list[str]:
     """fastw2v words/s relative to the best gensim variant (and the others) per mode."""
     def rate(mode, tool):
-        for r in rows:
-            if r["mode"] == mode and r["tool"] == tool and r.get("words_per_second"):
-                return r["words_per_second"]
-        return None
+        r = find_row(rows, mode, tool, "words_per_second")
+        return r["words_per_second"] if r else None
 
     out = ["| mode | fastw2v words/s | best gensim words/s | fastw2v / best gensim | fastw2v / C tool | fastw2v / fastText |",
            "|---|---:|---:|---:|---:|---:|"]
@@ -737,8 +740,7 @@ def ratio_table(rows: list, modes) -> list[str]:
 def variant_table(rows: list, modes) -> list[str]:
     """fastw2v's iterable mode against gensim's, and the opt-in shared-negatives mode."""
     def row(mode, tool):
-        return next((r for r in rows if r["mode"] == mode and r["tool"] == tool
-                     and r.get("words_per_second")), None)
+        return find_row(rows, mode, tool, "words_per_second")
 
     out = ["| mode | variant | words/s | vs | ratio | reader+conversion cores |",
            "|---|---|---:|---|---:|---:|"]

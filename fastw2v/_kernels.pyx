@@ -883,7 +883,8 @@ cdef class Worker:
         """Lock-free mode with several workers: keep the ``n_words`` most frequent
         words' input and output rows and the ``n_nodes`` Huffman nodes nearest the root
         (the highest node ids) in private copies, and add their change to the shared
-        rows every :data:`HOT_MERGE_EVERY` trained words and at each job's end. These
+        rows at the first sentence end after each ``C_HOT_MERGE_EVERY`` (1,000) trained
+        words and at each job's end. These
         rows are written by every thread all the time; sharing them live makes the
         cores fight over their cache lines, which cost more than half of the second
         core in the HS modes. Other threads see a hot row's updates at those merges

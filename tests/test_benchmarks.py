@@ -84,3 +84,13 @@ def test_isolated_needs_a_one_worker_run(bench_scaling, tmp_path):
     corpus.write_text("a b c\n")
     with pytest.raises(SystemExit):
         bench_scaling.parse_args(["--corpus", str(corpus), "--workers", "2,4", "--isolated"])
+
+
+def test_isolated_run_that_fails_raises_instead_of_waiting(monkeypatch, tmp_path):
+    # the children are spawned and import this module by name, so it must be on the path
+    monkeypatch.syspath_prepend(str(BENCH))
+    import bench_scaling
+    missing = str(tmp_path / "no-such-corpus.txt")
+    kw = dict(vector_size=8, window=2, min_count=1, sg=1, hs=0, negative=2, epochs=1, seed=1)
+    with pytest.raises(RuntimeError, match="--isolated process failed"):
+        bench_scaling.isolated_rate(missing, kw, 1, 2)
