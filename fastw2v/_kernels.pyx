@@ -33,6 +33,7 @@ cdef extern from "_vecmath.h" nogil:
     uint64_t fw_mix64(uint64_t z)
     double fw_neg_log_sigmoid(double x)
     void fw_prefetch_row(const float *p, int n)
+    void *fw_alloc_lines(size_t n)
     void __builtin_prefetch(const void *p)
     int FW_HAVE_REG_PATH
     double fw_hs_path(const float *l1, float *err, float **rows, const uint32_t *path,
@@ -68,7 +69,6 @@ cdef int C_MAX_SENTENCE = 10000
 cdef int64_t C_PROGRESS_EVERY = 10000
 #: Trained words between two merges of a thread's hot-row copies (Worker.use_hot_rows).
 HOT_MERGE_EVERY = 1000
-cdef int64_t C_HOT_MERGE_EVERY = 1000
 #: Mixed into a job's seed to start its noise stream (independent of the main stream).
 NOISE_STREAM_KEY = 0x5851F42D4C957F2D
 cdef uint64_t NOISE_STREAM = 0x5851F42D4C957F2DULL
@@ -123,11 +123,16 @@ ctypedef struct WorkerC:
     int schedule_threads          # alpha = f(progress_base + threads * words read here)
     # hot rows (lock-free mode, several workers): rows that every thread writes all the
     # time (frequent words, the Huffman nodes nearest the root) are updated in private
-    # copies, their change added to the shared rows every HOT_MERGE_EVERY trained words
+    # copies, taken when a row is first touched after a merge; their change is added to
+    # the shared rows at the first sentence end after every hot_merge_every trained words
     int hot_n[3]
     int32_t hot_lo[3]
-    float *hot_priv[3]
-    float *hot_snap[3]
+    float *hot_priv[3]            # [hot_n, d] this thread's copies
+    float *hot_snap[3]            # [hot_n, d] the shared rows when the copies were taken
+    uint8_t *hot_seen[3]          # [hot_n] 1 once copied since the last merge
+    int32_t *hot_list[3]          # [hot_n] the rows copied since the last merge
+    int hot_count[3]
+    int64_t hot_merge_every
     float **path_rows             # [max(max_code_len, negative + 1)] rows of the Huffman
                                   # path or negative-sampling targets being trained (reg_path)
     float *neu1                   # [d] CBOW hidden layer
@@ -208,7 +213,7 @@ cdef float *private_row(const ModelC *m, WorkerC *w, int mat, float *base,
         memset(w.pages + w.n_pages, 0, (w.n_pages + 2) * sizeof(float *))
         w.n_pages = 2 * (w.n_pages + 1)
     if w.pages[page] == NULL:
-        w.pages[page] = <float *>malloc(PAGE_ROWS * m.dim * sizeof(float))
+        w.pages[page] = <float *>fw_alloc_lines(PAGE_ROWS * m.dim * sizeof(float))
         if w.pages[page] == NULL:
             w.out_of_memory = 1
             return base + <int64_t>row * m.dim
@@ -221,10 +226,24 @@ cdef float *private_row(const ModelC *m, WorkerC *w, int mat, float *base,
     return dst
 
 
+cdef void hot_row_take(const ModelC *m, WorkerC *w, int mat, const float *base,
+                       uint32_t k) noexcept nogil:
+    """First touch of hot row ``k`` since the last merge: copy the shared row (it has the
+    other threads' merged changes) to this thread's copy and its snapshot."""
+    cdef int64_t nbytes = m.dim * sizeof(float)
+    memcpy(w.hot_snap[mat] + <int64_t>k * m.dim, base + (w.hot_lo[mat] + <int64_t>k) * m.dim, nbytes)
+    memcpy(w.hot_priv[mat] + <int64_t>k * m.dim, w.hot_snap[mat] + <int64_t>k * m.dim, nbytes)
+    w.hot_seen[mat][k] = 1
+    w.hot_list[mat][w.hot_count[mat]] = <int32_t>k
+    w.hot_count[mat] += 1
+
+
 cdef inline float *shared_or_hot(const ModelC *m, WorkerC *w, int mat, float *base,
                                  int32_t row) noexcept nogil:
     cdef uint32_t k = <uint32_t>(row - w.hot_lo[mat])
     if k < <uint32_t>w.hot_n[mat]:
+        if not w.hot_seen[mat][k]:
+            hot_row_take(m, w, mat, base, k)
         return w.hot_priv[mat] + <int64_t>k * m.dim
     return base + <int64_t>row * m.dim
 
@@ -247,34 +266,26 @@ cdef inline float *row_ns(const ModelC *m, WorkerC *w, int32_t row) noexcept nog
     return shared_or_hot(m, w, 2, m.output_ns, row)
 
 
-cdef void hot_rows_begin(const ModelC *m, WorkerC *w) noexcept nogil:
-    """Take private copies of the hot rows (and remember them): at a job's start and
-    after each merge."""
-    cdef int mat
-    cdef int64_t nbytes
-    for mat in range(3):
-        if w.hot_n[mat]:
-            nbytes = <int64_t>w.hot_n[mat] * m.dim * sizeof(float)
-            memcpy(w.hot_snap[mat], _matrix(m, mat) + <int64_t>w.hot_lo[mat] * m.dim, nbytes)
-            memcpy(w.hot_priv[mat], w.hot_snap[mat], nbytes)
-
-
-cdef void hot_rows_end(const ModelC *m, WorkerC *w) noexcept nogil:
-    """Add the change of each hot row since its copy was taken to the shared row:
-    at the first sentence end after each C_HOT_MERGE_EVERY trained words, and at a job's
-    end."""
-    cdef int mat
+cdef void hot_rows_merge(const ModelC *m, WorkerC *w) noexcept nogil:
+    """Add the change of each hot row copied since the last merge to the shared row, and
+    forget the copies (the next touch takes a fresh one): at the first sentence end after
+    every ``hot_merge_every`` trained words, and at a job's end. Only rows touched in the
+    interval cost anything, so the hot set can be large."""
+    cdef int mat, j
     cdef int64_t k, i, d = m.dim
     cdef float *shared
     cdef float *priv
     cdef float *snap
     for mat in range(3):
-        for k in range(w.hot_n[mat]):
+        for j in range(w.hot_count[mat]):
+            k = w.hot_list[mat][j]
             shared = _matrix(m, mat) + (w.hot_lo[mat] + k) * d
             priv = w.hot_priv[mat] + k * d
             snap = w.hot_snap[mat] + k * d
             for i in range(d):
                 shared[i] += priv[i] - snap[i]
+            w.hot_seen[mat][k] = 0
+        w.hot_count[mat] = 0
 
 
 cdef inline int32_t resolve_noise(const ModelC *m, uint64_t r) noexcept nogil:
@@ -331,8 +342,12 @@ cdef inline int32_t next_noise(const ModelC *m, WorkerC *w) noexcept nogil:
 cdef inline void prefetch_row_for(const ModelC *m, WorkerC *w, int mat, const float *base,
                                   int32_t row) noexcept nogil:
     """Prefetch the copy of ``row`` that this worker will read: its private copy in
-    reproducible mode once it has one, else the shared row."""
+    reproducible mode once it has one, its hot copy once taken, else the shared row."""
     cdef int32_t s
+    cdef uint32_t k = <uint32_t>(row - w.hot_lo[mat])
+    if k < <uint32_t>w.hot_n[mat] and w.hot_seen[mat][k]:
+        fw_prefetch_row(w.hot_priv[mat] + <int64_t>k * m.dim, m.dim)
+        return
     if w.private_rows:
         s = w.slot_of[mat][row]
         if s >= 0:
@@ -634,12 +649,11 @@ cdef void train_range(const ModelC *m, WorkerC *w, const int32_t *ids, int64_t s
                 train_sentence_cbow(m, w, w.sentence, n, <float>alpha)
         w.words_trained += n
         since_merge += n
-        if since_merge >= C_HOT_MERGE_EVERY and (w.hot_n[0] or w.hot_n[1] or w.hot_n[2]):
+        if since_merge >= w.hot_merge_every and (w.hot_n[0] or w.hot_n[1] or w.hot_n[2]):
             # hot rows: publish this thread's changes and pick up the others' often, so
             # that no thread works long from a stale copy (a copy that lags behind other
             # threads' steps would make them overshoot where gradients are large)
-            hot_rows_end(m, w)
-            hot_rows_begin(m, w)
+            hot_rows_merge(m, w)
             since_merge = 0
         if unreported >= C_PROGRESS_EVERY:
             w.words_read += unreported
@@ -821,14 +835,14 @@ cdef class Worker:
         self.model = model
         memset(&self.c, 0, sizeof(WorkerC))
         d = model.c.dim
-        self.c.neu1 = <float *>malloc(d * sizeof(float))
-        self.c.neu1e = <float *>malloc(d * sizeof(float))
-        self.c.sentence = <int32_t *>malloc(C_MAX_SENTENCE * sizeof(int32_t))
+        self.c.neu1 = <float *>fw_alloc_lines(d * sizeof(float))
+        self.c.neu1e = <float *>fw_alloc_lines(d * sizeof(float))
+        self.c.sentence = <int32_t *>fw_alloc_lines(C_MAX_SENTENCE * sizeof(int32_t))
         nt = model.c.negative + 1
-        self.c.ctx_err = <float *>malloc(2 * model.c.window * d * sizeof(float))
-        self.c.scores = <float *>malloc(2 * model.c.window * nt * sizeof(float))
-        self.c.targets = <int32_t *>malloc(nt * sizeof(int32_t))
-        self.c.path_rows = <float **>malloc((max(model.c.max_code_len, nt) + 1) * sizeof(float *))
+        self.c.ctx_err = <float *>fw_alloc_lines(2 * model.c.window * d * sizeof(float))
+        self.c.scores = <float *>fw_alloc_lines(2 * model.c.window * nt * sizeof(float))
+        self.c.targets = <int32_t *>fw_alloc_lines(nt * sizeof(int32_t))
+        self.c.path_rows = <float **>fw_alloc_lines((max(model.c.max_code_len, nt) + 1) * sizeof(float *))
         if self.c.neu1 == NULL or self.c.neu1e == NULL or self.c.sentence == NULL \
                 or self.c.ctx_err == NULL or self.c.scores == NULL or self.c.targets == NULL \
                 or self.c.path_rows == NULL:
@@ -879,45 +893,62 @@ cdef class Worker:
             memset(self.c.slot_of[i], 0xFF, V * sizeof(int32_t))      # all -1
         self.c.private_rows = 1
 
-    def use_hot_rows(self, int n_words, int n_nodes):
-        """Lock-free mode with several workers: keep the ``n_words`` most frequent
-        words' input and output rows and the ``n_nodes`` Huffman nodes nearest the root
-        (the highest node ids) in private copies, and add their change to the shared
-        rows at the first sentence end after each ``C_HOT_MERGE_EVERY`` (1,000) trained
-        words and at each job's end. These
-        rows are written by every thread all the time; sharing them live makes the
-        cores fight over their cache lines, which cost more than half of the second
-        core in the HS modes. Other threads see a hot row's updates at those merges
-        instead of at once.
+    def use_hot_rows(self, int n_words, int n_nodes, n_output=None,
+                     int merge_every=HOT_MERGE_EVERY):
+        """Lock-free mode with several workers: keep the input rows of the ``n_words``
+        most frequent words, the negative-sampling output rows of the ``n_output`` most
+        frequent (default ``n_words``) and the ``n_nodes`` Huffman nodes nearest the root
+        (the highest node ids) in private copies. A copy is taken when the row is first
+        touched after a merge; the change of every copied row is added to the shared row
+        at the first sentence end after each ``merge_every`` trained words and at each
+        job's end. These rows are written by every thread all the time; sharing them live
+        makes the cores fight over their cache lines, which cost more than half of the
+        second core in the HS modes. Other threads see a hot row's updates at those
+        merges instead of at once.
         ``use_hot_rows(0, 0)`` turns it off."""
         cdef ModelC *m = &self.model.c
         cdef int mat
         cdef int V = m.vocab_size
+        if merge_every < 1:
+            raise ValueError(f"merge_every must be >= 1, got {merge_every}")
+        n_out = n_words if n_output is None else int(n_output)
         self._free_hot()
         n_words = max(0, min(n_words, V))
         n_nodes = max(0, min(n_nodes, V - 1))
+        n_out = max(0, min(n_out, V))
         self.c.hot_n[0] = n_words
         self.c.hot_lo[0] = 0
         self.c.hot_n[1] = n_nodes if m.output_hs != NULL else 0
         self.c.hot_lo[1] = V - 1 - n_nodes
-        self.c.hot_n[2] = n_words if m.output_ns != NULL else 0
+        self.c.hot_n[2] = n_out if m.output_ns != NULL else 0
         self.c.hot_lo[2] = 0
+        self.c.hot_merge_every = merge_every
         for mat in range(3):
             if self.c.hot_n[mat]:
-                self.c.hot_priv[mat] = <float *>malloc(self.c.hot_n[mat] * m.dim * sizeof(float))
-                self.c.hot_snap[mat] = <float *>malloc(self.c.hot_n[mat] * m.dim * sizeof(float))
-                if self.c.hot_priv[mat] == NULL or self.c.hot_snap[mat] == NULL:
+                self.c.hot_priv[mat] = <float *>fw_alloc_lines(self.c.hot_n[mat] * m.dim * sizeof(float))
+                self.c.hot_snap[mat] = <float *>fw_alloc_lines(self.c.hot_n[mat] * m.dim * sizeof(float))
+                self.c.hot_seen[mat] = <uint8_t *>fw_alloc_lines(self.c.hot_n[mat])
+                self.c.hot_list[mat] = <int32_t *>fw_alloc_lines(self.c.hot_n[mat] * sizeof(int32_t))
+                if self.c.hot_priv[mat] == NULL or self.c.hot_snap[mat] == NULL \
+                        or self.c.hot_seen[mat] == NULL or self.c.hot_list[mat] == NULL:
                     self._free_hot()
                     raise MemoryError("cannot allocate hot-row copies")
+                memset(self.c.hot_seen[mat], 0, self.c.hot_n[mat])
+                self.c.hot_count[mat] = 0
 
     cdef void _free_hot(self) noexcept:
         cdef int mat
         for mat in range(3):
             free(self.c.hot_priv[mat])
             free(self.c.hot_snap[mat])
+            free(self.c.hot_seen[mat])
+            free(self.c.hot_list[mat])
             self.c.hot_priv[mat] = NULL
             self.c.hot_snap[mat] = NULL
+            self.c.hot_seen[mat] = NULL
+            self.c.hot_list[mat] = NULL
             self.c.hot_n[mat] = 0
+            self.c.hot_count[mat] = 0
 
     def set_job_schedule(self, int64_t progress_base, int threads):
         """Reproducible mode: this job starts at schedule position ``progress_base``
@@ -977,9 +1008,8 @@ cdef class Worker:
         noise_start(&self.model.c, &self.c, seed)
         if start < end:
             with nogil:
-                hot_rows_begin(&self.model.c, &self.c)
                 train_range(&self.model.c, &self.c, p, start, end)
-                hot_rows_end(&self.model.c, &self.c)
+                hot_rows_merge(&self.model.c, &self.c)
         if self.c.out_of_memory:
             self.c.out_of_memory = 0
             raise MemoryError("out of memory for the reproducible mode's private rows")

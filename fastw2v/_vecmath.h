@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <math.h>
+#include <stdlib.h>
 
 typedef float fw_v8 __attribute__((vector_size(32)));
 typedef float fw_v4 __attribute__((vector_size(16)));
@@ -96,10 +97,22 @@ static inline void fw_pair_update(float g, float *restrict err, float *restrict 
     }
 }
 
-/* Ask for a row of n floats to be brought into cache (a hint; never faults). */
+/* A per-thread buffer on cache lines of its own: aligned to 64 bytes and rounded up to
+ * whole lines, so no other thread's data shares a line with it (two workers' scratch
+ * vectors, malloc'd one after the other, otherwise meet inside a line that both write
+ * for every word). Freed with free(). */
+static inline void *fw_alloc_lines(size_t n) {
+    size_t bytes = (n + 63) & ~(size_t)63;
+    return aligned_alloc(64, bytes ? bytes : 64);
+}
+
+/* Ask for a row of n floats to be brought into cache, for writing (a hint; never faults).
+ * Every row prefetched is updated soon after, so the line is asked for in exclusive
+ * state: a row last written by another core then moves once, not once to read it and
+ * again to own it (PREFETCHW where the CPU has it, a plain prefetch elsewhere). */
 static inline void fw_prefetch_row(const float *p, int n) {
     const char *c = (const char *)p;
-    for (int off = 0; off < n * (int)sizeof(float); off += 64) __builtin_prefetch(c + off, 0, 3);
+    for (int off = 0; off < n * (int)sizeof(float); off += 64) __builtin_prefetch(c + off, 1, 3);
 }
 
 /* Shared progress counter: relaxed atomics are enough, it only drives the schedule. */

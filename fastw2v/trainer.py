@@ -33,12 +33,22 @@ _MASK64 = (1 << 64) - 1
 #: Largest corpus-file job, in stream entries: small enough that threads finish an epoch
 #: together (the last job is the only one trained alone) and Ctrl-C waits briefly.
 MAX_BLOCK = 50_000
-#: With several lock-free workers, the rows of the HOT_WORDS most frequent words and the
-#: HOT_NODES Huffman nodes nearest the root are updated in per-thread copies, merged at
-#: the first sentence end after each 1,000 trained words (see
-#: :meth:`fastw2v._kernels.Worker.use_hot_rows`).
-HOT_WORDS = 128
+#: With several lock-free workers, the HOT_NODES Huffman nodes nearest the root (which
+#: every word's path crosses), the input rows of the HOT_WORDS most frequent words and
+#: their HOT_OUTPUT negative-sampling rows are updated in per-thread copies, taken when a
+#: row is first touched and merged at the first sentence end after each HOT_MERGE_EVERY
+#: trained words (see :meth:`fastw2v._kernels.Worker.use_hot_rows`); each set holds at
+#: most 1/HOT_FRACTION of the rows. Word rows are not hot by default: measured on 2
+#: cores (session 5, interleaved runs on wiki4m), 128 hot words left CBOW/NS at 1.61x one
+#: worker against 1.81x with none, and 1,024-16,384 (with copies taken on first touch)
+#: were slower still (1.40x to 0.77x): a word's updates are spread over thousands of rows,
+#: and the copies double the rows in cache. The root nodes are another matter: without
+#: them, the HS modes reach 1.2-1.3x instead of 1.9x.
+HOT_WORDS = 0
 HOT_NODES = 511
+HOT_OUTPUT = 0
+HOT_FRACTION = 64
+HOT_MERGE_EVERY = 1000
 
 
 def job_seed(seed: int, epoch: int, job: int) -> int:
@@ -120,7 +130,8 @@ class Trainer:
             # and the staleness of private copies would be felt by many words
             V = kernel_model.vocab_size
             for w in self.workers:
-                w.use_hot_rows(min(HOT_WORDS, V // 64), min(HOT_NODES, V // 64))
+                w.use_hot_rows(min(HOT_WORDS, V // HOT_FRACTION), min(HOT_NODES, V // HOT_FRACTION),
+                               min(HOT_OUTPUT, V // HOT_FRACTION), HOT_MERGE_EVERY)
         #: Stats of the epoch cut short by the last exception, else None.
         self.partial: Optional[EpochStats] = None
 

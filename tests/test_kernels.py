@@ -300,15 +300,49 @@ def test_private_rows_merge_adds_each_workers_change(mode):
         np.testing.assert_allclose(a, x, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("mode", ["sg-ns", "cbow-hs", "sg-both"])
-def test_hot_rows_single_worker_equals_direct_training(mode):
-    """Hot-row copies merged at each job's end change nothing for one worker (up to
-    float rounding of the merge), whatever rows are hot."""
+@pytest.mark.parametrize("hot", [(5, 4), (5, 4, 2, 1), (0, 7, 9, 1), (3, 0, 0, 2)])
+@pytest.mark.parametrize("mode", ["sg-ns", "cbow-hs", "cbow-ns", "sg-both"])
+def test_hot_rows_single_worker_equals_direct_training(mode, hot):
+    """Hot-row copies change nothing for one worker (up to float rounding of the merge),
+    whatever rows are hot, with separate input/output sizes, and whether they merge at
+    each job's end or after every sentence (merge_every=1: a row is copied afresh when
+    first touched after each merge)."""
     plain_w, weights = _three_jobs_against_plain(
-        mode, lambda w: w.use_hot_rows(5, 4),
+        mode, lambda w: w.use_hot_rows(*hot),
         lambda km, w, ids, s, e, seed: w.train(ids, s, e, seed))
     for a, b in zip(plain_w, weights):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("merge_every", [1, 1000])
+def test_hot_rows_pick_up_changes_made_between_jobs(merge_every):
+    """A hot row's copy is taken when first touched after a merge, so a change another
+    thread merged into the shared row in between is seen, not overwritten by a stale
+    copy: the same as a plain worker training from the changed weights."""
+    weights, kw, ids = _private_case("cbow-ns")
+    plain_w = [w.copy() for w in weights]
+    km_p, km_h = _kernels.Model(*plain_w, **kw), _kernels.Model(*weights, **kw)
+    for km in (km_p, km_h):
+        km.set_schedule(0.03, 0.03, 0)
+    p, h = _kernels.Worker(km_p), _kernels.Worker(km_h)
+    h.use_hot_rows(len(weights[0]), 0, len(weights[0]), merge_every)   # every row is hot
+    half = len(ids) // 2
+    p.train(ids, 0, half, 1)
+    h.train(ids, 0, half, 1)
+    for mats in (plain_w, weights):                # "another thread" moves every row
+        mats[0] += 0.25
+        mats[2] -= 0.125
+    p.train(ids, half, len(ids), 2)
+    h.train(ids, half, len(ids), 2)
+    for a, b in zip(plain_w, weights):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_hot_rows_reject_a_zero_merge_interval():
+    weights, kw, ids = _private_case("sg-ns")
+    w = _kernels.Worker(_kernels.Model(*weights, **kw))
+    with pytest.raises(ValueError, match="merge_every"):
+        w.use_hot_rows(4, 0, 4, 0)
 
 
 def test_hot_rows_merge_each_workers_change():
