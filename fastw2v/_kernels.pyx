@@ -42,9 +42,16 @@ cdef extern from "_vecmath.h" nogil:
     double fw_ns_set(const float *l1, float *err, float **rows, int n, const float *sig,
                      float scale, float alpha, int d, int want_loss)
 
+cdef extern from "_vecmath.h":
+    # one definition of the sigmoid table's range and size, shared with the C loops
+    enum:
+        MAX_EXP "FW_MAX_EXP"
+        EXP_TABLE_SIZE "FW_EXP_TABLE_SIZE"
+
+#: The sigmoid table the kernels expect: EXP_TABLE_SIZE entries over [-MAX_EXP, MAX_EXP].
+SIGMOID_TABLE_RANGE = (MAX_EXP, EXP_TABLE_SIZE)
+
 cdef enum:
-    MAX_EXP = 6
-    EXP_TABLE_SIZE = 1000
     # Negative samples come from their own random stream, drawn DRAW_AHEAD draws before
     # use (the alias-table entry is prefetched then) and resolved to a word RESOLVE_AHEAD
     # draws before use (its output row is prefetched then). The sequence of noise words

@@ -14,6 +14,11 @@
 #include <math.h>
 #include <stdlib.h>
 
+/* The sigmoid table: FW_EXP_TABLE_SIZE entries over [-FW_MAX_EXP, FW_MAX_EXP] (the C
+ * tool's). The kernels' MAX_EXP and EXP_TABLE_SIZE are these; fastw2v.tables builds it. */
+#define FW_MAX_EXP 6
+#define FW_EXP_TABLE_SIZE 1000
+
 typedef float fw_v8 __attribute__((vector_size(32)));
 typedef float fw_v4 __attribute__((vector_size(16)));
 
@@ -209,8 +214,8 @@ FW_AI void fw_rfinish(const int NV, __mmask16 tail, float *err, const __m512 *e)
               v == NV - 1, tail);
 }
 FW_AI float fw_sig(const float *sig, float scale, float f) {
-    int idx = (int)((f + 6.0f) * scale);
-    return sig[idx >= 1000 ? 999 : (idx < 0 ? 0 : idx)];
+    int idx = (int)((f + (float)FW_MAX_EXP) * scale);
+    return sig[idx >= FW_EXP_TABLE_SIZE ? FW_EXP_TABLE_SIZE - 1 : (idx < 0 ? 0 : idx)];
 }
 FW_AI void fw_rcopy(const int NV, __m512 *dst, const __m512 *src) {
 #pragma GCC unroll 8

@@ -346,13 +346,24 @@ class Word2Vec(OutputSpaceMixin):
         return corpus_iterable
 
     # -- training -----------------------------------------------------------------------
+    def _table(self, key, build):
+        """A table derived from the vocabulary (Huffman tree, noise distribution), built on
+        first use and kept until the vocabulary changes (``_tables`` is reset then)."""
+        if self._tables is None:
+            self._tables = {}
+        if key not in self._tables:
+            self._tables[key] = build()
+        return self._tables[key]
+
+    def _huffman(self):
+        """The Huffman tree of the vocabulary: one for training and predict_output_word."""
+        return self._table("huffman", lambda: build_huffman(self.vocab.counts))
+
     def _kernel_model(self, compute_loss: bool) -> "_kernels.Model":
         c, V = self.config, len(self.vocab)
-        if self._tables is None:
-            huff = build_huffman(self.vocab.counts) if c.hs else None
-            noise = noise_table(self.vocab.counts, c.ns_exponent) if c.negative else None
-            self._tables = (huff, noise)
-        huff, noise = self._tables
+        huff = self._huffman() if c.hs else None
+        noise = self._table(("noise", c.ns_exponent),
+                            lambda: noise_table(self.vocab.counts, c.ns_exponent)) if c.negative else None
         # weights may be missing (model loaded before hs/negative were switched on)
         if c.hs and self.syn1 is None:
             self.syn1 = np.zeros((V, c.vector_size), dtype=np.float32)

@@ -14,7 +14,6 @@ from typing import Optional
 import numpy as np
 
 from .keyedvectors import KeyedVectors, _top
-from .tables import build_huffman
 
 logger = logging.getLogger("fastw2v")
 
@@ -178,11 +177,7 @@ class OutputSpaceMixin:
 
     def _hs_log_probs(self, h: np.ndarray) -> np.ndarray:
         """log P(word | h) for every word under the hierarchical softmax, float64 [V]."""
-        tree = getattr(self, "_predict_tree", None)
-        if tree is None or tree[0] is not self.vocab:
-            tree = (self.vocab, build_huffman(self.vocab.counts))
-            self._predict_tree = tree
-        huff = tree[1]
+        huff = self._huffman()
         node_scores = self.syn1.astype(np.float64, copy=False) @ h.astype(np.float64)
         # branch with code 0 is trained towards label 1: its probability is sigmoid(f)
         signed = (1.0 - 2.0 * huff.codes) * node_scores[huff.points]

@@ -162,3 +162,5 @@ def test_sigmoid_table_covers_c_tool_range():
     x = (np.arange(EXP_TABLE_SIZE) / EXP_TABLE_SIZE * 2 - 1) * MAX_EXP
     assert np.allclose(t, 1 / (1 + np.exp(-x)), atol=1e-6)
     assert np.all(np.diff(t) > 0)
+    # the kernels (their Cython and C loops alike) read the table with the same range
+    assert _kernels.SIGMOID_TABLE_RANGE == (MAX_EXP, EXP_TABLE_SIZE)
