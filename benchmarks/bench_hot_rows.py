@@ -164,9 +164,9 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     text = markdown(args, run(args))
-    print(text)
-    if args.markdown:
+    if args.markdown:                 # first: a closed stdout must not lose the report
         Path(args.markdown).write_text(text)
+    print(text)
     return 0
 
 

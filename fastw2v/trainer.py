@@ -39,11 +39,12 @@ MAX_BLOCK = 50_000
 #: row is first touched and merged at the first sentence end after each HOT_MERGE_EVERY
 #: trained words (see :meth:`fastw2v._kernels.Worker.use_hot_rows`); each set holds at
 #: most 1/HOT_FRACTION of the rows. Word rows are not hot by default: measured on 2
-#: cores (session 5, interleaved runs on wiki4m), 128 hot words left CBOW/NS at 1.61x one
-#: worker against 1.81x with none, and 1,024-16,384 (with copies taken on first touch)
-#: were slower still (1.40x to 0.77x): a word's updates are spread over thousands of rows,
-#: and the copies double the rows in cache. The root nodes are another matter: without
-#: them, the HS modes reach 1.2-1.3x instead of 1.9x.
+#: cores (benchmarks/bench_hot_rows.py, RESULTS.md "Which rows to keep in per-thread
+#: copies"), 128 hot words left CBOW/NS at 1.58x one worker against 1.74x with none
+#: (two separate models: 1.71x), and 1,024 or 4,096 were slower still (1.31x, 1.19x):
+#: after down-sampling a word's updates are spread over thousands of rows, and copies
+#: double the rows in cache. The root nodes are another matter: without them the HS
+#: modes reached 1.1-1.3x instead of 1.6-2.0x.
 HOT_WORDS = 0
 HOT_NODES = 511
 HOT_OUTPUT = 0
