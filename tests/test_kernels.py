@@ -314,16 +314,23 @@ def test_hot_rows_single_worker_equals_direct_training(mode, hot):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+def _twin_models(mode):
+    """Two kernel models over equal copies of one case's weights, at a constant
+    learning rate: (weights 1, weights 2, model 1, model 2, ids)."""
+    weights, kw, ids = _private_case(mode)
+    twin = [w.copy() for w in weights]
+    km_1, km_2 = _kernels.Model(*twin, **kw), _kernels.Model(*weights, **kw)
+    for km in (km_1, km_2):
+        km.set_schedule(0.03, 0.03, 0)
+    return twin, weights, km_1, km_2, ids
+
+
 @pytest.mark.parametrize("merge_every", [1, 1000])
 def test_hot_rows_pick_up_changes_made_between_jobs(merge_every):
     """A hot row's copy is taken when first touched after a merge, so a change another
     thread merged into the shared row in between is seen, not overwritten by a stale
     copy: the same as a plain worker training from the changed weights."""
-    weights, kw, ids = _private_case("cbow-ns")
-    plain_w = [w.copy() for w in weights]
-    km_p, km_h = _kernels.Model(*plain_w, **kw), _kernels.Model(*weights, **kw)
-    for km in (km_p, km_h):
-        km.set_schedule(0.03, 0.03, 0)
+    plain_w, weights, km_p, km_h, ids = _twin_models("cbow-ns")
     p, h = _kernels.Worker(km_p), _kernels.Worker(km_h)
     h.use_hot_rows(len(weights[0]), 0, len(weights[0]), merge_every)   # every row is hot
     half = len(ids) // 2
@@ -348,11 +355,7 @@ def test_hot_rows_reject_a_zero_merge_interval():
 def test_hot_rows_merge_each_workers_change():
     """Two workers with hot rows: each job's change of a hot row reaches the shared row
     at the job's end (here one job after the other, so the result is sequential)."""
-    weights, kw, ids = _private_case("sg-ns")
-    seq = [w.copy() for w in weights]
-    km_s, km_h = _kernels.Model(*seq, **kw), _kernels.Model(*weights, **kw)
-    for km in (km_s, km_h):
-        km.set_schedule(0.03, 0.03, 0)
+    seq, weights, km_s, km_h, ids = _twin_models("sg-ns")
     a, b = _kernels.Worker(km_h), _kernels.Worker(km_h)
     for w in (a, b):
         w.use_hot_rows(len(weights[0]), 0)        # every word row is hot
