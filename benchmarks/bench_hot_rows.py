@@ -79,7 +79,9 @@ def run(args) -> dict:
     rates.update({name: [] for name, _ in args.settings})
     if singles:
         rates[f"{args.workers} separate models"] = []
-    # the sizes are used as given: the trainer's cap of 1/HOT_FRACTION of the rows is off
+    # the sizes are used as given: the trainer's cap of 1/HOT_FRACTION of the rows is off.
+    # Every setting sets all of these; 1-worker models never use hot rows, so the
+    # trainer's own values come back once, at the end.
     defaults = {f: getattr(trainer, f) for f in FIELDS + ("HOT_FRACTION",)}
     try:
         for r in range(args.rounds):
@@ -93,8 +95,6 @@ def run(args) -> dict:
                 t0 = time.perf_counter()
                 train(many)
                 rates[name].append(words / (time.perf_counter() - t0))
-                for f, v in defaults.items():
-                    setattr(trainer, f, v)
             if singles:
                 threads = [threading.Thread(target=train, args=(m,)) for m in singles]
                 t0 = time.perf_counter()

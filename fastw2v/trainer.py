@@ -49,7 +49,7 @@ HOT_WORDS = 0
 HOT_NODES = 511
 HOT_OUTPUT = 0
 HOT_FRACTION = 64
-HOT_MERGE_EVERY = 1000
+HOT_MERGE_EVERY = _kernels.HOT_MERGE_EVERY
 
 
 def job_seed(seed: int, epoch: int, job: int) -> int:
