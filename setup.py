@@ -1,9 +1,19 @@
-"""Build script for the Cython extension.
+"""Build script for the compiled modules.
 
-By default the kernels are compiled for the CPU doing the build (``-march=native``):
-fastw2v is normally built from source on the machine that trains, and AVX2/FMA is
-worth 2x in the dot/axpy loops. Set ``FASTW2V_PORTABLE=1`` to build a binary that runs
-on any x86-64 (or other) CPU, e.g. for wheels or shared clusters with mixed CPUs.
+* ``fastw2v.corpus._tokenize``: the byte tokenizer and id encoder (portable flags).
+* ``fastw2v.kernels._cpu``: which SIMD variants the running CPU supports (portable).
+* ``fastw2v.kernels._train_<variant>``: the training kernels, one module per instruction
+  set, all from ``_train.pxi``; ``fastw2v.kernels`` imports the best one at run time.
+  On x86-64: ``portable`` (baseline x86-64), ``avx2`` (AVX2 + FMA) and ``avx512``; on
+  other architectures ``portable`` only (NEON is part of aarch64's baseline).
+
+So ``pip wheel .`` makes a wheel that runs on any machine of its architecture. Build
+switches (environment variables):
+
+* ``FASTW2V_NATIVE=1`` also builds a ``-march=native`` variant, used only when
+  ``FASTW2V_FORCE_SIMD=native`` (the baseline ``benchmarks/bench_simd.py`` compares with).
+* ``FASTW2V_DEBUG_FLAGS="-O1 -g -fsanitize=address,undefined"`` replaces the optimisation
+  flags (sanitizer builds, ``scripts/sanitize.sh``).
 """
 import os
 import platform
@@ -12,23 +22,34 @@ import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-compile_args = ["-O3", "-fno-strict-aliasing"]
-if os.environ.get("FASTW2V_PORTABLE", "0") in ("", "0") and platform.machine() in (
-    "x86_64", "AMD64", "aarch64", "arm64"
-):
-    compile_args.append("-march=native" if platform.machine() in ("x86_64", "AMD64") else "-mcpu=native")
-if os.environ.get("FASTW2V_DEBUG_FLAGS"):
-    # e.g. FASTW2V_DEBUG_FLAGS="-O1 -g -fsanitize=address,undefined" for sanitizer builds
-    compile_args = os.environ["FASTW2V_DEBUG_FLAGS"].split()
+X86 = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686")
+BASE_FLAGS = os.environ.get("FASTW2V_DEBUG_FLAGS", "").split() or ["-O3", "-fno-strict-aliasing"]
+
+# Instruction-set flags of each kernel variant. PREFETCHW (-mprfchw) is on every CPU with
+# AVX2 or AVX-512 (older Intel cores execute it as a no-op).
+VARIANT_FLAGS = {"portable": []}
+if X86:
+    VARIANT_FLAGS["avx2"] = ["-mavx2", "-mfma", "-mprfchw"]
+    VARIANT_FLAGS["avx512"] = ["-mavx512f", "-mavx512vl", "-mavx512bw", "-mavx512dq",
+                               "-mavx2", "-mfma", "-mprfchw"]
+if os.environ.get("FASTW2V_NATIVE", "0") not in ("", "0"):
+    VARIANT_FLAGS["native"] = ["-march=native"] if X86 else ["-mcpu=native"]
+
+MACROS = [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
+
+
+def extension(name, source, include, flags=()):
+    return Extension(name, [source], include_dirs=[numpy.get_include(), include],
+                     extra_compile_args=BASE_FLAGS + list(flags), define_macros=MACROS)
+
 
 extensions = [
-    Extension(
-        "fastw2v._kernels",
-        ["fastw2v/_kernels.pyx"],
-        include_dirs=[numpy.get_include(), "fastw2v"],
-        extra_compile_args=compile_args,
-        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-    )
+    extension("fastw2v.corpus._tokenize", "fastw2v/corpus/_tokenize.pyx", "fastw2v/corpus"),
+    extension("fastw2v.kernels._cpu", "fastw2v/kernels/_cpu.pyx", "fastw2v/kernels"),
+] + [
+    extension(f"fastw2v.kernels._train_{variant}", f"fastw2v/kernels/_train_{variant}.pyx",
+              "fastw2v/kernels", flags)
+    for variant, flags in VARIANT_FLAGS.items()
 ]
 
 setup(

@@ -14,7 +14,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from . import _kernels
+from . import kernels as _kernels
 from .config import ParameterError, TrainConfig, _is_flag, _is_int, _is_real
 from .corpus import CorpusError, EncodedCorpus, check_iterable, corpus_paths
 from .io import FormatError, decode_strings, encode_strings, load_native, save_native

@@ -28,7 +28,7 @@ from typing import Iterator, List, Sequence, Tuple
 
 import numpy as np
 
-from . import _kernels
+from . import kernels as _kernels
 
 _STOP = object()
 

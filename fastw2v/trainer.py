@@ -1,7 +1,7 @@
 """Worker threads, the work split, progress, loss totals and callbacks.
 
 Both input modes end up as *jobs* for the same kernel entry point
-(:meth:`fastw2v._kernels.Worker.train`): a slice of an int32 id stream. In corpus-file
+(:meth:`fastw2v.kernels.Worker.train`): a slice of an int32 id stream. In corpus-file
 mode the stream is the corpus encoded once (a memory map) and jobs are fixed slices of
 it; in iterable mode the calling thread converts sentences to ids in batches while the
 workers train. Workers hold no GIL while training.
@@ -23,8 +23,8 @@ from typing import Callable, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
-from . import _kernels
-from .corpus import check_sentence
+from . import kernels as _kernels
+from .corpus import check_sentence, encode_batch
 from .sync_trainer import RoundRunner
 
 logger = logging.getLogger("fastw2v")
@@ -37,7 +37,7 @@ MAX_BLOCK = 50_000
 #: every word's path crosses), the input rows of the HOT_WORDS most frequent words and
 #: their HOT_OUTPUT negative-sampling rows are updated in per-thread copies, taken when a
 #: row is first touched and merged at the first sentence end after each HOT_MERGE_EVERY
-#: trained words (see :meth:`fastw2v._kernels.Worker.use_hot_rows`); each set holds at
+#: trained words (see :meth:`fastw2v.kernels.Worker.use_hot_rows`); each set holds at
 #: most 1/HOT_FRACTION of the rows. Word rows are not hot by default: measured on 2
 #: cores (benchmarks/bench_hot_rows.py, RESULTS.md "Which rows to keep in per-thread
 #: copies"), 128 hot words left CBOW/NS at 1.58x one worker against 1.74x with none
@@ -49,7 +49,7 @@ HOT_WORDS = 0
 HOT_NODES = 511
 HOT_OUTPUT = 0
 HOT_FRACTION = 64
-HOT_MERGE_EVERY = _kernels.HOT_MERGE_EVERY
+HOT_MERGE_EVERY = _kernels.impl.HOT_MERGE_EVERY
 
 
 def job_seed(seed: int, epoch: int, job: int) -> int:
@@ -98,12 +98,12 @@ def iter_id_batches(sentences: Iterable, key_to_index: dict,
     """Convert token lists to ``(int32 ids, raw token count)`` batches (``-1`` ends a
     sentence; OOV words dropped), each holding about ``batch_words`` words.
 
-    The per-token loop is :func:`fastw2v._kernels.encode_batch` (C); it runs on the
+    The per-token loop is :func:`fastw2v.corpus.encode_batch` (C); it runs on the
     calling thread while the workers train the previous batches."""
     it = iter(sentences)
     done = 0
     while True:
-        ids, raw, n = _kernels.encode_batch(it, key_to_index, batch_words, done, check_sentence)
+        ids, raw, n = encode_batch(it, key_to_index, batch_words, done, check_sentence)
         if n == 0:
             return
         done += n
@@ -111,7 +111,7 @@ def iter_id_batches(sentences: Iterable, key_to_index: dict,
 
 
 class Trainer:
-    """Runs epochs of training over a kernel :class:`~fastw2v._kernels.Model`.
+    """Runs epochs of training over a kernel :class:`~fastw2v.kernels.Model`.
 
     The calling thread feeds jobs to the worker threads and waits for them with short
     time-outs, so it stays responsive: a ``KeyboardInterrupt`` (Ctrl-C) or an error

@@ -14,7 +14,7 @@ from typing import Dict, Iterable, List, Optional, Sequence
 
 import numpy as np
 
-from .corpus import CorpusError, _iter_blocks, check_sentence, iter_file_pieces
+from .corpus import ByteCounter, CorpusError, _iter_blocks, check_sentence, iter_file_pieces
 
 
 class VocabularyError(ValueError):
@@ -141,7 +141,7 @@ class VocabBuilder:
         (called once per block of the file in the fast path).
 
         Strictly decoded files without ``max_vocab_size`` pruning are counted in C on the
-        checked bytes (:class:`fastw2v._kernels.ByteCounter`, 4-5x faster); otherwise
+        checked bytes (:class:`fastw2v.corpus.ByteCounter`, 4-5x faster); otherwise
         token lists are counted in Python.
         """
         if unicode_errors == "strict" and self.max_vocab_size is None:
@@ -153,7 +153,6 @@ class VocabBuilder:
         return self
 
     def _add_file_bytes(self, source, progress) -> "VocabBuilder":
-        from ._kernels import ByteCounter
         counter = ByteCounter()
         base_words, base_sentences = self.total_words, self.n_sentences
         self._live = counter

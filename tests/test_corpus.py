@@ -134,7 +134,7 @@ def random_text(rng, words, n_tokens):
 def test_whitespace_table_matches_str_isspace():
     """Every character str.split() splits at separates tokens in the encoder, and no
     other: each one between two words, and the neighbours of each multi-byte one."""
-    from fastw2v._kernels import ByteEncoder
+    from fastw2v.corpus import ByteEncoder
     enc = ByteEncoder(["a", "b"])
     for ch in WHITESPACE:
         got = enc.encode(("a" + ch + "b").encode()).tolist()

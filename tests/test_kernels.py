@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from fastw2v import _kernels
+from fastw2v import kernels as _kernels
+from fastw2v.corpus import encode_batch
 from fastw2v._reference import ReferenceTrainer, XorShift64Star, learning_rate
 from fastw2v.tables import build_huffman, keep_thresholds, noise_table, sigmoid_table
 from fastw2v.vocab import VocabBuilder
@@ -209,7 +210,7 @@ def test_encode_batch_matches_plain_python_conversion():
         expected += [index[w] for w in s if w in index] + [-1]
     it, got, raws, k = iter(sentences), [], 0, 0
     while True:
-        ids, raw, n = _kernels.encode_batch(it, index, 100, k, check_sentence)
+        ids, raw, n = encode_batch(it, index, 100, k, check_sentence)
         if n == 0:
             break
         assert n == 300 - k or np.sum(ids >= 0) >= 100        # only the last batch is short
@@ -223,9 +224,9 @@ def test_encode_batch_matches_plain_python_conversion():
 def test_encode_batch_rejects_bad_sentences_with_their_number():
     from fastw2v.corpus import check_sentence
     with pytest.raises(TypeError, match="sentence 3 is a str"):
-        _kernels.encode_batch(iter([["a"], ["b"], [], "a b c"]), {"a": 0}, 10, 0, check_sentence)
+        encode_batch(iter([["a"], ["b"], [], "a b c"]), {"a": 0}, 10, 0, check_sentence)
     with pytest.raises(TypeError):                          # unhashable token
-        _kernels.encode_batch(iter([["a", ["b"]]]), {"a": 0}, 10, 0, check_sentence)
+        encode_batch(iter([["a", ["b"]]]), {"a": 0}, 10, 0, check_sentence)
 
 
 def _private_case(mode, **kw):
@@ -377,7 +378,7 @@ def test_register_kernels_match_reference_at_every_width(mode, dim, monkeypatch)
     widths cover one partial vector, exact multiples of 16, a one-float tail and the
     fallback above 128. The vocabulary is tiny, so noise words repeat back to back."""
     for portable in (False, True):
-        monkeypatch.setattr(_kernels, "_PORTABLE_LOOPS", portable)
+        monkeypatch.setattr(_kernels.impl, "_PORTABLE_LOOPS", portable)
         k_w, r_w, worker, ref, initial = run_both(mode, dim=dim, compute_loss=True)
         for name, k, r in zip(("syn0", "syn1", "syn1neg"), k_w, r_w):
             np.testing.assert_allclose(k, r, rtol=1e-4, atol=2e-6, err_msg=f"{name} {portable}")

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from fastw2v import _kernels
+from fastw2v import kernels as _kernels
 from fastw2v.sync_trainer import RoundRunner
 from fastw2v.trainer import job_seed
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from fastw2v import _kernels
+from fastw2v import kernels as _kernels
 from fastw2v.tables import (EXP_TABLE_SIZE, MAX_EXP, build_alias, build_huffman,
                             keep_thresholds, noise_table, sigmoid_table)
 from fastw2v.vocab import VocabBuilder

@@ -21,6 +21,8 @@ from typing import Iterator, List, Optional, Tuple
 
 import numpy as np
 
+from ._tokenize import ByteCounter, ByteEncoder, encode_batch, map_tokens
+
 SENTENCE_END = -1
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}
@@ -244,7 +246,6 @@ class EncodedCorpus:
         with os.fdopen(fd, "wb") as out:
             if unicode_errors == "strict":
                 # the fast path: tokens split and looked up in C on the checked bytes
-                from ._kernels import ByteEncoder
                 words = [""] * len(key_to_index)
                 for word, i in key_to_index.items():
                     words[i] = word
@@ -256,7 +257,6 @@ class EncodedCorpus:
                 raw, n_sentences = enc.raw_tokens, enc.sentences
             else:
                 # decoding with replacement can change tokens: split the text in Python
-                from ._kernels import map_tokens
                 for tokens, ends in iter_file_pieces(source, unicode_errors):
                     raw += len(tokens)
                     out.write(map_tokens(tokens, key_to_index).tobytes())

@@ -1,0 +1,20 @@
+# The C tokenizer's declarations (see _tokenize.h): the word table, the counter, and
+# the two passes over UTF-8 bytes.
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+
+cdef extern from "_tokenize.h" nogil:
+    ctypedef struct fw_vocab_table:
+        int64_t *word_off
+    ctypedef struct fw_counter:
+        fw_vocab_table t
+        int64_t *counts
+        const char *pool
+        int64_t n_words
+    uint64_t fw_hash_bytes(const uint8_t *p, int64_t n)
+    int fw_counter_init(fw_counter *c)
+    void fw_counter_free(fw_counter *c)
+    int fw_counter_add(fw_counter *c, const uint8_t *p, int64_t len, uint64_t h)
+    int64_t fw_encode_bytes(const fw_vocab_table *t, const uint8_t *data, int64_t n,
+                            int32_t *out, int64_t *raw, int64_t *lines, int *open_line)
+    int fw_count_bytes(fw_counter *c, const uint8_t *data, int64_t n, int64_t *raw,
+                       int64_t *lines, int *open_line)

@@ -1,0 +1,201 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""The corpus's compiled half: tokens to int32 ids without Python objects.
+
+Two paths lead to the id stream the kernels read (``-1`` ends a sentence):
+
+* token lists (iterable mode): :func:`encode_batch` and :func:`map_tokens`, a C loop
+  over list items and dict look-ups;
+* UTF-8 bytes (corpus-file mode): :class:`ByteCounter` (the vocabulary pass) and
+  :class:`ByteEncoder` (the encoding pass), which split and hash the bytes in C
+  (``_tokenize.h``) without the GIL.
+
+Nothing here knows about training: the kernels (:mod:`fastw2v.kernels`) only ever see
+the arrays this module returns.
+"""
+import numpy as np
+cimport numpy as cnp
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.dict cimport PyDict_GetItemWithError
+from cpython.ref cimport PyObject
+from cpython.sequence cimport PySequence_Fast_GET_SIZE, PySequence_Fast_ITEMS
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcpy
+
+cnp.import_array()
+
+cdef Py_ssize_t _lookup_ids(object tokens, dict index, int32_t *out) except -1:
+    """Write to ``out`` the ids of the tokens (a list or tuple) found in ``index``, in
+    order; return how many. The per-token loop of both encoders, in C."""
+    cdef Py_ssize_t k, m = 0, n = PySequence_Fast_GET_SIZE(tokens)
+    cdef PyObject **items = PySequence_Fast_ITEMS(tokens)
+    cdef PyObject *v
+    for k in range(n):
+        v = PyDict_GetItemWithError(index, <object>items[k])
+        if v != NULL:
+            out[m] = <int32_t><object>v
+            m += 1
+    return m
+
+
+def encode_batch(iterator, dict index, int64_t batch_words, int64_t first_sentence, check):
+    """Pull token lists from ``iterator`` and map them to ids through ``index`` until the
+    batch holds at least ``batch_words`` in-vocabulary words (or the iterator ends).
+
+    Returns ``(ids, raw_tokens, sentences)``: int32 ids with ``-1`` after each sentence
+    (out-of-vocabulary tokens dropped), the number of tokens read including OOV ones,
+    and the number of sentences consumed (0 when the iterator was already exhausted).
+    ``check(sentence, number)`` is called for anything that is not a list or tuple (it
+    raises the error that names the problem).
+
+    This is the iterable mode's only per-token Python work: a C loop over list items
+    and dict look-ups, several times faster than the equivalent comprehension.
+    """
+    cdef int64_t cap = batch_words + 1024, n = 0, raw = 0, sentences = 0
+    cdef int64_t length
+    cdef int32_t *buf = <int32_t *>malloc(cap * sizeof(int32_t))
+    cdef int32_t *grown
+    if buf == NULL:
+        raise MemoryError()
+    try:
+        for sentence in iterator:
+            if not isinstance(sentence, (list, tuple)):
+                check(sentence, first_sentence + sentences)
+                sentence = list(sentence)
+            length = PySequence_Fast_GET_SIZE(sentence)
+            if n + length + 1 > cap:
+                cap = 2 * (n + length + 1)
+                grown = <int32_t *>realloc(buf, cap * sizeof(int32_t))
+                if grown == NULL:
+                    raise MemoryError()
+                buf = grown
+            n += _lookup_ids(sentence, index, buf + n)
+            buf[n] = -1
+            n += 1
+            raw += length
+            sentences += 1
+            if n - sentences >= batch_words:
+                break
+        out = np.empty(n, dtype=np.int32)
+        if n:
+            memcpy(cnp.PyArray_DATA(out), buf, n * sizeof(int32_t))
+        return out, raw, sentences
+    finally:
+        free(buf)
+
+
+def map_tokens(list tokens, dict index):
+    """int32 ids of the tokens found in ``index`` (others dropped), in order: the
+    corpus-file encoder's per-token loop, in C."""
+    out = np.empty(len(tokens), dtype=np.int32)
+    return out[:_lookup_ids(tokens, index, <int32_t *>cnp.PyArray_DATA(out))]
+
+
+
+
+
+cdef class _ByteTokens:
+    """What the two C passes over corpus bytes share (see ``_tokenize.h``): a table of
+    words numbered in first-seen order, and the token and line counts. Tokens are split
+    exactly where Python's ``str.split()`` splits (every character for which
+    ``str.isspace()`` is true) and ``'\\n'`` ends a sentence. The bytes must be valid UTF-8
+    (decode them strictly first) and each block must end at whitespace or at the end of a
+    file."""
+    cdef fw_counter c
+    cdef int open_line
+    cdef readonly int64_t raw_tokens
+    cdef readonly int64_t sentences
+
+    def __cinit__(self, *args, **kwargs):
+        if fw_counter_init(&self.c) < 0:
+            raise MemoryError("cannot allocate the word table")
+        self.open_line = 0
+        self.raw_tokens = 0
+        self.sentences = 0
+
+    def __dealloc__(self):
+        fw_counter_free(&self.c)
+
+    cdef bint _close_file(self):
+        """A file's end ends its last line: True (and one more sentence) if that line had
+        tokens but no newline."""
+        if self.open_line:
+            self.open_line = 0
+            self.sentences += 1
+            return True
+        return False
+
+
+cdef class ByteEncoder(_ByteTokens):
+    """Encode UTF-8 corpus bytes to vocabulary ids without creating Python objects: the
+    same stream as splitting the decoded text and looking the tokens up in a dict (the
+    tests check it), tokens not in ``words`` dropped, ``-1`` at each newline.
+
+    Parameters
+    ----------
+    words : list of str
+        The vocabulary; a word's id is its position.
+    """
+
+    def __init__(self, words):
+        cdef bytes b
+        for i, w in enumerate(words):
+            b = w.encode("utf-8", "surrogatepass")
+            if fw_counter_add(&self.c, <const uint8_t *>PyBytes_AS_STRING(b), len(b),
+                              fw_hash_bytes(<const uint8_t *>PyBytes_AS_STRING(b), len(b))) < 0:
+                raise MemoryError("cannot allocate the word table")
+            if self.c.n_words != i + 1:
+                raise ValueError(f"the vocabulary holds {w!r} twice")
+
+    def encode(self, bytes data):
+        """int32 ids of the tokens of ``data`` found in the vocabulary, ``-1`` at each
+        newline."""
+        cdef int64_t n = PyBytes_GET_SIZE(data), m
+        cdef const uint8_t *p = <const uint8_t *>PyBytes_AS_STRING(data)
+        out = np.empty(n + 1, dtype=np.int32)
+        cdef int32_t *o = <int32_t *>cnp.PyArray_DATA(out)
+        with nogil:
+            m = fw_encode_bytes(&self.c.t, p, n, o, &self.raw_tokens, &self.sentences,
+                                &self.open_line)
+        return out[:m]
+
+    def end_file(self):
+        """At the end of a file: ``[-1]`` if its last line had tokens but no newline
+        (a file always ends a sentence), else an empty array."""
+        return np.full(1 if self._close_file() else 0, -1, dtype=np.int32)
+
+
+cdef class ByteCounter(_ByteTokens):
+    """Count the tokens of UTF-8 corpus bytes in C (the vocabulary pass of a corpus file):
+    the counts, first-seen order and totals of counting ``str.split()`` tokens."""
+
+    @property
+    def distinct(self):
+        """Distinct words counted so far."""
+        return self.c.n_words
+
+    def count(self, bytes data):
+        cdef int64_t n = PyBytes_GET_SIZE(data)
+        cdef const uint8_t *p = <const uint8_t *>PyBytes_AS_STRING(data)
+        cdef int rc
+        with nogil:
+            rc = fw_count_bytes(&self.c, p, n, &self.raw_tokens, &self.sentences,
+                                &self.open_line)
+        if rc < 0:
+            raise MemoryError("out of memory while counting words")
+
+    def end_file(self):
+        """A file's end ends its last line (counted as a sentence if it had tokens)."""
+        self._close_file()
+
+    def items(self):
+        """``(words, counts)``: the distinct words (str) in first-seen order and their
+        counts (int64 array)."""
+        cdef int64_t i, n = self.c.n_words
+        words = [None] * n
+        for i in range(n):
+            words[i] = self.c.pool[self.c.t.word_off[i]:self.c.t.word_off[i + 1]].decode("utf-8")
+        counts = np.empty(n, dtype=np.int64)
+        if n:
+            memcpy(cnp.PyArray_DATA(counts), self.c.counts, n * sizeof(int64_t))
+        return words, counts

@@ -1,0 +1,7 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Training kernels, portable build: no instruction-set flags, runs on any CPU of its architecture.
+
+The code is _train.pxi, shared by every variant; setup.py gives each its compiler flags
+and :mod:`fastw2v.kernels` imports the best one this CPU runs.
+"""
+include "_train.pxi"
