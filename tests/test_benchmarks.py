@@ -94,37 +94,3 @@ def test_isolated_run_that_fails_raises_instead_of_waiting(monkeypatch, tmp_path
     kw = dict(vector_size=8, window=2, min_count=1, sg=1, hs=0, negative=2, epochs=1, seed=1)
     with pytest.raises(RuntimeError, match="--isolated process failed"):
         bench_scaling.isolated_rate(missing, kw, 1, 2)
-
-
-@pytest.fixture(scope="module")
-def bench_hot_rows():
-    return load("bench_hot_rows")
-
-
-def test_hot_rows_settings_parse_and_reject_nonsense(bench_hot_rows):
-    assert bench_hot_rows.parse_setting("big=4096,511,2048,10000") == (
-        "big", {"HOT_WORDS": 4096, "HOT_NODES": 511, "HOT_OUTPUT": 2048,
-                "HOT_MERGE_EVERY": 10000})
-    for bad in ("nameless", "x=1,2,3", "x=1,2,3,a", "x=1,2,3,0", "x=-1,2,3,4", "=1,2,3,4"):
-        with pytest.raises(ValueError, match="setting"):
-            bench_hot_rows.parse_setting(bad)
-
-
-def test_hot_rows_speedups_are_medians_against_the_one_worker_median(bench_hot_rows):
-    rows = bench_hot_rows.summarise({"1 worker": [100.0, 90.0, 300.0],
-                                     "none": [180.0, 150.0, 181.0]})
-    assert rows[0] == ("1 worker", 100.0, 1.0)
-    assert rows[1] == ("none", 180.0, 1.8)
-
-
-def test_hot_rows_refuses_bad_arguments(bench_hot_rows, tmp_path):
-    corpus = tmp_path / "c.txt"
-    corpus.write_text("a b c\n")
-    for argv in ([], ["--setting", "x=1,2,3,0"], ["--workers", "1", "--setting", "x=1,2,3,4"],
-                 ["--setting", "x=1,2,3,4", "--setting", "x=0,0,0,1"]):
-        with pytest.raises(SystemExit) as e:
-            bench_hot_rows.parse_args(["--corpus", str(corpus)] + argv)
-        assert e.value.code == 2
-    args = bench_hot_rows.parse_args(["--corpus", str(corpus), "--setting", "x=1,2,3,4"])
-    assert args.settings == [("x", {"HOT_WORDS": 1, "HOT_NODES": 2, "HOT_OUTPUT": 3,
-                                    "HOT_MERGE_EVERY": 4})]
