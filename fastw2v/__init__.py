@@ -1,16 +1,46 @@
 """fastw2v: word2vec (skip-gram / CBOW, hierarchical softmax / negative sampling) trained by
 nogil Cython kernels on worker threads, with gensim 4's API."""
-from .callbacks import CallbackAny2Vec, EarlyStopping, EvaluationCallback
-from .config import ParameterError, TrainConfig
-from .corpus import CorpusError, LineSentence, Text8Corpus
 from . import datasets
+from .config import TrainConfig
+from .corpus import LineSentence, Text8Corpus
+from .errors import (CorpusError, EmptyQueryError, FormatError, ParameterError,
+                     VocabularyError)
 from .evaluation import compute_accuracy, evaluate_word_analogies, evaluate_word_pairs
-from .io import FormatError
-from .keyedvectors import EmptyQueryError, KeyedVectors
 from .model import Word2Vec
-from .vocab import RULE_DEFAULT, RULE_DISCARD, RULE_KEEP, Vocab, VocabBuilder, VocabularyError
+from .training import CallbackAny2Vec, EarlyStopping, EvaluationCallback
+from .vectors import KeyedVectors
+from .vocab import RULE_DEFAULT, RULE_DISCARD, RULE_KEEP, Vocab, VocabBuilder
 
 __version__ = "0.1.0"
+
+
+def show_config(file=None) -> dict:
+    """Print what this installation runs, and return it as a dict: the version, the
+    kernels' SIMD variant in use, the variants compiled in that this CPU can run, and
+    the Python and NumPy versions. ``FASTW2V_FORCE_SIMD`` changes the variant."""
+    import platform
+    import sys
+
+    import numpy
+
+    from . import kernels
+
+    info = {
+        "fastw2v": __version__,
+        "simd_variant": kernels.SIMD_VARIANT,
+        "simd_available": kernels.available_variants(),
+        "register_kernels": bool(kernels.HAVE_REG_PATH),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+    }
+    out = sys.stdout if file is None else file
+    for key, value in info.items():
+        if isinstance(value, list):
+            value = ", ".join(value)
+        print(f"{key + ':':<18}{value}", file=out)
+    return info
+
 
 __all__ = [
     "Word2Vec", "KeyedVectors", "LineSentence", "Text8Corpus", "TrainConfig", "Vocab",
@@ -19,4 +49,5 @@ __all__ = [
     "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "__version__",
     "CallbackAny2Vec", "EvaluationCallback", "EarlyStopping",
     "evaluate_word_analogies", "evaluate_word_pairs", "compute_accuracy", "datasets",
+    "show_config",
 ]

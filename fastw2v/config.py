@@ -13,9 +13,7 @@ from typing import Optional
 
 import numpy as np
 
-
-class ParameterError(ValueError):
-    """A training parameter is outside its domain."""
+from .errors import ParameterError
 
 
 def _is_int(x) -> bool:
@@ -90,7 +88,7 @@ class TrainConfig:
         With ``workers > 1``, make training bit-identical across runs and processes for
         the same seed, corpus and worker count (not in gensim): threads train in rounds
         on private copies of the rows they touch, merged in a fixed order
-        (:mod:`fastw2v.sync_trainer`). Costs some speed; see benchmarks/RESULTS.md.
+        (:mod:`fastw2v.training.rounds`). Costs some speed; see benchmarks/RESULTS.md.
     """
 
     vector_size: int = 100

@@ -17,12 +17,12 @@ import numpy as np
 from . import kernels as _kernels
 from .config import ParameterError, TrainConfig, _is_flag, _is_int, _is_real
 from .corpus import CorpusError, EncodedCorpus, check_iterable, corpus_paths
-from .io import FormatError, decode_strings, encode_strings, load_native, save_native
-from .keyedvectors import KeyedVectors
-from .output_space import OutputSpaceMixin
-from .progress import make_progress, progress_enabled
+from .io.native import FormatError, decode_strings, encode_strings, load_native, save_native
+from .vectors.keyedvectors import KeyedVectors
+from .vectors.output_space import OutputSpaceMixin
+from .training.progress import make_progress, progress_enabled
 from .tables import build_huffman, keep_thresholds, noise_table, sigmoid_table
-from .trainer import (EpochStats, Trainer, corpus_blocks, exclusive, iter_id_batches,
+from .training.trainer import (EpochStats, Trainer, corpus_blocks, exclusive, iter_id_batches,
                       log_stopped)
 from .vocab import (Vocab, VocabBuilder, builder_from_counts, extend_vocab,
                     read_vocab_counts, retained_in)
@@ -95,7 +95,7 @@ class Word2Vec(OutputSpaceMixin):
     callbacks : sequence
         Objects with any of ``on_train_begin``, ``on_epoch_begin``, ``on_epoch_end``,
         ``on_train_end`` methods, each called with the model (see
-        :mod:`fastw2v.callbacks`). A callback stops training early by setting
+        :mod:`fastw2v.training.callbacks`). A callback stops training early by setting
         ``model.stop_training = True``: no further epoch starts.
     progress : bool, str or None
         Progress bar for ``build_vocab`` and ``train`` (words/s, alpha, loss, ETA):
@@ -109,7 +109,7 @@ class Word2Vec(OutputSpaceMixin):
         :class:`fastw2v.config.TrainConfig`).
     reproducible : bool
         Bit-identical results with ``workers > 1`` for the same seed, corpus and worker
-        count (see :mod:`fastw2v.sync_trainer`).
+        count (see :mod:`fastw2v.training.rounds`).
 
     Attributes
     ----------

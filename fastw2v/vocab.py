@@ -15,10 +15,7 @@ from typing import Dict, Iterable, List, Optional, Sequence
 import numpy as np
 
 from .corpus import ByteCounter, CorpusError, _iter_blocks, check_sentence, iter_file_pieces
-
-
-class VocabularyError(ValueError):
-    """The vocabulary is empty or a vocabulary file is malformed."""
+from .errors import VocabularyError
 
 
 class Vocab:

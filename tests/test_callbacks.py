@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from fastw2v import CallbackAny2Vec, EarlyStopping, EvaluationCallback, Word2Vec
-from fastw2v.evaluation import datasets, evaluate_word_analogies, evaluate_word_pairs
+from fastw2v.evaluation.scoring import datasets, evaluate_word_analogies, evaluate_word_pairs
 
 FAST = dict(vector_size=16, min_count=3, workers=2, progress=False)
 

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from fastw2v import KeyedVectors, Word2Vec
-from fastw2v._cli_ctool import parse_c_args, UsageError
-from fastw2v.evaluation import datasets, evaluate_word_analogies, evaluate_word_pairs
+from fastw2v.cli.ctool import parse_c_args, UsageError
+from fastw2v.evaluation.scoring import datasets, evaluate_word_analogies, evaluate_word_pairs
 
 
 def run(*args, stdin=None, exe=None):

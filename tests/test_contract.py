@@ -19,8 +19,8 @@ import pytest
 from fastw2v import (CorpusError, KeyedVectors, LineSentence, ParameterError, TrainConfig,
                      VocabularyError, Word2Vec)
 from fastw2v.corpus import check_iterable
-from fastw2v.io import FormatError
-from fastw2v.keyedvectors import EmptyQueryError
+from fastw2v.io.native import FormatError
+from fastw2v.vectors.keyedvectors import EmptyQueryError
 
 FAST = dict(vector_size=8, min_count=1, epochs=1, workers=2, progress=False)
 SENTENCES = [["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "sat", "on", "a", "log"]] * 5
@@ -65,7 +65,7 @@ def test_corpus_path_that_is_not_a_file():
 UNREADABLE_CHILD = """
 import json, os, sys
 from fastw2v import CorpusError, KeyedVectors, LineSentence, Word2Vec
-import fastw2v.formats, fastw2v.io         # imported before giving up root's rights
+import fastw2v.io.word2vec_format, fastw2v.io.native         # imported before giving up root's rights
 if os.geteuid() == 0:                     # root reads anything: become 'nobody'
     os.setgid(65534)
     os.setuid(65534)

@@ -1,4 +1,4 @@
-"""fastw2v.evaluation against gensim's evaluators (and SciPy's statistics) on the same
+"""fastw2v.evaluation.scoring against gensim's evaluators (and SciPy's statistics) on the same
 vectors: trained vectors, plus case variants of frequent words to exercise the
 case-folding rules."""
 import os
@@ -11,7 +11,7 @@ scipy_stats = pytest.importorskip("scipy.stats")
 from gensim.models import KeyedVectors as GensimKV
 
 from fastw2v import KeyedVectors, Word2Vec, evaluate_word_analogies, evaluate_word_pairs
-from fastw2v.evaluation import datasets, pearson_correlation, rankdata, spearman_correlation
+from fastw2v.evaluation.scoring import datasets, pearson_correlation, rankdata, spearman_correlation
 
 
 @pytest.fixture(scope="module")

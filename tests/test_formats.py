@@ -9,7 +9,7 @@ import pytest
 from gensim.models import KeyedVectors as GensimKV
 
 from fastw2v import KeyedVectors
-from fastw2v.io import FormatError
+from fastw2v.io.native import FormatError
 
 UNICODE_KEYS = ["café", "naïve", "Ærøskøbing", "東京", "北京大学", "🙂", "👩‍🔬", "ß", "Ωmega", "</s>"]
 

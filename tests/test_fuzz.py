@@ -27,7 +27,7 @@ CHILD = r'''
 import json, os, signal, sys, warnings
 import numpy as np
 from fastw2v import KeyedVectors, Word2Vec
-from fastw2v.io import FormatError
+from fastw2v.io.native import FormatError
 
 warnings.simplefilter("ignore")         # overflow in casts of huge text values is expected
 

@@ -6,8 +6,8 @@ import pytest
 from gensim.models import KeyedVectors as GensimKV
 
 from fastw2v import KeyedVectors, Word2Vec
-from fastw2v.io import FormatError
-from fastw2v import keyedvectors as kvmod
+from fastw2v.io.native import FormatError
+from fastw2v.vectors import keyedvectors as kvmod
 
 TOL = 2e-6
 WORDS = ["king", "city", "war", "music", "water", "french", "president", "church",

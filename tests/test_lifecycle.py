@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from fastw2v import CallbackAny2Vec, Word2Vec
-from fastw2v.trainer import Trainer
+from fastw2v.training.trainer import Trainer
 
 FAST = dict(vector_size=16, min_count=3, workers=2, progress=False)
 

@@ -9,7 +9,7 @@ import pytest
 
 from fastw2v import (CorpusError, LineSentence, ParameterError, VocabularyError,
                      Word2Vec)
-from fastw2v.io import FormatError
+from fastw2v.io.native import FormatError
 
 from conftest import MODES
 

@@ -8,7 +8,7 @@ from gensim.models import KeyedVectors as GensimKV
 from gensim.models import Word2Vec as GensimWord2Vec
 
 from fastw2v import KeyedVectors, LineSentence, Word2Vec
-from fastw2v.io import FormatError
+from fastw2v.io.native import FormatError
 from fastw2v.tables import build_huffman
 
 FAST = dict(vector_size=24, window=3, min_count=3, epochs=2, seed=9, workers=2)
@@ -205,7 +205,7 @@ def test_save_load_continue_training(both, small_text_file, tmp_path):
 
 
 def test_corrupt_model_file_names_the_file(both, tmp_path):
-    from fastw2v.io import load_native, save_native
+    from fastw2v.io.native import load_native, save_native
     path = tmp_path / "model.fw2v"
     both.save(path)
     meta, arrays = load_native(path)

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from fastw2v import Word2Vec
-from fastw2v.progress import NoProgress, Progress, make_progress, progress_enabled
+from fastw2v.training.progress import NoProgress, Progress, make_progress, progress_enabled
 
 FAST = dict(vector_size=16, min_count=3, workers=2)
 

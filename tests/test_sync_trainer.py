@@ -1,10 +1,10 @@
-"""Reproducible multi-threaded training (fastw2v.sync_trainer)."""
+"""Reproducible multi-threaded training (fastw2v.training.rounds)."""
 import numpy as np
 import pytest
 
 from fastw2v import kernels as _kernels
-from fastw2v.sync_trainer import RoundRunner
-from fastw2v.trainer import job_seed
+from fastw2v.training.rounds import RoundRunner
+from fastw2v.training.trainer import job_seed
 
 from test_kernels import make_case
 

@@ -22,6 +22,7 @@ from typing import Iterator, List, Optional, Tuple
 import numpy as np
 
 from ._tokenize import ByteCounter, ByteEncoder, encode_batch, map_tokens
+from ..errors import CorpusError
 
 SENTENCE_END = -1
 
@@ -29,10 +30,6 @@ _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.
 _BLOCK_BYTES = 1 << 20
 _ASCII_SPACE = (b"\n", b" ", b"\t", b"\r", b"\x0b", b"\x0c")
 UNICODE_ERRORS = ("strict", "replace", "ignore")
-
-
-class CorpusError(ValueError):
-    """A corpus cannot be read: missing, unreadable, not UTF-8, empty, or of the wrong type."""
 
 
 def _check_errors(unicode_errors: str) -> None:

@@ -14,7 +14,8 @@ import numpy as np
 from ..config import ParameterError
 from ..corpus import CorpusError
 from ..model import Word2Vec
-from ..trainer import EpochStats
+from ..errors import DistributedTrainingError
+from ..training.trainer import EpochStats
 from ._worker import (_index_bytes, _InputError, _Plan, _Weights, _count_shard, _drop_run,
                       _matrices, _merge_counts, _prepare_partition, _row_selection,
                       _train_round)
@@ -29,9 +30,6 @@ _PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size", "sam
            "min_alpha", "sg", "hs", "negative", "ns_exponent", "cbow_mean", "epochs",
            "max_final_vocab", "shrink_windows", "compute_loss")
 
-
-class DistributedTrainingError(RuntimeError):
-    """A round could not be completed (a task kept failing after its retries)."""
 
 def _check_client(client):
     if client is None:

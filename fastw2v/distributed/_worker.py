@@ -20,7 +20,7 @@ import numpy as np
 
 from ..corpus import CorpusError, EncodedCorpus, corpus_paths
 from ..model import Word2Vec
-from ..trainer import Trainer, corpus_blocks
+from ..training.trainer import Trainer, corpus_blocks
 from ..vocab import RULE_KEEP, VocabBuilder, VocabularyError
 
 _ROW_CHUNK = 1 << 16          # rows compared at a time when finding changed rows

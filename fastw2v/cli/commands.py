@@ -1,5 +1,5 @@
 """The ``fastw2v`` subcommands and their helpers (file formats, evaluation tables,
-neighbour overlap); :mod:`fastw2v.cli` parses the command line and calls them."""
+neighbour overlap); :mod:`fastw2v.cli.app` parses the command line and calls them."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from . import datasets
+from .. import datasets
 
 VECTOR_FORMATS = ("bin", "txt", "glove", "fw2v")
 _COMPRESSION = (".gz", ".bz2", ".xz")
@@ -77,9 +77,9 @@ def sniff_format(path: str) -> str:
 def load_vectors(path, fmt: Optional[str] = None):
     """A :class:`fastw2v.KeyedVectors` from a vector or model file of any format
     (``fmt``, else recognised from the content)."""
-    from .io import load_native
-    from .keyedvectors import KeyedVectors
-    from .model import Word2Vec
+    from ..io.native import load_native
+    from ..vectors.keyedvectors import KeyedVectors
+    from ..model import Word2Vec
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path}: no such file")
@@ -216,7 +216,7 @@ def evaluate_all(kv, analogies, pairs, restrict_vocab=300000, case_insensitive=T
                  dummy4unknown=False, similarity_function="3CosAdd", c_tool=False,
                  threshold=30000) -> dict:
     """Every score of ``kv`` as a flat dict (what ``evaluate`` and ``compare`` print)."""
-    from .evaluation import compute_accuracy, evaluate_word_analogies, evaluate_word_pairs
+    from ..evaluation.scoring import compute_accuracy, evaluate_word_analogies, evaluate_word_pairs
     out: dict = {}
     if analogies:
         name = os.path.splitext(os.path.basename(analogies))[0]
@@ -375,7 +375,7 @@ def cmd_convert(args, parser) -> int:
     if args.limit is not None:
         if args.limit < 1:
             parser.error("--limit must be >= 1")
-        from .keyedvectors import KeyedVectors
+        from ..vectors.keyedvectors import KeyedVectors
         n = min(args.limit, len(kv))
         counts = kv.expandos.get("count")
         kv = KeyedVectors(kv.vector_size, kv.index_to_key[:n], np.array(kv.vectors[:n]),
@@ -406,7 +406,7 @@ def _parse_arrows(parser, specs) -> list:
 
 
 def cmd_plot(args, parser) -> int:
-    from . import plotting
+    from .. import plotting
     groups = _parse_groups(parser, args.group)
     arrows = _parse_arrows(parser, args.arrow)
     words = list(args.words)
@@ -427,7 +427,7 @@ def cmd_plot(args, parser) -> int:
 
 
 def cmd_projector(args, parser) -> int:
-    from .plotting import export_tensorboard
+    from ..plotting import export_tensorboard
     kv = load_vectors(_existing(parser, args.vectors), args.format)
     if args.limit is not None and args.limit < 1:
         parser.error("--limit must be >= 1")
@@ -442,7 +442,7 @@ DEMO_ANALOGIES = (("france", "paris", "germany"), ("man", "he", "woman"),
 
 
 def cmd_demo(args, parser) -> int:
-    from .model import Word2Vec
+    from ..model import Word2Vec
     corpus = args.corpus or datasets.wiki_sample
     _existing(parser, corpus, "corpus")
     if args.workers < 1 or args.epochs < 1:
@@ -473,8 +473,8 @@ def cmd_demo(args, parser) -> int:
 
 
 def cmd_train(args, parser) -> int:
-    from .config import ParameterError
-    from .model import Word2Vec
+    from ..config import ParameterError
+    from ..model import Word2Vec
     if not os.path.exists(args.corpus):
         parser.error(f"corpus {args.corpus!r} does not exist")
     c_tool = getattr(args, "c_tool", False)

@@ -7,8 +7,8 @@ not in the vocabulary), 2 for a usage error (with a usage message), 130 on Ctrl-
 
 The word2vec C tool's command line is accepted unchanged (``fastw2v -train text8
 -output vectors.bin -cbow 0 -size 200 ...``, also after ``train``), with the C tool's
-defaults: see :mod:`fastw2v._cli_ctool`. The subcommands themselves are in
-:mod:`fastw2v._cli_commands`.
+defaults: see :mod:`fastw2v.cli.ctool`. The subcommands themselves are in
+:mod:`fastw2v.cli.commands`.
 """
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ import os
 import sys
 from typing import List, Optional
 
-from ._cli_commands import (VECTOR_FORMATS, _eval_options, _say, cmd_analogy,
+from .commands import (VECTOR_FORMATS, _eval_options, _say, cmd_analogy,
                             cmd_compare, cmd_convert, cmd_demo, cmd_evaluate, cmd_plot,
                             cmd_projector, cmd_similar, cmd_train, evaluate_all, format_of,
                             load_vectors, neighbour_overlap, save_vectors, sniff_format)
-from ._cli_ctool import C_FLAGS, C_HELP, C_USAGE, UsageError, parse_c_args
+from .ctool import C_FLAGS, C_HELP, C_USAGE, UsageError, parse_c_args
 
 __all__ = ["main", "build_parser", "load_vectors", "save_vectors", "format_of",
            "sniff_format", "evaluate_all", "neighbour_overlap"]

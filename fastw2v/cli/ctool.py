@@ -12,6 +12,8 @@ import argparse
 import os
 from typing import Dict, List, Tuple
 
+from ..errors import UsageError
+
 #: flag -> (attribute, type, default); defaults are the C tool's
 _SPEC: Dict[str, Tuple[str, type, object]] = {
     "-train": ("corpus", str, None),
@@ -50,10 +52,6 @@ The word2vec C tool's flags are accepted unchanged, with the C tool's defaults:
   is built (and written with -save-vocab), as in the C tool. -classes (k-means word
   classes) is not supported. Vocabulary files have no '</s>' line; one in a
   -read-vocab file is skipped."""
-
-
-class UsageError(ValueError):
-    """A C-tool command line that cannot be run."""
 
 
 def parse_c_args(argv: List[str]) -> argparse.Namespace:

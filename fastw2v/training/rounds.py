@@ -17,7 +17,7 @@ corpus and worker count, across processes and machines with the same build.
 The price: threads wait for each other at the end of every round, and within a round
 they do not see each other's updates (a staleness of one round, like a mini-batch of
 T jobs). Job sizes are those of the default mode (corpus_file: at most
-:data:`fastw2v.trainer.MAX_BLOCK` stream entries; iterable: ``batch_words``).
+:data:`fastw2v.training.trainer.MAX_BLOCK` stream entries; iterable: ``batch_words``).
 An interrupted round is dropped whole: the shared weights are only ever written by
 complete merges, so the model stays consistent.
 """
@@ -28,7 +28,7 @@ from typing import Iterator, List, Sequence, Tuple
 
 import numpy as np
 
-from . import kernels as _kernels
+from .. import kernels as _kernels
 
 _STOP = object()
 

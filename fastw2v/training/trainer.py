@@ -23,9 +23,9 @@ from typing import Callable, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
-from . import kernels as _kernels
-from .corpus import check_sentence, encode_batch
-from .sync_trainer import RoundRunner
+from .. import kernels as _kernels
+from ..corpus import check_sentence, encode_batch
+from .rounds import RoundRunner
 
 logger = logging.getLogger("fastw2v")
 
@@ -124,7 +124,7 @@ class Trainer:
         self.kernel_model = kernel_model
         self.workers = [_kernels.Worker(kernel_model) for _ in range(workers)]
         self.seed = seed
-        #: rounds with private rows merged in a fixed order (:mod:`fastw2v.sync_trainer`)
+        #: rounds with private rows merged in a fixed order (:mod:`fastw2v.training.rounds`)
         self.rounds = RoundRunner(kernel_model, self.workers) if reproducible else None
         if workers > 1 and not reproducible:
             # at most 1/64 of the rows: in a small vocabulary no row dominates the updates,

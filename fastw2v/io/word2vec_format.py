@@ -13,7 +13,7 @@ before a word are skipped. Files may be gzip, bzip2 or xz compressed (detected f
 their first bytes, or chosen by the ``.gz``/``.bz2``/``.xz`` suffix on writing).
 
 Loading never trusts the header: sizes are checked against the bytes present before
-anything is allocated, and every problem raises :class:`fastw2v.io.FormatError` (a
+anything is allocated, and every problem raises :class:`fastw2v.io.native.FormatError` (a
 ``ValueError``) naming the file, the row and the problem.
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Dict
 
 import numpy as np
 
-from .io import FormatError, atomic_write
+from .native import FormatError, atomic_write
 
 logger = logging.getLogger("fastw2v")
 

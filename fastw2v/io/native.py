@@ -22,14 +22,12 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from ..errors import FormatError
+
 MAGIC = b"FASTW2V\0"
 VERSION = 1
 _ALIGN = 64
 _PREFIX = struct.Struct("<8sIQ")
-
-
-class FormatError(ValueError):
-    """A file is truncated, corrupt, or not in the expected format."""
 
 
 def encode_strings(words: List[str]) -> Tuple[np.ndarray, np.ndarray]:

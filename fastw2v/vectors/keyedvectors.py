@@ -17,6 +17,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Union
 
 import numpy as np
 
+from ..errors import EmptyQueryError
+
 logger = logging.getLogger("fastw2v")
 
 _KEY_TYPES = (str, int, np.integer)
@@ -24,10 +26,6 @@ _EXTENDED_KEY_TYPES = (str, int, np.integer, np.ndarray)
 _NATIVE_FORMAT = "fastw2v.KeyedVectors"
 # elements of the [rows, queries] score block computed at once by batched queries
 _BATCH_ELEMENTS = 1 << 24
-
-
-class EmptyQueryError(ValueError, ZeroDivisionError):
-    """A query has no input (gensim raises ``ZeroDivisionError`` or ``ValueError`` here)."""
 
 
 def _ensure_list(value) -> list:
@@ -488,15 +486,15 @@ class KeyedVectors:
         return self.rank_by_centrality(words)[-1][1]
 
     # -- persistence --------------------------------------------------------------------
-    # -- evaluation (gensim's names and signatures; see fastw2v.evaluation) ---------------
+    # -- evaluation (gensim's names and signatures; see fastw2v.evaluation.scoring) ---------------
     def evaluate_word_analogies(self, analogies, restrict_vocab: int = 300000,
                                 case_insensitive: bool = True, dummy4unknown: bool = False,
                                 similarity_function: str = "most_similar"):
         """Accuracy on an analogy file: ``(score, sections)`` as gensim returns them.
         ``similarity_function``: ``"3CosAdd"``/``"most_similar"`` or
         ``"3CosMul"``/``"most_similar_cosmul"``. See
-        :func:`fastw2v.evaluation.evaluate_word_analogies`."""
-        from .evaluation import evaluate_word_analogies
+        :func:`fastw2v.evaluation.scoring.evaluate_word_analogies`."""
+        from ..evaluation.scoring import evaluate_word_analogies
         return evaluate_word_analogies(self, analogies, restrict_vocab, case_insensitive,
                                        dummy4unknown, similarity_function)
 
@@ -504,14 +502,14 @@ class KeyedVectors:
                             restrict_vocab: int = 300000, case_insensitive: bool = True,
                             dummy4unknown: bool = False):
         """``(pearson, spearman, oov_ratio)`` on a word-pair similarity file, as gensim
-        returns them. See :func:`fastw2v.evaluation.evaluate_word_pairs`."""
-        from .evaluation import evaluate_word_pairs
+        returns them. See :func:`fastw2v.evaluation.scoring.evaluate_word_pairs`."""
+        from ..evaluation.scoring import evaluate_word_pairs
         return evaluate_word_pairs(self, pairs, delimiter, restrict_vocab, case_insensitive,
                                    dummy4unknown, encoding)
 
     def save(self, fname) -> None:
         """Save keys, vectors and attributes to one native file, atomically (mmap-able)."""
-        from .io import encode_strings, save_native
+        from ..io.native import encode_strings, save_native
         if not all(isinstance(k, str) for k in self.index_to_key):
             raise TypeError("only str keys can be saved")
         blob, offsets = encode_strings(self.index_to_key)
@@ -523,7 +521,7 @@ class KeyedVectors:
     @classmethod
     def load(cls, fname, mmap: Optional[str] = None) -> "KeyedVectors":
         """Load a file written by :meth:`save`; ``mmap="r"`` maps the vectors read-only."""
-        from .io import FormatError, decode_strings, load_native
+        from ..io.native import FormatError, decode_strings, load_native
         meta, arrays = load_native(fname, mmap=mmap)
         fname = os.fspath(fname)
         try:
@@ -544,8 +542,8 @@ class KeyedVectors:
     def save_word2vec_format(self, fname, fvocab=None, binary: bool = False, total_vec=None,
                              write_header: bool = True, prefix: str = "",
                              sort_attr: str = "count") -> None:
-        """Write the word2vec C tool's text or binary format (see :mod:`fastw2v.formats`)."""
-        from .formats import save_word2vec_format
+        """Write the word2vec C tool's text or binary format (see :mod:`fastw2v.io.word2vec_format`)."""
+        from ..io.word2vec_format import save_word2vec_format
         save_word2vec_format(self, fname, fvocab=fvocab, binary=binary, total_vec=total_vec,
                              write_header=write_header, prefix=prefix, sort_attr=sort_attr)
 
@@ -554,8 +552,8 @@ class KeyedVectors:
                              unicode_errors="strict", limit=None, datatype=np.float32,
                              no_header: bool = False) -> "KeyedVectors":
         """Read the word2vec C tool's text/binary format, GloVe text (``no_header=True``)
-        or fastText ``.vec`` files (see :mod:`fastw2v.formats`)."""
-        from .formats import load_word2vec_format
+        or fastText ``.vec`` files (see :mod:`fastw2v.io.word2vec_format`)."""
+        from ..io.word2vec_format import load_word2vec_format
         return load_word2vec_format(cls, fname, fvocab=fvocab, binary=binary, encoding=encoding,
                                     unicode_errors=unicode_errors, limit=limit,
                                     datatype=datatype, no_header=no_header)

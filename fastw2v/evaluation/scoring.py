@@ -31,7 +31,7 @@ def datasets() -> Dict[str, str]:
     """Paths of the shipped evaluation sets: ``questions-words`` (Google analogies),
     ``wordsim353`` and ``simlex999`` (tab-separated word pairs). See also
     :mod:`fastw2v.datasets`."""
-    from . import datasets as _d
+    from .. import datasets as _d
     return {"questions-words": _d.questions_words, "wordsim353": _d.wordsim353,
             "simlex999": _d.simlex999}
 

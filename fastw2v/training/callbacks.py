@@ -20,7 +20,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
-from .evaluation import evaluate_word_analogies, evaluate_word_pairs
+from ..evaluation.scoring import evaluate_word_analogies, evaluate_word_pairs
 
 logger = logging.getLogger("fastw2v")
 
@@ -51,14 +51,14 @@ class EvaluationCallback(CallbackAny2Vec):
     Parameters
     ----------
     analogies : str or path, optional
-        An analogy set (e.g. ``fastw2v.evaluation.datasets()["questions-words"]``);
+        An analogy set (e.g. ``fastw2v.evaluation.scoring.datasets()["questions-words"]``);
         its accuracy is recorded as ``"analogies"``.
     word_pairs : str, path or sequence of them
         Word-pair similarity sets; each one's Spearman correlation is recorded under the
         file's base name without extension (e.g. ``"wordsim353"``) and its Pearson
         correlation under that name + ``"_pearson"``.
     restrict_vocab, case_insensitive
-        Passed to the evaluation functions (:mod:`fastw2v.evaluation`).
+        Passed to the evaluation functions (:mod:`fastw2v.evaluation.scoring`).
     similarity_function : {"3CosAdd", "3CosMul"}
         The analogy objective.
     every : int
@@ -90,7 +90,7 @@ class EvaluationCallback(CallbackAny2Vec):
             raise ValueError(f"word_pairs files need distinct base names, got {names}")
         if not isinstance(every, int) or every < 1:
             raise ValueError(f"every={every!r} is invalid: must be an integer >= 1")
-        from .evaluation import _objective
+        from ..evaluation.scoring import _objective
         _objective(similarity_function)           # validates
         self.similarity_function = similarity_function
         self.analogies = analogies
