@@ -1,9 +1,9 @@
 """Scoring vectors: analogies (3CosAdd and 3CosMul, gensim's rules), the C tool's
 compute-accuracy, and word-pair similarity (Spearman and Pearson)."""
-from .scoring import (CorrelationResult, CToolAccuracy, compute_accuracy, datasets,
+from .scoring import (CorrelationResult, analogy_objective, CToolAccuracy, compute_accuracy, datasets,
                       evaluate_word_analogies, evaluate_word_pairs, pearson_correlation,
                       rankdata, spearman_correlation)
 
-__all__ = ["CorrelationResult", "CToolAccuracy", "compute_accuracy", "datasets",
+__all__ = ["CorrelationResult", "analogy_objective", "CToolAccuracy", "compute_accuracy", "datasets",
            "evaluate_word_analogies", "evaluate_word_pairs", "pearson_correlation",
            "rankdata", "spearman_correlation"]

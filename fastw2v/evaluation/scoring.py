@@ -98,7 +98,9 @@ _OBJECTIVES = {"3cosadd": "add", "most_similar": "add", "3cosmul": "mul",
                "most_similar_cosmul": "mul"}
 
 
-def _objective(similarity_function) -> str:
+def analogy_objective(similarity_function) -> str:
+    """``'add'`` or ``'mul'`` for a name of the analogy objective (gensim's method names
+    included); ``ValueError`` naming the accepted names otherwise."""
     key = str(similarity_function).lower() if isinstance(similarity_function, str) else None
     if key not in _OBJECTIVES:
         raise ValueError(f"similarity_function={similarity_function!r} is invalid: use "
@@ -153,7 +155,7 @@ def evaluate_word_analogies(kv, path, restrict_vocab=300000, case_insensitive=Tr
         the last one being ``"Total accuracy"``.
     """
     r = _check_kv(kv, restrict_vocab)
-    objective = _objective(similarity_function)
+    objective = analogy_objective(similarity_function)
     ok = _ok_vocab(kv, r, case_insensitive)
     lines = _read_lines(path, encoding)
     sections: List[dict] = []

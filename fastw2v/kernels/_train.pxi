@@ -900,6 +900,11 @@ cdef class Worker:
             memset(self.c.slot_of[i], 0xFF, V * sizeof(int32_t))      # all -1
         self.c.private_rows = 1
 
+    def use_hot_nodes(self, int n_nodes, int merge_every=HOT_MERGE_EVERY):
+        """Lock-free mode with several workers: keep the ``n_nodes`` Huffman nodes
+        nearest the root in per-thread copies (see :meth:`use_hot_rows`)."""
+        self.use_hot_rows(0, n_nodes, 0, merge_every)
+
     def use_hot_rows(self, int n_words, int n_nodes, n_output=None,
                      int merge_every=HOT_MERGE_EVERY):
         """Lock-free mode with several workers: keep the input rows of the ``n_words``

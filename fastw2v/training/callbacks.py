@@ -90,8 +90,8 @@ class EvaluationCallback(CallbackAny2Vec):
             raise ValueError(f"word_pairs files need distinct base names, got {names}")
         if not isinstance(every, int) or every < 1:
             raise ValueError(f"every={every!r} is invalid: must be an integer >= 1")
-        from ..evaluation.scoring import _objective
-        _objective(similarity_function)           # validates
+        from ..evaluation import analogy_objective
+        analogy_objective(similarity_function)           # validates
         self.similarity_function = similarity_function
         self.analogies = analogies
         self.restrict_vocab = restrict_vocab

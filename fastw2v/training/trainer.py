@@ -34,22 +34,15 @@ _MASK64 = (1 << 64) - 1
 #: together (the last job is the only one trained alone) and Ctrl-C waits briefly.
 MAX_BLOCK = 50_000
 #: With several lock-free workers, the HOT_NODES Huffman nodes nearest the root (which
-#: every word's path crosses), the input rows of the HOT_WORDS most frequent words and
-#: their HOT_OUTPUT negative-sampling rows are updated in per-thread copies, taken when a
-#: row is first touched and merged at the first sentence end after each HOT_MERGE_EVERY
-#: trained words (see :meth:`fastw2v.kernels.Worker.use_hot_rows`); each set holds at
-#: most 1/HOT_FRACTION of the rows. Word rows are not hot by default: measured on 2
-#: cores (benchmarks/bench_hot_rows.py, RESULTS.md "Which rows to keep in per-thread
-#: copies"), 128 hot words left CBOW/NS at 1.58x one worker against 1.74x with none
-#: (two separate models: 1.71x), and 1,024 or 4,096 were slower still (1.31x, 1.19x):
-#: after down-sampling a word's updates are spread over thousands of rows, and copies
-#: double the rows in cache. The root nodes are another matter: without them the HS
-#: modes reached 1.1-1.3x instead of 1.6-2.0x.
-HOT_WORDS = 0
+#: every word's path crosses) are updated in per-thread copies, taken when a row is first
+#: touched and merged at the first sentence end after each HOT_MERGE_EVERY trained words
+#: (see :meth:`fastw2v.kernels.Worker.use_hot_nodes`); at most 1/HOT_FRACTION of the
+#: rows. Without them the HS modes reached 1.1-1.3x one worker on 2 cores instead of
+#: 1.6-2.0x. Frequent words' rows are not copied: after down-sampling their updates are
+#: spread over thousands of rows, and copies double the rows in cache (measured slower).
 HOT_NODES = 511
-HOT_OUTPUT = 0
 HOT_FRACTION = 64
-HOT_MERGE_EVERY = _kernels.impl.HOT_MERGE_EVERY
+HOT_MERGE_EVERY = 1000
 
 
 def job_seed(seed: int, epoch: int, job: int) -> int:
@@ -131,8 +124,7 @@ class Trainer:
             # and the staleness of private copies would be felt by many words
             V = kernel_model.vocab_size
             for w in self.workers:
-                w.use_hot_rows(min(HOT_WORDS, V // HOT_FRACTION), min(HOT_NODES, V // HOT_FRACTION),
-                               min(HOT_OUTPUT, V // HOT_FRACTION), HOT_MERGE_EVERY)
+                w.use_hot_nodes(min(HOT_NODES, V // HOT_FRACTION), HOT_MERGE_EVERY)
         #: Stats of the epoch cut short by the last exception, else None.
         self.partial: Optional[EpochStats] = None
 
