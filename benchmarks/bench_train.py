@@ -36,16 +36,13 @@ fasttext     ``fasttext.train_unsupervised`` with minn=maxn=0, wordNgrams=1 (pla
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import math
 import os
 import platform
 import re
-import resource
 import shlex
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -53,62 +50,31 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+from common import fmt_float, fmt_rate, md_escape  # noqa: E402
+
 ALL_TOOLS = ("fastw2v", "fastw2v-iter", "fastw2v-shared", "fastw2v-repro", "gensim-iter",
              "gensim-file", "ctool", "fasttext")
 PY_TOOLS = ("fastw2v", "fastw2v-iter", "fastw2v-shared", "fastw2v-repro", "gensim-iter",
             "gensim-file")
-ALL_MODES = ("sg-ns", "cbow-ns", "sg-hs", "cbow-hs")
+ALL_MODES = common.ALL_MODES
 
-# mode -> (sg, hs, uses negative sampling)
-MODE_SPEC = {
-    "sg-ns": (1, 0, True),
-    "cbow-ns": (0, 0, True),
-    "sg-hs": (1, 1, False),
-    "cbow-hs": (0, 1, False),
-}
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
 CHILD_ENV = None  # environment for the training children (set in main)
 EVAL_FILES = {
     "analogy": "questions-words.txt",
     "ws353": "wordsim353.tsv",
     "simlex": "simlex999.txt",
 }
-DEFAULT_EVAL_DIRS = (REPO_ROOT / "fastw2v" / "data", Path("/work/shared/data/eval"))
+DEFAULT_EVAL_DIRS = (common.REPO_ROOT / "fastw2v" / "data", Path("/work/shared/data/eval"))
 ANALOGY_RESTRICT_VOCAB = 30000
 OTHER_LOAD_WARN = 0.25  # cores used by other processes during a run before it is flagged
-
-
-def log(msg: str) -> None:
-    stamp = time.strftime("%H:%M:%S")
-    print(f"[bench {stamp}] {msg}", file=sys.stderr, flush=True)
+log = common.log
 
 
 # ----------------------------------------------------------------------------------
 # Child side: one training per process
 # ----------------------------------------------------------------------------------
-
-def _self_peak_rss_kib() -> int:
-    """Peak resident set size of this process so far (Linux reports KiB)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    if sys.platform == "darwin":  # macOS reports bytes
-        peak //= 1024
-    return int(peak)
-
-
-def _import_fastw2v():
-    """Import fastw2v, falling back to the source checkout next to this script."""
-    try:
-        import fastw2v  # noqa: F401
-    except ImportError:
-        if str(REPO_ROOT) in sys.path:
-            raise
-        sys.path.insert(0, str(REPO_ROOT))
-        for name in [m for m in sys.modules if m == "fastw2v" or m.startswith("fastw2v.")]:
-            del sys.modules[name]
-        import fastw2v  # noqa: F401
-    return sys.modules["fastw2v"]
-
 
 def _save_vectors(outdir: Path, words, vectors) -> None:
     import numpy as np
@@ -129,66 +95,42 @@ def _is_non_increasing(counts) -> bool:
 def _worker_two_step(job: dict, result: dict, words_vectors: list) -> None:
     """fastw2v / gensim-file / gensim-iter: untimed build_vocab, then a timed train()."""
     tool = job["tool"]
+    lib = common.library(tool)
     params = dict(
         vector_size=job["vector_size"], window=job["window"], min_count=job["min_count"],
         sample=job["sample"], sg=job["sg"], hs=job["hs"], negative=job["negative"],
         workers=job["workers"], epochs=job["epochs"], seed=job["seed"],
     )
-    corpus = job["corpus"]
     if tool == "fastw2v-shared":
         params["shared_negatives"] = True
     if tool == "fastw2v-repro":
         params["reproducible"] = True
-    if tool.startswith("fastw2v"):
+    if lib == "fastw2v":
         params["progress"] = False
-    if tool.startswith("fastw2v"):
-        mod = _import_fastw2v()
+        mod = common.import_fastw2v()
         result["module_file"] = getattr(mod, "__file__", None)
         result["tool_version"] = getattr(mod, "__version__", None)
-        Word2Vec = mod.Word2Vec
     else:
         import gensim
-        from gensim.models import Word2Vec
         result["tool_version"] = gensim.__version__
 
-    model = Word2Vec(**params)
+    model = common.new_model(lib, **params)
     result["alpha"] = getattr(model, "alpha", None)
 
+    # gensim's LineSentence (default max_sentence_length=10000) does NOT truncate long
+    # lines: it yields every line in consecutive pieces of at most 10,000 words, so all
+    # words of the corpus are trained (each piece also fits gensim's 10,000-word
+    # per-job limit, beyond which the Cython kernel would silently drop words).
+    # Context windows do not straddle the piece boundaries, a negligible effect.
+    iterable = tool in ("fastw2v-iter", "gensim-iter")
+    corpus = common.line_sentences(lib, job["corpus"]) if iterable else job["corpus"]
+    result["vocab_seconds"] = common.build_vocab(model, corpus)
+    c0 = time.thread_time()
+    result["train_seconds"], trained = common.train(model, corpus, model.epochs)
     if tool == "fastw2v-iter":
-        sentences = mod.LineSentence(corpus)
-        t0 = time.perf_counter()
-        model.build_vocab(corpus_iterable=sentences)
-        result["vocab_seconds"] = time.perf_counter() - t0
-        t0, c0 = time.perf_counter(), time.thread_time()
-        trained = model.train(corpus_iterable=sentences, total_examples=model.corpus_count,
-                              epochs=model.epochs)
-        result["train_seconds"] = time.perf_counter() - t0
         # the calling thread reads the file, splits lines and converts tokens to ids
         result["producer_cores"] = (time.thread_time() - c0) / result["train_seconds"]
-    elif tool == "gensim-iter":
-        # gensim's LineSentence (default max_sentence_length=10000) does NOT truncate long
-        # lines: it yields every line in consecutive pieces of at most 10,000 words, so all
-        # words of the corpus are trained (each piece also fits gensim's 10,000-word
-        # per-job limit, beyond which the Cython kernel would silently drop words).
-        # Context windows do not straddle the piece boundaries, a negligible effect.
-        from gensim.models.word2vec import LineSentence
-        sentences = LineSentence(corpus)
-        t0 = time.perf_counter()
-        model.build_vocab(corpus_iterable=sentences)
-        result["vocab_seconds"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        trained = model.train(corpus_iterable=sentences, total_examples=model.corpus_count,
-                              epochs=model.epochs)
-        result["train_seconds"] = time.perf_counter() - t0
-    else:
-        t0 = time.perf_counter()
-        model.build_vocab(corpus_file=corpus)
-        result["vocab_seconds"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        trained = model.train(corpus_file=corpus, total_words=model.corpus_total_words,
-                              epochs=model.epochs)
-        result["train_seconds"] = time.perf_counter() - t0
-    result["peak_rss_kib"] = _self_peak_rss_kib()
+    result["peak_rss_kib"] = common.self_peak_rss_kib()
     result["rss_source"] = "getrusage(RUSAGE_SELF) of the Python child (whole process)"
 
     result["tool_corpus_words"] = getattr(model, "corpus_total_words", None)
@@ -220,18 +162,14 @@ def _worker_ctool(job: dict, result: dict, words_vectors: list, outdir: Path) ->
     result["command"] = shlex.join(cmd)
     result["alpha"] = 0.025 if job["sg"] else 0.05
     ctool_log = outdir / "ctool.log"
-    with open(ctool_log, "wb") as lf:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=lf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        result["train_seconds"] = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4 already
-    result["peak_rss_kib"] = int(usage.ru_maxrss)
+    # in this child's process group, so that the parent's kill on a timeout reaches it
+    run = common.run_child(cmd, ctool_log, new_session=False)
+    result["train_seconds"] = run["wall_seconds"]
+    result["peak_rss_kib"] = run["peak_rss_kib"]
     result["rss_source"] = "os.wait4 rusage of the word2vec process"
+    if run["returncode"] != 0:
+        raise RuntimeError(f"word2vec exited with {run['returncode']}: {common.log_tail(ctool_log, 3)}")
     text = ctool_log.read_bytes().decode("utf-8", "replace")
-    if proc.returncode != 0:
-        tail = [ln for ln in re.split(r"[\r\n]+", text) if ln.strip()][-3:]
-        raise RuntimeError(f"word2vec exited with {proc.returncode}: {' / '.join(tail) or 'no output'}")
     m = re.search(r"Words in train file:\s*(\d+)", text)
     if m:  # the C tool counts only in-vocabulary words (and one </s> per line) here
         result["ctool_train_words_in_vocab"] = int(m.group(1))
@@ -272,7 +210,7 @@ def _worker_fasttext(job: dict, result: dict, words_vectors: list) -> None:
     t0 = time.perf_counter()
     model = fasttext.train_unsupervised(job["corpus"], **kwargs)
     result["train_seconds"] = time.perf_counter() - t0
-    result["peak_rss_kib"] = _self_peak_rss_kib()
+    result["peak_rss_kib"] = common.self_peak_rss_kib()
     result["rss_source"] = "getrusage(RUSAGE_SELF) of the Python child (whole process)"
 
     if job["save_vectors"]:
@@ -343,10 +281,11 @@ def run_probe(tool: str) -> int:
     info = {"tool": tool, "ok": False}
     try:
         if tool.startswith("fastw2v"):
-            mod = _import_fastw2v()
+            mod = common.import_fastw2v()
             getattr(mod, "Word2Vec")
             info["version"] = getattr(mod, "__version__", None)
             info["path"] = getattr(mod, "__file__", None)
+            info["simd_variant"] = sys.modules["fastw2v.kernels"].SIMD_VARIANT
         elif tool in ("gensim-iter", "gensim-file"):
             import gensim
             from gensim.models import Word2Vec  # noqa: F401
@@ -366,34 +305,6 @@ def run_probe(tool: str) -> int:
 # ----------------------------------------------------------------------------------
 # Parent side
 # ----------------------------------------------------------------------------------
-
-def prepare_corpus(path: Path, tmpdir: Path) -> Path:
-    """Return a plain-text copy of the corpus (decompressing .xz/.gz/.bz2 once)."""
-    openers = {".xz": "lzma", ".lzma": "lzma", ".gz": "gzip", ".bz2": "bz2"}
-    suffix = path.suffix.lower()
-    if suffix not in openers:
-        return path
-    import importlib
-
-    module = importlib.import_module(openers[suffix])
-    plain = tmpdir / (path.stem if path.stem.endswith(".txt") else path.stem + ".txt")
-    log(f"decompressing {path} -> {plain}")
-    t0 = time.perf_counter()
-    with module.open(path, "rb") as src, open(plain, "wb") as dst:
-        shutil.copyfileobj(src, dst, length=16 << 20)
-    log(f"decompressed {plain.stat().st_size:,} bytes in {time.perf_counter() - t0:.1f} s")
-    return plain
-
-
-def count_corpus(path: Path) -> tuple[int, int, int]:
-    """(whitespace tokens, lines, bytes) of a plain-text file."""
-    words = lines = 0
-    with open(path, "rb") as f:
-        for line in f:
-            words += len(line.split())
-            lines += 1
-    return words, lines, path.stat().st_size
-
 
 def find_ctool(explicit: str | None) -> tuple[str | None, str]:
     """Locate Mikolov's word2vec binary; return (path or None, note)."""
@@ -456,39 +367,8 @@ def probe_tools(tools, script: str, ctool_explicit: str | None) -> tuple[dict, d
 
 
 def package_versions() -> dict:
-    from importlib import metadata
-
-    out = {"python": platform.python_version()}
-    for dist in ("fastw2v", "gensim", "numpy", "scipy", "fasttext", "word2vec", "Cython"):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            out[dist] = None
-    return out
-
-
-def machine_info() -> dict:
-    info = {"platform": platform.platform(), "processor": platform.processor() or None,
-            "cpu_model": None, "nproc": os.cpu_count(), "mem_total_gib": None}
-    try:
-        info["usable_cpus"] = len(os.sched_getaffinity(0))
-    except AttributeError:
-        info["usable_cpus"] = os.cpu_count()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                info["cpu_model"] = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                info["mem_total_gib"] = round(int(line.split()[1]) / 2**20, 1)
-                break
-    except OSError:
-        pass
-    return info
+    return {"python": platform.python_version(), **common.package_versions(
+        ("fastw2v", "gensim", "numpy", "scipy", "fasttext", "word2vec", "Cython"))}
 
 
 def resolve_eval_dir(explicit: str | None) -> Path | None:
@@ -536,26 +416,6 @@ def evaluate(outdir: Path, vector_size: int, eval_dir: Path | None) -> dict:
     return out
 
 
-def cpu_busy_seconds() -> float | None:
-    """CPU seconds all processes of the machine have used since boot (Linux /proc/stat)."""
-    try:
-        with open("/proc/stat") as f:
-            fields = f.readline().split()
-        if fields[0] != "cpu":
-            return None
-        # user nice system idle iowait irq softirq steal (guest time is already in user)
-        values = [int(x) for x in fields[1:9]]
-        busy = values[0] + values[1] + values[2] + values[5] + values[6] + values[7]
-        return busy / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def children_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def run_child(script: str, job: dict, timeout: float | None) -> dict:
     """Run one training in a fresh process group; return the child's result dict."""
     outdir = Path(job["outdir"])
@@ -563,55 +423,25 @@ def run_child(script: str, job: dict, timeout: float | None) -> dict:
     job_path = outdir / "job.json"
     job_path.write_text(json.dumps(job))
     child_log = outdir / "worker.log"
-    busy0, own0 = cpu_busy_seconds(), children_cpu_seconds()
-    t0 = time.perf_counter()
-    with open(child_log, "wb") as lf:
-        proc = subprocess.Popen([sys.executable, script, "--_worker", str(job_path)], stdout=lf,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True, env=CHILD_ENV)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)  # the child and, for ctool, its word2vec
-            proc.wait()
-            return {"ok": False, "error": f"timed out after {timeout:.0f} s"}
-        except BaseException:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            raise
-    wall = time.perf_counter() - t0
-    busy1, own1 = cpu_busy_seconds(), children_cpu_seconds()
+    run = common.run_child([sys.executable, script, "--_worker", str(job_path)], child_log,
+                           env=CHILD_ENV, timeout=timeout)
+    if run["timed_out"]:
+        return {"ok": False, "error": f"timed out after {timeout:.0f} s"}
     result_path = outdir / "result.json"
     if result_path.is_file():
         result = json.loads(result_path.read_text())
     else:
-        tail = [ln for ln in re.split(r"[\r\n]+", child_log.read_bytes().decode("utf-8", "replace"))
-                if ln.strip()]
         result = {"ok": False,
-                  "error": f"child exited with {proc.returncode}: {tail[-1] if tail else 'no output'}"}
-    result["child_wall_seconds"] = wall
-    result["child_returncode"] = proc.returncode
-    result["child_cpu_seconds"] = own1 - own0
-    if busy0 is not None and busy1 is not None and wall > 0:
-        # CPU used by everything else on the machine while this child ran, in cores: a
-        # shared or busy machine shows up here and makes that run's timing suspect.
-        result["other_cpu_cores"] = max(0.0, (busy1 - busy0) - (own1 - own0)) / wall
+                  "error": f"child exited with {run['returncode']}: {common.log_tail(child_log)}"}
+    result["child_wall_seconds"] = run["wall_seconds"]
+    result["child_returncode"] = run["returncode"]
+    result["child_cpu_seconds"] = run["cpu_seconds"]
+    if "other_cpu_cores" in run:
+        result["other_cpu_cores"] = run["other_cpu_cores"]
     return result
 
 
 # ---------------------------- formatting ------------------------------------------
-
-def fmt_rate(x) -> str:
-    if x is None:
-        return "—"
-    if x >= 10_000:
-        return f"{x / 1000:,.0f}k"
-    return f"{x:,.0f}"
-
-
-def fmt_float(x, digits: int) -> str:
-    return "—" if x is None else f"{x:.{digits}f}"
-
 
 def fmt_score(row: dict, key: str) -> str:
     """A quality score, with its standard deviation over seeds when there is one."""
@@ -645,10 +475,6 @@ def quality_delta_table(rows: list, modes) -> list[str]:
             n = min(mine.get("scored_runs", 1), theirs.get("scored_runs", 1))
             out.append(f"| {mode} | {other} | " + " | ".join(cells) + f" | {n} |")
     return out if len(out) > 2 else []
-
-
-def md_escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def summarise(runs: list, modes, tools, corpus_words: int, epochs: int) -> list:
@@ -793,7 +619,8 @@ def build_report(meta: dict, rows: list, runs: list) -> str:
     lines += [
         "",
         f"- Machine: {m['cpu_model'] or m['processor'] or 'unknown CPU'}, nproc={m['nproc']}"
-        f" (usable {m['usable_cpus']}), {m['mem_total_gib']} GiB RAM; {m['platform']}.",
+        f" (usable {m['usable_cpus']}), {m['mem_total_gib']} GiB RAM; {m['platform']}"
+        + (f"; fastw2v kernels: {m['simd_variant']}." if m.get("simd_variant") else "."),
         f"- Date: {meta['date']}.",
         f"- Corpus: `{c['path']}`" + (f" (decompressed to `{c['plain_path']}`)" if c["plain_path"] != c["path"] else "")
         + f": {c['words']:,} words (whitespace tokens), {c['lines']:,} lines, {c['bytes']:,} bytes.",
@@ -804,15 +631,15 @@ def build_report(meta: dict, rows: list, runs: list) -> str:
         + " where the tool"
         f" takes one; each tool's default learning rate (gensim and fastw2v 0.025; C tool 0.025"
         f" skip-gram, 0.05 CBOW; fastText 0.05). fastText with minn=maxn=0, wordNgrams=1.",
-        f"- train s: " + ("median of " + str(repeats) + " runs; " if repeats > 1 else "")
+        "- train s: " + ("median of " + str(repeats) + " runs; " if repeats > 1 else "")
         + "fastw2v and gensim: the `train()` call alone (their vocabulary pass is the `vocab s`"
         " column); C tool and fastText: the whole command / `train_unsupervised` call, which"
         " includes reading the corpus for the vocabulary (`incl.`).",
-        f"- words/s = corpus words x epochs / train s" + (" (median)" if repeats > 1 else "") + ".",
+        "- words/s = corpus words x epochs / train s" + (" (median)" if repeats > 1 else "") + ".",
         "- peak RSS: for the Python tools, `ru_maxrss` of the child process that trained (interpreter,"
         " imported libraries, vocabulary and model); for the C tool, `ru_maxrss` of the `word2vec`"
         " process itself (via `os.wait4`)" + ("; the largest of the repeats" if repeats > 1 else "") + ".",
-        f"- Quality" + (" (mean ± standard deviation over the seeds)" if s.get("seeds") and repeats > 1
+        "- Quality" + (" (mean ± standard deviation over the seeds)" if s.get("seeds") and repeats > 1
                         else " (first run)" if repeats > 1 else "")
         + ": gensim `KeyedVectors` evaluators on"
         f" every tool's vectors: analogy = `evaluate_word_analogies` accuracy restricted to the"
@@ -869,19 +696,16 @@ def parse_args(argv=None):
     p.add_argument("--tmp-dir", default=None, help="scratch folder (decompressed corpus, vectors)")
     p.add_argument("--keep-tmp", action="store_true", help="keep the scratch folder")
     args = p.parse_args(argv)
-    args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
-    for m in args.modes:
-        if m not in MODE_SPEC:
-            p.error(f"unknown mode {m!r}; choose from {', '.join(ALL_MODES)}")
-    for t in args.tools:
-        if t not in ALL_TOOLS:
-            p.error(f"unknown tool {t!r}; choose from {', '.join(ALL_TOOLS)}")
+    try:
+        args.modes = common.parse_list(args.modes, choices=ALL_MODES, what="mode")
+        args.tools = common.parse_list(args.tools, choices=ALL_TOOLS, what="tool")
+    except ValueError as exc:
+        p.error(str(exc))
     if args.workers < 1 or args.epochs < 1 or args.repeats < 1:
         p.error("--workers, --epochs and --repeats must be >= 1")
     if args.seeds is not None:
         try:
-            args.seeds = [int(x) for x in args.seeds.split(",") if x.strip()]
+            args.seeds = common.parse_list(args.seeds, kind=int)
         except ValueError:
             p.error(f"--seeds must be a comma list of integers, got {args.seeds!r}")
         if not args.seeds:
@@ -891,6 +715,40 @@ def parse_args(argv=None):
 
 
 BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def make_job(args, mode, tool, rep, plain, outdir, ctool_bin) -> dict:
+    return {"tool": tool, "mode": mode, "corpus": str(plain), "outdir": str(outdir),
+            **common.mode_params(mode, args.negative),
+            "vector_size": args.vector_size, "window": args.window,
+            "min_count": args.min_count, "sample": args.sample, "epochs": args.epochs,
+            "workers": args.workers, "seed": args.seeds[rep] if args.seeds else args.seed,
+            "save_vectors": rep == 0 or bool(args.seeds), "ctool_bin": ctool_bin}
+
+
+def train_and_score(script, job, timeout, corpus_words, eval_dir) -> tuple:
+    """One training in its child, its vectors scored: (result, log message)."""
+    result = run_child(script, job, timeout)
+    if not result.get("ok"):
+        return result, f"FAILED: {result.get('error')} (log: {job['outdir']}/worker.log)"
+    result["words_per_second"] = corpus_words * job["epochs"] / result["train_seconds"]
+    msg = (f"train {result['train_seconds']:.1f} s, {fmt_rate(result['words_per_second'])} words/s, "
+           f"peak RSS {result.get('peak_rss_kib', 0) / 1024:.0f} MiB")
+    if result.get("other_cpu_cores", 0) > OTHER_LOAD_WARN:
+        msg += f"; WARNING: other processes used {result['other_cpu_cores']:.1f} cores meanwhile"
+    if job["save_vectors"]:
+        try:
+            t_eval = time.perf_counter()
+            result.update(evaluate(Path(job["outdir"]), job["vector_size"], eval_dir))
+            result["eval_seconds"] = time.perf_counter() - t_eval
+            msg += (f"; analogy {fmt_float(result.get('analogy'), 3)}, WS-353 "
+                    f"{fmt_float(result.get('ws353'), 3)}, SimLex {fmt_float(result.get('simlex'), 3)}")
+        except KeyboardInterrupt:
+            result["interrupted"] = True
+        except Exception as exc:
+            result["eval_error"] = f"{type(exc).__name__}: {exc}"
+            msg += f"; evaluation failed: {result['eval_error']}"
+    return result, "done: " + msg
 
 
 def main(argv=None) -> int:
@@ -916,20 +774,22 @@ def main(argv=None) -> int:
     interrupted = False
     runs: list = []
     try:
-        plain = prepare_corpus(corpus_path, scratch)
-        words, lines, nbytes = count_corpus(plain)
+        plain = common.plain_corpus(corpus_path, scratch)
+        words, lines, nbytes = common.count_corpus(plain)
         log(f"corpus: {words:,} words, {lines:,} lines, {nbytes:,} bytes")
 
         available, skipped = probe_tools(args.tools, script, args.ctool_bin)
         for tool, reason in skipped.items():
             log(f"skipping {tool}: {reason}")
         tools = [t for t in args.tools if t in available]
-
-        date = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+        machine = common.host_info(simd=False)
+        machine["simd_variant"] = next((info.get("simd_variant") for t, info in available.items()
+                                        if t.startswith("fastw2v")), None)
+        ctool_bin = available.get("ctool", {}).get("path")
         meta = {
-            "date": date,
-            "command": shlex.join([sys.executable] + sys.argv),
-            "machine": machine_info(),
+            "date": common.now_iso(),
+            "command": common.command_line(),
+            "machine": machine,
             "versions": package_versions(),
             "corpus": {"path": str(corpus_path), "plain_path": str(plain), "words": words,
                        "lines": lines, "bytes": nbytes},
@@ -939,7 +799,7 @@ def main(argv=None) -> int:
                          "sample": args.sample, "negative": args.negative, "seed": args.seed,
                          "seeds": args.seeds, "repeats": args.repeats},
             "eval_dir": str(eval_dir) if eval_dir else None,
-            "ctool_bin": available.get("ctool", {}).get("path"),
+            "ctool_bin": ctool_bin,
             "tool_info": available,
             "skipped": skipped,
         }
@@ -948,65 +808,29 @@ def main(argv=None) -> int:
                 if not (tool == "fastw2v-shared" and mode != "sg-ns")]
         timeout = args.timeout if args.timeout and args.timeout > 0 else None
         for n, (mode, rep, tool) in enumerate(plan, 1):
-            sg, hs, uses_ns = MODE_SPEC[mode]
             outdir = scratch / f"{mode}_{tool}_{rep}"
-            job = {
-                "tool": tool, "mode": mode, "corpus": str(plain), "outdir": str(outdir),
-                "sg": sg, "hs": hs, "negative": args.negative if uses_ns else 0,
-                "vector_size": args.vector_size, "window": args.window,
-                "min_count": args.min_count, "sample": args.sample, "epochs": args.epochs,
-                "workers": args.workers,
-                "seed": args.seeds[rep] if args.seeds else args.seed,
-                "save_vectors": rep == 0 or bool(args.seeds),
-                "ctool_bin": available.get("ctool", {}).get("path"),
-            }
+            job = make_job(args, mode, tool, rep, plain, outdir, ctool_bin)
             label = f"[{n}/{len(plan)}] {mode} {tool}" + (f" run {rep + 1}/{args.repeats}" if args.repeats > 1 else "")
             log(f"{label}: starting")
             try:
-                result = run_child(script, job, timeout)
+                result, msg = train_and_score(script, job, timeout, words, eval_dir)
             except KeyboardInterrupt:
-                interrupted = True
+                result, msg = None, "interrupted; reporting the finished runs"
+            interrupted = result is None or bool(result.pop("interrupted", False))
+            if result is not None:
+                result.update({"mode": mode, "tool": tool, "repeat": rep, "seed": job["seed"]})
+                runs.append(result)
+            if interrupted:
                 log("interrupted; reporting the finished runs")
                 break
-            result.update({"mode": mode, "tool": tool, "repeat": rep, "seed": job["seed"]})
-            if result.get("ok"):
-                result["words_per_second"] = words * args.epochs / result["train_seconds"]
-                msg = (f"train {result['train_seconds']:.1f} s, {fmt_rate(result['words_per_second'])} words/s, "
-                       f"peak RSS {result.get('peak_rss_kib', 0) / 1024:.0f} MiB")
-                if result.get("other_cpu_cores", 0) > OTHER_LOAD_WARN:
-                    msg += f"; WARNING: other processes used {result['other_cpu_cores']:.1f} cores meanwhile"
-                if job["save_vectors"]:
-                    try:
-                        t_eval = time.perf_counter()
-                        result.update(evaluate(outdir, args.vector_size, eval_dir))
-                        result["eval_seconds"] = time.perf_counter() - t_eval
-                        msg += (f"; analogy {fmt_float(result.get('analogy'), 3)}, WS-353 "
-                                f"{fmt_float(result.get('ws353'), 3)}, SimLex {fmt_float(result.get('simlex'), 3)}")
-                    except KeyboardInterrupt:
-                        interrupted = True
-                        runs.append(result)
-                        break
-                    except Exception as exc:
-                        result["eval_error"] = f"{type(exc).__name__}: {exc}"
-                        msg += f"; evaluation failed: {result['eval_error']}"
-                log(f"{label}: done: {msg}")
-            else:
-                log(f"{label}: FAILED: {result.get('error')} (log: {outdir / 'worker.log'})")
+            log(f"{label}: {msg}")
             for name in ("vectors.npy", "words.txt"):
                 (outdir / name).unlink(missing_ok=True)
-            runs.append(result)
 
         meta["interrupted"] = interrupted
         rows = summarise(runs, args.modes, tools, words, args.epochs)
-        report = build_report(meta, rows, runs)
-        print(report)
-        if args.markdown:
-            Path(args.markdown).write_text(report)
-            log(f"wrote {args.markdown}")
-        if args.json:
-            Path(args.json).write_text(json.dumps({"meta": meta, "summary": rows, "runs": runs},
-                                                  indent=2, default=str))
-            log(f"wrote {args.json}")
+        common.write_outputs(build_report(meta, rows, runs), args.markdown, args.json,
+                             {"meta": meta, "summary": rows, "runs": runs})
     finally:
         if args.keep_tmp:
             log(f"kept scratch folder {scratch}")
