@@ -27,53 +27,24 @@ call over ``--epochs`` epochs.
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
-import lzma
-import os
-import platform
-import shutil
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-MODES = {"sg-ns": (1, 0, 5), "cbow-ns": (0, 0, 5), "sg-hs": (1, 1, 0), "cbow-hs": (0, 1, 0)}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
 
-
-def plain_corpus(path: Path, tmp: Path) -> Path:
-    """gensim's corpus_file mode reads plain text only: decompress .xz once if needed."""
-    if path.suffix != ".xz":
-        return path
-    out = tmp / path.stem
-    with lzma.open(path, "rb") as src, open(out, "wb") as dst:
-        shutil.copyfileobj(src, dst, 1 << 20)
-    return out
-
-
-def cpu_model() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+MODES = common.MODES
 
 
 def _isolated_child(corpus: str, kw: dict, epochs: int, barrier, queue) -> None:
     """One process of the ``--isolated`` ceiling: its own 1-worker model, timed from the
     moment every process is ready."""
-    import fastw2v
-    m = fastw2v.Word2Vec(workers=1, **kw)
-    m.build_vocab(corpus_file=corpus)
-    m._encode(corpus)
+    m = common.new_model("fastw2v", workers=1, **kw)
+    common.build_vocab(m, corpus, encode=True)
     barrier.wait()
-    t0 = time.perf_counter()
-    m.train(corpus_file=corpus, total_words=m.corpus_total_words,
-            total_examples=m.corpus_count, epochs=epochs)
-    queue.put((m.corpus_total_words * epochs, time.perf_counter() - t0))
+    secs, _ = common.train(m, corpus, epochs, count_sentences=True)
+    queue.put((m.corpus_total_words * epochs, secs))
 
 
 def isolated_rate(corpus: str, kw: dict, epochs: int, n: int) -> float:
@@ -109,58 +80,44 @@ def isolated_rate(corpus: str, kw: dict, epochs: int, n: int) -> float:
 
 
 def run(args) -> dict:
-    import fastw2v
     tools = ["fastw2v"] + ([] if args.no_gensim else ["gensim"])
-    if not args.no_gensim:
-        import gensim
-        from gensim.models import Word2Vec as GensimWord2Vec
-    results = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-               "machine": {"cpu": cpu_model(), "nproc": os.cpu_count(),
-                           "platform": platform.platform()},
-               "versions": {"fastw2v": getattr(fastw2v, "__version__", "dev"),
-                            "gensim": None if args.no_gensim else gensim.__version__},
+    versions = common.package_versions(["fastw2v", "gensim"])
+    machine = common.host_info()
+    machine["cpu"] = machine["cpu_model"] or "unknown CPU"   # the key earlier JSON files use
+    results = {"date": common.now_iso(), "machine": machine,
+               "versions": {"fastw2v": versions["fastw2v"] or "dev",
+                            "gensim": None if args.no_gensim else versions["gensim"]},
                "settings": vars(args).copy(), "runs": []}
     with tempfile.TemporaryDirectory() as tmp:
-        corpus = str(plain_corpus(Path(args.corpus), Path(tmp)))
+        corpus = str(common.plain_corpus(args.corpus, tmp))
         for mode in args.modes:
-            sg, hs, negative = MODES[mode]
             kw = dict(vector_size=args.vector_size, window=args.window, min_count=args.min_count,
-                      sg=sg, hs=hs, negative=negative, epochs=args.epochs, seed=1)
+                      epochs=args.epochs, seed=1, **MODES[mode])
             models = {}
             for workers in args.workers:
                 for tool in tools:
-                    if tool == "fastw2v":
-                        m = fastw2v.Word2Vec(workers=workers, **kw)
-                    else:
-                        m = GensimWord2Vec(workers=workers, **kw)
-                    m.build_vocab(corpus_file=corpus)
-                    if tool == "fastw2v":
-                        # encode the corpus to ids now (train() would do it on its first
-                        # call), so the timed region is training alone for both tools
-                        m._encode(corpus)
-                    models[tool, workers] = m
+                    models[tool, workers] = m = common.new_model(tool, workers=workers, **kw)
+                    # ids now (fastw2v's train() would encode on its first call), so that
+                    # the timed region is training alone for both tools
+                    common.build_vocab(m, corpus, encode=True)
             for rep in range(args.repeats):
                 for workers in args.workers:
                     for tool in tools:
                         m = models[tool, workers]
-                        t0 = time.perf_counter()
-                        m.train(corpus_file=corpus, total_words=m.corpus_total_words,
-                                total_examples=m.corpus_count, epochs=args.epochs)
-                        secs = time.perf_counter() - t0
+                        secs, _ = common.train(m, corpus, args.epochs, count_sentences=True)
                         wps = m.corpus_total_words * args.epochs / secs
                         results["runs"].append({"mode": mode, "tool": tool, "workers": workers,
                                                 "repeat": rep, "seconds": secs,
                                                 "words_per_second": wps})
-                        print(f"[scaling] {mode} {tool} workers={workers} run {rep + 1}: "
-                              f"{wps / 1e3:,.0f}k words/s", file=sys.stderr, flush=True)
+                        common.log(f"{mode} {tool} workers={workers} run {rep + 1}: "
+                                   f"{wps / 1e3:,.0f}k words/s", "scaling")
                     if args.isolated and workers > 1:
                         wps = isolated_rate(corpus, kw, args.epochs, workers)
                         results["runs"].append({"mode": mode, "tool": "isolated",
                                                 "workers": workers, "repeat": rep,
                                                 "words_per_second": wps})
-                        print(f"[scaling] {mode} {workers} isolated 1-worker processes run "
-                              f"{rep + 1}: {wps / 1e3:,.0f}k words/s", file=sys.stderr,
-                              flush=True)
+                        common.log(f"{mode} {workers} isolated 1-worker processes run "
+                                   f"{rep + 1}: {wps / 1e3:,.0f}k words/s", "scaling")
     return results
 
 
@@ -172,7 +129,7 @@ def summary(results: dict) -> list:
     def median_of(mode, tool, workers):
         xs = [r["words_per_second"] for r in runs
               if r["mode"] == mode and r["tool"] == tool and r["workers"] == workers]
-        return statistics.median(xs) if xs else None
+        return common.median(xs)
 
     for mode in results["settings"]["modes"]:
         for tool in sorted({r["tool"] for r in runs}):
@@ -185,46 +142,42 @@ def summary(results: dict) -> list:
                 base = base or (med if workers == first else None)
                 rows.append({"mode": mode, "tool": tool, "workers": workers,
                              "words_per_second": med,
-                             "speedup": med / base if base else None})
+                             "speedup": common.ratio(med, base)})
     return rows
 
 
 def markdown(results: dict, rows: list) -> str:
     s = results["settings"]
-    first = s["workers"][0]
-    out = [f"## Thread scaling ({results['date']})", "",
-           f"| mode | workers | fastw2v words/s | speed-up vs {first} | gensim words/s | gensim speed-up | fastw2v / gensim | isolated processes: speed-up (ceiling) | fastw2v / ceiling |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    header = ["mode", "workers", "fastw2v words/s", f"speed-up vs {s['workers'][0]}",
+              "gensim words/s", "gensim speed-up", "fastw2v / gensim",
+              "isolated processes: speed-up (ceiling)", "fastw2v / ceiling"]
     get = {(r["mode"], r["tool"], r["workers"]): r for r in rows}
+    table = []
     for mode in s["modes"]:
         for w in s["workers"]:
-            f, g = get.get((mode, "fastw2v", w)), get.get((mode, "gensim", w))
-            iso = get.get((mode, "isolated", w))
-            cells = [mode, str(w),
-                     f"{f['words_per_second'] / 1e3:,.0f}k" if f else "—",
-                     f"{f['speedup']:.2f}x" if f and f["speedup"] else "—",
-                     f"{g['words_per_second'] / 1e3:,.0f}k" if g else "—",
-                     f"{g['speedup']:.2f}x" if g and g["speedup"] else "—",
-                     f"{f['words_per_second'] / g['words_per_second']:.2f}x" if f and g else "—",
-                     f"{iso['speedup']:.2f}x" if iso and iso["speedup"] else "—",
-                     f"{f['words_per_second'] / iso['words_per_second']:.2f}"
-                     if f and iso else "—"]
-            out.append("| " + " | ".join(cells) + " |")
+            f, g, iso = (get.get((mode, tool, w)) or {} for tool in ("fastw2v", "gensim", "isolated"))
+            rate = common.ratio(f.get("words_per_second"), iso.get("words_per_second"))
+            table.append([mode, w, common.fmt_rate(f.get("words_per_second")),
+                          common.fmt_ratio(f.get("speedup")),
+                          common.fmt_rate(g.get("words_per_second")),
+                          common.fmt_ratio(g.get("speedup")),
+                          common.fmt_ratio(common.ratio(f.get("words_per_second"),
+                                                        g.get("words_per_second"))),
+                          common.fmt_ratio(iso.get("speedup")), common.fmt_float(rate, 2)])
     m = results["machine"]
-    out += ["", f"- Machine: {m['cpu']}, {m['nproc']} CPUs; {m['platform']}.",
+    kernels = f"; fastw2v kernels: {m['simd_variant']}" if m.get("simd_variant") else ""
+    out = [f"## Thread scaling ({results['date']})", ""] + common.md_table(header, table, "lr" + "r" * 7)
+    out += ["", f"- Machine: {m['cpu']}, {m['nproc']} CPUs; {m['platform']}{kernels}.",
             f"- Corpus `{s['corpus']}`, epochs={s['epochs']}, vector_size={s['vector_size']}, "
             f"window={s['window']}, min_count={s['min_count']}; median of {s['repeats']} runs; "
             "fastw2v and gensim alternate within each repeat.",
-            f"- Command: `{' '.join(sys.argv)}`"]
+            f"- Command: `{common.command_line()}`"]
     return "\n".join(out) + "\n"
 
 
 def plot(results: dict, rows: list, path: str) -> None:
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = common.import_pyplot()
+    if plt is None:
         raise SystemExit("--plot needs matplotlib: pip install 'fastw2v[bench]' (or matplotlib)")
     s = results["settings"]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
@@ -258,7 +211,7 @@ def plot(results: dict, rows: list, path: str) -> None:
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--corpus", required=True, help="plain text or .xz (decompressed to a temp file)")
+    p.add_argument("--corpus", required=True, help="plain text or .xz/.gz/.bz2 (decompressed to a temp file)")
     p.add_argument("--modes", default="sg-ns,cbow-ns", help="comma list of " + ",".join(MODES))
     p.add_argument("--workers", default="1,2", help="comma list of worker counts, e.g. 1,2,4,8,16")
     p.add_argument("--epochs", type=int, default=1)
@@ -274,12 +227,12 @@ def parse_args(argv=None):
     p.add_argument("--markdown", default=None)
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
-    args.modes = [m for m in args.modes.split(",") if m]
-    bad = [m for m in args.modes if m not in MODES]
-    if bad:
-        p.error(f"unknown mode(s) {bad}; choose from {sorted(MODES)}")
     try:
-        args.workers = sorted({int(w) for w in args.workers.split(",") if w})
+        args.modes = common.parse_list(args.modes, choices=MODES, what="mode")
+    except ValueError as exc:
+        p.error(str(exc))
+    try:
+        args.workers = sorted(set(common.parse_list(args.workers, kind=int)))
     except ValueError:
         p.error(f"--workers must be a comma list of integers, got {args.workers!r}")
     if not args.workers or args.workers[0] < 1:
@@ -296,15 +249,10 @@ def main(argv=None) -> int:
     results = run(args)
     rows = summary(results)
     results["summary"] = rows
-    text = markdown(results, rows)
-    print(text)
-    if args.markdown:
-        Path(args.markdown).write_text(text)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1))
+    common.write_outputs(markdown(results, rows), args.markdown, args.json, results)
     if args.plot:
         plot(results, rows, args.plot)
-        print(f"plot written to {args.plot}", file=sys.stderr)
+        common.log(f"plot written to {args.plot}", "scaling")
     return 0
 
 

@@ -355,8 +355,8 @@ def probe_tools(tools, script: str, ctool_explicit: str | None) -> tuple[dict, d
         try:
             proc = subprocess.run([sys.executable, script, "--_probe", tool], capture_output=True,
                                   text=True, timeout=300, stdin=subprocess.DEVNULL, env=CHILD_ENV)
-            lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-            info = json.loads(lines[-1]) if lines else {"ok": False, "error": proc.stderr.strip()[-300:]}
+            info = (common.last_json_line(proc.stdout)
+                    or {"ok": False, "error": proc.stderr.strip()[-300:]})
         except Exception as exc:
             info = {"ok": False, "error": f"probe failed: {exc}"}
         if info.get("ok"):
