@@ -29,6 +29,7 @@ BASE_FLAGS = os.environ.get("FASTW2V_DEBUG_FLAGS", "").split() or ["-O3", "-fno-
 # AVX2 or AVX-512 (older Intel cores execute it as a no-op).
 VARIANT_FLAGS = {"portable": []}
 if X86:
+    VARIANT_FLAGS["portable"] = ["-Wno-psabi"]   # 8-float vectors in static inline helpers only
     VARIANT_FLAGS["avx2"] = ["-mavx2", "-mfma", "-mprfchw"]
     VARIANT_FLAGS["avx512"] = ["-mavx512f", "-mavx512vl", "-mavx512bw", "-mavx512dq",
                                "-mavx2", "-mfma", "-mprfchw"]

@@ -1,10 +1,10 @@
-"""The Cython kernels against the slow NumPy reference (fastw2v._reference)."""
+"""The Cython kernels against the slow NumPy reference (tests/reference.py)."""
 import numpy as np
 import pytest
 
 from fastw2v import kernels as _kernels
 from fastw2v.corpus import encode_batch
-from fastw2v._reference import ReferenceTrainer, XorShift64Star, learning_rate
+from reference import ReferenceTrainer, XorShift64Star, learning_rate
 from fastw2v.tables import build_huffman, keep_thresholds, noise_table, sigmoid_table
 from fastw2v.vocab import VocabBuilder
 
@@ -47,13 +47,16 @@ def make_case(mode, dim=13, sample=0.0, window=3, cbow_mean=1, shrink=True, comp
     return vocab, (syn0, syn1, syn1neg), kw, np.array(ids, dtype=np.int32)
 
 
-def run_both(mode, seeds=(11, 12), **case_kw):
+def run_both(mode, seeds=(11, 12), kernels=None, register_kernels=True, **case_kw):
+    """Train one case with the kernels (``kernels``: a variant's module, default the one
+    in use) and with the NumPy reference, in two jobs."""
+    kernels = kernels or _kernels
     vocab, (syn0, syn1, syn1neg), kw, ids = make_case(mode, **case_kw)
     k_w = [syn0.copy(), syn1.copy(), syn1neg.copy()]
     r_w = [syn0.copy(), syn1.copy(), syn1neg.copy()]
-    km = _kernels.Model(*k_w, **kw)
+    km = kernels.Model(*k_w, register_kernels=register_kernels, **kw)
     km.set_schedule(0.05, 0.001, 3 * len(ids))
-    worker = _kernels.Worker(km)
+    worker = kernels.Worker(km)
     ref = ReferenceTrainer(*r_w, **kw)
     ref.set_schedule(0.05, 0.001, 3 * len(ids))
     half = len(ids) // 2
@@ -301,15 +304,15 @@ def test_private_rows_merge_adds_each_workers_change(mode):
         np.testing.assert_allclose(a, x, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("hot", [(5, 4), (5, 4, 2, 1), (0, 7, 9, 1), (3, 0, 0, 2)])
-@pytest.mark.parametrize("mode", ["sg-ns", "cbow-hs", "cbow-ns", "sg-both"])
-def test_hot_rows_single_worker_equals_direct_training(mode, hot):
-    """Hot-row copies change nothing for one worker (up to float rounding of the merge),
-    whatever rows are hot, with separate input/output sizes, and whether they merge at
-    each job's end or after every sentence (merge_every=1: a row is copied afresh when
-    first touched after each merge)."""
+@pytest.mark.parametrize("hot", [(4, 1000), (4, 1), (7, 2), (1, 1), (0, 1000)])
+@pytest.mark.parametrize("mode", ["sg-hs", "cbow-hs", "sg-both", "cbow-ns"])
+def test_hot_nodes_single_worker_equals_direct_training(mode, hot):
+    """Hot-node copies change nothing for one worker (up to float rounding of the merge),
+    however many nodes are hot (none, in the NS-only mode), whether they merge at each
+    job's end or after every sentence (merge_every=1: a node is copied afresh when first
+    touched after each merge)."""
     plain_w, weights = _three_jobs_against_plain(
-        mode, lambda w: w.use_hot_rows(*hot),
+        mode, lambda w: w.use_hot_nodes(*hot),
         lambda km, w, ids, s, e, seed: w.train(ids, s, e, seed))
     for a, b in zip(plain_w, weights):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
@@ -327,39 +330,48 @@ def _twin_models(mode):
 
 
 @pytest.mark.parametrize("merge_every", [1, 1000])
-def test_hot_rows_pick_up_changes_made_between_jobs(merge_every):
-    """A hot row's copy is taken when first touched after a merge, so a change another
+def test_hot_nodes_pick_up_changes_made_between_jobs(merge_every):
+    """A hot node's copy is taken when first touched after a merge, so a change another
     thread merged into the shared row in between is seen, not overwritten by a stale
     copy: the same as a plain worker training from the changed weights."""
-    plain_w, weights, km_p, km_h, ids = _twin_models("cbow-ns")
+    plain_w, weights, km_p, km_h, ids = _twin_models("cbow-hs")
     p, h = _kernels.Worker(km_p), _kernels.Worker(km_h)
-    h.use_hot_rows(len(weights[0]), 0, len(weights[0]), merge_every)   # every row is hot
+    h.use_hot_nodes(len(weights[0]), merge_every)         # every node is hot
+    assert h.hot_nodes == len(weights[0]) - 1
     half = len(ids) // 2
     p.train(ids, 0, half, 1)
     h.train(ids, 0, half, 1)
     for mats in (plain_w, weights):                # "another thread" moves every row
         mats[0] += 0.25
-        mats[2] -= 0.125
+        mats[1] -= 0.125
     p.train(ids, half, len(ids), 2)
     h.train(ids, half, len(ids), 2)
     for a, b in zip(plain_w, weights):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
-def test_hot_rows_reject_a_zero_merge_interval():
-    weights, kw, ids = _private_case("sg-ns")
+def test_hot_nodes_reject_a_zero_merge_interval():
+    weights, kw, ids = _private_case("sg-hs")
     w = _kernels.Worker(_kernels.Model(*weights, **kw))
     with pytest.raises(ValueError, match="merge_every"):
-        w.use_hot_rows(4, 0, 4, 0)
+        w.use_hot_nodes(4, 0)
 
 
-def test_hot_rows_merge_each_workers_change():
-    """Two workers with hot rows: each job's change of a hot row reaches the shared row
+def test_hot_nodes_need_a_huffman_tree():
+    """Without hierarchical softmax there are no nodes to copy."""
+    weights, kw, ids = _private_case("sg-ns")
+    w = _kernels.Worker(_kernels.Model(*weights, **kw))
+    w.use_hot_nodes(4)
+    assert w.hot_nodes == 0
+
+
+def test_hot_nodes_merge_each_workers_change():
+    """Two workers with hot nodes: each job's change of a hot node reaches the shared row
     at the job's end (here one job after the other, so the result is sequential)."""
-    seq, weights, km_s, km_h, ids = _twin_models("sg-ns")
+    seq, weights, km_s, km_h, ids = _twin_models("sg-hs")
     a, b = _kernels.Worker(km_h), _kernels.Worker(km_h)
     for w in (a, b):
-        w.use_hot_rows(len(weights[0]), 0)        # every word row is hot
+        w.use_hot_nodes(len(weights[0]))            # every node is hot
     s = _kernels.Worker(km_s)
     half = len(ids) // 2
     s.train(ids, 0, half, 1)
@@ -372,27 +384,17 @@ def test_hot_rows_merge_each_workers_change():
 
 @pytest.mark.parametrize("dim", [1, 4, 13, 16, 17, 100, 128, 129])
 @pytest.mark.parametrize("mode", ["sg-hs", "cbow-hs", "sg-ns", "cbow-ns", "sg-both"])
-def test_register_kernels_match_reference_at_every_width(mode, dim, monkeypatch):
-    """The register-resident HS path and NS target set (AVX-512 builds, vector_size <=
+def test_register_kernels_match_reference_at_every_width(mode, dim):
+    """The register-resident HS path and NS target set (AVX-512 variant, vector_size <=
     128, masked last vector) and the portable loops all agree with the NumPy reference;
     widths cover one partial vector, exact multiples of 16, a one-float tail and the
     fallback above 128. The vocabulary is tiny, so noise words repeat back to back."""
-    for portable in (False, True):
-        monkeypatch.setattr(_kernels.impl, "_PORTABLE_LOOPS", portable)
-        k_w, r_w, worker, ref, initial = run_both(mode, dim=dim, compute_loss=True)
+    for register_kernels in (True, False):
+        k_w, r_w, worker, ref, initial = run_both(mode, dim=dim, compute_loss=True,
+                                                  register_kernels=register_kernels)
         for name, k, r in zip(("syn0", "syn1", "syn1neg"), k_w, r_w):
-            np.testing.assert_allclose(k, r, rtol=1e-4, atol=2e-6, err_msg=f"{name} {portable}")
+            np.testing.assert_allclose(k, r, rtol=1e-4, atol=2e-6,
+                                       err_msg=f"{name} register_kernels={register_kernels}")
         assert not np.allclose(k_w[1] if "hs" in mode else k_w[2], initial[1] if "hs" in mode else initial[2])
         loss, examples, _, _ = worker.take_stats()
         assert loss == pytest.approx(ref.loss, rel=1e-4)
-
-
-def test_register_path_is_built_where_the_cpu_has_avx512():
-    """A native build on an AVX-512 CPU must use the register path; no build can have it
-    on a CPU without AVX-512 (it would not run)."""
-    import os
-    flags = open("/proc/cpuinfo").read().replace("\n", " ") if os.path.exists("/proc/cpuinfo") else ""
-    if " avx512f " not in flags:
-        assert not _kernels.HAVE_REG_PATH
-    elif os.environ.get("FASTW2V_PORTABLE", "0") in ("", "0"):
-        assert _kernels.HAVE_REG_PATH

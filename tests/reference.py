@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .tables import EXP_TABLE_SIZE, MAX_EXP
+from fastw2v.tables import EXP_TABLE_SIZE, MAX_EXP
 
 MASK64 = (1 << 64) - 1
 NOISE_STREAM_KEY = 0x5851F42D4C957F2D   # a job's noise stream starts from seed ^ this
