@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build fastw2v's kernels with AddressSanitizer + UndefinedBehaviorSanitizer into a
+# Build fastw2v's compiled modules with AddressSanitizer + UndefinedBehaviorSanitizer into a
 # separate directory and run the kernel, vocabulary, table, loader and reliability tests
 # against that build. Fails on any sanitizer report (in pytest or in the child processes
 # the tests start). The regular build (.venv, site-packages) is left alone.
@@ -15,11 +15,11 @@ ROOT=$PWD
 PYTHON=${PYTHON:-python}
 BUILD=${FASTW2V_SANITIZE_DIR:-$ROOT/build/sanitize}
 FLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-# the same instruction set as the normal build, so that the AVX-512 kernels are checked too
-case "$(uname -m)" in x86_64|AMD64) FLAGS="-march=native $FLAGS" ;; esac
+# every kernel variant keeps its own instruction-set flags (setup.py adds them), so the
+# variants this CPU runs are all checked (tests/test_kernel_variants.py runs each)
 TESTS=("$@")
 if [ ${#TESTS[@]} -eq 0 ]; then
-    TESTS=(tests/test_kernels.py tests/test_vocab.py tests/test_tables.py tests/test_formats.py
+    TESTS=(tests/test_kernels.py tests/test_kernel_variants.py tests/test_vocab.py tests/test_tables.py tests/test_formats.py
            tests/test_corpus.py tests/test_contract.py tests/test_fuzz.py
            tests/test_properties.py tests/test_stress.py)
 fi
@@ -40,10 +40,11 @@ echo "== building the kernels with: $FLAGS"
     PYTHONPATH="$BUILD_PATH" "$PYTHON" setup.py -q build_ext --inplace \
     >"$BUILD/logs/build.log" 2>&1) \
     || { tail -30 "$BUILD/logs/build.log"; exit 1; }
-SO=$(ls "$BUILD"/src/fastw2v/_kernels*.so)
-nm -D "$SO" >"$BUILD/logs/symbols.txt"
-grep -q __asan_init "$BUILD/logs/symbols.txt" || { echo "$SO lacks ASan"; exit 1; }
-grep -q __ubsan_handle "$BUILD/logs/symbols.txt" || { echo "$SO lacks UBSan"; exit 1; }
+for SO in "$BUILD"/src/fastw2v/kernels/_train_*.so "$BUILD"/src/fastw2v/corpus/_tokenize*.so; do
+    nm -D "$SO" >"$BUILD/logs/symbols.txt"
+    grep -q __asan_init "$BUILD/logs/symbols.txt" || { echo "$SO lacks ASan"; exit 1; }
+    grep -q __ubsan_handle "$BUILD/logs/symbols.txt" || { echo "$SO lacks UBSan"; exit 1; }
+done
 
 LIBASAN=$(gcc -print-file-name=libasan.so)
 LIBUBSAN=$(gcc -print-file-name=libubsan.so)
@@ -76,8 +77,8 @@ rm -f "$BUILD"/logs/asan.* "$BUILD/logs/canary.log"
 
 # run from $BUILD: from the source tree, `import fastw2v` would find ./fastw2v first
 cd "$BUILD"
-echo "== tests against $("$PYTHON" -c 'import fastw2v._kernels as k; print(k.__file__)')"
-"$PYTHON" -c 'import fastw2v._kernels as k, sys; sys.exit(not k.__file__.startswith(sys.argv[1]))' \
+echo "== tests against $("$PYTHON" -c 'import fastw2v.kernels as k; print(k.impl.__file__)')"
+"$PYTHON" -c 'import fastw2v.kernels as k, sys; sys.exit(not k.impl.__file__.startswith(sys.argv[1]))' \
     "$BUILD/src" || { echo "the tests would not use the sanitized build"; exit 1; }
 status=0
 "$PYTHON" -m pytest -q -p no:cacheprovider --rootdir="$ROOT" "${TESTS[@]/#/$ROOT/}" 2>&1 \
