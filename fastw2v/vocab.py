@@ -14,7 +14,7 @@ from typing import Dict, Iterable, List, Optional, Sequence
 
 import numpy as np
 
-from .corpus import ByteCounter, CorpusError, _iter_blocks, check_sentence, iter_file_pieces
+from .corpus import ByteCounter, CorpusError, check_sentence, iter_blocks, iter_file_pieces
 from .errors import VocabularyError
 
 
@@ -154,7 +154,7 @@ class VocabBuilder:
         base_words, base_sentences = self.total_words, self.n_sentences
         self._live = counter
         try:
-            for head, _, ends_file in _iter_blocks(source, "strict"):
+            for head, _, ends_file in iter_blocks(source, "strict"):
                 counter.count(head)
                 if ends_file:
                     counter.end_file()

@@ -5,7 +5,8 @@ import lzma
 import numpy as np
 import pytest
 
-from fastw2v import CorpusError, LineSentence, Text8Corpus, corpus
+from fastw2v import CorpusError, LineSentence, Text8Corpus
+from fastw2v.corpus import sources
 from fastw2v.corpus import EncodedCorpus, check_iterable, iter_file_pieces, iter_file_sentences
 
 TEXT = "the cat sat\non the mat\n\nthe end"
@@ -35,7 +36,7 @@ def test_directory_of_files_in_name_order(tmp_path):
 
 
 def test_long_lines_are_never_truncated(tmp_path, monkeypatch):
-    monkeypatch.setattr(corpus, "_BLOCK_BYTES", 64)      # force many blocks per line
+    monkeypatch.setattr(sources, "BLOCK_BYTES", 64)      # force many blocks per line
     words = [f"w{i}" for i in range(5000)]
     p = tmp_path / "long.txt"
     p.write_text(" ".join(words) + "\nshort line\n" + "x" * 1000 + " tail")
@@ -150,7 +151,7 @@ def test_whitespace_table_matches_str_isspace():
 
 @pytest.mark.parametrize("block", [7, 64, 1 << 20])
 def test_byte_encoder_equals_python_split(tmp_path, monkeypatch, block):
-    monkeypatch.setattr(corpus, "_BLOCK_BYTES", block)
+    monkeypatch.setattr(sources, "BLOCK_BYTES", block)
     rng = np.random.default_rng(block)
     words = ["the", "cat", "naïve", "東京", "x" * 300, "a\u00adb", "é", "zz", "ünïcode", "🙂",
              "sat", "on", "mat"]
@@ -173,7 +174,7 @@ def test_byte_encoder_equals_python_split(tmp_path, monkeypatch, block):
 def test_file_ending_mid_line_at_a_block_edge_ends_its_sentence(tmp_path, monkeypatch):
     """A file whose last line spans blocks and ends in whitespace without a newline still
     ends a sentence (it used not to, joining it to the next file's first line)."""
-    monkeypatch.setattr(corpus, "_BLOCK_BYTES", 8)
+    monkeypatch.setattr(sources, "BLOCK_BYTES", 8)
     d = tmp_path / "c"
     d.mkdir()
     (d / "1.txt").write_text("aa bb aa bb ")
@@ -190,7 +191,7 @@ def test_byte_counter_equals_counting_split_tokens(tmp_path, monkeypatch, block)
     """The C vocabulary pass gives the counts, first-seen order, token and sentence totals
     of counting str.split() tokens (the Python pass, used for non-strict decoding)."""
     from fastw2v.vocab import VocabBuilder
-    monkeypatch.setattr(corpus, "_BLOCK_BYTES", block)
+    monkeypatch.setattr(sources, "BLOCK_BYTES", block)
     rng = np.random.default_rng(5)
     words = ["the", "cat", "naïve", "東京", "y" * 200, "é", "zz", "🙂", "sat"] + \
         [f"w{i}" for i in range(3000)]           # enough distinct words to grow the table
@@ -209,3 +210,76 @@ def test_byte_counter_equals_counting_split_tokens(tmp_path, monkeypatch, block)
     twice = VocabBuilder().add_file(d).add_file(d)
     assert dict(twice.counter) == {w: 2 * c for w, c in slow.counter.items()}
     assert twice.total_words == 2 * raw
+
+
+# -- the table of compressions -------------------------------------------------------------
+COMPRESSED = [("gzip", ".gz", gzip.open, b"\x1f\x8b"), ("bzip2", ".bz2", bz2.open, b"BZh"),
+              ("xz", ".xz", lzma.open, b"\xfd7zXZ\x00"), ("xz", ".lzma", lzma.open, b"\xfd7zXZ\x00")]
+
+
+def test_compression_table_lists_each_format_once():
+    from fastw2v.corpus import COMPRESSIONS
+    names = [c.name for c in COMPRESSIONS]
+    assert names == ["gzip", "bzip2", "xz"]
+    suffixes = [s for c in COMPRESSIONS for s in c.suffixes]
+    assert sorted(suffixes) == [".bz2", ".gz", ".lzma", ".xz"]
+
+
+@pytest.mark.parametrize("name,suffix,opener,magic", COMPRESSED)
+def test_compression_by_suffix_and_by_magic(tmp_path, name, suffix, opener, magic):
+    from fastw2v.corpus import compression as cz
+    p = tmp_path / f"c.txt{suffix}"
+    with opener(p, "wb") as fh:
+        fh.write(TEXT.encode())
+    assert cz.by_suffix(p).name == name
+    assert cz.by_suffix(str(p).upper()).name == name          # case ignored
+    assert p.read_bytes().startswith(magic)
+    assert cz.by_magic(p.read_bytes()[:cz.MAGIC_LENGTH]).name == name
+    assert cz.sniff(p).name == name
+    assert cz.strip_suffix(p) == str(tmp_path / "c.txt")
+    for open_ in (cz.open_by_suffix, cz.open_by_magic):
+        with open_(p) as fh:
+            assert fh.read() == TEXT.encode()
+    assert cz.by_suffix(p).decompress(p.read_bytes()) == TEXT.encode()
+
+
+@pytest.mark.parametrize("name,suffix,opener,magic", COMPRESSED)
+def test_compression_writer_round_trips(tmp_path, name, suffix, opener, magic):
+    from fastw2v.corpus import compression as cz
+    p = tmp_path / f"w.txt{suffix}"
+    with open(p, "wb") as raw:
+        out = cz.by_suffix(p).wrap_writer(raw)
+        out.write(TEXT.encode())
+        out.close()
+        assert not raw.closed                  # the caller's file stays open
+    assert p.read_bytes().startswith(magic)
+    with opener(p, "rb") as fh:
+        assert fh.read() == TEXT.encode()
+    assert sentences_of(p) == [["the", "cat", "sat"], ["on", "the", "mat"], ["the", "end"]]
+
+
+def test_plain_file_is_no_compression(tmp_path):
+    from fastw2v.corpus import compression as cz
+    p = tmp_path / "plain.txt"
+    p.write_bytes(b"BZ not bzip2\n")                 # a prefix of a magic is not enough
+    assert cz.by_suffix(p) is None and cz.sniff(p) is None
+    assert cz.by_magic(b"") is None and cz.by_magic(b"\x1f") is None
+    assert cz.strip_suffix(p) == str(p)
+    for open_ in (cz.open_by_suffix, cz.open_by_magic):
+        with open_(p) as fh:
+            assert fh.read() == b"BZ not bzip2\n"
+
+
+def test_compressed_content_under_a_plain_name_is_read_as_bytes(tmp_path):
+    # corpora go by suffix: gzip bytes in a .txt file are not UTF-8 text
+    p = tmp_path / "gz-inside.txt"
+    p.write_bytes(gzip.compress(TEXT.encode()))
+    with pytest.raises(CorpusError, match="not valid UTF-8"):
+        sentences_of(p)
+
+
+def test_corrupt_compressed_corpus_is_a_corpus_error(tmp_path):
+    p = tmp_path / "bad.txt.gz"
+    p.write_bytes(gzip.compress(TEXT.encode() * 100)[:-30])
+    with pytest.raises(CorpusError, match="cannot read corpus file"):
+        sentences_of(p)

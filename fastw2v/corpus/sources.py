@@ -1,0 +1,214 @@
+"""Sentence sources: corpus files and directories read as checked blocks of bytes,
+their sentences (:class:`LineSentence`, :class:`Text8Corpus`), and the checks on
+in-memory corpora (iterables of token lists).
+
+A corpus file is whitespace-separated tokens, one sentence per line, UTF-8, plain or
+compressed (by suffix: :mod:`fastw2v.corpus.compression`). Lines may be of any length
+(text8 is a single 100 MB line): files are read in blocks of bytes cut at whitespace, so
+no line is ever held whole and no word is silently dropped.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+from typing import BinaryIO, Iterator, List, Optional, Tuple
+
+from ..errors import CorpusError
+from .compression import DECOMPRESSION_ERRORS, open_by_suffix
+
+#: Bytes read from a corpus file at a time (each block is then cut at whitespace).
+BLOCK_BYTES = 1 << 20
+_ASCII_SPACE = (b"\n", b" ", b"\t", b"\r", b"\x0b", b"\x0c")
+#: The accepted ``unicode_errors`` values.
+UNICODE_ERRORS = ("strict", "replace", "ignore")
+
+
+def check_unicode_errors(unicode_errors: str) -> None:
+    """Raise ``ValueError`` unless ``unicode_errors`` is one of :data:`UNICODE_ERRORS`."""
+    if unicode_errors not in UNICODE_ERRORS:
+        raise ValueError(
+            f"unicode_errors={unicode_errors!r} is invalid: use one of {', '.join(UNICODE_ERRORS)}"
+        )
+
+
+def corpus_paths(source) -> List[str]:
+    """The files making up ``source``: one file, or every regular file in a directory (sorted)."""
+    path = os.fspath(source)
+    if os.path.isdir(path):
+        files = sorted(
+            os.path.join(path, name) for name in os.listdir(path)
+            if not name.startswith(".") and os.path.isfile(os.path.join(path, name))
+        )
+        if not files:
+            raise CorpusError(f"corpus directory {path!r} contains no files")
+        return files
+    if not os.path.exists(path):
+        raise CorpusError(f"corpus file {path!r} does not exist")
+    if not os.path.isfile(path):
+        raise CorpusError(f"corpus path {path!r} is not a regular file or directory")
+    if not os.access(path, os.R_OK):
+        raise CorpusError(f"corpus file {path!r} is not readable (permission denied)")
+    return [path]
+
+
+def open_corpus_file(path: str) -> BinaryIO:
+    """A binary reader of one corpus file, decompressed by its suffix; ``CorpusError`` if
+    it cannot be opened."""
+    try:
+        return open_by_suffix(path)
+    except OSError as exc:
+        raise CorpusError(f"cannot open corpus file {path!r}: {exc}") from exc
+
+
+def _decode(data: bytes, path: str, offset: int, line_no: int, unicode_errors: str) -> str:
+    try:
+        return data.decode("utf-8", unicode_errors)
+    except UnicodeDecodeError as exc:
+        bad = offset + exc.start
+        line = line_no + data.count(b"\n", 0, exc.start)
+        raise CorpusError(
+            f"{path}: line {line} (byte offset {bad}) is not valid UTF-8 "
+            f"(byte {data[exc.start:exc.start + 1]!r}); pass unicode_errors='replace' or "
+            f"'ignore' to read such a file anyway"
+        ) from None
+
+
+def iter_blocks(source, unicode_errors: str = "strict") -> Iterator[Tuple[bytes, str, bool]]:
+    """Yield ``(raw, text, ends_file)`` blocks of a corpus file or directory, in order:
+    ``raw`` bytes cut at whitespace (or at the end of a file), ``text`` their decoding
+    (which checks them), ``ends_file`` true for each file's last block."""
+    check_unicode_errors(unicode_errors)
+    for path in corpus_paths(source):
+        with open_corpus_file(path) as fh:
+            leftover = b""
+            offset = 0          # byte offset of `leftover`'s first byte in the file
+            line_no = 1
+            while True:
+                try:
+                    block = fh.read(BLOCK_BYTES)
+                except DECOMPRESSION_ERRORS as exc:
+                    raise CorpusError(f"cannot read corpus file {path!r}: {exc}") from exc
+                data = leftover + block
+                if block:
+                    cut = max(data.rfind(c) for c in _ASCII_SPACE)
+                    if cut < 0:          # one token longer than the block: keep reading
+                        leftover = data
+                        continue
+                    head, leftover = data[: cut + 1], data[cut + 1:]
+                else:
+                    head, leftover = data, b""
+                text = _decode(head, path, offset, line_no, unicode_errors)
+                offset += len(head)
+                line_no += head.count(b"\n")
+                yield head, text, not block
+                if not block:
+                    break
+
+
+def iter_file_pieces(source, unicode_errors: str = "strict") -> Iterator[Tuple[List[str], bool]]:
+    """Yield ``(tokens, ends_sentence)`` pieces of a corpus file or directory, in order.
+
+    A line shorter than the block size comes out as one piece with ``ends_sentence=True``;
+    a longer line comes out as several pieces, the last one ending the sentence. Each file
+    ends a sentence at its end even without a final newline.
+    """
+    open_line = False          # a piece of the current line went out without its end
+    for _, text, ends_file in iter_blocks(source, unicode_errors):
+        lines = text.split("\n")
+        for line in lines[:-1]:
+            yield line.split(), True
+            open_line = False
+        tail = lines[-1].split()
+        if tail or (ends_file and open_line):
+            yield tail, ends_file
+            open_line = not ends_file
+
+
+def iter_file_sentences(source, unicode_errors: str = "strict",
+                        max_sentence_length: Optional[int] = None) -> Iterator[List[str]]:
+    """Yield the sentences (token lists) of a corpus file, one per line.
+
+    With ``max_sentence_length`` set, longer lines are yielded as consecutive pieces of at
+    most that many tokens (nothing is dropped).
+    """
+    current: List[str] = []
+    for tokens, ends in iter_file_pieces(source, unicode_errors):
+        current.extend(tokens)
+        if max_sentence_length:
+            while len(current) > max_sentence_length:
+                yield current[:max_sentence_length]
+                current = current[max_sentence_length:]
+        if ends:
+            if current:
+                yield current
+            current = []
+    if current:
+        yield current
+
+
+class LineSentence:
+    """Iterate over a text file (plain, .gz, .bz2 or .xz) or a directory of them:
+    one sentence per line, tokens separated by whitespace (gensim's ``LineSentence``).
+
+    Unlike gensim's, lines longer than ``max_sentence_length`` are split into
+    consecutive pieces rather than truncated, and non-UTF-8 bytes raise
+    :class:`CorpusError` unless ``unicode_errors`` says otherwise.
+    """
+
+    def __init__(self, source, max_sentence_length: int = 10000, limit: Optional[int] = None,
+                 unicode_errors: str = "strict"):
+        corpus_paths(source)          # fail now, not in the middle of training
+        check_unicode_errors(unicode_errors)
+        self.source = source
+        self.max_sentence_length = max_sentence_length
+        self.limit = limit
+        self.unicode_errors = unicode_errors
+
+    def __iter__(self) -> Iterator[List[str]]:
+        it = iter_file_sentences(self.source, self.unicode_errors, self.max_sentence_length)
+        return itertools.islice(it, self.limit) if self.limit is not None else it
+
+
+class Text8Corpus(LineSentence):
+    """A text8-style file (one huge line) yielded as sentences of ``max_sentence_length`` words."""
+
+    def __init__(self, fname, max_sentence_length: int = 1000, unicode_errors: str = "strict"):
+        super().__init__(fname, max_sentence_length=max_sentence_length,
+                         unicode_errors=unicode_errors)
+
+
+def check_iterable(sentences) -> None:
+    """Raise ``TypeError`` unless ``sentences`` can be iterated more than once."""
+    if sentences is None:
+        raise TypeError("sentences is None: pass an iterable of token lists or use corpus_file=")
+    if isinstance(sentences, (str, bytes)):
+        raise TypeError(
+            "sentences is a single string; pass an iterable of token lists such as "
+            "[['first', 'sentence'], ['second', 'one']], or a path as corpus_file="
+        )
+    if not hasattr(sentences, "__iter__"):
+        raise TypeError(f"sentences must be an iterable of token lists, not {type(sentences).__name__}")
+    if iter(sentences) is sentences:
+        raise TypeError(
+            "sentences is an iterator (e.g. a generator), which can be read only once, but "
+            "training reads the corpus once per epoch plus once for the vocabulary; pass a "
+            "list or an object whose __iter__ restarts the corpus (e.g. fastw2v.LineSentence)"
+        )
+
+
+def check_sentence(sentence, index: int) -> None:
+    """Raise ``TypeError`` for a sentence that is not a list/tuple of tokens."""
+    if isinstance(sentence, (str, bytes)):
+        raise TypeError(
+            f"sentence {index} is a {type(sentence).__name__}, not a list of tokens "
+            f"(got {sentence[:40]!r}); split it into words first"
+        )
+    if not isinstance(sentence, (list, tuple)):
+        raise TypeError(
+            f"sentence {index} is a {type(sentence).__name__}, not a list of str tokens"
+        )
+
+
+__all__ = ["BLOCK_BYTES", "UNICODE_ERRORS", "LineSentence", "Text8Corpus", "check_iterable",
+           "check_sentence", "check_unicode_errors", "corpus_paths", "iter_blocks",
+           "iter_file_pieces", "iter_file_sentences", "open_corpus_file"]
