@@ -1,4 +1,7 @@
-"""Vocabulary: counting words (:class:`VocabBuilder`) and the frozen result (:class:`Vocab`).
+"""Vocabulary: counting words (:class:`VocabBuilder`), the frozen result (:class:`Vocab`),
+and the one reader and writer of ``word count`` vocabulary files
+(:func:`read_word_counts`, :func:`write_word_counts`), used by models and by the
+word2vec formats' ``fvocab``.
 
 Counting follows the C tool: with ``max_vocab_size`` set, whenever the number of distinct
 words exceeds it, every word whose count is <= ``min_reduce`` is dropped and
@@ -9,6 +12,7 @@ depends only on the corpus (never on ``PYTHONHASHSEED``).
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from typing import Dict, Iterable, List, Optional, Sequence
 
@@ -84,13 +88,9 @@ class Vocab:
         hold: empty, or containing ASCII whitespace (possible with ``sentences=`` lists).
         """
         for word in self.words:
-            raw = word.encode("utf-8", "surrogateescape")
-            if raw.split() != [raw]:
-                raise ValueError(f"word {word!r} cannot be written to a vocabulary file "
-                                 "(empty, or contains whitespace)")
-        with open(path, "w", encoding="utf-8", errors="surrogateescape") as fh:
-            for word, count in zip(self.words, self.counts.tolist()):
-                fh.write(f"{word} {count}\n")
+            check_vocab_word(word)
+        with open(path, "wb") as fh:
+            write_word_counts(fh, self.words, self.counts.tolist())
 
 
 class VocabBuilder:
@@ -249,16 +249,54 @@ def _keep(word, count, min_count, trim_rule) -> bool:
     return count >= min_count
 
 
-def read_vocab_counts(path) -> Dict[str, int]:
-    """Read a ``word count`` per line vocabulary file (the C tool's ``-save-vocab`` format).
+# -- ``word count`` files ------------------------------------------------------------------
+#: The C tool's sentence-end token, the first entry of its vocabulary files (and the first
+#: row of its vector files).
+C_SENTENCE_END = "</s>"
+_COUNT = re.compile(rb"-?[0-9]+")
 
-    The C tool's ``</s>`` entry (its sentence-end token) is skipped: fastw2v ends
-    sentences without a token.
+
+def check_vocab_word(word: str) -> bytes:
+    """``word`` as it is written in a ``word count`` file (UTF-8); ``ValueError`` for a word
+    the format cannot hold: empty, or containing ASCII whitespace (lines are split on it)."""
+    raw = word.encode("utf-8", "surrogateescape")
+    if raw.split() != [raw]:
+        raise ValueError(f"word {word!r} cannot be written to a vocabulary file "
+                         "(empty, or contains whitespace)")
+    return raw
+
+
+def write_word_counts(fh, words: Sequence[str], counts) -> None:
+    """Write ``word count`` lines (the C tool's ``-save-vocab`` format) to the binary file
+    ``fh``. Every word is checked (:func:`check_vocab_word`) before anything is written."""
+    encoded = [check_vocab_word(w) for w in words]
+    counts = [int(c) for c in counts]
+    if len(counts) != len(encoded):
+        raise ValueError(f"{len(encoded)} words but {len(counts)} counts")
+    fh.write(b"".join(b"%s %d\n" % (w, c) for w, c in zip(encoded, counts)))
+
+
+def read_word_counts(path, skip_sentence_end: bool = True) -> Dict[str, int]:
+    """Read a vocabulary file: one ``word count`` line per word (the C tool's
+    ``-save-vocab`` format, also gensim's ``fvocab``), blank lines ignored.
+
+    Each line must be a UTF-8 word and a count of ASCII digits, separated by whitespace;
+    every word appears once. The C tool's ``</s>`` entry (its sentence-end token) is
+    skipped unless ``skip_sentence_end=False`` (vector files of the C tool hold a
+    ``</s>`` row, whose count it is).
+
+    Raises
+    ------
+    VocabularyError
+        The file does not exist, has no entries, or a line is malformed (the message
+        names the file and line): not two fields, a count that is not an integer or is
+        negative, a word that is not UTF-8, or a word seen before.
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise VocabularyError(f"vocabulary file {path!r} does not exist")
     counts: Dict[str, int] = {}
+    first_line: Dict[str, int] = {}
     with open(path, "rb") as fh:
         for line_no, raw in enumerate(fh, 1):
             parts = raw.split()
@@ -269,6 +307,8 @@ def read_vocab_counts(path) -> Dict[str, int]:
                     f"{path}: line {line_no}: expected 'word count', got {raw[:80]!r}")
             try:
                 word = parts[0].decode("utf-8")
+                if not _COUNT.fullmatch(parts[1]):
+                    raise ValueError
                 count = int(parts[1])
             except (UnicodeDecodeError, ValueError):
                 raise VocabularyError(
@@ -276,12 +316,22 @@ def read_vocab_counts(path) -> Dict[str, int]:
                     f"got {raw[:80]!r}") from None
             if count < 0:
                 raise VocabularyError(f"{path}: line {line_no}: negative count {count}")
-            if word == "</s>":
+            if word in first_line:
+                raise VocabularyError(f"{path}: line {line_no}: word {word!r} is listed "
+                                      f"again (first on line {first_line[word]})")
+            first_line[word] = line_no
+            if skip_sentence_end and word == C_SENTENCE_END:
                 continue
-            counts[word] = counts.get(word, 0) + count
+            counts[word] = count
     if not counts:
         raise VocabularyError(f"vocabulary file {path!r} has no entries")
     return counts
+
+
+def read_vocab_counts(path) -> Dict[str, int]:
+    """The counts of a vocabulary file for training: :func:`read_word_counts` without the
+    C tool's ``</s>`` entry (fastw2v ends sentences without a token)."""
+    return read_word_counts(path, skip_sentence_end=True)
 
 
 def builder_from_counts(word_counts: Dict[str, int]) -> VocabBuilder:

@@ -143,6 +143,26 @@ def test_fvocab_counts(kv, tmp_path):
         assert ours.get_vecattr(k, "count") == kv.get_vecattr(k, "count") == theirs.get_vecattr(k, "count")
 
 
+def test_fvocab_is_read_and_written_by_the_vocab_module(kv, tmp_path):
+    from fastw2v import VocabularyError
+    from fastw2v.vocab import read_word_counts
+    path, vocab = tmp_path / "v.txt", tmp_path / "v.vocab"
+    kv.save_word2vec_format(path, fvocab=vocab)
+    assert read_word_counts(vocab, skip_sentence_end=False) == {
+        k: int(kv.get_vecattr(k, "count")) for k in kv.index_to_key}
+    with pytest.raises(FileNotFoundError, match="vocabulary file"):
+        KeyedVectors.load_word2vec_format(path, fvocab=tmp_path / "missing.vocab")
+    for content, msg in [(b"a 1 2\n", "line 1"), (b"a -1\n", "negative"),
+                         (b"a 1\na 2\n", "listed again"), (b"", "no entries")]:
+        vocab.write_bytes(content)
+        with pytest.raises(VocabularyError, match=msg):
+            KeyedVectors.load_word2vec_format(path, fvocab=vocab)
+    odd = KeyedVectors(2, ["ok", "tab\there"], np.ones((2, 2), dtype=np.float32))
+    with pytest.raises(ValueError, match="cannot be written to a vocabulary file"):
+        odd.save_word2vec_format(tmp_path / "odd.txt", fvocab=tmp_path / "odd.vocab")
+    assert not (tmp_path / "odd.txt").exists() and not (tmp_path / "odd.vocab").exists()
+
+
 def test_duplicate_words_keep_the_first(tmp_path):
     path = tmp_path / "dup.txt"
     path.write_text("3 2\na 1 2\nb 3 4\na 5 6\n", encoding="utf-8")

@@ -1,7 +1,8 @@
 import pytest
 
 from fastw2v import CorpusError, VocabularyError
-from fastw2v.vocab import (RULE_DISCARD, RULE_KEEP, Vocab, VocabBuilder, read_vocab_counts)
+from fastw2v.vocab import (RULE_DISCARD, RULE_KEEP, Vocab, VocabBuilder, check_vocab_word,
+                           read_vocab_counts, read_word_counts, write_word_counts)
 
 
 def build(sentences, **kw):
@@ -110,3 +111,63 @@ def test_order_does_not_depend_on_hash_seed(tmp_path):
                            check=True).stdout
             for s in (0, 1, 2)}
     assert len(outs) == 1
+
+
+# -- the one reader and writer of ``word count`` files ----------------------------------
+def test_word_count_file_definition(tmp_path):
+    """One ``word count`` per line, separated by any ASCII whitespace; blank lines and
+    surrounding whitespace ignored; order kept."""
+    p = tmp_path / "v.txt"
+    p.write_bytes(b"the 50\n\n  of\t30  \r\n\xc3\xa9t\xc3\xa9 7\nzero 0\n")
+    assert list(read_word_counts(p).items()) == [("the", 50), ("of", 30), ("été", 7), ("zero", 0)]
+
+
+def test_word_count_sentence_end_kept_on_request(tmp_path):
+    p = tmp_path / "c.vocab"
+    p.write_text("</s> 120\nthe 50\n")
+    assert read_word_counts(p) == {"the": 50}
+    assert read_word_counts(p, skip_sentence_end=False) == {"</s>": 120, "the": 50}
+    p.write_text("</s> 120\n")
+    assert read_word_counts(p, skip_sentence_end=False) == {"</s>": 120}
+    with pytest.raises(VocabularyError, match="no entries"):
+        read_word_counts(p)
+
+
+@pytest.mark.parametrize("content,msg", [
+    (b"the 5 6\n", r"line 1: expected 'word count'"),
+    (b"the\n", r"line 1: expected 'word count'"),
+    (b"a 1\nthe 5x\n", r"line 2: expected a UTF-8 word and an integer count"),
+    (b"the 1.5\n", "line 1: expected a UTF-8 word and an integer count"),
+    (b"the +5\n", "line 1: expected a UTF-8 word and an integer count"),
+    (b"the 1_000\n", "line 1: expected a UTF-8 word and an integer count"),
+    (b"caf\xe9 5\n", "line 1: expected a UTF-8 word and an integer count"),
+    (b"the -1\n", "line 1: negative count -1"),
+    (b"the 5\nof 3\nthe 2\n", r"line 3: word 'the' is listed again \(first on line 1\)"),
+    (b"\n \n", "no entries"),
+])
+def test_word_count_file_errors_name_the_line(tmp_path, content, msg):
+    p = tmp_path / "bad.vocab"
+    p.write_bytes(content)
+    with pytest.raises(VocabularyError, match=msg) as info:
+        read_word_counts(p)
+    assert str(p) in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_word_count_writer_round_trips_and_refuses_unwritable_words(tmp_path):
+    import io
+    out = io.BytesIO()
+    write_word_counts(out, ["😀", "é", "</s>"], [3, 2, 1])
+    assert out.getvalue() == "😀 3\né 2\n</s> 1\n".encode("utf-8")
+    p = tmp_path / "v.txt"
+    p.write_bytes(out.getvalue())
+    assert read_word_counts(p, skip_sentence_end=False) == {"😀": 3, "é": 2, "</s>": 1}
+    for bad in ("", "a b", "tab\there", "line\nbreak", "ff\x0c"):
+        with pytest.raises(ValueError, match="cannot be written"):
+            check_vocab_word(bad)
+        out = io.BytesIO()
+        with pytest.raises(ValueError, match="cannot be written"):
+            write_word_counts(out, ["ok", bad], [2, 1])
+        assert out.getvalue() == b""                      # nothing written
+    with pytest.raises(ValueError, match="2 words but 1 counts"):
+        write_word_counts(io.BytesIO(), ["a", "b"], [1])

@@ -10,7 +10,9 @@ Layout::
 
 The C tool ends each binary row with ``\\n``; gensim writes none. Both are read: newlines
 before a word are skipped. Files may be gzip, bzip2 or xz compressed (detected from
-their first bytes, or chosen by the ``.gz``/``.bz2``/``.xz`` suffix on writing).
+their first bytes, or chosen by the ``.gz``/``.bz2``/``.xz`` suffix on writing; the
+formats are :data:`fastw2v.corpus.compression.COMPRESSIONS`). ``fvocab`` files are
+``word count`` lines, read and written by :mod:`fastw2v.vocab`.
 
 Loading never trusts the header: sizes are checked against the bytes present before
 anything is allocated, and every problem raises :class:`fastw2v.io.native.FormatError` (a
@@ -18,25 +20,21 @@ anything is allocated, and every problem raises :class:`fastw2v.io.native.Format
 """
 from __future__ import annotations
 
-import bz2
 import codecs
-import gzip
-import io as _io
 import logging
-import lzma
 import mmap
 import os
-import zlib
+from io import BytesIO
 from typing import Dict
 
 import numpy as np
 
+from ..corpus.compression import DECOMPRESSION_ERRORS, MAGIC_LENGTH, by_magic, by_suffix
+from ..vocab import check_vocab_word, read_word_counts, write_word_counts
 from .native import FormatError, atomic_write
 
 logger = logging.getLogger("fastw2v")
 
-_COMPRESSED = ((b"\x1f\x8b", gzip.decompress), (b"BZh", bz2.decompress),
-               (b"\xfd7zXZ\x00", lzma.decompress))
 _MAX_HEADER = 4096
 
 
@@ -50,14 +48,13 @@ def _read_bytes(path: str):
     if size == 0:
         raise FormatError(f"{path}: empty file")
     with open(path, "rb") as fh:
-        magic = fh.read(6)
-        for prefix, decompress in _COMPRESSED:
-            if magic.startswith(prefix):
-                try:
-                    fh.seek(0)
-                    return decompress(fh.read())
-                except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error) as exc:
-                    raise FormatError(f"{path}: corrupt compressed file ({exc})") from None
+        compression = by_magic(fh.read(MAGIC_LENGTH))
+        if compression is not None:
+            try:
+                fh.seek(0)
+                return compression.decompress(fh.read())
+            except DECOMPRESSION_ERRORS as exc:
+                raise FormatError(f"{path}: corrupt compressed file ({exc})") from None
         return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
 
 
@@ -139,7 +136,7 @@ def _read_binary(path, data, start, rows, dims, encoding, unicode_errors, check_
 
 def _text_lines(data, start, first_line):
     """(line number, line without trailing whitespace) for every non-blank line."""
-    for line_no, line in enumerate(_io.BytesIO(data[start:]), first_line):
+    for line_no, line in enumerate(BytesIO(data[start:]), first_line):
         line = line.rstrip()
         if line:
             yield line_no, line
@@ -188,26 +185,6 @@ def _read_text(path, data, start, rows, dims, dtype, encoding, unicode_errors, f
     return words, np.vstack(vecs).astype(dtype, copy=False)
 
 
-def _read_fvocab(fvocab) -> Dict[str, int]:
-    fvocab = os.fspath(fvocab)
-    if not os.path.isfile(fvocab):
-        raise FileNotFoundError(f"vocabulary file {fvocab!r} does not exist")
-    counts = {}
-    with open(fvocab, "rb") as fh:
-        for line_no, line in enumerate(fh, 1):
-            parts = line.split()
-            if not parts:
-                continue
-            try:
-                if len(parts) != 2:
-                    raise ValueError
-                counts[parts[0].decode("utf-8")] = int(parts[1])
-            except ValueError:
-                raise FormatError(f"{fvocab}: line {line_no}: expected 'word count', got "
-                                  f"{line[:60]!r}") from None
-    return counts
-
-
 def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
                          unicode_errors="strict", limit=None, datatype=np.float32,
                          no_header=False):
@@ -221,7 +198,9 @@ def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
         The file (optionally gzip/bzip2/xz compressed).
     fvocab : str or path, optional
         ``word count`` lines (the C tool's ``-save-vocab``) giving the counts; without it
-        counts are made up in descending order as gensim does (``rows - row``).
+        counts are made up in descending order as gensim does (``rows - row``). Read by
+        :func:`fastw2v.vocab.read_word_counts` (``</s>`` kept: the C tool's vector files
+        have a ``</s>`` row).
     binary : bool
         Binary rows (float32) instead of text rows.
     encoding, unicode_errors : str
@@ -238,6 +217,10 @@ def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
     ------
     FormatError
         The file is truncated, corrupt or not in the stated format.
+    FileNotFoundError
+        ``fname`` or ``fvocab`` does not exist.
+    fastw2v.VocabularyError
+        ``fvocab`` is malformed (a ``ValueError`` too).
     """
     path = os.fspath(fname)
     dtype = _check_options(path, binary, encoding, unicode_errors, limit, datatype, no_header)
@@ -273,7 +256,9 @@ def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
         keep = np.fromiter(index.values(), dtype=np.int64, count=len(index))
         words, vectors = list(index), np.ascontiguousarray(vectors[keep])
     if fvocab is not None:
-        vocab = _read_fvocab(fvocab)
+        if not os.path.isfile(fvocab):
+            raise FileNotFoundError(f"vocabulary file {os.fspath(fvocab)!r} does not exist")
+        vocab = read_word_counts(fvocab, skip_sentence_end=False)
         missing = [w for w in words if w not in vocab]
         if missing:
             logger.warning("%s: %d words have no count in %s (count 0), e.g. %r",
@@ -290,17 +275,6 @@ def _check_key(key) -> str:
         raise ValueError(f"key {key!r} cannot be written in word2vec format (empty, or "
                          "contains a space or line break)")
     return key
-
-
-def _open_for(fname, fh):
-    name = os.fspath(fname)
-    if name.endswith(".gz"):
-        return gzip.GzipFile(fileobj=fh, mode="wb", mtime=0)
-    if name.endswith(".bz2"):
-        return bz2.BZ2File(fh, "wb")
-    if name.endswith(".xz"):
-        return lzma.LZMAFile(fh, "wb")
-    return None
 
 
 def save_word2vec_format(kv, fname, fvocab=None, binary=False, total_vec=None,
@@ -320,6 +294,9 @@ def save_word2vec_format(kv, fname, fvocab=None, binary=False, total_vec=None,
     else:
         order = np.arange(V)
     keys = [_check_key(prefix + str(kv.index_to_key[i])) for i in order]
+    if fvocab is not None:
+        for key in keys:            # refused before any file is written
+            check_vocab_word(key)
     if binary or kv.vectors.dtype.itemsize <= 4:
         values = kv.vectors.astype(np.float32, copy=False)
         fmt = " ".join(["%.9g"] * d)
@@ -327,8 +304,10 @@ def save_word2vec_format(kv, fname, fvocab=None, binary=False, total_vec=None,
         values = kv.vectors
         fmt = " ".join(["%.17g"] * d)
 
+    compression = by_suffix(fname)
+
     def write(fh):
-        out = _open_for(fname, fh) or fh
+        out = fh if compression is None else compression.wrap_writer(fh)
         if write_header:
             out.write(f"{V} {d}\n".encode("utf-8"))
         chunk = []
@@ -350,8 +329,7 @@ def save_word2vec_format(kv, fname, fvocab=None, binary=False, total_vec=None,
         counts = kv.expandos.get("count")
 
         def write_vocab(fh):
-            for key, i in zip(keys, order):
-                c = int(counts[i]) if counts is not None else 0
-                fh.write(f"{key} {c}\n".encode("utf-8"))
+            write_word_counts(fh, keys, [int(counts[i]) if counts is not None else 0
+                                         for i in order])
 
         atomic_write(fvocab, write_vocab)
