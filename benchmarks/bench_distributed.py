@@ -22,24 +22,21 @@ and writes the tables only.
 from __future__ import annotations
 
 import argparse
-import json
-import lzma
 import os
 import platform
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
-from fastw2v import datasets
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+from fastw2v import datasets  # noqa: E402
 
-MODES = {"sg-ns": dict(sg=1, hs=0, negative=5), "cbow-ns": dict(sg=0, hs=0, negative=5),
-         "sg-hs": dict(sg=1, hs=1, negative=0), "cbow-hs": dict(sg=0, hs=1, negative=0)}
-
-
-def log(msg):
-    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+MODES = common.MODES
+log = common.log
 
 
 def score(model):
@@ -50,8 +47,7 @@ def score(model):
 
 
 def make_shards(corpus, n, out_dir):
-    opener = lzma.open if corpus.endswith(".xz") else open
-    with opener(corpus, "rt", encoding="utf-8") as fh:
+    with common.open_corpus(corpus, "rt", encoding="utf-8") as fh:
         lines = fh.readlines()
     paths = []
     for k in range(n):
@@ -67,7 +63,7 @@ def make_shards(corpus, n, out_dir):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--corpus", required=True, help="text file (plain or .xz)")
+    ap.add_argument("--corpus", required=True, help="text file (plain or .xz/.gz/.bz2)")
     ap.add_argument("--workers", default="1,2", help="Dask worker processes, comma-separated")
     ap.add_argument("--round-words", default="100000,400000",
                     help="round lengths (words per partition per round), comma-separated")
@@ -92,13 +88,10 @@ def main(argv=None):
         ap.error("--workers and --round-words take comma-separated integers")
     if min(worker_counts) < 1 or min(round_words) < 1:
         ap.error("--workers and --round-words must be >= 1")
-    if args.plot:
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            log("matplotlib is not installed: no plot will be written "
-                "(pip install matplotlib to get one)")
-            args.plot = None
+    if args.plot and common.import_pyplot() is None:
+        log("matplotlib is not installed: no plot will be written "
+            "(pip install matplotlib to get one)")
+        args.plot = None
     from dask.distributed import Client, LocalCluster
 
     from fastw2v import Word2Vec
@@ -147,14 +140,8 @@ def main(argv=None):
                         vocab_seconds=st["vocab_seconds"], model_mb=st["model_bytes"] / 1e6))
                     log(f"  {words / secs:,.0f} words/s ({secs:.1f} s, {len(rs)} rounds), "
                         f"analogy {a:.4f}, WS-353 {ws:.4f}")
-    table = markdown(rows, args, settings)
-    print(table)
-    if args.markdown:
-        with open(args.markdown, "w", encoding="utf-8") as fh:
-            fh.write(table)
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(dict(settings=settings, args=vars(args), rows=rows), fh, indent=1)
+    common.write_outputs(markdown(rows, args, settings), args.markdown, args.json,
+                         dict(settings=settings, args=vars(args), rows=rows))
     if args.plot:
         plot(rows, args.plot, args)
     return 0
@@ -165,25 +152,27 @@ def markdown(rows, args, settings):
            f"({time.strftime('%Y-%m-%d %H:%M')}, {platform.machine()}, "
            f"{os.cpu_count()} cores)", "",
            f"corpus `{os.path.basename(args.corpus)}`, mode {args.mode}, merge={args.merge}, "
-           f"{args.threads} thread(s) per worker, settings {settings}", "",
-           "| setup | workers | round words | rounds | seconds | words/s | analogy | WS-353 "
-           "| MB/round to workers | MB/round back | rows changed / V | training share |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for r in rows:
-        rw = f"{r['round_words']:,}" if r["round_words"] else "-"
-        ch = f"{r['rows_changed_frac']:.2f}" if r["rows_changed_frac"] is not None else "-"
-        tf = f"{r['train_frac']:.2f}" if r["train_frac"] is not None else "-"
-        out.append(f"| {r['setup']} | {r['workers']} | {rw} | {r['rounds']} | "
-                   f"{r['seconds']:.1f} | {r['words_per_s']:,.0f} | {r['analogy']:.4f} | "
-                   f"{r['ws353']:.4f} | {r['mb_per_round_to']:.1f} | "
-                   f"{r['mb_per_round_from']:.1f} | {ch} | {tf} |")
+           f"{args.threads} thread(s) per worker, settings {settings}", ""]
+
+    def two(x):
+        return "-" if x is None else f"{x:.2f}"
+
+    header = ["setup", "workers", "round words", "rounds", "seconds", "words/s", "analogy",
+              "WS-353", "MB/round to workers", "MB/round back", "rows changed / V",
+              "training share"]
+    table = [[r["setup"], r["workers"], f"{r['round_words']:,}" if r["round_words"] else "-",
+              r["rounds"], f"{r['seconds']:.1f}", f"{r['words_per_s']:,.0f}",
+              f"{r['analogy']:.4f}", f"{r['ws353']:.4f}", f"{r['mb_per_round_to']:.1f}",
+              f"{r['mb_per_round_from']:.1f}",
+              two(r["rows_changed_frac"]), two(r["train_frac"])] for r in rows]
+    out += common.md_table(header, table, "l" + "r" * 11)
+    out += ["", f"- Machine: {common.host_line(common.host_info())}.",
+            f"- Command: `{common.command_line()}`"]
     return "\n".join(out) + "\n"
 
 
 def plot(rows, path, args):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = common.import_pyplot()
     dask_rows = [r for r in rows if r["setup"] == "dask"]
     single = next((r for r in rows if r["setup"] == "single"), None)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
