@@ -94,3 +94,170 @@ def test_isolated_run_that_fails_raises_instead_of_waiting(monkeypatch, tmp_path
     kw = dict(vector_size=8, window=2, min_count=1, sg=1, hs=0, negative=2, epochs=1, seed=1)
     with pytest.raises(RuntimeError, match="--isolated process failed"):
         bench_scaling.isolated_rate(missing, kw, 1, 2)
+
+
+@pytest.fixture(scope="module")
+def common():
+    return load("common")
+
+
+@pytest.fixture(scope="module")
+def bench_simd():
+    return load("bench_simd")
+
+
+def test_mode_table_names_the_four_modes(common):
+    assert common.MODES == {"sg-ns": {"sg": 1, "hs": 0, "negative": 5},
+                            "cbow-ns": {"sg": 0, "hs": 0, "negative": 5},
+                            "sg-hs": {"sg": 1, "hs": 1, "negative": 0},
+                            "cbow-hs": {"sg": 0, "hs": 1, "negative": 0}}
+    assert common.mode_params("cbow-ns", negative=15) == {"sg": 0, "hs": 0, "negative": 15}
+    assert common.mode_params("sg-hs", negative=15)["negative"] == 0   # hs modes keep 0
+    common.mode_params("sg-ns", 9)
+    assert common.MODES["sg-ns"]["negative"] == 5                      # the table is not changed
+
+
+def test_comma_lists_are_checked(common):
+    assert common.parse_list("sg-ns, cbow-hs,", choices=common.MODES) == ["sg-ns", "cbow-hs"]
+    assert common.parse_list("1,2,16", kind=int) == [1, 2, 16]
+    with pytest.raises(ValueError, match="unknown mode 'sg'"):
+        common.parse_list("sg-ns,sg", choices=common.MODES, what="mode")
+    with pytest.raises(ValueError, match="'x'"):
+        common.parse_list("1,x", kind=int)
+
+
+def test_median_and_ratio_skip_what_is_missing(common):
+    assert common.median([3.0, None, 1.0, 2.0]) == 2.0
+    assert common.median([4.0, 1.0, 2.0, 3.0]) == 2.5
+    assert common.median([]) is None and common.median([None]) is None
+    assert common.ratio(3.0, 2.0) == 1.5
+    assert common.ratio(None, 2.0) is None and common.ratio(3.0, None) is None
+    assert common.ratio(3.0, 0) is None
+    assert common.ratio(0.0, 2.0) == 0.0
+
+
+def test_numbers_are_formatted_for_tables(common):
+    assert common.fmt_rate(1_234_567) == "1,235k"
+    assert common.fmt_rate(9_500) == "9,500"
+    assert common.fmt_rate(None) == "—"
+    assert common.fmt_ratio(1.2345) == "1.23x" and common.fmt_ratio(None) == "—"
+    assert common.fmt_float(0.5, 3) == "0.500" and common.fmt_float(None, 3) == "—"
+    assert common.md_escape("a|b\nc") == "a\\|b c"
+
+
+def test_markdown_table_rows_and_alignment(common):
+    lines = common.md_table(["mode", "words/s", "ratio"], [["sg-ns", "1,000k", 1.5],
+                                                            ["cbow-hs", "—", None]], "lr")
+    assert lines == ["| mode | words/s | ratio |", "|---|---:|---|",
+                     "| sg-ns | 1,000k | 1.5 |", "| cbow-hs | — | None |"]
+
+
+def test_markdown_and_json_are_written(common, tmp_path, capsys):
+    md, js = tmp_path / "r.md", tmp_path / "r.json"
+    common.write_outputs("# report\n", str(md), str(js), {"rate": 1.5, "path": tmp_path})
+    assert md.read_text() == "# report\n"
+    import json
+    assert json.loads(js.read_text()) == {"rate": 1.5, "path": str(tmp_path)}
+    assert "# report" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz", ".bz2", ".xz"])
+def test_corpus_slice_keeps_lines_and_cuts_the_last(common, tmp_path, suffix):
+    text = b"a b c\nd e\n\nf g h i\nj"
+    path = tmp_path / f"c.txt{suffix}"
+    with common.open_corpus(path, "wb") as fh:
+        fh.write(text)
+    out = common.corpus_slice(path, 7, tmp_path)
+    assert out.read_bytes() == b"a b c\nd e\n\nf g\n"
+    assert common.count_corpus(out)[:2] == (7, 4)
+    (tmp_path / "whole").mkdir()
+    whole = common.corpus_slice(path, 100, tmp_path / "whole")
+    assert whole.read_bytes() == text + b"\n"
+    plain = common.plain_corpus(path, tmp_path)
+    assert plain.read_bytes() == text and (plain == path) == (suffix == "")
+
+
+def test_child_runner_reports_exit_and_timeout(common, tmp_path):
+    import sys
+    done = common.run_child([sys.executable, "-c", "print('{\"x\": 1}'); raise SystemExit(3)"],
+                            tmp_path / "a.log")
+    assert done["returncode"] == 3 and not done["timed_out"] and done["peak_rss_kib"] > 0
+    assert common.last_json_line((tmp_path / "a.log").read_text()) == {"x": 1}
+    slow = common.run_child([sys.executable, "-c", "import time; time.sleep(60)"],
+                            tmp_path / "b.log", timeout=0.5)
+    assert slow["timed_out"] and slow["returncode"] != 0 and slow["wall_seconds"] < 30
+
+
+def test_json_line_is_the_last_object(common):
+    assert common.last_json_line('{"a": 1}\nnoise\n{"a": 2}\n{broken\n') == {"a": 2}
+    assert common.last_json_line("no json here") is None
+
+
+def simd_run(mode, size, role, rep, wps, ok=True):
+    return {"mode": mode, "vector_size": size, "role": role, "repeat": rep, "ok": ok,
+            "words_per_second": wps}
+
+
+def test_simd_ratio_is_of_medians_with_side_by_side_range(bench_simd):
+    runs = [simd_run("sg-ns", 100, "baseline", 0, 100.0), simd_run("sg-ns", 100, "dispatched", 0, 98.0),
+            simd_run("sg-ns", 100, "baseline", 1, 110.0), simd_run("sg-ns", 100, "dispatched", 1, 99.0),
+            simd_run("sg-ns", 100, "baseline", 2, 300.0), simd_run("sg-ns", 100, "dispatched", 2, 300.0),
+            simd_run("sg-ns", 100, "dispatched", 3, 1.0, ok=False),     # failed runs do not count
+            simd_run("sg-ns", 300, "baseline", 0, 50.0)]                 # no dispatched run
+    rows = bench_simd.summarise(runs, ["sg-ns", "cbow-hs"], [100, 300])
+    assert len(rows) == 2                                                # cbow-hs has no runs
+    r = rows[0]
+    assert (r["baseline_wps"], r["dispatched_wps"]) == (110.0, 99.0)    # medians
+    assert r["ratio"] == pytest.approx(0.9)
+    assert r["pairs"] == 3
+    assert r["paired_min"] == pytest.approx(0.9) and r["paired_max"] == pytest.approx(1.0)
+    assert rows[1]["ratio"] is None and rows[1]["pairs"] == 0
+
+
+def test_simd_verdict_counts_ratios_below_the_tolerance(bench_simd):
+    def row(mode, ratio):
+        return {"mode": mode, "vector_size": 100, "ratio": ratio}
+    yes = bench_simd.verdict([row("sg-ns", 1.02), row("cbow-ns", 0.95)])
+    assert yes.startswith("Yes") and "all 2 cases" in yes and "0.95, cbow-ns size 100" in yes
+    no = bench_simd.verdict([row("sg-ns", 1.02), row("cbow-ns", 0.94), row("sg-hs", None)])
+    assert no.startswith("No") and "1 of 2 cases: cbow-ns size 100 (0.94)" in no
+    assert "1 case(s) without both builds" in no
+    assert bench_simd.verdict([row("cbow-ns", 0.94)], tolerance=0.1).startswith("Yes")
+    assert bench_simd.verdict([row("sg-ns", None)]).startswith("No answer")
+
+
+def test_simd_report_names_both_variants_and_the_host(bench_simd):
+    runs = [simd_run("cbow-ns", 300, "baseline", 0, 200_000.0),
+            simd_run("cbow-ns", 300, "dispatched", 0, 180_000.0),
+            dict(simd_run("cbow-ns", 300, "dispatched", 1, None, ok=False), error="boom")]
+    rows = bench_simd.summarise(runs, ["cbow-ns"], [300])
+    meta = {"date": "d", "command": "c", "variants": {"baseline": "native", "dispatched": "avx2"},
+            "host": {"cpu_model": "Some CPU", "nproc": 2, "platform": "p", "python": "3",
+                     "numpy": "2"},
+            "corpus": {"path": "x.txt", "words": 1000},
+            "settings": {"tolerance": 0.05, "workers": 2, "window": 5, "min_count": 5,
+                         "repeats": 1}}
+    text = bench_simd.report(meta, rows, runs)
+    assert "No: the dispatched kernels are more than 5% slower than native" in text
+    assert "| cbow-ns | 300 | 200k | 180k | 0.900 | 0.900–0.900 | 1 |" in text
+    assert "dispatched (avx2) words/s" in text and "Some CPU" in text
+    assert "1 run(s) failed, first: boom" in text
+
+
+def test_simd_children_get_the_forced_or_the_dispatched_kernels(bench_simd, monkeypatch):
+    monkeypatch.setenv("FASTW2V_FORCE_SIMD", "portable")
+    assert "FASTW2V_FORCE_SIMD" not in bench_simd.child_env(None)
+    assert bench_simd.child_env("native")["FASTW2V_FORCE_SIMD"] == "native"
+
+
+def test_simd_arguments(bench_simd, tmp_path):
+    from fastw2v import datasets
+    args = bench_simd.parse_args([])
+    assert args.corpus == datasets.wiki_sample and args.sizes == [100, 300]
+    assert args.modes == ["sg-ns", "cbow-ns", "sg-hs", "cbow-hs"]
+    assert (args.repeats, args.workers, args.baseline) == (5, 2, "native")
+    for argv in (["--modes", "sg"], ["--sizes", "100,x"], ["--sizes", "0"], ["--repeats", "0"],
+                 ["--corpus", str(tmp_path / "missing.txt")]):
+        with pytest.raises(SystemExit) as e:
+            bench_simd.parse_args(argv)
+        assert e.value.code == 2

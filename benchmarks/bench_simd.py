@@ -1,0 +1,223 @@
+#!/usr/bin/env python
+"""Is the runtime-dispatched build within 5% of a -march=native build?
+
+fastw2v compiles its kernels once per instruction set and picks one at import, so that
+one wheel runs everywhere; the price could be the instructions a ``-march=native`` build
+would use beyond the chosen set. This script trains the same corpus slice, one epoch,
+with the kernels the dispatcher picks on this machine and with the native ones
+(``FASTW2V_FORCE_SIMD=native``), each run in a fresh child process, the two alternating
+(native, dispatched, native, dispatched, ...) so that a slow minute of the machine hits
+both alike. For every mode and vector size it reports the median words/s of each and
+their ratio dispatched / native; the answer is yes when every ratio is at least 0.95.
+
+The native variant is built only on request, once::
+
+    FASTW2V_NATIVE=1 python setup.py build_ext --inplace
+
+Usage::
+
+    python benchmarks/bench_simd.py [--corpus PATH] [--words 2000000] \\
+        [--modes sg-ns,cbow-ns,sg-hs,cbow-hs] [--sizes 100,300] [--workers 2] \\
+        [--repeats 5] [--markdown out.md] [--json out.json]
+
+The default corpus is the Wikipedia sample shipped in the package (about 1.5M words, so
+all of it at the default ``--words``). Only training is timed: vocabulary and encoding
+happen before. ``--baseline`` compares with another compiled variant instead of native
+(``portable`` shows what the vector instructions buy).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
+BUILD_NATIVE = f"cd {common.REPO_ROOT} && FASTW2V_NATIVE=1 python setup.py build_ext --inplace"
+INSTALL_NATIVE = f"FASTW2V_NATIVE=1 pip install {common.REPO_ROOT}"
+TOLERANCE = 0.05
+OTHER_LOAD_WARN = 0.25  # cores used by other processes during a run before it is flagged
+BASELINES = ("native", "avx512", "avx2", "portable")
+
+
+def child_env(variant: str | None) -> dict:
+    """This environment with the kernels forced to ``variant`` (None: the dispatcher's)."""
+    env = dict(os.environ)
+    env.pop("FASTW2V_FORCE_SIMD", None)
+    if variant:
+        env["FASTW2V_FORCE_SIMD"] = variant
+    return env
+
+
+def summarise(runs: list, modes, sizes) -> list:
+    """One row per (mode, vector size): median words/s of the baseline and of the
+    dispatched kernels, the ratio of the medians, and the range of the ratios of the
+    runs made side by side (repeat by repeat)."""
+    rows = []
+    for mode in modes:
+        for size in sizes:
+            mine = [r for r in runs if r["mode"] == mode and r["vector_size"] == size
+                    and r.get("ok")]
+            rate = {role: {r["repeat"]: r["words_per_second"] for r in mine if r["role"] == role}
+                    for role in ("baseline", "dispatched")}
+            if not (rate["baseline"] or rate["dispatched"]):
+                continue
+            base = common.median(rate["baseline"].values())
+            disp = common.median(rate["dispatched"].values())
+            paired = [rate["dispatched"][k] / rate["baseline"][k]
+                      for k in sorted(set(rate["baseline"]) & set(rate["dispatched"]))]
+            rows.append({"mode": mode, "vector_size": size, "baseline_wps": base,
+                         "dispatched_wps": disp, "ratio": common.ratio(disp, base),
+                         "pairs": len(paired), "paired_min": min(paired, default=None),
+                         "paired_max": max(paired, default=None)})
+    return rows
+
+
+def verdict(rows: list, tolerance: float = TOLERANCE, baseline: str = "native") -> str:
+    """The answer in one sentence: are all ratios at least 1 - tolerance?"""
+    measured = [r for r in rows if r["ratio"] is not None]
+    if not measured:
+        return "No answer: no (mode, size) has runs of both builds."
+    worst = min(measured, key=lambda r: r["ratio"])
+    where = f"{worst['mode']} size {worst['vector_size']}"
+    slow = [r for r in measured if r["ratio"] < 1 - tolerance]
+    pct = f"{100 * tolerance:g}%"
+    missing = len(rows) - len(measured)
+    tail = f" ({missing} case(s) without both builds)" if missing else ""
+    if slow:
+        cases = ", ".join(f"{r['mode']} size {r['vector_size']} ({r['ratio']:.2f})" for r in slow)
+        return (f"No: the dispatched kernels are more than {pct} slower than {baseline} in "
+                f"{len(slow)} of {len(measured)} cases: {cases}{tail}.")
+    return (f"Yes: the dispatched kernels are within {pct} of {baseline} in all "
+            f"{len(measured)} cases (lowest ratio {worst['ratio']:.2f}, {where}){tail}.")
+
+
+def report(meta: dict, rows: list, runs: list) -> str:
+    base, disp = meta["variants"]["baseline"], meta["variants"]["dispatched"]
+    header = ["mode", "size", f"{base} words/s", f"dispatched ({disp}) words/s",
+              "dispatched / " + base, "side-by-side ratios", "pairs"]
+    table = [[r["mode"], r["vector_size"], common.fmt_rate(r["baseline_wps"]),
+              common.fmt_rate(r["dispatched_wps"]), common.fmt_float(r["ratio"], 3),
+              f"{r['paired_min']:.3f}–{r['paired_max']:.3f}" if r["pairs"] else "—",
+              r["pairs"]] for r in rows]
+    s, c = meta["settings"], meta["corpus"]
+    lines = [f"## Dispatched kernels against {base} ({meta['date']})", "",
+             verdict(rows, s["tolerance"], base), ""]
+    lines += common.md_table(header, table, "lrrrrrr")
+    lines += [
+        "",
+        f"- Host: {common.host_line(meta['host'])}.",
+        f"- Kernels: dispatched = `{disp}` (the variant chosen at import), baseline = `{base}`"
+        f" (`FASTW2V_FORCE_SIMD={base}`).",
+        f"- Corpus: {c['words']:,} words from the start of `{c['path']}`; 1 epoch, workers={s['workers']},"
+        f" window={s['window']}, min_count={s['min_count']}, seed=1.",
+        f"- words/s: corpus words / `train()` seconds, median of {s['repeats']} runs per build,"
+        " each in a fresh process; the builds alternate, and a side-by-side ratio divides the"
+        " two runs of one repeat.",
+    ]
+    failed = [r for r in runs if not r.get("ok")]
+    if failed:
+        lines.append(f"- {len(failed)} run(s) failed, first: {common.md_escape(failed[0]['error'])[:300]}")
+    busy = [r.get("child", {}).get("other_cpu_cores") or 0.0 for r in runs if r.get("ok")]
+    flagged = [b for b in busy if b > OTHER_LOAD_WARN]
+    if flagged:
+        lines.append(f"- WARNING: other processes used CPU during {len(flagged)} of {len(busy)}"
+                     f" runs (up to {max(flagged):.1f} cores); rerun on an idle machine.")
+    lines.append(f"- Command: `{meta['command']}`")
+    return "\n".join(lines) + "\n"
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog=f"The native kernels are built by:\n  {BUILD_NATIVE}\n")
+    p.add_argument("--corpus", default=None,
+                   help="plain text or .xz/.gz/.bz2 (default: the package's wiki sample)")
+    p.add_argument("--words", type=int, default=2_000_000,
+                   help="train on the first WORDS words (0 = the whole corpus)")
+    p.add_argument("--modes", default=",".join(common.ALL_MODES),
+                   help="comma list of " + ",".join(common.ALL_MODES))
+    p.add_argument("--sizes", default="100,300", help="comma list of vector sizes")
+    p.add_argument("--workers", type=int, default=2, help="worker threads")
+    p.add_argument("--repeats", type=int, default=5, help="runs of each build per case")
+    p.add_argument("--window", type=int, default=5)
+    p.add_argument("--min-count", type=int, default=5)
+    p.add_argument("--baseline", default="native", choices=BASELINES,
+                   help="the variant to compare with (default native)")
+    p.add_argument("--tolerance", type=float, default=TOLERANCE,
+                   help="the slowdown still counted as 'within' (default 0.05)")
+    p.add_argument("--timeout", type=float, default=600, help="seconds per run")
+    p.add_argument("--markdown", default=None, help="also write the report to this file")
+    p.add_argument("--json", default=None, help="write all raw numbers to this file")
+    args = p.parse_args(argv)
+    try:
+        args.modes = common.parse_list(args.modes, choices=common.MODES, what="mode")
+        args.sizes = common.parse_list(args.sizes, kind=int, what="vector size")
+    except ValueError as exc:
+        p.error(str(exc))
+    if not args.modes or not args.sizes or min(args.sizes) < 1:
+        p.error("--modes and --sizes must list at least one mode / positive size")
+    if args.workers < 1 or args.repeats < 1 or args.words < 0:
+        p.error("--workers and --repeats must be >= 1, --words >= 0")
+    args.corpus = args.corpus or common.sample_corpus()
+    if not Path(args.corpus).is_file():
+        p.error(f"corpus {args.corpus!r} is not a file")
+    return args
+
+
+def probe(baseline: str) -> dict:
+    """The variant names of both builds; exits with the build command when the baseline
+    is missing."""
+    dispatched, err = common.simd_variant(child_env(None))
+    if dispatched is None:
+        sys.exit(f"fastw2v's kernels do not import here: {err}")
+    got, err = common.simd_variant(child_env(baseline))
+    if got is None:
+        hint = ("The -march=native kernels are not compiled. Build them in the source checkout"
+                f" (an editable install) with:\n\n    {BUILD_NATIVE}\n\nor reinstall with them:"
+                f"\n\n    {INSTALL_NATIVE}\n" if baseline == "native" else "")
+        sys.exit(f"{hint}\nFASTW2V_FORCE_SIMD={baseline} does not import: {err}")
+    return {"baseline": got, "dispatched": dispatched}
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    variants = probe(args.baseline)
+    if variants["baseline"] == variants["dispatched"]:
+        common.log(f"the dispatcher already picks {variants['baseline']}: both builds are one")
+    envs = {"baseline": child_env(args.baseline), "dispatched": child_env(None)}
+    meta = {"date": common.now_iso(), "command": common.command_line(),
+            "host": common.host_info(), "variants": variants,
+            "settings": {k: v for k, v in vars(args).items() if k not in ("markdown", "json")}}
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="bench_simd_") as tmp:
+        corpus = (common.corpus_slice(args.corpus, args.words, tmp) if args.words
+                  else common.plain_corpus(args.corpus, tmp))
+        words, _, _ = common.count_corpus(corpus)
+        meta["corpus"] = {"path": str(args.corpus), "words": words}
+        plan = [(mode, size, rep, role) for mode in args.modes for size in args.sizes
+                for rep in range(args.repeats) for role in ("baseline", "dispatched")]
+        for n, (mode, size, rep, role) in enumerate(plan, 1):
+            job = {"tool": "fastw2v", "corpus": str(corpus), "epochs": 1,
+                   "params": dict(vector_size=size, window=args.window, min_count=args.min_count,
+                                  workers=args.workers, epochs=1, seed=1, progress=False,
+                                  **common.MODES[mode])}
+            result = common.run_training(job, envs[role], args.timeout)
+            if result["ok"] and result["simd_variant"] != variants[role]:
+                result.update(ok=False, error=f"ran {result['simd_variant']} instead of {variants[role]}")
+            result.update(mode=mode, vector_size=size, repeat=rep, role=role, variant=variants[role])
+            runs.append(result)
+            common.log(f"[{n}/{len(plan)}] {mode} size {size} {variants[role]}: "
+                       + (f"{common.fmt_rate(result['words_per_second'])} words/s"
+                          if result["ok"] else f"FAILED: {result['error']}"), "simd")
+    rows = summarise(runs, args.modes, args.sizes)
+    common.write_outputs(report(meta, rows, runs), args.markdown, args.json,
+                         {"meta": meta, "summary": rows, "runs": runs})
+    return 0 if all(r["ok"] for r in runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
