@@ -268,6 +268,36 @@ def test_console_script(trained):
     assert "-read-vocab" in r.stdout and "C tool" in r.stdout
 
 
+def test_version_prints_version_and_simd_variant():
+    import fastw2v
+    from fastw2v import kernels
+    r = run("--version")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == f"fastw2v {fastw2v.__version__} (kernels: {kernels.SIMD_VARIANT})"
+    assert r.stderr == ""
+    r = run("--help")
+    assert "--version" in r.stdout
+
+
+def test_compressed_vector_files_are_recognised_by_content(trained, tmp_path):
+    import gzip
+    from fastw2v.cli.app import format_of, sniff_format
+    d, _ = trained
+    packed = tmp_path / "vectors.data"                 # the name says nothing
+    packed.write_bytes(gzip.compress((d / "vectors.bin").read_bytes()))
+    assert sniff_format(packed) == "bin"
+    assert format_of("v.txt.gz") == format_of("v.txt.xz") == format_of("v.TXT.BZ2") == "txt"
+    assert format_of("v.bin.lzma") == "bin" and format_of("v.gz") is None
+    r = run("similar", packed, "war", "-n", "3", "--tsv")
+    assert r.returncode == 0, r.stderr
+    assert len(r.stdout.splitlines()) == 3
+    broken = tmp_path / "broken.bin"
+    broken.write_bytes(gzip.compress((d / "vectors.bin").read_bytes())[:200])
+    r = run("similar", broken, "war")
+    assert r.returncode == 1 and "corrupt compressed file" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
 @pytest.mark.parametrize("args", [
     [],
     ["nosuchcommand"],

@@ -1,7 +1,8 @@
 """The ``fastw2v`` command (also ``python -m fastw2v``).
 
 Subcommands: ``train``, ``similar``, ``analogy``, ``evaluate``, ``compare``, ``convert``,
-``plot``, ``projector``, ``demo``. Progress and messages go to stderr, results to
+``plot``, ``projector``, ``demo``; ``fastw2v --version`` prints the version and the
+kernels' SIMD variant. Progress and messages go to stderr, results to
 stdout. Exit status: 0 on success, 1 when the work failed (an unreadable file, a word
 not in the vocabulary), 2 for a usage error (with a usage message), 130 on Ctrl-C.
 
@@ -17,21 +18,31 @@ import os
 import sys
 from typing import List, Optional
 
-from .commands import (VECTOR_FORMATS, _eval_options, _say, cmd_analogy,
-                            cmd_compare, cmd_convert, cmd_demo, cmd_evaluate, cmd_plot,
-                            cmd_projector, cmd_similar, cmd_train, evaluate_all, format_of,
-                            load_vectors, neighbour_overlap, save_vectors, sniff_format)
+from .commands import (VECTOR_FORMATS, cmd_analogy, cmd_compare, cmd_convert, cmd_demo,
+                       cmd_evaluate, cmd_plot, cmd_projector, cmd_similar, cmd_train,
+                       evaluate_all, format_of, load_vectors, neighbour_overlap, save_vectors,
+                       say, sniff_format)
 from .ctool import C_FLAGS, C_HELP, C_USAGE, UsageError, parse_c_args
 
-__all__ = ["main", "build_parser", "load_vectors", "save_vectors", "format_of",
+__all__ = ["main", "build_parser", "version_text", "load_vectors", "save_vectors", "format_of",
            "sniff_format", "evaluate_all", "neighbour_overlap"]
 
 
 # -- the parser ------------------------------------------------------------------------
 class _Parser(argparse.ArgumentParser):
+    #: subcommand name -> its parser (set by :func:`build_parser` on the top parser)
+    commands: Optional[dict] = None
+
     def error(self, message):
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def version_text() -> str:
+    """What ``fastw2v --version`` prints: the version and the kernels' SIMD variant
+    (``fastw2v.show_config()`` tells more)."""
+    from .. import __version__, kernels
+    return f"fastw2v {__version__} (kernels: {kernels.SIMD_VARIANT})"
 
 
 def _vectors_arg(p, name="vectors") -> None:
@@ -42,6 +53,24 @@ def _vectors_arg(p, name="vectors") -> None:
 def _format_arg(p) -> None:
     p.add_argument("--format", choices=VECTOR_FORMATS,
                    help="format of the vector file(s) when the name does not tell it")
+
+
+def _eval_options(p) -> None:
+    p.add_argument("--analogies", metavar="FILE",
+                   help="analogy questions (': section' headers, 'a b c d' lines)")
+    p.add_argument("--pairs", metavar="FILE", nargs="+", default=[],
+                   help="word-pair similarity files (word1<TAB>word2<TAB>score)")
+    p.add_argument("--restrict-vocab", type=int, default=300000, metavar="N",
+                   help="only the N most frequent words count (default 300000)")
+    p.add_argument("--case-sensitive", action="store_true",
+                   help="compare words as they are (default: upper-cased, as gensim)")
+    p.add_argument("--dummy4unknown", action="store_true",
+                   help="count questions/pairs with unknown words as wrong/zero")
+    p.add_argument("--cosmul", action="store_true", help="3CosMul instead of 3CosAdd")
+    p.add_argument("--c-tool", action="store_true",
+                   help="count analogies as the C tool's compute-accuracy")
+    p.add_argument("--threshold", type=int, default=30000, metavar="N",
+                   help="words read in --c-tool mode (default 30000)")
 
 
 def _progress_args(p) -> None:
@@ -57,7 +86,10 @@ def build_parser(prog: str = "fastw2v") -> argparse.ArgumentParser:
                      "plot word2vec vectors.", epilog="Start with: fastw2v demo. The C "
                      "tool's command line also works: fastw2v -train FILE -output FILE ... "
                      "(see fastw2v train --help).")
+    parser.add_argument("--version", action="version", version=version_text(),
+                        help="print the version and the kernels' SIMD variant, and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    parser.commands = sub.choices
 
     t = sub.add_parser("train", help="train vectors on a corpus",
                        description="Train word2vec on CORPUS (a text file, .gz/.bz2/.xz, or "
@@ -216,15 +248,15 @@ def main(argv: Optional[List[str]] = None, prog: str = "fastw2v") -> int:
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_usage(sys.stderr)
-            _say(f"{prog}: error: a command is needed (try '{prog} demo' or '{prog} --help')")
+            say(f"{prog}: error: a command is needed (try '{prog} demo' or '{prog} --help')")
             return 2
+        command_parser = parser.commands[args.command]
         for name in ("topn",):
             if getattr(args, name, 1) < 1:
-                parser._subparsers._group_actions[0].choices[args.command].error(
-                    f"--{name} must be >= 1")
-        return args.func(args, parser._subparsers._group_actions[0].choices[args.command])
+                command_parser.error(f"--{name} must be >= 1")
+        return args.func(args, command_parser)
     except KeyboardInterrupt:
-        _say("interrupted")
+        say("interrupted")
         return 130
     except BrokenPipeError:
         # the reader of stdout went away (e.g. '| head'): not an error
@@ -234,11 +266,11 @@ def main(argv: Optional[List[str]] = None, prog: str = "fastw2v") -> int:
             pass
         return 0
     except ImportError as exc:
-        _say(f"{prog}: error: {exc}")
+        say(f"{prog}: error: {exc}")
         return 1
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        _say(f"{prog}: error: {msg}")
+        say(f"{prog}: error: {msg}")
         return 1
 
 

@@ -11,12 +11,13 @@ from typing import Optional, Sequence
 import numpy as np
 
 from .. import datasets
+from ..corpus.compression import DECOMPRESSION_ERRORS, sniff, strip_suffix
 
 VECTOR_FORMATS = ("bin", "txt", "glove", "fw2v")
-_COMPRESSION = (".gz", ".bz2", ".xz")
 
 
-def _say(*args) -> None:
+def say(*args) -> None:
+    """A message for the user: on stderr, flushed (stdout is for results)."""
     print(*args, file=sys.stderr, flush=True)
 
 
@@ -26,32 +27,23 @@ def format_of(path: str, given: Optional[str] = None) -> Optional[str]:
     ``.fw2v``, compression suffixes ignored), ``given`` if set, else None."""
     if given:
         return given
-    name = os.fspath(path).lower()
-    for suffix in _COMPRESSION:
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
-    ext = os.path.splitext(name)[1]
+    ext = os.path.splitext(strip_suffix(path).lower())[1]
     return {".bin": "bin", ".txt": "txt", ".vec": "txt", ".fw2v": "fw2v",
             ".model": "fw2v", ".kv": "fw2v"}.get(ext)
 
 
 def _head(path: str, n: int = 1 << 16) -> bytes:
-    """The first ``n`` bytes of a file, decompressed if it is gzip, bzip2 or xz."""
-    import bz2
-    import gzip
-    import lzma
-    with open(path, "rb") as fh:
-        magic = fh.read(6)
-    opener = {b"\x1f\x8b": gzip.open, b"BZh": bz2.open, b"\xfd7zXZ": lzma.open}
-    for prefix, fn in opener.items():
-        if magic.startswith(prefix):
-            try:
-                with fn(path, "rb") as fh:
-                    return fh.read(n)
-            except (OSError, EOFError, lzma.LZMAError) as exc:
-                raise ValueError(f"{path}: corrupt compressed file ({exc})") from None
-    with open(path, "rb") as fh:
-        return fh.read(n)
+    """The first ``n`` bytes of a file, decompressed if its first bytes say it is
+    compressed (:data:`fastw2v.corpus.compression.COMPRESSIONS`)."""
+    compression = sniff(path)
+    if compression is None:
+        with open(path, "rb") as fh:
+            return fh.read(n)
+    try:
+        with compression.open(path, "rb") as fh:
+            return fh.read(n)
+    except DECOMPRESSION_ERRORS as exc:
+        raise ValueError(f"{path}: corrupt compressed file ({exc})") from None
 
 
 def sniff_format(path: str) -> str:
@@ -154,7 +146,7 @@ def _report_unknown(kv, words) -> bool:
     """Say on stderr which of ``words`` are not in ``kv``; True if any."""
     unknown = [w for w in words if w not in kv.key_to_index]
     for w in unknown:
-        _say(_missing(kv, w))
+        say(_missing(kv, w))
     return bool(unknown)
 
 
@@ -184,7 +176,7 @@ def cmd_analogy(args, parser) -> int:
     for query in _query_lines(queries, "Enter three words (EXIT to break): "):
         words = query.split()
         if len(words) != 3:
-            _say(f"Only {len(words)} words were entered.. three words are needed at the input "
+            say(f"Only {len(words)} words were entered.. three words are needed at the input "
                  "to perform the calculation")
             failed += 1
             continue
@@ -244,24 +236,6 @@ def evaluate_all(kv, analogies, pairs, restrict_vocab=300000, case_insensitive=T
     return out
 
 
-def _eval_options(p) -> None:
-    p.add_argument("--analogies", metavar="FILE",
-                   help="analogy questions (': section' headers, 'a b c d' lines)")
-    p.add_argument("--pairs", metavar="FILE", nargs="+", default=[],
-                   help="word-pair similarity files (word1<TAB>word2<TAB>score)")
-    p.add_argument("--restrict-vocab", type=int, default=300000, metavar="N",
-                   help="only the N most frequent words count (default 300000)")
-    p.add_argument("--case-sensitive", action="store_true",
-                   help="compare words as they are (default: upper-cased, as gensim)")
-    p.add_argument("--dummy4unknown", action="store_true",
-                   help="count questions/pairs with unknown words as wrong/zero")
-    p.add_argument("--cosmul", action="store_true", help="3CosMul instead of 3CosAdd")
-    p.add_argument("--c-tool", action="store_true",
-                   help="count analogies as the C tool's compute-accuracy")
-    p.add_argument("--threshold", type=int, default=30000, metavar="N",
-                   help="words read in --c-tool mode (default 30000)")
-
-
 def _eval_kwargs(args) -> dict:
     analogies, pairs = _default_sets(args)
     return dict(analogies=analogies, pairs=pairs, restrict_vocab=args.restrict_vocab,
@@ -281,7 +255,7 @@ def _check_eval_files(parser, args) -> None:
 def cmd_evaluate(args, parser) -> int:
     _check_eval_files(parser, args)
     kv = load_vectors(_existing(parser, args.vectors), args.format)
-    _say(f"{args.vectors}: {len(kv)} words x {kv.vector_size}")
+    say(f"{args.vectors}: {len(kv)} words x {kv.vector_size}")
     scores = evaluate_all(kv, **_eval_kwargs(args))
     c_tool = scores.pop("_c_tool", None)
     sections = scores.pop("_sections", None)
@@ -341,7 +315,7 @@ def cmd_compare(args, parser) -> int:
     names = [args.a, args.b]
     scores = []
     for name, kv in zip(names, kvs):
-        _say(f"evaluating {name} ({len(kv)} words x {kv.vector_size})...")
+        say(f"evaluating {name} ({len(kv)} words x {kv.vector_size})...")
         s = evaluate_all(kv, **_eval_kwargs(args))
         s.pop("_c_tool", None)
         s.pop("_sections", None)
@@ -381,7 +355,7 @@ def cmd_convert(args, parser) -> int:
         kv = KeyedVectors(kv.vector_size, kv.index_to_key[:n], np.array(kv.vectors[:n]),
                           None if counts is None else counts[:n])
     save_vectors(kv, args.output, to)
-    _say(f"wrote {args.output} ({to}, {len(kv)} words x {kv.vector_size})")
+    say(f"wrote {args.output} ({to}, {len(kv)} words x {kv.vector_size})")
     return 0
 
 
@@ -419,10 +393,10 @@ def cmd_plot(args, parser) -> int:
     kv = load_vectors(_existing(parser, args.vectors), args.format)
     unknown = [w for w in words if w not in kv.key_to_index]
     for w in unknown:
-        _say(_missing(kv, w) + " (left out)")
+        say(_missing(kv, w) + " (left out)")
     plotting.plot_words(kv, words, args.output, method=args.method, groups=groups or None,
                         arrows=arrows or None, title=args.title, skip_unknown=True)
-    _say(f"wrote {args.output}")
+    say(f"wrote {args.output}")
     return 0
 
 
@@ -432,7 +406,7 @@ def cmd_projector(args, parser) -> int:
     if args.limit is not None and args.limit < 1:
         parser.error("--limit must be >= 1")
     vec_path, meta_path = export_tensorboard(kv, args.prefix, limit=args.limit)
-    _say(f"wrote {vec_path} and {meta_path} (load them at https://projector.tensorflow.org)")
+    say(f"wrote {vec_path} and {meta_path} (load them at https://projector.tensorflow.org)")
     return 0
 
 
@@ -447,7 +421,7 @@ def cmd_demo(args, parser) -> int:
     _existing(parser, corpus, "corpus")
     if args.workers < 1 or args.epochs < 1:
         parser.error("--workers and --epochs must be >= 1")
-    _say(f"training {'skip-gram' if args.sg else 'CBOW'} with negative sampling on {corpus} "
+    say(f"training {'skip-gram' if args.sg else 'CBOW'} with negative sampling on {corpus} "
          f"({args.workers} threads, {args.epochs} epochs)...")
     t0 = time.perf_counter()
     model = Word2Vec(corpus_file=corpus, vector_size=100, window=5, min_count=5, sg=args.sg,
@@ -468,7 +442,7 @@ def cmd_demo(args, parser) -> int:
             print(f"  {a} : {b} :: {c} : " + ", ".join(f"{w} {s:.2f}" for w, s in best))
     if args.output:
         save_vectors(wv, args.output)
-        _say(f"wrote {args.output}")
+        say(f"wrote {args.output}")
     return 0
 
 
@@ -499,26 +473,26 @@ def cmd_train(args, parser) -> int:
     t0 = time.perf_counter()
     if args.read_vocab:
         model.read_vocab(args.read_vocab)
-        _say(f"read {len(model.wv)} words from {args.read_vocab}")
+        say(f"read {len(model.wv)} words from {args.read_vocab}")
     else:
         model.build_vocab(corpus_file=args.corpus)
-    _say(f"vocabulary: {len(model.wv)} words")
+    say(f"vocabulary: {len(model.wv)} words")
     if args.output:
-        _say(f"training {'skip-gram' if model.sg else 'CBOW'} on {args.corpus} with "
+        say(f"training {'skip-gram' if model.sg else 'CBOW'} on {args.corpus} with "
              f"{args.workers} threads, {args.epochs} epochs...")
     if args.save_vocab:
         model.save_vocab(args.save_vocab)
-        _say(f"wrote {args.save_vocab}")
+        say(f"wrote {args.save_vocab}")
     if not args.output:
         return 0            # the C tool without -output: the vocabulary only
     model.train(corpus_file=args.corpus, total_words=model.corpus_total_words,
                 epochs=model.epochs)
     secs = time.perf_counter() - t0
     words = sum(s.words_read for s in model.epoch_stats)
-    _say(f"trained in {secs:.1f} s ({words / max(secs, 1e-9):,.0f} words/s)")
+    say(f"trained in {secs:.1f} s ({words / max(secs, 1e-9):,.0f} words/s)")
     if fmt == "fw2v":
         model.save(args.output)
     else:
         save_vectors(model.wv, args.output, fmt)
-    _say(f"wrote {args.output} ({fmt}, {len(model.wv)} words x {model.vector_size})")
+    say(f"wrote {args.output} ({fmt}, {len(model.wv)} words x {model.vector_size})")
     return 0
