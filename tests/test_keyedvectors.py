@@ -266,3 +266,19 @@ def test_native_load_rejects_other_files(tmp_path, model):
     junk.write_bytes(b"not a fastw2v file at all" * 10)
     with pytest.raises(FormatError, match="junk.bin"):
         KeyedVectors.load(junk)
+
+
+def test_query_helpers_are_public_and_agree_with_most_similar(pair):
+    ours, _ = pair
+    keys, weights = kvmod.weighted_keys((w for w in ["king", ("war", 2.0)]), "city")
+    assert keys == ["king", "war", "city"] and weights.tolist() == [1.0, 2.0, -1.0]
+    query = ours.get_mean_vector(keys, weights, pre_normalize=True, post_normalize=True)
+    every = ours.row_cosines(query)
+    np.testing.assert_array_equal(
+        every, ours.most_similar(positive=["king", ("war", 2.0)], negative="city", topn=None))
+    np.testing.assert_array_equal(ours.row_cosines(query, 5, 50), every[5:50])
+    top = kvmod.top_indices(every, 5, exclude=[ours.get_index(k) for k in keys])
+    assert [ours.index_to_key[i] for i in top] == [
+        w for w, _ in ours.most_similar(positive=["king", ("war", 2.0)], negative="city", topn=5)]
+    assert kvmod.top_indices(np.array([1.0, 3.0, 3.0, 2.0]), 3) == [1, 2, 3]     # ties: row order
+    assert kvmod.top_indices(np.array([1.0, 3.0]), 2, exclude=[1], offset=0) == [0]

@@ -46,7 +46,7 @@ def _unitvec(vec: np.ndarray) -> np.ndarray:
     return vec
 
 
-def _top(scores: np.ndarray, topn: int, exclude=(), offset: int = 0) -> List[int]:
+def top_indices(scores: np.ndarray, topn: int, exclude=(), offset: int = 0) -> List[int]:
     """Indices (plus ``offset``) of the ``topn`` largest ``scores`` not in ``exclude``,
     best first; equal scores keep row order."""
     exclude = set(exclude)
@@ -60,6 +60,22 @@ def _top(scores: np.ndarray, topn: int, exclude=(), offset: int = 0) -> List[int
     cand = cand[np.lexsort((cand, -scores[cand]))]
     out = [int(i) + offset for i in cand if int(i) + offset not in exclude]
     return out[:topn]
+
+
+def weighted_keys(positive, negative):
+    """A query's terms and their weights: ``positive`` and ``negative`` (keys, vectors or
+    ``(key, weight)`` pairs, or one key/vector) as ``(keys, float64 weights)``, weight 1
+    for a positive term and -1 for a negative one unless a pair gives it."""
+    positive, negative = _ensure_list(positive), _ensure_list(negative)
+    weights = np.concatenate([np.ones(len(positive)), -np.ones(len(negative))])
+    keys = []
+    for i, item in enumerate(positive + negative):
+        if isinstance(item, _EXTENDED_KEY_TYPES):
+            keys.append(item)
+        else:
+            keys.append(item[0])
+            weights[i] = item[1]
+    return keys, weights
 
 
 class KeyedVectors:
@@ -287,23 +303,12 @@ class KeyedVectors:
         mean = mean.astype(self._vectors.dtype)
         return _unitvec(mean) if post_normalize else mean
 
-    def _cosines(self, query: np.ndarray, start: int = 0, end: Optional[int] = None) -> np.ndarray:
-        """Cosine of a unit ``query`` with rows ``start:end``."""
+    def row_cosines(self, query: np.ndarray, start: int = 0,
+                    end: Optional[int] = None) -> np.ndarray:
+        """Cosine of the unit vector ``query`` with each of rows ``start:end``
+        ([end - start], the vectors' dtype; 0 for a zero row)."""
         return (self._vectors[start:end] @ query.astype(self._vectors.dtype, copy=False)) \
             / self._safe_norms(start, end)
-
-    def _weighted_keys(self, positive, negative):
-        items = _ensure_list(positive) + _ensure_list(negative)
-        weights = np.concatenate([np.ones(len(_ensure_list(positive))),
-                                  -np.ones(len(_ensure_list(negative)))])
-        keys = []
-        for i, item in enumerate(items):
-            if isinstance(item, _EXTENDED_KEY_TYPES):
-                keys.append(item)
-            else:
-                keys.append(item[0])
-                weights[i] = item[1]
-        return keys, weights
 
     def most_similar(self, positive=None, negative=None, topn: Optional[int] = 10,
                      clip_start: int = 0, clip_end: Optional[int] = None,
@@ -321,7 +326,7 @@ class KeyedVectors:
         """
         if isinstance(topn, Integral) and topn < 1:
             return []
-        keys, weights = self._weighted_keys(positive, negative)
+        keys, weights = weighted_keys(positive, negative)
         mean = self.get_mean_vector(keys, weights, pre_normalize=True, post_normalize=True,
                                     ignore_missing=False)
         if indexer is not None and isinstance(topn, Integral):
@@ -331,11 +336,11 @@ class KeyedVectors:
         clip_end = len(self) if clip_end is None else min(int(clip_end), len(self))
         exclude = [self.get_index(k) for k in keys
                    if isinstance(k, _KEY_TYPES) and self.has_index_for(k)]
-        dists = self._cosines(mean, clip_start, clip_end)
+        dists = self.row_cosines(mean, clip_start, clip_end)
         if not topn:
             return dists
         return [(self.index_to_key[i], float(dists[i - clip_start]))
-                for i in _top(dists, int(topn), exclude, clip_start)]
+                for i in top_indices(dists, int(topn), exclude, clip_start)]
 
     def similar_by_key(self, key, topn: Optional[int] = 10, restrict_vocab=None):
         """Keys nearest ``key`` (``most_similar([key])``)."""
@@ -413,13 +418,14 @@ class KeyedVectors:
 
         def shifted(term):
             vec = term if isinstance(term, np.ndarray) else self.get_vector(term, norm=True)
-            return (1 + self._cosines(vec, 0, end)) / 2
+            return (1 + self.row_cosines(vec, 0, end)) / 2
 
         dists = np.prod([shifted(t) for t in positive], axis=0)
         dists = dists / (np.prod([shifted(t) for t in negative], axis=0) + 0.000001)
         if not topn:
             return dists
-        return [(self.index_to_key[i], float(dists[i])) for i in _top(dists, int(topn), exclude)]
+        return [(self.index_to_key[i], float(dists[i]))
+                for i in top_indices(dists, int(topn), exclude)]
 
     @staticmethod
     def cosine_similarities(vector_1, vectors_all) -> np.ndarray:

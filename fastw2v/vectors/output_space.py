@@ -13,7 +13,7 @@ from typing import Optional
 
 import numpy as np
 
-from .keyedvectors import KeyedVectors, _top
+from .keyedvectors import KeyedVectors, top_indices, weighted_keys
 
 logger = logging.getLogger("fastw2v")
 
@@ -86,16 +86,17 @@ class OutputSpaceMixin:
         if isinstance(topn, int) and topn < 1:
             return []
         src, dst = self._space_pair(space)
-        keys, weights = src._weighted_keys(positive, negative)
+        keys, weights = weighted_keys(positive, negative)
         query = src.get_mean_vector(keys, weights, pre_normalize=True, post_normalize=True,
                                     ignore_missing=False)
         end = len(dst) if not restrict_vocab else min(int(restrict_vocab), len(dst))
-        dists = dst._cosines(query, 0, end)
+        dists = dst.row_cosines(query, 0, end)
         if not topn:
             return dists
         exclude = [src.get_index(k) for k in keys if not isinstance(k, np.ndarray)] \
             if exclude_query else []
-        return [(dst.index_to_key[i], float(dists[i])) for i in _top(dists, int(topn), exclude)]
+        return [(dst.index_to_key[i], float(dists[i]))
+                for i in top_indices(dists, int(topn), exclude)]
 
     def similarity_across(self, w1, w2, space: str = "in-out") -> float:
         """Cosine of ``w1``'s vector in the first space with ``w2``'s in the second
@@ -173,7 +174,7 @@ class OutputSpaceMixin:
             probs = np.exp(self._hs_log_probs(h))
         if topn is None:
             return probs
-        return [(self.wv.index_to_key[i], float(probs[i])) for i in _top(probs, int(topn))]
+        return [(self.wv.index_to_key[i], float(probs[i])) for i in top_indices(probs, int(topn))]
 
     def _hs_log_probs(self, h: np.ndarray) -> np.ndarray:
         """log P(word | h) for every word under the hierarchical softmax, float64 [V]."""
