@@ -6,7 +6,7 @@ epoch instead runs in *rounds*. In a round each of the T worker threads trains o
 (job ``k`` of the epoch goes to thread ``k % T``, with the random stream of job ``k``),
 reading the shared weights as they were at the start of the round plus its own updates,
 which it writes to private copies of the rows it touches
-(:meth:`fastw2v._kernels.Worker.use_private_rows`). At the end of the round every thread
+(:meth:`fastw2v.kernels.Worker.use_private_rows`). At the end of the round every thread
 turns its private rows into differences; then the differences are added to the shared
 rows worker after worker in thread order, the rows split between the threads by
 ``row % T`` so that the addition runs in parallel and no row is written by two threads.
@@ -18,7 +18,8 @@ The price: threads wait for each other at the end of every round, and within a r
 they do not see each other's updates (a staleness of one round, like a mini-batch of
 T jobs). Job sizes are those of the default mode (corpus_file: at most
 :data:`fastw2v.training.trainer.MAX_BLOCK` stream entries; iterable: ``batch_words``).
-An interrupted round is dropped whole: the shared weights are only ever written by
+The threads run on :class:`fastw2v.training.runner.ThreadRunner`, as the lock-free
+schedule's do. An interrupted round is dropped whole: the shared weights are only ever written by
 complete merges, so the model stays consistent.
 """
 from __future__ import annotations
@@ -28,7 +29,8 @@ from typing import Iterator, List, Sequence, Tuple
 
 import numpy as np
 
-from .. import kernels as _kernels
+from .. import kernels
+from .runner import ThreadRunner
 
 _STOP = object()
 
@@ -57,8 +59,9 @@ class RoundRunner:
         T = len(self.workers)
         barrier = threading.Barrier(T + 1)
         assign: List[object] = [None] * T
-        errors: List[BaseException] = []
         shared = {"base": 0, "active": []}
+        runner = ThreadRunner("fastw2v-sync", T, lambda i: loop(i), stop=barrier.abort)
+        errors = runner.errors
 
         def loop(i: int) -> None:
             try:
@@ -80,30 +83,23 @@ class RoundRunner:
                         w.train(ids, start, end, seed)
                         w.private_to_deltas()
                 except BaseException as exc:           # re-raised by the caller
-                    errors.append(exc)
+                    runner.record(exc)
                 barrier.wait()                          # every job of the round trained
                 try:
                     if not errors:
-                        _kernels.apply_private_deltas(self.km, shared["active"], i, T)
+                        kernels.apply_private_deltas(self.km, shared["active"], i, T)
                 except BaseException as exc:
-                    errors.append(exc)
+                    runner.record(exc)
                 barrier.wait()                          # differences applied
                 w.clear_private()
 
-        threads = [threading.Thread(target=loop, args=(i,), daemon=True,
-                                    name=f"fastw2v-sync-{i}") for i in range(T)]
-        self.raw_done = 0
-        job_no = 0
-        jobs = iter(jobs)
-        try:
-            # inside the try: a Ctrl-C between two starts aborts the barrier for those
-            # already waiting on it
-            for t in threads:
-                t.start()
+        def drive() -> None:
+            job_no = 0
+            it = iter(jobs)
             while not errors:
                 batch = []
                 raw_batch = 0
-                for ids, start, end, raw in jobs:
+                for ids, start, end, raw in it:
                     batch.append((ids, start, end, seed_of(job_no)))
                     raw_batch += raw
                     job_no += 1
@@ -125,12 +121,8 @@ class RoundRunner:
             for i in range(T):
                 assign[i] = _STOP
             barrier.wait()
-        except BaseException:
-            barrier.abort()
-            raise
-        finally:
-            for t in threads:
-                if t.ident is not None:      # started (even if start() was interrupted)
-                    t.join(timeout=5.0)
-        if errors:
-            raise errors[0]
+
+        self.raw_done = 0
+        # a failure here (a worker's error, Ctrl-C) aborts the barrier: the round in
+        # progress is dropped, the threads end and the failure is raised
+        runner.run(drive)

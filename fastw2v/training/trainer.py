@@ -1,10 +1,12 @@
-"""Worker threads, the work split, progress, loss totals and callbacks.
+"""The lock-free (Hogwild) schedule, the work split into jobs, and the epoch loop.
 
 Both input modes end up as *jobs* for the same kernel entry point
 (:meth:`fastw2v.kernels.Worker.train`): a slice of an int32 id stream. In corpus-file
 mode the stream is the corpus encoded once (a memory map) and jobs are fixed slices of
 it; in iterable mode the calling thread converts sentences to ids in batches while the
-workers train. Workers hold no GIL while training.
+workers train. Workers hold no GIL while training. The threads are started, stopped and
+joined by :class:`fastw2v.training.runner.ThreadRunner`; ``reproducible=True`` runs the
+same jobs in rounds instead (:mod:`.rounds`).
 
 Every job gets its own random stream, derived from ``(seed, epoch, job number)`` only.
 So with ``workers=1`` a run is bit-identical across processes, and with more workers the
@@ -23,9 +25,10 @@ from typing import Callable, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
-from .. import kernels as _kernels
+from .. import kernels
 from ..corpus import check_sentence, encode_batch
 from .rounds import RoundRunner
+from .runner import TICK, ThreadRunner
 
 logger = logging.getLogger("fastw2v")
 
@@ -73,10 +76,6 @@ class EpochStats:
         return self.loss / self.loss_examples if self.loss_examples else float("nan")
 
 
-#: Seconds between two progress-bar updates from the calling thread.
-TICK = 0.2
-
-
 def corpus_blocks(n_entries: int, workers: int) -> List[Tuple[int, int]]:
     """Split ``[0, n_entries)`` into contiguous blocks: several per worker so a slow
     thread does not hold the others back, none larger than :data:`MAX_BLOCK`."""
@@ -115,7 +114,7 @@ class Trainer:
 
     def __init__(self, kernel_model, workers: int, seed: int, reproducible: bool = False):
         self.kernel_model = kernel_model
-        self.workers = [_kernels.Worker(kernel_model) for _ in range(workers)]
+        self.workers = [kernels.Worker(kernel_model) for _ in range(workers)]
         self.seed = seed
         #: rounds with private rows merged in a fixed order (:mod:`fastw2v.training.rounds`)
         self.rounds = RoundRunner(kernel_model, self.workers) if reproducible else None
@@ -134,11 +133,11 @@ class Trainer:
         if self.rounds is not None:
             return self._run_epoch_rounds(epoch, jobs, tick)
         q: "queue.Queue" = queue.Queue(maxsize=2 * len(self.workers))
-        errors: List[BaseException] = []
         stop = threading.Event()
         raw_done = [0] * len(self.workers)     # corpus tokens of the jobs each one trained
 
-        def work(worker, k):
+        def work(k):
+            worker = self.workers[k]
             while True:
                 item = q.get()
                 if item is None:
@@ -150,19 +149,11 @@ class Trainer:
                     worker.train(ids, start, end, seed)
                     raw_done[k] += raw
                 except BaseException as exc:     # re-raised on the caller's thread
-                    errors.append(exc)
+                    runner.record(exc)
                     stop.set()
 
-        threads = [threading.Thread(target=work, args=(w, i), daemon=True,
-                                    name=f"fastw2v-worker-{i}")
-                   for i, w in enumerate(self.workers)]
-        t0 = time.perf_counter()
-        last_tick = t0
-        failure: Optional[BaseException] = None
-        try:
-            # inside the try: a Ctrl-C between two starts still stops those started
-            for t in threads:
-                t.start()
+        def drive():
+            last_tick = time.perf_counter()
             for job_no, (ids, start, end, raw) in enumerate(jobs):
                 item = (ids, start, end, job_seed(self.seed, epoch, job_no), raw)
                 while not stop.is_set():
@@ -178,13 +169,31 @@ class Trainer:
                 if tick is not None and time.perf_counter() - last_tick >= TICK:
                     tick()
                     last_tick = time.perf_counter()
-        except BaseException as exc:       # Ctrl-C, or a bad sentence in the corpus
-            stop.set()
+
+        def release(n_started):
+            """One end marker per started thread; a Ctrl-C meanwhile is returned."""
+            pending: Optional[BaseException] = None
+            sent = 0
+            while sent < n_started:
+                try:
+                    q.put(None, timeout=TICK)
+                    sent += 1
+                except queue.Full:
+                    pass
+                except KeyboardInterrupt as exc:
+                    pending = exc
+                    stop.set()
+            return pending
+
+        runner = ThreadRunner("fastw2v-worker", len(self.workers), work, stop=stop.set,
+                              release=release, tick=tick)
+        t0 = time.perf_counter()
+        failure: Optional[BaseException] = None
+        try:
+            runner.run(drive)
+        except BaseException as exc:       # Ctrl-C, a bad sentence, a worker's error
             failure = exc
-        # (a thread has an ident once started, even if start() was interrupted after)
-        late = self._join([t for t in threads if t.ident is not None], q, stop, tick)
-        failure = failure or late
-        return self._epoch_stats(epoch, t0, sum(raw_done), failure or (errors[0] if errors else None))
+        return self._epoch_stats(epoch, t0, sum(raw_done), failure)
 
     def _run_epoch_rounds(self, epoch: int, jobs, tick) -> EpochStats:
         """Reproducible mode: the same jobs, trained in synchronised rounds."""
@@ -211,30 +220,6 @@ class Trainer:
             self.partial = stats
             raise failure
         return stats
-
-    @staticmethod
-    def _join(threads, q, stop, tick) -> Optional[BaseException]:
-        """Stop the workers after the jobs in hand; a Ctrl-C meanwhile is kept and
-        returned (not raised) so that no thread still writes weights when we return."""
-        pending: Optional[BaseException] = None
-        sent = 0
-        while sent < len(threads):
-            try:
-                q.put(None, timeout=TICK)
-                sent += 1
-            except queue.Full:
-                pass
-            except KeyboardInterrupt as exc:
-                pending, _ = exc, stop.set()
-        for t in threads:
-            while t.is_alive():
-                try:
-                    t.join(timeout=TICK)
-                    if tick is not None:
-                        tick()
-                except KeyboardInterrupt as exc:
-                    pending, _ = exc, stop.set()
-        return pending
 
     def train(self, epoch_jobs: Callable[[int], Iterator[Tuple[np.ndarray, int, int, int]]],
               epochs: int, first_epoch: int, start_alpha: float, end_alpha: float,
