@@ -234,7 +234,7 @@ FW_AI double fw_hs_path_nv(const int NV, __mmask16 tail, const float *l1, float 
         if (k + 1 < len) f_next = fw_rload_dot(NV, tail, rows[k + 1], x, rn);
         int code = (int)(path[k] & 1u);
         if (want_loss) loss += fw_neg_log_sigmoid((1 - 2 * code) * (double)f);
-        if (f > -6.0f && f < 6.0f)
+        if (f > -(float)FW_MAX_EXP && f < (float)FW_MAX_EXP)
             fw_rstep(NV, tail, (float)(1 - code - fw_sig(sig, scale, f)) * alpha, x, r, e,
                      rows[k], 0);
         fw_rcopy(NV, r, rn);
@@ -260,8 +260,8 @@ FW_AI double fw_ns_set_nv(const int NV, __mmask16 tail, const float *l1, float *
         if (k + 1 < n && !same) f_next = fw_rload_dot(NV, tail, rows[k + 1], x, rn);
         float label = k == 0 ? 1.0f : 0.0f, g;
         if (want_loss) loss += fw_neg_log_sigmoid(k == 0 ? (double)f : -(double)f);
-        if (f > 6.0f) g = (label - 1.0f) * alpha;
-        else if (f < -6.0f) g = label * alpha;
+        if (f > (float)FW_MAX_EXP) g = (label - 1.0f) * alpha;
+        else if (f < -(float)FW_MAX_EXP) g = label * alpha;
         else g = (label - fw_sig(sig, scale, f)) * alpha;
         float again = fw_rstep(NV, tail, g, x, r, e, rows[k], same);
         if (same) {
