@@ -32,6 +32,12 @@ def paths() -> Dict[str, str]:
             "simlex999": simlex999, "wiki-sample": wiki_sample}
 
 
+def evaluation_sets() -> Dict[str, str]:
+    """The shipped evaluation sets by name: ``questions-words`` (analogies),
+    ``wordsim353`` and ``simlex999`` (word pairs)."""
+    return {"questions-words": questions_words, **word_pairs()}
+
+
 def word_pairs() -> Dict[str, str]:
     """The shipped word-pair similarity sets by name."""
     return {"wordsim353": wordsim353, "simlex999": simlex999}

@@ -11,7 +11,8 @@ scipy_stats = pytest.importorskip("scipy.stats")
 from gensim.models import KeyedVectors as GensimKV
 
 from fastw2v import KeyedVectors, Word2Vec, evaluate_word_analogies, evaluate_word_pairs
-from fastw2v.evaluation.scoring import datasets, pearson_correlation, rankdata, spearman_correlation
+from fastw2v.evaluation.scoring import datasets
+from fastw2v.evaluation.statistics import pearson_correlation, rankdata, spearman_correlation
 
 
 @pytest.fixture(scope="module")
