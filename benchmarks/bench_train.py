@@ -629,8 +629,8 @@ def build_report(meta: dict, rows: list, runs: list) -> str:
         f" modes), epochs={s['epochs']}, workers/threads={s['workers']}, "
         + (f"seeds {', '.join(map(str, s['seeds']))}" if s.get("seeds") else f"seed={s['seed']}")
         + " where the tool"
-        f" takes one; each tool's default learning rate (gensim and fastw2v 0.025; C tool 0.025"
-        f" skip-gram, 0.05 CBOW; fastText 0.05). fastText with minn=maxn=0, wordNgrams=1.",
+        " takes one; each tool's default learning rate (gensim and fastw2v 0.025; C tool 0.025"
+        " skip-gram, 0.05 CBOW; fastText 0.05). fastText with minn=maxn=0, wordNgrams=1.",
         "- train s: " + ("median of " + str(repeats) + " runs; " if repeats > 1 else "")
         + "fastw2v and gensim: the `train()` call alone (their vocabulary pass is the `vocab s`"
         " column); C tool and fastText: the whole command / `train_unsupervised` call, which"
