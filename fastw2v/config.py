@@ -1,4 +1,11 @@
-"""Training configuration: one frozen record of every hyper-parameter, validated once.
+"""Training configuration and every parameter check.
+
+:class:`TrainConfig` is one frozen record of every hyper-parameter, validated once. The
+``check_*`` functions validate the arguments that are not hyper-parameters: the
+model's settings (``batch_words``, ``trim_rule``, ``progress``, ``callbacks``, ...),
+``train()``'s arguments (:func:`check_train_args`), the corpus source and
+``train_distributed``'s own arguments. Every other module calls these instead of
+repeating a check.
 
 Parameter names and defaults are gensim 4's, so that ``from fastw2v import Word2Vec``
 is the only change a gensim user makes. Validation happens here, before any corpus is
@@ -13,24 +20,27 @@ from typing import Optional
 
 import numpy as np
 
+from .corpus import check_iterable, corpus_paths
 from .errors import ParameterError
 
 
-def _is_int(x) -> bool:
+def is_int(x) -> bool:
+    """An integer, not a boolean."""
     return isinstance(x, numbers.Integral) and not isinstance(x, (bool, np.bool_))
 
 
-def _is_real(x) -> bool:
+def is_real(x) -> bool:
+    """A real number, not a boolean."""
     return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
 
 
-def _is_flag(x) -> bool:
+def is_flag(x) -> bool:
     """True/False, NumPy booleans, or the integers 0 and 1 (gensim users write ``sg=1``);
     not strings, floats or None, which ``bool()`` would silently turn into a flag."""
-    return isinstance(x, (bool, np.bool_)) or (_is_int(x) and x in (0, 1))
+    return isinstance(x, (bool, np.bool_)) or (is_int(x) and x in (0, 1))
 
 
-#: fields that are switches: validated by :func:`_is_flag`, stored as ``int`` (the gensim
+#: fields that are switches: validated by :func:`is_flag`, stored as ``int`` (the gensim
 #: 0/1 parameters) or ``bool``
 _INT_FLAGS = ("sg", "hs", "cbow_mean")
 _BOOL_FLAGS = ("shrink_windows", "compute_loss", "shared_negatives", "reproducible")
@@ -120,9 +130,9 @@ class TrainConfig:
             value = getattr(self, f.name)
             if f.name in _BOOL_FLAGS:
                 value = bool(value)
-            elif f.name in _INT_FLAGS or _is_int(value):
+            elif f.name in _INT_FLAGS or is_int(value):
                 value = int(value)
-            elif _is_real(value):
+            elif is_real(value):
                 value = float(value)
             object.__setattr__(self, f.name, value)
 
@@ -134,30 +144,30 @@ class TrainConfig:
                     f"{name}={getattr(self, name)!r} is invalid: {name} must be {what}"
                 )
 
-        need(_is_int(self.vector_size) and self.vector_size >= 1, "vector_size", "an integer >= 1")
-        need(_is_int(self.window) and self.window >= 1, "window", "an integer >= 1")
-        need(_is_int(self.min_count) and self.min_count >= 0, "min_count", "an integer >= 0")
-        need(self.max_vocab_size is None or (_is_int(self.max_vocab_size) and self.max_vocab_size >= 1),
+        need(is_int(self.vector_size) and self.vector_size >= 1, "vector_size", "an integer >= 1")
+        need(is_int(self.window) and self.window >= 1, "window", "an integer >= 1")
+        need(is_int(self.min_count) and self.min_count >= 0, "min_count", "an integer >= 0")
+        need(self.max_vocab_size is None or (is_int(self.max_vocab_size) and self.max_vocab_size >= 1),
              "max_vocab_size", "None or an integer >= 1")
-        need(self.max_final_vocab is None or (_is_int(self.max_final_vocab) and self.max_final_vocab >= 1),
+        need(self.max_final_vocab is None or (is_int(self.max_final_vocab) and self.max_final_vocab >= 1),
              "max_final_vocab", "None or an integer >= 1")
-        need(_is_real(self.alpha) and math.isfinite(self.alpha) and self.alpha > 0, "alpha",
+        need(is_real(self.alpha) and math.isfinite(self.alpha) and self.alpha > 0, "alpha",
              "a finite number > 0")
-        need(_is_real(self.min_alpha) and math.isfinite(self.min_alpha) and self.min_alpha >= 0,
+        need(is_real(self.min_alpha) and math.isfinite(self.min_alpha) and self.min_alpha >= 0,
              "min_alpha", "a finite number >= 0")
-        need(_is_real(self.sample) and math.isfinite(self.sample) and self.sample >= 0, "sample",
+        need(is_real(self.sample) and math.isfinite(self.sample) and self.sample >= 0, "sample",
              "a finite number >= 0 (0 disables down-sampling)")
-        need(_is_int(self.seed), "seed", "an integer")
-        need(_is_int(self.workers) and self.workers >= 1, "workers", "an integer >= 1")
-        need(_is_flag(self.sg), "sg", "0 (CBOW) or 1 (skip-gram)")
-        need(_is_flag(self.hs), "hs", "0 or 1")
-        need(_is_int(self.negative) and self.negative >= 0, "negative", "an integer >= 0")
-        need(_is_real(self.ns_exponent) and math.isfinite(self.ns_exponent), "ns_exponent",
+        need(is_int(self.seed), "seed", "an integer")
+        need(is_int(self.workers) and self.workers >= 1, "workers", "an integer >= 1")
+        need(is_flag(self.sg), "sg", "0 (CBOW) or 1 (skip-gram)")
+        need(is_flag(self.hs), "hs", "0 or 1")
+        need(is_int(self.negative) and self.negative >= 0, "negative", "an integer >= 0")
+        need(is_real(self.ns_exponent) and math.isfinite(self.ns_exponent), "ns_exponent",
              "a finite number")
-        need(_is_flag(self.cbow_mean), "cbow_mean", "0 or 1")
-        need(_is_int(self.epochs) and self.epochs >= 1, "epochs", "an integer >= 1")
+        need(is_flag(self.cbow_mean), "cbow_mean", "0 or 1")
+        need(is_int(self.epochs) and self.epochs >= 1, "epochs", "an integer >= 1")
         for name in _BOOL_FLAGS:
-            need(_is_flag(getattr(self, name)), name, "True or False (or 0/1)")
+            need(is_flag(getattr(self, name)), name, "True or False (or 0/1)")
         if self.shared_negatives and not (self.sg == 1 and self.negative > 0):
             raise ParameterError(
                 f"shared_negatives=True needs skip-gram with negative sampling (sg=1, "
@@ -178,3 +188,135 @@ class TrainConfig:
     @classmethod
     def field_names(cls):
         return [f.name for f in fields(cls)]
+
+
+# -- the model's settings (not hyper-parameters) ----------------------------------------
+#: accepted values of ``unicode_errors``
+UNICODE_ERRORS = ("strict", "replace", "ignore")
+
+
+def check_batch_words(batch_words) -> int:
+    """``batch_words`` as an ``int``; ``ParameterError`` unless an integer >= 1."""
+    if not is_int(batch_words) or batch_words < 1:
+        raise ParameterError(f"batch_words={batch_words!r} is invalid: must be an integer >= 1")
+    return int(batch_words)
+
+
+def check_trim_rule(trim_rule) -> None:
+    """``ParameterError`` unless ``trim_rule`` is None or a callable."""
+    if trim_rule is not None and not callable(trim_rule):
+        raise ParameterError(f"trim_rule={trim_rule!r} is invalid: must be None or a callable "
+                             "trim_rule(word, count, min_count)")
+
+
+def check_unicode_errors(unicode_errors) -> None:
+    if unicode_errors not in UNICODE_ERRORS:
+        raise ParameterError(f"unicode_errors={unicode_errors!r} is invalid: use 'strict', "
+                             "'replace' or 'ignore'")
+
+
+def check_progress(progress) -> None:
+    """``ParameterError`` unless ``progress`` is None, True/False (or 0/1), 'tqdm' or
+    'plain' (what :func:`fastw2v.training.progress.make_progress` accepts)."""
+    ok = progress is None or (isinstance(progress, str) and progress in ("tqdm", "plain")) \
+        or (is_flag(progress) and isinstance(progress, (bool, int)))
+    if not ok:
+        raise ParameterError(f"progress={progress!r} is invalid: use True, False, None, "
+                             "'tqdm' or 'plain'")
+
+
+def check_callbacks(callbacks) -> tuple:
+    """``callbacks`` as a tuple (None: none); ``ParameterError`` unless a sequence."""
+    if callbacks is None:
+        return ()
+    if isinstance(callbacks, (str, bytes)) or not hasattr(callbacks, "__iter__"):
+        raise ParameterError(f"callbacks={callbacks!r} is invalid: must be a sequence of "
+                             "callback objects (e.g. [MyCallback()])")
+    return tuple(callbacks)
+
+
+def check_progress_per(progress_per) -> None:
+    if not is_int(progress_per) or progress_per < 1:
+        raise ParameterError(f"progress_per={progress_per!r} is invalid: must be an "
+                             "integer >= 1")
+
+
+def check_source(corpus_iterable, corpus_file):
+    """The one corpus given (``ValueError`` unless exactly one): a ``corpus_file`` whose
+    paths exist (``CorpusError`` otherwise), or a re-iterable of token lists."""
+    if (corpus_iterable is None) == (corpus_file is None):
+        raise ValueError("pass exactly one of corpus_iterable (sentences) or corpus_file")
+    if corpus_file is not None:
+        corpus_paths(corpus_file)
+        return corpus_file
+    check_iterable(corpus_iterable)
+    return corpus_iterable
+
+
+# -- train() ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TrainArgs:
+    """``train()``'s arguments, checked, with the defaults taken from the config."""
+
+    epochs: int
+    start_alpha: float
+    end_alpha: float
+    total_examples: Optional[int]
+    total_words: Optional[int]
+    report_delay: float
+    progress: object
+
+
+def check_train_args(config: TrainConfig, epochs=None, start_alpha=None, end_alpha=None,
+                     total_examples=None, total_words=None, report_delay=1.0,
+                     progress=None) -> TrainArgs:
+    """Check ``train()``'s arguments (``ParameterError`` naming the first bad one) and
+    fill ``epochs``/``start_alpha``/``end_alpha`` from ``config`` where None."""
+    epochs = config.epochs if epochs is None else epochs
+    if not is_int(epochs) or epochs < 1:
+        raise ParameterError(f"epochs={epochs!r} is invalid: must be an integer >= 1")
+    for name, value, low in (("start_alpha", start_alpha, "> 0"),
+                             ("end_alpha", end_alpha, ">= 0")):
+        if value is not None and not (is_real(value) and math.isfinite(value)
+                                      and (value > 0 if low == "> 0" else value >= 0)):
+            raise ParameterError(f"{name}={value!r} is invalid: must be None or a finite "
+                                 f"number {low}")
+    for name, value in (("total_examples", total_examples), ("total_words", total_words)):
+        if value is not None and not (is_int(value) and value >= 0):
+            raise ParameterError(f"{name}={value!r} is invalid: must be None or an "
+                                 "integer >= 0")
+    if isinstance(report_delay, bool) or not isinstance(report_delay, (int, float)) \
+            or not report_delay > 0:
+        raise ParameterError(f"report_delay={report_delay!r} is invalid: must be a "
+                             "number of seconds > 0")
+    check_progress(progress)
+    return TrainArgs(epochs=int(epochs),
+                     start_alpha=config.alpha if start_alpha is None else float(start_alpha),
+                     end_alpha=config.min_alpha if end_alpha is None else float(end_alpha),
+                     total_examples=total_examples, total_words=total_words,
+                     report_delay=float(report_delay), progress=progress)
+
+
+# -- train_distributed() ------------------------------------------------------------------
+#: the gensim parameters ``train_distributed`` passes on to the model
+DISTRIBUTED_PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size",
+                      "sample", "seed", "min_alpha", "sg", "hs", "negative", "ns_exponent",
+                      "cbow_mean", "epochs", "max_final_vocab", "shrink_windows",
+                      "compute_loss")
+
+
+def check_distributed_args(params: dict, workers, round_words, merge, retries) -> None:
+    """``train_distributed``'s own arguments (the model's are checked by the model)."""
+    unknown = sorted(set(params) - set(DISTRIBUTED_PARAMS))
+    if unknown:
+        raise TypeError(f"train_distributed() got unexpected arguments: {unknown}")
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
+        raise ParameterError(f"workers={workers!r} is invalid: must be None or an integer >= 1")
+    if round_words is not None and (not isinstance(round_words, int)
+                                    or isinstance(round_words, bool) or round_words < 1):
+        raise ParameterError(f"round_words={round_words!r} is invalid: must be None or an "
+                             "integer >= 1")
+    if merge not in ("average", "sum"):
+        raise ParameterError(f"merge={merge!r} is invalid: use 'average' or 'sum'")
+    if not isinstance(retries, int) or retries < 0:
+        raise ParameterError(f"retries={retries!r} is invalid: must be an integer >= 0")

@@ -1,74 +1,53 @@
-"""``Word2Vec``: a thin front end wiring vocabulary, tables, kernels and trainer together.
+"""``Word2Vec``: the gensim 4 face of fastw2v.
 
-Parameter and attribute names are gensim 4's. Data flows one way::
+Parameter, attribute and method names are gensim 4's. The class holds no logic of its
+own: parameters are checked by :mod:`fastw2v.config`, the vocabulary, weights, tables,
+history and the save/load schema live in a :class:`fastw2v.state.ModelState`
+(``model.state``), and training is :func:`fastw2v.training.session.train_model`. Data
+flows one way::
 
     corpus -> VocabBuilder -> Vocab -> (Huffman tree, noise table, keep thresholds)
            -> encoded ids -> kernels (update weights in place) -> KeyedVectors
 """
 from __future__ import annotations
 
-import logging
-import math
-import os
-from typing import Dict, List, Optional
+from typing import Dict
 
-import numpy as np
-
-from . import kernels as _kernels
-from .config import ParameterError, TrainConfig, _is_flag, _is_int, _is_real
-from .corpus import CorpusError, EncodedCorpus, check_iterable, corpus_paths
-from .io.native import FormatError, decode_strings, encode_strings, load_native, save_native
-from .vectors.keyedvectors import KeyedVectors
+from .config import (TrainConfig, check_batch_words, check_callbacks, check_progress,
+                     check_progress_per, check_source, check_train_args, check_trim_rule,
+                     check_unicode_errors)
+from .state import ModelState
+from .training.progress import make_progress
+from .training.session import exclusive, train_model
 from .vectors.output_space import OutputSpaceMixin
-from .training.progress import make_progress, progress_enabled
-from .tables import build_huffman, keep_thresholds, noise_table, sigmoid_table
-from .training.trainer import (EpochStats, Trainer, corpus_blocks, exclusive, iter_id_batches,
-                      log_stopped)
-from .vocab import (Vocab, VocabBuilder, builder_from_counts, extend_vocab,
-                    read_vocab_counts, retained_in)
-
-logger = logging.getLogger("fastw2v")
-
-_FORMAT = "fastw2v.Word2Vec"
-
-
-def _check_trim_rule(trim_rule) -> None:
-    if trim_rule is not None and not callable(trim_rule):
-        raise ParameterError(f"trim_rule={trim_rule!r} is invalid: must be None or a callable "
-                             "trim_rule(word, count, min_count)")
-
-
-def _check_progress(progress) -> None:
-    """``ParameterError`` unless ``progress`` is None, a flag, 'tqdm' or 'plain'."""
-    ok = progress is None or (isinstance(progress, str) and progress in ("tqdm", "plain")) \
-        or _is_flag(progress)
-    if ok:
-        try:
-            progress_enabled(progress)
-        except ValueError:
-            ok = False
-    if not ok:
-        raise ParameterError(f"progress={progress!r} is invalid: use True, False, None, "
-                             "'tqdm' or 'plain'")
-
-
-def _check_callbacks(callbacks) -> tuple:
-    if callbacks is None:
-        return ()
-    if isinstance(callbacks, (str, bytes)) or not hasattr(callbacks, "__iter__"):
-        raise ParameterError(f"callbacks={callbacks!r} is invalid: must be a sequence of "
-                             "callback objects (e.g. [MyCallback()])")
-    return tuple(callbacks)
+from .vocab import VocabBuilder, builder_from_counts, read_vocab_counts
 
 
 def _config_property(name):
     def get(self):
-        return getattr(self.config, name)
+        return getattr(self.state.config, name)
 
     def set(self, value):
-        self.config = self.config.replace(**{name: value})
+        self.state.config = self.state.config.replace(**{name: value})
 
     return property(get, set, doc=f"Training parameter ``{name}`` (see :class:`TrainConfig`).")
+
+
+def _state_property(name):
+    def get(self):
+        return getattr(self.state, name)
+
+    def set(self, value):
+        setattr(self.state, name, value)
+
+    return property(get, set, doc=f"``{name}`` of the model's :class:`ModelState`.")
+
+
+#: attributes that are the state's (read and written through to ``model.state``)
+_STATE_ATTRIBUTES = ("config", "vocab", "wv", "syn1neg", "syn1", "corpus_count",
+                     "corpus_total_words", "epochs_trained", "epoch_losses", "epoch_alphas",
+                     "epoch_stats", "partial_epoch", "running_training_loss", "batch_words",
+                     "unicode_errors", "comment")
 
 
 class Word2Vec(OutputSpaceMixin):
@@ -126,6 +105,9 @@ class Word2Vec(OutputSpaceMixin):
         With ``compute_loss=True``: the mean objective per training example of each epoch.
     epoch_alphas : list of float
         The learning rate at the end of each completed epoch.
+    state : ModelState
+        Everything above in one object (:class:`fastw2v.state.ModelState`): the
+        attributes of this class read and write it.
     epochs_trained : int
         Epochs completed over all ``train()`` calls (an interrupted epoch is not counted).
     epoch_stats : list of EpochStats
@@ -139,7 +121,6 @@ class Word2Vec(OutputSpaceMixin):
     """
 
     stop_training = False
-    partial_epoch: Optional[EpochStats] = None
     progress = None
 
     def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025,
@@ -149,39 +130,20 @@ class Word2Vec(OutputSpaceMixin):
                  compute_loss=False, callbacks=(), comment=None, max_final_vocab=None,
                  shrink_windows=True, unicode_errors="strict", progress=None,
                  shared_negatives=False, reproducible=False):
-        self.config = TrainConfig(
+        config = TrainConfig(
             vector_size=vector_size, alpha=alpha, window=window, min_count=min_count,
             max_vocab_size=max_vocab_size, sample=sample, seed=seed, workers=workers,
             min_alpha=min_alpha, sg=sg, hs=hs, negative=negative, ns_exponent=ns_exponent,
             cbow_mean=cbow_mean, epochs=epochs, max_final_vocab=max_final_vocab,
             shrink_windows=shrink_windows, compute_loss=compute_loss,
             shared_negatives=shared_negatives, reproducible=reproducible)
-        if not _is_int(batch_words) or batch_words < 1:
-            raise ParameterError(f"batch_words={batch_words!r} is invalid: must be an integer >= 1")
-        batch_words = int(batch_words)
-        _check_trim_rule(trim_rule)
-        if unicode_errors not in ("strict", "replace", "ignore"):
-            raise ParameterError(f"unicode_errors={unicode_errors!r} is invalid: use 'strict', "
-                                 "'replace' or 'ignore'")
-        _check_progress(progress)
-        self.batch_words = batch_words
-        self.unicode_errors = unicode_errors
+        batch_words = check_batch_words(batch_words)
+        check_trim_rule(trim_rule)
+        check_unicode_errors(unicode_errors)
+        check_progress(progress)
+        self.state = ModelState(config, batch_words, unicode_errors, comment)
         self.progress = progress
-        self.callbacks = _check_callbacks(callbacks)
-        self.comment = comment
-        self.vocab: Optional[Vocab] = None
-        self.wv = KeyedVectors(vector_size)
-        self.syn1neg: Optional[np.ndarray] = None
-        self.syn1: Optional[np.ndarray] = None
-        self.corpus_count = 0
-        self.corpus_total_words = 0
-        self.epochs_trained = 0
-        self.epoch_losses: List[float] = []
-        self.epoch_alphas: List[float] = []
-        self.epoch_stats: List[EpochStats] = []
-        self._encoded: Optional[EncodedCorpus] = None
-        self._encoded_key = None
-        self._tables = None
+        self.callbacks = check_callbacks(callbacks)
         if sentences is not None and corpus_file is not None:
             raise ValueError("pass either sentences or corpus_file, not both")
         if sentences is not None or corpus_file is not None:
@@ -206,17 +168,15 @@ class Word2Vec(OutputSpaceMixin):
         """
         if kwargs:
             raise TypeError(f"build_vocab() got unexpected arguments: {sorted(kwargs)}")
-        if not _is_int(progress_per) or progress_per < 1:
-            raise ParameterError(f"progress_per={progress_per!r} is invalid: must be an "
-                                 "integer >= 1")
-        _check_trim_rule(trim_rule)
+        check_progress_per(progress_per)
+        check_trim_rule(trim_rule)
         if progress is not None:
-            _check_progress(progress)
+            check_progress(progress)
         with exclusive(self, "build_vocab()"):
             if update:
-                self._need_vocab()
+                self.state.need_vocab()
             builder = VocabBuilder(self.config.max_vocab_size)
-            source = self._check_source(corpus_iterable, corpus_file)
+            source = check_source(corpus_iterable, corpus_file)
             bar = make_progress(self.progress if progress is None else progress,
                                 "vocabulary")
 
@@ -230,21 +190,21 @@ class Word2Vec(OutputSpaceMixin):
                 report(builder)
             finally:
                 bar.close()
-            self._set_vocab(builder, trim_rule, update)
+            self.state.set_vocab(builder, trim_rule, update)
         return self
 
     def build_vocab_from_freq(self, word_freq: Dict[str, int], keep_raw_vocab=False,
                               corpus_count=None, trim_rule=None, update=False):
         """Build the vocabulary from ``{word: count}`` instead of a corpus (gensim's name);
         ``update=True`` grows the existing vocabulary as :meth:`build_vocab` does."""
-        _check_trim_rule(trim_rule)
+        check_trim_rule(trim_rule)
         with exclusive(self, "build_vocab_from_freq()"):
             if update:
-                self._need_vocab()
+                self.state.need_vocab()
             builder = builder_from_counts(word_freq)
             if corpus_count is not None:
                 builder.n_sentences = int(corpus_count)
-            self._set_vocab(builder, trim_rule, update)
+            self.state.set_vocab(builder, trim_rule, update)
         return self
 
     def read_vocab(self, path, trim_rule=None):
@@ -254,156 +214,20 @@ class Word2Vec(OutputSpaceMixin):
 
     def save_vocab(self, path) -> None:
         """Write the vocabulary as ``word count`` lines (the C tool's ``-save-vocab``)."""
-        self._need_vocab()
+        self.state.need_vocab()
         self.vocab.save(path)
 
-    def _set_vocab(self, builder: VocabBuilder, trim_rule, update: bool = False) -> None:
-        c = self.config
-        if update:
-            old_size = len(self.vocab)
-            self.vocab = extend_vocab(self.vocab, builder, c.min_count, trim_rule)
-            logger.info("vocabulary update: %d new words (min_count=%d), %d in all",
-                        len(self.vocab) - old_size, c.min_count, len(self.vocab))
-        else:
-            self.vocab = builder.finalize(c.min_count, c.max_final_vocab, trim_rule)
-            logger.info("vocabulary: %d words (min_count=%d) of %d distinct, %d of %d "
-                        "tokens kept", len(self.vocab), c.min_count, len(builder.counter),
-                        self.vocab.retained_words, builder.total_words)
-        # the last counted corpus sizes train()'s default schedule
-        self.corpus_count = builder.n_sentences
-        self.corpus_total_words = builder.total_words
-        self._corpus_retained_words = retained_in(self.vocab, builder)
-        if update:
-            self._grow_weights(old_size)
-        else:
-            self._reset_weights()
-        self._tables = None
-        self._drop_encoded()
-
-    def _fresh_vectors(self, n: int, rng) -> np.ndarray:
-        # uniform in [-1, 1) / vector_size, as gensim 4 (the C tool uses half that range;
-        # measured on the shipped sample, gensim's range scored slightly better for CBOW)
-        d = self.config.vector_size
-        vectors = rng.random((n, d), dtype=np.float32)
-        vectors *= np.float32(2.0)
-        vectors -= np.float32(1.0)
-        vectors /= np.float32(d)
-        return vectors
-
-    def _reset_weights(self) -> None:
-        c, V = self.config, len(self.vocab)
-        # a negative seed (allowed, as in gensim) is taken modulo 2**64, as the trainer's
-        # job seeds are; NumPy's generators refuse negative seeds
-        vectors = self._fresh_vectors(V, np.random.default_rng(
-            c.seed if c.seed >= 0 else c.seed & 0xFFFFFFFFFFFFFFFF))
-        self.wv = KeyedVectors(c.vector_size, self.vocab.words, vectors, self.vocab.counts)
-        self.syn1neg = np.zeros((V, c.vector_size), dtype=np.float32) if c.negative else None
-        self.syn1 = np.zeros((V, c.vector_size), dtype=np.float32) if c.hs else None
-        self.epochs_trained = 0
-        self.epoch_losses = []
-        self.epoch_alphas = []
-        self.epoch_stats = []
-        self.partial_epoch = None
-
-    def _grow_weights(self, old_size: int) -> None:
-        """Keep the first ``old_size`` rows of every matrix; new rows as fresh ones
-        (input vectors random, seeded by ``(seed, old_size)``; output rows zero).
-
-        With ``hs=1`` the Huffman tree is rebuilt from the new counts, so the old rows of
-        ``syn1`` now belong to different inner nodes: training re-adapts them (as gensim).
-        """
-        c, V = self.config, len(self.vocab)
-        extra = V - old_size
-
-        def grow(arr):
-            if arr is None:
-                return None
-            out = np.zeros((V, c.vector_size), dtype=np.float32)
-            out[:old_size] = arr[:old_size]
-            return out
-
-        vectors = grow(self.wv.vectors)
-        if extra:
-            vectors[old_size:] = self._fresh_vectors(
-                extra, np.random.default_rng([c.seed & 0xFFFFFFFF, old_size]))
-        self.wv = KeyedVectors(c.vector_size, self.vocab.words, vectors, self.vocab.counts)
-        self.syn1neg = grow(self.syn1neg)
-        self.syn1 = grow(self.syn1)
-
+    # -- what the output-space mixin and the benchmarks call ------------------------------
     def _need_vocab(self) -> None:
-        if self.vocab is None:
-            raise RuntimeError("the model has no vocabulary yet: call build_vocab() first "
-                               "(or pass sentences=/corpus_file= to Word2Vec())")
-
-    @staticmethod
-    def _check_source(corpus_iterable, corpus_file):
-        if (corpus_iterable is None) == (corpus_file is None):
-            raise ValueError("pass exactly one of corpus_iterable (sentences) or corpus_file")
-        if corpus_file is not None:
-            corpus_paths(corpus_file)
-            return corpus_file
-        check_iterable(corpus_iterable)
-        return corpus_iterable
-
-    # -- training -----------------------------------------------------------------------
-    def _table(self, key, build):
-        """A table derived from the vocabulary (Huffman tree, noise distribution), built on
-        first use and kept until the vocabulary changes (``_tables`` is reset then)."""
-        if self._tables is None:
-            self._tables = {}
-        if key not in self._tables:
-            self._tables[key] = build()
-        return self._tables[key]
+        self.state.need_vocab()
 
     def _huffman(self):
-        """The Huffman tree of the vocabulary: one for training and predict_output_word."""
-        return self._table("huffman", lambda: build_huffman(self.vocab.counts))
+        return self.state.huffman()
 
-    def _kernel_model(self, compute_loss: bool) -> "_kernels.Model":
-        c, V = self.config, len(self.vocab)
-        huff = self._huffman() if c.hs else None
-        noise = self._table(("noise", c.ns_exponent),
-                            lambda: noise_table(self.vocab.counts, c.ns_exponent)) if c.negative else None
-        # weights may be missing (model loaded before hs/negative were switched on)
-        if c.hs and self.syn1 is None:
-            self.syn1 = np.zeros((V, c.vector_size), dtype=np.float32)
-        if c.negative and self.syn1neg is None:
-            self.syn1neg = np.zeros((V, c.vector_size), dtype=np.float32)
-        for name, arr in (("wv.vectors", self.wv.vectors), ("syn1", self.syn1),
-                          ("syn1neg", self.syn1neg)):
-            if arr is not None and not arr.flags.writeable:
-                raise ValueError(f"{name} is read-only (model loaded with mmap='r'?); load "
-                                 "with mmap=None or mmap='c' to continue training")
-        keep = self.vocab.keep_probabilities(c.sample)
-        return _kernels.Model(
-            self.wv.vectors, self.syn1, self.syn1neg, sg=c.sg, hs=c.hs, negative=c.negative,
-            window=c.window, cbow_mean=c.cbow_mean, shrink_windows=c.shrink_windows,
-            compute_loss=compute_loss,
-            keep_threshold=keep_thresholds(keep) if c.sample > 0 else None,
-            codes=huff.codes if huff else None, points=huff.points if huff else None,
-            code_offsets=huff.offsets if huff else None,
-            alias_threshold=noise.threshold if noise else None,
-            alias_index=noise.alias if noise else None, sigmoid=sigmoid_table(),
-            shared_negatives=c.shared_negatives)
+    def _encode(self, corpus_file):
+        return self.state.encoded(corpus_file)
 
-    def _encode(self, corpus_file) -> EncodedCorpus:
-        paths = corpus_paths(corpus_file)
-        key = (tuple(os.path.abspath(p) for p in paths),
-               tuple((os.path.getsize(p), os.path.getmtime(p)) for p in paths), id(self.vocab))
-        if self._encoded is None or self._encoded_key != key:
-            self._drop_encoded()
-            self._encoded = EncodedCorpus(corpus_file, self.vocab.index, self.unicode_errors)
-            self._encoded_key = key
-            logger.info("encoded %s: %d words in vocabulary, %d sentences",
-                        corpus_file, self._encoded.n_words, self._encoded.n_sentences)
-        return self._encoded
-
-    def _drop_encoded(self) -> None:
-        if getattr(self, "_encoded", None) is not None:
-            self._encoded.close()
-        self._encoded = None
-        self._encoded_key = None
-
+    # -- training -----------------------------------------------------------------------
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None,
               total_words=None, epochs=None, start_alpha=None, end_alpha=None, word_count=0,
               queue_factor=2, report_delay=1.0, compute_loss=None, callbacks=(),
@@ -436,198 +260,41 @@ class Word2Vec(OutputSpaceMixin):
         if kwargs:
             raise TypeError(f"train() got unexpected arguments: {sorted(kwargs)}")
         with exclusive(self, "train()"):
-            return self._train(corpus_iterable, corpus_file, total_examples, total_words,
-                               epochs, start_alpha, end_alpha, report_delay, compute_loss,
-                               callbacks, progress)
-
-    def _train(self, corpus_iterable, corpus_file, total_examples, total_words, epochs,
-               start_alpha, end_alpha, report_delay, compute_loss, callbacks, progress):
-        self._need_vocab()
-        c = self.config
-        epochs = c.epochs if epochs is None else epochs
-        if not _is_int(epochs) or epochs < 1:
-            raise ParameterError(f"epochs={epochs!r} is invalid: must be an integer >= 1")
-        epochs = int(epochs)
-        for name, value, low in (("start_alpha", start_alpha, "> 0"),
-                                 ("end_alpha", end_alpha, ">= 0")):
-            if value is not None and not (_is_real(value) and math.isfinite(value)
-                                          and (value > 0 if low == "> 0" else value >= 0)):
-                raise ParameterError(f"{name}={value!r} is invalid: must be None or a finite "
-                                     f"number {low}")
-        start_alpha = c.alpha if start_alpha is None else float(start_alpha)
-        end_alpha = c.min_alpha if end_alpha is None else float(end_alpha)
-        for name, value in (("total_examples", total_examples), ("total_words", total_words)):
-            if value is not None and not (_is_int(value) and value >= 0):
-                raise ParameterError(f"{name}={value!r} is invalid: must be None or an "
-                                     "integer >= 0")
-        if isinstance(report_delay, bool) or not isinstance(report_delay, (int, float)) \
-                or not report_delay > 0:
-            raise ParameterError(f"report_delay={report_delay!r} is invalid: must be a "
-                                 "number of seconds > 0")
-        progress = self.progress if progress is None else progress
-        _check_progress(progress)
-        if compute_loss is not None:
-            self.config = c = c.replace(compute_loss=compute_loss)    # validated there
-        source = self._check_source(corpus_iterable, corpus_file)
-        callbacks = _check_callbacks(callbacks) or self.callbacks
-
-        if corpus_file is not None:
-            enc = self._encode(source)
-            if enc.n_words == 0:
-                raise CorpusError(f"no word of {corpus_file!r} is in the vocabulary")
-            words_per_epoch = enc.n_words
-            ids = enc.ids
-            blocks = corpus_blocks(len(ids), c.workers)
-
-            # an epoch's raw token count spread over its jobs (exact sum), so that an
-            # interrupted epoch reports about the share it trained
-            n_ids = max(len(ids), 1)
-            raw_counts = [enc.raw_words * e // n_ids - enc.raw_words * s // n_ids
-                          for s, e in blocks]
-
-            def epoch_jobs(_):
-                return ((ids, s, e, raw) for (s, e), raw in zip(blocks, raw_counts))
-        else:
-            words_per_epoch = self._expected_words(total_examples, total_words)
-            batch_words = self.batch_words
-
-            def epoch_jobs(_):
-                return ((b, 0, len(b), raw) for b, raw in
-                        iter_id_batches(source, self.vocab.index, batch_words))
-
-        kernel_model = self._kernel_model(c.compute_loss)
-        trainer = Trainer(kernel_model, c.workers, c.seed, reproducible=c.reproducible)
-        first_epoch = self.epochs_trained
-        self.stop_training = False
-        self.partial_epoch = None
-
-        def call(method):
-            for cb in callbacks:
-                fn = getattr(cb, method, None)
-                if fn is not None:
-                    fn(self)
-
-        def on_epoch_begin(epoch):
-            if self.stop_training:
-                return False
-            call("on_epoch_begin")
-            return not self.stop_training
-
-        def on_epoch_end(epoch, stats: EpochStats):
-            self.epochs_trained += 1
-            self.epoch_stats.append(stats)
-            self.epoch_alphas.append(float(kernel_model.alpha))
-            if c.compute_loss:
-                self.epoch_losses.append(stats.mean_loss)
-                self.running_training_loss = stats.loss
-            call("on_epoch_end")
-            return not self.stop_training
-
-        total = words_per_epoch * epochs
-        call("on_train_begin")
-        bar = make_progress(progress, "training", total)
-        try:
-            stats = trainer.train(epoch_jobs, epochs, first_epoch, start_alpha, end_alpha,
-                                  total, on_epoch_begin, on_epoch_end, progress=bar,
-                                  report_delay=float(report_delay))
-        except BaseException as exc:
-            bar.close()
-            self.partial_epoch = trainer.partial
-            log_stopped(exc, trainer.partial, kernel_model.progress, total,
-                        self.epochs_trained)
-            raise
-        finally:
-            bar.close()
-        if self.stop_training:
-            logger.info("training stopped by a callback (model.stop_training) with %d "
-                        "epochs trained", self.epochs_trained)
-        call("on_train_end")
-        if stats and sum(s.words_read for s in stats) == 0:
-            raise CorpusError("training read no word that is in the vocabulary")
-        return sum(s.words_trained for s in stats), sum(s.raw_words for s in stats)
-
-    def _expected_words(self, total_examples, total_words) -> int:
-        """In-vocabulary words per epoch of the iterable, for the learning-rate schedule."""
-        v = self.vocab
-        # tokens of the last counted corpus that are in the vocabulary (after an update
-        # the vocabulary's counts cover several corpora)
-        retained = getattr(self, "_corpus_retained_words", None)
-        if retained is None:
-            retained = v.retained_words
-        if total_words is not None and self.corpus_total_words:
-            return max(1, round(total_words * retained / self.corpus_total_words))
-        if total_examples is not None and self.corpus_count:
-            return max(1, round(total_examples * retained / self.corpus_count))
-        return max(1, retained)
+            self.state.need_vocab()
+            args = check_train_args(self.config, epochs, start_alpha, end_alpha,
+                                    total_examples, total_words, report_delay,
+                                    self.progress if progress is None else progress)
+            if compute_loss is not None:
+                self.config = self.config.replace(compute_loss=compute_loss)   # validated there
+            check_source(corpus_iterable, corpus_file)
+            callbacks = check_callbacks(callbacks) or self.callbacks
+            return train_model(self, args, corpus_iterable, corpus_file, callbacks)
 
     def get_latest_training_loss(self) -> float:
         """Total training objective of the last epoch (0.0 unless ``compute_loss=True``)."""
-        return float(getattr(self, "running_training_loss", 0.0))
+        return float(self.state.running_training_loss)
 
     # -- persistence --------------------------------------------------------------------
     def save(self, fname) -> None:
         """Save the whole model (vocabulary, weights, parameters) to one file, atomically."""
-        self._need_vocab()
-        blob, offsets = encode_strings(self.vocab.words)
-        arrays = {"words_blob": blob, "words_offsets": offsets, "counts": self.vocab.counts,
-                  "vectors": self.wv.vectors}
-        if self.syn1neg is not None:
-            arrays["syn1neg"] = self.syn1neg
-        if self.syn1 is not None:
-            arrays["syn1"] = self.syn1
-        meta = {"format": _FORMAT, "config": self.config.as_dict(),
-                "corpus_count": self.corpus_count, "corpus_total_words": self.corpus_total_words,
-                "vocab_total_words": self.vocab.total_words, "epochs_trained": self.epochs_trained,
-                "epoch_losses": self.epoch_losses, "epoch_alphas": self.epoch_alphas,
-                "batch_words": self.batch_words,
-                "unicode_errors": self.unicode_errors, "comment": self.comment}
-        save_native(fname, meta, arrays)
+        self.state.save(fname)
 
     @classmethod
     def load(cls, fname, mmap=None) -> "Word2Vec":
         """Load a model saved by :meth:`save`; ``mmap="r"`` maps the weights read-only."""
-        meta, arrays = load_native(fname, mmap=mmap)
-        if meta.get("format") != _FORMAT:
-            raise FormatError(f"{os.fspath(fname)}: not a fastw2v Word2Vec file (format "
-                              f"{meta.get('format')!r}; KeyedVectors.load() reads "
-                              "'fastw2v.KeyedVectors' files)")
-        try:
-            return cls._from_native(meta, arrays)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise FormatError(f"{fname}: corrupt Word2Vec file ({type(exc).__name__}: {exc})") from None
+        return cls.from_state(ModelState.load(fname, mmap=mmap))
 
     @classmethod
-    def _from_native(cls, meta, arrays) -> "Word2Vec":
+    def from_state(cls, state: ModelState) -> "Word2Vec":
+        """A model over ``state`` (no callbacks, progress shown as by default)."""
         model = cls.__new__(cls)
-        model.config = TrainConfig(**meta["config"])
-        model.batch_words = meta.get("batch_words", 10000)
-        model.unicode_errors = meta.get("unicode_errors", "strict")
+        model.state = state
         model.callbacks = ()
-        model.comment = meta.get("comment")
-        words = decode_strings(arrays["words_blob"], arrays["words_offsets"])
-        model.vocab = Vocab(words, np.array(arrays["counts"]), meta.get("vocab_total_words"),
-                            meta.get("corpus_count", 0), require_sorted=False)
-        model.wv = KeyedVectors(model.config.vector_size, words, arrays["vectors"], model.vocab.counts)
-        model.syn1neg = arrays.get("syn1neg")
-        model.syn1 = arrays.get("syn1")
-        for arr in (model.wv.vectors, model.syn1neg, model.syn1):
-            if arr is not None and (arr.shape != model.wv.vectors.shape or arr.dtype != np.float32):
-                raise ValueError(f"weight matrix of shape {arr.shape} and dtype {arr.dtype}, "
-                                 f"expected {model.wv.vectors.shape} float32")
-        model.corpus_count = meta.get("corpus_count", 0)
-        model.corpus_total_words = meta.get("corpus_total_words", 0)
-        model.epochs_trained = meta.get("epochs_trained", 0)
-        model.epoch_losses = list(meta.get("epoch_losses", []))
-        model.epoch_alphas = list(meta.get("epoch_alphas", []))
-        model.epoch_stats = []
-        model._encoded = None
-        model._encoded_key = None
-        model._tables = None
         return model
 
     def __del__(self):
         try:
-            self._drop_encoded()
+            self.state.drop_encoded()
         except Exception:
             pass
 
@@ -639,6 +306,8 @@ class Word2Vec(OutputSpaceMixin):
     __repr__ = __str__
 
 
+for _name in _STATE_ATTRIBUTES:
+    setattr(Word2Vec, _name, _state_property(_name))
 for _name in TrainConfig.field_names():
     setattr(Word2Vec, _name, _config_property(_name))
 del _name

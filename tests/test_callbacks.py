@@ -35,7 +35,7 @@ class Recorder(CallbackAny2Vec):
 
 
 def fresh(model):
-    model._reset_weights()
+    model.state.reset_weights()
     return model
 
 

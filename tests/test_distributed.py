@@ -2,6 +2,7 @@
 serialization): quality against single-machine fastw2v on real text, the vocabulary
 map-reduce, fault handling (a task that fails, a worker that dies), traffic accounting
 and bad input. The cluster is started once for the module."""
+import contextlib
 import lzma
 import os
 
@@ -41,6 +42,19 @@ def split_lines(src, out_dir, n, compress=False):
 
 def weights(model):
     return [a for a in (model.wv.vectors, model.syn1neg, model.syn1) if a is not None]
+
+
+@contextlib.contextmanager
+def injected_fault(client, fault):
+    """Make every worker process fail one task as ``fault = (round, partition, marker,
+    how)`` says (the workers' test hook), and none once the block is left."""
+    from fastw2v.distributed import _worker
+    client.run(_worker._set_fault, fault)
+    try:
+        yield
+    finally:
+        # a worker that died and came back has no fault set; one still starting is skipped
+        client.run(_worker._set_fault, None, on_error="ignore")
 
 
 # ---------------------------------------------------------------------------- fixtures
@@ -194,8 +208,8 @@ def test_merge_against_numpy(merge, dense_partition):
 def test_failed_task_is_retried_and_round_applied_once(client, small_shards, clean_model,
                                                        tmp_path):
     marker = str(tmp_path / "failed-once")
-    model = train_distributed(small_shards, client=client, _fault=(1, 0, marker, "raise"),
-                              **SMALL)
+    with injected_fault(client, (1, 0, marker, "raise")):
+        model = train_distributed(small_shards, client=client, **SMALL)
     assert os.path.exists(marker)          # the first attempt did fail
     for a, b in zip(weights(model), weights(clean_model)):
         assert np.array_equal(a, b)
@@ -205,9 +219,17 @@ def test_failure_beyond_retries_leaves_no_half_round(client, small_shards, tmp_p
     from fastw2v.distributed import DistributedTrainingError
     marker = str(tmp_path / "failed")
     # retries=0: the injected failure is final and the round is not applied
-    with pytest.raises(DistributedTrainingError, match="round 2 of"):
-        train_distributed(small_shards, client=client, retries=0,
-                          _fault=(1, 1, marker, "raise"), **SMALL)
+    with injected_fault(client, (1, 1, marker, "raise")), \
+            pytest.raises(DistributedTrainingError, match="round 2 of"):
+        train_distributed(small_shards, client=client, retries=0, **SMALL)
+
+
+def test_epochs_are_recorded_as_in_single_machine_training(clean_model):
+    # the same bookkeeping as Word2Vec.train: statistics, and the learning rate at the
+    # end of each epoch (the last round ends the schedule at min_alpha)
+    assert clean_model.epochs_trained == len(clean_model.epoch_stats) == 1
+    assert clean_model.epoch_alphas == [pytest.approx(clean_model.min_alpha)]
+    assert clean_model.epoch_stats[0].words_read > 0
 
 
 def test_bad_input(client, small_shards, tmp_path):
@@ -242,6 +264,8 @@ def test_bad_input(client, small_shards, tmp_path):
         train_distributed(small_shards, client=client, vector_size=-1)
     with pytest.raises(TypeError, match="corpus_fil"):
         train_distributed(small_shards, client=client, corpus_fil="x")
+    with pytest.raises(TypeError, match="_fault"):      # no test hook in the signature
+        train_distributed(small_shards, client=client, _fault=(0, 0, "x", "raise"))
 
 
 def test_stale_worker_gets_full_weights(client, small_shards):
@@ -268,8 +292,8 @@ def test_worker_process_death_is_survived(client, small_shards, clean_model, tmp
     # the last test that uses the cluster: it kills a worker process (its nanny starts a
     # new one)
     marker = str(tmp_path / "died-once")
-    model = train_distributed(small_shards, client=client, _fault=(1, 0, marker, "exit"),
-                              **SMALL)
+    with injected_fault(client, (1, 0, marker, "exit")):
+        model = train_distributed(small_shards, client=client, **SMALL)
     assert os.path.exists(marker)
     for a, b in zip(weights(model), weights(clean_model)):
         assert np.array_equal(a, b)

@@ -225,7 +225,7 @@ def test_interrupt_in_iterable_mode(sentences, caplog):
 # -- errors and threads ------------------------------------------------------------------
 def test_worker_error_is_raised_on_the_calling_thread(sentences):
     m = Word2Vec(sentences[:200], epochs=1, **FAST)
-    trainer = Trainer(m._kernel_model(False), 2, 1)
+    trainer = Trainer(m.state.kernel_model(False), 2, 1)
     good = np.array([0, 1, 2, -1], dtype=np.int32)
     bad = np.array([0, len(m.wv) + 5, -1], dtype=np.int32)
 

@@ -11,14 +11,15 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from ..config import ParameterError
+from ..config import check_distributed_args
 from ..corpus import CorpusError
-from ..model import Word2Vec
 from ..errors import DistributedTrainingError
+from ..model import Word2Vec
+from ..training.session import Callbacks, end_epoch
 from ..training.trainer import EpochStats
+from ..vocab import builder_from_counts
 from ._worker import (_index_bytes, _InputError, _Plan, _Weights, _count_shard, _drop_run,
-                      _matrices, _merge_counts, _prepare_partition, _row_selection,
-                      _train_round)
+                      _merge_counts, _prepare_partition, _row_selection, _train_round)
 
 logger = logging.getLogger("fastw2v")
 
@@ -26,9 +27,6 @@ _MASK64 = (1 << 64) - 1
 #: Rounds per epoch when ``round_words`` is not given (docs/distributed.md: quality held
 #: with 17 rounds per epoch and fell with 5 or fewer).
 DEFAULT_ROUNDS_PER_EPOCH = 20
-_PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size", "sample", "seed",
-           "min_alpha", "sg", "hs", "negative", "ns_exponent", "cbow_mean", "epochs",
-           "max_final_vocab", "shrink_windows", "compute_loss")
 
 
 def _check_client(client):
@@ -95,8 +93,7 @@ def _count_vocabulary(client, run_id, paths, homes, max_vocab_size, unicode_erro
 def train_distributed(corpus_files, client=None, *, workers: Optional[int] = None,
                       round_words: Optional[int] = None, retries: int = 3, trim_rule=None,
                       unicode_errors: str = "strict", storage_options: Optional[dict] = None,
-                      merge: str = "sum", callbacks=(), _fault=None,
-                      **params) -> Word2Vec:
+                      merge: str = "sum", callbacks=(), **params) -> Word2Vec:
     """Train word2vec on a Dask cluster; return an ordinary :class:`fastw2v.Word2Vec`.
 
     Parameters
@@ -139,19 +136,7 @@ def train_distributed(corpus_files, client=None, *, workers: Optional[int] = Non
         With ``distributed_stats``: per round, words trained, seconds and payload bytes
         sent to and received from workers.
     """
-    unknown = sorted(set(params) - set(_PARAMS))
-    if unknown:
-        raise TypeError(f"train_distributed() got unexpected arguments: {unknown}")
-    if workers is not None and (not isinstance(workers, int) or workers < 1):
-        raise ParameterError(f"workers={workers!r} is invalid: must be None or an integer >= 1")
-    if round_words is not None and (not isinstance(round_words, int)
-                                    or isinstance(round_words, bool) or round_words < 1):
-        raise ParameterError(f"round_words={round_words!r} is invalid: must be None or an "
-                             "integer >= 1")
-    if merge not in ("average", "sum"):
-        raise ParameterError(f"merge={merge!r} is invalid: use 'average' or 'sum'")
-    if not isinstance(retries, int) or retries < 0:
-        raise ParameterError(f"retries={retries!r} is invalid: must be an integer >= 0")
+    check_distributed_args(params, workers, round_words, merge, retries)
     model = Word2Vec(**params, workers=workers or 1, unicode_errors=unicode_errors,
                      callbacks=callbacks)                     # validates the parameters
     paths = _check_paths(corpus_files)
@@ -164,7 +149,7 @@ def train_distributed(corpus_files, client=None, *, workers: Optional[int] = Non
     try:
         return _train(model, client, run_id, paths, part_shards, addrs[:n_parts],
                       worker_threads, workers, round_words, retries, trim_rule,
-                      unicode_errors, storage_options, tuple(callbacks), merge, _fault)
+                      unicode_errors, storage_options, tuple(callbacks), merge)
     finally:
         try:
             client.run(_drop_run, run_id)
@@ -173,20 +158,21 @@ def train_distributed(corpus_files, client=None, *, workers: Optional[int] = Non
 
 
 def _train(model, client, run_id, paths, part_shards, part_addrs, worker_threads, workers,
-           round_words, retries, trim_rule, unicode_errors, storage_options, callbacks, merge,
-           fault):
-    c = model.config
+           round_words, retries, trim_rule, unicode_errors, storage_options, callbacks, merge):
+    state = model.state
+    c = state.config
     t_start = time.perf_counter()
     homes = [part_addrs[i % len(part_addrs)] for i in range(len(paths))]
     counter, total, n_sentences, _ = _count_vocabulary(
         client, run_id, paths, homes, c.max_vocab_size, unicode_errors, storage_options,
         retries)
-    model.build_vocab_from_freq(counter, corpus_count=n_sentences, trim_rule=trim_rule)
-    model.corpus_total_words = total
-    model.vocab.total_words = total
-    model._kernel_model(False)              # builds the tables (cached in the model)
-    plan = _Plan(c.as_dict(), list(model.vocab.words), np.asarray(model.vocab.counts),
-                 model._tables, unicode_errors, storage_options)
+    # the shards' counts, with the corpus's own token and sentence totals
+    builder = builder_from_counts(counter)
+    builder.total_words, builder.n_sentences = total, n_sentences
+    state.set_vocab(builder, trim_rule)
+    tables = state.build_tables()          # built once here, broadcast with the plan
+    plan = _Plan(c.as_dict(), list(state.vocab.words), np.asarray(state.vocab.counts),
+                 tables, unicode_errors, storage_options)
     [plan_f] = client.scatter([plan], workers=part_addrs, broadcast=True, hash=False)
     t_vocab = time.perf_counter()
 
@@ -208,22 +194,19 @@ def _train(model, client, run_id, paths, part_shards, part_addrs, worker_threads
     logger.info("distributed: %d partitions on %d workers, %d words per epoch, %d rounds "
                 "per epoch", len(part_addrs), len(worker_threads), corpus_words, chunks)
 
-    current = _matrices(model)
+    current = state.weights()
     full_bytes = sum(a.nbytes for a in current.values())
     acc = {k: np.zeros_like(v) for k, v in current.items()}
     den = np.zeros(len(model.vocab), dtype=np.float64)
     weights = _Weights(0, True, current)
     rounds, epoch_stat = [], None
-    for cb in callbacks:
-        if hasattr(cb, "on_train_begin"):
-            cb.on_train_begin(model)
+    cbs = Callbacks(model, callbacks)
+    cbs.call("on_train_begin")
     for r in range(n_rounds):
         epoch, chunk = divmod(r, chunks)
         if chunk == 0:
             epoch_stat = dict(words_read=0, words_trained=0, loss=0.0, loss_examples=0)
-            for cb in callbacks:
-                if hasattr(cb, "on_epoch_begin"):
-                    cb.on_epoch_begin(model)
+            cbs.call("on_epoch_begin")
         t0 = time.perf_counter()
         a0 = _alpha(c, r / n_rounds)
         a1 = _alpha(c, (r + 1) / n_rounds)
@@ -240,7 +223,7 @@ def _train(model, client, run_id, paths, part_shards, part_addrs, worker_threads
             return client.submit(
                 _train_round, plan_f, w, run_id, p, part_shards[p], r, chunk, chunks, a0, a1,
                 (c.seed * 0x9E3779B97F4A7C15 + p + 1) & _MASK64, threads[p], c.compute_loss,
-                fault, workers=[part_addrs[p]], allow_other_workers=True, retries=retries,
+                workers=[part_addrs[p]], allow_other_workers=True, retries=retries,
                 pure=False, key=f"fastw2v-round-{r}-{p}{tag}-{run_id}")
 
         futs = [submit(p, w_f) for p in range(len(part_addrs))]
@@ -279,11 +262,12 @@ def _train(model, client, run_id, paths, part_shards, part_addrs, worker_threads
         logger.info("round %d/%d: %d words in %.2fs, %.1f MB out, %.1f MB back", r + 1,
                     n_rounds, stat["words"], stat["seconds"], sent / 1e6, received / 1e6)
         if chunk == chunks - 1:
-            _end_epoch(model, epoch_stat, sum(s["seconds"] for s in rounds[-chunks:]),
-                       callbacks)
-    for cb in callbacks:
-        if hasattr(cb, "on_train_end"):
-            cb.on_train_end(model)
+            stats = EpochStats(epoch=state.epochs_trained,
+                               seconds=sum(s["seconds"] for s in rounds[-chunks:]),
+                               **epoch_stat)
+            # the bookkeeping of single-machine training; the alpha the epoch ended at
+            end_epoch(model, cbs, stats, a1)
+    cbs.call("on_train_end")
     model.distributed_stats = dict(
         partitions=len(part_addrs), dask_workers=len(worker_threads), threads=threads,
         corpus_words=corpus_words, rounds_per_epoch=chunks, round_words=round_words,
@@ -356,16 +340,3 @@ def _merge(current, acc, den, results, version, merge):
         dense[name] = isinstance(sel, slice)
     return _Weights(version, False, update_vals, update_rows), received, touched, dense
 
-
-def _end_epoch(model, s, seconds, callbacks):
-    stats = EpochStats(epoch=model.epochs_trained, words_read=s["words_read"],
-                       words_trained=s["words_trained"], loss=s["loss"],
-                       loss_examples=s["loss_examples"], seconds=seconds)
-    model.epochs_trained += 1
-    model.epoch_stats.append(stats)
-    if model.config.compute_loss:
-        model.epoch_losses.append(stats.mean_loss)
-        model.running_training_loss = stats.loss
-    for cb in callbacks:
-        if hasattr(cb, "on_epoch_end"):
-            cb.on_epoch_end(model)

@@ -18,10 +18,11 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
+from ..config import TrainConfig
 from ..corpus import CorpusError, EncodedCorpus, corpus_paths
-from ..model import Word2Vec
+from ..state import ModelState
 from ..training.trainer import Trainer, corpus_blocks
-from ..vocab import RULE_KEEP, VocabBuilder, VocabularyError
+from ..vocab import RULE_KEEP, VocabBuilder, VocabularyError, builder_from_counts
 
 _ROW_CHUNK = 1 << 16          # rows compared at a time when finding changed rows
 #: Above this fraction of changed rows a matrix moves as one dense block: fewer bytes
@@ -68,7 +69,7 @@ class _RunState:
         self.train_lock = threading.Lock()    # one round trains at a time on this worker
         self.local_copies: Dict[str, str] = {}
         self.encoded: Dict[str, EncodedCorpus] = {}
-        self.skeleton: Optional[Word2Vec] = None
+        self.skeleton: Optional[ModelState] = None
         self.base: Dict[str, np.ndarray] = {}
         self.version = -1
 
@@ -189,26 +190,21 @@ def _keep_all(word, count, min_count):
     return RULE_KEEP
 
 
-def _skeleton(st: _RunState, plan: _Plan) -> Word2Vec:
-    """A worker's own Word2Vec over the broadcast vocabulary: its weight arrays are the
-    buffers each round trains in, and ``_kernel_model`` builds the kernel over them."""
+def _skeleton(st: _RunState, plan: _Plan) -> ModelState:
+    """A worker's own model state over the broadcast vocabulary: its weight arrays are
+    the buffers each round trains in, and its ``kernel_model`` trains them."""
     with st.lock:
         if st.skeleton is None:
-            cfg = dict(plan.config, workers=1)
-            skel = Word2Vec(**cfg, unicode_errors=plan.unicode_errors)
+            skel = ModelState(TrainConfig(**dict(plan.config, workers=1)),
+                              unicode_errors=plan.unicode_errors)
             # the words are already selected: keep all of them, in the broadcast order
-            skel.build_vocab_from_freq(dict(zip(plan.words, plan.counts.tolist())),
-                                       trim_rule=_keep_all)
+            skel.set_vocab(builder_from_counts(dict(zip(plan.words, plan.counts.tolist()))),
+                           trim_rule=_keep_all)
             if skel.vocab.words != plan.words:
                 raise RuntimeError("worker vocabulary differs from the broadcast one")
-            skel._tables = plan.tables        # built once on the client, broadcast
+            skel.use_tables(plan.tables)        # built once on the client, broadcast
             st.skeleton = skel
         return st.skeleton
-
-
-def _matrices(model: Word2Vec) -> Dict[str, np.ndarray]:
-    out = {"vectors": model.wv.vectors, "syn1neg": model.syn1neg, "syn1": model.syn1}
-    return {k: v for k, v in out.items() if v is not None}
 
 
 def _sync(st: _RunState, weights: _Weights) -> bool:
@@ -268,7 +264,7 @@ def _changed_rows(new: np.ndarray, old: np.ndarray) -> np.ndarray:
 def _train_round(plan: _Plan, weights: _Weights, run_id: str, partition: int,
                  shards: Sequence[str], round_no: int, chunk: int, chunks: int,
                  start_alpha: float, end_alpha: float, seed: int, threads: int,
-                 compute_loss: bool, fault=None):
+                 compute_loss: bool):
     """One partition's share of one round (a pure task: same inputs, same result)."""
     st = _state(run_id)
     if not _sync(st, weights):
@@ -294,12 +290,12 @@ def _train_round(plan: _Plan, weights: _Weights, run_id: str, partition: int,
             base = st.base
             if st.version != weights.version:    # another task moved the base meanwhile
                 return {"stale": True, "partition": partition}
-            work = _matrices(skel)
+            work = skel.weights()
             for name, arr in work.items():
                 np.copyto(arr, base[name])
         stats = []
         if n_words:
-            km = skel._kernel_model(compute_loss)
+            km = skel.kernel_model(compute_loss)
             stats = Trainer(km, threads, seed).train(
                 lambda _: iter(jobs), 1, round_no, start_alpha, end_alpha, n_words)
         rows, deltas = {}, {}
@@ -307,8 +303,8 @@ def _train_round(plan: _Plan, weights: _Weights, run_id: str, partition: int,
             r = _row_selection(_changed_rows(arr, base[name]), arr.shape[0])
             rows[name] = r
             deltas[name] = arr[r] - base[name][r]
-    if fault is not None:
-        _maybe_fail(fault, round_no, partition)
+    if _FAULT is not None:
+        _maybe_fail(_FAULT, round_no, partition)
     return {"partition": partition, "rows": rows, "deltas": deltas, "words": n_words,
             "words_read": sum(s.words_read for s in stats),
             "words_trained": sum(s.words_trained for s in stats),
@@ -317,9 +313,23 @@ def _train_round(plan: _Plan, weights: _Weights, run_id: str, partition: int,
             "seconds": time.perf_counter() - t0}
 
 
+# ----------------------------------------------------------------------------------------
+# fault injection (tests only)
+#: ``(round, partition, marker_file, how)`` or None: set in every worker process by
+#: ``client.run(_set_fault, fault)`` (tests of retries and of a dying worker).
+_FAULT = None
+
+
+def _set_fault(fault) -> None:
+    """Test hook (``client.run`` target): make :func:`_train_round` fail as ``fault``
+    says, or (None) not at all."""
+    global _FAULT
+    _FAULT = fault
+
+
 def _maybe_fail(fault, round_no: int, partition: int) -> None:
-    """Test hook: fail the first attempt of one task (``fault = (round, partition,
-    marker_file, how)``), after it trained, so a half-done round would show."""
+    """Fail the first attempt of one task (``fault = (round, partition, marker_file,
+    how)``), after it trained, so a half-done round would show."""
     f_round, f_part, marker, how = fault
     if round_no != f_round or partition != f_part or os.path.exists(marker):
         return

@@ -1,0 +1,332 @@
+"""``ModelState``: everything a trained model is, and the one save/load schema.
+
+A :class:`ModelState` holds the configuration, the vocabulary, the weights (input vectors,
+``syn1`` for hierarchical softmax, ``syn1neg`` for negative sampling), the tables derived
+from the vocabulary (Huffman tree, noise table: built on first use and cached until the
+vocabulary changes, as is the corpus file encoded to ids), and the training history
+(epochs trained, per-epoch statistics, losses and learning rates). It initialises the
+weights (fresh, reset, grown after a vocabulary update) and builds the kernel model over
+them.
+
+Saving and loading go through one schema, :data:`SAVED_FIELDS` (header values) and
+:data:`SAVED_WEIGHTS` (optional matrices), plus the config, vocabulary and input vectors
+that every file holds: :meth:`ModelState.save` writes what it lists, and
+:meth:`ModelState.load` reads the same names back. :class:`fastw2v.Word2Vec`, io and
+distributed training use this public API only.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from . import kernels
+from .config import TrainConfig
+from .corpus import EncodedCorpus, corpus_paths
+from .errors import FormatError
+from .io.native import decode_strings, encode_strings, load_native, save_native
+from .tables import build_huffman, keep_thresholds, noise_table, sigmoid_table
+from .vectors.keyedvectors import KeyedVectors
+from .vocab import Vocab, VocabBuilder, extend_vocab, retained_in
+
+logger = logging.getLogger("fastw2v")
+
+#: the ``format`` value of a saved model's header
+FORMAT = "fastw2v.Word2Vec"
+
+#: The save/load schema: the header values saved beside ``config`` and the vocabulary,
+#: each with the value a file written before the field existed loads with.
+SAVED_FIELDS: Dict[str, object] = {
+    "corpus_count": 0, "corpus_total_words": 0, "epochs_trained": 0,
+    "epoch_losses": [], "epoch_alphas": [], "batch_words": 10000,
+    "unicode_errors": "strict", "comment": None,
+}
+#: Weight matrices saved when present, by attribute name (``wv.vectors`` always is, as
+#: ``vectors``).
+SAVED_WEIGHTS = ("syn1neg", "syn1")
+
+
+class ModelState:
+    """Configuration, vocabulary, weights, derived tables and training history.
+
+    Attributes
+    ----------
+    config : TrainConfig
+    vocab : Vocab or None
+        None until a vocabulary is built.
+    wv : KeyedVectors
+        The input vectors (``wv.vectors`` float32 [V, vector_size]).
+    syn1neg, syn1 : np.ndarray or None
+        Output weights of negative sampling / hierarchical softmax, float32 [V, vector_size].
+    corpus_count, corpus_total_words : int
+        Sentences and tokens of the last corpus counted.
+    corpus_retained_words : int or None
+        Tokens of the last corpus counted that are in the vocabulary.
+    epochs_trained : int
+    epoch_losses, epoch_alphas : list of float
+        Per completed epoch: mean loss (with ``compute_loss``), learning rate at its end.
+    epoch_stats : list of EpochStats
+    partial_epoch : EpochStats or None
+        The epoch cut short by the last training, else None.
+    running_training_loss : float
+        Summed objective of the last completed epoch (with ``compute_loss``).
+    batch_words, unicode_errors, comment
+        Settings saved with the model.
+    """
+
+    def __init__(self, config: TrainConfig, batch_words: int = 10000,
+                 unicode_errors: str = "strict", comment=None):
+        self.config = config
+        self.batch_words = batch_words
+        self.unicode_errors = unicode_errors
+        self.comment = comment
+        self.vocab: Optional[Vocab] = None
+        self.wv = KeyedVectors(config.vector_size)
+        self.syn1neg: Optional[np.ndarray] = None
+        self.syn1: Optional[np.ndarray] = None
+        self.corpus_count = 0
+        self.corpus_total_words = 0
+        self.corpus_retained_words: Optional[int] = None
+        self.running_training_loss = 0.0
+        self.clear_history()
+        self._tables: dict = {}
+        self._encoded: Optional[EncodedCorpus] = None
+        self._encoded_key = None
+
+    # -- vocabulary and weights -----------------------------------------------------------
+    def need_vocab(self) -> None:
+        """``RuntimeError`` unless a vocabulary has been built."""
+        if self.vocab is None:
+            raise RuntimeError("the model has no vocabulary yet: call build_vocab() first "
+                               "(or pass sentences=/corpus_file= to Word2Vec())")
+
+    def set_vocab(self, builder: VocabBuilder, trim_rule=None, update: bool = False) -> None:
+        """Make the vocabulary from ``builder``'s counts, then fresh weights (or, with
+        ``update=True``, grow the existing vocabulary and weights); clears the caches."""
+        c = self.config
+        if update:
+            self.need_vocab()
+            old_size = len(self.vocab)
+            self.vocab = extend_vocab(self.vocab, builder, c.min_count, trim_rule)
+            logger.info("vocabulary update: %d new words (min_count=%d), %d in all",
+                        len(self.vocab) - old_size, c.min_count, len(self.vocab))
+        else:
+            self.vocab = builder.finalize(c.min_count, c.max_final_vocab, trim_rule)
+            logger.info("vocabulary: %d words (min_count=%d) of %d distinct, %d of %d "
+                        "tokens kept", len(self.vocab), c.min_count, len(builder.counter),
+                        self.vocab.retained_words, builder.total_words)
+        # the last counted corpus sizes train()'s default schedule
+        self.corpus_count = builder.n_sentences
+        self.corpus_total_words = builder.total_words
+        self.corpus_retained_words = retained_in(self.vocab, builder)
+        if update:
+            self.grow_weights(old_size)
+        else:
+            self.reset_weights()
+        self._tables = {}
+        self.drop_encoded()
+
+    def fresh_vectors(self, n: int, rng) -> np.ndarray:
+        """``n`` new input vectors, float32 [n, vector_size]."""
+        # uniform in [-1, 1) / vector_size, as gensim 4 (the C tool uses half that range;
+        # measured on the shipped sample, gensim's range scored slightly better for CBOW)
+        d = self.config.vector_size
+        vectors = rng.random((n, d), dtype=np.float32)
+        vectors *= np.float32(2.0)
+        vectors -= np.float32(1.0)
+        vectors /= np.float32(d)
+        return vectors
+
+    def reset_weights(self) -> None:
+        """Fresh weights for the vocabulary (seeded by ``seed``) and an empty history."""
+        c, V = self.config, len(self.vocab)
+        # a negative seed (allowed, as in gensim) is taken modulo 2**64, as the trainer's
+        # job seeds are; NumPy's generators refuse negative seeds
+        vectors = self.fresh_vectors(V, np.random.default_rng(
+            c.seed if c.seed >= 0 else c.seed & 0xFFFFFFFFFFFFFFFF))
+        self.wv = KeyedVectors(c.vector_size, self.vocab.words, vectors, self.vocab.counts)
+        self.syn1neg = np.zeros((V, c.vector_size), dtype=np.float32) if c.negative else None
+        self.syn1 = np.zeros((V, c.vector_size), dtype=np.float32) if c.hs else None
+        self.clear_history()
+
+    def grow_weights(self, old_size: int) -> None:
+        """Keep the first ``old_size`` rows of every matrix; new rows as fresh ones
+        (input vectors random, seeded by ``(seed, old_size)``; output rows zero).
+
+        With ``hs=1`` the Huffman tree is rebuilt from the new counts, so the old rows of
+        ``syn1`` now belong to different inner nodes: training re-adapts them (as gensim).
+        """
+        c, V = self.config, len(self.vocab)
+        extra = V - old_size
+
+        def grow(arr):
+            if arr is None:
+                return None
+            out = np.zeros((V, c.vector_size), dtype=np.float32)
+            out[:old_size] = arr[:old_size]
+            return out
+
+        vectors = grow(self.wv.vectors)
+        if extra:
+            vectors[old_size:] = self.fresh_vectors(
+                extra, np.random.default_rng([c.seed & 0xFFFFFFFF, old_size]))
+        self.wv = KeyedVectors(c.vector_size, self.vocab.words, vectors, self.vocab.counts)
+        self.syn1neg = grow(self.syn1neg)
+        self.syn1 = grow(self.syn1)
+
+    def weights(self) -> Dict[str, np.ndarray]:
+        """The weight matrices present, by saved name (``vectors``, ``syn1neg``, ``syn1``)."""
+        out = {"vectors": self.wv.vectors, "syn1neg": self.syn1neg, "syn1": self.syn1}
+        return {k: v for k, v in out.items() if v is not None}
+
+    # -- history --------------------------------------------------------------------------
+    def clear_history(self) -> None:
+        self.epochs_trained = 0
+        self.epoch_losses: List[float] = []
+        self.epoch_alphas: List[float] = []
+        self.epoch_stats: list = []
+        self.partial_epoch = None
+
+    def record_epoch(self, stats, alpha: float) -> None:
+        """Count a completed epoch: its statistics, the learning rate at its end and,
+        with ``compute_loss``, its loss."""
+        self.epochs_trained += 1
+        self.epoch_stats.append(stats)
+        self.epoch_alphas.append(float(alpha))
+        if self.config.compute_loss:
+            self.epoch_losses.append(stats.mean_loss)
+            self.running_training_loss = stats.loss
+
+    # -- tables and the kernel model ------------------------------------------------------
+    def _table(self, key, build):
+        if key not in self._tables:
+            self._tables[key] = build()
+        return self._tables[key]
+
+    def huffman(self):
+        """The Huffman tree of the vocabulary (one for training and predictions)."""
+        self.need_vocab()
+        return self._table("huffman", lambda: build_huffman(self.vocab.counts))
+
+    def noise(self):
+        """The noise distribution of negative sampling for the current ``ns_exponent``."""
+        self.need_vocab()
+        exponent = self.config.ns_exponent
+        return self._table(("noise", exponent),
+                           lambda: noise_table(self.vocab.counts, exponent))
+
+    def build_tables(self) -> dict:
+        """Build the tables the configuration trains with; returns them (to hand to
+        :meth:`use_tables` of another state over the same vocabulary)."""
+        if self.config.hs:
+            self.huffman()
+        if self.config.negative:
+            self.noise()
+        return dict(self._tables)
+
+    def use_tables(self, tables: dict) -> None:
+        """Adopt tables built by :meth:`build_tables` over the same vocabulary."""
+        self._tables = dict(tables)
+
+    def kernel_model(self, compute_loss: bool) -> "kernels.Model":
+        """A kernel model training this state's weights in place (output weights that
+        the configuration needs but the state lacks are created, zero)."""
+        self.need_vocab()
+        c, V = self.config, len(self.vocab)
+        huff = self.huffman() if c.hs else None
+        noise = self.noise() if c.negative else None
+        # weights may be missing (model loaded before hs/negative were switched on)
+        if c.hs and self.syn1 is None:
+            self.syn1 = np.zeros((V, c.vector_size), dtype=np.float32)
+        if c.negative and self.syn1neg is None:
+            self.syn1neg = np.zeros((V, c.vector_size), dtype=np.float32)
+        for name, arr in (("wv.vectors", self.wv.vectors), ("syn1", self.syn1),
+                          ("syn1neg", self.syn1neg)):
+            if arr is not None and not arr.flags.writeable:
+                raise ValueError(f"{name} is read-only (model loaded with mmap='r'?); load "
+                                 "with mmap=None or mmap='c' to continue training")
+        keep = self.vocab.keep_probabilities(c.sample)
+        return kernels.Model(
+            self.wv.vectors, self.syn1, self.syn1neg, sg=c.sg, hs=c.hs, negative=c.negative,
+            window=c.window, cbow_mean=c.cbow_mean, shrink_windows=c.shrink_windows,
+            compute_loss=compute_loss,
+            keep_threshold=keep_thresholds(keep) if c.sample > 0 else None,
+            codes=huff.codes if huff else None, points=huff.points if huff else None,
+            code_offsets=huff.offsets if huff else None,
+            alias_threshold=noise.threshold if noise else None,
+            alias_index=noise.alias if noise else None, sigmoid=sigmoid_table(),
+            shared_negatives=c.shared_negatives)
+
+    # -- the corpus file encoded to ids -----------------------------------------------------
+    def encoded(self, corpus_file) -> EncodedCorpus:
+        """``corpus_file`` encoded to ids over the vocabulary, kept while neither the
+        files (size, modification time) nor the vocabulary change."""
+        self.need_vocab()
+        paths = corpus_paths(corpus_file)
+        key = (tuple(os.path.abspath(p) for p in paths),
+               tuple((os.path.getsize(p), os.path.getmtime(p)) for p in paths), id(self.vocab))
+        if self._encoded is None or self._encoded_key != key:
+            self.drop_encoded()
+            self._encoded = EncodedCorpus(corpus_file, self.vocab.index, self.unicode_errors)
+            self._encoded_key = key
+            logger.info("encoded %s: %d words in vocabulary, %d sentences",
+                        corpus_file, self._encoded.n_words, self._encoded.n_sentences)
+        return self._encoded
+
+    def drop_encoded(self) -> None:
+        """Close the encoded corpus (its temporary file goes away)."""
+        if self._encoded is not None:
+            self._encoded.close()
+        self._encoded = None
+        self._encoded_key = None
+
+    # -- persistence ------------------------------------------------------------------------
+    def save(self, fname) -> None:
+        """Write the state to one native file, atomically (the schema above)."""
+        self.need_vocab()
+        blob, offsets = encode_strings(self.vocab.words)
+        arrays = {"words_blob": blob, "words_offsets": offsets, "counts": self.vocab.counts,
+                  "vectors": self.wv.vectors}
+        for name in SAVED_WEIGHTS:
+            if getattr(self, name) is not None:
+                arrays[name] = getattr(self, name)
+        meta = {"format": FORMAT, "config": self.config.as_dict(),
+                "vocab_total_words": self.vocab.total_words}
+        meta.update((name, getattr(self, name)) for name in SAVED_FIELDS)
+        save_native(fname, meta, arrays)
+
+    @classmethod
+    def load(cls, fname, mmap=None) -> "ModelState":
+        """Read a file written by :meth:`save` (``FormatError`` if it is not one)."""
+        meta, arrays = load_native(fname, mmap=mmap)
+        if meta.get("format") != FORMAT:
+            raise FormatError(f"{os.fspath(fname)}: not a fastw2v Word2Vec file (format "
+                              f"{meta.get('format')!r}; KeyedVectors.load() reads "
+                              "'fastw2v.KeyedVectors' files)")
+        try:
+            return cls._from_native(meta, arrays)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FormatError(f"{fname}: corrupt Word2Vec file ({type(exc).__name__}: "
+                              f"{exc})") from None
+
+    @classmethod
+    def _from_native(cls, meta: dict, arrays: dict) -> "ModelState":
+        state = cls(TrainConfig(**meta["config"]))
+        for name, default in SAVED_FIELDS.items():
+            value = meta.get(name, default)
+            setattr(state, name, list(value) if isinstance(default, list) else value)
+        words = decode_strings(arrays["words_blob"], arrays["words_offsets"])
+        state.vocab = Vocab(words, np.array(arrays["counts"]), meta.get("vocab_total_words"),
+                            state.corpus_count, require_sorted=False)
+        state.wv = KeyedVectors(state.config.vector_size, words, arrays["vectors"],
+                                state.vocab.counts)
+        for name in SAVED_WEIGHTS:
+            setattr(state, name, arrays.get(name))
+        shape = state.wv.vectors.shape
+        for arr in (state.wv.vectors, *(getattr(state, n) for n in SAVED_WEIGHTS)):
+            if arr is not None and (arr.shape != shape or arr.dtype != np.float32):
+                raise ValueError(f"weight matrix of shape {arr.shape} and dtype {arr.dtype}, "
+                                 f"expected {shape} float32")
+        return state

@@ -1,0 +1,181 @@
+"""One ``train()`` call, from checked arguments to a trained model.
+
+Owns what happens around the schedules of :mod:`.trainer`: the jobs of each epoch (the
+corpus file's blocks, or the iterable's batches), the words the learning rate decays
+over, the callbacks, the progress bar, recording each completed epoch in the model's
+:class:`~fastw2v.state.ModelState` (:func:`end_epoch`, also used by distributed
+training), how far an interrupted training got, and refusing a second concurrent
+``train``/``build_vocab`` on one model (:class:`exclusive`).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from typing import Optional, Sequence
+
+from ..errors import CorpusError
+from .progress import make_progress
+from .trainer import EpochStats, Trainer, corpus_blocks, iter_id_batches
+
+logger = logging.getLogger("fastw2v")
+
+
+# -- one model, one training at a time ---------------------------------------------------
+# what each busy model is busy with; guarded by _BUSY_GUARD
+_BUSY: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_BUSY_GUARD = threading.Lock()
+
+
+class exclusive:
+    """Context manager refusing, with a clear error, a second concurrent
+    ``train``/``build_vocab`` on the same model (from another thread or a callback)."""
+
+    def __init__(self, model, what: str):
+        self.model, self.what = model, what
+
+    def __enter__(self):
+        with _BUSY_GUARD:
+            current = _BUSY.get(self.model)
+            if current is not None:
+                raise RuntimeError(
+                    f"cannot {self.what}: this Word2Vec model is already busy with {current[0]} "
+                    f"in thread {current[1]!r}; training or building the vocabulary of one "
+                    "model from two threads at once would corrupt it (wait for the other "
+                    "call to finish, or train a copy)")
+            _BUSY[self.model] = (self.what, threading.current_thread().name)
+        return self
+
+    def __exit__(self, *exc):
+        with _BUSY_GUARD:
+            _BUSY.pop(self.model, None)
+        return False
+
+
+# -- callbacks and the end of an epoch -------------------------------------------------
+class Callbacks:
+    """Calls a callback method, on every callback that has it, with the model."""
+
+    def __init__(self, model, callbacks: Sequence):
+        self.model, self.callbacks = model, tuple(callbacks)
+
+    def call(self, method: str) -> None:
+        for cb in self.callbacks:
+            fn = getattr(cb, method, None)
+            if fn is not None:
+                fn(self.model)
+
+
+def end_epoch(model, callbacks: Callbacks, stats: EpochStats, alpha: float) -> bool:
+    """Record a completed epoch in ``model.state`` (statistics, the learning rate at its
+    end, the loss) and call ``on_epoch_end``; False if a callback asked to stop."""
+    model.state.record_epoch(stats, alpha)
+    callbacks.call("on_epoch_end")
+    return not model.stop_training
+
+
+def log_stopped(exc: BaseException, partial: Optional[EpochStats], done: int, total: int,
+                epochs_trained: int) -> None:
+    """Say how far a training stopped by ``exc`` (Ctrl-C or an error) got."""
+    where = (f"during epoch {partial.epoch} after {partial.words_read} of its words"
+             if partial is not None else "between epochs")
+    what = ("interrupted by Ctrl-C (KeyboardInterrupt)" if isinstance(exc, KeyboardInterrupt)
+            else f"stopped by {type(exc).__name__}: {exc}")
+    logger.warning(
+        "training %s %s (%d of %d scheduled words, %.1f%%); epochs_trained=%d counts "
+        "completed epochs only, the partial epoch's updates stay in the weights "
+        "(model.partial_epoch); the model is consistent and train() can continue",
+        what, where, done, total, 100.0 * done / max(total, 1), epochs_trained)
+
+
+# -- the jobs of an epoch ---------------------------------------------------------------
+def expected_words(state, total_examples, total_words) -> int:
+    """In-vocabulary words per epoch of an iterable, for the learning-rate schedule."""
+    v = state.vocab
+    # tokens of the last counted corpus that are in the vocabulary (after an update
+    # the vocabulary's counts cover several corpora)
+    retained = state.corpus_retained_words
+    if retained is None:
+        retained = v.retained_words
+    if total_words is not None and state.corpus_total_words:
+        return max(1, round(total_words * retained / state.corpus_total_words))
+    if total_examples is not None and state.corpus_count:
+        return max(1, round(total_examples * retained / state.corpus_count))
+    return max(1, retained)
+
+
+def file_jobs(state, corpus_file):
+    """``(words per epoch, epoch_jobs)`` for a corpus file, encoded once."""
+    enc = state.encoded(corpus_file)
+    if enc.n_words == 0:
+        raise CorpusError(f"no word of {corpus_file!r} is in the vocabulary")
+    ids = enc.ids
+    blocks = corpus_blocks(len(ids), state.config.workers)
+    # an epoch's raw token count spread over its jobs (exact sum), so that an
+    # interrupted epoch reports about the share it trained
+    n_ids = max(len(ids), 1)
+    raw_counts = [enc.raw_words * e // n_ids - enc.raw_words * s // n_ids for s, e in blocks]
+
+    def epoch_jobs(_):
+        return ((ids, s, e, raw) for (s, e), raw in zip(blocks, raw_counts))
+    return enc.n_words, epoch_jobs
+
+
+def iterable_jobs(state, sentences, total_examples, total_words):
+    """``(words per epoch, epoch_jobs)`` for a re-iterable of token lists."""
+    index, batch_words = state.vocab.index, state.batch_words
+
+    def epoch_jobs(_):
+        return ((b, 0, len(b), raw) for b, raw in iter_id_batches(sentences, index, batch_words))
+    return expected_words(state, total_examples, total_words), epoch_jobs
+
+
+# -- one train() call --------------------------------------------------------------------
+def train_model(model, args, corpus_iterable, corpus_file, callbacks: Sequence):
+    """Train ``model`` (a :class:`fastw2v.Word2Vec`) for ``args.epochs`` epochs.
+
+    ``args`` is a :class:`fastw2v.config.TrainArgs`; the source was checked. Returns
+    ``(trained_words, raw_words)`` summed over the epochs."""
+    state = model.state
+    c = state.config
+    if corpus_file is not None:
+        words_per_epoch, epoch_jobs = file_jobs(state, corpus_file)
+    else:
+        words_per_epoch, epoch_jobs = iterable_jobs(state, corpus_iterable,
+                                                    args.total_examples, args.total_words)
+    kernel_model = state.kernel_model(c.compute_loss)
+    trainer = Trainer(kernel_model, c.workers, c.seed, reproducible=c.reproducible)
+    cbs = Callbacks(model, callbacks)
+    model.stop_training = False
+    state.partial_epoch = None
+
+    def on_epoch_begin(epoch):
+        if model.stop_training:
+            return False
+        cbs.call("on_epoch_begin")
+        return not model.stop_training
+
+    def on_epoch_end(epoch, stats: EpochStats):
+        return end_epoch(model, cbs, stats, kernel_model.alpha)
+
+    total = words_per_epoch * args.epochs
+    cbs.call("on_train_begin")
+    bar = make_progress(args.progress, "training", total)
+    try:
+        stats = trainer.train(epoch_jobs, args.epochs, state.epochs_trained, args.start_alpha,
+                              args.end_alpha, total, on_epoch_begin, on_epoch_end,
+                              progress=bar, report_delay=args.report_delay)
+    except BaseException as exc:
+        bar.close()
+        state.partial_epoch = trainer.partial
+        log_stopped(exc, trainer.partial, kernel_model.progress, total, state.epochs_trained)
+        raise
+    finally:
+        bar.close()
+    if model.stop_training:
+        logger.info("training stopped by a callback (model.stop_training) with %d "
+                    "epochs trained", state.epochs_trained)
+    cbs.call("on_train_end")
+    if stats and sum(s.words_read for s in stats) == 0:
+        raise CorpusError("training read no word that is in the vocabulary")
+    return sum(s.words_trained for s in stats), sum(s.raw_words for s in stats)
