@@ -1,5 +1,8 @@
-"""Running the kernels: worker threads and their schedules (:mod:`.trainer`, and the
-reproducible rounds of :mod:`.rounds`), progress reporting and callbacks."""
+"""Running the kernels. One thread runner (:mod:`.runner`: start, join, Ctrl-C, errors)
+under two schedules (:mod:`.trainer`, lock-free; :mod:`.rounds`, reproducible); one
+``train()`` call around them (:mod:`.session`: jobs, epochs, learning rate, history,
+callbacks, progress); progress display (:mod:`.progress`) and callbacks
+(:mod:`.callbacks`)."""
 from .callbacks import CallbackAny2Vec, EarlyStopping, EvaluationCallback
 
 __all__ = ["CallbackAny2Vec", "EarlyStopping", "EvaluationCallback"]

@@ -246,9 +246,7 @@ class EarlyStopping(CallbackAny2Vec):
                              self._best_weights):
             if arr is not None and best is not None:
                 arr[...] = best
-        for cache in ("_norms", "norms"):         # cached norms of the old vectors
-            if getattr(model.wv, cache, None) is not None:
-                setattr(model.wv, cache, None)
+        model.wv.norms = None                     # cached norms of the old vectors
         logger.info("restored the weights of epoch %d (%s %.6f)", self.best_epoch - 1,
                     getattr(self.monitor, "__name__", self.monitor), self.best)
         self._best_weights = None
