@@ -9,7 +9,7 @@ not in the vocabulary), 2 for a usage error (with a usage message), 130 on Ctrl-
 The word2vec C tool's command line is accepted unchanged (``fastw2v -train text8
 -output vectors.bin -cbow 0 -size 200 ...``, also after ``train``), with the C tool's
 defaults: see :mod:`fastw2v.cli.ctool`. The subcommands themselves are in
-:mod:`fastw2v.cli.commands`.
+:mod:`fastw2v.cli.commands`, the vector-file formats in :mod:`fastw2v.cli.vector_files`.
 """
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ import os
 import sys
 from typing import List, Optional
 
-from .commands import (VECTOR_FORMATS, cmd_analogy, cmd_compare, cmd_convert, cmd_demo,
-                       cmd_evaluate, cmd_plot, cmd_projector, cmd_similar, cmd_train,
-                       evaluate_all, format_of, load_vectors, neighbour_overlap, save_vectors,
-                       say, sniff_format)
+from .commands import (cmd_analogy, cmd_compare, cmd_convert, cmd_demo, cmd_evaluate,
+                       cmd_plot, cmd_projector, cmd_similar, cmd_train, evaluate_all,
+                       neighbour_overlap, say)
+from .vector_files import VECTOR_FORMATS, format_of, load_vectors, save_vectors, sniff_format
 from .ctool import C_FLAGS, C_HELP, C_USAGE, UsageError, parse_c_args
 
 __all__ = ["main", "build_parser", "version_text", "load_vectors", "save_vectors", "format_of",

@@ -1,98 +1,23 @@
-"""The ``fastw2v`` subcommands and their helpers (file formats, evaluation tables,
-neighbour overlap); :mod:`fastw2v.cli.app` parses the command line and calls them."""
+"""The ``fastw2v`` subcommands and their helpers (queries, evaluation tables, neighbour
+overlap); :mod:`fastw2v.cli.app` parses the command line and calls them, and
+:mod:`fastw2v.cli.vector_files` reads and writes the vector files they take."""
 from __future__ import annotations
 
 import json
 import os
 import sys
 import time
-from typing import Optional, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from .. import datasets
-from ..corpus.compression import DECOMPRESSION_ERRORS, sniff, strip_suffix
-
-VECTOR_FORMATS = ("bin", "txt", "glove", "fw2v")
+from .vector_files import format_of, load_vectors, save_vectors
 
 
 def say(*args) -> None:
     """A message for the user: on stderr, flushed (stdout is for results)."""
     print(*args, file=sys.stderr, flush=True)
-
-
-# -- file formats ----------------------------------------------------------------------
-def format_of(path: str, given: Optional[str] = None) -> Optional[str]:
-    """``bin``, ``txt`` or ``fw2v`` from the file name (``.bin``; ``.txt``/``.vec``;
-    ``.fw2v``, compression suffixes ignored), ``given`` if set, else None."""
-    if given:
-        return given
-    ext = os.path.splitext(strip_suffix(path).lower())[1]
-    return {".bin": "bin", ".txt": "txt", ".vec": "txt", ".fw2v": "fw2v",
-            ".model": "fw2v", ".kv": "fw2v"}.get(ext)
-
-
-def _head(path: str, n: int = 1 << 16) -> bytes:
-    """The first ``n`` bytes of a file, decompressed if its first bytes say it is
-    compressed (:data:`fastw2v.corpus.compression.COMPRESSIONS`)."""
-    compression = sniff(path)
-    if compression is None:
-        with open(path, "rb") as fh:
-            return fh.read(n)
-    try:
-        with compression.open(path, "rb") as fh:
-            return fh.read(n)
-    except DECOMPRESSION_ERRORS as exc:
-        raise ValueError(f"{path}: corrupt compressed file ({exc})") from None
-
-
-def sniff_format(path: str) -> str:
-    """The format of an existing vector file, from its content (the C tool writes text
-    or binary whatever the name): ``fw2v``, ``bin``, ``txt`` or ``glove``."""
-    head = _head(path)
-    if head.startswith(b"FASTW2V\0"):
-        return "fw2v"
-    first, _, rest = head.partition(b"\n")
-    parts = first.split()
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        return "glove"
-    row = rest.split(b"\n", 1)[0].split()
-    try:
-        if len(row) == int(parts[1]) + 1:
-            [float(x) for x in row[1:]]
-            return "txt"
-    except ValueError:
-        pass
-    return "bin"
-
-
-def load_vectors(path, fmt: Optional[str] = None):
-    """A :class:`fastw2v.KeyedVectors` from a vector or model file of any format
-    (``fmt``, else recognised from the content)."""
-    from ..io.native import load_native
-    from ..vectors.keyedvectors import KeyedVectors
-    from ..model import Word2Vec
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{path}: no such file")
-    fmt = fmt or sniff_format(path)
-    if fmt == "fw2v":
-        meta, _ = load_native(path, mmap="r")
-        if meta.get("format") == "fastw2v.Word2Vec":
-            return Word2Vec.load(path, mmap="r").wv
-        return KeyedVectors.load(path, mmap="r")
-    return KeyedVectors.load_word2vec_format(path, binary=(fmt == "bin"),
-                                             no_header=(fmt == "glove"))
-
-
-def save_vectors(kv, path, fmt: Optional[str] = None) -> None:
-    """Write ``kv`` as ``bin``/``txt``/``glove``/``fw2v`` (from the name if not given;
-    word2vec text when the name does not say)."""
-    fmt = format_of(path, fmt) or "txt"
-    if fmt == "fw2v":
-        kv.save(path)
-    else:
-        kv.save_word2vec_format(path, binary=(fmt == "bin"), write_header=(fmt != "glove"))
 
 
 # -- shared helpers --------------------------------------------------------------------
