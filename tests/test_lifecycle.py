@@ -278,3 +278,19 @@ def test_train_from_a_callback_is_refused(sentences):
 
     with pytest.raises(RuntimeError, match="already busy"):
         m.train(sentences[:200], total_examples=200, epochs=1, callbacks=[Reenter()])
+
+
+def test_busy_marker_stays_out_of_the_model(sentences):
+    # the "busy" bookkeeping lives in fastw2v.training.session, not in the model's
+    # attributes, and a model that is not training is not busy
+    m = Word2Vec(**FAST)
+    m.build_vocab(sentences[:200])
+    seen = {}
+
+    class Look(CallbackAny2Vec):
+        def on_epoch_end(self, model):
+            seen["attrs"] = set(vars(model))
+
+    m.train(sentences[:200], total_examples=200, epochs=1, callbacks=[Look()])
+    assert not any("busy" in name for name in seen["attrs"])
+    m.build_vocab(sentences[:200])          # free again

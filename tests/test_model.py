@@ -258,3 +258,20 @@ def test_corpus_without_known_words(tmp_path):
     p.write_text("x y z\n")
     with pytest.raises(CorpusError, match="no word"):
         m.train(corpus_file=str(p))
+
+
+def test_save_and_load_share_one_schema(tmp_path, small_text_file):
+    # every saved header field comes back, from the one list in fastw2v.state
+    from fastw2v.state import SAVED_FIELDS, SAVED_WEIGHTS
+    m = Word2Vec(corpus_file=small_text_file, vector_size=8, min_count=3, epochs=2,
+                 hs=1, negative=2, compute_loss=True, comment="c", batch_words=123,
+                 workers=1, progress=False)
+    path = tmp_path / "m.fw2v"
+    m.save(path)
+    back = Word2Vec.load(path)
+    for name in SAVED_FIELDS:
+        assert getattr(back, name) == getattr(m, name), name
+    for name in SAVED_WEIGHTS:
+        assert np.array_equal(getattr(back, name), getattr(m, name)), name
+    assert back.config == m.config and back.vocab.words == m.vocab.words
+    assert len(back.epoch_alphas) == back.epochs_trained == 2
