@@ -4,7 +4,8 @@ Negative sampling trains a second matrix, ``syn1neg``: one OUT (context) vector 
 word, in the same row order as the IN vectors ``wv.vectors``. Queries across the two
 spaces (the Dual Embedding Space Model) always name the spaces explicitly.
 :class:`OutputSpaceMixin` is a base class of :class:`fastw2v.Word2Vec`; it reads the
-model's ``wv``, ``syn1neg``, ``syn1``, ``vocab`` and ``config`` and never trains.
+model's ``wv``, ``syn1neg``, ``syn1``, ``config`` and ``state`` (through public names
+only) and never trains.
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ class OutputSpaceMixin:
             The model has no ``syn1neg`` (hierarchical softmax only: its output matrix
             ``syn1`` holds Huffman inner nodes, not words).
         """
-        self._need_vocab()
+        self.state.need_vocab()
         if self.syn1neg is None:
             raise ValueError("this model has no output word vectors: they exist only with "
                              "negative sampling (negative > 0); with hs=1, negative=0 the "
@@ -149,7 +150,7 @@ class OutputSpaceMixin:
         -------
         list of (str, float), np.ndarray, or None if no context word is known (as gensim)
         """
-        self._need_vocab()
+        self.state.need_vocab()
         layer = output_layer or ("ns" if self.syn1neg is not None else "hs")
         if layer not in ("ns", "hs"):
             raise ValueError(f"output_layer={output_layer!r} is invalid: use 'ns' or 'hs'")
@@ -178,7 +179,7 @@ class OutputSpaceMixin:
 
     def _hs_log_probs(self, h: np.ndarray) -> np.ndarray:
         """log P(word | h) for every word under the hierarchical softmax, float64 [V]."""
-        huff = self._huffman()
+        huff = self.state.huffman()
         node_scores = self.syn1.astype(np.float64, copy=False) @ h.astype(np.float64)
         # branch with code 0 is trained towards label 1: its probability is sigmoid(f)
         signed = (1.0 - 2.0 * huff.codes) * node_scores[huff.points]
