@@ -217,13 +217,8 @@ class Word2Vec(OutputSpaceMixin):
         self.state.need_vocab()
         self.vocab.save(path)
 
-    # -- what the output-space mixin and the benchmarks call ------------------------------
-    def _need_vocab(self) -> None:
-        self.state.need_vocab()
-
-    def _huffman(self):
-        return self.state.huffman()
-
+    # benchmarks/common.py times encoding apart from training
+    # through this name; ModelState.encoded() is the public one
     def _encode(self, corpus_file):
         return self.state.encoded(corpus_file)
 
