@@ -5,7 +5,7 @@
 # the tests start). The regular build (.venv, site-packages) is left alone.
 #
 #   scripts/sanitize.sh                 # the default test list
-#   scripts/sanitize.sh tests/test_kernels.py -k sg    # or your own pytest arguments
+#   scripts/sanitize.sh tests/kernels -k sg    # or your own pytest arguments
 #
 # Needs gcc with libasan/libubsan and a Python with the test extras installed (the
 # script uses `python` from PATH, or $PYTHON). Results: docs/reliability.md.
@@ -16,12 +16,11 @@ PYTHON=${PYTHON:-python}
 BUILD=${FASTW2V_SANITIZE_DIR:-$ROOT/build/sanitize}
 FLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 # every kernel variant keeps its own instruction-set flags (setup.py adds them), so the
-# variants this CPU runs are all checked (tests/test_kernel_variants.py runs each)
+# variants this CPU runs are all checked (tests/kernels/test_kernel_variants.py runs each)
 TESTS=("$@")
 if [ ${#TESTS[@]} -eq 0 ]; then
-    TESTS=(tests/test_kernels.py tests/test_kernel_variants.py tests/test_vocab.py tests/test_tables.py tests/test_formats.py
-           tests/test_corpus.py tests/test_contract.py tests/test_fuzz.py
-           tests/test_properties.py tests/test_stress.py)
+    TESTS=(tests/kernels tests/unit/test_vocab.py tests/unit/test_tables.py
+           tests/unit/test_formats.py tests/unit/test_corpus.py tests/reliability)
 fi
 
 rm -rf "$BUILD/src" "$BUILD/logs"

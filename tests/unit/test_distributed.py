@@ -316,4 +316,4 @@ def test_worker_keeps_state_for_a_bounded_number_of_runs(tmp_path, small_shards)
         assert not os.path.exists(enc.path) and not first.encoded
     finally:
         for run in runs:
-            _worker._drop_run(run)
+            _worker.drop_run(run)

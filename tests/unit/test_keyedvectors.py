@@ -276,7 +276,8 @@ def test_query_helpers_are_public_and_agree_with_most_similar(pair):
     every = ours.row_cosines(query)
     np.testing.assert_array_equal(
         every, ours.most_similar(positive=["king", ("war", 2.0)], negative="city", topn=None))
-    np.testing.assert_array_equal(ours.row_cosines(query, 5, 50), every[5:50])
+    # a slice's matrix-vector product may round its last bit differently (BLAS blocking)
+    np.testing.assert_allclose(ours.row_cosines(query, 5, 50), every[5:50], rtol=1e-6, atol=0)
     top = kvmod.top_indices(every, 5, exclude=[ours.get_index(k) for k in keys])
     assert [ours.index_to_key[i] for i in top] == [
         w for w, _ in ours.most_similar(positive=["king", ("war", 2.0)], negative="city", topn=5)]

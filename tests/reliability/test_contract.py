@@ -1,4 +1,4 @@
-"""The README's "Bad input" contract, row by row: what each kind of bad input gets
+"""The bad-input contract of docs/errors.md, row by row: what each kind of bad input gets
 (exception type and a message naming the problem). Each test is named after its row.
 
 Nothing here may crash the interpreter; the long-input rows run in a child process so
