@@ -283,8 +283,8 @@ def build_vocab(model, corpus, encode: bool = False) -> float:
     t0 = time.perf_counter()
     if _is_path(corpus):
         model.build_vocab(corpus_file=str(corpus))
-        if encode and hasattr(model, "_encode"):
-            model._encode(str(corpus))
+        if encode and hasattr(model, "state"):
+            model.state.encoded(str(corpus))
     else:
         model.build_vocab(corpus_iterable=corpus)
     return time.perf_counter() - t0

@@ -20,7 +20,7 @@ from typing import Optional
 
 import numpy as np
 
-from .corpus import check_iterable, corpus_paths
+from .corpus import UNICODE_ERRORS, check_iterable, corpus_paths
 from .errors import ParameterError
 
 
@@ -191,8 +191,6 @@ class TrainConfig:
 
 
 # -- the model's settings (not hyper-parameters) ----------------------------------------
-#: accepted values of ``unicode_errors``
-UNICODE_ERRORS = ("strict", "replace", "ignore")
 
 
 def check_batch_words(batch_words) -> int:

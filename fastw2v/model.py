@@ -217,11 +217,6 @@ class Word2Vec(OutputSpaceMixin):
         self.state.need_vocab()
         self.vocab.save(path)
 
-    # benchmarks/common.py times encoding apart from training
-    # through this name; ModelState.encoded() is the public one
-    def _encode(self, corpus_file):
-        return self.state.encoded(corpus_file)
-
     # -- training -----------------------------------------------------------------------
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None,
               total_words=None, epochs=None, start_alpha=None, end_alpha=None, word_count=0,

@@ -18,8 +18,8 @@ from ..model import Word2Vec
 from ..training.session import Callbacks, end_epoch
 from ..training.trainer import EpochStats
 from ..vocab import builder_from_counts
-from ._worker import (_index_bytes, _InputError, _Plan, _Weights, _count_shard, _drop_run,
-                      _merge_counts, _prepare_partition, _row_selection, _train_round)
+from ._worker import (index_bytes, InputError, Plan, Weights, count_shard, drop_run,
+                      merge_counts, prepare_partition, row_selection, train_round)
 
 logger = logging.getLogger("fastw2v")
 
@@ -66,19 +66,19 @@ def _check_paths(corpus_files) -> List[str]:
 
 def _raise_input_errors(results):
     for r in results:
-        if isinstance(r, _InputError):
+        if isinstance(r, InputError):
             raise r.exc
 
 
 def _count_vocabulary(client, run_id, paths, homes, max_vocab_size, unicode_errors,
                       storage_options, retries):
-    parts = [client.submit(_count_shard, run_id, p, max_vocab_size, unicode_errors,
+    parts = [client.submit(count_shard, run_id, p, max_vocab_size, unicode_errors,
                            storage_options, workers=[homes[i]], allow_other_workers=True,
                            retries=retries, pure=False, key=f"fastw2v-count-{i}-{run_id}")
              for i, p in enumerate(paths)]
     level = 0
     while len(parts) > 1:                     # tree reduction, order preserved
-        nxt = [client.submit(_merge_counts, parts[i], parts[i + 1], max_vocab_size,
+        nxt = [client.submit(merge_counts, parts[i], parts[i + 1], max_vocab_size,
                              retries=retries, pure=False,
                              key=f"fastw2v-merge-{level}-{i}-{run_id}")
                for i in range(0, len(parts) - 1, 2)]
@@ -152,7 +152,7 @@ def train_distributed(corpus_files, client=None, *, workers: Optional[int] = Non
                       unicode_errors, storage_options, tuple(callbacks), merge)
     finally:
         try:
-            client.run(_drop_run, run_id)
+            client.run(drop_run, run_id)
         except Exception:       # a dead cluster cannot hold our state either
             pass
 
@@ -171,13 +171,13 @@ def _train(model, client, run_id, paths, part_shards, part_addrs, worker_threads
     builder.total_words, builder.n_sentences = total, n_sentences
     state.set_vocab(builder, trim_rule)
     tables = state.build_tables()          # built once here, broadcast with the plan
-    plan = _Plan(c.as_dict(), list(state.vocab.words), np.asarray(state.vocab.counts),
+    plan = Plan(c.as_dict(), list(state.vocab.words), np.asarray(state.vocab.counts),
                  tables, unicode_errors, storage_options)
     [plan_f] = client.scatter([plan], workers=part_addrs, broadcast=True, hash=False)
     t_vocab = time.perf_counter()
 
     preps = client.gather([
-        client.submit(_prepare_partition, plan_f, run_id, shards, workers=[addr],
+        client.submit(prepare_partition, plan_f, run_id, shards, workers=[addr],
                       allow_other_workers=True, retries=retries, pure=False,
                       key=f"fastw2v-encode-{p}-{run_id}")
         for p, (shards, addr) in enumerate(zip(part_shards, part_addrs))])
@@ -198,7 +198,7 @@ def _train(model, client, run_id, paths, part_shards, part_addrs, worker_threads
     full_bytes = sum(a.nbytes for a in current.values())
     acc = {k: np.zeros_like(v) for k, v in current.items()}
     den = np.zeros(len(model.vocab), dtype=np.float64)
-    weights = _Weights(0, True, current)
+    weights = Weights(0, True, current)
     rounds, epoch_stat = [], None
     cbs = Callbacks(model, callbacks)
     cbs.call("on_train_begin")
@@ -221,7 +221,7 @@ def _train(model, client, run_id, paths, part_shards, part_addrs, worker_threads
 
         def submit(p, w, tag=""):
             return client.submit(
-                _train_round, plan_f, w, run_id, p, part_shards[p], r, chunk, chunks, a0, a1,
+                train_round, plan_f, w, run_id, p, part_shards[p], r, chunk, chunks, a0, a1,
                 (c.seed * 0x9E3779B97F4A7C15 + p + 1) & _MASK64, threads[p], c.compute_loss,
                 workers=[part_addrs[p]], allow_other_workers=True, retries=retries,
                 pure=False, key=f"fastw2v-round-{r}-{p}{tag}-{run_id}")
@@ -244,7 +244,7 @@ def _train(model, client, run_id, paths, part_shards, part_addrs, worker_threads
                         raise DistributedTrainingError(f"round {r + 1}: workers keep losing "
                                                        "their state")
                     resends += 1
-                    full = client.scatter(_Weights(r, True, current), hash=False)
+                    full = client.scatter(Weights(r, True, current), hash=False)
                     sent += full_bytes
                     futs.append(submit(res["partition"], full, f"-full{resends}"))
                 else:
@@ -318,7 +318,7 @@ def _merge(current, acc, den, results, version, merge):
         for p in sorted(results):
             res = results[p]
             rows, delta = res["rows"][name], res["deltas"][name]
-            received += _index_bytes(rows) + delta.nbytes
+            received += index_bytes(rows) + delta.nbytes
             n = float(max(res["words"], 1)) if merge == "average" else 1.0
             a[rows] += np.float32(n) * delta
             if isinstance(rows, slice):          # dense: rows the partition left alone
@@ -326,7 +326,7 @@ def _merge(current, acc, den, results, version, merge):
             else:
                 den[rows] += n
         changed = np.flatnonzero(den)
-        sel = _row_selection(changed, W.shape[0])
+        sel = row_selection(changed, W.shape[0])
         if merge == "average":
             d = den[sel]
             d[d == 0] = 1.0                      # rows nobody changed: a is 0 there
@@ -338,5 +338,5 @@ def _merge(current, acc, den, results, version, merge):
         update_vals[name] = W[sel].copy()
         touched[name] = int(len(changed))
         dense[name] = isinstance(sel, slice)
-    return _Weights(version, False, update_vals, update_rows), received, touched, dense
+    return Weights(version, False, update_vals, update_rows), received, touched, dense
 

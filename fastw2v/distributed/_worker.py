@@ -32,7 +32,7 @@ DENSE_FRACTION = 0.75
 # ----------------------------------------------------------------------------------------
 # messages between client and workers
 @dataclass
-class _Plan:
+class Plan:
     """What every worker needs besides weights: parameters, vocabulary, tables."""
     config: dict
     words: List[str]
@@ -43,7 +43,7 @@ class _Plan:
 
 
 @dataclass
-class _Weights:
+class Weights:
     """Weights for a round: ``full`` arrays, or the rows changed by the previous round."""
     version: int
     full: bool
@@ -53,10 +53,10 @@ class _Weights:
     @property
     def nbytes(self) -> int:
         return int(sum(a.nbytes for a in self.arrays.values())
-                   + sum(_index_bytes(r) for r in self.rows.values()))
+                   + sum(index_bytes(r) for r in self.rows.values()))
 
 
-class _InputError:
+class InputError:
     """A task's verdict that its input is bad (not retried: the error is final)."""
 
     def __init__(self, exc: BaseException):
@@ -110,7 +110,7 @@ def _state(run_id: str) -> _RunState:
     return st
 
 
-def _drop_run(run_id: str) -> int:
+def drop_run(run_id: str) -> int:
     """Forget a run on this worker (``client.run`` target); returns 1 if it was known."""
     with _RUNS_LOCK:
         st = _RUNS.pop(run_id, None)
@@ -160,21 +160,21 @@ def _local_path(st: _RunState, path: str, storage_options: dict) -> str:
     return local
 
 
-def _count_shard(run_id: str, path: str, max_vocab_size, unicode_errors: str,
+def count_shard(run_id: str, path: str, max_vocab_size, unicode_errors: str,
                  storage_options: dict):
     """Map step: count the words of one shard -> (Counter, tokens, sentences, min_reduce)."""
     try:
         local = _local_path(_state(run_id), path, storage_options)
         builder = VocabBuilder(max_vocab_size).add_file(local, unicode_errors)
     except (CorpusError, VocabularyError, UnicodeError) as exc:
-        return _InputError(CorpusError(f"shard {path!r}: {exc}"))
+        return InputError(CorpusError(f"shard {path!r}: {exc}"))
     return builder.counter, builder.total_words, builder.n_sentences, builder.min_reduce
 
 
-def _merge_counts(a, b, max_vocab_size):
+def merge_counts(a, b, max_vocab_size):
     """Reduce step: add two shards' counts, ``a``'s words first (first-seen order)."""
     for part in (a, b):
-        if isinstance(part, _InputError):
+        if isinstance(part, InputError):
             return part
     counter = Counter(a[0])
     counter.update(b[0])
@@ -190,7 +190,7 @@ def _keep_all(word, count, min_count):
     return RULE_KEEP
 
 
-def _skeleton(st: _RunState, plan: _Plan) -> ModelState:
+def _skeleton(st: _RunState, plan: Plan) -> ModelState:
     """A worker's own model state over the broadcast vocabulary: its weight arrays are
     the buffers each round trains in, and its ``kernel_model`` trains them."""
     with st.lock:
@@ -207,7 +207,7 @@ def _skeleton(st: _RunState, plan: _Plan) -> ModelState:
         return st.skeleton
 
 
-def _sync(st: _RunState, weights: _Weights) -> bool:
+def _sync(st: _RunState, weights: Weights) -> bool:
     """Bring this worker's base weights to ``weights.version``; False if it cannot
     (it missed an update: a new or restarted worker) and needs the full weights."""
     with st.lock:
@@ -221,7 +221,7 @@ def _sync(st: _RunState, weights: _Weights) -> bool:
         return st.version == weights.version
 
 
-def _encoded(st: _RunState, plan: _Plan, path: str) -> EncodedCorpus:
+def _encoded(st: _RunState, plan: Plan, path: str) -> EncodedCorpus:
     with st.lock:
         enc = st.encoded.get(path)
     if enc is None:
@@ -233,7 +233,7 @@ def _encoded(st: _RunState, plan: _Plan, path: str) -> EncodedCorpus:
     return enc
 
 
-def _prepare_partition(plan: _Plan, run_id: str, shards: Sequence[str]):
+def prepare_partition(plan: Plan, run_id: str, shards: Sequence[str]):
     """Encode a partition's shards once; -> [(entries, words, sentences, raw tokens)]."""
     st = _state(run_id)
     try:
@@ -243,15 +243,15 @@ def _prepare_partition(plan: _Plan, run_id: str, shards: Sequence[str]):
             out.append((len(enc.ids), enc.n_words, enc.n_sentences, enc.raw_words))
         return out
     except (CorpusError, UnicodeError) as exc:
-        return _InputError(CorpusError(f"shard {path!r}: {exc}"))
+        return InputError(CorpusError(f"shard {path!r}: {exc}"))
 
 
-def _row_selection(rows: np.ndarray, n_rows: int):
+def row_selection(rows: np.ndarray, n_rows: int):
     """``rows`` as an index, or ``slice(None)`` (every row) when most rows changed."""
     return slice(None) if len(rows) > DENSE_FRACTION * n_rows else rows
 
 
-def _index_bytes(rows) -> int:
+def index_bytes(rows) -> int:
     return 0 if isinstance(rows, slice) else int(rows.nbytes)
 
 
@@ -261,7 +261,7 @@ def _changed_rows(new: np.ndarray, old: np.ndarray) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
-def _train_round(plan: _Plan, weights: _Weights, run_id: str, partition: int,
+def train_round(plan: Plan, weights: Weights, run_id: str, partition: int,
                  shards: Sequence[str], round_no: int, chunk: int, chunks: int,
                  start_alpha: float, end_alpha: float, seed: int, threads: int,
                  compute_loss: bool):
@@ -273,7 +273,7 @@ def _train_round(plan: _Plan, weights: _Weights, run_id: str, partition: int,
     try:
         encs = [_encoded(st, plan, p) for p in shards]
     except (CorpusError, UnicodeError) as exc:
-        return _InputError(CorpusError(f"partition {partition}: {exc}"))
+        return InputError(CorpusError(f"partition {partition}: {exc}"))
     # this round's slice of the partition's stream (its shards one after another)
     total = sum(len(e.ids) for e in encs)
     lo, hi = total * chunk // chunks, total * (chunk + 1) // chunks
@@ -300,7 +300,7 @@ def _train_round(plan: _Plan, weights: _Weights, run_id: str, partition: int,
                 lambda _: iter(jobs), 1, round_no, start_alpha, end_alpha, n_words)
         rows, deltas = {}, {}
         for name, arr in work.items():
-            r = _row_selection(_changed_rows(arr, base[name]), arr.shape[0])
+            r = row_selection(_changed_rows(arr, base[name]), arr.shape[0])
             rows[name] = r
             deltas[name] = arr[r] - base[name][r]
     if _FAULT is not None:
@@ -321,7 +321,7 @@ _FAULT = None
 
 
 def _set_fault(fault) -> None:
-    """Test hook (``client.run`` target): make :func:`_train_round` fail as ``fault``
+    """Test hook (``client.run`` target): make :func:`train_round` fail as ``fault``
     says, or (None) not at all."""
     global _FAULT
     _FAULT = fault
