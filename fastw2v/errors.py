@@ -1,7 +1,9 @@
 """Every exception fastw2v raises on purpose.
 
 Each is also an instance of the built-in that code written for gensim catches in the same
-situation (``ValueError`` for bad values, ``ZeroDivisionError`` for an empty query,
+situation (``ValueError`` for bad values, ``ZeroDivisionError`` for an empty query, ``EOFError`` for a truncated file,
+``UnicodeDecodeError`` for an undecodable word, ``RuntimeError`` for an empty vocabulary
+or
 ``RuntimeError`` for a distributed job that cannot finish), so existing ``except``
 clauses keep working while fastw2v's message names the problem.
 """
@@ -23,6 +25,44 @@ class FormatError(ValueError):
     """A file is truncated, corrupt, or not in the expected format."""
 
 
+class TruncatedFileError(FormatError, EOFError):
+    """A vector or model file ends before its header said it would (gensim code catches
+    ``EOFError`` here)."""
+
+
+class UndecodableError(FormatError, UnicodeDecodeError):
+    """A word in a file is not valid in the file's encoding (gensim code catches
+    ``UnicodeDecodeError`` here). ``str()`` is fastw2v's message, which names the file
+    and the way out (``unicode_errors=``); the codec details stay in the usual attributes
+    (``encoding``, ``object``, ``start``, ``end``, ``reason``)."""
+
+    def __init__(self, message: str, encoding: str, obj: bytes, start: int, end: int,
+                 reason: str):
+        UnicodeDecodeError.__init__(self, encoding, obj, start, end, reason)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self):
+        return (type(self), (self.message, self.encoding, self.object, self.start, self.end,
+                             self.reason))
+
+
+class UnsafePickleError(FormatError):
+    """A pickled model asks to build something the restricted loader does not allow (a
+    crafted file trying to run code); nothing from it was executed."""
+
+
+class UnsupportedModelError(FormatError):
+    """A saved model of a kind fastw2v does not read (gensim 3.x, FastText, Doc2Vec...);
+    the message says what the file is and how to convert it."""
+
+
+class EmptyVocabularyError(VocabularyError, RuntimeError):
+    """No word is left after min_count and trimming (gensim raises ``RuntimeError``)."""
+
+
 class EmptyQueryError(ValueError, ZeroDivisionError):
     """A query has no input (gensim raises ``ZeroDivisionError`` or ``ValueError`` here)."""
 
@@ -36,4 +76,6 @@ class DistributedTrainingError(RuntimeError):
 
 
 __all__ = ["ParameterError", "CorpusError", "VocabularyError", "FormatError",
-           "EmptyQueryError", "UsageError", "DistributedTrainingError"]
+           "TruncatedFileError", "UndecodableError", "UnsafePickleError",
+           "UnsupportedModelError", "EmptyVocabularyError", "EmptyQueryError", "UsageError",
+           "DistributedTrainingError"]
