@@ -1,11 +1,10 @@
 """Every exception fastw2v raises on purpose.
 
 Each is also an instance of the built-in that code written for gensim catches in the same
-situation (``ValueError`` for bad values, ``ZeroDivisionError`` for an empty query, ``EOFError`` for a truncated file,
-``UnicodeDecodeError`` for an undecodable word, ``RuntimeError`` for an empty vocabulary
-or
-``RuntimeError`` for a distributed job that cannot finish), so existing ``except``
-clauses keep working while fastw2v's message names the problem.
+situation (``ValueError`` for bad values, ``ZeroDivisionError`` for an empty query,
+``EOFError`` for a truncated file, ``UnicodeDecodeError`` for an undecodable word,
+``RuntimeError`` for an empty vocabulary or a distributed job that cannot finish), so
+existing ``except`` clauses keep working while fastw2v's message names the problem.
 """
 
 
