@@ -116,6 +116,13 @@ cdef inline float *matrix_of(const ModelC *m, int mat) noexcept nogil:
     return m.w.input_vectors if mat == MAT_INPUT else (m.w.output_hs if mat == MAT_HS else m.w.output_ns)
 
 
+cdef inline float lock_of(const ModelC *m, int32_t row) noexcept nogil:
+    """The factor of an input row's update (gensim's ``vectors_lockf``; 0 freezes it)."""
+    if m.w.lockf == NULL:
+        return 1.0
+    return m.w.lockf[row % m.w.lockf_len]
+
+
 # ---- row policies ----------------------------------------------------------------------
 # row_in / row_hs / row_ns give the row a thread reads and writes. The policy (RowsT) is
 # a compile-time parameter: every function below that takes ``RowsT *rows`` is compiled
@@ -489,7 +496,7 @@ cdef void sg_shared_negatives(const ModelC *m, WorkerC *w, RowsT *rows, const in
     for a in range(lo, hi):
         if a == i:
             continue
-        fw_axpy(1.0, x.ctx_err + nc * d, row_in(m, rows, sent[a]), d)
+        fw_axpy(lock_of(m, sent[a]), x.ctx_err + nc * d, row_in(m, rows, sent[a]), d)
         nc += 1
 
 
@@ -523,7 +530,7 @@ cdef void train_sentence_sg(const ModelC *m, WorkerC *w, RowsT *rows, const int3
                         l1 = row_in(m, rows, sent[j])
                         memset(neu1e, 0, m.p.dim * sizeof(float))
                         hs_update(m, w, rows, word, l1, alpha)
-                        fw_axpy(1.0, neu1e, l1, m.p.dim)
+                        fw_axpy(lock_of(m, sent[j]), neu1e, l1, m.p.dim)
             sg_shared_negatives(m, w, rows, sent, i, lo, hi, alpha)
             continue
         for j in range(lo, hi):
@@ -537,7 +544,7 @@ cdef void train_sentence_sg(const ModelC *m, WorkerC *w, RowsT *rows, const int3
             if m.p.negative:
                 ns_update(m, w, rows, word, l1, alpha)
             w.stats.loss_examples += 1
-            fw_axpy(1.0, neu1e, l1, m.p.dim)
+            fw_axpy(lock_of(m, sent[j]), neu1e, l1, m.p.dim)
 
 
 cdef void train_sentence_cbow(const ModelC *m, WorkerC *w, RowsT *rows, const int32_t *sent,
@@ -572,7 +579,7 @@ cdef void train_sentence_cbow(const ModelC *m, WorkerC *w, RowsT *rows, const in
             fw_scale(1.0 / cw, neu1e, d)
         for j in range(lo, hi):
             if j != i:
-                fw_axpy(1.0, neu1e, row_in(m, rows, sent[j]), d)
+                fw_axpy(lock_of(m, sent[j]), neu1e, row_in(m, rows, sent[j]), d)
 
 
 cdef inline double job_alpha(const ModelC *m, RowsT *rows, int64_t shared_done,
@@ -711,6 +718,9 @@ cdef class Model:
     sigmoid : float32 [1000]
     shared_negatives : bool
         Skip-gram + NS: one set of negatives per window (HogBatch).
+    lockf : float32 [L] or None
+        gensim's ``vectors_lockf``: the update of input row ``r`` is scaled by
+        ``lockf[r % L]`` (0.0 freezes the row, 1.0 trains it); None trains every row.
     register_kernels : bool
         Use the register-resident HS/NS loops where this variant has them (AVX-512,
         vector_size <= 128); False runs the portable loops (tests compare the two).
@@ -722,7 +732,7 @@ cdef class Model:
     def __init__(self, input_vectors, output_hs, output_ns, *, int sg, int hs, int negative,
                  int window, int cbow_mean, bint shrink_windows, bint compute_loss,
                  keep_threshold, codes, points, code_offsets, alias_threshold, alias_index,
-                 sigmoid, bint shared_negatives=False, bint register_kernels=True):
+                 sigmoid, bint shared_negatives=False, bint register_kernels=True, lockf=None):
         V, d = input_vectors.shape
         if window < 1 or (not hs and negative <= 0) or V < 1 or d < 1:
             raise ValueError("invalid kernel configuration")
@@ -766,6 +776,13 @@ cdef class Model:
                 raise ValueError("keep_threshold does not match the vocabulary")
             self.c.t.keep_threshold = <const uint64_t *>cnp.PyArray_DATA(keep_threshold)
             self._keep_alive.append(keep_threshold)
+        if lockf is not None:
+            lockf = np.ascontiguousarray(lockf, dtype=np.float32)
+            if lockf.ndim != 1 or lockf.shape[0] < 1:
+                raise ValueError("lockf must be a 1-d array of at least one float")
+            self.c.w.lockf = <const float *>cnp.PyArray_DATA(lockf)
+            self.c.w.lockf_len = lockf.shape[0]
+            self._keep_alive.append(lockf)
         self.c.p.reg_path = FW_HAVE_REG_PATH and d <= 128 and register_kernels
         sigmoid = np.ascontiguousarray(sigmoid, dtype=np.float32)
         if sigmoid.shape[0] != EXP_TABLE_SIZE:

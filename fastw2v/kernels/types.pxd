@@ -26,6 +26,8 @@ ctypedef struct WeightsC:
     float *input_vectors          # [V, d]
     float *output_hs              # [V, d] inner-node vectors, or NULL
     float *output_ns              # [V, d] output word vectors, or NULL
+    const float *lockf            # [lockf_len] gensim's vectors_lockf: an input row's update
+    int64_t lockf_len             # is scaled by lockf[row % lockf_len]; NULL: all 1
 
 ctypedef struct TablesC:
     const uint64_t *keep_threshold    # [V] keep if 32 random bits < threshold; NULL: keep all

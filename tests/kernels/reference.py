@@ -63,8 +63,11 @@ class ReferenceTrainer:
 
     def __init__(self, input_vectors, output_hs, output_ns, *, sg, hs, negative, window,
                  cbow_mean, shrink_windows, compute_loss, keep_threshold, codes, points,
-                 code_offsets, alias_threshold, alias_index, sigmoid, shared_negatives=False):
+                 code_offsets, alias_threshold, alias_index, sigmoid, shared_negatives=False,
+                 lockf=None):
         self.syn0 = input_vectors
+        # gensim's vectors_lockf: an input row's update is scaled by lockf[row % len]
+        self.lockf = None if lockf is None else np.asarray(lockf, dtype=np.float32)
         self.syn1 = output_hs
         self.syn1neg = output_ns
         self.sg, self.hs, self.negative = sg, hs, negative
@@ -83,6 +86,9 @@ class ReferenceTrainer:
     def set_schedule(self, start_alpha, end_alpha, total_words, progress=0):
         self.start_alpha, self.end_alpha = start_alpha, end_alpha
         self.total_words, self.progress = total_words, progress
+
+    def _lock(self, row):
+        return np.float32(1.0) if self.lockf is None else self.lockf[row % len(self.lockf)]
 
     # -- the two output layers ----------------------------------------------------------
     def _hs(self, word, l1, neu1e, alpha):
@@ -150,7 +156,7 @@ class ReferenceTrainer:
             for a, c in enumerate(contexts):
                 self.syn1neg[target] += grads[a, t] * self.syn0[c]
         for a, c in enumerate(contexts):
-            self.syn0[c] += errs[a]
+            self.syn0[c] += self._lock(c) * errs[a]
 
     # -- windows ------------------------------------------------------------------------
     def _window(self, i, n, rng):
@@ -168,7 +174,7 @@ class ReferenceTrainer:
                     for c in contexts:
                         neu1e = np.zeros_like(self.syn0[c])
                         self._hs(word, self.syn0[c], neu1e, alpha)
-                        self.syn0[c] += neu1e
+                        self.syn0[c] += self._lock(c) * neu1e
                 self._ns_shared(word, contexts, alpha)
             elif self.sg:
                 for j in range(lo, hi):
@@ -181,7 +187,7 @@ class ReferenceTrainer:
                     if self.negative:
                         self._ns(word, l1, neu1e, alpha)
                     self.loss_examples += 1
-                    l1 += neu1e
+                    l1 += self._lock(sent[j]) * neu1e
             else:
                 ctx = [sent[j] for j in range(lo, hi) if j != i]
                 if not ctx:
@@ -198,7 +204,7 @@ class ReferenceTrainer:
                 if not self.cbow_mean:
                     neu1e *= np.float32(1.0 / len(ctx))
                 for c in ctx:
-                    self.syn0[c] += neu1e
+                    self.syn0[c] += self._lock(c) * neu1e
 
     def train(self, ids, start, end, seed):
         """Train on ``ids[start:end]`` (``-1`` ends a sentence) with the stream of ``seed``."""

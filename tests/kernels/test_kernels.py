@@ -47,11 +47,13 @@ def make_case(mode, dim=13, sample=0.0, window=3, cbow_mean=1, shrink=True, comp
     return vocab, (syn0, syn1, syn1neg), kw, np.array(ids, dtype=np.int32)
 
 
-def run_both(mode, seeds=(11, 12), kernels=None, register_kernels=True, **case_kw):
+def run_both(mode, seeds=(11, 12), kernels=None, register_kernels=True, lockf=None, **case_kw):
     """Train one case with the kernels (``kernels``: a variant's module, default the one
     in use) and with the NumPy reference, in two jobs."""
     kernels = kernels or _kernels
     vocab, (syn0, syn1, syn1neg), kw, ids = make_case(mode, **case_kw)
+    if lockf is not None:
+        kw["lockf"] = lockf
     k_w = [syn0.copy(), syn1.copy(), syn1neg.copy()]
     r_w = [syn0.copy(), syn1.copy(), syn1neg.copy()]
     km = kernels.Model(*k_w, register_kernels=register_kernels, **kw)
@@ -398,3 +400,26 @@ def test_register_kernels_match_reference_at_every_width(mode, dim):
         assert not np.allclose(k_w[1] if "hs" in mode else k_w[2], initial[1] if "hs" in mode else initial[2])
         loss, examples, _, _ = worker.take_stats()
         assert loss == pytest.approx(ref.loss, rel=1e-4)
+
+
+@pytest.mark.parametrize("mode,shared_negatives", [(m, False) for m in MODES]
+                         + [("sg-ns", True), ("sg-both", True)])
+def test_lockf_scales_input_updates_as_reference(mode, shared_negatives):
+    """gensim's ``vectors_lockf``: input row r's update is scaled by lockf[r % len]; 0.0
+    freezes the row (the outputs still train), in every mode and in the shared-negatives
+    path. A lockf shorter than the vocabulary repeats, as in gensim."""
+    lockf = np.array([1.0, 0.0, 0.5, 0.0, 0.25], dtype=np.float32)
+    k_w, r_w, _, _, initial = run_both(mode, lockf=lockf, shared_negatives=shared_negatives)
+    for name, k, r in zip(("syn0", "syn1", "syn1neg"), k_w, r_w):
+        np.testing.assert_allclose(k, r, rtol=1e-5, atol=1e-6, err_msg=name)
+    rows = np.arange(len(k_w[0]))
+    frozen = lockf[rows % len(lockf)] == 0.0
+    np.testing.assert_array_equal(k_w[0][frozen], initial[0][frozen])
+    assert not np.allclose(k_w[0][~frozen], initial[0][~frozen])
+
+
+def test_lockf_must_be_a_vector():
+    _, weights, kw, _ = make_case("sg-ns")
+    for bad in (np.ones((2, 2), dtype=np.float32), np.ones(0, dtype=np.float32)):
+        with pytest.raises(ValueError, match="lockf"):
+            _kernels.Model(*weights, lockf=bad, **kw)
