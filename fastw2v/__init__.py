@@ -7,6 +7,7 @@ from .errors import (CorpusError, EmptyQueryError, FormatError, ParameterError,
                      VocabularyError)
 from .evaluation import compute_accuracy, evaluate_word_analogies, evaluate_word_pairs
 from .model import Word2Vec
+from .phrases import ENGLISH_CONNECTOR_WORDS, FrozenPhrases, Phraser, Phrases
 from .training import CallbackAny2Vec, EarlyStopping, EvaluationCallback
 from .vectors import KeyedVectors
 from .vocab import RULE_DEFAULT, RULE_DISCARD, RULE_KEEP, Vocab, VocabBuilder
@@ -49,5 +50,5 @@ __all__ = [
     "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "__version__",
     "CallbackAny2Vec", "EvaluationCallback", "EarlyStopping",
     "evaluate_word_analogies", "evaluate_word_pairs", "compute_accuracy", "datasets",
-    "show_config",
+    "show_config", "Phrases", "FrozenPhrases", "Phraser", "ENGLISH_CONNECTOR_WORDS",
 ]
