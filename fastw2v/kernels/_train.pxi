@@ -29,6 +29,9 @@ cdef extern from "vecmath.h" nogil:
     void fw_axpy(float a, const float *x, float *y, int n)
     void fw_scale(float a, float *y, int n)
     void fw_pair_update(float g, float *err, float *out, const float *inp, int n)
+    void fw_dot_many(const float *x, float **y, int n, int d, float *out)
+    void fw_combine(float *err, const float *g, float **y, int n, int d)
+    void fw_accumulate(float *y, const float *g, int stride, float **x, int n, int d)
     int64_t fw_atomic_add(int64_t *p, int64_t v)
     int64_t fw_atomic_load(int64_t *p)
     uint64_t fw_rng_next(uint64_t *s)
@@ -449,55 +452,48 @@ cdef void sg_shared_negatives(const ModelC *m, WorkerC *w, RowsT *rows, const in
     ``i`` (the "HogBatch" scheme of Ji et al., pWord2Vec): every context word of the
     window is scored against the same ``1 + negative`` output rows, all scores are taken
     from the weights as they were at the start of the window, then outputs and inputs
-    are updated. Rows are loaded once per window instead of once per pair.
+    are updated. With C contexts (rows X) and K targets (rows Y) that is three small
+    dense products: G = f(X Y^T), then E = G Y (the inputs' errors), Y += G^T X, and
+    X += E; each row is loaded once per window, not once per pair.
     """
     cdef int a, t, nc = 0, nt = 0, d = m.p.dim, stride = m.p.negative + 1
     cdef int32_t word = sent[i], target
-    cdef float f, g
-    cdef float *l2
-    cdef float *err
+    cdef float f
     cdef float *sc
     cdef ScratchC *x = &w.scratch
+    cdef float **ys = x.path_rows          # the targets' output rows
+    cdef float **xs = x.ctx_rows           # the contexts' input rows
     x.targets[nt] = word
+    ys[nt] = row_ns(m, rows, word)
     nt += 1
     for t in range(m.p.negative):
         target = next_noise(m, &w.noise, rows)
         if target != word:
             x.targets[nt] = target
+            ys[nt] = row_ns(m, rows, target)
             nt += 1
-    # scores -> gradients, and the input-side errors (with the outputs' old values)
     for a in range(lo, hi):
-        if a == i:
-            continue
-        sc = x.scores + nc * stride
-        err = x.ctx_err + nc * d
-        memset(err, 0, d * sizeof(float))
+        if a != i:
+            x.ctx_words[nc] = sent[a]
+            xs[nc] = row_in(m, rows, sent[a])
+            nc += 1
+    # scores -> gradients, and the input-side errors (with the outputs' old values)
+    for a in range(nc):
+        sc = x.scores + a * stride
+        fw_dot_many(xs[a], ys, nt, d, sc)
         for t in range(nt):
-            l2 = row_ns(m, rows, x.targets[t])
-            f = fw_dot(row_in(m, rows, sent[a]), l2, d)
+            f = sc[t]
             if m.p.compute_loss:
                 w.stats.loss += fw_neg_log_sigmoid(f if t == 0 else -f)
-            g = ns_gradient(m, f, 1.0 if t == 0 else 0.0, alpha)
-            sc[t] = g
-            fw_axpy(g, l2, err, d)
-        nc += 1
+            sc[t] = ns_gradient(m, f, 1.0 if t == 0 else 0.0, alpha)
+        fw_combine(x.ctx_err + a * d, sc, ys, nt, d)
     w.stats.loss_examples += nc
     # outputs, with the inputs' old values
     for t in range(nt):
-        l2 = row_ns(m, rows, x.targets[t])
-        nc = 0
-        for a in range(lo, hi):
-            if a == i:
-                continue
-            fw_axpy(x.scores[nc * stride + t], row_in(m, rows, sent[a]), l2, d)
-            nc += 1
+        fw_accumulate(ys[t], x.scores + t, stride, xs, nc, d)
     # inputs
-    nc = 0
-    for a in range(lo, hi):
-        if a == i:
-            continue
-        fw_axpy(lock_of(m, sent[a]), x.ctx_err + nc * d, row_in(m, rows, sent[a]), d)
-        nc += 1
+    for a in range(nc):
+        fw_axpy(lock_of(m, x.ctx_words[a]), x.ctx_err + a * d, xs[a], d)
 
 
 # ---- the sentence loop -------------------------------------------------------------------
@@ -839,9 +835,12 @@ cdef class Worker:
         x.ctx_err = <float *>fw_alloc_lines(2 * model.c.p.window * d * sizeof(float))
         x.scores = <float *>fw_alloc_lines(2 * model.c.p.window * nt * sizeof(float))
         x.targets = <int32_t *>fw_alloc_lines(nt * sizeof(int32_t))
+        x.ctx_rows = <float **>fw_alloc_lines(2 * model.c.p.window * sizeof(float *))
+        x.ctx_words = <int32_t *>fw_alloc_lines(2 * model.c.p.window * sizeof(int32_t))
         x.path_rows = <float **>fw_alloc_lines((max(model.c.t.max_code_len, nt) + 1) * sizeof(float *))
         if x.neu1 == NULL or x.neu1e == NULL or x.sentence == NULL or x.ctx_err == NULL \
-                or x.scores == NULL or x.targets == NULL or x.path_rows == NULL:
+                or x.scores == NULL or x.targets == NULL or x.path_rows == NULL \
+                or x.ctx_rows == NULL or x.ctx_words == NULL:
             raise MemoryError("cannot allocate worker buffers")
         self.c.shared.merge_every = HOT_MERGE_EVERY
 
@@ -854,6 +853,8 @@ cdef class Worker:
         free(x.scores)
         free(x.targets)
         free(x.path_rows)
+        free(x.ctx_rows)
+        free(x.ctx_words)
         self._free_private()
         self._free_hot()
 

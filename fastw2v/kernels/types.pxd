@@ -68,6 +68,8 @@ ctypedef struct ScratchC:
     float *ctx_err                # [2 * window, d] shared-negative mode: input-side errors
     float *scores                 # [2 * window, negative + 1] shared-negative mode
     int32_t *targets              # [negative + 1]
+    float **ctx_rows              # [2 * window] shared-negative mode: the contexts' input rows
+    int32_t *ctx_words            # [2 * window] and their words
     float **path_rows             # [max(max_code_len, negative + 1)] rows of the Huffman
                                   # path or negative-sampling targets being trained (reg_path)
 

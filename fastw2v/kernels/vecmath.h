@@ -102,6 +102,85 @@ static inline void fw_pair_update(float g, float *restrict err, float *restrict 
     }
 }
 
+/* ---- Small dense products of the shared-negatives (HogBatch) window ----------------
+ * A window of C context rows x[a] and K target rows y[t] is trained as three small
+ * matrix products. Each loop below loads a chunk of one operand once for all the rows
+ * of the other (held in registers), instead of reloading both operands for every
+ * (context, target) pair: about one memory operation per multiply-add instead of three.
+ * The summation order of each element is the plain loop's (t = 0, 1, ... / a = 0, 1,
+ * ...), so the result is that of the pair-by-pair updates. */
+
+/* out[t] = x . y[t] for t < n */
+static inline void fw_dot_many(const float *restrict x, float *const *y, int n, int d,
+                               float *restrict out) {
+    int t = 0;
+    for (; t + 4 <= n; t += 4) {
+        const float *y0 = y[t], *y1 = y[t + 1], *y2 = y[t + 2], *y3 = y[t + 3];
+        fw_v8 a0 = fw_splat8(0.0f), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (; i + 8 <= d; i += 8) {
+            fw_v8 xv = fw_load8(x + i);
+            a0 += xv * fw_load8(y0 + i);
+            a1 += xv * fw_load8(y1 + i);
+            a2 += xv * fw_load8(y2 + i);
+            a3 += xv * fw_load8(y3 + i);
+        }
+        fw_v4 b0 = fw_fold8(a0), b1 = fw_fold8(a1), b2 = fw_fold8(a2), b3 = fw_fold8(a3);
+        if (i + 4 <= d) {
+            fw_v4 xv = fw_load4(x + i);
+            b0 += xv * fw_load4(y0 + i);
+            b1 += xv * fw_load4(y1 + i);
+            b2 += xv * fw_load4(y2 + i);
+            b3 += xv * fw_load4(y3 + i);
+            i += 4;
+        }
+        float s0 = fw_hsum4(b0), s1 = fw_hsum4(b1), s2 = fw_hsum4(b2), s3 = fw_hsum4(b3);
+        for (; i < d; i++) {
+            s0 += x[i] * y0[i];
+            s1 += x[i] * y1[i];
+            s2 += x[i] * y2[i];
+            s3 += x[i] * y3[i];
+        }
+        out[t] = s0;
+        out[t + 1] = s1;
+        out[t + 2] = s2;
+        out[t + 3] = s3;
+    }
+    for (; t < n; t++) out[t] = fw_dot(x, y[t], d);
+}
+
+/* err = sum over t < n of g[t] * y[t] */
+static inline void fw_combine(float *restrict err, const float *restrict g, float *const *y,
+                              int n, int d) {
+    int i = 0;
+    for (; i + 8 <= d; i += 8) {
+        fw_v8 acc = fw_splat8(0.0f);
+        for (int t = 0; t < n; t++) acc += fw_splat8(g[t]) * fw_load8(y[t] + i);
+        fw_store8(err + i, acc);
+    }
+    for (; i < d; i++) {
+        float acc = 0.0f;
+        for (int t = 0; t < n; t++) acc += g[t] * y[t][i];
+        err[i] = acc;
+    }
+}
+
+/* y += sum over a < n of g[a * stride] * x[a] (y is none of the x[a]) */
+static inline void fw_accumulate(float *restrict y, const float *restrict g, int stride,
+                                 float *const *x, int n, int d) {
+    int i = 0;
+    for (; i + 8 <= d; i += 8) {
+        fw_v8 acc = fw_load8(y + i);
+        for (int a = 0; a < n; a++) acc += fw_splat8(g[a * stride]) * fw_load8(x[a] + i);
+        fw_store8(y + i, acc);
+    }
+    for (; i < d; i++) {
+        float acc = y[i];
+        for (int a = 0; a < n; a++) acc += g[a * stride] * x[a][i];
+        y[i] = acc;
+    }
+}
+
 /* A per-thread buffer on cache lines of its own: aligned to 64 bytes and rounded up to
  * whole lines, so no other thread's data shares a line with it (two workers' scratch
  * vectors, malloc'd one after the other, otherwise meet inside a line that both write
