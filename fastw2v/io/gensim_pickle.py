@@ -1,0 +1,639 @@
+"""Models saved by gensim 4 (``model.save()``, ``model.wv.save()``), read without gensim
+and without running anything from the file.
+
+gensim's ``save()`` pickles the object and writes each NumPy attribute of at least
+``sep_limit`` elements to its own file beside the pickle, named after the attribute path
+(``m.model.wv.vectors.npy``, ``m.model.syn1neg.npy``); a name ending in ``.gz`` or ``.bz2``
+gives a compressed pickle and ``.npz`` companions holding one array ``val``. The pickle
+records what went where: ``__numpys`` (separate arrays), ``__scipys`` (separate sparse
+matrices), ``__ignoreds`` (left out, e.g. ``cum_table``) and ``__recursive_saveloads``
+(attributes, such as ``wv``, whose own arrays follow the same rules one level down).
+
+Unpickling normally imports and calls whatever the file names, so a crafted file runs
+code. :class:`RestrictedUnpickler` resolves only an explicit list of names: NumPy's array,
+dtype and scalar reconstruction, plain containers, and gensim's classes (and NumPy's random
+generators), which become inert :class:`PickledObject` stand-ins recording the state they
+are given. gensim is never imported and no method chosen by the file runs; any other name
+raises :class:`~fastw2v.errors.UnsafePickleError` before it is built. Files of models this
+module does not read (gensim 3.x and older layouts, FastText, Doc2Vec, ...) raise
+:class:`~fastw2v.errors.UnsupportedModelError` saying what the file is and how to convert it.
+"""
+from __future__ import annotations
+
+import _compat_pickle
+import io
+import os
+import pickle
+import pickletools
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+
+from ..corpus.compression import DECOMPRESSION_ERRORS, MAGIC_LENGTH, by_magic
+from ..errors import (FormatError, ParameterError, TruncatedFileError, UnsafePickleError,
+                      UnsupportedModelError)
+
+try:  # NumPy >= 2
+    from numpy._core import multiarray as _multiarray
+    from numpy._core import numeric as _numeric
+except ImportError:  # pragma: no cover - NumPy 1.x
+    from numpy.core import multiarray as _multiarray
+    from numpy.core import numeric as _numeric
+
+#: How to turn a model this module does not read into a file fastw2v does.
+WORKAROUND = ("in gensim: model.wv.save_word2vec_format('x.bin', binary=True), then in "
+              "fastw2v: KeyedVectors.load_word2vec_format('x.bin', binary=True)")
+
+_MMAP_MODES = (None, "r", "r+", "c")
+
+
+# -- inert stand-ins ---------------------------------------------------------------------
+class PickledObject:
+    """An inert stand-in for an object of a class the pickle names (a gensim class,
+    NumPy's random generator, ...).
+
+    Attributes
+    ----------
+    pickled_name : str
+        ``module.name`` of the class or function the file names (a class attribute).
+    args : tuple
+        The arguments the file built it with.
+    fields : dict
+        The state the file gave it (an object's ``__dict__``); a state that is not a
+        dictionary is kept under ``"__state__"``.
+
+    ``__slots__`` keeps the state out of attribute look-up, so nothing the file writes can
+    add behaviour (a method, ``__array__``...) to the stand-in.
+    """
+
+    __slots__ = ("args", "fields")
+    pickled_name = "?"
+
+    def __new__(cls, *args, **kwargs):
+        self = object.__new__(cls)
+        self.args = args
+        self.fields = {}
+        return self
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __setstate__(self, state) -> None:
+        if (isinstance(state, tuple) and len(state) == 2
+                and all(part is None or isinstance(part, dict) for part in state)):
+            for part in state:  # (__dict__, slot values)
+                self.fields.update(part or {})
+        elif isinstance(state, dict):
+            self.fields.update(state)
+        else:
+            self.fields["__state__"] = state
+
+    def __repr__(self) -> str:
+        return f"<pickled {self.pickled_name}>"
+
+
+_STAND_INS: Dict[str, type] = {}
+
+
+def _stand_in(qualified: str) -> type:
+    """The stand-in class for ``qualified`` (one class per name, made on first use)."""
+    cls = _STAND_INS.get(qualified)
+    if cls is None:
+        cls = type(qualified.rpartition(".")[2], (PickledObject,),
+                   {"__slots__": (), "pickled_name": qualified})
+        _STAND_INS[qualified] = cls
+    return cls
+
+
+# -- the few real callables a model pickle needs, guarded ---------------------------------
+def _plain_dict(*args):
+    """``collections.defaultdict``/``OrderedDict``/``Counter``: a plain dict, so no
+    factory named by the file is ever called on a missing key."""
+    if len(args) > 1 or (args and not (args[0] is None or callable(args[0])
+                                       or isinstance(args[0], dict))):
+        raise FormatError("unexpected arguments to a dictionary in the pickle")
+    return dict(args[0]) if args and isinstance(args[0], dict) else {}
+
+
+def _reconstructor(cls, base, state):
+    """``copyreg._reconstructor`` (protocol 0/1 objects), for stand-ins only."""
+    if not (isinstance(cls, type) and issubclass(cls, PickledObject)) or base is not object:
+        raise UnsafePickleError(f"copyreg._reconstructor of {cls!r} on {base!r} refused")
+    return cls.__new__(cls)
+
+
+def _codecs_encode(text, encoding="utf-8", errors="strict"):
+    """``_codecs.encode``, as protocol 2 writes ``bytes``: ``encode(str, 'latin1')``."""
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise UnsafePickleError("_codecs.encode is allowed only for latin1 text")
+    return text.encode("latin1", errors)
+
+
+def _bytes_like(kind):
+    def build(*args):
+        # bytes(n) / bytearray(n) would allocate n bytes from a number in the file
+        if len(args) > 1 or (args and not isinstance(args[0], (bytes, bytearray, str))):
+            raise FormatError(f"unexpected arguments to {kind.__name__} in the pickle")
+        if args and isinstance(args[0], str):
+            return kind(args[0], "latin1")
+        return kind(*args)
+    return build
+
+
+_ALLOWED: Dict[tuple, Any] = {}
+for _core in ("numpy.core", "numpy._core"):
+    _ALLOWED[(_core + ".multiarray", "_reconstruct")] = _multiarray._reconstruct
+    _ALLOWED[(_core + ".multiarray", "scalar")] = _multiarray.scalar
+    _ALLOWED[(_core + ".numeric", "_frombuffer")] = _numeric._frombuffer
+_ALLOWED[("numpy", "ndarray")] = np.ndarray
+_ALLOWED[("numpy", "dtype")] = np.dtype
+for _kind in (int, float, complex, bool, str, list, tuple, dict, set, frozenset, object):
+    _ALLOWED[("builtins", _kind.__name__)] = _kind
+_ALLOWED[("builtins", "bytes")] = _bytes_like(bytes)
+_ALLOWED[("builtins", "bytearray")] = _bytes_like(bytearray)
+for _name in ("defaultdict", "OrderedDict", "Counter"):
+    _ALLOWED[("collections", _name)] = _plain_dict
+_ALLOWED[("copyreg", "_reconstructor")] = _reconstructor
+_ALLOWED[("_codecs", "encode")] = _codecs_encode
+
+#: Names that become stand-ins: gensim 4's classes and what their pickles hold besides
+#: (the ``load`` attribute gensim sets on instances, ``hashfxn``, NumPy random generators).
+_STAND_IN_NAMES = {
+    "gensim.models.word2vec": {"Word2Vec"},
+    "gensim.models.keyedvectors": {"KeyedVectors"},
+    "gensim.utils": {"call_on_class_only", "SaveLoad"},
+    "builtins": {"hash"},
+    "numpy.random": {"__RandomState_ctor"},
+    "numpy.random._pickle": {"__randomstate_ctor", "__bit_generator_ctor",
+                             "__generator_ctor"},
+    "numpy.random.mtrand": {"RandomState"},
+    "numpy.random._generator": {"Generator"},
+    "numpy.random._mt19937": {"MT19937"},
+    "numpy.random._pcg64": {"PCG64", "PCG64DXSM"},
+    "numpy.random._philox": {"Philox"},
+    "numpy.random._sfc64": {"SFC64"},
+    "numpy.random.bit_generator": {"SeedSequence"},
+}
+#: Any class of these modules becomes a stand-in (gensim 3 pickled training callbacks).
+_STAND_IN_MODULES = ("gensim.models.callbacks",)
+
+#: Classes found only in gensim 3.x (or older) pickles of Word2Vec and KeyedVectors.
+_LEGACY = {
+    "gensim.models.keyedvectors": {"Word2VecKeyedVectors", "Vocab", "CompatVocab",
+                                   "EuclideanKeyedVectors", "WordEmbeddingsKeyedVectors",
+                                   "BaseKeyedVectors"},
+    "gensim.models.word2vec": {"Vocab", "Word2VecVocab", "Word2VecTrainables"},
+}
+_LEGACY_MODULES = ("gensim.models.deprecated", "gensim.models.base_any2vec",
+                   "gensim.models.wrappers")
+
+
+def _model_family(module: str, name: str) -> Optional[str]:
+    """The model a gensim class we do not read belongs to, for the error message."""
+    if "fasttext" in module or name.startswith("FastText"):
+        return "FastText"
+    if "doc2vec" in module or name.startswith("Doc2Vec"):
+        return "Doc2Vec"
+    return None
+
+
+def _unsupported(path: str, what: str, extra: str = "") -> UnsupportedModelError:
+    return UnsupportedModelError(
+        f"{path}: this is {what}; fastw2v reads gensim 4 Word2Vec models and KeyedVectors "
+        f"only.{extra} Workaround: {WORKAROUND}")
+
+
+_LEGACY_HINT = (" gensim 4 converts it when loading: Word2Vec.load() it in gensim 4 and "
+                "save() it again (keeps the training state), or convert the vectors.")
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """An unpickler that builds only the names of :data:`_ALLOWED` (NumPy arrays, plain
+    containers) and stand-ins for gensim's classes; any other name raises
+    :class:`UnsafePickleError` (or :class:`UnsupportedModelError` for gensim models this
+    module does not read) before anything is built.
+
+    ``top_class`` is the first class the file names, the model's own (``None`` before one
+    is seen).
+    """
+
+    def __init__(self, file, path: str = "<pickle>"):
+        super().__init__(file, encoding="latin1")
+        self.path = path
+        self.top_class: Optional[str] = None
+
+    def find_class(self, module: str, name: str):
+        # Python 2 pickles name builtins and copyreg by their old names
+        if (module, name) in _compat_pickle.NAME_MAPPING:
+            module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+        module = _compat_pickle.IMPORT_MAPPING.get(module, module)
+        qualified = f"{module}.{name}"
+        first = self.top_class is None
+        if first:
+            self.top_class = qualified
+        if (module, name) in _ALLOWED:
+            return _ALLOWED[(module, name)]
+        if name in _STAND_IN_NAMES.get(module, ()) or module in _STAND_IN_MODULES:
+            return _stand_in(qualified)
+        if module == "gensim" or module.startswith("gensim."):
+            self._refuse_gensim(module, name, qualified)
+        raise UnsafePickleError(
+            f"{self.path}: the pickle asks for {qualified}, which a saved gensim model "
+            "never contains; refused before anything ran (a crafted or foreign pickle). If "
+            f"you trust the file and it holds a model, convert it {WORKAROUND}")
+
+    def _refuse_gensim(self, module: str, name: str, qualified: str):
+        top = self.top_class or qualified
+        top_module, _, top_name = top.rpartition(".")
+        family = _model_family(module, name) or _model_family(top_module, top_name)
+        if family == "FastText":
+            raise _unsupported(self.path, f"a gensim FastText model ({qualified})",
+                               " Converting keeps the word vectors, not the n-grams.")
+        if family == "Doc2Vec":
+            raise _unsupported(self.path, f"a gensim Doc2Vec model ({qualified})",
+                               " Converting keeps the word vectors (model.dv holds the "
+                               "document vectors).")
+        if name in _LEGACY.get(module, ()) or module.startswith(_LEGACY_MODULES):
+            what = "KeyedVectors" if "KeyedVectors" in top_name else top_name
+            raise _unsupported(self.path, f"a gensim 3.x (or older) {what} file (it "
+                                          f"contains {qualified})", _LEGACY_HINT)
+        if module.startswith("gensim.models.") and name[:1].isupper():
+            raise _unsupported(self.path, f"a gensim {name} object ({qualified})")
+        raise UnsafePickleError(
+            f"{self.path}: the pickle asks for {qualified}, a gensim function no saved "
+            "model contains; refused before anything ran")
+
+
+# -- reading ------------------------------------------------------------------------------
+@dataclass
+class GensimModel:
+    """What a gensim 4 ``Word2Vec`` or ``KeyedVectors`` file holds.
+
+    Attributes
+    ----------
+    kind : str
+        ``"word2vec"`` (a full model) or ``"keyedvectors"`` (vectors only).
+    index_to_key : list of str
+        The words, row order of every matrix.
+    counts : np.ndarray or None
+        int64 [V] corpus counts (gensim's ``count`` attribute of each key); None for
+        KeyedVectors that have none.
+    vectors : np.ndarray
+        float32 [V, vector_size] input vectors (memory-mapped if saved separately and read
+        with ``mmap``).
+    vectors_lockf : np.ndarray or None
+        float32 [L] gensim's per-row update factors (usually ``[1.0]``; row ``i`` uses
+        ``vectors_lockf[i % L]``).
+    syn1neg, syn1 : np.ndarray or None
+        float32 [V, vector_size] output weights of negative sampling / hierarchical softmax.
+    params : dict
+        The hyper-parameters, by gensim's names (``vector_size`` only for KeyedVectors).
+    training : dict
+        The training state gensim kept: ``corpus_count``, ``corpus_total_words``,
+        ``train_count``, ``total_train_time``, ``running_training_loss``,
+        ``min_alpha_yet_reached``, ``effective_min_count``, ``raw_vocab_size`` and
+        ``cum_table_saved`` (gensim leaves ``cum_table`` out and rebuilds it); empty for
+        KeyedVectors.
+    gensim_version : str or None
+        The gensim that saved the file, from its lifecycle events.
+    path : str
+    """
+
+    kind: str
+    index_to_key: List[str]
+    counts: Optional[np.ndarray]
+    vectors: np.ndarray
+    vectors_lockf: Optional[np.ndarray]
+    syn1neg: Optional[np.ndarray]
+    syn1: Optional[np.ndarray]
+    params: Dict[str, Any]
+    training: Dict[str, Any]
+    gensim_version: Optional[str] = None
+    path: str = ""
+
+    @property
+    def vector_size(self) -> int:
+        return int(self.vectors.shape[1])
+
+
+def _head(path, n: int) -> bytes:
+    """The first ``n`` bytes of ``path``'s content, decompressed if it is compressed
+    (``b""`` if it cannot be read)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(max(n, MAGIC_LENGTH))
+            compression = by_magic(head)
+            if compression is None:
+                return head[:n]
+        with compression.open(path, "rb") as fh:
+            return fh.read(n)
+    except (OSError, *DECOMPRESSION_ERRORS):
+        return b""
+
+
+def is_gensim_pickle(path) -> bool:
+    """Whether ``path`` starts as a pickle of protocol 2 to 5 does (as gensim's
+    ``save()`` writes; also inside gzip, bzip2 or xz): a cheap test to route a file to
+    :func:`read_gensim`, which tells a gensim model from other pickles."""
+    head = _head(path, 2)
+    return len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5
+
+
+def pickled_class(path) -> Optional[str]:
+    """``module.name`` of the first class ``path``'s pickle names (for a gensim file, the
+    model's class, e.g. ``gensim.models.fasttext.FastText``), read from its first bytes
+    without unpickling; None if there is none there."""
+    strings: List[str] = []
+    try:
+        for opcode, arg, _ in pickletools.genops(io.BytesIO(_head(path, 4096))):
+            if opcode.name == "GLOBAL":
+                return str(arg).replace(" ", ".")
+            if opcode.name == "STACK_GLOBAL" and len(strings) >= 2:
+                return f"{strings[-2]}.{strings[-1]}"
+            if isinstance(arg, str) and "UNICODE" in opcode.name:
+                strings.append(arg)
+    except Exception:  # the head cut an opcode short, or not a pickle
+        return None
+    return None
+
+
+class _Companion:
+    """An array gensim wrote to its own file (``__numpys``), read when used."""
+
+    __slots__ = ("path", "attribute", "sparse")
+
+    def __init__(self, path: str, attribute: str, sparse: bool = False):
+        self.path, self.attribute, self.sparse = path, attribute, sparse
+
+
+def _names(obj: PickledObject, key: str, path: str) -> List[str]:
+    value = obj.fields.get(key, [])
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise FormatError(f"{path}: corrupt gensim bookkeeping {key!r} ({value!r:.80})")
+    return list(value)
+
+
+def _attach_companions(obj: PickledObject, prefix: str, suffix: str, path: str,
+                       depth: int = 0) -> None:
+    """Mark the attributes gensim's ``_save_specials`` set aside, as its ``_load_specials``
+    restores them: separate arrays at ``<prefix>.<attribute>.<suffix>``, recursively for
+    ``__recursive_saveloads`` (``<prefix>.wv.vectors.npy``), ignored ones as None."""
+    if depth > 8:
+        raise FormatError(f"{path}: gensim bookkeeping nested too deeply")
+    for attribute in _names(obj, "__recursive_saveloads", path):
+        child = obj.fields.get(attribute)
+        if isinstance(child, PickledObject):
+            _attach_companions(child, f"{prefix}.{attribute}", suffix, path, depth + 1)
+    for attribute in _names(obj, "__numpys", path):
+        obj.fields[attribute] = _Companion(f"{prefix}.{attribute}.{suffix}", attribute)
+    for attribute in _names(obj, "__scipys", path):
+        obj.fields[attribute] = _Companion(f"{prefix}.{attribute}", attribute, sparse=True)
+    for attribute in _names(obj, "__ignoreds", path):
+        obj.fields[attribute] = None
+
+
+def _read_npy(path: str, mmap) -> np.ndarray:
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            version = np.lib.format.read_magic(fh)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+            else:
+                shape, fortran, dtype = np.lib.format._read_array_header(fh, version)
+            data_start = fh.tell()
+    except FileNotFoundError:
+        raise
+    except (ValueError, OSError, EOFError, SyntaxError) as exc:
+        raise FormatError(f"{path}: not a readable .npy file ({exc})") from None
+    if dtype.hasobject:
+        raise FormatError(f"{path}: holds Python objects, which are not loaded")
+    needed = data_start + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if size < needed:
+        raise TruncatedFileError(f"{path}: truncated ({size} bytes, the header of a "
+                                 f"{dtype} array of shape {shape} needs {needed})")
+    try:
+        return np.load(path, mmap_mode=mmap, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise FormatError(f"{path}: cannot read the array ({exc})") from None
+
+
+def _read_npz(path: str) -> np.ndarray:
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            if "val" not in archive.files:
+                raise FormatError(f"{path}: no array 'val' (holds {archive.files})")
+            return archive["val"]
+    except FileNotFoundError:
+        raise
+    except FormatError:
+        raise
+    except Exception as exc:  # zipfile, zlib and format errors of a damaged archive
+        raise FormatError(f"{path}: cannot read the compressed array ({exc})") from None
+
+
+def _array(obj: Optional[PickledObject], attribute: str, mmap, path: str,
+           compressed: bool) -> Optional[np.ndarray]:
+    """``obj``'s array ``attribute``: inline, or read from its companion file; None if
+    absent."""
+    if obj is None:
+        return None
+    value = obj.fields.get(attribute)
+    if isinstance(value, _Companion):
+        if value.sparse:
+            raise UnsupportedModelError(f"{path}: {attribute} was saved as a sparse matrix,"
+                                        " which a Word2Vec model never holds")
+        if not os.path.exists(value.path):
+            raise FormatError(
+                f"{value.path} is missing: gensim saved {attribute} of {path} in that "
+                "separate file; keep the files gensim wrote beside the model together")
+        if compressed:
+            if mmap is not None:
+                raise ParameterError(f"{path}: the arrays of a compressed model ({value.path})"
+                                     " cannot be memory-mapped; load with mmap=None")
+            value = _read_npz(value.path)
+        else:
+            value = _read_npy(value.path, mmap)
+    if value is None:
+        return None
+    if not isinstance(value, np.ndarray):
+        raise FormatError(f"{path}: {attribute} is a {type(value).__name__}, not an array")
+    return value
+
+
+def _weights(arr: Optional[np.ndarray], name: str, shape, path: str) -> Optional[np.ndarray]:
+    if arr is None:
+        return None
+    if arr.shape != shape or arr.dtype.kind != "f":
+        raise FormatError(f"{path}: {name} has shape {arr.shape} and dtype {arr.dtype}, "
+                          f"expected {shape} floats")
+    if arr.dtype != np.float32:  # gensim allows float64 KeyedVectors; fastw2v trains float32
+        arr = arr.astype(np.float32)
+    return arr
+
+
+#: gensim 4's Word2Vec attributes that are hyper-parameters, with the value gensim's
+#: ``_load_specials`` gives a file written before the attribute existed.
+_PARAMS = {
+    "vector_size": None, "window": 5, "min_count": 5, "sg": 0, "hs": 0, "negative": 5,
+    "ns_exponent": 0.75, "cbow_mean": 1, "alpha": 0.025, "min_alpha": 0.0001,
+    "sample": 1e-3, "epochs": 5, "seed": 1, "max_final_vocab": None, "sorted_vocab": 1,
+    "shrink_windows": True, "compute_loss": False, "max_vocab_size": None, "null_word": 0,
+    "workers": 3, "batch_words": 10000, "comment": None,
+}
+_TRAINING = {
+    "corpus_count": None, "corpus_total_words": None, "train_count": 0,
+    "total_train_time": 0.0, "running_training_loss": 0.0, "min_alpha_yet_reached": None,
+    "effective_min_count": None,
+}
+
+
+def _plain(value):
+    """NumPy scalars as Python numbers (gensim sometimes stores them)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _unpickle(path: str) -> tuple:
+    """The top object of ``path``'s pickle and the first class it names."""
+    with open(path, "rb") as raw:
+        compression = by_magic(raw.read(MAGIC_LENGTH))
+    stream = open(path, "rb") if compression is None else compression.open(path, "rb")
+    unpickler = RestrictedUnpickler(stream, path)
+    try:
+        with stream:
+            return unpickler.load(), unpickler.top_class
+    except (UnsafePickleError, UnsupportedModelError):
+        raise
+    except EOFError:
+        raise TruncatedFileError(f"{path}: the pickle ends early (truncated file?)") from None
+    except pickle.UnpicklingError as exc:
+        if "truncated" in str(exc):
+            raise TruncatedFileError(f"{path}: the pickle ends early ({exc})") from None
+        raise FormatError(f"{path}: corrupt pickle ({exc})") from None
+    except FormatError as exc:
+        raise FormatError(f"{path}: {exc}") from None
+    except Exception as exc:  # whatever a damaged stream makes the unpickler raise
+        raise FormatError(f"{path}: corrupt pickle ({type(exc).__name__}: {exc})") from None
+
+
+def _check_layout(top: PickledObject, kind: str, path: str) -> PickledObject:
+    """The model's KeyedVectors stand-in; UnsupportedModelError for pre-4.0 layouts."""
+    wv = top if kind == "keyedvectors" else top.fields.get("wv")
+    legacy = [a for a in ("vocabulary", "trainables", "syn0", "iter") if a in top.fields]
+    if isinstance(wv, PickledObject):
+        legacy += [f"wv.{a}" for a in ("vocab", "syn0", "index2word") if a in wv.fields]
+    if legacy or not isinstance(wv, PickledObject) or "index_to_key" not in wv.fields:
+        what = "Word2Vec model" if kind == "word2vec" else "KeyedVectors file"
+        found = ", ".join(legacy) or "no wv.index_to_key"
+        raise _unsupported(path, f"a gensim 3.x (or older) {what} ({found})", _LEGACY_HINT)
+    if wv.pickled_name != "gensim.models.keyedvectors.KeyedVectors":
+        raise FormatError(f"{path}: the model's vectors are a {wv.pickled_name}")
+    return wv
+
+
+def read_gensim(path, mmap: Optional[str] = None) -> GensimModel:
+    """Read a ``Word2Vec`` or ``KeyedVectors`` file written by gensim 4's ``save()``,
+    with the separate ``.npy`` (or ``.npz``) files gensim wrote beside it.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file passed to gensim's ``save()``.
+    mmap : {None, 'r', 'r+', 'c'}
+        Memory-map the arrays gensim saved in separate ``.npy`` files (as gensim's
+        ``load(mmap=...)``); arrays inside the pickle are read into memory.
+
+    Raises
+    ------
+    UnsafePickleError
+        The pickle names something other than NumPy arrays, plain containers and gensim's
+        model classes; nothing from it has run.
+    UnsupportedModelError
+        A gensim file of another kind (3.x layouts, FastText, Doc2Vec, ...): the message
+        says which, and how to convert it.
+    TruncatedFileError, FormatError
+        The pickle or a separate array is truncated or corrupt, or a separate array is
+        missing (named).
+    FileNotFoundError
+        ``path`` does not exist.
+    """
+    path = os.fspath(path)
+    if mmap not in _MMAP_MODES:
+        raise ParameterError(f"mmap={mmap!r} is invalid: use one of {_MMAP_MODES}")
+    top, top_class = _unpickle(path)
+    if not isinstance(top, PickledObject):
+        raise FormatError(f"{path}: a pickle of a {type(top).__name__}, not a gensim model")
+    kind = {"gensim.models.word2vec.Word2Vec": "word2vec",
+            "gensim.models.keyedvectors.KeyedVectors": "keyedvectors"}.get(top.pickled_name)
+    if kind is None:
+        raise _unsupported(path, f"a pickled {top.pickled_name}, not a gensim model")
+    # gensim names the companions of "m.model.gz" / ".bz2" "*.npz", all others "*.npy"
+    compressed = path.endswith((".gz", ".bz2"))
+    _attach_companions(top, path, "npz" if compressed else "npy", path)
+    wv = _check_layout(top, kind, path)
+
+    keys = wv.fields["index_to_key"]
+    if not isinstance(keys, list):
+        raise FormatError(f"{path}: index_to_key is a {type(keys).__name__}")
+    if not all(isinstance(k, str) for k in keys):
+        odd = next(k for k in keys if not isinstance(k, str))
+        raise _unsupported(path, f"KeyedVectors with keys that are not strings ({odd!r}, "
+                                 "as Doc2Vec's document tags)")
+    V = len(keys)
+    vectors = _array(wv, "vectors", mmap, path, compressed)
+    if vectors is None or vectors.ndim != 2:
+        raise FormatError(f"{path}: no 2-d vectors array")
+    vector_size = wv.fields.get("vector_size", vectors.shape[1])
+    vectors = _weights(vectors, "vectors", (V, _plain(vector_size)), path)
+
+    counts = None
+    expandos = wv.fields.get("expandos") or {}
+    if not isinstance(expandos, dict):
+        raise FormatError(f"{path}: expandos is a {type(expandos).__name__}")
+    if expandos.get("count") is not None:
+        counts = expandos["count"]
+        if (not isinstance(counts, np.ndarray) or counts.shape != (V,)
+                or counts.dtype.kind not in "iu"):
+            raise FormatError(f"{path}: counts are not {V} integers")
+        counts = counts.astype(np.int64)
+    lockf = _array(wv, "vectors_lockf", mmap, path, compressed)
+    if lockf is not None:
+        if lockf.ndim != 1 or not len(lockf) or lockf.dtype.kind != "f":
+            raise FormatError(f"{path}: vectors_lockf has shape {lockf.shape}")
+        lockf = lockf.astype(np.float32, copy=False)
+
+    syn1neg = syn1 = None
+    params: Dict[str, Any] = {"vector_size": int(vectors.shape[1])}
+    training: Dict[str, Any] = {}
+    if kind == "word2vec":
+        f = top.fields
+        syn1neg = _weights(_array(top, "syn1neg", mmap, path, compressed), "syn1neg",
+                           vectors.shape, path)
+        syn1 = _weights(_array(top, "syn1", mmap, path, compressed), "syn1",
+                        vectors.shape, path)
+        for name, default in _PARAMS.items():
+            params[name] = _plain(f.get(name, default))
+        params["vector_size"] = int(vectors.shape[1])
+        for name, default in _TRAINING.items():
+            training[name] = _plain(f.get(name, default))
+        raw_vocab = f.get("raw_vocab")
+        training["raw_vocab_size"] = len(raw_vocab) if isinstance(raw_vocab, dict) else 0
+        training["cum_table_saved"] = "cum_table" in f and f["cum_table"] is not None
+
+    version = None
+    events = top.fields.get("lifecycle_events")
+    if isinstance(events, list):
+        for event in reversed(events):
+            if isinstance(event, dict) and isinstance(event.get("gensim"), str):
+                version = event["gensim"]
+                break
+    return GensimModel(kind=kind, index_to_key=list(keys), counts=counts, vectors=vectors,
+                       vectors_lockf=lockf, syn1neg=syn1neg, syn1=syn1, params=params,
+                       training=training, gensim_version=version, path=path)
+
+
+__all__ = ["GensimModel", "PickledObject", "RestrictedUnpickler", "WORKAROUND",
+           "is_gensim_pickle", "pickled_class", "read_gensim"]
