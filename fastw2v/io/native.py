@@ -13,16 +13,18 @@ including ones with spaces or newlines, round-trips.
 """
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
+import secrets
+import stat
 import struct
-import tempfile
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from ..errors import FormatError
+from ..errors import FormatError, TruncatedFileError
 
 MAGIC = b"FASTW2V\0"
 VERSION = 1
@@ -54,23 +56,66 @@ def decode_strings(blob: np.ndarray, offsets: np.ndarray) -> List[str]:
         raise FormatError(f"corrupt string table ({exc})") from None
 
 
+def _public_error(exc: OSError, path: str) -> OSError:
+    """``exc`` naming ``path`` instead of the temporary file it happened on."""
+    if exc.errno is None:
+        return exc
+    return type(exc)(exc.errno, exc.strerror, path)
+
+
+def _create_beside(path: str):
+    """A new, empty temporary file beside ``path``: ``(fd, name)``.
+
+    Created with ``os.open(..., 0o666)`` so the process's umask decides its permissions,
+    as it does for any file ``open(path, "w")`` creates (``tempfile.mkstemp`` would make
+    it 0600 whatever the umask). Overwriting an existing file keeps that file's
+    permission bits, as writing into it would."""
+    directory = os.path.dirname(os.path.abspath(path))
+    base = os.path.basename(path)
+    for _ in range(100):
+        tmp = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
+                         0o666)
+        except FileExistsError:
+            continue
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except OSError:
+            mode = None
+        if mode is not None:
+            try:
+                os.fchmod(fd, mode)
+            except OSError:
+                pass
+        return fd, tmp
+    raise FileExistsError(errno.EEXIST, "cannot create a temporary file beside it", path)
+
+
 def atomic_write(path, write_fn) -> None:
     """Call ``write_fn(fileobj)`` on a temporary file beside ``path``, then rename it over
-    ``path``: readers see the old file or the complete new one, never a partial one."""
+    ``path``: readers see the old file or the complete new one, never a partial one.
+
+    The file gets the permissions any other writer's would (``0o666`` less the umask, or
+    the replaced file's own), and an ``OSError`` names ``path``, never the temporary."""
     path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = _create_beside(path)
+    except OSError as exc:
+        raise _public_error(exc, path) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             write_fn(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.remove(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError) and tmp in (exc.filename, exc.filename2):
+            raise _public_error(exc, path) from None
         raise
 
 
@@ -118,14 +163,16 @@ def load_native(path, mmap: Optional[str] = None) -> Tuple[dict, Dict[str, np.nd
     with open(path, "rb") as fh:
         prefix = fh.read(_PREFIX.size)
         if len(prefix) < _PREFIX.size:
-            raise FormatError(f"{path}: too short to be a fastw2v file ({size} bytes)")
+            # the start of the magic: a fastw2v file cut short; anything else is not one
+            kind = TruncatedFileError if MAGIC.startswith(prefix[:len(MAGIC)]) else FormatError
+            raise kind(f"{path}: too short to be a fastw2v file ({size} bytes)")
         magic, version, header_len = _PREFIX.unpack(prefix)
         if magic != MAGIC:
             raise FormatError(f"{path}: not a fastw2v model file (bad magic {magic!r})")
         if version != VERSION:
             raise FormatError(f"{path}: unsupported fastw2v file version {version}")
         if header_len > size - _PREFIX.size:
-            raise FormatError(f"{path}: truncated (header of {header_len} bytes does not fit)")
+            raise TruncatedFileError(f"{path}: truncated (header of {header_len} bytes does not fit)")
         try:
             header = json.loads(fh.read(header_len).decode("utf-8"))
             meta, descr = header["meta"], header["arrays"]
@@ -149,7 +196,7 @@ def load_native(path, mmap: Optional[str] = None) -> Tuple[dict, Dict[str, np.nd
             raise FormatError(f"{path}: corrupt description of array {name!r}")
         nbytes = math.prod(shape) * dtype.itemsize
         if start + nbytes > size:
-            raise FormatError(f"{path}: truncated: array {name!r} needs bytes "
+            raise TruncatedFileError(f"{path}: truncated: array {name!r} needs bytes "
                               f"{start}..{start + nbytes} but the file has {size}")
         if mmap and nbytes:
             arrays[name] = np.memmap(path, dtype=dtype, mode=mmap, offset=start, shape=shape)
