@@ -15,8 +15,13 @@ formats are :data:`fastw2v.corpus.compression.COMPRESSIONS`). ``fvocab`` files a
 ``word count`` lines, read and written by :mod:`fastw2v.vocab`.
 
 Loading never trusts the header: sizes are checked against the bytes present before
-anything is allocated, and every problem raises :class:`fastw2v.io.native.FormatError` (a
-``ValueError``) naming the file, the row and the problem.
+anything is allocated, and every problem raises :class:`fastw2v.FormatError` (a
+``ValueError``) naming the file, the row and the problem; a file that ends too early
+raises its subclass :class:`fastw2v.errors.TruncatedFileError` (also an ``EOFError``, as
+gensim raises) and a word that is not valid in ``encoding`` raises
+:class:`fastw2v.errors.UndecodableError` (also a ``UnicodeDecodeError``). A binary file
+read as text, or a text file read with ``binary=True``, is recognised and the message
+says which ``binary=`` to pass.
 """
 from __future__ import annotations
 
@@ -24,18 +29,21 @@ import codecs
 import logging
 import mmap
 import os
+import re
 from io import BytesIO
 from typing import Dict
 
 import numpy as np
 
 from ..corpus.compression import DECOMPRESSION_ERRORS, MAGIC_LENGTH, by_magic, by_suffix
-from ..vocab import check_vocab_word, read_word_counts, write_word_counts
+from ..errors import TruncatedFileError, UndecodableError, VocabularyError
+from ..vocab import check_vocab_word, write_word_counts
 from .native import FormatError, atomic_write
 
 logger = logging.getLogger("fastw2v")
 
 _MAX_HEADER = 4096
+_COUNT = re.compile(rb"-?[0-9]+")
 
 
 def _read_bytes(path: str):
@@ -54,7 +62,10 @@ def _read_bytes(path: str):
                 fh.seek(0)
                 return compression.decompress(fh.read())
             except DECOMPRESSION_ERRORS as exc:
-                raise FormatError(f"{path}: corrupt compressed file ({exc})") from None
+                cut = isinstance(exc, EOFError) or "ended before" in str(exc)
+                kind = TruncatedFileError if cut else FormatError
+                raise kind(f"{path}: corrupt compressed file ({'truncated: ' if cut else ''}"
+                           f"{exc})") from None
         return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
 
 
@@ -87,7 +98,7 @@ def _parse_header(path, data):
         raise FormatError(f"{path}: the first line {bytes(line[:60])!r} is not a '<rows> <dims>' "
                           "header (GloVe files have none: pass no_header=True)") from None
     if end < 0:
-        raise FormatError(f"{path}: truncated after the header (no rows)")
+        raise TruncatedFileError(f"{path}: truncated after the header (no rows)")
     if rows < 0 or dims <= 0:
         raise FormatError(f"{path}: header says {rows} rows of {dims} dimensions")
     return rows, dims, end + 1
@@ -97,15 +108,52 @@ def _decode(path, raw: bytes, encoding, unicode_errors, where: str) -> str:
     try:
         return raw.decode(encoding, unicode_errors)
     except UnicodeDecodeError as exc:
-        raise FormatError(f"{path}: {where}: word {raw[:40]!r} is not valid {encoding} ({exc.reason}"
-                          "; pass unicode_errors='replace' or 'ignore' to load it anyway)") from None
+        raise UndecodableError(
+            f"{path}: {where}: word {bytes(raw[:40])!r} is not valid {encoding} ({exc.reason}; "
+            "pass unicode_errors='replace' or 'ignore' to load it anyway)",
+            exc.encoding, exc.object, exc.start, exc.end, exc.reason) from None
+
+
+# bytes of numbers written as text: what the first vector of a text file is made of
+_TEXT_NUMBER_BYTES = frozenset(b"0123456789.-+eE \t\r\n")
+
+
+def _first_row_is_text(data, start, dims) -> bool:
+    """Whether the first row after the header holds numbers written as text where a
+    binary row would have ``4 * dims`` bytes of float32 (a text file read as binary)."""
+    space = data.find(b" ", start, start + _MAX_HEADER)
+    if space < 0:
+        return False
+    vector = bytes(data[space + 1:space + 1 + 4 * dims])
+    return len(vector) > 0 and all(b in _TEXT_NUMBER_BYTES for b in vector) \
+        and any(48 <= b <= 57 for b in vector)
+
+
+def _looks_binary(data, start, dims) -> bool:
+    """Whether the rows after a header look like binary float32 rows (a binary file read
+    as text): control bytes (NUL included), which float32 data is full of and text never
+    holds, or a first row laid out as ``word``, a space, ``4 * dims`` bytes and the C
+    tool's newline, with a line break inside those bytes."""
+    if dims is None:
+        return False
+    sample = bytes(data[start:start + 4 * dims + 4096])
+    controls = sum(sample.count(bytes([b])) for b in range(32) if b not in (9, 10, 13))
+    if b"\0" in sample or controls > len(sample) // 100:
+        return True
+    space = sample.find(b" ")
+    end = space + 1 + 4 * dims
+    return space > 0 and b"\n" not in sample[:space] and end < len(sample) \
+        and sample[end:end + 1] == b"\n" and b"\n" in sample[space + 1:end]
 
 
 def _read_binary(path, data, start, rows, dims, encoding, unicode_errors, check_end=True):
     row_bytes = 4 * dims
     available = len(data) - start
+    if rows and _first_row_is_text(data, start, dims):
+        raise FormatError(f"{path}: this looks like a text file (the first row's values are "
+                          "written as text): pass binary=False")
     if rows * (row_bytes + 1) > available:
-        raise FormatError(f"{path}: header promises {rows} rows of {dims} float32 (at least "
+        raise TruncatedFileError(f"{path}: header promises {rows} rows of {dims} float32 (at least "
                           f"{rows * (row_bytes + 1)} bytes) but only {available} bytes follow; "
                           "truncated, or not a binary word2vec file (binary=False for text)")
     words, vectors = [], np.empty((rows, dims), dtype=np.float32)
@@ -115,7 +163,7 @@ def _read_binary(path, data, start, rows, dims, encoding, unicode_errors, check_
             pos += 1
         space = data.find(b" ", pos)
         if space < 0 or space + 1 + row_bytes > n:
-            raise FormatError(f"{path}: truncated at row {r + 1} of {rows} (byte {pos}): the file "
+            raise TruncatedFileError(f"{path}: truncated at row {r + 1} of {rows} (byte {pos}): the file "
                               "ends before this row's vector does")
         raw = data[pos:space]
         if b"\n" in raw:
@@ -158,11 +206,26 @@ def _split_row(path, line, line_no, dims, dtype, encoding, unicode_errors):
 
 def _read_text(path, data, start, rows, dims, dtype, encoding, unicode_errors, first_line,
                check_end=True):
+    try:
+        return _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_errors,
+                               first_line, check_end)
+    except FormatError as exc:
+        if _looks_binary(data, start, dims):
+            raise FormatError(f"{path}: this looks like a binary file: pass binary=True "
+                              f"(read as text: {str(exc)[len(path) + 2:]})") from None
+        raise
+
+
+def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_errors,
+                    first_line, check_end):
     if rows is not None and dims is not None and rows * (2 * dims) > len(data) - start:
-        raise FormatError(f"{path}: header promises {rows} rows of {dims} values but only "
-                          f"{len(data) - start} bytes follow: truncated or mislabelled")
+        raise TruncatedFileError(f"{path}: header promises {rows} rows of {dims} values but "
+                                 f"only {len(data) - start} bytes follow: truncated or "
+                                 "mislabelled")
     if rows == 0:
         return [], np.zeros((0, dims), dtype=dtype)
+    # a file cut in its last row ends in that row, without a newline
+    tail = b"" if data[len(data) - 1:] == b"\n" else bytes(data[data.rfind(b"\n") + 1:]).rstrip()
     words, vecs = [], []
     for line_no, line in _text_lines(data, start, first_line):
         if rows is not None and len(words) >= rows:
@@ -171,7 +234,15 @@ def _read_text(path, data, start, rows, dims, dtype, encoding, unicode_errors, f
                                   "another one: mislabelled header (pass limit= to read only "
                                   "the first rows)")
             break
-        word, vec = _split_row(path, line, line_no, dims, dtype, encoding, unicode_errors)
+        try:
+            word, vec = _split_row(path, line, line_no, dims, dtype, encoding, unicode_errors)
+        except FormatError as exc:
+            # a short last row with no newline after it: the file was cut in that row
+            if tail and line == tail and dims is not None and len(line.split()) <= dims \
+                    and not isinstance(exc, UndecodableError):
+                raise TruncatedFileError(f"{path}: truncated in line {line_no}: the file ends "
+                                         f"before its {dims} values do") from None
+            raise
         if dims is None:
             dims = len(vec)
             if dims == 0:
@@ -179,7 +250,8 @@ def _read_text(path, data, start, rows, dims, dtype, encoding, unicode_errors, f
         words.append(word)
         vecs.append(vec)
     if rows is not None and len(words) < rows:
-        raise FormatError(f"{path}: header promises {rows} rows but the file has {len(words)}")
+        raise TruncatedFileError(f"{path}: header promises {rows} rows but the file has "
+                                 f"{len(words)}")
     if not words:
         raise FormatError(f"{path}: no vectors in the file")
     return words, np.vstack(vecs).astype(dtype, copy=False)
@@ -198,9 +270,9 @@ def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
         The file (optionally gzip/bzip2/xz compressed).
     fvocab : str or path, optional
         ``word count`` lines (the C tool's ``-save-vocab``) giving the counts; without it
-        counts are made up in descending order as gensim does (``rows - row``). Read by
-        :func:`fastw2v.vocab.read_word_counts` (``</s>`` kept: the C tool's vector files
-        have a ``</s>`` row).
+        counts are made up in descending order as gensim does (``rows - row``). Its
+        words are decoded with ``encoding`` and ``unicode_errors``, as the vector file's
+        (``</s>`` kept: the C tool's vector files have a ``</s>`` row).
     binary : bool
         Binary rows (float32) instead of text rows.
     encoding, unicode_errors : str
@@ -216,12 +288,39 @@ def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
     Raises
     ------
     FormatError
-        The file is truncated, corrupt or not in the stated format.
+        The file is corrupt or not in the stated format.
+    TruncatedFileError
+        The file ends before its header says it does (a ``FormatError`` and ``EOFError``).
+    UndecodableError
+        A word (of ``fname`` or ``fvocab``) is not valid in ``encoding`` and
+        ``unicode_errors="strict"`` (a ``FormatError`` and ``UnicodeDecodeError``).
     FileNotFoundError
         ``fname`` or ``fvocab`` does not exist.
     fastw2v.VocabularyError
         ``fvocab`` is malformed (a ``ValueError`` too).
     """
+    path = os.fspath(fname)
+    # the vocabulary file is checked first: nothing large is read if it is unusable
+    vocab = None if fvocab is None else _read_fvocab(fvocab, encoding, unicode_errors)
+    words, vectors, rows = read_word2vec_rows(path, binary=binary, encoding=encoding,
+                                              unicode_errors=unicode_errors, limit=limit,
+                                              datatype=datatype, no_header=no_header)
+    if vocab is not None:
+        missing = [w for w in words if w not in vocab]
+        if missing:
+            logger.warning("%s: %d words have no count in %s (count 0), e.g. %r",
+                           path, len(missing), os.fspath(fvocab), missing[0])
+        counts = [vocab.get(w, 0) for w in words]
+    else:
+        counts = np.arange(rows, rows - len(words), -1, dtype=np.int64)
+    return cls(vectors.shape[1], words, vectors, counts)
+
+
+def read_word2vec_rows(fname, binary=False, encoding="utf8", unicode_errors="strict",
+                       limit=None, datatype=np.float32, no_header=False):
+    """The words and vectors of a word2vec text/binary or GloVe file, checked as
+    :func:`load_word2vec_format` checks them: ``(words, vectors [n, d], rows read)``.
+    A word seen again keeps its first row (with a warning), as in gensim."""
     path = os.fspath(fname)
     dtype = _check_options(path, binary, encoding, unicode_errors, limit, datatype, no_header)
     data = _read_bytes(path)
@@ -255,18 +354,45 @@ def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
     if len(index) != rows:
         keep = np.fromiter(index.values(), dtype=np.int64, count=len(index))
         words, vectors = list(index), np.ascontiguousarray(vectors[keep])
-    if fvocab is not None:
-        if not os.path.isfile(fvocab):
-            raise FileNotFoundError(f"vocabulary file {os.fspath(fvocab)!r} does not exist")
-        vocab = read_word_counts(fvocab, skip_sentence_end=False)
-        missing = [w for w in words if w not in vocab]
-        if missing:
-            logger.warning("%s: %d words have no count in %s (count 0), e.g. %r",
-                           path, len(missing), fvocab, missing[0])
-        counts = [vocab.get(w, 0) for w in words]
-    else:
-        counts = np.arange(rows, rows - len(words), -1, dtype=np.int64)
-    return cls(vectors.shape[1], words, vectors, counts)
+    return words, vectors, rows
+
+
+def _read_fvocab(fvocab, encoding, unicode_errors) -> Dict[str, int]:
+    """The counts of a ``word count`` file (the C tool's ``-save-vocab``), its words decoded
+    as the vector file's are (``encoding``, ``unicode_errors``); the C tool's ``</s>``
+    entry is kept (its vector files have a ``</s>`` row).
+
+    The checks are :func:`fastw2v.vocab.read_word_counts`'s, whose messages these are;
+    only the decoding differs (that reader takes UTF-8 only)."""
+    path = os.fspath(fvocab)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"vocabulary file {path!r} does not exist")
+    counts: Dict[str, int] = {}
+    first_line: Dict[bytes, int] = {}
+    with open(path, "rb") as fh:
+        for line_no, raw in enumerate(fh, 1):
+            parts = raw.split()
+            if not parts:
+                continue
+            if len(parts) != 2:
+                raise VocabularyError(
+                    f"{path}: line {line_no}: expected 'word count', got {raw[:80]!r}")
+            if not _COUNT.fullmatch(parts[1]):
+                raise VocabularyError(f"{path}: line {line_no}: expected a word and an integer "
+                                      f"count, got {raw[:80]!r}")
+            count = int(parts[1])
+            if count < 0:
+                raise VocabularyError(f"{path}: line {line_no}: negative count {count}")
+            if parts[0] in first_line:
+                raise VocabularyError(f"{path}: line {line_no}: word {parts[0]!r} is listed "
+                                      f"again (first on line {first_line[parts[0]]})")
+            first_line[parts[0]] = line_no
+            word = _decode(path, parts[0], encoding, unicode_errors, f"line {line_no}")
+            # two words may decode alike once unicode_errors replaced or dropped bytes
+            counts.setdefault(word, count)
+    if not counts:
+        raise VocabularyError(f"vocabulary file {path!r} has no entries")
+    return counts
 
 
 def _check_key(key) -> str:
