@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from numbers import Integral
 from typing import Dict, Iterable, List, Optional, Sequence, Union
 
@@ -112,6 +113,10 @@ class KeyedVectors:
             vectors = np.zeros((len(self.index_to_key), self.vector_size), dtype=dtype)
         self.vectors = vectors
         self.expandos: Dict[str, np.ndarray] = {}
+        #: gensim's lock factors: training scales the update of input row ``r`` by
+        #: ``vectors_lockf[r % len(vectors_lockf)]`` (0.0 freezes the row). One shared 1.0 by
+        #: default, as gensim's models; one per key after ``intersect_word2vec_format``.
+        self.vectors_lockf = np.ones(1, dtype=np.float32)
         if counts is not None:
             counts = np.asarray(counts, dtype=np.int64)
             if counts.shape != (len(self),):
@@ -179,6 +184,38 @@ class KeyedVectors:
         """A new [V, d] array: every vector scaled to unit length (zero vectors stay zero)."""
         return (self._vectors / self._safe_norms()[:, None]).astype(self._vectors.dtype, copy=False)
 
+    @property
+    def vocab(self):
+        """Removed in gensim 4 (and never in fastw2v): ``AttributeError`` saying what to use."""
+        raise AttributeError(
+            "The vocab attribute was removed from KeyedVectors in gensim 4.0.0 (fastw2v "
+            "follows gensim 4): use .key_to_index (key -> row), .index_to_key (row -> key) "
+            "and .get_vecattr(key, 'count') / .set_vecattr(key, 'count', value) instead. "
+            "See https://github.com/RaRe-Technologies/gensim/wiki/Migrating-from-Gensim-3.x-to-4")
+
+    @vocab.setter
+    def vocab(self, value):
+        self.vocab      # raises the AttributeError above
+
+    def unit_normalize_all(self) -> None:
+        """Scale every vector to unit length, in place (the original lengths are lost, so
+        training cannot sensibly continue). A zero vector stays zero (gensim makes it NaN)."""
+        norms = self.fill_norms()
+        self._vectors /= np.where(norms == 0, 1, norms)[:, None].astype(self._vectors.dtype)
+        self.norms = (norms != 0).astype(self._vectors.dtype)
+
+    def init_sims(self, replace: bool = False) -> None:
+        """Deprecated (gensim 4): compute the norms (``fill_norms``); with ``replace=True``
+        also ``unit_normalize_all()``. Queries need neither."""
+        warnings.warn("init_sims() is deprecated, as in gensim 4: queries compute the norms "
+                      "themselves (fill_norms()); use unit_normalize_all() to replace the "
+                      "vectors by unit vectors", DeprecationWarning, stacklevel=2)
+        self.fill_norms()
+        if replace:
+            logger.warning("init_sims(replace=True) overwrites the vectors with unit vectors; "
+                           "training cannot sensibly continue")
+            self.unit_normalize_all()
+
     # -- look-ups -----------------------------------------------------------------------
     def __len__(self) -> int:
         return len(self.index_to_key)
@@ -236,10 +273,20 @@ class KeyedVectors:
         self.expandos[attr][self.get_index(key)] = value
 
     def add_vectors(self, keys, weights, extras: Optional[dict] = None, replace: bool = False) -> None:
-        """Append vectors for new ``keys``; existing keys are overwritten only if
-        ``replace``. ``extras`` maps an attribute name to per-key values."""
+        """Add vectors for ``keys`` (a list of keys and a [n, vector_size] array or list of
+        1-D vectors, or one key and one 1-D vector, as in gensim). New keys are appended;
+        a key already present keeps its vector unless ``replace``. ``extras`` maps an
+        attribute name to per-key values. A per-key ``vectors_lockf`` grows with 1.0
+        (trainable) for the new keys."""
+        if isinstance(keys, _KEY_TYPES):
+            keys, weights = [keys], np.asarray(weights).reshape(1, -1)
+            extras = {k: np.asarray(v).reshape(1) for k, v in (extras or {}).items()}
         keys = list(keys)
-        weights = np.asarray(weights, dtype=self._vectors.dtype).reshape(len(keys), self.vector_size)
+        weights = np.asarray(weights, dtype=self._vectors.dtype)
+        if weights.size != len(keys) * self.vector_size:
+            raise ValueError(f"{len(keys)} keys but weights of shape {weights.shape}; expected "
+                             f"({len(keys)}, {self.vector_size})")
+        weights = weights.reshape(len(keys), self.vector_size)
         extras = {k: np.asarray(v) for k, v in (extras or {}).items()}
         new_keys, new_pos = [], []
         for pos, key in enumerate(keys):
@@ -255,6 +302,8 @@ class KeyedVectors:
                     self.set_vecattr(key, attr, vals[pos])
         if new_keys:
             start = len(self.index_to_key)
+            lockf = np.asarray(self.vectors_lockf)
+            per_key = lockf.ndim == 1 and len(lockf) == start and start > 1
             for i, key in enumerate(new_keys):
                 self.key_to_index[key] = start + i
             self.index_to_key.extend(new_keys)
@@ -268,12 +317,28 @@ class KeyedVectors:
                     self.expandos[attr] = np.concatenate(
                         [np.zeros(start, dtype=vals.dtype), vals[new_pos]])
             self.vectors = grown
+            if per_key:
+                self.vectors_lockf = np.concatenate(
+                    [lockf, np.ones(len(new_keys), dtype=lockf.dtype)])
         self._norms = None
 
     def add_vector(self, key, vector) -> int:
-        """Add one vector (gensim's name); returns its row."""
-        self.add_vectors([key], np.asarray(vector).reshape(1, -1))
+        """Add one vector (gensim's name); returns its row (an existing key keeps its
+        vector, as in gensim's ``add_vectors``)."""
+        self.add_vectors(key, vector)
         return self.get_index(key)
+
+    def _per_key_lockf(self) -> np.ndarray:
+        """``vectors_lockf`` as one float32 factor per key (a shared or repeating one
+        expanded as training reads it, ``lockf[r % len]``), stored back on the object so
+        single entries can be set."""
+        lockf = np.asarray(self.vectors_lockf, dtype=np.float32).reshape(-1)
+        if len(lockf) == 0:
+            lockf = np.ones(1, dtype=np.float32)
+        if len(lockf) != len(self):
+            lockf = lockf[np.arange(len(self)) % len(lockf)]
+        self.vectors_lockf = np.array(lockf, dtype=np.float32)
+        return self.vectors_lockf
 
     # -- similarity queries -------------------------------------------------------------
     def get_mean_vector(self, keys, weights=None, pre_normalize: bool = True,
@@ -491,6 +556,123 @@ class KeyedVectors:
         """The word furthest from the centroid of ``words`` (unknown words ignored)."""
         return self.rank_by_centrality(words)[-1][1]
 
+    def words_closer_than(self, word1, word2) -> List[str]:
+        """Deprecated alias of :meth:`closer_than` (as in gensim 4)."""
+        warnings.warn("words_closer_than() is deprecated: use closer_than()",
+                      DeprecationWarning, stacklevel=2)
+        return self.closer_than(word1, word2)
+
+    def relative_cosine_similarity(self, wa, wb, topn: int = 10) -> float:
+        """``similarity(wa, wb)`` divided by the sum of the similarities of ``wa``'s
+        ``topn`` nearest keys (Leeuwenberg et al., "A Minimally Supervised Approach for
+        Synonym Extraction with Word Embeddings", equation 1)."""
+        sims = self.similar_by_word(wa, topn)
+        if not sims:
+            raise ValueError("Cannot calculate relative cosine similarity without any "
+                             "similar words.")
+        return float(self.similarity(wa, wb)) / sum(sim for _, sim in sims)
+
+    def wmdistance(self, document1, document2, norm: bool = True) -> float:
+        """Word Mover's Distance between two documents (lists of keys; Kusner et al.
+        2015), solved by POT's exact ``emd2`` (``pip install fastw2v[wmd]``).
+
+        Keys not in the vocabulary are dropped; if a document is left empty the distance
+        is ``inf``. Each document is its normalised bag of words; the cost of moving a
+        word to another is the Euclidean distance of their vectors (unit vectors if
+        ``norm``). Two documents of one and the same key are 0 apart; if every cost is
+        0 (distinct keys with equal vectors) the answer is ``inf``, as in gensim.
+        """
+        try:
+            from ot import emd2
+        except ImportError as exc:
+            raise ImportError("wmdistance() needs POT (Python Optimal Transport): "
+                              "pip install fastw2v[wmd]  (or: pip install POT)") from exc
+        doc1 = [t for t in document1 if t in self]
+        doc2 = [t for t in document2 if t in self]
+        if len(doc1) < len(document1) or len(doc2) < len(document2):
+            logger.info("removed %d and %d OOV words from document 1 and 2 (respectively)",
+                        len(document1) - len(doc1), len(document2) - len(doc2))
+        if not doc1 or not doc2:
+            logger.warning("at least one of the documents had no words that were in the "
+                           "vocabulary")
+            return float("inf")
+        uniq1, uniq2 = list(dict.fromkeys(doc1)), list(dict.fromkeys(doc2))
+        if len(set(uniq1) | set(uniq2)) == 1:
+            return 0.0
+
+        def rows(keys):
+            return np.array([self.get_vector(k, norm=norm) for k in keys], dtype=np.float64)
+
+        v1, v2 = rows(uniq1), rows(uniq2)
+        cost = np.sqrt(((v1[:, None, :] - v2[None, :, :]) ** 2).sum(axis=2))
+        if abs(cost.sum()) < 1e-8:
+            logger.info("the distance matrix is all zeros: returning inf")
+            return float("inf")
+
+        def bag(doc, uniq):
+            pos = {k: i for i, k in enumerate(uniq)}
+            weights = np.zeros(len(uniq), dtype=np.float64)
+            for k in doc:
+                weights[pos[k]] += 1
+            return weights / len(doc)
+
+        return float(emd2(bag(doc1, uniq1), bag(doc2, uniq2), cost))
+
+    def vectors_for_all(self, keys: Iterable, allow_inference: bool = True,
+                        copy_vecattrs: bool = False) -> "KeyedVectors":
+        """A new :class:`KeyedVectors` with the vectors (copies) of the given keys that are
+        present, each once, in the order first given. Counts are made up in descending
+        order as gensim does, unless ``copy_vecattrs`` copies every attribute of the keys
+        (``get_vecattr``). ``allow_inference`` matters only where out-of-vocabulary keys
+        can be inferred (fastText); here no key is."""
+        chosen, seen = [], set()
+        for key in keys:
+            if key not in seen:
+                seen.add(key)
+                if self.has_index_for(key):
+                    chosen.append(key)
+        rows = [self.get_index(k) for k in chosen]
+        n = len(chosen)
+        kv = type(self)(self.vector_size, chosen, np.array(self._vectors[rows]),
+                        counts=np.arange(n, 0, -1))
+        if copy_vecattrs:
+            for attr, vals in self.expandos.items():
+                kv.expandos[attr] = np.array(vals[rows])
+        return kv
+
+    def intersect_word2vec_format(self, fname, lockf: float = 0.0, binary: bool = False,
+                                  encoding: str = "utf8", unicode_errors: str = "strict") -> int:
+        """Take the vectors of a word2vec text/binary file for the keys present here
+        (gensim's name and arguments): no key is added, keys not in the file keep their
+        vectors. The lock factor of every key taken is set to ``lockf`` (0.0, the default,
+        freezes it in further training; 1.0 lets it train), so ``vectors_lockf`` becomes
+        one factor per key (the others keep theirs).
+
+        The file is checked as :meth:`load_word2vec_format` checks it (same errors).
+
+        Returns
+        -------
+        int
+            How many keys took the file's vectors (gensim logs this number).
+        """
+        from ..io.word2vec_format import read_word2vec_rows
+        path = os.fspath(fname)
+        words, vectors, _ = read_word2vec_rows(path, binary=binary, encoding=encoding,
+                                               unicode_errors=unicode_errors)
+        if vectors.shape[1] != self.vector_size:
+            raise ValueError(f"incompatible vector size {vectors.shape[1]} in file {path} "
+                             f"(these vectors have {self.vector_size})")
+        hits = [(self.key_to_index[w], i) for i, w in enumerate(words) if w in self.key_to_index]
+        factors = self._per_key_lockf()
+        if hits:
+            ours, theirs = (np.array(x, dtype=np.int64) for x in zip(*hits))
+            self._vectors[ours] = vectors[theirs]
+            factors[ours] = lockf
+            self._norms = None
+        logger.info("merged %d vectors into %s matrix from %s", len(hits),
+                    self._vectors.shape, path)
+        return len(hits)
+
     # -- persistence --------------------------------------------------------------------
     # -- evaluation (gensim's names and signatures; see fastw2v.evaluation.scoring) ---------------
     def evaluate_word_analogies(self, analogies, restrict_vocab: int = 300000,
@@ -522,6 +704,7 @@ class KeyedVectors:
         arrays = {"keys_blob": blob, "keys_offsets": offsets, "vectors": self._vectors}
         for attr, vals in self.expandos.items():
             arrays["attr:" + attr] = vals
+        arrays["vectors_lockf"] = np.asarray(self.vectors_lockf, dtype=np.float32).reshape(-1)
         save_native(fname, {"format": _NATIVE_FORMAT, "vector_size": self.vector_size}, arrays)
 
     @classmethod
@@ -541,6 +724,11 @@ class KeyedVectors:
                     if vals.shape != (len(keys),):
                         raise FormatError(f"attribute {name[5:]!r} has shape {vals.shape}")
                     kv.expandos[name[5:]] = vals
+            if "vectors_lockf" in arrays:       # absent from files of earlier versions
+                lockf = np.array(arrays["vectors_lockf"], dtype=np.float32)
+                if lockf.ndim != 1 or len(lockf) == 0:
+                    raise FormatError(f"vectors_lockf has shape {lockf.shape}")
+                kv.vectors_lockf = lockf
         except (KeyError, TypeError, ValueError) as exc:
             raise FormatError(f"{fname}: corrupt KeyedVectors file ({exc})") from None
         return kv

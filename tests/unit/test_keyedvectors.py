@@ -283,3 +283,195 @@ def test_query_helpers_are_public_and_agree_with_most_similar(pair):
         w for w, _ in ours.most_similar(positive=["king", ("war", 2.0)], negative="city", topn=5)]
     assert kvmod.top_indices(np.array([1.0, 3.0, 3.0, 2.0]), 3) == [1, 2, 3]     # ties: row order
     assert kvmod.top_indices(np.array([1.0, 3.0]), 2, exclude=[1], offset=0) == [0]
+
+
+# -- gensim 4 names added for issue #17 ---------------------------------------------------
+def copies(pair):
+    """Fresh (ours, gensim's) copies of the pair's vectors, with the model's counts."""
+    ours, _ = pair
+    counts = np.array([ours.get_vecattr(k, "count") for k in ours.index_to_key], dtype=np.int64)
+    a = KeyedVectors(ours.vector_size, ours.index_to_key, ours.vectors.copy(), counts)
+    b = GensimKV(ours.vector_size)
+    b.add_vectors(ours.index_to_key, ours.vectors.copy())
+    b.allocate_vecattrs(["count"], [np.int64])
+    b.expandos["count"][:] = counts
+    return a, b
+
+
+def test_add_vectors_single_key_as_gensim(pair):
+    ours, theirs = copies(pair)
+    rng = np.random.default_rng(2)
+    new, again = rng.standard_normal((2, ours.vector_size)).astype(np.float32)
+    for kv in (ours, theirs):
+        kv.add_vectors("ab", new)                         # one key: not the keys 'a', 'b'
+        kv.add_vectors("king", again)                     # present: kept (replace=False)
+        kv.add_vectors("war", again, replace=True)        # present: replaced
+        kv.add_vectors(7, new * 2)                        # int keys are keys too
+    assert ours.index_to_key == theirs.index_to_key and ours.index_to_key[-2:] == ["ab", 7]
+    assert "a" not in ours.key_to_index or ours.key_to_index["a"] < len(pair[0])
+    np.testing.assert_array_equal(ours.vectors, theirs.vectors)
+    np.testing.assert_array_equal(ours["war"], again)
+    np.testing.assert_array_equal(ours["king"], pair[0]["king"])
+    assert_same(ours.most_similar("ab", topn=5), theirs.most_similar("ab", topn=5),
+                full(theirs, theirs.most_similar("ab", topn=None)))
+    with pytest.warns(UserWarning):
+        g_row = theirs.add_vector("zzabc", new)
+    assert ours.add_vector("zzabc", new) == g_row == len(ours) - 1
+    assert ours.add_vector("king", new) == theirs.key_to_index["king"]   # existing: its row
+    with pytest.raises(ValueError, match="shape"):
+        ours.add_vectors("xy", np.ones(ours.vector_size + 1))
+
+
+def test_vocab_attribute_says_what_replaced_it(pair):
+    ours, theirs = pair
+    for kv in (ours, theirs):
+        with pytest.raises(AttributeError, match="removed"):
+            kv.vocab
+        assert not hasattr(kv, "vocab")
+    with pytest.raises(AttributeError) as err:
+        ours.vocab
+    for name in ("key_to_index", "index_to_key", "get_vecattr(key, 'count')"):
+        assert name in str(err.value)
+    with pytest.raises(AttributeError, match="key_to_index"):
+        ours.vocab = {}
+
+
+def test_unit_normalize_all_and_init_sims_as_gensim(pair):
+    ours, theirs = copies(pair)
+    ours.unit_normalize_all()
+    theirs.unit_normalize_all()
+    np.testing.assert_allclose(ours.vectors, theirs.vectors, rtol=0, atol=1e-7)
+    np.testing.assert_allclose(np.linalg.norm(ours.vectors, axis=1), 1, atol=1e-6)
+    np.testing.assert_array_equal(ours.norms, theirs.norms)          # all ones
+    assert_same(ours.most_similar("king", topn=10), theirs.most_similar("king", topn=10),
+                full(theirs, theirs.most_similar("king", topn=None)))
+
+    ours, theirs = copies(pair)
+    before = ours.vectors.copy()
+    with pytest.warns(DeprecationWarning, match="init_sims"):
+        ours.init_sims()
+    np.testing.assert_array_equal(ours.vectors, before)               # replace=False: kept
+    theirs.init_sims()
+    np.testing.assert_allclose(ours.norms, theirs.norms, rtol=1e-6)
+    with pytest.warns(DeprecationWarning):
+        ours.init_sims(replace=True)
+    theirs.init_sims(replace=True)
+    np.testing.assert_allclose(ours.vectors, theirs.vectors, rtol=0, atol=1e-7)
+
+    # a zero row stays zero (gensim turns it into NaN) and scores 0
+    kv = KeyedVectors(3, ["a", "b", "c"], np.array([[3, 4, 0], [0, 0, 0], [1, 0, 0]], np.float32))
+    kv.unit_normalize_all()
+    np.testing.assert_allclose(kv.vectors, [[0.6, 0.8, 0], [0, 0, 0], [1, 0, 0]], atol=1e-7)
+    assert kv.most_similar("c") == [("a", pytest.approx(0.6)), ("b", 0.0)]
+
+
+@pytest.mark.parametrize("topn", [10, 3])
+def test_relative_cosine_similarity_as_gensim(pair, topn):
+    ours, theirs = pair
+    for wa, wb in zip(WORDS, WORDS[1:] + WORDS[:1]):
+        assert ours.relative_cosine_similarity(wa, wb, topn) == pytest.approx(
+            theirs.relative_cosine_similarity(wa, wb, topn), rel=1e-5)
+    with pytest.raises(KeyError):
+        ours.relative_cosine_similarity("zzqqx", "king")
+    with pytest.raises(ValueError, match="without any similar words"):
+        KeyedVectors(2, ["a"], np.ones((1, 2), np.float32)).relative_cosine_similarity("a", "a")
+
+
+def test_words_closer_than_is_deprecated_closer_than(pair):
+    ours, theirs = pair
+    for w1, w2 in [("king", "war"), ("city", "river"), ("music", "film")]:
+        with pytest.warns(DeprecationWarning, match="closer_than"):
+            got = ours.words_closer_than(w1, w2)
+        with pytest.warns(DeprecationWarning):
+            expect = theirs.words_closer_than(w1, w2)
+        assert got == expect == ours.closer_than(w1, w2)
+
+
+@pytest.mark.parametrize("copy_vecattrs", [False, True])
+def test_vectors_for_all_as_gensim(pair, copy_vecattrs):
+    ours, theirs = copies(pair)
+    keys = ["war", "zzqqx", "king", "war", "city", "", "the", "king"]
+    a = ours.vectors_for_all(iter(keys), copy_vecattrs=copy_vecattrs)
+    b = theirs.vectors_for_all(iter(keys), copy_vecattrs=copy_vecattrs)
+    assert isinstance(a, KeyedVectors) and a.index_to_key == b.index_to_key == ["war", "king", "city", "the"]
+    np.testing.assert_array_equal(a.vectors, b.vectors)
+    assert a.vectors.dtype == b.vectors.dtype
+    assert [a.get_vecattr(k, "count") for k in a.index_to_key] == \
+        [b.get_vecattr(k, "count") for k in b.index_to_key]
+    a.vectors[0] += 1                                          # a copy, not a view
+    assert not np.array_equal(a["war"], ours["war"])
+    assert ours.vectors_for_all([], allow_inference=False).vectors.shape == (0, ours.vector_size)
+
+
+def test_wmdistance_as_gensim(pair, small_text_file):
+    # POT (the [wmd] extra) is in the [test] extra; without it: the next test
+    ours, theirs = pair
+    with open(small_text_file, encoding="utf-8") as fh:
+        lines = [next(fh).split() for _ in range(12)]
+    docs = [line[i:i + 9] for line in lines for i in (0, 20)] + [["zzqqx", "king", "war"]]
+    for d1, d2 in zip(docs, docs[1:] + docs[:1]):
+        for norm in (True, False):
+            assert ours.wmdistance(d1, d2, norm=norm) == pytest.approx(
+                theirs.wmdistance(d1, d2, norm=norm), rel=1e-6, abs=1e-9), (d1, d2, norm)
+    assert ours.wmdistance(docs[0], docs[0]) == pytest.approx(0, abs=1e-9)
+    for d1, d2, expect in [(["king", "king"], ["king"], 0.0), (["zzqqx"], ["king"], np.inf),
+                           ([], ["king"], np.inf)]:
+        assert ours.wmdistance(d1, d2) == theirs.wmdistance(d1, d2) == expect
+    twins = KeyedVectors(2, ["a", "b"], np.ones((2, 2), np.float32))
+    assert twins.wmdistance(["a"], ["b"]) == np.inf          # every cost 0, as gensim
+
+
+def test_wmdistance_without_pot_names_the_extra(pair, monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "ot", None)               # import ot fails
+    with pytest.raises(ImportError, match=r"pip install fastw2v\[wmd\]"):
+        pair[0].wmdistance(["king"], ["war"])
+
+
+def test_vectors_lockf_default_and_growth(model, tmp_path):
+    from gensim.models import Word2Vec as GensimW2V
+    expect = GensimW2V(vector_size=8).wv.vectors_lockf
+    got = model.wv.vectors_lockf
+    assert got.dtype == expect.dtype == np.float32 and got.tolist() == expect.tolist() == [1.0]
+    kv = KeyedVectors(2, ["a", "b", "c"], np.eye(3, 2, dtype=np.float32))
+    kv.add_vectors(["d"], np.ones((1, 2)))
+    assert kv.vectors_lockf.tolist() == [1.0]                  # shared: stays shared
+    kv.vectors_lockf = np.array([0.0, 0.5, 1.0, 0.0], dtype=np.float32)
+    kv.add_vectors(["e", "f", "a"], np.ones((3, 2)))
+    assert kv.vectors_lockf.tolist() == [0.0, 0.5, 1.0, 0.0, 1.0, 1.0]   # one per key
+    kv.save(tmp_path / "l.fw2v")
+    back = KeyedVectors.load(tmp_path / "l.fw2v")
+    assert back.vectors_lockf.dtype == np.float32 and back.vectors_lockf.tolist() == kv.vectors_lockf.tolist()
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_intersect_word2vec_format_as_gensim(pair, tmp_path, binary):
+    ours, theirs = copies(pair)
+    rng = np.random.default_rng(4)
+    keys = ["king", "zzqqx", "war", "東京", "city"] + ours.index_to_key[100:140]
+    other = KeyedVectors(ours.vector_size, keys,
+                         rng.standard_normal((len(keys), ours.vector_size)).astype(np.float32))
+    path = tmp_path / ("other.bin" if binary else "other.txt")
+    other.save_word2vec_format(path, binary=binary)
+    # gensim 4.4 reads binary files here with np.fromstring, which NumPy 2 removed: it
+    # reads the text file of the same vectors (float32 round-trips through text exactly)
+    text = tmp_path / "other.txt"
+    other.save_word2vec_format(text)
+    theirs.vectors_lockf = np.ones(len(theirs), dtype=np.float32)   # gensim needs one per key
+    assert ours.vectors_lockf.tolist() == [1.0]                        # ours expands it
+    merged = ours.intersect_word2vec_format(path, binary=binary)
+    theirs.intersect_word2vec_format(str(text))
+    assert merged == len(keys) - 2
+    np.testing.assert_array_equal(ours.vectors, theirs.vectors)
+    np.testing.assert_array_equal(ours.vectors_lockf, theirs.vectors_lockf)
+    assert ours.vectors_lockf.dtype == np.float32 and ours.vectors_lockf[ours.key_to_index["king"]] == 0.0
+    assert ours.index_to_key == pair[0].index_to_key and "zzqqx" not in ours
+    np.testing.assert_array_equal(ours["king"], other["king"])
+    assert_same(ours.most_similar("war", topn=5), theirs.most_similar("war", topn=5),
+                full(theirs, theirs.most_similar("war", topn=None)))      # norms refreshed
+    ours.intersect_word2vec_format(path, lockf=0.25, binary=binary)
+    theirs.intersect_word2vec_format(str(text), lockf=0.25)
+    np.testing.assert_array_equal(ours.vectors_lockf, theirs.vectors_lockf)
+    small = KeyedVectors(3, ["king"], np.ones((1, 3), np.float32))
+    with pytest.raises(ValueError, match="incompatible vector size"):
+        small.intersect_word2vec_format(path, binary=binary)
