@@ -10,173 +10,26 @@ transformed in blocks of bytes without a Python object per token.
 """
 from __future__ import annotations
 
-import importlib
 import itertools
 import logging
-import math
 import time
 from collections.abc import Mapping
-from inspect import getfullargspec
-from typing import Iterable, Iterator, List, Optional
+from typing import Iterator, List
 
-from ..config import check_progress_per, check_unicode_errors, is_int, is_real
-from ..corpus import iter_blocks, iter_file_sentences
-from ..corpus.compression import by_suffix
-from ..errors import CorpusError, FormatError, ParameterError
-from ..io import atomic_write, load_native, save_native
+from ..config import check_progress_per, check_unicode_errors
+from ..corpus import iter_file_sentences
+from ..errors import FormatError, ParameterError
+from ..io import load_native, save_native
 from . import _phrases
-from ._phrases import Applier, KeyTable, Learner
+from ._phrases import Applier, KeyTable
+from .params import (check_connector_words, check_delimiter, check_max_vocab_size,
+                     check_min_count, check_scoring, check_source, check_threshold)
+from .passes import connector_table, learn_counts, write_transformed
+from .scoring import NEGATIVE_INFINITY, builtin_kind, scoring_from_name, scoring_name
 
 logger = logging.getLogger(__name__)
 
-NEGATIVE_INFINITY = float("-inf")
-
-#: English articles, prepositions and conjunctions that may sit inside a phrase
-#: (``bank_of_america``) but never start or end one: gensim's set.
-ENGLISH_CONNECTOR_WORDS = frozenset(
-    "a an the for of with without at from to in on by and or".split()
-)
-
-_SCORER_ARGS = ("worda_count", "wordb_count", "bigram_count", "len_vocab", "min_count",
-                "corpus_word_count")
 _FORMAT = "fastw2v.phrases"
-
-
-def original_scorer(worda_count, wordb_count, bigram_count, len_vocab, min_count,
-                    corpus_word_count):
-    """Mikolov et al.'s score, as gensim computes it:
-    ``(bigram_count - min_count) / (worda_count * wordb_count) * len_vocab``, where
-    ``len_vocab`` is the number of entries (unigrams and candidates) counted.
-    ``corpus_word_count`` is not used. ``-inf`` when a count is zero."""
-    denominator = worda_count * wordb_count
-    if denominator == 0:
-        return NEGATIVE_INFINITY
-    return (bigram_count - min_count) / float(denominator) * len_vocab
-
-
-def npmi_scorer(worda_count, wordb_count, bigram_count, len_vocab, min_count,
-                corpus_word_count):
-    """Normalized pointwise mutual information (Bouma 2009), in [-1, 1]:
-    ``ln(p(ab) / (p(a) p(b))) / -ln(p(ab))`` with ``p(x) = count(x) / corpus_word_count``;
-    ``-inf`` for a candidate counted fewer than ``min_count`` times. ``len_vocab`` is not
-    used."""
-    if bigram_count < min_count:
-        return NEGATIVE_INFINITY
-    total = float(corpus_word_count)
-    pa, pb, pab = worda_count / total, wordb_count / total, bigram_count / total
-    try:
-        return math.log(pab / (pa * pb)) / -math.log(pab)
-    except ValueError:
-        return NEGATIVE_INFINITY
-
-
-# -- parameter checks ------------------------------------------------------------------
-
-def _builtin_kind(scoring) -> Optional[int]:
-    """The compiled scorer equal to ``scoring`` (ours or gensim's function), or None."""
-    if scoring is original_scorer:
-        return _phrases.DEFAULT
-    if scoring is npmi_scorer:
-        return _phrases.NPMI
-    if getattr(scoring, "__module__", None) == "gensim.models.phrases":
-        name = getattr(scoring, "__name__", None)
-        if name == "original_scorer":
-            return _phrases.DEFAULT
-        if name == "npmi_scorer":
-            return _phrases.NPMI
-    return None
-
-
-def _check_scoring(scoring):
-    """``scoring`` as a function: 'default', 'npmi', or a callable taking gensim's six
-    arguments by name."""
-    if isinstance(scoring, str):
-        if scoring == "default":
-            return original_scorer
-        if scoring == "npmi":
-            return npmi_scorer
-        raise ParameterError(f"scoring={scoring!r} is invalid: use 'default', 'npmi' or a "
-                             f"function of ({', '.join(_SCORER_ARGS)})")
-    if not callable(scoring):
-        raise ParameterError(f"scoring={scoring!r} is invalid: use 'default', 'npmi' or a "
-                             f"function of ({', '.join(_SCORER_ARGS)})")
-    try:
-        names = getfullargspec(scoring).args
-    except TypeError:
-        names = []
-    missing = [a for a in _SCORER_ARGS if a not in names]
-    if missing:
-        raise ParameterError(f"scoring function {getattr(scoring, '__name__', scoring)!r} "
-                             f"is invalid: it lacks the parameters {missing} (gensim calls it "
-                             f"with {', '.join(_SCORER_ARGS)} by name)")
-    return scoring
-
-
-def _check_min_count(min_count):
-    if not is_real(min_count) or not math.isfinite(min_count) or min_count <= 0:
-        raise ParameterError(f"min_count={min_count!r} is invalid: must be a number > 0 "
-                             "(gensim: at least 1)")
-
-
-def _check_threshold(threshold, scoring):
-    if not is_real(threshold) or math.isnan(threshold):
-        raise ParameterError(f"threshold={threshold!r} is invalid: must be a number")
-    if scoring is original_scorer and threshold <= 0:
-        raise ParameterError(f"threshold={threshold!r} is invalid: must be > 0 for the "
-                             "default scoring")
-    if scoring is npmi_scorer and not -1 <= threshold <= 1:
-        raise ParameterError(f"threshold={threshold!r} is invalid: must be between -1 and 1 "
-                             "for npmi scoring")
-
-
-def _check_max_vocab_size(max_vocab_size):
-    if not is_int(max_vocab_size) or max_vocab_size < 1:
-        raise ParameterError(f"max_vocab_size={max_vocab_size!r} is invalid: must be an "
-                             "integer >= 1")
-
-
-def _check_delimiter(delimiter):
-    if isinstance(delimiter, bytes):
-        delimiter = delimiter.decode("utf-8")    # gensim 3 models kept bytes
-    if not isinstance(delimiter, str) or not delimiter:
-        raise ParameterError(f"delimiter={delimiter!r} is invalid: must be a non-empty str")
-    if any(c.isspace() for c in delimiter):
-        raise ParameterError(f"delimiter={delimiter!r} is invalid: it holds whitespace, so "
-                             "a joined phrase would split into its words again in a text "
-                             "file")
-    return delimiter
-
-
-def _check_connector_words(connector_words) -> frozenset:
-    if isinstance(connector_words, (str, bytes)) or not hasattr(connector_words, "__iter__"):
-        raise ParameterError(f"connector_words={connector_words!r} is invalid: must be a set "
-                             "of str (e.g. fastw2v.ENGLISH_CONNECTOR_WORDS)")
-    words = frozenset(connector_words)
-    bad = [w for w in words if not isinstance(w, str)]
-    if bad:
-        raise ParameterError(f"connector_words is invalid: {bad[0]!r} is not a str")
-    return words
-
-
-def _check_source(sentences, corpus_file) -> None:
-    if sentences is not None and corpus_file is not None:
-        raise ParameterError("pass either sentences or corpus_file, not both")
-    if sentences is not None:
-        if isinstance(sentences, (str, bytes)):
-            raise TypeError("sentences is a single string; pass an iterable of token lists "
-                            "such as [['new', 'york'], ...], or a path as corpus_file=")
-        if not hasattr(sentences, "__iter__"):
-            raise TypeError(f"sentences must be an iterable of token lists, not "
-                            f"{type(sentences).__name__}")
-
-
-def _connector_table(words: frozenset) -> Optional[KeyTable]:
-    if not words:
-        return None
-    table = KeyTable(False, len(words))
-    for w in words:
-        table.set(w, 1)
-    return table
 
 
 def _is_single(obj):
@@ -192,77 +45,6 @@ def _is_single(obj):
     if isinstance(first, str):
         return True, rest
     return False, (rest if iterator is obj else obj)
-
-
-def _block_bytes(raw: bytes, text: str, unicode_errors: str) -> bytes:
-    # with 'replace'/'ignore' the checked bytes are those of the decoded text
-    return raw if unicode_errors == "strict" else text.encode("utf-8", "surrogatepass")
-
-
-def _write_transformed(source, output, applier: Applier, unicode_errors: str,
-                       what: str) -> dict:
-    """Apply ``applier`` to the corpus file ``source`` block by block and write the text
-    to ``output`` (compressed by its suffix), atomically."""
-    stats = {"bytes_in": 0, "bytes_out": 0, "seconds": 0.0}
-    start = time.perf_counter()
-    compression = by_suffix(output)
-    before = applier.phrases_formed
-
-    def write(fh):
-        out = compression.wrap_writer(fh) if compression else fh
-        try:
-            for raw, text, ends_file in iter_blocks(source, unicode_errors):
-                data = applier.apply_bytes(_block_bytes(raw, text, unicode_errors))
-                if ends_file:
-                    data += applier.end_file()
-                stats["bytes_in"] += len(raw)
-                stats["bytes_out"] += len(data)
-                out.write(data)
-            if stats["bytes_out"] == 0:
-                raise CorpusError(f"the corpus {source!r} is empty: no words were found")
-        finally:
-            if compression:
-                out.close()
-
-    atomic_write(output, write)
-    stats["phrases"] = applier.phrases_formed - before
-    stats["seconds"] = time.perf_counter() - start
-    logger.info("%s: wrote %s (%i phrases joined, %.1f MB) in %.2fs", what, output,
-                stats["phrases"], stats["bytes_out"] / 1e6, stats["seconds"])
-    return stats
-
-
-def learn_counts(sentences=None, corpus_file=None, connector_words=frozenset(),
-                 delimiter="_", max_vocab_size=40000000, progress_per=10000,
-                 unicode_errors="strict", word2phrase=False) -> Learner:
-    """Count unigrams and candidate phrases of one corpus (an iterable of token lists, or
-    a corpus file or directory, plain or compressed) into a fresh :class:`Learner`;
-    ``CorpusError`` if it holds no word."""
-    learner = Learner(_connector_table(frozenset(connector_words)), delimiter, max_vocab_size,
-                      word2phrase)
-    logger.info("collecting all words and their counts")
-    if corpus_file is not None:
-        blocks = 0
-        for raw, text, ends_file in iter_blocks(corpus_file, unicode_errors):
-            learner.learn_bytes(_block_bytes(raw, text, unicode_errors))
-            if ends_file:
-                learner.end_file()
-            blocks += 1
-            if blocks % 64 == 0:
-                logger.info("PROGRESS: at sentence #%i, processed %i words and %i word types",
-                            learner.sentences, learner.total_words, len(learner.vocab))
-    else:
-        for number, sentence in enumerate(sentences):
-            if number % progress_per == 0:
-                logger.info("PROGRESS: at sentence #%i, processed %i words and %i word types",
-                            number, learner.total_words, len(learner.vocab))
-            learner.learn_sentence(sentence)
-    if learner.total_words == 0:
-        where = f" {corpus_file!r}" if corpus_file is not None else ""
-        raise CorpusError(f"the corpus{where} is empty: no words were found")
-    logger.info("collected %i token types (unigram + bigrams) from a corpus of %i words and "
-                "%i sentences", len(learner.vocab), learner.total_words, learner.sentences)
-    return learner
 
 
 # -- the models ------------------------------------------------------------------------
@@ -300,7 +82,7 @@ class _PhrasesTransformation:
 
     def find_phrases(self, sentences=None, corpus_file=None, unicode_errors="strict") -> dict:
         """Every phrase formed in ``sentences`` (or the corpus file), with its score."""
-        _check_source(sentences, corpus_file)
+        check_source(sentences, corpus_file)
         check_unicode_errors(unicode_errors)
         if corpus_file is not None:
             sentences = iter_file_sentences(corpus_file, unicode_errors)
@@ -324,14 +106,14 @@ class _PhrasesTransformation:
             ``phrases`` joined, ``bytes_in``, ``bytes_out``, ``seconds``.
         """
         check_unicode_errors(unicode_errors)
-        return _write_transformed(corpus_file, output, self._applier(), unicode_errors,
+        return write_transformed(corpus_file, output, self._applier(), unicode_errors,
                                   type(self).__name__)
 
     # -- files -------------------------------------------------------------------------
     def _meta(self) -> dict:
         return {"format": _FORMAT, "version": 1, "class": type(self).__name__,
                 "threshold": self.threshold, "min_count": self.min_count,
-                "delimiter": self.delimiter, "scoring": _scoring_name(self.scoring),
+                "delimiter": self.delimiter, "scoring": scoring_name(self.scoring),
                 "connector_words": sorted(self.connector_words)}
 
     def save(self, fname) -> None:
@@ -358,7 +140,7 @@ class _PhrasesTransformation:
             frozen = meta["class"] == "FrozenPhrases"
             table = KeyTable.from_arrays(arrays["key_blob"], arrays["key_offsets"],
                                          arrays["values"], frozen)
-            scoring = _scoring_from_name(meta["scoring"], fname)
+            scoring = scoring_from_name(meta["scoring"], fname)
             model = (FrozenPhrases if frozen else Phrases).__new__(
                 FrozenPhrases if frozen else Phrases)
             model._restore(meta, table, scoring)
@@ -367,35 +149,6 @@ class _PhrasesTransformation:
                 raise
             raise FormatError(f"{fname}: corrupt phrase model ({exc})") from None
         return model
-
-
-def _scoring_name(scoring) -> str:
-    kind = _builtin_kind(scoring)
-    if kind == _phrases.DEFAULT:
-        return "default"
-    if kind == _phrases.NPMI:
-        return "npmi"
-    module, qualname = getattr(scoring, "__module__", None), getattr(scoring, "__qualname__", "")
-    if not module or "<" in qualname:
-        raise ParameterError(f"the scoring function {scoring!r} cannot be saved: save needs "
-                             "a function defined at the top level of an importable module")
-    return f"{module}:{qualname}"
-
-
-def _scoring_from_name(name: str, fname):
-    if name == "default":
-        return original_scorer
-    if name == "npmi":
-        return npmi_scorer
-    module, _, qualname = str(name).partition(":")
-    try:
-        obj = importlib.import_module(module)
-        for part in qualname.split("."):
-            obj = getattr(obj, part)
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise FormatError(f"{fname}: its scoring function {name!r} cannot be imported "
-                          f"({exc})") from None
-    return _check_scoring(obj)
 
 
 class _TransformedCorpus:
@@ -495,15 +248,15 @@ class Phrases(_PhrasesTransformation):
     def __init__(self, sentences=None, min_count=5, threshold=10.0, max_vocab_size=40000000,
                  delimiter="_", progress_per=10000, scoring="default",
                  connector_words=frozenset(), corpus_file=None, unicode_errors="strict"):
-        scoring = _check_scoring(scoring)
-        _check_min_count(min_count)
-        _check_threshold(threshold, scoring)
-        _check_max_vocab_size(max_vocab_size)
+        scoring = check_scoring(scoring)
+        check_min_count(min_count)
+        check_threshold(threshold, scoring)
+        check_max_vocab_size(max_vocab_size)
         check_progress_per(progress_per)
         check_unicode_errors(unicode_errors)
-        _check_source(sentences, corpus_file)
-        self.delimiter = _check_delimiter(delimiter)
-        self.connector_words = _check_connector_words(connector_words)
+        check_source(sentences, corpus_file)
+        self.delimiter = check_delimiter(delimiter)
+        self.connector_words = check_connector_words(connector_words)
         self.scoring = scoring
         self.min_count = min_count
         self.threshold = threshold
@@ -519,8 +272,8 @@ class Phrases(_PhrasesTransformation):
             logger.info("built %s in %.2fs", self, time.perf_counter() - start)
 
     def _restore(self, meta: dict, table: KeyTable, scoring) -> None:
-        self.delimiter = _check_delimiter(meta["delimiter"])
-        self.connector_words = _check_connector_words(meta["connector_words"])
+        self.delimiter = check_delimiter(meta["delimiter"])
+        self.connector_words = check_connector_words(meta["connector_words"])
         self.scoring = scoring
         self.min_count = meta["min_count"]
         self.threshold = meta["threshold"]
@@ -563,7 +316,7 @@ class Phrases(_PhrasesTransformation):
         own), then merged; if the merged table holds more than ``max_vocab_size``
         entries it is pruned once more.
         """
-        _check_source(sentences, corpus_file)
+        check_source(sentences, corpus_file)
         if sentences is None and corpus_file is None:
             raise ParameterError("add_vocab needs sentences or corpus_file")
         check_unicode_errors(unicode_errors)
@@ -582,13 +335,13 @@ class Phrases(_PhrasesTransformation):
         logger.info("merged %s", self)
 
     def _kind(self) -> int:
-        kind = _builtin_kind(self.scoring)
+        kind = builtin_kind(self.scoring)
         return _phrases.CALLBACK if kind is None else kind
 
     def _applier(self) -> Applier:
         key = (self._table, self._kind(), self.scoring, self.delimiter, self.connector_words)
         if self._cache is None or any(a is not b for a, b in zip(self._cache[0], key)):
-            applier = Applier(self._table, _connector_table(self.connector_words),
+            applier = Applier(self._table, connector_table(self.connector_words),
                               self.delimiter, key[1], self.scoring)
             self._cache = (key, applier)
         applier = self._cache[1]
@@ -691,7 +444,7 @@ class FrozenPhrases(_PhrasesTransformation):
     def __init__(self, phrases_model):
         self.threshold = phrases_model.threshold
         self.min_count = phrases_model.min_count
-        self.delimiter = _check_delimiter(phrases_model.delimiter)
+        self.delimiter = check_delimiter(phrases_model.delimiter)
         self.scoring = phrases_model.scoring
         self.connector_words = frozenset(getattr(phrases_model, "connector_words", ()))
         start = time.perf_counter()
@@ -717,8 +470,8 @@ class FrozenPhrases(_PhrasesTransformation):
         self._cache = None
 
     def _restore(self, meta: dict, table: KeyTable, scoring) -> None:
-        self.delimiter = _check_delimiter(meta["delimiter"])
-        self.connector_words = _check_connector_words(meta["connector_words"])
+        self.delimiter = check_delimiter(meta["delimiter"])
+        self.connector_words = check_connector_words(meta["connector_words"])
         self.scoring = scoring
         self.min_count = meta["min_count"]
         self.threshold = meta["threshold"]
@@ -755,7 +508,7 @@ class FrozenPhrases(_PhrasesTransformation):
         table = self._scores_table()
         key = (table, self.delimiter, self.connector_words)
         if self._cache is None or any(a is not b for a, b in zip(self._cache[0], key)):
-            applier = Applier(table, _connector_table(self.connector_words), self.delimiter,
+            applier = Applier(table, connector_table(self.connector_words), self.delimiter,
                               _phrases.FROZEN)
             self._cache = (key, applier)
         applier = self._cache[1]
@@ -774,53 +527,4 @@ class FrozenPhrases(_PhrasesTransformation):
 Phraser = FrozenPhrases
 
 
-def word2phrase(train, output, min_count=5, threshold=100.0, max_vocab_size=350000000,
-                unicode_errors="strict", report=None) -> dict:
-    """One pass of the word2vec toolkit's ``word2phrase``: count ``train``, then write it
-    to ``output`` with the pairs scoring above ``threshold`` joined by ``_``.
-
-    The C tool's rules: no connector words; ``score = (count(ab) - min_count) / count(a)
-    / count(b) * train_words`` in float32, where ``train_words`` is the number of words
-    of the file (gensim's default scorer multiplies by the vocabulary size instead), and
-    only pairs whose three counts reach ``min_count`` qualify; pairs are counted across
-    line ends too (the C tool reads one stream), but never joined across them.
-
-    Parameters
-    ----------
-    report : callable, optional
-        ``report(message)`` receives the C tool's progress lines.
-
-    Returns
-    -------
-    dict
-        ``train_words``, ``vocab_size`` (unigrams + pairs), ``phrases`` joined, and the
-        timings ``learn_seconds`` and ``apply_seconds``.
-    """
-    _check_min_count(min_count)
-    if not is_int(min_count):
-        raise ParameterError(f"min_count={min_count!r} is invalid: word2phrase takes an "
-                             "integer >= 1")
-    if not is_real(threshold) or math.isnan(threshold):
-        raise ParameterError(f"threshold={threshold!r} is invalid: must be a number")
-    _check_max_vocab_size(max_vocab_size)
-    check_unicode_errors(unicode_errors)
-    say = report or (lambda message: None)
-    say(f"Starting training using file {train}")
-    start = time.perf_counter()
-    learner = learn_counts(corpus_file=train, delimiter="_", max_vocab_size=max_vocab_size,
-                           unicode_errors=unicode_errors, word2phrase=True)
-    learn_seconds = time.perf_counter() - start
-    say(f"Vocab size (unigrams + bigrams): {len(learner.vocab)}")
-    say(f"Words in train file: {learner.total_words}")
-    applier = Applier(learner.vocab, None, "_", _phrases.WORD2PHRASE)
-    applier.configure(float(threshold), int(min_count), len(learner.vocab),
-                      learner.total_words)
-    stats = _write_transformed(train, output, applier, unicode_errors, "word2phrase")
-    say(f"Phrases joined: {stats['phrases']} ({stats['seconds']:.2f}s)")
-    return {"train_words": learner.total_words, "vocab_size": len(learner.vocab),
-            "phrases": stats["phrases"], "learn_seconds": learn_seconds,
-            "apply_seconds": stats["seconds"]}
-
-
-__all__ = ["ENGLISH_CONNECTOR_WORDS", "FrozenPhrases", "PhraseVocab", "Phraser", "Phrases",
-           "learn_counts", "npmi_scorer", "original_scorer", "word2phrase"]
+__all__ = ["FrozenPhrases", "PhraseVocab", "Phraser", "Phrases"]
