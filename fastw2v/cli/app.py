@@ -22,6 +22,7 @@ from .commands import (cmd_analogy, cmd_compare, cmd_convert, cmd_demo, cmd_eval
                        cmd_plot, cmd_projector, cmd_similar, cmd_train, evaluate_all,
                        neighbour_overlap, say)
 from .vector_files import VECTOR_FORMATS, format_of, load_vectors, save_vectors, sniff_format
+from .phrases import add_phrase_commands
 from .ctool import C_FLAGS, C_HELP, C_USAGE, UsageError, parse_c_args
 
 __all__ = ["main", "build_parser", "version_text", "load_vectors", "save_vectors", "format_of",
@@ -227,6 +228,7 @@ def build_parser(prog: str = "fastw2v") -> argparse.ArgumentParser:
     d.add_argument("-o", "--output", help="also write the vectors (.bin, .txt, .fw2v)")
     _progress_args(d)
     d.set_defaults(func=cmd_demo)
+    add_phrase_commands(sub)
     return parser
 
 
