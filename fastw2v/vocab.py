@@ -14,12 +14,12 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from .corpus import ByteCounter, CorpusError, check_sentence, iter_blocks, iter_file_pieces
-from .errors import VocabularyError
+from .errors import EmptyVocabularyError, VocabularyError
 
 
 class Vocab:
@@ -96,8 +96,11 @@ class Vocab:
 class VocabBuilder:
     """Count words from token lists or text files, then :meth:`finalize` into a :class:`Vocab`."""
 
-    def __init__(self, max_vocab_size: Optional[int] = None):
+    def __init__(self, max_vocab_size: Optional[int] = None, trim_rule=None):
         self.max_vocab_size = max_vocab_size
+        #: consulted while pruning (``max_vocab_size``), as gensim does: a word the rule
+        #: keeps survives pruning, one it discards is pruned whatever its count
+        self.trim_rule = trim_rule
         self.counter: Counter = Counter()
         self.total_words = 0
         self.n_sentences = 0
@@ -106,8 +109,10 @@ class VocabBuilder:
 
     def _maybe_prune(self) -> None:
         if self.max_vocab_size is not None and len(self.counter) > self.max_vocab_size:
-            limit = self.min_reduce
-            self.counter = Counter({w: c for w, c in self.counter.items() if c > limit})
+            # _keep(w, c, limit + 1) is "count > limit" (the C tool) unless trim_rule decides
+            limit, rule = self.min_reduce, self.trim_rule
+            self.counter = Counter({w: c for w, c in self.counter.items()
+                                    if _keep(w, c, limit + 1, rule)})
             self.min_reduce += 1
 
     def add_tokens(self, tokens: List[str], ends_sentence: bool = True) -> None:
@@ -172,9 +177,23 @@ class VocabBuilder:
         return self
 
     def finalize(self, min_count: int = 5, max_final_vocab: Optional[int] = None,
-                 trim_rule=None) -> Vocab:
+                 trim_rule=None, sorted_vocab: bool = True) -> Vocab:
         """Apply ``min_count`` (and ``trim_rule``), then keep the ``max_final_vocab`` most
-        frequent words; raise :class:`VocabularyError` if nothing is left."""
+        frequent words; raise :class:`EmptyVocabularyError` if nothing is left.
+
+        ``sorted_vocab=False`` (gensim's ``sorted_vocab=0``) keeps the words in the
+        order they were first seen instead of by descending count."""
+        items = self.retained_items(min_count, max_final_vocab, trim_rule)
+        if not sorted_vocab:
+            kept = {w for w, _ in items}
+            items = [(w, c) for w, c in self.counter.items() if w in kept]
+        return Vocab([w for w, _ in items], [c for _, c in items], self.total_words,
+                     self.n_sentences, require_sorted=sorted_vocab)
+
+    def retained_items(self, min_count: int = 5, max_final_vocab: Optional[int] = None,
+                       trim_rule=None) -> List[Tuple[str, int]]:
+        """The ``(word, count)`` pairs :meth:`finalize` keeps, most frequent first (ties in
+        first-seen order), without building a :class:`Vocab`; the same errors."""
         _check_tokens(self.counter)
         if self.total_words == 0:
             raise CorpusError("the corpus is empty: no words were found")
@@ -185,13 +204,12 @@ class VocabBuilder:
             items = items[:max_final_vocab]
         if not items:
             most = self.counter.most_common(1)[0][1]
-            raise VocabularyError(
+            raise EmptyVocabularyError(
                 f"no word is left in the vocabulary: min_count={min_count} but the most "
                 f"frequent of the corpus's {len(self.counter)} distinct words occurs only "
                 f"{most} time(s); lower min_count or use a larger corpus"
             )
-        return Vocab([w for w, _ in items], [c for _, c in items], self.total_words,
-                     self.n_sentences)
+        return items
 
 
 def extend_vocab(old: Vocab, builder: VocabBuilder, min_count: int = 5,
@@ -228,7 +246,42 @@ def retained_in(vocab: Vocab, builder: VocabBuilder) -> int:
     return int(sum(c for w, c in builder.counter.items() if w in index))
 
 
-RULE_DISCARD, RULE_KEEP, RULE_DEFAULT = 0, 1, 2
+#: gensim's padding word (``null_word=1``): only ever an input, never in a corpus
+NULL_WORD = "\0"
+
+
+def with_null_word(vocab: Vocab) -> Vocab:
+    """``vocab`` with gensim's null word (count 1) appended, unless it is there already."""
+    if NULL_WORD in vocab:
+        return vocab
+    return Vocab(vocab.words + [NULL_WORD], np.append(vocab.counts, 1), vocab.total_words,
+                 vocab.n_sentences, require_sorted=False)
+
+
+def vocab_report(n_distinct: int, kept_counts, sample: float) -> Dict[str, int]:
+    """gensim's ``prepare_vocab`` report for a vocabulary keeping ``kept_counts`` of
+    ``n_distinct`` counted words: ``drop_unique``, ``retain_total``,
+    ``downsample_unique``, ``downsample_total`` (the corpus words expected to survive
+    down-sampling, by :meth:`Vocab.keep_probabilities`'s formula) and
+    ``num_retained_words``."""
+    counts = np.asarray(kept_counts, dtype=np.float64)
+    retain_total = int(counts.sum())
+    keep = np.ones(len(counts))
+    if sample > 0 and retain_total > 0:
+        threshold = sample * retain_total
+        positive = counts > 0
+        keep[positive] = np.minimum(
+            (np.sqrt(counts[positive] / threshold) + 1.0) * threshold / counts[positive], 1.0)
+    return {"drop_unique": int(n_distinct - len(counts)), "retain_total": retain_total,
+            "downsample_unique": int(np.count_nonzero(keep < 1.0)),
+            "downsample_total": int((keep * counts).sum()),
+            "num_retained_words": int(len(counts))}
+
+
+#: What a ``trim_rule(word, count, min_count)`` returns: gensim's numbers
+#: (``gensim.utils.RULE_DEFAULT`` and co.), so a rule written for gensim, or returning
+#: gensim's constants, means the same here.
+RULE_DEFAULT, RULE_DISCARD, RULE_KEEP = 0, 1, 2
 
 
 def _check_tokens(counter) -> None:
@@ -237,6 +290,13 @@ def _check_tokens(counter) -> None:
         if not isinstance(w, str):
             raise TypeError(f"tokens must be str, but the corpus contains {w!r} of type "
                             f"{type(w).__name__}; convert tokens to str first")
+
+
+def keep_vocab_item(word, count, min_count, trim_rule=None) -> bool:
+    """Whether ``word`` (seen ``count`` times) stays in the vocabulary: ``trim_rule``'s
+    verdict (gensim's ``RULE_KEEP``/``RULE_DISCARD``), else ``count >= min_count``
+    (gensim's ``utils.keep_vocab_item``)."""
+    return _keep(word, count, min_count, trim_rule)
 
 
 def _keep(word, count, min_count, trim_rule) -> bool:

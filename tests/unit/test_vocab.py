@@ -1,8 +1,9 @@
 import pytest
 
 from fastw2v import CorpusError, VocabularyError
-from fastw2v.vocab import (RULE_DISCARD, RULE_KEEP, Vocab, VocabBuilder, check_vocab_word,
-                           read_vocab_counts, read_word_counts, write_word_counts)
+from fastw2v.vocab import (RULE_DEFAULT, RULE_DISCARD, RULE_KEEP, Vocab, VocabBuilder,
+                           check_vocab_word, read_vocab_counts, read_word_counts,
+                           write_word_counts)
 
 
 def build(sentences, **kw):
@@ -44,7 +45,7 @@ def test_max_vocab_size_prunes_like_the_c_tool():
 
 
 def test_trim_rule():
-    rule = lambda w, c, m: RULE_DISCARD if w == "a" else (RULE_KEEP if w == "rare" else 2)
+    rule = lambda w, c, m: RULE_DISCARD if w == "a" else (RULE_KEEP if w == "rare" else RULE_DEFAULT)
     v = build([["a"] * 9 + ["b"] * 6 + ["rare"]], min_count=5, trim_rule=rule)
     assert v.words == ["b", "rare"]
 
@@ -171,3 +172,57 @@ def test_word_count_writer_round_trips_and_refuses_unwritable_words(tmp_path):
         assert out.getvalue() == b""                      # nothing written
     with pytest.raises(ValueError, match="2 words but 1 counts"):
         write_word_counts(io.BytesIO(), ["a", "b"], [1])
+
+
+def test_rule_constants_are_gensims():
+    from gensim import utils
+    assert (RULE_DEFAULT, RULE_DISCARD, RULE_KEEP) == (
+        utils.RULE_DEFAULT, utils.RULE_DISCARD, utils.RULE_KEEP)
+
+
+def test_trim_rule_returning_gensims_constants_matches_gensim(small_text_file):
+    """A rule written for gensim (returning gensim.utils.RULE_*) keeps and drops the same
+    words as in gensim: before the renumbering, gensim's RULE_DISCARD (1) meant "keep"."""
+    from gensim import utils
+    from gensim.models import Word2Vec as GensimWord2Vec
+    from fastw2v import LineSentence, Word2Vec
+
+    def rule(word, count, min_count):
+        if word in ("the", "of", "and"):
+            return utils.RULE_DISCARD
+        if len(word) > 12:
+            return utils.RULE_KEEP
+        return utils.RULE_DEFAULT
+
+    sentences = list(LineSentence(small_text_file))
+    ours = Word2Vec(min_count=5, trim_rule=None)
+    ours.build_vocab(sentences, trim_rule=rule)
+    theirs = GensimWord2Vec(min_count=5)
+    theirs.build_vocab(sentences, trim_rule=rule)
+    assert "the" not in ours.wv and "the" not in theirs.wv
+    long_rare = [w for w in theirs.wv.index_to_key if len(w) > 12
+                 and theirs.wv.get_vecattr(w, "count") < 5]
+    assert long_rare and all(w in ours.wv for w in long_rare)
+    assert set(ours.wv.index_to_key) == set(theirs.wv.index_to_key)
+    assert {w: ours.wv.get_vecattr(w, "count") for w in ours.wv.index_to_key} == \
+        {w: theirs.wv.get_vecattr(w, "count") for w in theirs.wv.index_to_key}
+
+
+def test_trim_rule_is_consulted_while_pruning_to_max_vocab_size():
+    keep_z = lambda w, c, m: RULE_KEEP if w == "z" else RULE_DEFAULT
+    b = VocabBuilder(max_vocab_size=2, trim_rule=keep_z)
+    b.add_tokens(["a", "a", "z", "c"])          # 3 distinct > 2: counts <= 1 pruned, z kept
+    assert dict(b.counter) == {"a": 2, "z": 1}
+
+
+def test_empty_vocabulary_is_a_runtime_error_as_in_gensim():
+    from fastw2v import EmptyVocabularyError
+    with pytest.raises(RuntimeError, match="min_count=5") as info:
+        build([["a", "b", "a"]], min_count=5)
+    assert isinstance(info.value, (EmptyVocabularyError, VocabularyError))
+
+
+def test_sorted_vocab_false_keeps_first_seen_order():
+    b = VocabBuilder().add_sentences([["b", "a", "c", "a"], ["c", "d", "a", "b"]])
+    assert b.finalize(min_count=2, sorted_vocab=False).words == ["b", "a", "c"]
+    assert b.finalize(min_count=2).words == ["a", "b", "c"]
