@@ -2,9 +2,9 @@
 nogil Cython kernels on worker threads, with gensim 4's API."""
 from . import datasets
 from .config import TrainConfig
-from .corpus import LineSentence, Text8Corpus
-from .errors import (CorpusError, EmptyQueryError, FormatError, ParameterError,
-                     VocabularyError)
+from .corpus import LineSentence, PathLineSentences, Text8Corpus
+from .errors import (CorpusError, EmptyQueryError, EmptyVocabularyError, FormatError,
+                     ParameterError, VocabularyError)
 from .evaluation import compute_accuracy, evaluate_word_analogies, evaluate_word_pairs
 from .model import Word2Vec
 from .phrases import ENGLISH_CONNECTOR_WORDS, FrozenPhrases, Phraser, Phrases
@@ -44,9 +44,9 @@ def show_config(file=None) -> dict:
 
 
 __all__ = [
-    "Word2Vec", "KeyedVectors", "LineSentence", "Text8Corpus", "TrainConfig", "Vocab",
+    "Word2Vec", "KeyedVectors", "LineSentence", "PathLineSentences", "Text8Corpus", "TrainConfig", "Vocab",
     "VocabBuilder", "ParameterError", "CorpusError", "VocabularyError", "FormatError",
-    "EmptyQueryError",
+    "EmptyQueryError", "EmptyVocabularyError",
     "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "__version__",
     "CallbackAny2Vec", "EvaluationCallback", "EarlyStopping",
     "evaluate_word_analogies", "evaluate_word_pairs", "compute_accuracy", "datasets",

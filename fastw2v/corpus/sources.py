@@ -1,5 +1,6 @@
 """Sentence sources: corpus files and directories read as checked blocks of bytes,
-their sentences (:class:`LineSentence`, :class:`Text8Corpus`), and the checks on
+their sentences (:class:`LineSentence`, :class:`PathLineSentences`,
+:class:`Text8Corpus`), and the checks on
 in-memory corpora (iterables of token lists).
 
 A corpus file is whitespace-separated tokens, one sentence per line, UTF-8, plain or
@@ -73,36 +74,58 @@ def _decode(data: bytes, path: str, offset: int, line_no: int, unicode_errors: s
         ) from None
 
 
+def is_file_object(source) -> bool:
+    """An already-open file (anything with ``read`` and ``seek``), as gensim's
+    ``LineSentence`` accepts: plain, ``gzip``/``bz2``/``lzma`` file objects, ``io``
+    streams, binary or text."""
+    return hasattr(source, "read") and hasattr(source, "seek")
+
+
+def _file_blocks(fh, name: str, unicode_errors: str) -> Iterator[Tuple[bytes, str, bool]]:
+    """:func:`iter_blocks` of one open binary (or text: encoded to UTF-8) file."""
+    leftover = b""
+    offset = 0          # byte offset of `leftover`'s first byte in the file
+    line_no = 1
+    while True:
+        try:
+            block = fh.read(BLOCK_BYTES)
+        except DECOMPRESSION_ERRORS as exc:
+            raise CorpusError(f"cannot read corpus file {name!r}: {exc}") from exc
+        if isinstance(block, str):       # a file opened in text mode
+            block = block.encode("utf-8", "surrogateescape")
+        data = leftover + block
+        if block:
+            cut = max(data.rfind(c) for c in _ASCII_SPACE)
+            if cut < 0:          # one token longer than the block: keep reading
+                leftover = data
+                continue
+            head, leftover = data[: cut + 1], data[cut + 1:]
+        else:
+            head, leftover = data, b""
+        text = _decode(head, name, offset, line_no, unicode_errors)
+        offset += len(head)
+        line_no += head.count(b"\n")
+        yield head, text, not block
+        if not block:
+            break
+
+
 def iter_blocks(source, unicode_errors: str = "strict") -> Iterator[Tuple[bytes, str, bool]]:
     """Yield ``(raw, text, ends_file)`` blocks of a corpus file or directory, in order:
     ``raw`` bytes cut at whitespace (or at the end of a file), ``text`` their decoding
-    (which checks them), ``ends_file`` true for each file's last block."""
+    (which checks them), ``ends_file`` true for each file's last block.
+
+    ``source`` may also be an open file object (:func:`is_file_object`): it is read from
+    its start (``seek(0)``), as gensim's ``LineSentence`` does, and left open."""
     check_unicode_errors(unicode_errors)
+    if is_file_object(source):
+        source.seek(0)
+        yield from _file_blocks(source, str(getattr(source, "name", repr(source))),
+                                unicode_errors)
+        return
     for path in corpus_paths(source):
         with open_corpus_file(path) as fh:
-            leftover = b""
-            offset = 0          # byte offset of `leftover`'s first byte in the file
-            line_no = 1
-            while True:
-                try:
-                    block = fh.read(BLOCK_BYTES)
-                except DECOMPRESSION_ERRORS as exc:
-                    raise CorpusError(f"cannot read corpus file {path!r}: {exc}") from exc
-                data = leftover + block
-                if block:
-                    cut = max(data.rfind(c) for c in _ASCII_SPACE)
-                    if cut < 0:          # one token longer than the block: keep reading
-                        leftover = data
-                        continue
-                    head, leftover = data[: cut + 1], data[cut + 1:]
-                else:
-                    head, leftover = data, b""
-                text = _decode(head, path, offset, line_no, unicode_errors)
-                offset += len(head)
-                line_no += head.count(b"\n")
-                yield head, text, not block
-                if not block:
-                    break
+            yield from _file_blocks(fh, path, unicode_errors)
 
 
 def iter_file_pieces(source, unicode_errors: str = "strict") -> Iterator[Tuple[List[str], bool]]:
@@ -125,13 +148,18 @@ def iter_file_pieces(source, unicode_errors: str = "strict") -> Iterator[Tuple[L
 
 
 def iter_file_sentences(source, unicode_errors: str = "strict",
-                        max_sentence_length: Optional[int] = None) -> Iterator[List[str]]:
+                        max_sentence_length: Optional[int] = None,
+                        limit: Optional[int] = None) -> Iterator[List[str]]:
     """Yield the sentences (token lists) of a corpus file, one per line.
 
     With ``max_sentence_length`` set, longer lines are yielded as consecutive pieces of at
-    most that many tokens (nothing is dropped).
+    most that many tokens (nothing is dropped). With ``limit`` set, only the first
+    ``limit`` lines are read (gensim's ``LineSentence(limit=)``: lines, not pieces).
     """
+    if limit is not None and limit <= 0:
+        return
     current: List[str] = []
+    lines = 0
     for tokens, ends in iter_file_pieces(source, unicode_errors):
         current.extend(tokens)
         if max_sentence_length:
@@ -142,22 +170,30 @@ def iter_file_sentences(source, unicode_errors: str = "strict",
             if current:
                 yield current
             current = []
+            lines += 1
+            if limit is not None and lines >= limit:
+                return
     if current:
         yield current
 
 
 class LineSentence:
-    """Iterate over a text file (plain, .gz, .bz2 or .xz) or a directory of them:
-    one sentence per line, tokens separated by whitespace (gensim's ``LineSentence``).
+    """Iterate over a text file (plain, .gz, .bz2 or .xz), a directory of them, or an
+    open file object: one sentence per line, tokens separated by whitespace (gensim's
+    ``LineSentence``).
 
-    Unlike gensim's, lines longer than ``max_sentence_length`` are split into
-    consecutive pieces rather than truncated, and non-UTF-8 bytes raise
-    :class:`CorpusError` unless ``unicode_errors`` says otherwise.
+    As in gensim, lines longer than ``max_sentence_length`` come out as consecutive
+    pieces, ``limit`` reads only that many lines, and a file object (anything with
+    ``read`` and ``seek``: ``open(path, "rb")``, ``gzip.open(path)``, ``bz2.open(path)``,
+    ``io.BytesIO``...) is read from its start each time the corpus is iterated. Lines
+    are read in blocks, so memory does not grow with a line; bytes that are not UTF-8
+    raise :class:`CorpusError` unless ``unicode_errors`` says otherwise.
     """
 
     def __init__(self, source, max_sentence_length: int = 10000, limit: Optional[int] = None,
                  unicode_errors: str = "strict"):
-        corpus_paths(source)          # fail now, not in the middle of training
+        if not is_file_object(source):
+            corpus_paths(source)          # fail now, not in the middle of training
         check_unicode_errors(unicode_errors)
         self.source = source
         self.max_sentence_length = max_sentence_length
@@ -165,16 +201,81 @@ class LineSentence:
         self.unicode_errors = unicode_errors
 
     def __iter__(self) -> Iterator[List[str]]:
-        it = iter_file_sentences(self.source, self.unicode_errors, self.max_sentence_length)
-        return itertools.islice(it, self.limit) if self.limit is not None else it
+        return iter_file_sentences(self.source, self.unicode_errors, self.max_sentence_length,
+                                   self.limit)
 
 
-class Text8Corpus(LineSentence):
-    """A text8-style file (one huge line) yielded as sentences of ``max_sentence_length`` words."""
+class PathLineSentences:
+    """Every file of a directory, in sorted file-name order, read as
+    :class:`LineSentence` reads one (gensim's ``PathLineSentences``); a path to one file
+    reads that file.
 
-    def __init__(self, fname, max_sentence_length: int = 1000, unicode_errors: str = "strict"):
-        super().__init__(fname, max_sentence_length=max_sentence_length,
-                         unicode_errors=unicode_errors)
+    As gensim's: every regular file of the directory is read (hidden ones too; it does
+    not recurse into subdirectories), each decompressed by its suffix (.gz, .bz2, .xz);
+    ``limit`` reads the first ``limit`` lines of each file; ``max_sentence_length``
+    splits longer lines into pieces. A path that is neither a file nor a directory
+    raises :class:`CorpusError` (a ``ValueError``, as gensim raises).
+
+    Attributes
+    ----------
+    input_files : list of str
+        The files read, in order.
+    """
+
+    def __init__(self, source, max_sentence_length: int = 10000, limit: Optional[int] = None,
+                 unicode_errors: str = "strict"):
+        check_unicode_errors(unicode_errors)
+        path = os.fspath(source)
+        if os.path.isfile(path):
+            self.input_files = [path]
+        elif os.path.isdir(path):
+            self.input_files = sorted(
+                os.path.join(path, name) for name in os.listdir(path)
+                if os.path.isfile(os.path.join(path, name)))
+        else:
+            raise CorpusError(f"PathLineSentences: {path!r} is neither a file nor a directory")
+        self.source = source
+        self.max_sentence_length = max_sentence_length
+        self.limit = limit
+        self.unicode_errors = unicode_errors
+
+    def __iter__(self) -> Iterator[List[str]]:
+        for path in self.input_files:
+            yield from iter_file_sentences(path, self.unicode_errors,
+                                           self.max_sentence_length, self.limit)
+
+
+class Text8Corpus:
+    """A text8-style file (one huge line) as sentences of ``max_sentence_length`` words
+    (gensim's ``Text8Corpus``, with its default of 10,000).
+
+    As gensim's, line ends do not end sentences: the file is one stream of
+    whitespace-separated tokens, cut every ``max_sentence_length`` tokens (the last
+    sentence may be shorter). It is read in blocks, never a line at a time.
+    """
+
+    def __init__(self, fname, max_sentence_length: int = 10000, unicode_errors: str = "strict"):
+        corpus_paths(fname)
+        check_unicode_errors(unicode_errors)
+        if not isinstance(max_sentence_length, int) or max_sentence_length < 1:
+            raise ValueError(f"max_sentence_length={max_sentence_length!r} is invalid: must "
+                             "be an integer >= 1")
+        self.fname = fname
+        self.max_sentence_length = max_sentence_length
+        self.unicode_errors = unicode_errors
+
+    def __iter__(self) -> Iterator[List[str]]:
+        n = self.max_sentence_length
+        current: List[str] = []
+        for tokens, _ in iter_file_pieces(self.fname, self.unicode_errors):
+            current.extend(tokens)
+            if len(current) >= n:
+                cut = len(current) - len(current) % n
+                for i in range(0, cut, n):
+                    yield current[i:i + n]
+                current = current[cut:]
+        if current:
+            yield current
 
 
 def check_iterable(sentences) -> None:
@@ -209,6 +310,7 @@ def check_sentence(sentence, index: int) -> None:
         )
 
 
-__all__ = ["BLOCK_BYTES", "UNICODE_ERRORS", "LineSentence", "Text8Corpus", "check_iterable",
-           "check_sentence", "check_unicode_errors", "corpus_paths", "iter_blocks",
-           "iter_file_pieces", "iter_file_sentences", "open_corpus_file"]
+__all__ = ["BLOCK_BYTES", "UNICODE_ERRORS", "LineSentence", "PathLineSentences", "Text8Corpus",
+           "check_iterable", "check_sentence", "check_unicode_errors", "corpus_paths",
+           "is_file_object", "iter_blocks", "iter_file_pieces", "iter_file_sentences",
+           "open_corpus_file"]

@@ -1,11 +1,12 @@
 import bz2
 import gzip
 import lzma
+import os
 
 import numpy as np
 import pytest
 
-from fastw2v import CorpusError, LineSentence, Text8Corpus
+from fastw2v import CorpusError, LineSentence, PathLineSentences, Text8Corpus
 from fastw2v.corpus import sources
 from fastw2v.corpus import EncodedCorpus, check_iterable, iter_file_pieces, iter_file_sentences
 
@@ -283,3 +284,100 @@ def test_corrupt_compressed_corpus_is_a_corpus_error(tmp_path):
     p.write_bytes(gzip.compress(TEXT.encode() * 100)[:-30])
     with pytest.raises(CorpusError, match="cannot read corpus file"):
         sentences_of(p)
+
+
+# -- gensim's sentence classes, compared with gensim on the shipped text ------------------
+@pytest.fixture(scope="module")
+def sample_words(sample_text_file):
+    return open(sample_text_file, encoding="utf-8").read().split()[:60_000]
+
+
+def test_text8corpus_matches_gensim(tmp_path, sample_words):
+    from gensim.models.word2vec import Text8Corpus as GensimText8
+    p = tmp_path / "text8"
+    p.write_text(" ".join(sample_words))             # text8: one line, no newline
+    ours, theirs = list(Text8Corpus(p)), list(GensimText8(str(p)))
+    assert [len(s) for s in ours] == [10000] * 6     # gensim's default, not 1,000
+    assert ours == theirs
+    assert list(Text8Corpus(p, max_sentence_length=7000)) == \
+        list(GensimText8(str(p), max_sentence_length=7000))
+
+
+def test_text8corpus_ignores_line_ends_as_gensim(tmp_path):
+    from gensim.models.word2vec import Text8Corpus as GensimText8
+    p = tmp_path / "lines.txt"
+    p.write_text("a b c\nd e\nf g h i\n")
+    assert list(Text8Corpus(p, max_sentence_length=4)) == [["a", "b", "c", "d"],
+                                                           ["e", "f", "g", "h"], ["i"]]
+    assert list(Text8Corpus(p, max_sentence_length=4)) == \
+        list(GensimText8(str(p), max_sentence_length=4))
+
+
+def _write_lines(path, opener, lines):
+    with opener(path, "wb") as fh:
+        fh.write("".join(line + "\n" for line in lines).encode("utf-8"))
+
+
+@pytest.mark.parametrize("opener", [open, gzip.open, bz2.open], ids=["plain", "gzip", "bz2"])
+def test_line_sentence_over_open_file_objects_matches_gensim(tmp_path, sample_words, opener):
+    from gensim.models.word2vec import LineSentence as GensimLineSentence
+    lines = [" ".join(sample_words[i:i + 40]) for i in range(0, 8000, 40)]
+    lines[3] = " ".join(sample_words[:2500])           # longer than max_sentence_length
+    lines[7] = ""
+    p = tmp_path / "c.txt"
+    _write_lines(p, opener, lines)
+    for kw in ({}, {"max_sentence_length": 1000}, {"limit": 10}):
+        with opener(p, "rb") as ours_fh, opener(p, "rb") as theirs_fh:
+            ours = LineSentence(ours_fh, **kw)
+            theirs = GensimLineSentence(theirs_fh, **kw)
+            first = list(ours)
+            assert first == list(theirs) and first
+            assert list(ours) == first                 # re-iterable: seeks back to the start
+
+
+def test_line_sentence_limit_counts_lines_as_gensim(tmp_path):
+    from gensim.models.word2vec import LineSentence as GensimLineSentence
+    p = tmp_path / "c.txt"
+    p.write_text(" ".join(map(str, range(25))) + "\na b\nc d\n")
+    ours = list(LineSentence(p, max_sentence_length=10, limit=2))
+    assert ours == list(GensimLineSentence(str(p), max_sentence_length=10, limit=2))
+    assert [len(s) for s in ours] == [10, 10, 5, 2]
+
+
+def test_line_sentence_over_text_file_object(tmp_path):
+    p = tmp_path / "c.txt"
+    p.write_text("päivää maailma\nzwei wörter\n", encoding="utf-8")
+    with open(p, encoding="utf-8") as fh:
+        assert list(LineSentence(fh)) == [["päivää", "maailma"], ["zwei", "wörter"]]
+
+
+def test_path_line_sentences_matches_gensim(tmp_path, sample_words):
+    from gensim.models.word2vec import PathLineSentences as GensimPathLineSentences
+    d = tmp_path / "corpus"
+    d.mkdir()
+    lines = [" ".join(sample_words[i:i + 30]) for i in range(0, 9000, 30)]
+    _write_lines(d / "b.txt.gz", gzip.open, lines[:100])
+    _write_lines(d / "a.txt", open, lines[100:200])
+    _write_lines(d / "c.txt.bz2", bz2.open, lines[200:] + [" ".join(sample_words[:700])])
+    for kw in ({}, {"limit": 5}, {"max_sentence_length": 250}):
+        ours = PathLineSentences(d, **kw)
+        theirs = GensimPathLineSentences(str(d), **kw)
+        assert [os.path.basename(f) for f in ours.input_files] == ["a.txt", "b.txt.gz",
+                                                                   "c.txt.bz2"]
+        got = list(ours)
+        assert got == list(theirs) and got
+    assert len(list(PathLineSentences(d, limit=5))) == 15          # 5 lines per file
+    single = PathLineSentences(d / "a.txt")
+    assert list(single) == list(GensimPathLineSentences(str(d / "a.txt")))
+    with pytest.raises(ValueError, match="neither a file nor a directory"):
+        PathLineSentences(tmp_path / "missing")
+
+
+def test_path_line_sentences_trains_a_model(tmp_path, sample_words):
+    from fastw2v import Word2Vec
+    d = tmp_path / "corpus"
+    d.mkdir()
+    _write_lines(d / "part1.txt", open, [" ".join(sample_words[i:i + 30]) for i in range(0, 30000, 30)])
+    _write_lines(d / "part2.txt", open, [" ".join(sample_words[i:i + 30]) for i in range(30000, 60000, 30)])
+    m = Word2Vec(PathLineSentences(d), vector_size=8, min_count=5, epochs=1, workers=1)
+    assert m.corpus_count == 2000 and m.corpus_total_words == 60000
