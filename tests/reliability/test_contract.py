@@ -19,6 +19,7 @@ import pytest
 from fastw2v import (CorpusError, KeyedVectors, LineSentence, ParameterError, TrainConfig,
                      VocabularyError, Word2Vec)
 from fastw2v.corpus import check_iterable
+from fastw2v.errors import TruncatedFileError, UndecodableError
 from fastw2v.io.native import FormatError
 from fastw2v.vectors.keyedvectors import EmptyQueryError
 
@@ -433,7 +434,8 @@ def test_truncated_vector_file(kv, tmp_path, binary):
     # what the file says: text files may end without a newline)
     cuts = [data.rindex(b" "), len(data) // 2, 12] + ([len(data) - 3] if binary else [])
     for cut in cuts:
-        with pytest.raises(FormatError, match=rf"cut_{cut}.*(truncated|promises|rows but|values, expected)"):
+        # TruncatedFileError: a FormatError and the EOFError gensim code catches
+        with pytest.raises(TruncatedFileError, match=rf"cut_{cut}.*(truncated|promises|rows but)"):
             load_bytes(tmp_path, f"cut_{cut}", data[:cut], binary=binary)
 
 
@@ -493,8 +495,21 @@ def test_empty_missing_and_directory_vector_files(tmp_path):
 
 
 def test_vector_file_with_a_word_that_is_not_utf8(tmp_path):
-    with pytest.raises(FormatError, match=r"latin\.txt: line 3: word .* not valid utf8.*unicode_errors"):
+    # UndecodableError: a FormatError and the UnicodeDecodeError gensim code catches
+    with pytest.raises(UndecodableError, match=r"latin\.txt: line 3: word .* not valid utf8.*unicode_errors"):
         load_bytes(tmp_path, "latin.txt", b"2 1\nok 1\ncaf\xe9 2\n")
+    (tmp_path / "ok.txt").write_bytes(b"1 1\nok 1\n")
+    (tmp_path / "latin.vocab").write_bytes(b"ok 3\ncaf\xe9 2\n")
+    with pytest.raises(UndecodableError, match=r"latin\.vocab: line 2: word .* not valid utf8.*unicode_errors"):
+        KeyedVectors.load_word2vec_format(tmp_path / "ok.txt", fvocab=tmp_path / "latin.vocab")
+
+
+@pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
+def test_vector_file_of_the_other_kind(kv, tmp_path, binary):
+    data, _ = saved(kv, tmp_path, not binary)
+    other = "text" if binary else "binary"
+    with pytest.raises(FormatError, match=rf"other: this looks like a {other} file.*pass binary={not binary}"):
+        load_bytes(tmp_path, "other", data, binary=binary)
 
 
 # -- native .fw2v files --------------------------------------------------------------------

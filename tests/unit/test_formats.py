@@ -245,3 +245,158 @@ def test_mislabelled_files(kv, tmp_path):
         KeyedVectors.load_word2vec_format(tmp_path / "missing")
     with pytest.raises(FormatError, match="corrupt compressed"):
         KeyedVectors.load_word2vec_format(_write(tmp_path / "x.gz", gzip.compress(os.urandom(3000))[:1000]))
+
+
+# -- issue #17: gensim's exception types, fvocab decoding, file modes, mislabelled files ----
+def test_fvocab_words_decoded_with_unicode_errors_like_gensim(tmp_path):
+    from fastw2v.errors import UndecodableError
+    # the C tool cuts long words by bytes, in the vector file and in its -save-vocab file
+    words = [b"ok", b"caf\xc3", b"\xff\xfebad", "東".encode()]
+    vecs = np.arange(8, dtype=np.float32).reshape(4, 2)
+    path, vocab = tmp_path / "v.bin", tmp_path / "v.vocab"
+    path.write_bytes(b"4 2\n" + b"".join(w + b" " + v.tobytes() + b"\n" for w, v in zip(words, vecs)))
+    vocab.write_bytes(b"".join(w + b" %d\n" % (100 - 7 * i) for i, w in enumerate(words)))
+    with pytest.raises(UndecodableError, match=r"v\.vocab: line 2: .*caf.*unicode_errors") as err:
+        KeyedVectors.load_word2vec_format(path, fvocab=vocab, binary=True)
+    assert isinstance(err.value, UnicodeDecodeError) and err.value.object == b"caf\xc3"
+    for errors in ("replace", "ignore"):
+        ours = KeyedVectors.load_word2vec_format(path, fvocab=vocab, binary=True, unicode_errors=errors)
+        theirs = GensimKV.load_word2vec_format(str(path), fvocab=str(vocab), binary=True,
+                                               unicode_errors=errors)
+        assert_equal_kv(ours, theirs)
+        assert [ours.get_vecattr(k, "count") for k in ours.index_to_key] == \
+            [theirs.get_vecattr(k, "count") for k in theirs.index_to_key] == [100, 93, 86, 79]
+    # the vocabulary file's words are decoded as the vector file's (gensim: always UTF-8)
+    latin = tmp_path / "l.txt"
+    latin.write_bytes("2 1\ncafé 1\nna\u00efve 2\n".encode("latin-1"))
+    lvocab = tmp_path / "l.vocab"
+    lvocab.write_bytes("café 5\nna\u00efve 3\n".encode("latin-1"))
+    kv = KeyedVectors.load_word2vec_format(latin, fvocab=lvocab, encoding="latin-1")
+    assert kv.index_to_key == ["café", "naïve"] and kv.get_vecattr("naïve", "count") == 3
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_truncated_files_are_eoferrors_as_in_gensim(kv, tmp_path, binary):
+    from fastw2v.errors import TruncatedFileError
+    good = tmp_path / "good"
+    kv.save_word2vec_format(good, binary=binary)
+    data = good.read_bytes()
+    V, d = len(kv), kv.vector_size
+    body = data[data.index(b"\n") + 1:]
+    cases = {"cut_half": data[:len(data) // 2],
+             "cut_last_row": data[:-7] if binary else data[:data.rindex(b" ")],
+             "more_rows": f"{V + 2} {d}\n".encode() + body}
+    for name, content in cases.items():
+        path = _write(tmp_path / name, content)
+        # a text file cut inside a row: gensim fails in NumPy (ValueError: could not
+        # broadcast), fastw2v says it is truncated
+        with pytest.raises(EOFError if binary or name == "more_rows" else ValueError):
+            GensimKV.load_word2vec_format(str(path), binary=binary)
+        with pytest.raises(TruncatedFileError, match=name) as err:
+            KeyedVectors.load_word2vec_format(path, binary=binary)
+        assert isinstance(err.value, (EOFError, FormatError, ValueError))
+    gz = tmp_path / "cut.bin.gz"
+    gz.write_bytes(gzip.compress(data)[:-30])
+    with pytest.raises(EOFError, match="cut.bin.gz"):
+        KeyedVectors.load_word2vec_format(gz, binary=binary)
+    native = tmp_path / "k.fw2v"
+    kv.save(native)
+    _write(tmp_path / "cut.fw2v", native.read_bytes()[:-100])
+    with pytest.raises(TruncatedFileError, match="cut.fw2v"):
+        KeyedVectors.load(tmp_path / "cut.fw2v")
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_undecodable_words_are_unicodedecodeerrors_as_in_gensim(tmp_path, binary):
+    from fastw2v.errors import UndecodableError
+    path = tmp_path / "bad"
+    rows = [(b"ok", [1.0, 2.0]), (b"caf\xe9", [3.0, 4.0])]
+    path.write_bytes(b"2 2\n" + b"".join(
+        w + b" " + (np.array(v, "<f4").tobytes() if binary else b"%g %g" % tuple(v)) + b"\n"
+        for w, v in rows))
+    with pytest.raises(UnicodeDecodeError):
+        GensimKV.load_word2vec_format(str(path), binary=binary)
+    with pytest.raises(UndecodableError) as err:
+        KeyedVectors.load_word2vec_format(path, binary=binary)
+    exc = err.value
+    assert isinstance(exc, UnicodeDecodeError) and isinstance(exc, FormatError)
+    assert str(exc).startswith(str(path)) and "unicode_errors" in str(exc)
+    assert (exc.encoding, exc.object, exc.start, exc.end) == ("utf-8", b"caf\xe9", 3, 4)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_saved_files_honour_the_umask_like_gensim(kv, tmp_path, umask):
+    old = os.umask(umask)
+    try:
+        (tmp_path / "gensim.txt").unlink(missing_ok=True)
+        gensim_copy(kv).save_word2vec_format(str(tmp_path / "gensim.txt"))
+        kv.save_word2vec_format(tmp_path / "v.txt", fvocab=tmp_path / "v.vocab")
+        kv.save_word2vec_format(tmp_path / "v.bin", binary=True)
+        kv.save_word2vec_format(tmp_path / "v.txt.gz")
+        kv.save(tmp_path / "v.fw2v")
+    finally:
+        os.umask(old)
+    expect = 0o666 & ~umask
+    assert os.stat(tmp_path / "gensim.txt").st_mode & 0o777 == expect
+    for name in ("v.txt", "v.vocab", "v.bin", "v.txt.gz", "v.fw2v"):
+        assert os.stat(tmp_path / name).st_mode & 0o777 == expect, name
+
+
+def test_overwriting_keeps_the_files_mode_and_errors_name_the_target(kv, tmp_path):
+    path = tmp_path / "v.txt"
+    kv.save_word2vec_format(path)
+    os.chmod(path, 0o640)
+    kv.save_word2vec_format(path, binary=True)
+    assert os.stat(path).st_mode & 0o777 == 0o640
+    assert sorted(os.listdir(tmp_path)) == ["v.txt"]
+    target = tmp_path / "no_such_dir" / "v.txt"
+    with pytest.raises(FileNotFoundError) as err:
+        kv.save_word2vec_format(target)
+    assert err.value.filename == str(target) and ".tmp" not in str(err.value)
+    with pytest.raises(FileNotFoundError) as err:
+        kv.save(tmp_path / "no_such_dir" / "k.fw2v")
+    assert ".tmp" not in str(err.value)
+
+
+@pytest.mark.parametrize("dims", [100, 12, 2])
+def test_binary_file_read_as_text_says_pass_binary(tmp_path, dims):
+    rng = np.random.default_rng(dims)
+    keys = [f"w{i}" for i in range(40)]
+    kv = KeyedVectors(dims, keys, rng.standard_normal((40, dims)).astype(np.float32))
+    path = tmp_path / "v.bin"
+    kv.save_word2vec_format(path, binary=True)
+    with pytest.raises(FormatError, match=r"v\.bin: this looks like a binary file: pass binary=True"):
+        KeyedVectors.load_word2vec_format(path)
+    kv.save_word2vec_format(tmp_path / "v.txt")
+    with pytest.raises(FormatError, match=r"v\.txt: this looks like a text file.*pass binary=False"):
+        KeyedVectors.load_word2vec_format(tmp_path / "v.txt", binary=True)
+    # gensim's binary rows (no newline after each) are recognised too
+    g = tmp_path / "g.bin"
+    gensim_copy(kv).save_word2vec_format(str(g), binary=True)
+    with pytest.raises(FormatError, match=r"g\.bin: this looks like a binary file: pass binary=True"):
+        KeyedVectors.load_word2vec_format(g)
+
+
+def test_text_errors_are_not_blamed_on_binary(tmp_path):
+    # a text file with a latin-1 word and a short row: the row is what is wrong
+    path = _write(tmp_path / "t.txt", "3 2\ncafé 1 2\nb 3\nc 4 5\n".encode("latin-1"))
+    with pytest.raises(FormatError, match=r"t\.txt: line 3: 1 values, expected 2") as err:
+        KeyedVectors.load_word2vec_format(path, unicode_errors="replace")
+    assert "binary" not in str(err.value)
+
+
+def test_binary_bytes_differ_from_gensims_only_by_row_newlines(kv, tmp_path):
+    """What docs/errors.md promises: same header, words and float32 bytes in the same
+    order; fastw2v adds the C tool's newline after each row; fvocab files are equal."""
+    theirs = gensim_copy(kv)
+    theirs.allocate_vecattrs(["count"], [np.int64])
+    theirs.expandos["count"][:] = kv.expandos["count"]
+    kv.save_word2vec_format(tmp_path / "o.bin", fvocab=tmp_path / "o.vocab", binary=True)
+    theirs.save_word2vec_format(str(tmp_path / "g.bin"), fvocab=str(tmp_path / "g.vocab"), binary=True)
+    ours_bytes, gensim_bytes = (tmp_path / "o.bin").read_bytes(), (tmp_path / "g.bin").read_bytes()
+    header = f"{len(kv)} {kv.vector_size}\n".encode()
+    rows = [k.encode("utf-8") + b" " + kv[k].astype("<f4").tobytes() for k in kv.index_to_key]
+    assert gensim_bytes == header + b"".join(rows)
+    assert ours_bytes == header + b"".join(r + b"\n" for r in rows)
+    assert len(ours_bytes) == len(gensim_bytes) + len(kv)
+    assert (tmp_path / "o.vocab").read_bytes() == (tmp_path / "g.vocab").read_bytes()
