@@ -9,10 +9,13 @@ Layout::
     binary   b"word " + d little-endian float32 [+ b"\\n"]
 
 The C tool ends each binary row with ``\\n``; gensim writes none. Both are read: newlines
-before a word are skipped. Files may be gzip, bzip2 or xz compressed (detected from
-their first bytes, or chosen by the ``.gz``/``.bz2``/``.xz`` suffix on writing; the
-formats are :data:`fastw2v.corpus.compression.COMPRESSIONS`). ``fvocab`` files are
-``word count`` lines, read and written by :mod:`fastw2v.vocab`.
+before a word are skipped. fastw2v writes the C tool's newline, so its binary file is one
+byte per row longer than gensim's for the same vectors; the header, the words and the
+float32 bytes are identical (see docs/errors.md). Files may be gzip, bzip2 or xz
+compressed (detected from their first bytes, or chosen by the ``.gz``/``.bz2``/``.xz``
+suffix on writing; the formats are :data:`fastw2v.corpus.compression.COMPRESSIONS`).
+``fvocab`` files are ``word count`` lines, written by :mod:`fastw2v.vocab` and read here
+with the vector file's ``encoding`` and ``unicode_errors``.
 
 Loading never trusts the header: sizes are checked against the bytes present before
 anything is allocated, and every problem raises :class:`fastw2v.FormatError` (a
