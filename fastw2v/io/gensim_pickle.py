@@ -141,12 +141,31 @@ def _bytes_like(kind):
     return build
 
 
+class _ArrayClass:
+    """What the pickle's ``numpy.ndarray`` (or ``numpy.memmap``) resolves to: accepted only
+    as the class argument of :func:`_reconstruct`, so the file cannot call ``ndarray(shape)``
+    to allocate what it likes."""
+
+    def __new__(cls, *args, **kwargs):
+        raise UnsafePickleError("numpy.ndarray called directly by the pickle: refused")
+
+
+def _reconstruct(subtype, shape, dtype):
+    """NumPy's ``_reconstruct`` as every pickled array uses it: an empty array that
+    ``__setstate__`` then fills (and checks against its data's length)."""
+    if subtype is not _ArrayClass or tuple(shape) != (0,):
+        raise UnsafePickleError(f"numpy _reconstruct of shape {shape!r} refused (NumPy "
+                                "pickles an array empty, then fills it)")
+    return _multiarray._reconstruct(np.ndarray, (0,), dtype)
+
+
 _ALLOWED: Dict[tuple, Any] = {}
 for _core in ("numpy.core", "numpy._core"):
-    _ALLOWED[(_core + ".multiarray", "_reconstruct")] = _multiarray._reconstruct
+    _ALLOWED[(_core + ".multiarray", "_reconstruct")] = _reconstruct
     _ALLOWED[(_core + ".multiarray", "scalar")] = _multiarray.scalar
     _ALLOWED[(_core + ".numeric", "_frombuffer")] = _numeric._frombuffer
-_ALLOWED[("numpy", "ndarray")] = np.ndarray
+_ALLOWED[("numpy", "ndarray")] = _ArrayClass
+_ALLOWED[("numpy", "memmap")] = _ArrayClass  # a model gensim loaded with mmap, saved again
 _ALLOWED[("numpy", "dtype")] = np.dtype
 for _kind in (int, float, complex, bool, str, list, tuple, dict, set, frozenset, object):
     _ALLOWED[("builtins", _kind.__name__)] = _kind
@@ -505,8 +524,10 @@ def _unpickle(path: str) -> tuple:
     try:
         with stream:
             return unpickler.load(), unpickler.top_class
-    except (UnsafePickleError, UnsupportedModelError):
-        raise
+    except (UnsafePickleError, UnsupportedModelError) as exc:
+        if str(exc).startswith(path):
+            raise
+        raise type(exc)(f"{path}: {exc}") from None
     except EOFError:
         raise TruncatedFileError(f"{path}: the pickle ends early (truncated file?)") from None
     except pickle.UnpicklingError as exc:

@@ -441,6 +441,35 @@ def test_allowed_names_cannot_be_turned_against_the_reader(tmp_path):
         read_gensim(path)
 
 
+@pytest.mark.parametrize("call", ["ndarray", "reconstruct"])
+def test_arrays_cannot_be_allocated_from_a_number_in_the_file(tmp_path, call):
+    try:
+        from numpy._core.multiarray import _reconstruct
+    except ImportError:  # NumPy 1.x
+        from numpy.core.multiarray import _reconstruct
+
+    class Allocates:
+        def __reduce__(self):
+            if call == "ndarray":
+                return np.ndarray, ((10 ** 12,),)
+            return _reconstruct, (np.ndarray, (10 ** 12,), b"b")
+    (tmp_path / "a.pkl").write_bytes(pickle.dumps(Allocates(), protocol=4))
+    with pytest.raises(UnsafePickleError, match="refused"):
+        read_gensim(tmp_path / "a.pkl")
+
+
+def test_memmapped_model_saved_again(tmp_path, corpus):
+    """gensim pickles a memory-mapped array as numpy.memmap: read as a plain array."""
+    model = train_gensim(corpus)
+    model.save(str(tmp_path / "a.model"), sep_limit=0)
+    mapped = gensim_models.Word2Vec.load(str(tmp_path / "a.model"), mmap="r")
+    assert isinstance(mapped.wv.vectors, np.memmap)
+    mapped.save(str(tmp_path / "b.model"))  # arrays now inside the pickle
+    got = read_gensim(tmp_path / "b.model")
+    assert type(got.vectors) is np.ndarray
+    np.testing.assert_array_equal(got.vectors, model.wv.vectors)
+
+
 def test_stand_ins_take_no_behaviour_from_the_file():
     stand_in = type("Word2Vec", (PickledObject,), {"__slots__": ()})()
     stand_in.__setstate__({"__array__": 1, "most_similar": 2})
