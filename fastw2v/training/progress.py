@@ -49,11 +49,21 @@ def _clock(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
 
 
+def loss_shown(loss) -> bool:
+    """Whether a mean ``loss`` is one to show. Without ``compute_loss`` the kernels still
+    count their examples but add nothing to the sum, so the epoch's mean loss reads exactly
+    0; a computed one is a mean of ``-log sigmoid(x)`` terms, each above 0 (and NaN when
+    the training diverged, which is shown)."""
+    return loss != 0
+
+
 class Progress:
     """A progress display of words done out of ``total`` (``None``: unknown).
 
     Call :meth:`update` with the absolute number of words done and optional figures
     (``alpha``, ``loss``, any name=value) shown next to the rate; :meth:`close` at the end.
+    A figure that is None is not shown, nor a ``loss`` of exactly 0 (see
+    :func:`loss_shown`).
     """
 
     def __init__(self, desc: str, total: Optional[int] = None, backend: str = "auto",
@@ -83,7 +93,8 @@ class Progress:
 
     def update(self, done: int, **fields) -> None:
         done = int(done)
-        fields = {k: v for k, v in fields.items() if v is not None}
+        fields = {k: v for k, v in fields.items()
+                  if v is not None and (k != "loss" or loss_shown(v))}
         self.fields.update(fields)
         if self._bar is not None:
             self._bar.update(max(0, done - self.done))
