@@ -248,8 +248,7 @@ class RestrictedUnpickler(pickle.Unpickler):
             module, name = _compat_pickle.NAME_MAPPING[(module, name)]
         module = _compat_pickle.IMPORT_MAPPING.get(module, module)
         qualified = f"{module}.{name}"
-        first = self.top_class is None
-        if first:
+        if self.top_class is None:
             self.top_class = qualified
         if (module, name) in _ALLOWED:
             return _ALLOWED[(module, name)]
@@ -257,10 +256,15 @@ class RestrictedUnpickler(pickle.Unpickler):
             return _stand_in(qualified)
         if module == "gensim" or module.startswith("gensim."):
             self._refuse_gensim(module, name, qualified)
+        if self.top_class.startswith("gensim.") and self.top_class != qualified:
+            holds = (f"a gensim {self.top_class.rpartition('.')[2]} holding a {qualified} "
+                     "(a callback or other class of your own, or a crafted file)")
+        else:
+            holds = f"a pickle of {qualified}, which a saved gensim model never contains"
         raise UnsafePickleError(
-            f"{self.path}: the pickle asks for {qualified}, which a saved gensim model "
-            "never contains; refused before anything ran (a crafted or foreign pickle). If "
-            f"you trust the file and it holds a model, convert it {WORKAROUND}")
+            f"{self.path}: {holds}; fastw2v builds no class outside NumPy and gensim's "
+            "models, and refused it before anything ran. If you trust the file, convert "
+            f"it {WORKAROUND}")
 
     def _refuse_gensim(self, module: str, name: str, qualified: str):
         top = self.top_class or qualified
