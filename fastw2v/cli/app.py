@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from typing import List, Optional
 
@@ -23,10 +24,11 @@ from .commands import (cmd_analogy, cmd_compare, cmd_convert, cmd_demo, cmd_eval
                        neighbour_overlap, say)
 from .vector_files import VECTOR_FORMATS, format_of, load_vectors, save_vectors, sniff_format
 from .phrases import add_phrase_commands
-from .ctool import C_FLAGS, C_HELP, C_USAGE, UsageError, parse_c_args
+from .ctool import C_HELP, C_USAGE, UsageError, c_flag, parse_c_args
+from ..corpus import UNICODE_ERRORS
 
-__all__ = ["main", "build_parser", "version_text", "load_vectors", "save_vectors", "format_of",
-           "sniff_format", "evaluate_all", "neighbour_overlap"]
+__all__ = ["main", "build_parser", "version_text", "cli_message", "load_vectors",
+           "save_vectors", "format_of", "sniff_format", "evaluate_all", "neighbour_overlap"]
 
 
 # -- the parser ------------------------------------------------------------------------
@@ -51,9 +53,17 @@ def _vectors_arg(p, name="vectors") -> None:
                    help="vector or model file: .bin, .txt/.vec, .fw2v (or --format)")
 
 
+def _unicode_errors_arg(p, what="the vector file's words") -> None:
+    p.add_argument("--unicode-errors", choices=UNICODE_ERRORS, default="strict",
+                   help=f"what to do with bytes of {what} that are not UTF-8: stop with an "
+                   "error, replace them with U+FFFD or ignore them (unicode_errors; "
+                   "default strict)")
+
+
 def _format_arg(p) -> None:
     p.add_argument("--format", choices=VECTOR_FORMATS,
                    help="format of the vector file(s) when the name does not tell it")
+    _unicode_errors_arg(p)
 
 
 def _eval_options(p) -> None:
@@ -77,9 +87,11 @@ def _eval_options(p) -> None:
 def _progress_args(p) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--progress", dest="progress", action="store_const", const=True,
-                   default=None, help="always draw a progress bar on stderr")
+                   default=None, help="always draw a progress bar on stderr (default: "
+                   "only when stderr is a terminal)")
     g.add_argument("--quiet", "-q", dest="progress", action="store_const", const=False,
-                   help="no progress bar (default: only when stderr is a terminal)")
+                   help="never draw a progress bar (default: a bar only when stderr is a "
+                   "terminal)")
 
 
 def build_parser(prog: str = "fastw2v") -> argparse.ArgumentParser:
@@ -100,34 +112,67 @@ def build_parser(prog: str = "fastw2v") -> argparse.ArgumentParser:
                        "or binary with --binary; --format overrides. Options and defaults "
                        "are gensim's, except --workers (all cores).",
                        epilog=C_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    t.add_argument("corpus", metavar="CORPUS")
-    t.add_argument("-o", "--output", metavar="OUT", help="where to write the vectors/model")
+    t.add_argument("corpus", metavar="CORPUS",
+                   help="text file (.gz/.bz2/.xz too) or a directory of them, one sentence "
+                   "per line (gensim's corpus_file)")
+    t.add_argument("-o", "--output", metavar="OUT", help="where to write the vectors or the "
+                   "model; its directory must exist (default: none, which needs --save-vocab)")
     t.add_argument("--format", choices=("bin", "txt", "glove", "fw2v"),
-                   help="output format (default: from OUT's suffix)")
+                   help="output format (default: from OUT's suffix, else txt)")
     t.add_argument("--binary", action="store_true", help="word2vec binary when OUT's "
-                   "suffix does not say")
-    t.add_argument("--vector-size", "--size", type=int, default=100)
-    t.add_argument("--window", type=int, default=5)
-    t.add_argument("--min-count", type=int, default=5)
-    t.add_argument("--sample", type=float, default=1e-3)
-    t.add_argument("--sg", type=int, choices=(0, 1), default=0, help="1: skip-gram, 0: CBOW")
-    t.add_argument("--hs", type=int, choices=(0, 1), default=0)
-    t.add_argument("--negative", type=int, default=5)
-    t.add_argument("--ns-exponent", type=float, default=0.75)
-    t.add_argument("--cbow-mean", type=int, choices=(0, 1), default=1)
-    t.add_argument("--epochs", "--iter", type=int, default=5)
-    t.add_argument("--alpha", type=float, default=0.025)
-    t.add_argument("--min-alpha", type=float, default=0.0001)
-    t.add_argument("--workers", "--threads", type=int, default=os.cpu_count() or 1)
-    t.add_argument("--seed", type=int, default=1)
-    t.add_argument("--max-vocab-size", type=int, default=None)
-    t.add_argument("--max-final-vocab", type=int, default=None)
-    t.add_argument("--compute-loss", action="store_true")
-    t.add_argument("--shared-negatives", action="store_true")
-    t.add_argument("--reproducible", action="store_true")
-    t.add_argument("--save-vocab", metavar="FILE", help="write 'word count' lines")
+                   "suffix does not say (default: off, text)")
+    t.add_argument("--vector-size", "--size", type=int, default=100, metavar="N",
+                   help="dimensionality of the vectors (vector_size; default 100)")
+    t.add_argument("--window", type=int, default=5, metavar="N",
+                   help="largest distance between the centre word and a context word "
+                   "(window; default 5)")
+    t.add_argument("--min-count", type=int, default=5, metavar="N",
+                   help="ignore words seen fewer than N times (min_count; default 5)")
+    t.add_argument("--sample", type=float, default=1e-3, metavar="X",
+                   help="down-sampling threshold for frequent words, 0 for none "
+                   "(sample; default 1e-3)")
+    t.add_argument("--sg", type=int, choices=(0, 1), default=0,
+                   help="1: skip-gram, 0: CBOW (sg; default 0)")
+    t.add_argument("--hs", type=int, choices=(0, 1), default=0,
+                   help="1: hierarchical softmax (hs; default 0)")
+    t.add_argument("--negative", type=int, default=5, metavar="N",
+                   help="negative samples per word, 0 for none (negative; default 5)")
+    t.add_argument("--ns-exponent", type=float, default=0.75, metavar="X",
+                   help="exponent of the noise distribution (ns_exponent; default 0.75)")
+    t.add_argument("--cbow-mean", type=int, choices=(0, 1), default=1,
+                   help="CBOW: 1 averages the context vectors, 0 sums them "
+                   "(cbow_mean; default 1)")
+    t.add_argument("--epochs", "--iter", type=int, default=5, metavar="N",
+                   help="passes over the corpus (epochs; default 5)")
+    t.add_argument("--alpha", type=float, default=0.025, metavar="X",
+                   help="initial learning rate (alpha; default 0.025)")
+    t.add_argument("--min-alpha", type=float, default=0.0001, metavar="X",
+                   help="learning rate at the end, reached linearly (min_alpha; "
+                   "default 0.0001)")
+    t.add_argument("--workers", "--threads", type=int, default=os.cpu_count() or 1,
+                   metavar="N", help="training threads (workers; default: all cores, "
+                   "here %(default)s)")
+    t.add_argument("--seed", type=int, default=1, metavar="N",
+                   help="random seed (seed; default 1)")
+    t.add_argument("--max-vocab-size", type=int, default=None, metavar="N",
+                   help="prune rare words while counting to keep at most N "
+                   "(max_vocab_size; default none)")
+    t.add_argument("--max-final-vocab", type=int, default=None, metavar="N",
+                   help="keep only the N most frequent words (max_final_vocab; "
+                   "default none)")
+    t.add_argument("--compute-loss", action="store_true",
+                   help="compute the training loss and show it (compute_loss; default off)")
+    t.add_argument("--shared-negatives", action="store_true",
+                   help="skip-gram: one set of negative samples per window, faster "
+                   "(shared_negatives; default off)")
+    t.add_argument("--reproducible", action="store_true",
+                   help="bit-identical runs for the same seed and workers (reproducible; "
+                   "default off)")
+    t.add_argument("--save-vocab", metavar="FILE",
+                   help="write 'word count' lines (default: none)")
     t.add_argument("--read-vocab", metavar="FILE", help="take the vocabulary from FILE "
-                   "instead of counting the corpus")
+                   "instead of counting the corpus (default: none)")
+    _unicode_errors_arg(t, "CORPUS")
     _progress_args(t)
     t.set_defaults(func=cmd_train)
 
@@ -187,6 +232,7 @@ def build_parser(prog: str = "fastw2v") -> argparse.ArgumentParser:
     v.add_argument("--from", choices=VECTOR_FORMATS, help="format of IN")
     v.add_argument("--to", choices=VECTOR_FORMATS, help="format of OUT")
     v.add_argument("--limit", type=int, help="keep only the first N words")
+    _unicode_errors_arg(v, "IN's words")
     v.set_defaults(func=cmd_convert)
 
     p = sub.add_parser("plot", help="2-D map of words (PNG, SVG, PDF)",
@@ -221,23 +267,45 @@ def build_parser(prog: str = "fastw2v") -> argparse.ArgumentParser:
                        description="Train skip-gram on the 1.5M-word Wikipedia sample "
                        "shipped in the package (well under a minute on 2 cores) and print "
                        "nearest neighbours and analogies.")
-    d.add_argument("--corpus", help="another corpus file instead of the sample")
-    d.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    d.add_argument("--epochs", type=int, default=5)
-    d.add_argument("--sg", type=int, default=1, choices=(0, 1))
-    d.add_argument("-o", "--output", help="also write the vectors (.bin, .txt, .fw2v)")
+    d.add_argument("--corpus", help="another corpus file instead of the sample (default: "
+                   "the sample)")
+    d.add_argument("--workers", type=int, default=os.cpu_count() or 2, metavar="N",
+                   help="training threads (default: all cores, here %(default)s)")
+    d.add_argument("--epochs", type=int, default=5, metavar="N",
+                   help="passes over the corpus (default 5)")
+    d.add_argument("--sg", type=int, default=1, choices=(0, 1),
+                   help="1: skip-gram, 0: CBOW (default 1)")
+    d.add_argument("--seed", type=int, default=1, metavar="N",
+                   help="random seed (default 1)")
+    d.add_argument("-o", "--output", help="also write the vectors (.bin, .txt, .fw2v; "
+                   "default: none)")
     _progress_args(d)
     d.set_defaults(func=cmd_demo)
     add_phrase_commands(sub)
     return parser
 
 
+# the library's advice on undecodable text names its Python argument; a CLI user needs
+# the flag (matched on the value list, which both the corpus and vector-file messages give)
+_UNICODE_ADVICE = re.compile(r"pass unicode_errors='(\w+)' or '(\w+)'")
+
+
+def cli_message(message: str, c_tool: bool = False) -> str:
+    """An error message of the library in the terms of the command line: the advice to
+    pass ``unicode_errors=`` names the ``--unicode-errors`` flag (``-unicode-errors``
+    with the C tool's flags)."""
+    flag = "-unicode-errors" if c_tool else "--unicode-errors"
+    return _UNICODE_ADVICE.sub(lambda m: f"give {flag} {m.group(1)} or {m.group(2)}",
+                               message)
+
+
 def main(argv: Optional[List[str]] = None, prog: str = "fastw2v") -> int:
     """Run the command line; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    c_mode = bool(argv) and (c_flag(argv[0]) is not None or (
+        argv[0] == "train" and len(argv) > 1 and c_flag(argv[1]) is not None))
     try:
-        if argv and (argv[0] in C_FLAGS or (argv[0] == "train" and len(argv) > 1
-                                            and argv[1] in C_FLAGS)):
+        if c_mode:
             c_argv = argv[1:] if argv[0] == "train" else argv
             train_parser = _Parser(prog=prog, usage=C_USAGE.replace("fastw2v", prog, 1),
                                    add_help=False)
@@ -272,7 +340,7 @@ def main(argv: Optional[List[str]] = None, prog: str = "fastw2v") -> int:
         return 1
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        say(f"{prog}: error: {msg}")
+        say(f"{prog}: error: {cli_message(str(msg), c_mode)}")
         return 1
 
 

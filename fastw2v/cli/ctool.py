@@ -5,6 +5,11 @@
 (or ``fastw2v train -train text8 ...``). The C tool's defaults apply where they differ
 from gensim's: CBOW, alpha 0.05 for CBOW and 0.025 for skip-gram decaying to
 alpha * 1e-4, 12 threads, text output unless ``-binary 1``.
+
+The spellings of gensim's ``word2vec_standalone`` script are accepted too: an
+underscore for the dash (``-min_count``), ``-flag=value``, and its ``-accuracy FILE``
+(analogy accuracy on FILE after training). ``-unicode-errors strict|replace|ignore`` is
+fastw2v's own flag for corpora that are not clean UTF-8.
 """
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import argparse
 import os
 from typing import Dict, List, Tuple
 
+from ..corpus import UNICODE_ERRORS
 from ..errors import UsageError
 
 #: flag -> (attribute, type, default); defaults are the C tool's
@@ -33,25 +39,43 @@ _SPEC: Dict[str, Tuple[str, type, object]] = {
     "-save-vocab": ("save_vocab", str, None),
     "-read-vocab": ("read_vocab", str, None),
     "-cbow": ("cbow", int, 1),
+    "-accuracy": ("accuracy", str, None),
+    "-unicode-errors": ("unicode_errors", str, "strict"),
 }
 C_FLAGS = frozenset(_SPEC)
 
+
+def c_flag(arg: str):
+    """The flag of :data:`C_FLAGS` that ``arg`` spells (``-min_count``, ``-size=200`` and
+    ``-min-count`` all give ``-min-count``), or None."""
+    if not arg.startswith("-") or arg.startswith("--"):
+        return None
+    flag = arg.split("=", 1)[0].replace("_", "-")
+    return flag if flag in _SPEC else None
+
 C_USAGE = ("fastw2v -train FILE -output FILE [-size N] [-window N] [-sample X] [-hs 0|1] "
            "[-negative N] [-threads N] [-iter N] [-min-count N] [-alpha X] [-binary 0|1] "
-           "[-cbow 0|1] [-save-vocab FILE] [-read-vocab FILE] [-debug N]")
+           "[-cbow 0|1] [-save-vocab FILE] [-read-vocab FILE] [-debug N] [-accuracy FILE] "
+           "[-unicode-errors strict|replace|ignore]")
 
 C_HELP = """\
 The word2vec C tool's flags are accepted unchanged, with the C tool's defaults:
   fastw2v -train FILE -output FILE [-size 100] [-window 5] [-sample 1e-3] [-hs 0]
           [-negative 5] [-threads 12] [-iter 5] [-min-count 5] [-alpha A]
           [-binary 0] [-cbow 1] [-save-vocab FILE] [-read-vocab FILE] [-debug 2]
+          [-accuracy FILE] [-unicode-errors strict]
   (also after 'train'). Where the C tool's defaults differ from the options above:
   -cbow 1 (CBOW), -alpha 0.05 for CBOW / 0.025 for skip-gram (decaying to alpha*1e-4),
   -threads 12, and the output is word2vec text unless -binary 1, whatever its suffix
   (a .fw2v output writes the whole fastw2v model). Without -output only the vocabulary
   is built (and written with -save-vocab), as in the C tool. -classes (k-means word
   classes) is not supported. Vocabulary files have no '</s>' line; one in a
-  -read-vocab file is skipped."""
+  -read-vocab file is skipped. -debug 0 prints nothing but errors; -debug 1 and 2
+  print messages and, on a terminal, a progress bar.
+  The spellings of gensim's word2vec_standalone script work too: -min_count (an
+  underscore for any dash), -size=200, and -accuracy FILE (analogy accuracy on FILE
+  after training). -unicode-errors replace|ignore reads a corpus that is not clean
+  UTF-8 (default strict: stop at the first bad byte)."""
 
 
 def parse_c_args(argv: List[str]) -> argparse.Namespace:
@@ -59,20 +83,24 @@ def parse_c_args(argv: List[str]) -> argparse.Namespace:
     values: Dict[str, object] = {}
     i = 0
     while i < len(argv):
-        flag = argv[i]
-        if flag not in _SPEC:
-            raise UsageError(f"unknown word2vec flag {flag!r} (known: "
+        flag = c_flag(argv[i])
+        if flag is None:
+            raise UsageError(f"unknown word2vec flag {argv[i]!r} (known: "
                              f"{' '.join(sorted(_SPEC))})")
-        if i + 1 >= len(argv):
+        if "=" in argv[i]:                    # -size=200, as argparse allows
+            raw = argv[i].split("=", 1)[1]
+            i += 1
+        elif i + 1 < len(argv):
+            raw = argv[i + 1]
+            i += 2
+        else:
             raise UsageError(f"{flag} needs a value")
         attr, kind, _ = _SPEC[flag]
-        raw = argv[i + 1]
         try:
             values[attr] = kind(raw)
         except ValueError:
             raise UsageError(f"{flag} {raw!r}: expected {'an integer' if kind is int else 'a number'}"
                              ) from None
-        i += 2
     args = {attr: values.get(attr, default) for attr, _, default in _SPEC.values()}
     if not args["corpus"]:
         raise UsageError("-train FILE is required")
@@ -81,6 +109,9 @@ def parse_c_args(argv: List[str]) -> argparse.Namespace:
     for name in ("cbow", "hs", "binary"):
         if args[name] not in (0, 1):
             raise UsageError(f"-{name} must be 0 or 1, got {args[name]}")
+    if args["unicode_errors"] not in UNICODE_ERRORS:
+        raise UsageError(f"-unicode-errors must be one of {', '.join(UNICODE_ERRORS)}, got "
+                         f"{args['unicode_errors']!r}")
     sg = 0 if args["cbow"] else 1
     alpha = args["alpha"] if args["alpha"] is not None else (0.05 if not sg else 0.025)
     out = args["output"]
@@ -93,6 +124,7 @@ def parse_c_args(argv: List[str]) -> argparse.Namespace:
         negative=args["negative"], epochs=args["epochs"], alpha=alpha,
         min_alpha=alpha * 1e-4, workers=args["workers"], seed=1, ns_exponent=0.75,
         cbow_mean=1, max_vocab_size=None, max_final_vocab=None, compute_loss=False,
-        progress=False if args["debug"] == 0 else None, shared_negatives=False,
-        reproducible=False, save_vocab=args["save_vocab"], read_vocab=args["read_vocab"],
-        c_tool=True)
+        progress=False if args["debug"] == 0 else None, verbose=args["debug"] > 0,
+        shared_negatives=False, reproducible=False, save_vocab=args["save_vocab"],
+        read_vocab=args["read_vocab"], accuracy=args["accuracy"],
+        unicode_errors=args["unicode_errors"], c_tool=True)

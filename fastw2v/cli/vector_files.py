@@ -56,9 +56,11 @@ def sniff_format(path: str) -> str:
     return "bin"
 
 
-def load_vectors(path, fmt: Optional[str] = None):
+def load_vectors(path, fmt: Optional[str] = None, unicode_errors: str = "strict"):
     """A :class:`fastw2v.KeyedVectors` from a vector or model file of any format
-    (``fmt``, else recognised from the content)."""
+    (``fmt``, else recognised from the content); ``unicode_errors`` says what to do with
+    words of a word2vec or GloVe file that are not UTF-8 (native files hold valid
+    UTF-8)."""
     from ..io.native import load_native
     from ..vectors.keyedvectors import KeyedVectors
     from ..model import Word2Vec
@@ -72,7 +74,8 @@ def load_vectors(path, fmt: Optional[str] = None):
             return Word2Vec.load(path, mmap="r").wv
         return KeyedVectors.load(path, mmap="r")
     return KeyedVectors.load_word2vec_format(path, binary=(fmt == "bin"),
-                                             no_header=(fmt == "glove"))
+                                             no_header=(fmt == "glove"),
+                                             unicode_errors=unicode_errors)
 
 
 def save_vectors(kv, path, fmt: Optional[str] = None) -> None:
