@@ -11,16 +11,30 @@ flows one way::
 """
 from __future__ import annotations
 
-from typing import Dict
+import logging
+import math
+import sys
+from collections import Counter
+from typing import Dict, Optional
 
 from .config import (TrainConfig, check_batch_words, check_callbacks, check_progress,
                      check_progress_per, check_source, check_train_args, check_trim_rule,
                      check_unicode_errors)
-from .state import ModelState
+from .errors import ParameterError
+from .state import SAVED_WEIGHTS, ModelState
 from .training.progress import make_progress
+from .training.score import score_sentences
 from .training.session import exclusive, train_model
 from .vectors.output_space import OutputSpaceMixin
-from .vocab import VocabBuilder, builder_from_counts, read_vocab_counts
+from .vocab import (VocabBuilder, builder_from_counts, keep_vocab_item, read_vocab_counts,
+                    vocab_report)
+
+logger = logging.getLogger("fastw2v")
+
+#: Bytes of Python objects per vocabulary word (the ``str``, its list slot and its
+#: dictionary entry), measured on the shipped sample; :meth:`Word2Vec.estimate_memory`
+#: uses it for vocabularies that do not exist yet.
+PYTHON_BYTES_PER_WORD = 88
 
 
 def _config_property(name):
@@ -49,6 +63,9 @@ _STATE_ATTRIBUTES = ("config", "vocab", "wv", "syn1neg", "syn1", "corpus_count",
                      "epoch_stats", "partial_epoch", "running_training_loss", "batch_words",
                      "unicode_errors", "comment")
 
+#: ``prepare_vocab()`` arguments that ``build_vocab(**kwargs)`` passes on (as gensim)
+_PREPARE_ARGS = ("min_count", "sample", "dry_run")
+
 
 class Word2Vec(OutputSpaceMixin):
     """Train word2vec embeddings: skip-gram or CBOW, hierarchical softmax and/or negative
@@ -64,8 +81,12 @@ class Word2Vec(OutputSpaceMixin):
         whitespace-separated tokens. Faster than ``sentences``: it is encoded to ids once.
     vector_size, alpha, window, min_count, max_vocab_size, sample, seed, workers,
     min_alpha, sg, hs, negative, ns_exponent, cbow_mean, epochs, max_final_vocab,
-    shrink_windows, compute_loss
+    shrink_windows, compute_loss, sorted_vocab, null_word
         As gensim 4 (see :class:`fastw2v.config.TrainConfig`).
+    hashfxn : callable
+        Accepted for gensim's signature and kept as ``model.hashfxn``. gensim 4 uses it
+        only in its deprecated ``seeded_vector``; fastw2v's initial vectors come from
+        ``seed`` alone, so it changes nothing.
     trim_rule : callable, optional
         ``trim_rule(word, count, min_count)`` returning ``RULE_DISCARD``, ``RULE_KEEP`` or
         ``RULE_DEFAULT`` (gensim's convention).
@@ -126,17 +147,22 @@ class Word2Vec(OutputSpaceMixin):
     def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025,
                  window=5, min_count=5, max_vocab_size=None, sample=1e-3, seed=1,
                  workers=3, min_alpha=0.0001, sg=0, hs=0, negative=5, ns_exponent=0.75,
-                 cbow_mean=1, epochs=5, trim_rule=None, batch_words=10000,
-                 compute_loss=False, callbacks=(), comment=None, max_final_vocab=None,
-                 shrink_windows=True, unicode_errors="strict", progress=None,
-                 shared_negatives=False, reproducible=False):
+                 cbow_mean=1, hashfxn=hash, epochs=5, null_word=0, trim_rule=None,
+                 sorted_vocab=1, batch_words=10000, compute_loss=False, callbacks=(),
+                 comment=None, max_final_vocab=None, shrink_windows=True,
+                 unicode_errors="strict", progress=None, shared_negatives=False,
+                 reproducible=False):
+        if not callable(hashfxn):
+            raise ParameterError(f"hashfxn={hashfxn!r} is invalid: must be a callable")
         config = TrainConfig(
             vector_size=vector_size, alpha=alpha, window=window, min_count=min_count,
             max_vocab_size=max_vocab_size, sample=sample, seed=seed, workers=workers,
             min_alpha=min_alpha, sg=sg, hs=hs, negative=negative, ns_exponent=ns_exponent,
             cbow_mean=cbow_mean, epochs=epochs, max_final_vocab=max_final_vocab,
             shrink_windows=shrink_windows, compute_loss=compute_loss,
-            shared_negatives=shared_negatives, reproducible=reproducible)
+            shared_negatives=shared_negatives, reproducible=reproducible,
+            sorted_vocab=sorted_vocab, null_word=null_word)
+        self.hashfxn = hashfxn
         batch_words = check_batch_words(batch_words)
         check_trim_rule(trim_rule)
         check_unicode_errors(unicode_errors)
@@ -156,7 +182,8 @@ class Word2Vec(OutputSpaceMixin):
     def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False,
                     progress_per=10000, keep_raw_vocab=False, trim_rule=None, progress=None,
                     **kwargs):
-        """Count the corpus, build the vocabulary and initialise the weights.
+        """Count the corpus, build the vocabulary and initialise the weights
+        (:meth:`scan_vocab`, then :meth:`prepare_vocab`, as gensim).
 
         With ``update=True`` the vocabulary of a built (and possibly trained) model grows
         instead: existing words keep their rows and trained vectors (their counts get the
@@ -164,10 +191,13 @@ class Word2Vec(OutputSpaceMixin):
         new corpus are appended and initialised like fresh ones, the output layers grow
         and the Huffman tree and noise distribution are rebuilt from the new counts; a
         following ``train()`` continues from there. ``progress`` overrides the model's
-        progress setting for this call.
+        progress setting for this call. ``kwargs`` (``min_count``, ``sample``,
+        ``dry_run``) go to :meth:`prepare_vocab`; ``keep_raw_vocab=True`` keeps the raw
+        counts in :attr:`raw_vocab`.
         """
-        if kwargs:
-            raise TypeError(f"build_vocab() got unexpected arguments: {sorted(kwargs)}")
+        unknown = sorted(set(kwargs) - set(_PREPARE_ARGS))
+        if unknown:
+            raise TypeError(f"build_vocab() got unexpected arguments: {unknown}")
         check_progress_per(progress_per)
         check_trim_rule(trim_rule)
         if progress is not None:
@@ -175,23 +205,140 @@ class Word2Vec(OutputSpaceMixin):
         with exclusive(self, "build_vocab()"):
             if update:
                 self.state.need_vocab()
-            builder = VocabBuilder(self.config.max_vocab_size)
-            source = check_source(corpus_iterable, corpus_file)
-            bar = make_progress(self.progress if progress is None else progress,
-                                "vocabulary")
-
-            def report(b):
-                bar.update(b.total_words, distinct=b.distinct)
-            try:
-                if corpus_file is not None:
-                    builder.add_file(source, self.unicode_errors, report, progress_per)
-                else:
-                    builder.add_sentences(source, report, progress_per)
-                report(builder)
-            finally:
-                bar.close()
-            self.state.set_vocab(builder, trim_rule, update)
+            self._raw = self._count(corpus_iterable, corpus_file, progress_per, trim_rule,
+                                    progress)
+            report = self._prepare(update, keep_raw_vocab, trim_rule, **kwargs)
+            report["memory"] = self.estimate_memory(vocab_size=report["num_retained_words"])
         return self
+
+    def _count(self, corpus_iterable, corpus_file, progress_per, trim_rule,
+               progress=None) -> VocabBuilder:
+        """Count the corpus (the raw vocabulary)."""
+        builder = VocabBuilder(self.config.max_vocab_size, trim_rule)
+        source = check_source(corpus_iterable, corpus_file)
+        bar = make_progress(self.progress if progress is None else progress, "vocabulary")
+
+        def report(b):
+            bar.update(b.total_words, distinct=b.distinct)
+        try:
+            if corpus_file is not None:
+                builder.add_file(source, self.unicode_errors, report, progress_per)
+            else:
+                builder.add_sentences(source, report, progress_per)
+            report(builder)
+        finally:
+            bar.close()
+        logger.info("collected %d word types from a corpus of %d raw words and %d "
+                    "sentences", len(builder.counter), builder.total_words,
+                    builder.n_sentences)
+        return builder
+
+    def scan_vocab(self, corpus_iterable=None, corpus_file=None, progress_per=10000,
+                   workers=None, trim_rule=None):
+        """Count the corpus into :attr:`raw_vocab` without building the vocabulary
+        (gensim's first step of :meth:`build_vocab`; :meth:`prepare_vocab` is the second).
+
+        ``trim_rule`` is consulted while pruning to ``max_vocab_size``; ``workers`` is
+        accepted for gensim's signature (counting runs on the calling thread, in C for
+        strictly decoded corpus files).
+
+        Returns
+        -------
+        (total_words, corpus_count) : tuple of int
+            Tokens and sentences read.
+        """
+        check_progress_per(progress_per)
+        check_trim_rule(trim_rule)
+        with exclusive(self, "scan_vocab()"):
+            self._raw = self._count(corpus_iterable, corpus_file, progress_per, trim_rule)
+        return self._raw.total_words, self._raw.n_sentences
+
+    @property
+    def raw_vocab(self) -> Dict[str, int]:
+        """``{word: count}`` of the last corpus counted, kept from :meth:`scan_vocab`
+        until :meth:`prepare_vocab` uses it (unless ``keep_raw_vocab=True``); empty
+        otherwise."""
+        raw = getattr(self, "_raw", None)
+        return raw.counter if raw is not None else Counter()
+
+    @raw_vocab.setter
+    def raw_vocab(self, word_counts) -> None:
+        self._raw = None if not word_counts else builder_from_counts(dict(word_counts))
+
+    def prepare_vocab(self, update=False, keep_raw_vocab=False, trim_rule=None,
+                      min_count=None, sample=None, dry_run=False) -> Dict[str, int]:
+        """Build the vocabulary from :attr:`raw_vocab` (counted by :meth:`scan_vocab`):
+        apply ``min_count``, ``max_final_vocab`` and ``trim_rule``, and initialise the
+        weights (gensim does that in a separate ``prepare_weights()``, which fastw2v
+        also has).
+
+        ``min_count``/``sample`` override the model's values and are stored in it (as
+        gensim). With ``dry_run=True`` nothing changes: only the report is computed.
+        The raw counts are dropped afterwards unless ``keep_raw_vocab=True``.
+
+        Returns
+        -------
+        dict
+            gensim's report: ``drop_unique`` (distinct words dropped),
+            ``retain_total`` (corpus words kept), ``downsample_unique`` (kept words that
+            ``sample`` down-samples), ``downsample_total`` (corpus words expected to
+            survive down-sampling), ``num_retained_words`` (vocabulary size).
+        """
+        check_trim_rule(trim_rule)
+        with exclusive(self, "prepare_vocab()"):
+            return self._prepare(update, keep_raw_vocab, trim_rule, min_count, sample,
+                                 dry_run)
+
+    def _prepare(self, update, keep_raw_vocab, trim_rule, min_count=None, sample=None,
+                 dry_run=False) -> Dict[str, int]:
+        builder = getattr(self, "_raw", None)
+        if builder is None:
+            raise RuntimeError("no raw vocabulary to prepare: call scan_vocab() (or "
+                               "build_vocab()) first")
+        if update:
+            self.state.need_vocab()
+        config = self.config.replace(
+            min_count=self.config.min_count if min_count is None else min_count,
+            sample=self.config.sample if sample is None else sample)
+        if update:
+            # as gensim: the words of the new corpus that pass min_count (and trim_rule),
+            # whether new to the model or not
+            kept = [c for w, c in builder.counter.items()
+                    if keep_vocab_item(w, c, config.min_count, trim_rule)]
+        else:
+            kept = [c for _, c in builder.retained_items(config.min_count,
+                                                         config.max_final_vocab, trim_rule)]
+        report = vocab_report(len(builder.counter), kept, config.sample)
+        logger.info("min_count=%d retains %d unique words (drops %d), %d corpus words; "
+                    "sample=%g down-samples %d most-common words to about %d",
+                    config.min_count, report["num_retained_words"], report["drop_unique"],
+                    report["retain_total"], config.sample, report["downsample_unique"],
+                    report["downsample_total"])
+        if dry_run:
+            return report
+        if not update:               # as gensim: the applied settings become the model's
+            self.config = config
+        self.state.set_vocab(builder, trim_rule, update, min_count=config.min_count)
+        if not keep_raw_vocab:
+            self._raw = None
+        return report
+
+    def prepare_weights(self, update=False) -> None:
+        """gensim's last step of :meth:`build_vocab`. fastw2v initialises the weights in
+        :meth:`prepare_vocab` already; without ``update`` this initialises them again,
+        from ``seed`` (so to the same values), with ``update`` it does nothing."""
+        self.state.need_vocab()
+        if not update:
+            self.state.reset_weights()
+
+    @property
+    def effective_min_count(self) -> int:
+        """The lowest count a word needed to enter the vocabulary last built:
+        ``min_count``, or the lowest count kept where ``max_final_vocab`` cut the
+        vocabulary (fastw2v keeps exactly that many words, so a word with the same
+        count as the first dropped one can be in)."""
+        value = self.state.effective_min_count
+        return self.config.min_count if value is None else int(value)
 
     def build_vocab_from_freq(self, word_freq: Dict[str, int], keep_raw_vocab=False,
                               corpus_count=None, trim_rule=None, update=False):
@@ -204,8 +351,67 @@ class Word2Vec(OutputSpaceMixin):
             builder = builder_from_counts(word_freq)
             if corpus_count is not None:
                 builder.n_sentences = int(corpus_count)
-            self.state.set_vocab(builder, trim_rule, update)
+            self._raw = builder
+            self._prepare(update, keep_raw_vocab, trim_rule)
         return self
+
+    def reset_from(self, other_model) -> None:
+        """Use ``other_model``'s vocabulary (words, counts, Huffman tree, noise table)
+        and corpus sizes, and give this model fresh weights from its own ``seed`` and
+        ``vector_size`` (gensim's ``reset_from``: for training several models on one
+        corpus without counting it again).
+
+        The vocabulary is frozen in fastw2v, so the two models share it safely: a later
+        ``build_vocab(update=True)`` on either gives that model a new vocabulary and
+        leaves the other's as it was.
+        """
+        with exclusive(self, "reset_from()"):
+            self.state.adopt_vocab(other_model.state)
+
+    def estimate_memory(self, vocab_size=None, report=None) -> Dict[str, int]:
+        """Bytes the model needs for ``vocab_size`` words (default: its vocabulary),
+        by gensim's keys: ``vocab``, ``vectors``, ``syn1`` (with ``hs``), ``syn1neg``
+        (with ``negative``) and ``total``; entries of ``report`` are kept and summed too.
+
+        The weight matrices are ``vocab_size * vector_size * 4`` bytes each, as in
+        gensim. ``vocab`` is fastw2v's own figure, not gensim's 500 (700 with ``hs``)
+        bytes per word: the words as Python objects, their counts and down-sampling
+        thresholds (8 bytes each), the Huffman paths (``hs``: 5 bytes per node of every
+        path, 8 per word) and the alias noise table (``negative``: 12 bytes per word);
+        measured for the model's own vocabulary, estimated otherwise (paths of
+        ``log2(V) + 2`` nodes, :data:`PYTHON_BYTES_PER_WORD`).
+        """
+        c, vocab = self.config, self.state.vocab
+        V = int(vocab_size) if vocab_size else (len(vocab) if vocab is not None else 0)
+        report = dict(report or {})
+        own = vocab is not None and V == len(vocab)
+        if own:
+            python = (sum(sys.getsizeof(w) for w in vocab.words)
+                      + sys.getsizeof(vocab.words) + sys.getsizeof(vocab.index))
+        else:
+            python = V * PYTHON_BYTES_PER_WORD
+        vocab_bytes = python + 16 * V
+        if c.hs and V:
+            if own:
+                huffman = self.state.huffman()
+                vocab_bytes += (huffman.codes.nbytes + huffman.points.nbytes
+                                + huffman.offsets.nbytes)
+            else:
+                vocab_bytes += V * (8 + 5 * int(math.log2(max(V, 2)) + 2))
+        if c.negative:
+            vocab_bytes += 12 * V
+        report["vocab"] = int(vocab_bytes)
+        matrix = V * c.vector_size * 4
+        report["vectors"] = matrix
+        if c.hs:
+            report["syn1"] = matrix
+        if c.negative:
+            report["syn1neg"] = matrix
+        report.pop("total", None)
+        report["total"] = int(sum(report.values()))
+        logger.info("estimated required memory for %d words and %d dimensions: %d bytes",
+                    V, c.vector_size, report["total"])
+        return report
 
     def read_vocab(self, path, trim_rule=None):
         """Use the vocabulary file ``path`` (``word count`` lines, the C tool's
@@ -261,13 +467,54 @@ class Word2Vec(OutputSpaceMixin):
             return train_model(self, args, corpus_iterable, corpus_file, callbacks)
 
     def get_latest_training_loss(self) -> float:
-        """Total training objective of the last epoch (0.0 unless ``compute_loss=True``)."""
+        """The training objective summed since the current (or last) ``train()`` call
+        began (gensim's meaning; 0.0 unless ``compute_loss=True``). It is brought up to
+        date at the end of each epoch, so in ``on_epoch_end`` the value minus the one
+        seen at the previous epoch's end is that epoch's loss. ``epoch_losses`` has
+        each epoch's mean per training example."""
         return float(self.state.running_training_loss)
 
+    def score(self, sentences, total_sentences=int(1e6), chunksize=100, queue_factor=2,
+              report_delay=1):
+        """The log-probability of each sentence under the model (gensim's ``score``,
+        after Taddy 2015): hierarchical softmax only (``hs=1``, else ``RuntimeError``).
+
+        For skip-gram, the sum over each word and each context word in its window of the
+        log-probabilities of the Huffman branches leading from the context word to the
+        word; for CBOW, from the (mean, with ``cbow_mean``) context vector to the word.
+        Out-of-vocabulary words are skipped; ``log sigmoid`` comes from the same table
+        as gensim's. The weights are not changed. At most ``total_sentences`` sentences
+        are scored; ``chunksize`` and ``queue_factor`` are accepted for gensim's
+        signature (the scoring runs on the calling thread, NumPy's matrix products
+        doing the work).
+
+        Returns
+        -------
+        np.ndarray
+            float32 [sentences scored].
+        """
+        return score_sentences(self.state, sentences, total_sentences, report_delay)
+
     # -- persistence --------------------------------------------------------------------
-    def save(self, fname) -> None:
-        """Save the whole model (vocabulary, weights, parameters) to one file, atomically."""
-        self.state.save(fname)
+    def save(self, fname, separately=None, sep_limit=10 * 1024 ** 2, ignore=frozenset(),
+             pickle_protocol=4) -> None:
+        """Save the whole model (vocabulary, weights, parameters) to one native file,
+        atomically.
+
+        gensim's arguments are accepted. ``separately`` and ``sep_limit`` choose which
+        arrays gensim writes beside its pickle: the native format keeps every array in
+        the one file at an aligned offset, so all of them can be memory-mapped
+        (``load(mmap="r")``) whatever their size. ``pickle_protocol``: nothing is
+        pickled. ``ignore``: names of output matrices (``"syn1neg"``, ``"syn1"``) to
+        leave out; they load as None and training creates them again, zero. Other
+        names that gensim would skip (its caches, e.g. ``"cum_table"``) are not in the
+        file anyway; the input vectors always are (``ParameterError`` for ``"wv"``).
+        """
+        ignore = {ignore} if isinstance(ignore, str) else set(ignore or ())
+        if ignore & {"wv", "vectors"}:
+            raise ParameterError("save(ignore=...) cannot leave out the word vectors: a "
+                                 "native file always holds them")
+        self.state.save(fname, ignore=ignore & set(SAVED_WEIGHTS))
 
     @classmethod
     def load(cls, fname, mmap=None) -> "Word2Vec":
@@ -280,6 +527,7 @@ class Word2Vec(OutputSpaceMixin):
         model = cls.__new__(cls)
         model.state = state
         model.callbacks = ()
+        model.hashfxn = hash
         return model
 
     def __del__(self):

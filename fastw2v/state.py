@@ -29,7 +29,7 @@ from .errors import FormatError
 from .io.native import decode_strings, encode_strings, load_native, save_native
 from .tables import build_huffman, keep_thresholds, noise_table, sigmoid_table
 from .vectors.keyedvectors import KeyedVectors
-from .vocab import Vocab, VocabBuilder, extend_vocab, retained_in
+from .vocab import Vocab, VocabBuilder, extend_vocab, retained_in, with_null_word
 
 logger = logging.getLogger("fastw2v")
 
@@ -41,7 +41,7 @@ FORMAT = "fastw2v.Word2Vec"
 SAVED_FIELDS: Dict[str, object] = {
     "corpus_count": 0, "corpus_total_words": 0, "epochs_trained": 0,
     "epoch_losses": [], "epoch_alphas": [], "batch_words": 10000,
-    "unicode_errors": "strict", "comment": None,
+    "unicode_errors": "strict", "comment": None, "effective_min_count": None,
 }
 #: Weight matrices saved when present, by attribute name (``wv.vectors`` always is, as
 #: ``vectors``).
@@ -71,7 +71,11 @@ class ModelState:
     partial_epoch : EpochStats or None
         The epoch cut short by the last training, else None.
     running_training_loss : float
-        Summed objective of the last completed epoch (with ``compute_loss``).
+        With ``compute_loss``: the objective summed over every epoch (completed or cut
+        short) since the current or last ``train()`` began (gensim's meaning).
+    effective_min_count : int or None
+        The lowest count a word needed to be kept by the last vocabulary built:
+        ``min_count``, or more where ``max_final_vocab`` cut the vocabulary.
     batch_words, unicode_errors, comment
         Settings saved with the model.
     """
@@ -90,6 +94,7 @@ class ModelState:
         self.corpus_total_words = 0
         self.corpus_retained_words: Optional[int] = None
         self.running_training_loss = 0.0
+        self.effective_min_count: Optional[int] = None
         self.clear_history()
         self._tables: dict = {}
         self._encoded: Optional[EncodedCorpus] = None
@@ -102,10 +107,16 @@ class ModelState:
             raise RuntimeError("the model has no vocabulary yet: call build_vocab() first "
                                "(or pass sentences=/corpus_file= to Word2Vec())")
 
-    def set_vocab(self, builder: VocabBuilder, trim_rule=None, update: bool = False) -> None:
+    def set_vocab(self, builder: VocabBuilder, trim_rule=None, update: bool = False,
+                  min_count: Optional[int] = None) -> None:
         """Make the vocabulary from ``builder``'s counts, then fresh weights (or, with
-        ``update=True``, grow the existing vocabulary and weights); clears the caches."""
+        ``update=True``, grow the existing vocabulary and weights); clears the caches.
+
+        ``min_count`` (unless given), ``max_final_vocab``, ``sorted_vocab`` and
+        ``null_word`` come from the configuration."""
         c = self.config
+        if min_count is not None:
+            c = c.replace(min_count=min_count)
         if update:
             self.need_vocab()
             old_size = len(self.vocab)
@@ -113,10 +124,18 @@ class ModelState:
             logger.info("vocabulary update: %d new words (min_count=%d), %d in all",
                         len(self.vocab) - old_size, c.min_count, len(self.vocab))
         else:
-            self.vocab = builder.finalize(c.min_count, c.max_final_vocab, trim_rule)
+            self.vocab = builder.finalize(c.min_count, c.max_final_vocab, trim_rule,
+                                          sorted_vocab=bool(c.sorted_vocab))
             logger.info("vocabulary: %d words (min_count=%d) of %d distinct, %d of %d "
                         "tokens kept", len(self.vocab), c.min_count, len(builder.counter),
                         self.vocab.retained_words, builder.total_words)
+        if c.null_word:
+            self.vocab = with_null_word(self.vocab)
+        self.effective_min_count = c.min_count
+        if not update and c.max_final_vocab is not None and len(self.vocab):
+            kept = self.vocab.counts[:len(self.vocab) - bool(c.null_word)]
+            if len(kept):
+                self.effective_min_count = max(c.min_count, int(kept.min()))
         # the last counted corpus sizes train()'s default schedule
         self.corpus_count = builder.n_sentences
         self.corpus_total_words = builder.total_words
@@ -126,6 +145,20 @@ class ModelState:
         else:
             self.reset_weights()
         self._tables = {}
+        self.drop_encoded()
+
+    def adopt_vocab(self, other: "ModelState") -> None:
+        """Share ``other``'s vocabulary, tables and corpus sizes, then fresh weights
+        (gensim's ``reset_from``). The vocabulary is frozen, so sharing it is safe; a
+        later vocabulary update of either state replaces that state's own reference."""
+        other.need_vocab()
+        self.vocab = other.vocab
+        self.corpus_count = other.corpus_count
+        self.corpus_total_words = other.corpus_total_words
+        self.corpus_retained_words = other.corpus_retained_words
+        self.effective_min_count = other.effective_min_count
+        self.reset_weights()
+        self._tables = dict(other._tables)
         self.drop_encoded()
 
     def fresh_vectors(self, n: int, rng) -> np.ndarray:
@@ -197,7 +230,7 @@ class ModelState:
         self.epoch_alphas.append(float(alpha))
         if self.config.compute_loss:
             self.epoch_losses.append(stats.mean_loss)
-            self.running_training_loss = stats.loss
+            self.running_training_loss += stats.loss
 
     # -- tables and the kernel model ------------------------------------------------------
     def _table(self, key, build):
@@ -257,7 +290,20 @@ class ModelState:
             code_offsets=huff.offsets if huff else None,
             alias_threshold=noise.threshold if noise else None,
             alias_index=noise.alias if noise else None, sigmoid=sigmoid_table(),
-            shared_negatives=c.shared_negatives)
+            shared_negatives=c.shared_negatives, lockf=self.lockf())
+
+    def lockf(self) -> Optional[np.ndarray]:
+        """The input rows' update factors for the kernels: ``wv.vectors_lockf`` (gensim's
+        attribute: row ``r``'s update is scaled by ``lockf[r % len(lockf)]``), or None
+        where it is absent or all ones (the kernels then skip the multiplication)."""
+        lockf = getattr(self.wv, "vectors_lockf", None)
+        if lockf is None:
+            return None
+        lockf = np.ascontiguousarray(lockf, dtype=np.float32).reshape(-1)
+        if lockf.size == 0:
+            raise ValueError("wv.vectors_lockf is empty: use np.ones(1, np.float32) (train "
+                             "every row) or one factor per row")
+        return None if np.all(lockf == 1.0) else lockf
 
     # -- the corpus file encoded to ids -----------------------------------------------------
     def encoded(self, corpus_file) -> EncodedCorpus:
@@ -283,14 +329,17 @@ class ModelState:
         self._encoded_key = None
 
     # -- persistence ------------------------------------------------------------------------
-    def save(self, fname) -> None:
-        """Write the state to one native file, atomically (the schema above)."""
+    def save(self, fname, ignore=()) -> None:
+        """Write the state to one native file, atomically (the schema above).
+
+        ``ignore``: names of :data:`SAVED_WEIGHTS` matrices to leave out (they load as
+        None; training creates them again, zero)."""
         self.need_vocab()
         blob, offsets = encode_strings(self.vocab.words)
         arrays = {"words_blob": blob, "words_offsets": offsets, "counts": self.vocab.counts,
                   "vectors": self.wv.vectors}
         for name in SAVED_WEIGHTS:
-            if getattr(self, name) is not None:
+            if getattr(self, name) is not None and name not in ignore:
                 arrays[name] = getattr(self, name)
         meta = {"format": FORMAT, "config": self.config.as_dict(),
                 "vocab_total_words": self.vocab.total_words}

@@ -148,6 +148,9 @@ def train_model(model, args, corpus_iterable, corpus_file, callbacks: Sequence):
     cbs = Callbacks(model, callbacks)
     model.stop_training = False
     state.partial_epoch = None
+    # gensim's meaning: the objective summed since this train() call began, so the
+    # common callback "latest loss minus the previous epoch's" gives each epoch's loss
+    state.running_training_loss = 0.0
 
     def on_epoch_begin(epoch):
         if model.stop_training:
@@ -168,6 +171,8 @@ def train_model(model, args, corpus_iterable, corpus_file, callbacks: Sequence):
     except BaseException as exc:
         bar.close()
         state.partial_epoch = trainer.partial
+        if trainer.partial is not None and c.compute_loss:
+            state.running_training_loss += trainer.partial.loss
         log_stopped(exc, trainer.partial, kernel_model.progress, total, state.epochs_trained)
         raise
     finally:

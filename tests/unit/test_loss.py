@@ -118,7 +118,8 @@ def test_hs_loss_matches_numpy_exactly(sg):
     assert len(model.epoch_losses) == 2
     for got in model.epoch_losses:
         assert got == pytest.approx(expected.mean(), rel=1e-5)
-    assert model.get_latest_training_loss() == pytest.approx(expected.sum(), rel=1e-5)
+    # gensim's meaning: summed over both epochs of this train() call (equal, weights frozen)
+    assert model.get_latest_training_loss() == pytest.approx(2 * expected.sum(), rel=1e-5)
     # a wrong label convention is far outside that tolerance
     wrong = hs_loss(model, inputs, outputs, flip=True).mean()
     assert abs(wrong - expected.mean()) > 1e-2 * expected.mean()
@@ -170,5 +171,57 @@ def test_loss_off_by_default_and_per_epoch_not_cumulative(small_text_file):
     # per-epoch means of a model that is learning: decreasing, not accumulating
     assert losses[0] > losses[-1] > 0
     s = m.epoch_stats[-1]
-    assert m.get_latest_training_loss() == pytest.approx(s.loss)
+    # gensim's meaning: the running sum since this train() call began (its 3 epochs)
+    assert m.get_latest_training_loss() == pytest.approx(sum(e.loss for e in m.epoch_stats[-3:]))
     assert losses[-1] == pytest.approx(s.loss / s.loss_examples)
+
+
+class LossPerEpoch:
+    """The callback gensim users write: this epoch's loss is the latest loss minus the
+    one seen at the previous epoch's end."""
+
+    def __init__(self):
+        self.previous, self.totals, self.epoch_losses = 0.0, [], []
+
+    def on_train_begin(self, model):
+        self.previous = 0.0
+
+    def on_epoch_begin(self, model):
+        pass
+
+    def on_train_end(self, model):
+        pass
+
+    def on_epoch_end(self, model):
+        total = model.get_latest_training_loss()
+        self.totals.append(total)
+        self.epoch_losses.append(total - self.previous)
+        self.previous = total
+
+
+@pytest.mark.parametrize("mode", ["sg-ns", "cbow-hs"])
+def test_latest_training_loss_is_gensims_running_sum(small_text_file, mode):
+    """gensim's get_latest_training_loss() is the objective summed since train() began;
+    the classic callback then gives each epoch's loss (it printed negative numbers when
+    fastw2v returned the last epoch's total). gensim with one worker (with several its
+    threads overwrite each other's tally) sums the same objective: each epoch's figure
+    is within 15% of fastw2v's (gensim adds in float32 and samples other negatives)."""
+    from gensim.models import Word2Vec as GensimWord2Vec
+    from fastw2v import LineSentence
+    from conftest import MODES
+    sentences = list(LineSentence(small_text_file))
+    params = dict(vector_size=32, min_count=3, epochs=3, compute_loss=True, **MODES[mode])
+    ours, theirs = LossPerEpoch(), LossPerEpoch()
+    m = Word2Vec(sentences, workers=2, callbacks=[ours], **params)
+    GensimWord2Vec(sentences, workers=1, callbacks=[theirs], **params)
+    assert all(x > 0 for x in ours.epoch_losses) and all(x > 0 for x in theirs.epoch_losses)
+    assert ours.totals == sorted(ours.totals)
+    assert ours.epoch_losses == pytest.approx([s.loss for s in m.epoch_stats], rel=1e-9)
+    ratios = np.array(ours.epoch_losses) / np.array(theirs.epoch_losses)
+    assert np.all((ratios > 0.85) & (ratios < 1.15)), ratios
+    # epoch_losses stay the per-epoch mean per example
+    assert m.epoch_losses == pytest.approx([s.loss / s.loss_examples for s in m.epoch_stats])
+    # a new train() call starts the sum again, as gensim's
+    m.train(sentences, total_examples=m.corpus_count, epochs=1, callbacks=[ours])
+    assert ours.totals[-1] == pytest.approx(m.epoch_stats[-1].loss, rel=1e-9)
+    assert m.get_latest_training_loss() == ours.totals[-1]
