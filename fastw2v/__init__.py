@@ -44,9 +44,9 @@ def show_config(file=None) -> dict:
 
 
 __all__ = [
-    "Word2Vec", "KeyedVectors", "LineSentence", "PathLineSentences", "Text8Corpus", "TrainConfig", "Vocab",
-    "VocabBuilder", "ParameterError", "CorpusError", "VocabularyError", "FormatError",
-    "EmptyQueryError", "EmptyVocabularyError",
+    "Word2Vec", "KeyedVectors", "LineSentence", "PathLineSentences", "Text8Corpus",
+    "TrainConfig", "Vocab", "VocabBuilder", "ParameterError", "CorpusError",
+    "VocabularyError", "FormatError", "EmptyQueryError", "EmptyVocabularyError",
     "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "__version__",
     "CallbackAny2Vec", "EvaluationCallback", "EarlyStopping",
     "evaluate_word_analogies", "evaluate_word_pairs", "compute_accuracy", "datasets",
