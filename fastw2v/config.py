@@ -42,7 +42,7 @@ def is_flag(x) -> bool:
 
 #: fields that are switches: validated by :func:`is_flag`, stored as ``int`` (the gensim
 #: 0/1 parameters) or ``bool``
-_INT_FLAGS = ("sg", "hs", "cbow_mean", "sorted_vocab", "null_word")
+_INT_FLAGS = ("sg", "hs", "cbow_mean")
 _BOOL_FLAGS = ("shrink_windows", "compute_loss", "shared_negatives", "reproducible")
 
 
@@ -99,11 +99,6 @@ class TrainConfig:
         the same seed, corpus and worker count (not in gensim): threads train in rounds
         on private copies of the rows they touch, merged in a fixed order
         (:mod:`fastw2v.training.rounds`). Costs some speed; see benchmarks/RESULTS.md.
-    sorted_vocab : {0, 1}
-        1 (gensim's default): words by descending count (ties in first-seen order);
-        0: in the order they were first seen in the corpus.
-    null_word : {0, 1}
-        1: add gensim's padding word ``"\\0"`` (count 1) at the end of the vocabulary.
     """
 
     vector_size: int = 100
@@ -126,8 +121,6 @@ class TrainConfig:
     compute_loss: bool = False
     shared_negatives: bool = False
     reproducible: bool = False
-    sorted_vocab: int = 1
-    null_word: int = 0
 
     def __post_init__(self):
         self.validate()
@@ -172,8 +165,6 @@ class TrainConfig:
         need(is_real(self.ns_exponent) and math.isfinite(self.ns_exponent), "ns_exponent",
              "a finite number")
         need(is_flag(self.cbow_mean), "cbow_mean", "0 or 1")
-        need(is_flag(self.sorted_vocab), "sorted_vocab", "0 or 1")
-        need(is_flag(self.null_word), "null_word", "0 or 1")
         need(is_int(self.epochs) and self.epochs >= 1, "epochs", "an integer >= 1")
         for name in _BOOL_FLAGS:
             need(is_flag(getattr(self, name)), name, "True or False (or 0/1)")
@@ -214,6 +205,14 @@ def check_trim_rule(trim_rule) -> None:
     if trim_rule is not None and not callable(trim_rule):
         raise ParameterError(f"trim_rule={trim_rule!r} is invalid: must be None or a callable "
                              "trim_rule(word, count, min_count)")
+
+
+def check_vocab_flag(name: str, value) -> int:
+    """A vocabulary switch (``sorted_vocab``, ``null_word``) as 0 or 1;
+    ``ParameterError`` unless a flag (:func:`is_flag`)."""
+    if not is_flag(value):
+        raise ParameterError(f"{name}={value!r} is invalid: {name} must be 0 or 1")
+    return int(value)
 
 
 def check_unicode_errors(unicode_errors) -> None:

@@ -19,7 +19,7 @@ from typing import Dict, Optional
 
 from .config import (TrainConfig, check_batch_words, check_callbacks, check_progress,
                      check_progress_per, check_source, check_train_args, check_trim_rule,
-                     check_unicode_errors)
+                     check_unicode_errors, check_vocab_flag)
 from .errors import ParameterError
 from .state import SAVED_WEIGHTS, ModelState
 from .training.progress import make_progress
@@ -61,7 +61,7 @@ def _state_property(name):
 _STATE_ATTRIBUTES = ("config", "vocab", "wv", "syn1neg", "syn1", "corpus_count",
                      "corpus_total_words", "epochs_trained", "epoch_losses", "epoch_alphas",
                      "epoch_stats", "partial_epoch", "running_training_loss", "batch_words",
-                     "unicode_errors", "comment")
+                     "unicode_errors", "comment", "sorted_vocab", "null_word")
 
 #: ``prepare_vocab()`` arguments that ``build_vocab(**kwargs)`` passes on (as gensim)
 _PREPARE_ARGS = ("min_count", "sample", "dry_run")
@@ -81,8 +81,13 @@ class Word2Vec(OutputSpaceMixin):
         whitespace-separated tokens. Faster than ``sentences``: it is encoded to ids once.
     vector_size, alpha, window, min_count, max_vocab_size, sample, seed, workers,
     min_alpha, sg, hs, negative, ns_exponent, cbow_mean, epochs, max_final_vocab,
-    shrink_windows, compute_loss, sorted_vocab, null_word
+    shrink_windows, compute_loss
         As gensim 4 (see :class:`fastw2v.config.TrainConfig`).
+    sorted_vocab : {0, 1}
+        1 (gensim's default): words by descending count, ties in first-seen order; 0:
+        in the order they were first seen in the corpus (as gensim).
+    null_word : {0, 1}
+        1: add gensim's padding word ``"\\0"`` (count 1) at the end of the vocabulary.
     hashfxn : callable
         Accepted for gensim's signature and kept as ``model.hashfxn``. gensim 4 uses it
         only in its deprecated ``seeded_vector``; fastw2v's initial vectors come from
@@ -160,14 +165,16 @@ class Word2Vec(OutputSpaceMixin):
             min_alpha=min_alpha, sg=sg, hs=hs, negative=negative, ns_exponent=ns_exponent,
             cbow_mean=cbow_mean, epochs=epochs, max_final_vocab=max_final_vocab,
             shrink_windows=shrink_windows, compute_loss=compute_loss,
-            shared_negatives=shared_negatives, reproducible=reproducible,
-            sorted_vocab=sorted_vocab, null_word=null_word)
+            shared_negatives=shared_negatives, reproducible=reproducible)
+        sorted_vocab = check_vocab_flag("sorted_vocab", sorted_vocab)
+        null_word = check_vocab_flag("null_word", null_word)
         self.hashfxn = hashfxn
         batch_words = check_batch_words(batch_words)
         check_trim_rule(trim_rule)
         check_unicode_errors(unicode_errors)
         check_progress(progress)
-        self.state = ModelState(config, batch_words, unicode_errors, comment)
+        self.state = ModelState(config, batch_words, unicode_errors, comment, sorted_vocab,
+                                null_word)
         self.progress = progress
         self.callbacks = check_callbacks(callbacks)
         if sentences is not None and corpus_file is not None:

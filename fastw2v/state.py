@@ -42,6 +42,7 @@ SAVED_FIELDS: Dict[str, object] = {
     "corpus_count": 0, "corpus_total_words": 0, "epochs_trained": 0,
     "epoch_losses": [], "epoch_alphas": [], "batch_words": 10000,
     "unicode_errors": "strict", "comment": None, "effective_min_count": None,
+    "sorted_vocab": 1, "null_word": 0,
 }
 #: Weight matrices saved when present, by attribute name (``wv.vectors`` always is, as
 #: ``vectors``).
@@ -78,11 +79,17 @@ class ModelState:
         ``min_count``, or more where ``max_final_vocab`` cut the vocabulary.
     batch_words, unicode_errors, comment
         Settings saved with the model.
+    sorted_vocab, null_word : int
+        gensim's vocabulary switches: 1 sorts words by descending count (0: first-seen
+        order); 1 adds gensim's padding word ``"\\0"`` (count 1) at the end.
     """
 
     def __init__(self, config: TrainConfig, batch_words: int = 10000,
-                 unicode_errors: str = "strict", comment=None):
+                 unicode_errors: str = "strict", comment=None, sorted_vocab: int = 1,
+                 null_word: int = 0):
         self.config = config
+        self.sorted_vocab = sorted_vocab
+        self.null_word = null_word
         self.batch_words = batch_words
         self.unicode_errors = unicode_errors
         self.comment = comment
@@ -112,8 +119,8 @@ class ModelState:
         """Make the vocabulary from ``builder``'s counts, then fresh weights (or, with
         ``update=True``, grow the existing vocabulary and weights); clears the caches.
 
-        ``min_count`` (unless given), ``max_final_vocab``, ``sorted_vocab`` and
-        ``null_word`` come from the configuration."""
+        ``min_count`` (unless given) and ``max_final_vocab`` come from the
+        configuration, ``sorted_vocab`` and ``null_word`` from the state."""
         c = self.config
         if min_count is not None:
             c = c.replace(min_count=min_count)
@@ -125,15 +132,15 @@ class ModelState:
                         len(self.vocab) - old_size, c.min_count, len(self.vocab))
         else:
             self.vocab = builder.finalize(c.min_count, c.max_final_vocab, trim_rule,
-                                          sorted_vocab=bool(c.sorted_vocab))
+                                          sorted_vocab=bool(self.sorted_vocab))
             logger.info("vocabulary: %d words (min_count=%d) of %d distinct, %d of %d "
                         "tokens kept", len(self.vocab), c.min_count, len(builder.counter),
                         self.vocab.retained_words, builder.total_words)
-        if c.null_word:
+        if self.null_word:
             self.vocab = with_null_word(self.vocab)
         self.effective_min_count = c.min_count
         if not update and c.max_final_vocab is not None and len(self.vocab):
-            kept = self.vocab.counts[:len(self.vocab) - bool(c.null_word)]
+            kept = self.vocab.counts[:len(self.vocab) - bool(self.null_word)]
             if len(kept):
                 self.effective_min_count = max(c.min_count, int(kept.min()))
         # the last counted corpus sizes train()'s default schedule
