@@ -584,6 +584,7 @@ typedef struct {
     int64_t n_out, out_tok_cap;
     int64_t index;                   /* the next input token's position in its sentence */
     int64_t phrases;                 /* phrases formed */
+    int64_t tokens;                  /* tokens read */
     int err;                         /* set by a failing callback */
     fwp_pending q;
 } fwp_applier;
@@ -677,6 +678,7 @@ static inline int fwp_judge(fwp_applier *A, const uint8_t *p, int64_t n, uint64_
 static int fwp_apply_token(fwp_applier *A, const uint8_t *p, int64_t n, uint64_t h) {
     fwp_pending *q = &A->q;
     int64_t index = A->index++;
+    A->tokens++;
     if (fwp_is_connector(A->connectors, p, n, h)) {
         if (q->has_start) return fwp_push_token(q, A->delim, A->dlen, p, n);
         return A->out_mode == FWP_OUT_BYTES ? fwp_emit_bytes(A, p, n)

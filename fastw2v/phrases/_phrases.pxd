@@ -84,6 +84,7 @@ cdef extern from "_phrases.h" nogil:
         int64_t n_out
         int64_t index
         int64_t phrases
+        int64_t tokens
         int err
         fwp_pending q
     void fwp_applier_free_buffers(fwp_applier *A)

@@ -204,6 +204,10 @@ cdef class KeyTable:
                 vi[i] = self.t.entries[i].value
         return blob, offsets, values
 
+    def __reduce__(self):
+        blob, offsets, values = self.to_arrays()
+        return KeyTable.from_arrays, (blob, offsets, values, self.scores)
+
     @staticmethod
     def from_arrays(blob, offsets, values, bint scores):
         """The table :meth:`to_arrays` describes; ``ValueError`` if the arrays do not fit
@@ -407,6 +411,10 @@ cdef class Applier:
     @property
     def phrases_formed(self):
         return self.A.phrases
+
+    @property
+    def tokens_read(self):
+        return self.A.tokens
 
     cdef double _score(self, int64_t a, int64_t b, int64_t ab, int *err):
         try:

@@ -109,6 +109,12 @@ class _PhrasesTransformation:
         return write_transformed(corpus_file, output, self._applier(), unicode_errors,
                                   type(self).__name__)
 
+    def __getstate__(self) -> dict:
+        # the compiled applier is a cache, rebuilt on first use
+        state = dict(self.__dict__)
+        state["_cache"] = None
+        return state
+
     # -- files -------------------------------------------------------------------------
     def _meta(self) -> dict:
         return {"format": _FORMAT, "version": 1, "class": type(self).__name__,

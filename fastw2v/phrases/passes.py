@@ -48,7 +48,7 @@ def write_transformed(source, output, applier: Applier, unicode_errors: str,
     stats = {"bytes_in": 0, "bytes_out": 0, "seconds": 0.0}
     start = time.perf_counter()
     compression = by_suffix(output)
-    before = applier.phrases_formed
+    before, tokens_before = applier.phrases_formed, applier.tokens_read
 
     def write(fh):
         out = compression.wrap_writer(fh) if compression else fh
@@ -60,7 +60,7 @@ def write_transformed(source, output, applier: Applier, unicode_errors: str,
                 stats["bytes_in"] += len(raw)
                 stats["bytes_out"] += len(data)
                 out.write(data)
-            if stats["bytes_out"] == 0:
+            if applier.tokens_read == tokens_before:
                 raise CorpusError(f"the corpus {source!r} is empty: no words were found")
         finally:
             if compression:
