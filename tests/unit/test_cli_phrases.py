@@ -1,0 +1,131 @@
+"""``fastw2v word2phrase`` (the C tool's flags) and ``fastw2v phrases`` (gensim's names),
+in-process through :func:`fastw2v.cli.main` and once as a subprocess."""
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+from fastw2v import FrozenPhrases, Phrases
+from fastw2v.cli import main
+
+
+@pytest.fixture
+def hand_corpus(tmp_path):
+    """The corpus of test_phrases.test_word2phrase_by_hand: only a_b joins at
+    -min-count 2 -threshold 1."""
+    path = tmp_path / "in.txt"
+    path.write_text("a b c\na b d\na b c\nx y\n")
+    return path
+
+
+def test_word2phrase_flags_and_output(hand_corpus, tmp_path, capsys):
+    out = tmp_path / "out.txt"
+    assert main(["word2phrase", "-train", str(hand_corpus), "-output", str(out),
+                 "-min-count", "2", "-threshold", "1", "-debug", "1"]) == 0
+    assert out.read_text() == "a_b c\na_b d\na_b c\nx y\n"
+    err = capsys.readouterr().err
+    assert "Words in train file: 11" in err and "Vocab size (unigrams + bigrams)" in err
+    # the C tool's defaults: -min-count 5 -threshold 100 -> nothing joins here
+    assert main(["word2phrase", "-train", str(hand_corpus), "-output", str(out),
+                 "-debug", "0"]) == 0
+    assert out.read_text() == hand_corpus.read_text()
+    assert capsys.readouterr().err == ""
+
+
+def test_word2phrase_twice_as_mikolovs_recipe(tmp_path):
+    """Two passes join phrases of up to four words."""
+    src = tmp_path / "in.txt"
+    src.write_text("new york times square\n" * 20 + "new york is big\ntimes are good\n"
+                   "square one\n")
+    one, two = tmp_path / "p1.txt", tmp_path / "p2.txt"
+    assert main(["word2phrase", "-train", str(src), "-output", str(one), "-min-count", "2",
+                 "-threshold", "1", "-debug", "0"]) == 0
+    assert main(["word2phrase", "-train", str(one), "-output", str(two), "-min-count", "2",
+                 "-threshold", "1", "-debug", "0"]) == 0
+    assert two.read_text().splitlines()[0] == "new_york_times_square"
+
+
+def test_word2phrase_errors(tmp_path, capsys):
+    assert main(["word2phrase", "-train", str(tmp_path / "none.txt"), "-output",
+                 str(tmp_path / "o.txt"), "-debug", "0"]) == 1
+    assert "does not exist" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["word2phrase", "-train", "x.txt"])
+    assert exc.value.code == 2 and "-output" in capsys.readouterr().err
+    (tmp_path / "in.txt").write_text("a b\n")
+    assert main(["word2phrase", "-train", str(tmp_path / "in.txt"), "-output",
+                 str(tmp_path / "o.txt"), "-min-count", "0", "-debug", "0"]) == 1
+    assert "min_count=0 is invalid" in capsys.readouterr().err
+    (tmp_path / "bad.txt").write_bytes(b"a \xff b\n")
+    assert main(["word2phrase", "-train", str(tmp_path / "bad.txt"), "-output",
+                 str(tmp_path / "o.txt"), "-debug", "0"]) == 1
+    assert "not valid UTF-8" in capsys.readouterr().err
+
+
+def test_phrases_learn_save_export_apply(small_text_file, tmp_path, capsys):
+    out, model_path, tsv = tmp_path / "out.txt.gz", tmp_path / "p.model", tmp_path / "p.tsv"
+    assert main(["phrases", small_text_file, "-o", str(out), "--save", str(model_path),
+                 "--export", str(tsv), "--connector-words", "english", "--threshold", "5"]) == 0
+    model = Phrases.load(model_path)
+    expected = Phrases(corpus_file=small_text_file, threshold=5,
+                       connector_words=model.connector_words)
+    assert list(model.vocab.items()) == list(expected.vocab.items())
+    assert "of" in model.connector_words
+    rows = [line.split("\t") for line in tsv.read_text(encoding="utf-8").splitlines()]
+    grams = expected.freeze().phrasegrams
+    assert {p: float(s) for p, s in rows} == grams
+    assert [float(s) for _, s in rows] == sorted((float(s) for _, s in rows), reverse=True)
+    import gzip
+    with gzip.open(out, "rt", encoding="utf-8") as fh:
+        joined = [line.split() for line in fh]
+    with open(small_text_file, encoding="utf-8") as fh:
+        assert joined == list(expected.freeze()[[line.split() for line in fh]])
+    # apply the saved model, frozen
+    frozen_path, out2 = tmp_path / "f.model", tmp_path / "out2.txt"
+    assert main(["phrases", small_text_file, "--save", str(frozen_path), "--freeze",
+                 "--connector-words", "english", "--threshold", "5"]) == 0
+    assert isinstance(FrozenPhrases.load(frozen_path), FrozenPhrases)
+    assert main(["phrases", small_text_file, "--model", str(frozen_path), "-o", str(out2)]) == 0
+    assert [line.split() for line in out2.read_text(encoding="utf-8").splitlines()] == joined
+    assert "phrases joined" in capsys.readouterr().err
+
+
+def test_phrases_npmi_and_word_list(hand_corpus, tmp_path):
+    tsv = tmp_path / "p.tsv"
+    assert main(["phrases", str(hand_corpus), "--export", str(tsv), "--scoring", "npmi",
+                 "--threshold", "0.1", "--min-count", "1", "--connector-words", "b,z"]) == 0
+    model = Phrases(corpus_file=hand_corpus, scoring="npmi", threshold=0.1, min_count=1,
+                    connector_words={"b", "z"})
+    assert dict((p, float(s)) for p, s in (line.split("\t") for line in
+                tsv.read_text().splitlines())) == model.freeze().phrasegrams
+
+
+@pytest.mark.parametrize("argv,code,message", [
+    (["phrases", "{corpus}"], 2, "nothing to do"),
+    (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--threshold", "0"], 1, "threshold=0.0 is invalid"),
+    (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--delimiter", " "], 1, "holds whitespace"),
+    (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--delimiter", ""], 1, "delimiter='' is invalid"),
+    (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--scoring", "npmi", "--threshold", "2"], 1,
+     "between -1 and 1"),
+    (["phrases", "{tmp}/missing.txt", "-o", "{tmp}/o.txt"], 1, "does not exist"),
+    (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--model", "{corpus}"], 1, "not a fastw2v"),
+    (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--connector-words", ","], 2, "--connector-words"),
+])
+def test_phrases_errors(hand_corpus, tmp_path, capsys, argv, code, message):
+    argv = [a.format(corpus=hand_corpus, tmp=tmp_path) for a in argv]
+    try:
+        got = main(argv)
+    except SystemExit as exc:
+        got = exc.code
+    assert got == code
+    assert message in capsys.readouterr().err
+
+
+def test_subprocess_help_lists_the_commands():
+    proc = subprocess.run([sys.executable, "-m", "fastw2v", "--help"], capture_output=True,
+                          text=True, cwd=tempfile.gettempdir(), timeout=120)
+    assert proc.returncode == 0 and "word2phrase" in proc.stdout and "phrases" in proc.stdout
+    proc = subprocess.run([sys.executable, "-m", "fastw2v", "word2phrase", "--help"],
+                          capture_output=True, text=True, cwd=tempfile.gettempdir(), timeout=120)
+    assert proc.returncode == 0 and "-min-count" in proc.stdout and "train_words" in proc.stdout
