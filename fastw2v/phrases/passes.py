@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from typing import Optional
 
@@ -61,7 +62,8 @@ def write_transformed(source, output, applier: Applier, unicode_errors: str,
                 stats["bytes_out"] += len(data)
                 out.write(data)
             if applier.tokens_read == tokens_before:
-                raise CorpusError(f"the corpus {source!r} is empty: no words were found")
+                raise CorpusError(f"the corpus {os.fspath(source)!r} is empty: no words were "
+                                  "found")
         finally:
             if compression:
                 out.close()
@@ -100,7 +102,7 @@ def learn_counts(sentences=None, corpus_file=None, connector_words=frozenset(),
                             number, learner.total_words, len(learner.vocab))
             learner.learn_sentence(sentence)
     if learner.total_words == 0:
-        where = f" {corpus_file!r}" if corpus_file is not None else ""
+        where = f" {os.fspath(corpus_file)!r}" if corpus_file is not None else ""
         raise CorpusError(f"the corpus{where} is empty: no words were found")
     logger.info("collected %i token types (unigram + bigrams) from a corpus of %i words and "
                 "%i sentences", len(learner.vocab), learner.total_words, learner.sentences)
