@@ -5,7 +5,6 @@ Two sources: models gensim writes here (gensim is importable in the tests), comp
 gensim's in-memory model; and the fixtures shipped in tests/data/gensim/ (made by
 scripts/make_gensim_fixtures.py), read in a subprocess where gensim cannot be imported.
 """
-import hashlib
 import json
 import os
 import pickle
