@@ -26,6 +26,7 @@ from . import kernels
 from .config import TrainConfig
 from .corpus import EncodedCorpus, corpus_paths
 from .errors import FormatError
+from .io.gensim_pickle import GensimModel, is_gensim_pickle, read_gensim
 from .io.native import decode_strings, encode_strings, load_native, save_native
 from .tables import build_huffman, keep_thresholds, noise_table, sigmoid_table
 from .vectors.keyedvectors import KeyedVectors
@@ -355,7 +356,11 @@ class ModelState:
 
     @classmethod
     def load(cls, fname, mmap=None) -> "ModelState":
-        """Read a file written by :meth:`save` (``FormatError`` if it is not one)."""
+        """Read a file written by :meth:`save`, or a Word2Vec model saved by gensim 4's
+        ``save()`` (read without gensim and without running code from the file; see
+        :mod:`fastw2v.io.gensim_pickle`). ``FormatError`` if it is neither."""
+        if is_gensim_pickle(fname):
+            return cls.from_gensim(read_gensim(fname, mmap=mmap))
         meta, arrays = load_native(fname, mmap=mmap)
         if meta.get("format") != FORMAT:
             raise FormatError(f"{os.fspath(fname)}: not a fastw2v Word2Vec file (format "
@@ -366,6 +371,36 @@ class ModelState:
         except (KeyError, TypeError, ValueError) as exc:
             raise FormatError(f"{fname}: corrupt Word2Vec file ({type(exc).__name__}: "
                               f"{exc})") from None
+
+    @classmethod
+    def from_gensim(cls, g: GensimModel) -> "ModelState":
+        """The state of a gensim 4 ``Word2Vec`` read by :func:`read_gensim`: vocabulary,
+        counts, weights, ``vectors_lockf``, parameters and corpus totals, so that
+        ``train()`` continues where gensim stopped. gensim records ``train()`` calls, not
+        epochs: ``epochs_trained`` is taken as calls x ``epochs``."""
+        if g.kind != "word2vec":
+            raise FormatError(f"{g.path}: a gensim KeyedVectors file, not a Word2Vec model: "
+                              "read it with KeyedVectors.load()")
+        names = set(TrainConfig.field_names())
+        config = TrainConfig(**{k: v for k, v in g.params.items() if k in names})
+        state = cls(config, batch_words=g.params.get("batch_words", 10000),
+                    comment=g.params.get("comment"),
+                    sorted_vocab=int(g.params.get("sorted_vocab", 1)),
+                    null_word=int(g.params.get("null_word", 0)))
+        t = g.training
+        counts = g.counts if g.counts is not None else np.zeros(len(g.index_to_key), np.int64)
+        state.corpus_count = int(t.get("corpus_count") or 0)
+        state.corpus_total_words = int(t.get("corpus_total_words") or 0)
+        state.vocab = Vocab(g.index_to_key, counts, state.corpus_total_words or None,
+                            state.corpus_count, require_sorted=False)
+        state.wv = KeyedVectors(config.vector_size, g.index_to_key, g.vectors, counts)
+        if g.vectors_lockf is not None:
+            state.wv.vectors_lockf = g.vectors_lockf
+        state.syn1neg, state.syn1 = g.syn1neg, g.syn1
+        state.epochs_trained = int(t.get("train_count") or 0) * config.epochs
+        state.running_training_loss = float(t.get("running_training_loss") or 0.0)
+        state.effective_min_count = t.get("effective_min_count")
+        return state
 
     @classmethod
     def _from_native(cls, meta: dict, arrays: dict) -> "ModelState":

@@ -214,6 +214,17 @@ NO_GENSIM = textwrap.dedent(r"""
     out["_refused"] = refused
     out["_classes"] = {n: pickled_class(os.path.join(folder, n))
                        for n in ("fasttext.model", "doc2vec.model", "vectors.kv")}
+    # the public entry points, as a migrating user calls them
+    from fastw2v import Word2Vec
+    loaded = {}
+    for name, want in expected.items():
+        if want.get("kind") == "word2vec" and not name.startswith("_"):
+            model = Word2Vec.load(os.path.join(folder, name))
+            loaded[name] = {"index_to_key": model.wv.index_to_key,
+                            "vectors_sha256": digest(model.wv.vectors),
+                            "neighbour": model.wv.most_similar(model.wv.index_to_key[0],
+                                                               topn=1)[0][0]}
+    out["_loaded"] = loaded
     out["_gensim_modules"] = sorted(m for m in sys.modules
                                     if m.split(".")[0] == "gensim" and sys.modules[m] is not None)
     print(json.dumps(out))
@@ -226,6 +237,21 @@ def no_gensim_run():
                           text=True, timeout=120, cwd=os.path.dirname(FIXTURES))
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
+
+
+def test_word2vec_load_reads_gensim_models_without_gensim(no_gensim_run):
+    """``Word2Vec.load`` of gensim's files, in a process where gensim cannot be imported,
+    gives gensim's vocabulary and vectors, ready for queries."""
+    with open(os.path.join(FIXTURES, "expected.json"), encoding="utf-8") as fh:
+        expected = json.load(fh)
+    loaded = no_gensim_run["_loaded"]
+    models = [n for n, w in expected.items() if not n.startswith("_") and w["kind"] == "word2vec"]
+    assert sorted(loaded) == sorted(models) and len(models) >= 3
+    for name in models:
+        assert loaded[name]["index_to_key"] == expected[name]["index_to_key"]
+        assert loaded[name]["vectors_sha256"] == expected[name]["vectors_sha256"]
+        assert loaded[name]["neighbour"] in expected[name]["index_to_key"]
+    assert no_gensim_run["_gensim_modules"] == []
 
 
 def test_fixtures_read_without_gensim(no_gensim_run):
@@ -602,35 +628,12 @@ def test_pickled_class(saved):
 
 
 # -- training continues from what was read -----------------------------------------------
-def fastw2v_model_from(g: GensimModel):
-    """The wiring suggested for Word2Vec.load (kept here so it stays tested)."""
-    from fastw2v import Word2Vec
-    from fastw2v.config import TrainConfig
-    from fastw2v.state import ModelState
-    from fastw2v.vectors.keyedvectors import KeyedVectors
-    from fastw2v.vocab import Vocab
-    names = set(TrainConfig.field_names())
-    config = TrainConfig(**{k: v for k, v in g.params.items() if k in names})
-    state = ModelState(config, batch_words=g.params["batch_words"], comment=g.params["comment"])
-    t = g.training
-    state.vocab = Vocab(g.index_to_key, g.counts, t["corpus_total_words"],
-                        t["corpus_count"] or 0, require_sorted=False)
-    state.wv = KeyedVectors(config.vector_size, g.index_to_key, g.vectors, g.counts)
-    if g.vectors_lockf is not None:
-        state.wv.vectors_lockf = g.vectors_lockf
-    state.syn1neg, state.syn1 = g.syn1neg, g.syn1
-    state.corpus_count = t["corpus_count"] or 0
-    state.corpus_total_words = t["corpus_total_words"] or 0
-    state.epochs_trained = t["train_count"] * config.epochs  # gensim counts train() calls
-    state.running_training_loss = t["running_training_loss"]
-    return Word2Vec.from_state(state)
-
-
 @pytest.mark.parametrize("mode", ["sg-ns", "cbow-hs"])
 def test_training_continues_from_a_gensim_file(tmp_path, corpus, mode):
     model = train_gensim(corpus, **MODES[mode])
     model.save(str(tmp_path / "m.model"))
-    ours = fastw2v_model_from(read_gensim(tmp_path / "m.model"))
+    from fastw2v import Word2Vec
+    ours = Word2Vec.load(str(tmp_path / "m.model"))
     assert ours.wv.index_to_key == model.wv.index_to_key
     np.testing.assert_array_equal(ours.wv.vectors, model.wv.vectors)
     before = ours.wv.vectors.copy()
