@@ -709,8 +709,18 @@ class KeyedVectors:
 
     @classmethod
     def load(cls, fname, mmap: Optional[str] = None) -> "KeyedVectors":
-        """Load a file written by :meth:`save`; ``mmap="r"`` maps the vectors read-only."""
+        """Load a file written by :meth:`save`, or by gensim 4's ``save()`` (its
+        KeyedVectors, or a Word2Vec model's ``wv`` as gensim's ``KeyedVectors.load``
+        gives; read without gensim and without running code from the file, see
+        :mod:`fastw2v.io.gensim_pickle`); ``mmap="r"`` maps the vectors read-only."""
+        from ..io.gensim_pickle import is_gensim_pickle, read_gensim
         from ..io.native import FormatError, decode_strings, load_native
+        if is_gensim_pickle(fname):
+            g = read_gensim(fname, mmap=mmap)
+            kv = cls(g.vector_size, g.index_to_key, g.vectors, g.counts)
+            if g.vectors_lockf is not None:
+                kv.vectors_lockf = np.array(g.vectors_lockf, dtype=np.float32)
+            return kv
         meta, arrays = load_native(fname, mmap=mmap)
         fname = os.fspath(fname)
         try:

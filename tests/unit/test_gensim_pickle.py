@@ -215,7 +215,7 @@ NO_GENSIM = textwrap.dedent(r"""
     out["_classes"] = {n: pickled_class(os.path.join(folder, n))
                        for n in ("fasttext.model", "doc2vec.model", "vectors.kv")}
     # the public entry points, as a migrating user calls them
-    from fastw2v import Word2Vec
+    from fastw2v import KeyedVectors, Word2Vec
     loaded = {}
     for name, want in expected.items():
         if want.get("kind") == "word2vec" and not name.startswith("_"):
@@ -224,6 +224,10 @@ NO_GENSIM = textwrap.dedent(r"""
                             "vectors_sha256": digest(model.wv.vectors),
                             "neighbour": model.wv.most_similar(model.wv.index_to_key[0],
                                                                topn=1)[0][0]}
+        if not name.startswith("_"):
+            kv = KeyedVectors.load(os.path.join(folder, name))
+            loaded["kv " + name] = {"index_to_key": kv.index_to_key,
+                                    "vectors_sha256": digest(kv.vectors)}
     out["_loaded"] = loaded
     out["_gensim_modules"] = sorted(m for m in sys.modules
                                     if m.split(".")[0] == "gensim" and sys.modules[m] is not None)
@@ -246,12 +250,26 @@ def test_word2vec_load_reads_gensim_models_without_gensim(no_gensim_run):
         expected = json.load(fh)
     loaded = no_gensim_run["_loaded"]
     models = [n for n, w in expected.items() if not n.startswith("_") and w["kind"] == "word2vec"]
-    assert sorted(loaded) == sorted(models) and len(models) >= 3
+    assert sorted(n for n in loaded if not n.startswith("kv ")) == sorted(models)
+    assert len(models) >= 3
     for name in models:
         assert loaded[name]["index_to_key"] == expected[name]["index_to_key"]
         assert loaded[name]["vectors_sha256"] == expected[name]["vectors_sha256"]
         assert loaded[name]["neighbour"] in expected[name]["index_to_key"]
     assert no_gensim_run["_gensim_modules"] == []
+
+
+def test_keyedvectors_load_reads_gensim_files_without_gensim(no_gensim_run):
+    """``KeyedVectors.load`` of a gensim ``.kv`` file, and of a gensim model (its ``wv``,
+    as gensim's own ``KeyedVectors.load`` returns), without gensim."""
+    with open(os.path.join(FIXTURES, "expected.json"), encoding="utf-8") as fh:
+        expected = json.load(fh)
+    names = [n for n in expected if not n.startswith("_")]
+    assert any(expected[n]["kind"] == "keyedvectors" for n in names)
+    for name in names:
+        got = no_gensim_run["_loaded"]["kv " + name]
+        assert got["index_to_key"] == expected[name]["index_to_key"]
+        assert got["vectors_sha256"] == expected[name]["vectors_sha256"]
 
 
 def test_fixtures_read_without_gensim(no_gensim_run):
@@ -646,3 +664,15 @@ def test_training_continues_from_a_gensim_file(tmp_path, corpus, mode):
     # continued, not restarted: still close to gensim's vectors (one more epoch)
     change = np.linalg.norm(ours.wv.vectors - before) / np.linalg.norm(before)
     assert 0 < change < 1
+
+
+def test_word2vec_load_names_what_a_gensim_file_is():
+    """A gensim KeyedVectors file, FastText or Doc2Vec model given to Word2Vec.load gets
+    an error that says what the file is and what to do, not a format riddle."""
+    from fastw2v import Word2Vec
+    with pytest.raises(FormatError, match=r"KeyedVectors file.*KeyedVectors\.load\(\)"):
+        Word2Vec.load(os.path.join(FIXTURES, "vectors.kv"))
+    for name, kind in (("fasttext.model", "FastText"), ("doc2vec.model", "Doc2Vec")):
+        with pytest.raises(UnsupportedModelError, match=kind) as info:
+            Word2Vec.load(os.path.join(FIXTURES, name))
+        assert "save_word2vec_format" in str(info.value)
