@@ -4,10 +4,10 @@
  * left to right). Tokens come either from corpus bytes (split by fw_next_token, the
  * corpus reader's str.split()-exact tokenizer) or from Python strings' UTF-8 buffers.
  *
- * Keys are hashed with the corpus reader's fw_hash_bytes over their bytes, whether they
- * are one token or several joined by the delimiter: gensim keys its vocabulary by the
- * joined string, so a token "new_york" and the pair "new" "york" share one entry, and
- * the table must do the same to give the same counts.
+ * Keys are hashed (fwp_hash) over their bytes, whether they are one token or several
+ * joined by the delimiter: gensim keys its vocabulary by the joined string, so a token
+ * "new_york" and the pair "new" "york" share one entry, and the table must do the same
+ * to give the same counts.
  */
 #ifndef FASTW2V_PHRASES_H
 #define FASTW2V_PHRASES_H
@@ -27,6 +27,29 @@
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
 #endif
+
+/* Hash of a key's bytes, eight at a time. Keys are mostly a few words joined, and every
+ * candidate's key is hashed once per word read, so this is on the hot path; the corpus
+ * reader's byte-at-a-time FNV would cost a dependent multiplication per byte. Only the
+ * table uses it (hashes are never saved: a loaded table hashes its keys again). */
+static inline uint64_t fwp_hash(const uint8_t *p, int64_t n) {
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+        h ^= h >> 31;
+        p += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t w = 0;
+        for (int64_t i = 0; i < n; i++) w |= (uint64_t)p[i] << (8 * i);
+        h = (h ^ w) * 0x94D049BB133111EBULL;
+        h ^= h >> 29;
+    }
+    return fw_hash_finish(h);
+}
 
 /* ---------------------------------------------------------------------- the table -- */
 
@@ -219,7 +242,7 @@ typedef struct {
     int64_t len, cap;
     int64_t *starts, *ends;   /* token k is buf[starts[k]:ends[k]] */
     int64_t n_tok, tok_cap;
-    uint64_t start_hash;      /* fw_hash_bytes of token 0 */
+    uint64_t start_hash;      /* fwp_hash of token 0 */
     int64_t first_index;      /* token 0's position in its sentence (span output) */
     int has_start;
 } fwp_pending;
@@ -284,7 +307,7 @@ static inline int fwp_candidate_key(fwp_pending *q, const uint8_t *delim, int64_
     if (fwp_reserve_bytes(q, dlen + n) < 0) return -1;
     memcpy(q->buf + q->len, delim, (size_t)dlen);
     if (n) memcpy(q->buf + q->len + dlen, p, (size_t)n);
-    *h = fw_hash_bytes(q->buf, q->len + dlen + n);
+    *h = fwp_hash(q->buf, q->len + dlen + n);
     return 0;
 }
 
@@ -398,7 +421,7 @@ static int fwp_plan_token(fwp_learner *L, const uint8_t *p, int64_t n, uint64_t 
         o->p = NULL;
         o->off = L->keys_len;
         o->n = key_len;
-        o->h = fw_hash_bytes(k, key_len);
+        o->h = fwp_hash(k, key_len);
         o->kind = FWP_OP_COUNT_LAST;
         L->keys_len += key_len;
     }
@@ -482,7 +505,7 @@ static int fwp_learn_bytes(fwp_learner *L, const uint8_t *data, int64_t n, int *
             if (fwp_plan_end_sentence(L) < 0) return -1;
         } else {
             *open_line = 1;
-            if (fwp_plan_token(L, start, len, h) < 0) return -1;
+            if (fwp_plan_token(L, start, len, fwp_hash(start, len)) < 0) return -1;
         }
         if (L->n_ops >= FWP_BATCH && fwp_run_ops(L) < 0) return -1;
     }
@@ -737,7 +760,7 @@ static int fwp_apply_bytes(fwp_applier *A, const uint8_t *data, int64_t n, int *
             continue;
         }
         *open_line = 1;
-        if (fwp_apply_token(A, start, len, h) < 0) return -1;
+        if (fwp_apply_token(A, start, len, fwp_hash(start, len)) < 0) return -1;
     }
     return 0;
 }
@@ -771,9 +794,9 @@ static inline int fwp_export_counts(const fwp_table *t, int64_t i, const uint8_t
     const uint8_t *k = fwp_key(t, i);
     int64_t n = fwp_key_len(t, i), fe = 0, ls = 0;
     if (!fwp_split_ends(k, n, d, dlen, &fe, &ls)) return 0;
-    int64_t ia = fwp_find(t, k, fe, fw_hash_bytes(k, fe));
+    int64_t ia = fwp_find(t, k, fe, fwp_hash(k, fe));
     if (ia < 0 || t->entries[ia].value <= 0) return 0;
-    int64_t ib = fwp_find(t, k + ls, n - ls, fw_hash_bytes(k + ls, n - ls));
+    int64_t ib = fwp_find(t, k + ls, n - ls, fwp_hash(k + ls, n - ls));
     if (ib < 0 || t->entries[ib].value <= 0) return 0;
     *a = t->entries[ia].value;
     *b = t->entries[ib].value;
@@ -799,8 +822,8 @@ static int fwp_export(const fwp_table *counts, const fwp_scorer *s, const uint8_
             split[k] = counts->entries[i0 + k].value > 0 &&
                        fwp_split_ends(key, n, d, dlen, &fe[k], &ls[k]);
             if (!split[k]) continue;
-            ha[k] = fw_hash_bytes(key, fe[k]);
-            hb[k] = fw_hash_bytes(key + ls[k], n - ls[k]);
+            ha[k] = fwp_hash(key, fe[k]);
+            hb[k] = fwp_hash(key + ls[k], n - ls[k]);
             FWP_PREFETCH(&counts->slots[ha[k] & counts->mask]);
             FWP_PREFETCH(&counts->slots[hb[k] & counts->mask]);
         }

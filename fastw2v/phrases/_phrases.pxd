@@ -18,7 +18,7 @@ cdef extern from "_phrases.h" nogil:
     ctypedef struct fwp_pending:
         int has_start
 
-    uint64_t fw_hash_bytes(const uint8_t *p, int64_t n)
+    uint64_t fwp_hash(const uint8_t *p, int64_t n)
     int fwp_init(fwp_table *t, int64_t expect)
     void fwp_free(fwp_table *t)
     int64_t fwp_key_len(const fwp_table *t, int64_t i)

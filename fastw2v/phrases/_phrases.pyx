@@ -119,7 +119,7 @@ cdef class KeyTable:
         cdef bytes b = _encode(key)
         cdef const uint8_t *p = <const uint8_t *>PyBytes_AS_STRING(b)
         cdef int64_t n = PyBytes_GET_SIZE(b)
-        return fwp_find(&self.t, p, n, fw_hash_bytes(p, n))
+        return fwp_find(&self.t, p, n, fwp_hash(p, n))
 
     def get(self, key, default=None):
         """The value of ``key``, or ``default``."""
@@ -136,7 +136,7 @@ cdef class KeyTable:
         cdef bytes b = _encode(key)
         cdef const uint8_t *p = <const uint8_t *>PyBytes_AS_STRING(b)
         cdef int64_t n = PyBytes_GET_SIZE(b)
-        cdef uint64_t h = fw_hash_bytes(p, n)
+        cdef uint64_t h = fwp_hash(p, n)
         cdef int64_t i = fwp_find(&self.t, p, n, h)
         if i < 0:
             i = fwp_insert(&self.t, p, n, h, 0)
@@ -235,7 +235,7 @@ cdef class KeyTable:
             p = &b[0] + o[i] if length else <const uint8_t *>b""
             # a strict decode: a damaged file must not put invalid UTF-8 in the table
             _decode(p, length)
-            h = fw_hash_bytes(p, length)
+            h = fwp_hash(p, length)
             if fwp_find(&out.t, p, length, h) >= 0:
                 raise ValueError(f"the key table holds {_decode(p, length)!r} twice")
             j = fwp_insert(&out.t, p, length, h, 0)
@@ -313,7 +313,7 @@ cdef class Learner:
         cdef int rc = 0
         for k in range(m):
             p = _token_utf8(<object>_item(toks, k), &n, keep)
-            if fwp_plan_token(&self.L, p, n, fw_hash_bytes(p, n)) < 0:
+            if fwp_plan_token(&self.L, p, n, fwp_hash(p, n)) < 0:
                 rc = -1
                 break
         # run the plan now, while the sentence's strs (whose bytes it points to) live
@@ -475,7 +475,7 @@ cdef class Applier:
         self.A.index = 0
         for k in range(m):
             p = _token_utf8(<object>_item(toks, k), &n, keep)
-            if fwp_apply_token(&self.A, p, n, fw_hash_bytes(p, n)) < 0:
+            if fwp_apply_token(&self.A, p, n, fwp_hash(p, n)) < 0:
                 self._fail()
         if fwp_apply_end_sentence(&self.A) < 0:
             self._fail()
