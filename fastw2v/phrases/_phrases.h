@@ -58,11 +58,17 @@ typedef struct {
     uint32_t tag;             /* the key hash's upper 32 bits: most misses stop here */
 } fwp_slot;
 
+/* A key's first bytes are kept in its entry too: most keys (a word, a pair of short
+ * words) fit, and then a lookup reads the slot and the entry, two cache lines, instead of
+ * also the key in the pool. */
+#define FWP_HEAD 12
+
 typedef struct {
     int64_t value;            /* a count, or a score's bits (fwp_get_score) */
-    int64_t off;              /* the key is pool[off : next entry's off (or pool_len)] */
-    uint64_t hash;
-} fwp_entry;
+    int64_t off;              /* the key is pool[off : off + len] */
+    uint32_t len;
+    uint8_t head[FWP_HEAD];   /* the key's first min(len, FWP_HEAD) bytes */
+} fwp_entry;                  /* 32 bytes: two to a cache line */
 
 typedef struct {
     fwp_slot *slots;
@@ -74,7 +80,16 @@ typedef struct {
 } fwp_table;
 
 static inline int64_t fwp_key_len(const fwp_table *t, int64_t i) {
-    return (i + 1 < t->n ? t->entries[i + 1].off : t->pool_len) - t->entries[i].off;
+    return t->entries[i].len;
+}
+
+/* Is entry e's key p[0:n]? */
+static inline int fwp_key_equal(const fwp_table *t, const fwp_entry *e, const uint8_t *p,
+                                int64_t n) {
+    if ((int64_t)e->len != n) return 0;
+    if (n <= FWP_HEAD) return memcmp(e->head, p, (size_t)n) == 0;
+    return memcmp(e->head, p, FWP_HEAD) == 0 &&
+           memcmp(t->pool + e->off + FWP_HEAD, p + FWP_HEAD, (size_t)(n - FWP_HEAD)) == 0;
 }
 
 static inline const uint8_t *fwp_key(const fwp_table *t, int64_t i) {
@@ -105,7 +120,8 @@ static int fwp_rebuild_slots(fwp_table *t, uint64_t nslots) {
     if (!s) return -1;
     uint64_t mask = nslots - 1;
     for (int64_t i = 0; i < t->n; i++) {
-        uint64_t h = t->entries[i].hash, k = h & mask;
+        /* hashes are not stored: the keys are read in order, which is cheap */
+        uint64_t h = fwp_hash(t->pool + t->entries[i].off, t->entries[i].len), k = h & mask;
         while (s[k].id1) k = (k + 1) & mask;
         s[k].id1 = (uint32_t)(i + 1);
         s[k].tag = (uint32_t)(h >> 32);
@@ -141,9 +157,7 @@ static inline int64_t fwp_find(const fwp_table *t, const uint8_t *p, int64_t n, 
         if (!s.id1) return -1;
         if (s.tag == tag) {
             int64_t i = (int64_t)s.id1 - 1;
-            if (t->entries[i].hash == h && fwp_key_len(t, i) == n &&
-                memcmp(t->pool + t->entries[i].off, p, (size_t)n) == 0)
-                return i;
+            if (fwp_key_equal(t, &t->entries[i], p, n)) return i;
         }
         k = (k + 1) & t->mask;
     }
@@ -152,7 +166,7 @@ static inline int64_t fwp_find(const fwp_table *t, const uint8_t *p, int64_t n, 
 /* Append the key p[0:n] (not in the table) with `value`; its id, or -1 when out of
  * memory or full. */
 static int64_t fwp_insert(fwp_table *t, const uint8_t *p, int64_t n, uint64_t h, int64_t value) {
-    if (t->n >= (int64_t)UINT32_MAX - 1) return -1;
+    if (t->n >= (int64_t)UINT32_MAX - 1 || n > (int64_t)UINT32_MAX) return -1;
     if ((double)(t->n + 1) > 0.7 * (double)(t->mask + 1)) {
         if (fwp_rebuild_slots(t, 2 * (t->mask + 1)) < 0) return -1;
     }
@@ -174,7 +188,9 @@ static int64_t fwp_insert(fwp_table *t, const uint8_t *p, int64_t n, uint64_t h,
     int64_t i = t->n++;
     if (n) memcpy(t->pool + t->pool_len, p, (size_t)n);
     t->entries[i].off = t->pool_len;
-    t->entries[i].hash = h;
+    t->entries[i].len = (uint32_t)n;
+    memset(t->entries[i].head, 0, FWP_HEAD);
+    if (n) memcpy(t->entries[i].head, p, (size_t)(n < FWP_HEAD ? n : FWP_HEAD));
     t->entries[i].value = value;
     t->pool_len += n;
     uint64_t k = h & t->mask;
@@ -203,8 +219,7 @@ static int fwp_prune(fwp_table *t, int64_t keep_min) {
         int64_t len = fwp_key_len(t, i), off = t->entries[i].off;
         /* keys move only towards the pool's start, and in order, so memmove is safe */
         if (len) memmove(t->pool + pos, t->pool + off, (size_t)len);
-        t->entries[m].value = t->entries[i].value;
-        t->entries[m].hash = t->entries[i].hash;
+        t->entries[m] = t->entries[i];
         t->entries[m].off = pos;
         pos += len;
         m++;
@@ -481,8 +496,9 @@ static int fwp_run_ops(fwp_learner *L) {
         }
         if (b >= 0 && b < m && ops[b].kind != FWP_OP_END) {
             fwp_slot s = t->slots[ops[b].h & t->mask];
-            if (s.id1 && s.tag == (uint32_t)(ops[b].h >> 32))
-                FWP_PREFETCH(t->pool + t->entries[s.id1 - 1].off);
+            if (s.id1 && s.tag == (uint32_t)(ops[b].h >> 32) &&
+                t->entries[s.id1 - 1].len > FWP_HEAD)
+                FWP_PREFETCH(t->pool + t->entries[s.id1 - 1].off + FWP_HEAD);
         }
         if (c >= 0 && fwp_run_op(L, ops + c) < 0) return -1;
     }
@@ -846,7 +862,7 @@ static int fwp_export(const fwp_table *counts, const fwp_scorer *s, const uint8_
             if (!fwp_judge_counts(s, counts->entries[ia].value, counts->entries[ib].value, ab,
                                   &score, &err))
                 continue;
-            int64_t j = fwp_insert(out, key, n, counts->entries[i].hash, 0);
+            int64_t j = fwp_insert(out, key, n, fwp_hash(key, n), 0);
             if (j < 0) return -1;
             fwp_set_score(out, j, score);
         }

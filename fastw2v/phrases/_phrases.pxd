@@ -6,7 +6,6 @@ cdef extern from "_phrases.h" nogil:
     ctypedef struct fwp_entry:
         int64_t value
         int64_t off
-        uint64_t hash
     ctypedef struct fwp_table:
         uint64_t mask
         fwp_entry *entries

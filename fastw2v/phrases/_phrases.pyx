@@ -176,7 +176,8 @@ cdef class KeyTable:
         cdef int64_t i
         for i in range(other.t.n):
             if fwp_add(&self.t, fwp_key(&other.t, i), fwp_key_len(&other.t, i),
-                       other.t.entries[i].hash, other.t.entries[i].value) < 0:
+                       fwp_hash(fwp_key(&other.t, i), fwp_key_len(&other.t, i)),
+                       other.t.entries[i].value) < 0:
                 raise MemoryError("out of memory while merging phrase counts")
 
     def to_arrays(self):
@@ -272,8 +273,8 @@ cdef class Learner:
         fwp_learner_free_buffers(&self.L)
 
     def __init__(self, KeyTable connectors, str delimiter, int64_t max_vocab_size,
-                 bint word2phrase=False):
-        self.vocab = KeyTable(False)
+                 bint word2phrase=False, int64_t expect=0):
+        self.vocab = KeyTable(False, min(expect, max_vocab_size))
         self.connectors = connectors
         self.delim = _encode(delimiter)
         self.L.vocab = &self.vocab.t
@@ -553,7 +554,7 @@ def export_phrases(KeyTable counts, str delimiter, int kind, threshold, min_coun
         if score <= threshold:
             continue
         j = fwp_insert(&out.t, fwp_key(&counts.t, i), fwp_key_len(&counts.t, i),
-                       counts.t.entries[i].hash, 0)
+                       fwp_hash(fwp_key(&counts.t, i), fwp_key_len(&counts.t, i)), 0)
         if j < 0:
             raise MemoryError("out of memory while exporting phrases")
         fwp_set_score(&out.t, j, float(score))
