@@ -103,14 +103,16 @@ def test_phrases_npmi_and_word_list(hand_corpus, tmp_path):
 
 @pytest.mark.parametrize("argv,code,message", [
     (["phrases", "{corpus}"], 2, "nothing to do"),
-    (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--threshold", "0"], 1, "threshold=0.0 is invalid"),
+    (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--threshold", "0"], 1,
+     "threshold=0.0 is invalid"),
     (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--delimiter", " "], 1, "holds whitespace"),
     (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--delimiter", ""], 1, "delimiter='' is invalid"),
     (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--scoring", "npmi", "--threshold", "2"], 1,
      "between -1 and 1"),
     (["phrases", "{tmp}/missing.txt", "-o", "{tmp}/o.txt"], 1, "does not exist"),
     (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--model", "{corpus}"], 1, "not a fastw2v"),
-    (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--connector-words", ","], 2, "--connector-words"),
+    (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--connector-words", ","], 2,
+     "--connector-words"),
 ])
 def test_phrases_errors(hand_corpus, tmp_path, capsys, argv, code, message):
     argv = [a.format(corpus=hand_corpus, tmp=tmp_path) for a in argv]

@@ -289,7 +289,8 @@ def test_files_compressed_directories_and_blocks(tmp_path, small_text_file, monk
     import bz2
     with bz2.open(tmp_path / "out.txt.bz2", "rt", encoding="utf-8") as fh:
         got = fh.read()
-    assert got.split("\n")[:-1] == [" ".join(s) for s in reference.freeze()[lines_of(small_text_file)]]
+    joined = reference.freeze()[lines_of(small_text_file)]
+    assert got.split("\n")[:-1] == [" ".join(s) for s in joined]
 
 
 def test_transform_keeps_lines_and_unicode_spaces(tmp_path):
