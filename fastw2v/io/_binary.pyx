@@ -94,16 +94,17 @@ def join_words(const unsigned char[::1] data, int64_t[::1] word_start, int64_t[:
 
 
 #: Bytes parsed between two releases of the mapped pages already copied.
-CHUNK_BYTES = 1 << 24
+CHUNK_BYTES = 1 << 22
 
 
 def read_rows(data, Py_ssize_t start, int64_t rows, int dims):
     """Rows ``0 .. rows - 1`` of a binary word2vec file whose bytes are ``data`` (a
     read-only ``mmap`` or ``bytes``), from byte ``start``.
 
-    Returns ``(vectors, words_blob, pos, done, status)``: the float32 ``[done, dims]``
-    vectors, the words joined by spaces, the byte after the last row, the rows read and
-    the :func:`parse_rows` status. A memory map's pages are released
+    Returns ``(vectors, words_blob, starts, ends, pos, done, status)``: the float32
+    ``[done, dims]`` vectors, the words joined by spaces, each word's byte range in
+    ``data``, the byte after the last row (or where the bad row starts), the rows read
+    and the :func:`parse_rows` status. A memory map's pages are released
     (``MADV_DONTNEED``) every :data:`CHUNK_BYTES` once copied, so the file's pages do
     not stay resident beside the matrix (they stay in the page cache).
     """
@@ -134,4 +135,6 @@ def read_rows(data, Py_ssize_t start, int64_t rows, int dims):
         if status == 0 and pos >= view.shape[0] and row < rows:
             status = TRUNCATED
     blob = b" ".join(parts)
-    return out[:row] if row < rows else out, blob, pos, row, status
+    if row < rows:
+        out, starts, ends = out[:row], starts[:row], ends[:row]
+    return out, blob, starts, ends, pos, row, status

@@ -33,6 +33,7 @@ import logging
 import mmap
 import os
 import re
+import sys
 from io import BytesIO
 from typing import Dict
 
@@ -40,7 +41,9 @@ import numpy as np
 
 from ..corpus.compression import DECOMPRESSION_ERRORS, MAGIC_LENGTH, by_magic, by_suffix
 from ..errors import TruncatedFileError, UndecodableError, VocabularyError
-from ..vocab import check_vocab_word, write_word_counts
+from ..vocab import check_vocab_word, read_word_counts, write_word_counts
+from ._binary import LINE_BREAK_IN_WORD, TRUNCATED
+from ._binary import read_rows as read_binary_rows
 from .native import FormatError, atomic_write
 
 logger = logging.getLogger("fastw2v")
@@ -159,30 +162,51 @@ def _read_binary(path, data, start, rows, dims, encoding, unicode_errors, check_
         raise TruncatedFileError(f"{path}: header promises {rows} rows of {dims} float32 (at least "
                           f"{rows * (row_bytes + 1)} bytes) but only {available} bytes follow; "
                           "truncated, or not a binary word2vec file (binary=False for text)")
-    words, vectors = [], np.empty((rows, dims), dtype=np.float32)
-    pos, n = start, len(data)
-    for r in range(rows):
-        while pos < n and data[pos:pos + 1] == b"\n":
-            pos += 1
-        space = data.find(b" ", pos)
-        if space < 0 or space + 1 + row_bytes > n:
-            raise TruncatedFileError(f"{path}: truncated at row {r + 1} of {rows} (byte {pos}): the file "
-                              "ends before this row's vector does")
-        raw = data[pos:space]
-        if b"\n" in raw:
-            # words never hold a line break: the previous row was longer than the header's
-            # dimension says, so its leftover floats ran into this word
-            raise FormatError(f"{path}: row {r + 1} (byte {pos}): word {bytes(raw[:40])!r} holds "
-                              f"a line break: rows do not have the header's {dims} dimensions "
-                              "(mislabelled header, or not a binary word2vec file)")
-        words.append(_decode(path, raw, encoding, unicode_errors, f"row {r + 1} (byte {pos})"))
-        vectors[r] = np.frombuffer(data, dtype="<f4", count=dims, offset=space + 1)
-        pos = space + 1 + row_bytes
+    vectors, blob, starts, ends, pos, done, status = read_binary_rows(data, start, rows, dims)
+    if status == TRUNCATED:
+        raise TruncatedFileError(f"{path}: truncated at row {done + 1} of {rows} (byte {pos}): "
+                                 "the file ends before this row's vector does")
+    if status == LINE_BREAK_IN_WORD:
+        # words never hold a line break: the previous row was longer than the header's
+        # dimension says, so its leftover floats ran into this word
+        raw = bytes(data[pos:min(pos + 40, data.find(b" ", pos))])
+        raise FormatError(f"{path}: row {done + 1} (byte {pos}): word {raw!r} holds "
+                          f"a line break: rows do not have the header's {dims} dimensions "
+                          "(mislabelled header, or not a binary word2vec file)")
+    if sys.byteorder != "little":
+        vectors = vectors.byteswap()          # the format is little-endian float32
+    words = _decode_words(path, data, blob, starts, ends, encoding, unicode_errors)
     if check_end and data[pos:].strip():
         raise FormatError(f"{path}: header says {rows} rows but more data follows row {rows} "
                           f"(byte {pos}): mislabelled header (pass limit= to read only the "
                           "first rows)")
     return words, vectors
+
+
+#: Encodings in which a space byte is always a space (never inside another character) and
+#: decoding carries no state across words: the words of a binary file are decoded as one
+#: space-joined blob. Others are decoded word by word.
+_BLOB_ENCODINGS = ("utf-8", "ascii", "latin-1", "iso8859", "cp125", "windows-125")
+
+
+def _decode_words(path, data, blob, starts, ends, encoding, unicode_errors):
+    """The words of a binary file (``blob``: their bytes joined by spaces; ``starts``,
+    ``ends``: their byte ranges in ``data``), decoded as one call per file where the
+    encoding allows; an undecodable word is reported as :func:`_decode` does."""
+    n = len(starts)
+    name = codecs.lookup(encoding).name
+    if name.startswith(_BLOB_ENCODINGS):
+        try:
+            words = blob.decode(encoding, unicode_errors).split(" ") if n else []
+        except UnicodeDecodeError as exc:
+            r = blob.count(b" ", 0, exc.start)      # the word holding the bad bytes
+            _decode(path, bytes(data[starts[r]:ends[r]]), encoding, unicode_errors,
+                    f"row {r + 1} (byte {starts[r]})")
+            raise                                   # _decode raised already
+        if len(words) == n:
+            return words
+    return [_decode(path, bytes(data[starts[r]:ends[r]]), encoding, unicode_errors,
+                    f"row {r + 1} (byte {starts[r]})") for r in range(n)]
 
 
 def _text_lines(data, start, first_line):
@@ -348,54 +372,32 @@ def read_word2vec_rows(fname, binary=False, encoding="utf8", unicode_errors="str
         if isinstance(data, mmap.mmap):
             data.close()
     rows = len(words)
-    index: Dict[str, int] = {}
-    for i, w in enumerate(words):
-        if w in index:
-            logger.warning("%s: duplicate word %r at row %d, ignoring all but the first", path, w, i + 1)
-        else:
-            index[w] = i
-    if len(index) != rows:
+    if len(set(words)) != rows:         # (the set is gone before the caller's index is built)
+        index: Dict[str, int] = {}
+        for i, w in enumerate(words):
+            if w in index:
+                logger.warning("%s: duplicate word %r at row %d, ignoring all but the first",
+                               path, w, i + 1)
+            else:
+                index[w] = i
         keep = np.fromiter(index.values(), dtype=np.int64, count=len(index))
         words, vectors = list(index), np.ascontiguousarray(vectors[keep])
     return words, vectors, rows
 
 
 def _read_fvocab(fvocab, encoding, unicode_errors) -> Dict[str, int]:
-    """The counts of a ``word count`` file (the C tool's ``-save-vocab``), its words decoded
-    as the vector file's are (``encoding``, ``unicode_errors``); the C tool's ``</s>``
-    entry is kept (its vector files have a ``</s>`` row).
-
-    The checks are :func:`fastw2v.vocab.read_word_counts`'s, whose messages these are;
-    only the decoding differs (that reader takes UTF-8 only)."""
+    """The counts of a ``word count`` file (the C tool's ``-save-vocab``) read by
+    :func:`fastw2v.vocab.read_word_counts`, its words decoded as the vector file's are
+    (``encoding``, ``unicode_errors``); the C tool's ``</s>`` entry is kept (its vector
+    files have a ``</s>`` row). A missing file is a ``FileNotFoundError``, as a missing
+    vector file is."""
     path = os.fspath(fvocab)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"vocabulary file {path!r} does not exist")
-    counts: Dict[str, int] = {}
-    first_line: Dict[bytes, int] = {}
-    with open(path, "rb") as fh:
-        for line_no, raw in enumerate(fh, 1):
-            parts = raw.split()
-            if not parts:
-                continue
-            if len(parts) != 2:
-                raise VocabularyError(
-                    f"{path}: line {line_no}: expected 'word count', got {raw[:80]!r}")
-            if not _COUNT.fullmatch(parts[1]):
-                raise VocabularyError(f"{path}: line {line_no}: expected a word and an integer "
-                                      f"count, got {raw[:80]!r}")
-            count = int(parts[1])
-            if count < 0:
-                raise VocabularyError(f"{path}: line {line_no}: negative count {count}")
-            if parts[0] in first_line:
-                raise VocabularyError(f"{path}: line {line_no}: word {parts[0]!r} is listed "
-                                      f"again (first on line {first_line[parts[0]]})")
-            first_line[parts[0]] = line_no
-            word = _decode(path, parts[0], encoding, unicode_errors, f"line {line_no}")
-            # two words may decode alike once unicode_errors replaced or dropped bytes
-            counts.setdefault(word, count)
-    if not counts:
-        raise VocabularyError(f"vocabulary file {path!r} has no entries")
-    return counts
+    return read_word_counts(path, skip_sentence_end=False,
+                            decode=lambda raw, line_no: _decode(path, raw, encoding,
+                                                                unicode_errors,
+                                                                f"line {line_no}"))
 
 
 def _check_key(key) -> str:
