@@ -336,27 +336,30 @@ def write_word_counts(fh, words: Sequence[str], counts) -> None:
     fh.write(b"".join(b"%s %d\n" % (w, c) for w, c in zip(encoded, counts)))
 
 
-def read_word_counts(path, skip_sentence_end: bool = True) -> Dict[str, int]:
+def read_word_counts(path, skip_sentence_end: bool = True, decode=None) -> Dict[str, int]:
     """Read a vocabulary file: one ``word count`` line per word (the C tool's
     ``-save-vocab`` format, also gensim's ``fvocab``), blank lines ignored.
 
-    Each line must be a UTF-8 word and a count of ASCII digits, separated by whitespace;
-    every word appears once. The C tool's ``</s>`` entry (its sentence-end token) is
-    skipped unless ``skip_sentence_end=False`` (vector files of the C tool hold a
-    ``</s>`` row, whose count it is).
+    Each line must be a word and a count of ASCII digits, separated by whitespace; every
+    word appears once (compared as bytes). Words are UTF-8 unless ``decode(raw, line_no)``
+    is given, which turns a word's bytes into ``str`` (the vector readers decode with the
+    vector file's ``encoding`` and ``unicode_errors``; two words that decode alike keep
+    the first count). The C tool's ``</s>`` entry (its sentence-end token) is skipped
+    unless ``skip_sentence_end=False`` (vector files of the C tool hold a ``</s>`` row,
+    whose count it is).
 
     Raises
     ------
     VocabularyError
         The file does not exist, has no entries, or a line is malformed (the message
         names the file and line): not two fields, a count that is not an integer or is
-        negative, a word that is not UTF-8, or a word seen before.
+        negative, a word that is not UTF-8 (without ``decode``), or a word seen before.
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise VocabularyError(f"vocabulary file {path!r} does not exist")
     counts: Dict[str, int] = {}
-    first_line: Dict[str, int] = {}
+    first_line: Dict[bytes, int] = {}
     with open(path, "rb") as fh:
         for line_no, raw in enumerate(fh, 1):
             parts = raw.split()
@@ -366,23 +369,26 @@ def read_word_counts(path, skip_sentence_end: bool = True) -> Dict[str, int]:
                 raise VocabularyError(
                     f"{path}: line {line_no}: expected 'word count', got {raw[:80]!r}")
             try:
-                word = parts[0].decode("utf-8")
+                word = parts[0].decode("utf-8") if decode is None else None
                 if not _COUNT.fullmatch(parts[1]):
                     raise ValueError
                 count = int(parts[1])
             except (UnicodeDecodeError, ValueError):
+                what = "a UTF-8 word" if decode is None else "a word"
                 raise VocabularyError(
-                    f"{path}: line {line_no}: expected a UTF-8 word and an integer count, "
+                    f"{path}: line {line_no}: expected {what} and an integer count, "
                     f"got {raw[:80]!r}") from None
             if count < 0:
                 raise VocabularyError(f"{path}: line {line_no}: negative count {count}")
-            if word in first_line:
+            if word is None:
+                word = decode(parts[0], line_no)
+            if parts[0] in first_line:
                 raise VocabularyError(f"{path}: line {line_no}: word {word!r} is listed "
-                                      f"again (first on line {first_line[word]})")
-            first_line[word] = line_no
+                                      f"again (first on line {first_line[parts[0]]})")
+            first_line[parts[0]] = line_no
             if skip_sentence_end and word == C_SENTENCE_END:
                 continue
-            counts[word] = count
+            counts.setdefault(word, count)
     if not counts:
         raise VocabularyError(f"vocabulary file {path!r} has no entries")
     return counts
