@@ -802,6 +802,11 @@ cdef class Model:
         return self.c.p.vocab_size
 
     @property
+    def computes_loss(self):
+        """Whether the kernels sum the objective (``compute_loss``)."""
+        return bool(self.c.p.compute_loss)
+
+    @property
     def uses_register_kernels(self):
         """Whether HS/NS run the register-resident loops (AVX-512 variant, d <= 128)."""
         return bool(self.c.p.reg_path)

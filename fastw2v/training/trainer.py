@@ -272,13 +272,15 @@ class Trainer:
                     break
             stats = self._run_epoch(epoch, epoch_jobs(i), tick)
             all_stats.append(stats)
+            # the kernels count examples either way; the loss exists only if computed
+            has_loss = km.computes_loss and stats.loss_examples
             logger.info("epoch %d: %d words read, %d trained, %.0f words/s%s", epoch,
                         stats.words_read, stats.words_trained,
                         stats.words_read / max(stats.seconds, 1e-9),
-                        f", mean loss {stats.mean_loss:.4f}" if stats.loss_examples else "")
+                        f", mean loss {stats.mean_loss:.4f}" if has_loss else "")
             if progress is not None:
                 progress.update(km.progress, alpha=km.alpha,
-                                loss=stats.mean_loss if stats.loss_examples else None)
+                                loss=stats.mean_loss if has_loss else None)
             if on_epoch_end is not None:
                 if on_epoch_end(epoch, stats) is False:
                     break

@@ -225,3 +225,17 @@ def test_latest_training_loss_is_gensims_running_sum(small_text_file, mode):
     m.train(sentences, total_examples=m.corpus_count, epochs=1, callbacks=[ours])
     assert ours.totals[-1] == pytest.approx(m.epoch_stats[-1].loss, rel=1e-9)
     assert m.get_latest_training_loss() == ours.totals[-1]
+
+
+@pytest.mark.parametrize("compute_loss", [False, True])
+def test_epoch_log_shows_a_loss_only_when_computed(caplog, compute_loss):
+    """Without compute_loss there is no loss to show: the epoch log line must not print
+    one (it used to print 'mean loss 0.0000')."""
+    import logging
+    sentences = [["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "sat", "on", "a", "log"]] * 20
+    with caplog.at_level(logging.INFO, logger="fastw2v"):
+        Word2Vec(sentences, vector_size=8, min_count=1, epochs=2, workers=1,
+                 compute_loss=compute_loss)
+    epoch_lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("epoch ")]
+    assert len(epoch_lines) == 2
+    assert all(("mean loss" in line) is compute_loss for line in epoch_lines)
