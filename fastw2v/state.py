@@ -213,7 +213,11 @@ class ModelState:
         if extra:
             vectors[old_size:] = self.fresh_vectors(
                 extra, np.random.default_rng([c.seed & 0xFFFFFFFF, old_size]))
+        lockf = self.wv.vectors_lockf
+        if len(lockf) == old_size and old_size > 1:       # one factor per word: new words train
+            lockf = np.concatenate([lockf, np.ones(V - old_size, dtype=np.float32)])
         self.wv = KeyedVectors(c.vector_size, self.vocab.words, vectors, self.vocab.counts)
+        self.wv.vectors_lockf = lockf
         self.syn1neg = grow(self.syn1neg)
         self.syn1 = grow(self.syn1)
 
@@ -304,10 +308,7 @@ class ModelState:
         """The input rows' update factors for the kernels: ``wv.vectors_lockf`` (gensim's
         attribute: row ``r``'s update is scaled by ``lockf[r % len(lockf)]``), or None
         where it is absent or all ones (the kernels then skip the multiplication)."""
-        lockf = getattr(self.wv, "vectors_lockf", None)
-        if lockf is None:
-            return None
-        lockf = np.ascontiguousarray(lockf, dtype=np.float32).reshape(-1)
+        lockf = np.ascontiguousarray(self.wv.vectors_lockf, dtype=np.float32).reshape(-1)
         if lockf.size == 0:
             raise ValueError("wv.vectors_lockf is empty: use np.ones(1, np.float32) (train "
                              "every row) or one factor per row")
@@ -345,7 +346,8 @@ class ModelState:
         self.need_vocab()
         blob, offsets = encode_strings(self.vocab.words)
         arrays = {"words_blob": blob, "words_offsets": offsets, "counts": self.vocab.counts,
-                  "vectors": self.wv.vectors}
+                  "vectors": self.wv.vectors,
+                  "vectors_lockf": np.ascontiguousarray(self.wv.vectors_lockf, np.float32)}
         for name in SAVED_WEIGHTS:
             if getattr(self, name) is not None and name not in ignore:
                 arrays[name] = getattr(self, name)
@@ -413,6 +415,11 @@ class ModelState:
                             state.corpus_count, require_sorted=False)
         state.wv = KeyedVectors(state.config.vector_size, words, arrays["vectors"],
                                 state.vocab.counts)
+        if "vectors_lockf" in arrays:           # absent from files of earlier versions
+            lockf = np.array(arrays["vectors_lockf"], dtype=np.float32)
+            if lockf.ndim != 1 or len(lockf) == 0:
+                raise ValueError(f"vectors_lockf has shape {lockf.shape}")
+            state.wv.vectors_lockf = lockf
         for name in SAVED_WEIGHTS:
             setattr(state, name, arrays.get(name))
         shape = state.wv.vectors.shape

@@ -248,3 +248,23 @@ def test_a_single_zero_lockf_freezes_every_row_as_in_gensim(sentences):
         m.train(sentences, total_examples=m.corpus_count, epochs=1)
         np.testing.assert_array_equal(m.wv.vectors, before)
         assert np.any(m.syn1neg)                  # the output layer still trains
+
+
+def test_lockf_survives_save_load_and_vocabulary_growth(sentences, tmp_path):
+    """Per-word lock factors are part of the model: a saved model keeps them, and growing
+    the vocabulary keeps the old words' factors and lets the new words train."""
+    m = Word2Vec(sentences[:200], vector_size=8, min_count=3, workers=1, epochs=1)
+    lockf = np.ones(len(m.wv), dtype=np.float32)
+    lockf[[0, 3]] = 0.0
+    m.wv.vectors_lockf = lockf
+    m.save(tmp_path / "m.fw2v")
+    loaded = Word2Vec.load(tmp_path / "m.fw2v")
+    np.testing.assert_array_equal(loaded.wv.vectors_lockf, lockf)
+    old = len(m.wv)
+    m.build_vocab(sentences, update=True)
+    assert len(m.wv) > old
+    np.testing.assert_array_equal(m.wv.vectors_lockf[:old], lockf)
+    assert np.all(m.wv.vectors_lockf[old:] == 1.0) and len(m.wv.vectors_lockf) == len(m.wv)
+    before = m.wv.vectors.copy()
+    m.train(sentences, total_examples=m.corpus_count, epochs=1)
+    np.testing.assert_array_equal(m.wv.vectors[[0, 3]], before[[0, 3]])
