@@ -1,13 +1,15 @@
 """Vector files on the command line: which format a file is in (from its name, or from
 its content, compressed or not) and reading or writing :class:`fastw2v.KeyedVectors`
 in any of them: ``bin`` (word2vec binary), ``txt`` (word2vec text, also ``.vec``),
-``glove`` (text without header) and ``fw2v`` (fastw2v native, whole models too)."""
+``glove`` (text without header) and ``fw2v`` (fastw2v native, whole models too); files
+saved by gensim 4 (``gensim``: a model's or a KeyedVectors' pickle) are read too."""
 from __future__ import annotations
 
 import os
 from typing import Optional
 
 from ..corpus.compression import DECOMPRESSION_ERRORS, sniff, strip_suffix
+from ..io.gensim_pickle import is_gensim_pickle
 
 VECTOR_FORMATS = ("bin", "txt", "glove", "fw2v")
 
@@ -38,7 +40,9 @@ def _head(path: str, n: int = 1 << 16) -> bytes:
 
 def sniff_format(path: str) -> str:
     """The format of an existing vector file, from its content (the C tool writes text
-    or binary whatever the name): ``fw2v``, ``bin``, ``txt`` or ``glove``."""
+    or binary whatever the name): ``gensim``, ``fw2v``, ``bin``, ``txt`` or ``glove``."""
+    if is_gensim_pickle(path):
+        return "gensim"
     head = _head(path)
     if head.startswith(b"FASTW2V\0"):
         return "fw2v"
@@ -68,6 +72,9 @@ def load_vectors(path, fmt: Optional[str] = None, unicode_errors: str = "strict"
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path}: no such file")
     fmt = fmt or sniff_format(path)
+    if fmt in ("fw2v", "gensim") and is_gensim_pickle(path):
+        # gensim's .model/.kv pickles, read without running code from them
+        return KeyedVectors.load(path)
     if fmt == "fw2v":
         meta, _ = load_native(path, mmap="r")
         if meta.get("format") == "fastw2v.Word2Vec":

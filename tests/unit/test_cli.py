@@ -333,3 +333,26 @@ def test_unreadable_vector_file_exits_1_without_traceback(tmp_path):
     bad.write_bytes(b"3 4\nword \x00\x01")
     r = run("similar", bad, "word")
     assert r.returncode == 1 and "error:" in r.stderr and "Traceback" not in r.stderr
+
+
+GENSIM_FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                               "data", "gensim")
+
+
+def test_cli_reads_gensim_saved_models(tmp_path):
+    """Files written by gensim's save() (a model, KeyedVectors) work where vector files
+    do; a FastText pickle is named, with the way out, instead of 'not valid utf8'."""
+    model = os.path.join(GENSIM_FIXTURES, "w2v_sg_ns.model")
+    word = Word2Vec.load(model).wv.index_to_key[0]
+    r = run("similar", model, word, "--topn", "3")
+    assert r.returncode == 0, r.stderr
+    assert len([ln for ln in r.stdout.splitlines() if ln.strip()]) >= 3
+    out = tmp_path / "x.bin"
+    r = run("convert", os.path.join(GENSIM_FIXTURES, "vectors.kv"), str(out))
+    assert r.returncode == 0, r.stderr
+    kv = KeyedVectors.load_word2vec_format(str(out), binary=True)
+    assert kv.index_to_key == KeyedVectors.load(os.path.join(GENSIM_FIXTURES, "vectors.kv")).index_to_key
+    r = run("similar", os.path.join(GENSIM_FIXTURES, "fasttext.model"), word)
+    assert r.returncode != 0
+    assert "FastText" in r.stderr and "save_word2vec_format" in r.stderr
+    assert "utf8" not in r.stderr and "Traceback" not in r.stderr
