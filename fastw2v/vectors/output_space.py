@@ -14,7 +14,8 @@ from typing import Optional
 
 import numpy as np
 
-from .keyedvectors import KeyedVectors, top_indices, weighted_keys
+from .keyedvectors import KeyedVectors
+from .queries import top_indices, weighted_keys
 
 logger = logging.getLogger("fastw2v")
 

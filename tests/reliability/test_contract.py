@@ -21,7 +21,7 @@ from fastw2v import (CorpusError, KeyedVectors, LineSentence, ParameterError, Tr
 from fastw2v.corpus import check_iterable
 from fastw2v.errors import TruncatedFileError, UndecodableError
 from fastw2v.io.native import FormatError
-from fastw2v.vectors.keyedvectors import EmptyQueryError
+from fastw2v.errors import EmptyQueryError
 
 FAST = dict(vector_size=8, min_count=1, epochs=1, workers=2, progress=False)
 SENTENCES = [["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "sat", "on", "a", "log"]] * 5

@@ -8,6 +8,7 @@ from gensim.models import KeyedVectors as GensimKV
 from fastw2v import KeyedVectors, Word2Vec
 from fastw2v.io.native import FormatError
 from fastw2v.vectors import keyedvectors as kvmod
+from fastw2v.vectors import queries
 
 TOL = 2e-6
 WORDS = ["king", "city", "war", "music", "water", "french", "president", "church",
@@ -186,7 +187,7 @@ def test_batch_equals_single_queries(pair, monkeypatch):
     for w, answer in zip(words, batch):
         assert_same(answer, theirs.most_similar(w, topn=8), full(theirs, theirs.most_similar(w, topn=None)))
     # small blocks: the same answers come out of the chunked loop
-    monkeypatch.setattr(kvmod, "_BATCH_ELEMENTS", len(ours) * 3)
+    monkeypatch.setattr(queries, "_BATCH_ELEMENTS", len(ours) * 3)
     assert [[w for w, _ in a] for a in ours.most_similar_batch(words, topn=8)] == \
         [[w for w, _ in a] for a in batch]
     vecs = np.vstack([ours["king"], ours["war"] * 2])
@@ -270,7 +271,7 @@ def test_native_load_rejects_other_files(tmp_path, model):
 
 def test_query_helpers_are_public_and_agree_with_most_similar(pair):
     ours, _ = pair
-    keys, weights = kvmod.weighted_keys((w for w in ["king", ("war", 2.0)]), "city")
+    keys, weights = queries.weighted_keys((w for w in ["king", ("war", 2.0)]), "city")
     assert keys == ["king", "war", "city"] and weights.tolist() == [1.0, 2.0, -1.0]
     query = ours.get_mean_vector(keys, weights, pre_normalize=True, post_normalize=True)
     every = ours.row_cosines(query)
@@ -278,11 +279,11 @@ def test_query_helpers_are_public_and_agree_with_most_similar(pair):
         every, ours.most_similar(positive=["king", ("war", 2.0)], negative="city", topn=None))
     # a slice's matrix-vector product may round its last bit differently (BLAS blocking)
     np.testing.assert_allclose(ours.row_cosines(query, 5, 50), every[5:50], rtol=1e-6, atol=0)
-    top = kvmod.top_indices(every, 5, exclude=[ours.get_index(k) for k in keys])
+    top = queries.top_indices(every, 5, exclude=[ours.get_index(k) for k in keys])
     assert [ours.index_to_key[i] for i in top] == [
         w for w, _ in ours.most_similar(positive=["king", ("war", 2.0)], negative="city", topn=5)]
-    assert kvmod.top_indices(np.array([1.0, 3.0, 3.0, 2.0]), 3) == [1, 2, 3]     # ties: row order
-    assert kvmod.top_indices(np.array([1.0, 3.0]), 2, exclude=[1], offset=0) == [0]
+    assert queries.top_indices(np.array([1.0, 3.0, 3.0, 2.0]), 3) == [1, 2, 3]     # ties: row order
+    assert queries.top_indices(np.array([1.0, 3.0]), 2, exclude=[1], offset=0) == [0]
 
 
 # -- gensim 4 names added for issue #17 ---------------------------------------------------

@@ -1,0 +1,141 @@
+# The sentence loop: windows, skip-gram and CBOW over a sentence, and THE loop over a
+# job's id stream (included by _train.pxi).
+
+
+cdef inline int window_bounds(const ModelC *m, WorkerC *w, int i, int n, int *hi) noexcept nogil:
+    """The window of centre ``i``: returns its start and sets ``hi`` to its end
+    (exclusive), shrunk by a random ``b`` in [0, window) when shrink_windows is on."""
+    cdef int b = <int>(fw_rng_next(&w.rng) % <uint64_t>m.p.window) if m.p.shrink_windows else 0
+    cdef int lo = i - m.p.window + b
+    hi[0] = i + m.p.window + 1 - b
+    if hi[0] > n:
+        hi[0] = n
+    return lo if lo > 0 else 0
+
+
+cdef void train_sentence_sg(const ModelC *m, WorkerC *w, RowsT *rows, const int32_t *sent,
+                            int n, float alpha) noexcept nogil:
+    cdef int i, j, lo, hi
+    cdef int32_t word
+    cdef float *l1
+    cdef float *neu1e = w.scratch.neu1e
+    for i in range(n):
+        word = sent[i]
+        prefetch_next_centre(m, rows, sent, i, n)
+        lo = window_bounds(m, w, i, n, &hi)
+        if m.p.shared_negatives:
+            if m.p.hs:
+                for j in range(lo, hi):
+                    if j != i:
+                        l1 = row_in(m, rows, sent[j])
+                        memset(neu1e, 0, m.p.dim * sizeof(float))
+                        hs_update(m, w, rows, word, l1, alpha)
+                        fw_axpy(lock_of(m, sent[j]), neu1e, l1, m.p.dim)
+            sg_shared_negatives(m, w, rows, sent, i, lo, hi, alpha)
+            continue
+        for j in range(lo, hi):
+            if j == i:
+                continue
+            # as in the C tool: the context word's input vector predicts the centre word
+            l1 = row_in(m, rows, sent[j])
+            memset(neu1e, 0, m.p.dim * sizeof(float))
+            if m.p.hs:
+                hs_update(m, w, rows, word, l1, alpha)
+            if m.p.negative:
+                ns_update(m, w, rows, word, l1, alpha)
+            w.stats.loss_examples += 1
+            fw_axpy(lock_of(m, sent[j]), neu1e, l1, m.p.dim)
+
+
+cdef void train_sentence_cbow(const ModelC *m, WorkerC *w, RowsT *rows, const int32_t *sent,
+                              int n, float alpha) noexcept nogil:
+    cdef int i, j, lo, hi, cw
+    cdef int32_t word
+    cdef float *neu1 = w.scratch.neu1
+    cdef float *neu1e = w.scratch.neu1e
+    cdef int d = m.p.dim
+    for i in range(n):
+        word = sent[i]
+        prefetch_next_centre(m, rows, sent, i, n)
+        lo = window_bounds(m, w, i, n, &hi)
+        memset(neu1, 0, d * sizeof(float))
+        cw = 0
+        for j in range(lo, hi):
+            if j != i:
+                fw_axpy(1.0, row_in(m, rows, sent[j]), neu1, d)
+                cw += 1
+        if cw == 0:
+            continue
+        if m.p.cbow_mean:
+            fw_scale(1.0 / cw, neu1, d)
+        memset(neu1e, 0, d * sizeof(float))
+        if m.p.hs:
+            hs_update(m, w, rows, word, neu1, alpha)
+        if m.p.negative:
+            ns_update(m, w, rows, word, neu1, alpha)
+        w.stats.loss_examples += 1
+        if not m.p.cbow_mean:
+            # as gensim: spread the error of a summed window over its words
+            fw_scale(1.0 / cw, neu1e, d)
+        for j in range(lo, hi):
+            if j != i:
+                fw_axpy(lock_of(m, sent[j]), neu1e, row_in(m, rows, sent[j]), d)
+
+
+cdef inline double job_alpha(const ModelC *m, RowsT *rows, int64_t shared_done,
+                             int64_t read_here) noexcept nogil:
+    """The learning rate now. Lock-free mode: from the shared progress counter. The
+    reproducible mode's position must not depend on other threads' timing, so it is this
+    job's start position plus this thread's own reading, times the number of threads
+    reading alongside it."""
+    if RowsT is PrivateRowsC:
+        return learning_rate_c(&m.s, rows.progress_base + read_here * rows.schedule_threads)
+    else:
+        return learning_rate_c(&m.s, shared_done)
+
+
+cdef void train_range(const ModelC *m, WorkerC *w, RowsT *rows, const int32_t *ids,
+                      int64_t start, int64_t end) noexcept nogil:
+    """THE loop: read ids[start:end], down-sample, cut sentences, train each."""
+    cdef int64_t pos = start, unreported = 0, done, read_here = 0, since_merge = 0
+    cdef int32_t wid
+    cdef int n
+    cdef int32_t *sent = w.scratch.sentence
+    cdef double alpha = job_alpha(m, rows, fw_atomic_load(m.s.progress), 0)
+    while pos < end:
+        n = 0
+        while pos < end and n < C_MAX_SENTENCE:
+            wid = ids[pos]
+            pos += 1
+            if wid < 0:
+                break
+            unreported += 1
+            if m.t.keep_threshold != NULL and (fw_rng_next(&w.rng) & 0xFFFFFFFFULL) >= m.t.keep_threshold[wid]:
+                continue
+            sent[n] = wid
+            n += 1
+        if n > 1:
+            if m.p.sg:
+                train_sentence_sg(m, w, rows, sent, n, <float>alpha)
+            else:
+                train_sentence_cbow(m, w, rows, sent, n, <float>alpha)
+        w.stats.words_trained += n
+        if RowsT is SharedRowsC:
+            since_merge += n
+            if rows.n and since_merge >= rows.merge_every:
+                # publish this thread's node changes and pick up the others' often, so
+                # that no thread works long from a stale copy (a copy that lags behind
+                # other threads' steps would make them overshoot)
+                hot_nodes_merge(m, rows)
+                since_merge = 0
+        if unreported >= C_PROGRESS_EVERY:
+            w.stats.words_read += unreported
+            read_here += unreported
+            done = fw_atomic_add(m.s.progress, unreported)
+            unreported = 0
+            alpha = job_alpha(m, rows, done, read_here)
+    if unreported:
+        w.stats.words_read += unreported
+        fw_atomic_add(m.s.progress, unreported)
+    if RowsT is SharedRowsC:
+        hot_nodes_merge(m, rows)

@@ -1,0 +1,379 @@
+# Python's view of the kernels: the reproducible mode's merge, Model (one run's
+# weights and tables) and Worker (one thread) (included by _train.pxi).
+
+
+def apply_private_deltas(Model model, workers, int part=0, int parts=1):
+    """Add the workers' private-row differences (see :meth:`Worker.private_to_deltas`)
+    to the shared weights, worker after worker in list order, for the rows ``r`` with
+    ``r % parts == part``: threads can share the work without touching the same row,
+    and every row still receives its differences in the same order."""
+    cdef Worker wk
+    cdef PrivateRowsC *pr
+    cdef ModelC *m = &model.c
+    cdef int64_t s, d = m.p.dim
+    cdef list ws = list(workers)
+    if parts < 1 or not 0 <= part < parts:
+        raise ValueError("need 0 <= part < parts")
+    for wk in ws:
+        if wk.model is not model:
+            raise ValueError("worker belongs to another model")
+    for wk in ws:
+        pr = &wk.c.private
+        with nogil:
+            for s in range(pr.n_slots):
+                if pr.slot_row[s] % parts != part:
+                    continue
+                fw_axpy(1.0, private_slot_row(m, pr, s),
+                        matrix_of(m, pr.slot_matrix[s]) + <int64_t>pr.slot_row[s] * d, <int>d)
+
+
+def merge_private_rows(Model model, workers):
+    """Fold the workers' private rows into the shared weights, in list order, on the
+    calling thread: differences first (for all workers), then additions, then clearing.
+    The result depends only on what each worker computed, not on thread timing."""
+    cdef Worker wk
+    ws = list(workers)
+    for wk in ws:
+        wk.private_to_deltas()
+    apply_private_deltas(model, ws)
+    for wk in ws:
+        wk.clear_private()
+
+
+# ---- Python's view: Model (one run's weights and tables) and Worker (one thread) -------
+
+def pack_alias(alias_threshold, alias_index):
+    """One uint64 per column, ``(alias << 32) | threshold``: a draw reads one entry (one
+    cache line) instead of two arrays. A threshold of 2**32 (always accept) becomes
+    ``2**32 - 1`` with the column as its own alias, which keeps every probability exact."""
+    thr = np.ascontiguousarray(alias_threshold, dtype=np.uint64)
+    idx = np.ascontiguousarray(alias_index, dtype=np.int64)
+    V = idx.shape[0]
+    if thr.shape != (V,) or V == 0 or idx.min() < 0 or idx.max() >= V or thr.max() > (1 << 32):
+        raise ValueError("noise table does not match the vocabulary")
+    full = thr >= (1 << 32)
+    idx = np.where(full, np.arange(V), idx).astype(np.uint64)
+    thr = np.where(full, np.uint64(0xFFFFFFFF), thr)
+    return np.ascontiguousarray((idx << np.uint64(32)) | thr, dtype=np.uint64)
+
+
+cdef float *_f32_ptr(object arr, str name, tuple shape) except NULL:
+    if not isinstance(arr, np.ndarray) or arr.dtype != np.float32 or not arr.flags.c_contiguous \
+            or not arr.flags.writeable or arr.shape != shape:
+        raise ValueError(f"{name} must be a writeable C-contiguous float32 array of shape {shape}")
+    return <float *>cnp.PyArray_DATA(arr)
+
+
+cdef class Model:
+    """C view of the weights and tables of one training run (kept alive by references).
+
+    Parameters
+    ----------
+    input_vectors : float32 [V, d]
+    output_hs, output_ns : float32 [V, d] or None (needed when hs=1 / negative>0)
+    keep_threshold : uint64 [V] or None (no down-sampling)
+    codes, points, code_offsets : Huffman tree in CSR form (tables.HuffmanTree)
+    alias_threshold, alias_index : noise alias table (tables.AliasTable)
+    sigmoid : float32 [1000]
+    shared_negatives : bool
+        Skip-gram + NS: one set of negatives per window (HogBatch).
+    lockf : float32 [L] or None
+        gensim's ``vectors_lockf``: the update of input row ``r`` is scaled by
+        ``lockf[r % L]`` (0.0 freezes the row, 1.0 trains it); None trains every row.
+    register_kernels : bool
+        Use the register-resident HS/NS loops where this variant has them (AVX-512,
+        vector_size <= 128); False runs the portable loops (tests compare the two).
+    """
+    cdef ModelC c
+    cdef list _keep_alive
+    cdef int64_t[::1] _progress
+
+    def __init__(self, input_vectors, output_hs, output_ns, *, int sg, int hs, int negative,
+                 int window, int cbow_mean, bint shrink_windows, bint compute_loss,
+                 keep_threshold, codes, points, code_offsets, alias_threshold, alias_index,
+                 sigmoid, bint shared_negatives=False, bint register_kernels=True, lockf=None):
+        V, d = input_vectors.shape
+        if window < 1 or (not hs and negative <= 0) or V < 1 or d < 1:
+            raise ValueError("invalid kernel configuration")
+        if shared_negatives and not (sg and negative > 0):
+            raise ValueError("shared_negatives needs skip-gram with negative sampling")
+        memset(&self.c, 0, sizeof(ModelC))
+        self.c.w.input_vectors = _f32_ptr(input_vectors, "input_vectors", (V, d))
+        self._keep_alive = [input_vectors]
+        self.c.p.vocab_size = V
+        self.c.p.dim = d
+        self.c.p.sg, self.c.p.hs, self.c.p.negative = sg, hs, negative
+        self.c.p.window, self.c.p.cbow_mean = window, cbow_mean
+        self.c.p.shrink_windows, self.c.p.compute_loss = shrink_windows, compute_loss
+        self.c.p.shared_negatives = shared_negatives
+        if hs:
+            self.c.w.output_hs = _f32_ptr(output_hs, "output_hs", (V, d))
+            codes = np.ascontiguousarray(codes, dtype=np.uint8)
+            points = np.ascontiguousarray(points, dtype=np.int32)
+            code_offsets = np.ascontiguousarray(code_offsets, dtype=np.int64)
+            if code_offsets.shape[0] != V + 1 or code_offsets[-1] != codes.shape[0] \
+                    or points.shape[0] != codes.shape[0] \
+                    or (points.shape[0] and (points.min() < 0 or points.max() >= V)):
+                raise ValueError("Huffman tables do not match the vocabulary")
+            if codes.shape[0] and codes.max() > 1:
+                raise ValueError("Huffman codes must be 0 or 1")
+            path = (points.astype(np.uint32) << np.uint32(1)) | codes.astype(np.uint32)
+            self.c.t.path = <const uint32_t *>cnp.PyArray_DATA(path)
+            self.c.t.code_offsets = <const int64_t *>cnp.PyArray_DATA(code_offsets)
+            self.c.t.max_code_len = int(np.diff(code_offsets).max()) if V else 0
+            self._keep_alive += [output_hs, path, code_offsets]
+        if negative:
+            self.c.w.output_ns = _f32_ptr(output_ns, "output_ns", (V, d))
+            packed = pack_alias(alias_threshold, alias_index)
+            if packed.shape[0] != V:
+                raise ValueError("noise table does not match the vocabulary")
+            self.c.t.alias = <const uint64_t *>cnp.PyArray_DATA(packed)
+            self._keep_alive += [output_ns, packed]
+        if keep_threshold is not None:
+            keep_threshold = np.ascontiguousarray(keep_threshold, dtype=np.uint64)
+            if keep_threshold.shape[0] != V:
+                raise ValueError("keep_threshold does not match the vocabulary")
+            self.c.t.keep_threshold = <const uint64_t *>cnp.PyArray_DATA(keep_threshold)
+            self._keep_alive.append(keep_threshold)
+        if lockf is not None:
+            lockf = np.ascontiguousarray(lockf, dtype=np.float32)
+            if lockf.ndim != 1 or lockf.shape[0] < 1:
+                raise ValueError("lockf must be a 1-d array of at least one float")
+            self.c.w.lockf = <const float *>cnp.PyArray_DATA(lockf)
+            self.c.w.lockf_len = lockf.shape[0]
+            self._keep_alive.append(lockf)
+        self.c.p.reg_path = FW_HAVE_REG_PATH and d <= 128 and register_kernels
+        sigmoid = np.ascontiguousarray(sigmoid, dtype=np.float32)
+        if sigmoid.shape[0] != EXP_TABLE_SIZE:
+            raise ValueError("sigmoid table must have 1000 entries")
+        self.c.t.sigmoid = <const float *>cnp.PyArray_DATA(sigmoid)
+        self._keep_alive.append(sigmoid)
+        self._progress = np.zeros(1, dtype=np.int64)
+        self.c.s.progress = &self._progress[0]
+        self.set_schedule(0.025, 0.0001, 0)
+
+    def set_schedule(self, double start_alpha, double end_alpha, int64_t total_words,
+                     int64_t progress=0):
+        """Start a new schedule: alpha goes from start to end as progress reaches total."""
+        self.c.s.start_alpha = start_alpha
+        self.c.s.end_alpha = end_alpha
+        self.c.s.total_words = total_words
+        self._progress[0] = progress
+
+    @property
+    def vocab_size(self):
+        return self.c.p.vocab_size
+
+    @property
+    def computes_loss(self):
+        """Whether the kernels sum the objective (``compute_loss``)."""
+        return bool(self.c.p.compute_loss)
+
+    @property
+    def uses_register_kernels(self):
+        """Whether HS/NS run the register-resident loops (AVX-512 variant, d <= 128)."""
+        return bool(self.c.p.reg_path)
+
+    @property
+    def progress(self):
+        """Words read so far under the current schedule (all threads)."""
+        return int(self._progress[0])
+
+    @property
+    def alpha(self):
+        """The learning rate at the current progress."""
+        return learning_rate_c(&self.c.s, self._progress[0])
+
+
+cdef class Worker:
+    """One training thread's private state: RNG, scratch vectors, row policy, loss and
+    counters (see ``types.pxd``)."""
+    cdef WorkerC c
+    cdef Model model
+
+    def __cinit__(self, Model model):
+        self.model = model
+        memset(&self.c, 0, sizeof(WorkerC))
+        cdef ScratchC *x = &self.c.scratch
+        d = model.c.p.dim
+        nt = model.c.p.negative + 1
+        x.neu1 = <float *>fw_alloc_lines(d * sizeof(float))
+        x.neu1e = <float *>fw_alloc_lines(d * sizeof(float))
+        x.sentence = <int32_t *>fw_alloc_lines(C_MAX_SENTENCE * sizeof(int32_t))
+        x.ctx_err = <float *>fw_alloc_lines(2 * model.c.p.window * d * sizeof(float))
+        x.scores = <float *>fw_alloc_lines(2 * model.c.p.window * nt * sizeof(float))
+        x.targets = <int32_t *>fw_alloc_lines(nt * sizeof(int32_t))
+        x.ctx_rows = <float **>fw_alloc_lines(2 * model.c.p.window * sizeof(float *))
+        x.ctx_words = <int32_t *>fw_alloc_lines(2 * model.c.p.window * sizeof(int32_t))
+        x.path_rows = <float **>fw_alloc_lines((max(model.c.t.max_code_len, nt) + 1) * sizeof(float *))
+        if x.neu1 == NULL or x.neu1e == NULL or x.sentence == NULL or x.ctx_err == NULL \
+                or x.scores == NULL or x.targets == NULL or x.path_rows == NULL \
+                or x.ctx_rows == NULL or x.ctx_words == NULL:
+            raise MemoryError("cannot allocate worker buffers")
+        self.c.shared.merge_every = HOT_MERGE_EVERY
+
+    def __dealloc__(self):
+        cdef ScratchC *x = &self.c.scratch
+        free(x.neu1)
+        free(x.neu1e)
+        free(x.sentence)
+        free(x.ctx_err)
+        free(x.scores)
+        free(x.targets)
+        free(x.path_rows)
+        free(x.ctx_rows)
+        free(x.ctx_words)
+        self._free_private()
+        self._free_hot()
+
+    cdef void _free_private(self) noexcept:
+        cdef PrivateRowsC *pr = &self.c.private
+        cdef int64_t i
+        for i in range(3):
+            free(pr.slot_of[i])
+        for i in range(pr.n_pages):
+            free(pr.pages[i])
+        free(pr.pages)
+        free(pr.slot_row)
+        free(pr.slot_matrix)
+        memset(pr, 0, sizeof(PrivateRowsC))
+        self.c.reproducible = 0
+
+    cdef void _free_hot(self) noexcept:
+        cdef SharedRowsC *sh = &self.c.shared
+        free(sh.priv)
+        free(sh.snap)
+        free(sh.seen)
+        free(sh.touched)
+        sh.priv = sh.snap = NULL
+        sh.seen = NULL
+        sh.touched = NULL
+        sh.n = sh.count = 0
+
+    def use_private_rows(self, bint on):
+        """Reproducible mode: write updates to private copies of the rows this worker
+        touches (it reads its own updates, not other threads'), to be folded into the
+        shared weights by :func:`merge_private_rows` at a synchronisation point."""
+        cdef int i
+        cdef int64_t V = self.model.c.p.vocab_size
+        cdef PrivateRowsC *pr = &self.c.private
+        self._free_private()
+        self._free_hot()
+        if not on:
+            return
+        for i in range(3):
+            pr.slot_of[i] = <int32_t *>malloc(V * sizeof(int32_t))
+            if pr.slot_of[i] == NULL:
+                self._free_private()
+                raise MemoryError("cannot allocate the reproducible mode's row maps")
+            memset(pr.slot_of[i], 0xFF, V * sizeof(int32_t))      # all -1
+        self.c.reproducible = 1
+
+    def use_hot_nodes(self, int n_nodes, int merge_every=HOT_MERGE_EVERY):
+        """Lock-free mode with several workers: keep the ``n_nodes`` Huffman nodes nearest
+        the root (the highest node ids), which every word's path crosses, in per-thread
+        copies. A copy is taken when the node is first touched after a merge; the change
+        of every copied node is added to the shared row at the first sentence end after
+        each ``merge_every`` trained words and at each job's end. Shared live, these rows
+        make the cores fight over their cache lines (measured: the HS modes lost more
+        than half of the second core). ``use_hot_nodes(0)`` turns it off."""
+        cdef ModelC *m = &self.model.c
+        cdef SharedRowsC *sh = &self.c.shared
+        if merge_every < 1:
+            raise ValueError(f"merge_every must be >= 1, got {merge_every}")
+        self._free_hot()
+        n_nodes = max(0, min(n_nodes, m.p.vocab_size - 1)) if m.w.output_hs != NULL else 0
+        sh.merge_every = merge_every
+        sh.lo = m.p.vocab_size - 1 - n_nodes
+        if n_nodes == 0:
+            return
+        sh.priv = <float *>fw_alloc_lines(n_nodes * m.p.dim * sizeof(float))
+        sh.snap = <float *>fw_alloc_lines(n_nodes * m.p.dim * sizeof(float))
+        sh.seen = <uint8_t *>fw_alloc_lines(n_nodes)
+        sh.touched = <int32_t *>fw_alloc_lines(n_nodes * sizeof(int32_t))
+        if sh.priv == NULL or sh.snap == NULL or sh.seen == NULL or sh.touched == NULL:
+            self._free_hot()
+            raise MemoryError("cannot allocate hot-node copies")
+        memset(sh.seen, 0, n_nodes)
+        sh.n = n_nodes
+
+    @property
+    def hot_nodes(self):
+        """How many Huffman nodes this worker keeps in per-thread copies."""
+        return self.c.shared.n
+
+    def set_job_schedule(self, int64_t progress_base, int threads):
+        """Reproducible mode: this job starts at schedule position ``progress_base``
+        and ``threads`` threads read alongside it."""
+        self.c.private.progress_base = progress_base
+        self.c.private.schedule_threads = threads
+
+    def private_to_deltas(self):
+        """Turn each private row into its difference from the shared row. Call once the
+        job is trained and before any thread writes the shared weights."""
+        cdef PrivateRowsC *pr = &self.c.private
+        cdef ModelC *m = &self.model.c
+        cdef int64_t s, k, d = m.p.dim
+        cdef float *priv
+        cdef float *shared
+        with nogil:
+            for s in range(pr.n_slots):
+                priv = private_slot_row(m, pr, s)
+                shared = matrix_of(m, pr.slot_matrix[s]) + <int64_t>pr.slot_row[s] * d
+                for k in range(d):
+                    priv[k] -= shared[k]
+
+    def clear_private(self):
+        """Forget the private rows (after they were applied)."""
+        cdef PrivateRowsC *pr = &self.c.private
+        cdef int64_t s
+        with nogil:
+            for s in range(pr.n_slots):
+                pr.slot_of[pr.slot_matrix[s]][pr.slot_row[s]] = -1
+            pr.n_slots = 0
+
+    @property
+    def private_row_count(self):
+        """Rows held privately since the last merge."""
+        return int(self.c.private.n_slots)
+
+    def train(self, const int32_t[::1] ids, int64_t start, int64_t end, uint64_t seed):
+        """Train on ``ids[start:end]`` without the GIL, with a random stream from ``seed``.
+
+        Returns the number of in-vocabulary words read.
+        """
+        if start < 0 or end > ids.shape[0] or start > end:
+            raise IndexError(f"range [{start}, {end}) outside ids of length {ids.shape[0]}")
+        cdef int64_t before = self.c.stats.words_read
+        cdef const int32_t *p = &ids[0] if ids.shape[0] else NULL
+        cdef int64_t i, bad = -1, V = self.model.c.p.vocab_size
+        cdef const ModelC *m = &self.model.c
+        # ids are checked once per call (cheap next to training) so bad input cannot
+        # write outside the weight matrices
+        with nogil:
+            for i in range(start, end):
+                if p[i] >= V or p[i] < -1:
+                    bad = i
+                    break
+        if bad >= 0:
+            raise ValueError(f"id {ids[bad]} at position {bad} is outside the vocabulary (0..{V - 1})")
+        self.c.rng = fw_mix64(seed)
+        noise_start(m, &self.c.noise, seed)
+        if start < end:
+            # the row policy is chosen here, once per job
+            with nogil:
+                if self.c.reproducible:
+                    train_range(m, &self.c, &self.c.private, p, start, end)
+                else:
+                    train_range(m, &self.c, &self.c.shared, p, start, end)
+        if self.c.private.out_of_memory:
+            self.c.private.out_of_memory = 0
+            raise MemoryError("out of memory for the reproducible mode's private rows")
+        return self.c.stats.words_read - before
+
+    def take_stats(self):
+        """Return and reset ``(loss, loss_examples, words_read, words_trained)``."""
+        cdef StatsC *st = &self.c.stats
+        out = (st.loss, st.loss_examples, st.words_read, st.words_trained)
+        memset(st, 0, sizeof(StatsC))
+        return out

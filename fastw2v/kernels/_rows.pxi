@@ -1,0 +1,136 @@
+# Row policies (included by _train.pxi): row_in / row_hs / row_ns give the copy of a
+# weight row that a thread reads and writes. The policy (RowsT) is a compile-time
+# parameter: every function that takes ``RowsT *rows`` is compiled once per policy, and
+# Worker.train picks the specialisation once per job.
+
+cdef float *private_row(const ModelC *m, PrivateRowsC *pr, int mat, float *base,
+                        int32_t row) noexcept nogil:
+    """This thread's copy of ``row`` of matrix ``mat``, copied on first touch.
+
+    Slots live in fixed pages (never moved, so pointers stay valid while a job runs).
+    If memory runs out the shared row is returned and ``out_of_memory`` set; the caller
+    raises MemoryError after the job.
+    """
+    cdef int32_t s = pr.slot_of[mat][row]
+    cdef int64_t page
+    cdef float *dst
+    cdef void *grown
+    if s >= 0:
+        return pr.pages[s >> PAGE_BITS] + <int64_t>(s & PAGE_MASK) * m.p.dim
+    s = <int32_t>pr.n_slots
+    page = s >> PAGE_BITS
+    if s >= pr.slot_cap:
+        grown = realloc(pr.slot_row, 2 * (pr.slot_cap + PAGE_ROWS) * sizeof(int32_t))
+        if grown == NULL:
+            pr.out_of_memory = 1
+            return base + <int64_t>row * m.p.dim
+        pr.slot_row = <int32_t *>grown
+        grown = realloc(pr.slot_matrix, 2 * (pr.slot_cap + PAGE_ROWS) * sizeof(uint8_t))
+        if grown == NULL:
+            pr.out_of_memory = 1
+            return base + <int64_t>row * m.p.dim
+        pr.slot_matrix = <uint8_t *>grown
+        pr.slot_cap = 2 * (pr.slot_cap + PAGE_ROWS)
+    if page >= pr.n_pages:
+        grown = realloc(pr.pages, 2 * (pr.n_pages + 1) * sizeof(float *))
+        if grown == NULL:
+            pr.out_of_memory = 1
+            return base + <int64_t>row * m.p.dim
+        pr.pages = <float **>grown
+        memset(pr.pages + pr.n_pages, 0, (pr.n_pages + 2) * sizeof(float *))
+        pr.n_pages = 2 * (pr.n_pages + 1)
+    if pr.pages[page] == NULL:
+        pr.pages[page] = <float *>fw_alloc_lines(PAGE_ROWS * m.p.dim * sizeof(float))
+        if pr.pages[page] == NULL:
+            pr.out_of_memory = 1
+            return base + <int64_t>row * m.p.dim
+    dst = pr.pages[page] + <int64_t>(s & PAGE_MASK) * m.p.dim
+    memcpy(dst, base + <int64_t>row * m.p.dim, m.p.dim * sizeof(float))
+    pr.slot_of[mat][row] = s
+    pr.slot_row[s] = row
+    pr.slot_matrix[s] = <uint8_t>mat
+    pr.n_slots += 1
+    return dst
+
+
+cdef inline float *private_slot_row(const ModelC *m, const PrivateRowsC *pr, int64_t s) noexcept nogil:
+    return pr.pages[s >> PAGE_BITS] + (s & PAGE_MASK) * m.p.dim
+
+
+cdef void hot_node_take(const ModelC *m, SharedRowsC *sh, uint32_t k) noexcept nogil:
+    """First touch of hot node ``k`` since the last merge: copy the shared row (it has the
+    other threads' merged changes) to this thread's copy and its snapshot."""
+    cdef int64_t nbytes = m.p.dim * sizeof(float)
+    memcpy(sh.snap + <int64_t>k * m.p.dim, m.w.output_hs + (sh.lo + <int64_t>k) * m.p.dim, nbytes)
+    memcpy(sh.priv + <int64_t>k * m.p.dim, sh.snap + <int64_t>k * m.p.dim, nbytes)
+    sh.seen[k] = 1
+    sh.touched[sh.count] = <int32_t>k
+    sh.count += 1
+
+
+cdef void hot_nodes_merge(const ModelC *m, SharedRowsC *sh) noexcept nogil:
+    """Add the change of each hot node copied since the last merge to the shared row, and
+    forget the copies (the next touch takes a fresh one): at the first sentence end after
+    every ``merge_every`` trained words, and at a job's end. Only rows touched in the
+    interval cost anything."""
+    cdef int j
+    cdef int64_t k, i, d = m.p.dim
+    cdef float *shared
+    cdef float *priv
+    cdef float *snap
+    for j in range(sh.count):
+        k = sh.touched[j]
+        shared = m.w.output_hs + (sh.lo + k) * d
+        priv = sh.priv + k * d
+        snap = sh.snap + k * d
+        for i in range(d):
+            shared[i] += priv[i] - snap[i]
+        sh.seen[k] = 0
+    sh.count = 0
+
+
+cdef inline float *row_in(const ModelC *m, RowsT *rows, int32_t row) noexcept nogil:
+    if RowsT is PrivateRowsC:
+        return private_row(m, rows, MAT_INPUT, m.w.input_vectors, row)
+    else:
+        return m.w.input_vectors + <int64_t>row * m.p.dim
+
+
+cdef inline float *row_hs(const ModelC *m, RowsT *rows, int32_t row) noexcept nogil:
+    cdef uint32_t k
+    if RowsT is PrivateRowsC:
+        return private_row(m, rows, MAT_HS, m.w.output_hs, row)
+    else:
+        k = <uint32_t>(row - rows.lo)
+        if k < <uint32_t>rows.n:
+            if not rows.seen[k]:
+                hot_node_take(m, rows, k)
+            return rows.priv + <int64_t>k * m.p.dim
+        return m.w.output_hs + <int64_t>row * m.p.dim
+
+
+cdef inline float *row_ns(const ModelC *m, RowsT *rows, int32_t row) noexcept nogil:
+    if RowsT is PrivateRowsC:
+        return private_row(m, rows, MAT_NS, m.w.output_ns, row)
+    else:
+        return m.w.output_ns + <int64_t>row * m.p.dim
+
+
+cdef inline void prefetch_row_for(const ModelC *m, RowsT *rows, int mat, const float *base,
+                                  int32_t row) noexcept nogil:
+    """Prefetch the copy of ``row`` that this thread will read: its private copy once it
+    has one (reproducible mode), its hot copy once taken, else the shared row."""
+    cdef int32_t s
+    cdef uint32_t k
+    if RowsT is PrivateRowsC:
+        s = rows.slot_of[mat][row]
+        if s >= 0:
+            fw_prefetch_row(private_slot_row(m, rows, s), m.p.dim)
+            return
+    else:
+        if mat == MAT_HS:
+            k = <uint32_t>(row - rows.lo)
+            if k < <uint32_t>rows.n and rows.seen[k]:
+                fw_prefetch_row(rows.priv + <int64_t>k * m.p.dim, m.p.dim)
+                return
+    fw_prefetch_row(base + <int64_t>row * m.p.dim, m.p.dim)

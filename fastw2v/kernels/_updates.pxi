@@ -1,0 +1,179 @@
+# The updates of one centre word: hierarchical softmax, negative sampling and the
+# shared-negatives window (included by _train.pxi).
+
+
+cdef inline void prefetch_next_centre(const ModelC *m, RowsT *rows, const int32_t *sent,
+                                      int i, int n) noexcept nogil:
+    """While centre ``i`` trains, fetch what centre ``i + 1`` will need: its output row
+    (NS), its Huffman path's rows (HS), and the input row entering the window.
+
+    HS needs a chain of three dependent loads (path offset, path, node rows), so it is
+    pipelined over three centres: the offset of centre ``i + 3``, the path of ``i + 2``
+    (its offset fetched one centre ago) and the rows of ``i + 1`` (its path fetched one
+    centre ago). Without this the path look-ups missed cache on every centre word.
+    """
+    cdef int64_t k, kbeg
+    cdef int32_t nxt
+    if i + 1 < n:
+        nxt = sent[i + 1]
+        if m.w.output_ns != NULL:
+            prefetch_row_for(m, rows, MAT_NS, m.w.output_ns, nxt)
+        if m.w.output_hs != NULL:
+            for k in range(m.t.code_offsets[nxt], m.t.code_offsets[nxt + 1]):
+                prefetch_row_for(m, rows, MAT_HS, m.w.output_hs, <int32_t>(m.t.path[k] >> 1))
+            if i + 2 < n:
+                kbeg = m.t.code_offsets[sent[i + 2]]
+                __builtin_prefetch(&m.t.path[kbeg])
+                __builtin_prefetch(&m.t.path[m.t.code_offsets[sent[i + 2] + 1] - 1])
+                if i + 3 < n:
+                    __builtin_prefetch(&m.t.code_offsets[sent[i + 3]])
+    if i + m.p.window + 1 < n:
+        prefetch_row_for(m, rows, MAT_INPUT, m.w.input_vectors, sent[i + m.p.window + 1])
+
+
+cdef inline void hs_update(const ModelC *m, WorkerC *w, RowsT *rows, int32_t word,
+                           const float *l1, float alpha) noexcept nogil:
+    """Hierarchical softmax: one binary logistic step per inner node on word's path.
+
+    Software-pipelined: node k+1's score is computed before node k's update is applied.
+    The nodes of a path are distinct rows and ``l1`` is not written here, so the result is
+    the same as the plain loop, but the dot product's latency overlaps the update.
+    """
+    cdef int64_t k, kbeg = m.t.code_offsets[word], kend = m.t.code_offsets[word + 1]
+    cdef float f, f_next = 0, g
+    cdef int code
+    cdef uint32_t node
+    cdef float *l2
+    cdef int d = m.p.dim
+    if kbeg == kend:
+        return
+    if m.p.reg_path:
+        for k in range(kbeg, kend):
+            w.scratch.path_rows[k - kbeg] = row_hs(m, rows, <int32_t>(m.t.path[k] >> 1))
+        w.stats.loss += fw_hs_path(l1, w.scratch.neu1e, w.scratch.path_rows, m.t.path + kbeg,
+                                   kend - kbeg, m.t.sigmoid, SIGMOID_SCALE, alpha, d,
+                                   m.p.compute_loss)
+        return
+    f = fw_dot(l1, row_hs(m, rows, <int32_t>(m.t.path[kbeg] >> 1)), d)
+    for k in range(kbeg, kend):
+        node = m.t.path[k]
+        l2 = row_hs(m, rows, <int32_t>(node >> 1))
+        if k + 1 < kend:
+            f_next = fw_dot(l1, row_hs(m, rows, <int32_t>(m.t.path[k + 1] >> 1)), d)
+        code = node & 1
+        if m.p.compute_loss:
+            # target label is 1 - code: loss = -log sigmoid((1 - 2 code) * f)
+            w.stats.loss += fw_neg_log_sigmoid((1 - 2 * code) * <double>f)
+        if -MAX_EXP < f < MAX_EXP:
+            g = (1 - code - sigmoid_lookup(m, f)) * alpha
+            fw_pair_update(g, w.scratch.neu1e, l2, l1, d)
+        f = f_next
+
+
+cdef inline float ns_gradient(const ModelC *m, float f, float label, float alpha) noexcept nogil:
+    """(label - sigmoid(f)) * alpha, saturating outside [-MAX_EXP, MAX_EXP] as the C tool."""
+    if f > MAX_EXP:
+        return (label - 1.0) * alpha
+    elif f < -MAX_EXP:
+        return label * alpha
+    return (label - sigmoid_lookup(m, f)) * alpha
+
+
+cdef inline void ns_update(const ModelC *m, WorkerC *w, RowsT *rows, int32_t word,
+                           const float *l1, float alpha) noexcept nogil:
+    """Negative sampling: the true word with label 1, `negative` noise words with label 0
+    (noise words equal to the true word are skipped, as in the C tool).
+
+    Software-pipelined as :func:`hs_update`: the next target's score is computed before
+    this target's update, and computed again in the rare case that both are one row.
+    """
+    cdef int drawn = 0
+    cdef int32_t target = word, nxt, cand
+    cdef float f, f_next = 0, label = 1.0
+    cdef float *l2
+    cdef int n_rows
+    cdef int d = m.p.dim
+    if m.p.reg_path:
+        w.scratch.path_rows[0] = row_ns(m, rows, word)
+        n_rows = 1
+        while drawn < m.p.negative:
+            cand = next_noise(m, &w.noise, rows)
+            drawn += 1
+            if cand != word:
+                w.scratch.path_rows[n_rows] = row_ns(m, rows, cand)
+                n_rows += 1
+        w.stats.loss += fw_ns_set(l1, w.scratch.neu1e, w.scratch.path_rows, n_rows,
+                                  m.t.sigmoid, SIGMOID_SCALE, alpha, d, m.p.compute_loss)
+        return
+    f = fw_dot(l1, row_ns(m, rows, word), d)
+    while True:
+        nxt = -1
+        while drawn < m.p.negative:
+            cand = next_noise(m, &w.noise, rows)
+            drawn += 1
+            if cand != word:
+                nxt = cand
+                break
+        if nxt >= 0 and nxt != target:
+            f_next = fw_dot(l1, row_ns(m, rows, nxt), d)
+        l2 = row_ns(m, rows, target)
+        if m.p.compute_loss:
+            w.stats.loss += fw_neg_log_sigmoid(f if label > 0 else -f)
+        fw_pair_update(ns_gradient(m, f, label, alpha), w.scratch.neu1e, l2, l1, d)
+        if nxt < 0:
+            return
+        if nxt == target:
+            f_next = fw_dot(l1, l2, d)
+        target = nxt
+        f = f_next
+        label = 0.0
+
+
+cdef void sg_shared_negatives(const ModelC *m, WorkerC *w, RowsT *rows, const int32_t *sent,
+                              int i, int lo, int hi, float alpha) noexcept nogil:
+    """Skip-gram, negative sampling, one set of negatives for the whole window of centre
+    ``i`` (the "HogBatch" scheme of Ji et al., pWord2Vec): every context word of the
+    window is scored against the same ``1 + negative`` output rows, all scores are taken
+    from the weights as they were at the start of the window, then outputs and inputs
+    are updated. With C contexts (rows X) and K targets (rows Y) that is three small
+    dense products: G = f(X Y^T), then E = G Y (the inputs' errors), Y += G^T X, and
+    X += E; each row is loaded once per window, not once per pair.
+    """
+    cdef int a, t, nc = 0, nt = 0, d = m.p.dim, stride = m.p.negative + 1
+    cdef int32_t word = sent[i], target
+    cdef float f
+    cdef float *sc
+    cdef ScratchC *x = &w.scratch
+    cdef float **ys = x.path_rows          # the targets' output rows
+    cdef float **xs = x.ctx_rows           # the contexts' input rows
+    x.targets[nt] = word
+    ys[nt] = row_ns(m, rows, word)
+    nt += 1
+    for t in range(m.p.negative):
+        target = next_noise(m, &w.noise, rows)
+        if target != word:
+            x.targets[nt] = target
+            ys[nt] = row_ns(m, rows, target)
+            nt += 1
+    for a in range(lo, hi):
+        if a != i:
+            x.ctx_words[nc] = sent[a]
+            xs[nc] = row_in(m, rows, sent[a])
+            nc += 1
+    # scores -> gradients, and the input-side errors (with the outputs' old values)
+    for a in range(nc):
+        sc = x.scores + a * stride
+        fw_dot_many(xs[a], ys, nt, d, sc)
+        for t in range(nt):
+            f = sc[t]
+            if m.p.compute_loss:
+                w.stats.loss += fw_neg_log_sigmoid(f if t == 0 else -f)
+            sc[t] = ns_gradient(m, f, 1.0 if t == 0 else 0.0, alpha)
+        fw_combine(x.ctx_err + a * d, sc, ys, nt, d)
+    w.stats.loss_examples += nc
+    # outputs, with the inputs' old values
+    for t in range(nt):
+        fw_accumulate(ys[t], x.scores + t, stride, xs, nc, d)
+    # inputs
+    for a in range(nc):
+        fw_axpy(lock_of(m, x.ctx_words[a]), x.ctx_err + a * d, xs[a], d)
