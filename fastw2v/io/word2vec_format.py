@@ -209,12 +209,30 @@ def _decode_words(path, data, blob, starts, ends, encoding, unicode_errors):
                     f"row {r + 1} (byte {starts[r]})") for r in range(n)]
 
 
+#: Bytes of a memory-mapped text file read between two releases of its pages.
+_RELEASE_BYTES = 1 << 22
+
+
 def _text_lines(data, start, first_line):
-    """(line number, line without trailing whitespace) for every non-blank line."""
-    for line_no, line in enumerate(BytesIO(data[start:]), first_line):
-        line = line.rstrip()
+    """(line number, line without trailing whitespace) for every non-blank line. Lines
+    are cut from ``data`` one at a time (no copy of the whole file), and the pages of a
+    memory map already read are released as it goes, so the file does not stay resident
+    beside the matrix (it stays in the page cache)."""
+    release = isinstance(data, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED")
+    n, pos, line_no, released = len(data), start, first_line, 0
+    while pos < n:
+        end = data.find(b"\n", pos)
+        if end < 0:
+            end = n
+        line = data[pos:end].rstrip()
         if line:
             yield line_no, line
+        line_no += 1
+        pos = end + 1
+        if release and pos - released >= _RELEASE_BYTES:
+            upto = min(pos, n) // mmap.PAGESIZE * mmap.PAGESIZE
+            data.madvise(mmap.MADV_DONTNEED, released, upto - released)
+            released = upto
 
 
 def _split_row(path, line, line_no, dims, dtype, encoding, unicode_errors):
@@ -253,7 +271,10 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
         return [], np.zeros((0, dims), dtype=dtype)
     # a file cut in its last row ends in that row, without a newline
     tail = b"" if data[len(data) - 1:] == b"\n" else bytes(data[data.rfind(b"\n") + 1:]).rstrip()
-    words, vecs = [], []
+    # rows go straight into one matrix of as many rows as the header says, or (no header)
+    # as many as the bytes could hold (a value takes at least two bytes with its
+    # separator): rows never written are never touched, so they cost no memory
+    words, out = [], None
     for line_no, line in _text_lines(data, start, first_line):
         if rows is not None and len(words) >= rows:
             if check_end:
@@ -274,14 +295,17 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
             dims = len(vec)
             if dims == 0:
                 raise FormatError(f"{path}: line {line_no}: no values after the word")
+        if out is None:
+            capacity = rows if rows is not None else (len(data) - start) // (2 * dims) + 1
+            out = np.empty((capacity, dims), dtype=dtype)
+        out[len(words)] = vec
         words.append(word)
-        vecs.append(vec)
     if rows is not None and len(words) < rows:
         raise TruncatedFileError(f"{path}: header promises {rows} rows but the file has "
                                  f"{len(words)}")
     if not words:
         raise FormatError(f"{path}: no vectors in the file")
-    return words, np.vstack(vecs).astype(dtype, copy=False)
+    return words, out[:len(words)]
 
 
 def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
