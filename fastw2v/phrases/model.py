@@ -122,6 +122,14 @@ class _PhrasesTransformation:
                 "delimiter": self.delimiter, "scoring": scoring_name(self.scoring),
                 "connector_words": sorted(self.connector_words)}
 
+    def _restore(self, meta: dict, table: KeyTable, scoring) -> None:
+        """Set what :meth:`_meta` saved for both models; each model adds its own."""
+        self.delimiter = check_delimiter(meta["delimiter"])
+        self.connector_words = check_connector_words(meta["connector_words"])
+        self.scoring = scoring
+        self.min_count = meta["min_count"]
+        self.threshold = meta["threshold"]
+
     def save(self, fname) -> None:
         """Save the model to ``fname`` in fastw2v's native format (one header and the
         tables as raw arrays; no pickle), atomically. A custom scoring function is saved
@@ -278,11 +286,7 @@ class Phrases(_PhrasesTransformation):
             logger.info("built %s in %.2fs", self, time.perf_counter() - start)
 
     def _restore(self, meta: dict, table: KeyTable, scoring) -> None:
-        self.delimiter = check_delimiter(meta["delimiter"])
-        self.connector_words = check_connector_words(meta["connector_words"])
-        self.scoring = scoring
-        self.min_count = meta["min_count"]
-        self.threshold = meta["threshold"]
+        super()._restore(meta, table, scoring)
         self.max_vocab_size = int(meta["max_vocab_size"])
         self.progress_per = int(meta["progress_per"])
         self.min_reduce = int(meta["min_reduce"])
@@ -476,11 +480,7 @@ class FrozenPhrases(_PhrasesTransformation):
         self._cache = None
 
     def _restore(self, meta: dict, table: KeyTable, scoring) -> None:
-        self.delimiter = check_delimiter(meta["delimiter"])
-        self.connector_words = check_connector_words(meta["connector_words"])
-        self.scoring = scoring
-        self.min_count = meta["min_count"]
-        self.threshold = meta["threshold"]
+        super()._restore(meta, table, scoring)
         self._set_table(table)
 
     @property
