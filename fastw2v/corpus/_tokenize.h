@@ -14,6 +14,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Make the byte buffer *buf (of *cap bytes) hold at least `need` bytes, doubling its
+ * size (from `first` when empty); the buffers of word pools and output grow this way.
+ * 0, or -1 when out of memory (the buffer is then unchanged). */
+static inline int fw_reserve_bytes(void **buf, int64_t *cap, int64_t need, int64_t first) {
+    if (need <= *cap) return 0;
+    int64_t c = *cap > 0 ? 2 * *cap : first;
+    while (c < need) c *= 2;
+    void *grown = realloc(*buf, (size_t)c);
+    if (!grown) return -1;
+    *buf = grown;
+    *cap = c;
+    return 0;
+}
+
 typedef struct {
     uint64_t mask;            /* slots - 1 (slots is a power of two, >= 2 x words) */
     int32_t *slot_word;       /* [slots] word id, or -1 for an empty slot */
@@ -186,14 +200,11 @@ static int fw_counter_add(fw_counter *c, const uint8_t *p, int64_t len, uint64_t
         c->counts = cn;
         c->cap_words = cap;
     }
-    if (c->pool_len + len > c->pool_cap) {
-        int64_t cap = 2 * c->pool_cap;
-        while (cap < c->pool_len + len) cap *= 2;
-        char *np_ = (char *)realloc(c->pool, cap);
-        if (!np_) return -1;
-        c->pool = np_;
-        c->t.pool = np_;
-        c->pool_cap = cap;
+    {
+        void *pool = c->pool;
+        if (fw_reserve_bytes(&pool, &c->pool_cap, c->pool_len + len, 1 << 18) < 0) return -1;
+        c->pool = (char *)pool;
+        c->t.pool = c->pool;
     }
     if (2 * (c->n_words + 1) > c->slots) {
         int64_t slots = 2 * c->slots;

@@ -177,13 +177,10 @@ static int64_t fwp_insert(fwp_table *t, const uint8_t *p, int64_t n, uint64_t h,
         t->entries = e;
         t->cap = cap;
     }
-    if (t->pool_len + n > t->pool_cap) {
-        int64_t cap = 2 * t->pool_cap;
-        while (cap < t->pool_len + n) cap *= 2;
-        uint8_t *np_ = (uint8_t *)realloc(t->pool, cap);
-        if (!np_) return -1;
-        t->pool = np_;
-        t->pool_cap = cap;
+    {
+        void *pool = t->pool;
+        if (fw_reserve_bytes(&pool, &t->pool_cap, t->pool_len + n, 4096) < 0) return -1;
+        t->pool = (uint8_t *)pool;
     }
     int64_t i = t->n++;
     if (n) memcpy(t->pool + t->pool_len, p, (size_t)n);
@@ -640,13 +637,9 @@ static void fwp_applier_free_buffers(fwp_applier *A) {
 }
 
 static int fwp_out_reserve(fwp_applier *A, int64_t extra) {
-    if (A->out_len + extra <= A->out_cap) return 0;
-    int64_t cap = A->out_cap ? 2 * A->out_cap : 1 << 16;
-    while (cap < A->out_len + extra) cap *= 2;
-    uint8_t *b = (uint8_t *)realloc(A->out, cap);
-    if (!b) return -1;
-    A->out = b;
-    A->out_cap = cap;
+    void *out = A->out;
+    if (fw_reserve_bytes(&out, &A->out_cap, A->out_len + extra, 1 << 16) < 0) return -1;
+    A->out = (uint8_t *)out;
     return 0;
 }
 
