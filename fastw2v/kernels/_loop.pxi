@@ -122,11 +122,11 @@ cdef void train_range(const ModelC *m, WorkerC *w, RowsT *rows, const int32_t *i
         w.stats.words_trained += n
         if RowsT is SharedRowsC:
             since_merge += n
-            if rows.n and since_merge >= rows.merge_every:
-                # publish this thread's node changes and pick up the others' often, so
+            if rows.any_hot and since_merge >= rows.merge_every:
+                # publish this thread's hot-row changes and pick up the others' often, so
                 # that no thread works long from a stale copy (a copy that lags behind
                 # other threads' steps would make them overshoot)
-                hot_nodes_merge(m, rows)
+                hot_rows_merge(m, rows)
                 since_merge = 0
         if unreported >= C_PROGRESS_EVERY:
             w.stats.words_read += unreported
@@ -138,4 +138,4 @@ cdef void train_range(const ModelC *m, WorkerC *w, RowsT *rows, const int32_t *i
         w.stats.words_read += unreported
         fw_atomic_add(m.s.progress, unreported)
     if RowsT is SharedRowsC:
-        hot_nodes_merge(m, rows)
+        hot_rows_merge(m, rows)

@@ -240,15 +240,34 @@ cdef class Worker:
         self.c.reproducible = 0
 
     cdef void _free_hot(self) noexcept:
-        cdef SharedRowsC *sh = &self.c.shared
-        free(sh.priv)
-        free(sh.snap)
-        free(sh.seen)
-        free(sh.touched)
-        sh.priv = sh.snap = NULL
-        sh.seen = NULL
-        sh.touched = NULL
-        sh.n = sh.count = 0
+        cdef HotSetC *h
+        cdef int mat
+        for mat in range(3):
+            h = &self.c.shared.hot[mat]
+            free(h.priv)
+            free(h.snap)
+            free(h.seen)
+            free(h.touched)
+            memset(h, 0, sizeof(HotSetC))
+        self.c.shared.any_hot = 0
+
+    cdef int _alloc_hot(self, int mat, int n, int32_t lo) except -1:
+        cdef HotSetC *h = &self.c.shared.hot[mat]
+        cdef int64_t d = self.model.c.p.dim
+        h.lo = lo
+        if n <= 0:
+            return 0
+        h.priv = <float *>fw_alloc_lines(n * d * sizeof(float))
+        h.snap = <float *>fw_alloc_lines(n * d * sizeof(float))
+        h.seen = <uint8_t *>fw_alloc_lines(n)
+        h.touched = <int32_t *>fw_alloc_lines(n * sizeof(int32_t))
+        if h.priv == NULL or h.snap == NULL or h.seen == NULL or h.touched == NULL:
+            self._free_hot()
+            raise MemoryError("cannot allocate hot-row copies")
+        memset(h.seen, 0, n)
+        h.n = n
+        self.c.shared.any_hot = 1
+        return 0
 
     def use_private_rows(self, bint on):
         """Reproducible mode: write updates to private copies of the rows this worker
@@ -269,38 +288,41 @@ cdef class Worker:
             memset(pr.slot_of[i], 0xFF, V * sizeof(int32_t))      # all -1
         self.c.reproducible = 1
 
-    def use_hot_nodes(self, int n_nodes, int merge_every=HOT_MERGE_EVERY):
-        """Lock-free mode with several workers: keep the ``n_nodes`` Huffman nodes nearest
-        the root (the highest node ids), which every word's path crosses, in per-thread
-        copies. A copy is taken when the node is first touched after a merge; the change
-        of every copied node is added to the shared row at the first sentence end after
-        each ``merge_every`` trained words and at each job's end. Shared live, these rows
-        make the cores fight over their cache lines (measured: the HS modes lost more
-        than half of the second core). ``use_hot_nodes(0)`` turns it off."""
+    def use_hot_rows(self, int words=0, int nodes=0, int outputs=0,
+                     int merge_every=HOT_MERGE_EVERY):
+        """Lock-free mode with several workers: keep the rows that every thread writes all
+        the time in per-thread copies, so that cores do not fight over their cache lines:
+
+        - ``words``: the input rows of words ``0 .. words - 1``;
+        - ``nodes``: the Huffman nodes nearest the root (the highest node ids), which
+          every word's path crosses (none without hierarchical softmax);
+        - ``outputs``: the negative-sampling output rows of words ``0 .. outputs - 1``
+          (none without negative sampling).
+
+        Words are numbered by falling frequency in a sorted vocabulary, so the first
+        ones are the most frequent contexts and noise words. A copy is taken when the
+        row is first touched after a merge; the change of every copied row is added to
+        the shared row at the first sentence end after each ``merge_every`` trained
+        words and at each job's end. ``use_hot_rows()`` turns it off."""
         cdef ModelC *m = &self.model.c
-        cdef SharedRowsC *sh = &self.c.shared
+        cdef int64_t V = m.p.vocab_size
         if merge_every < 1:
             raise ValueError(f"merge_every must be >= 1, got {merge_every}")
+        if words < 0 or nodes < 0 or outputs < 0:
+            raise ValueError("hot row counts must be >= 0")
         self._free_hot()
-        n_nodes = max(0, min(n_nodes, m.p.vocab_size - 1)) if m.w.output_hs != NULL else 0
-        sh.merge_every = merge_every
-        sh.lo = m.p.vocab_size - 1 - n_nodes
-        if n_nodes == 0:
-            return
-        sh.priv = <float *>fw_alloc_lines(n_nodes * m.p.dim * sizeof(float))
-        sh.snap = <float *>fw_alloc_lines(n_nodes * m.p.dim * sizeof(float))
-        sh.seen = <uint8_t *>fw_alloc_lines(n_nodes)
-        sh.touched = <int32_t *>fw_alloc_lines(n_nodes * sizeof(int32_t))
-        if sh.priv == NULL or sh.snap == NULL or sh.seen == NULL or sh.touched == NULL:
-            self._free_hot()
-            raise MemoryError("cannot allocate hot-node copies")
-        memset(sh.seen, 0, n_nodes)
-        sh.n = n_nodes
+        self.c.shared.merge_every = merge_every
+        nodes = min(nodes, V - 1) if m.w.output_hs != NULL else 0
+        self._alloc_hot(MAT_INPUT, min(words, V), 0)
+        self._alloc_hot(MAT_HS, nodes, <int32_t>(V - 1 - nodes))
+        self._alloc_hot(MAT_NS, min(outputs, V) if m.w.output_ns != NULL else 0, 0)
 
     @property
-    def hot_nodes(self):
-        """How many Huffman nodes this worker keeps in per-thread copies."""
-        return self.c.shared.n
+    def hot_rows(self):
+        """``(words, nodes, outputs)``: the rows this worker keeps in per-thread copies
+        (see :meth:`use_hot_rows`)."""
+        cdef SharedRowsC *sh = &self.c.shared
+        return (sh.hot[MAT_INPUT].n, sh.hot[MAT_HS].n, sh.hot[MAT_NS].n)
 
     def set_job_schedule(self, int64_t progress_base, int threads):
         """Reproducible mode: this job starts at schedule position ``progress_base``

@@ -57,63 +57,71 @@ cdef inline float *private_slot_row(const ModelC *m, const PrivateRowsC *pr, int
     return pr.pages[s >> PAGE_BITS] + (s & PAGE_MASK) * m.p.dim
 
 
-cdef void hot_node_take(const ModelC *m, SharedRowsC *sh, uint32_t k) noexcept nogil:
-    """First touch of hot node ``k`` since the last merge: copy the shared row (it has the
+cdef void hot_take(const ModelC *m, HotSetC *h, const float *base, uint32_t k) noexcept nogil:
+    """First touch of hot row ``k`` since the last merge: copy the shared row (it has the
     other threads' merged changes) to this thread's copy and its snapshot."""
     cdef int64_t nbytes = m.p.dim * sizeof(float)
-    memcpy(sh.snap + <int64_t>k * m.p.dim, m.w.output_hs + (sh.lo + <int64_t>k) * m.p.dim, nbytes)
-    memcpy(sh.priv + <int64_t>k * m.p.dim, sh.snap + <int64_t>k * m.p.dim, nbytes)
-    sh.seen[k] = 1
-    sh.touched[sh.count] = <int32_t>k
-    sh.count += 1
+    memcpy(h.snap + <int64_t>k * m.p.dim, base + (h.lo + <int64_t>k) * m.p.dim, nbytes)
+    memcpy(h.priv + <int64_t>k * m.p.dim, h.snap + <int64_t>k * m.p.dim, nbytes)
+    h.seen[k] = 1
+    h.touched[h.count] = <int32_t>k
+    h.count += 1
 
 
-cdef void hot_nodes_merge(const ModelC *m, SharedRowsC *sh) noexcept nogil:
-    """Add the change of each hot node copied since the last merge to the shared row, and
+cdef void hot_rows_merge(const ModelC *m, SharedRowsC *sh) noexcept nogil:
+    """Add the change of each hot row copied since the last merge to the shared row, and
     forget the copies (the next touch takes a fresh one): at the first sentence end after
     every ``merge_every`` trained words, and at a job's end. Only rows touched in the
     interval cost anything."""
-    cdef int j
+    cdef int j, mat
     cdef int64_t k, i, d = m.p.dim
+    cdef HotSetC *h
     cdef float *shared
     cdef float *priv
     cdef float *snap
-    for j in range(sh.count):
-        k = sh.touched[j]
-        shared = m.w.output_hs + (sh.lo + k) * d
-        priv = sh.priv + k * d
-        snap = sh.snap + k * d
-        for i in range(d):
-            shared[i] += priv[i] - snap[i]
-        sh.seen[k] = 0
-    sh.count = 0
+    for mat in range(3):
+        h = &sh.hot[mat]
+        for j in range(h.count):
+            k = h.touched[j]
+            shared = matrix_of(m, mat) + (h.lo + k) * d
+            priv = h.priv + k * d
+            snap = h.snap + k * d
+            for i in range(d):
+                shared[i] += priv[i] - snap[i]
+            h.seen[k] = 0
+        h.count = 0
+
+
+cdef inline float *hot_or_shared(const ModelC *m, HotSetC *h, float *base,
+                                 int32_t row) noexcept nogil:
+    """This thread's copy of ``row`` if it is hot, else the shared row."""
+    cdef uint32_t k = <uint32_t>(row - h.lo)
+    if k < <uint32_t>h.n:
+        if not h.seen[k]:
+            hot_take(m, h, base, k)
+        return h.priv + <int64_t>k * m.p.dim
+    return base + <int64_t>row * m.p.dim
 
 
 cdef inline float *row_in(const ModelC *m, RowsT *rows, int32_t row) noexcept nogil:
     if RowsT is PrivateRowsC:
         return private_row(m, rows, MAT_INPUT, m.w.input_vectors, row)
     else:
-        return m.w.input_vectors + <int64_t>row * m.p.dim
+        return hot_or_shared(m, &rows.hot[MAT_INPUT], m.w.input_vectors, row)
 
 
 cdef inline float *row_hs(const ModelC *m, RowsT *rows, int32_t row) noexcept nogil:
-    cdef uint32_t k
     if RowsT is PrivateRowsC:
         return private_row(m, rows, MAT_HS, m.w.output_hs, row)
     else:
-        k = <uint32_t>(row - rows.lo)
-        if k < <uint32_t>rows.n:
-            if not rows.seen[k]:
-                hot_node_take(m, rows, k)
-            return rows.priv + <int64_t>k * m.p.dim
-        return m.w.output_hs + <int64_t>row * m.p.dim
+        return hot_or_shared(m, &rows.hot[MAT_HS], m.w.output_hs, row)
 
 
 cdef inline float *row_ns(const ModelC *m, RowsT *rows, int32_t row) noexcept nogil:
     if RowsT is PrivateRowsC:
         return private_row(m, rows, MAT_NS, m.w.output_ns, row)
     else:
-        return m.w.output_ns + <int64_t>row * m.p.dim
+        return hot_or_shared(m, &rows.hot[MAT_NS], m.w.output_ns, row)
 
 
 cdef inline void prefetch_row_for(const ModelC *m, RowsT *rows, int mat, const float *base,
@@ -122,15 +130,16 @@ cdef inline void prefetch_row_for(const ModelC *m, RowsT *rows, int mat, const f
     has one (reproducible mode), its hot copy once taken, else the shared row."""
     cdef int32_t s
     cdef uint32_t k
+    cdef HotSetC *h
     if RowsT is PrivateRowsC:
         s = rows.slot_of[mat][row]
         if s >= 0:
             fw_prefetch_row(private_slot_row(m, rows, s), m.p.dim)
             return
     else:
-        if mat == MAT_HS:
-            k = <uint32_t>(row - rows.lo)
-            if k < <uint32_t>rows.n and rows.seen[k]:
-                fw_prefetch_row(rows.priv + <int64_t>k * m.p.dim, m.p.dim)
-                return
+        h = &rows.hot[mat]
+        k = <uint32_t>(row - h.lo)
+        if k < <uint32_t>h.n and h.seen[k]:
+            fw_prefetch_row(h.priv + <int64_t>k * m.p.dim, m.p.dim)
+            return
     fw_prefetch_row(base + <int64_t>row * m.p.dim, m.p.dim)

@@ -15,7 +15,7 @@
 # Included once per SIMD variant (_train_<variant>.pyx), each compiled with its own
 # instruction set; fastw2v.kernels picks one at import. This file holds the shared
 # declarations and constants; the code follows the data flow, one concern per file:
-#   _rows.pxi     row policies (shared rows with hot Huffman nodes | private copies)
+#   _rows.pxi     row policies (shared rows with per-thread hot rows | private copies)
 #   _noise.pxi    the noise stream of negative sampling
 #   _updates.pxi  hierarchical softmax, negative sampling, the shared-negatives window
 #   _loop.pxi     windows, the sentence loops, the loop over a job's ids
@@ -86,7 +86,7 @@ MAX_SENTENCE = 10000
 PROGRESS_EVERY = 10000
 cdef int C_MAX_SENTENCE = 10000
 cdef int64_t C_PROGRESS_EVERY = 10000
-#: Trained words between two merges of a thread's hot-node copies (Worker.use_hot_nodes).
+#: Trained words between two merges of a thread's hot-row copies (Worker.use_hot_rows).
 HOT_MERGE_EVERY = 1000
 #: Mixed into a job's seed to start its noise stream (independent of the main stream).
 NOISE_STREAM_KEY = 0x5851F42D4C957F2D

@@ -73,18 +73,24 @@ ctypedef struct ScratchC:
     float **path_rows             # [max(max_code_len, negative + 1)] rows of the Huffman
                                   # path or negative-sampling targets being trained (reg_path)
 
-# Row policy of the lock-free mode: every row is shared, except the Huffman nodes nearest
-# the root (every path crosses them), which live in per-thread copies taken at first
-# touch; their change is added to the shared rows at the first sentence end after each
-# merge_every trained words, and at a job's end.
-ctypedef struct SharedRowsC:
-    int n                         # hot nodes: rows lo .. lo + n - 1 of output_hs
+# Row policy of the lock-free mode: every row is shared, except the hot rows of each
+# matrix (rows lo .. lo + n - 1: the most frequent words' input and output rows, and the
+# Huffman nodes nearest the root), which every thread writes so often that cores would
+# fight over their cache lines. A thread works on its own copy of a hot row, taken at
+# first touch; the copy's change is added to the shared row at the first sentence end
+# after each merge_every trained words, and at a job's end.
+ctypedef struct HotSetC:
+    int n                         # hot rows: lo .. lo + n - 1
     int32_t lo
     float *priv                   # [n, d] this thread's copies
     float *snap                   # [n, d] the shared rows when the copies were taken
     uint8_t *seen                 # [n] 1 once copied since the last merge
     int32_t *touched              # [n] the rows copied since the last merge
     int count
+
+ctypedef struct SharedRowsC:
+    HotSetC hot[3]                # per matrix (MAT_*)
+    int any_hot                   # some set has n > 0
     int64_t merge_every
 
 # Row policy of the reproducible mode: every row this thread writes lives in a private

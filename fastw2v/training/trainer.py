@@ -36,14 +36,21 @@ _MASK64 = (1 << 64) - 1
 #: Largest corpus-file job, in stream entries: small enough that threads finish an epoch
 #: together (the last job is the only one trained alone) and Ctrl-C waits briefly.
 MAX_BLOCK = 50_000
-#: With several lock-free workers, the HOT_NODES Huffman nodes nearest the root (which
-#: every word's path crosses) are updated in per-thread copies, taken when a row is first
-#: touched and merged at the first sentence end after each HOT_MERGE_EVERY trained words
-#: (see :meth:`fastw2v.kernels.Worker.use_hot_nodes`); at most 1/HOT_FRACTION of the
-#: rows. Without them the HS modes reached 1.1-1.3x one worker on 2 cores instead of
-#: 1.6-2.0x. Frequent words' rows are not copied: after down-sampling their updates are
-#: spread over thousands of rows, and copies double the rows in cache (measured slower).
+#: With several lock-free workers, the rows every thread writes all the time are updated
+#: in per-thread copies, taken when a row is first touched and merged at the first
+#: sentence end after each HOT_MERGE_EVERY trained words (see
+#: :meth:`fastw2v.kernels.Worker.use_hot_rows`): the HOT_NODES Huffman nodes nearest the
+#: root (every word's path crosses them), the output rows of the HOT_OUTPUTS most
+#: frequent words (the noise distribution draws them as negatives again and again) and
+#: the input rows of the HOT_WORDS most frequent words; at most 1/HOT_FRACTION of the
+#: rows each. In a vocabulary not sorted by frequency the first rows are copied anyway
+#: (harmless, only less useful). Measured at 16 workers on a 16-core Xeon (3M words,
+#: vector_size 100): nodes only gave 3.0x one worker (sg-ns) and 3.8x (cbow-ns); 256
+#: outputs 6.6x and 4.8x; 256 outputs and 64 words 6.8x and 6.6x. On 2 cores (EPYC) it
+#: is within noise of nodes only.
 HOT_NODES = 511
+HOT_OUTPUTS = 256
+HOT_WORDS = 64
 HOT_FRACTION = 64
 HOT_MERGE_EVERY = 1000
 
@@ -123,7 +130,10 @@ class Trainer:
             # and the staleness of private copies would be felt by many words
             V = kernel_model.vocab_size
             for w in self.workers:
-                w.use_hot_nodes(min(HOT_NODES, V // HOT_FRACTION), HOT_MERGE_EVERY)
+                w.use_hot_rows(words=min(HOT_WORDS, V // HOT_FRACTION),
+                               nodes=min(HOT_NODES, V // HOT_FRACTION),
+                               outputs=min(HOT_OUTPUTS, V // HOT_FRACTION),
+                               merge_every=HOT_MERGE_EVERY)
         #: Stats of the epoch cut short by the last exception, else None.
         self.partial: Optional[EpochStats] = None
 

@@ -239,10 +239,10 @@ def _private_case(mode, **kw):
     return [w.copy() for w in weights], kwargs, ids
 
 
-def _three_jobs_against_plain(mode, prepare, run_job):
+def _three_jobs_against_plain(mode, prepare, run_job, **case_kw):
     """Train three jobs with a plain worker and with a worker set up by ``prepare`` (run
     through ``run_job(model, worker, ids, start, end, seed)``); return both weight sets."""
-    weights, kw, ids = _private_case(mode, sample=0.05)
+    weights, kw, ids = _private_case(mode, sample=0.05, **case_kw)
     plain_w = [w.copy() for w in weights]
     km_p, km_x = _kernels.Model(*plain_w, **kw), _kernels.Model(*weights, **kw)
     for km in (km_p, km_x):
@@ -306,16 +306,32 @@ def test_private_rows_merge_adds_each_workers_change(mode):
         np.testing.assert_allclose(a, x, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("hot", [(4, 1000), (4, 1), (7, 2), (1, 1), (0, 1000)])
-@pytest.mark.parametrize("mode", ["sg-hs", "cbow-hs", "sg-both", "cbow-ns"])
-def test_hot_nodes_single_worker_equals_direct_training(mode, hot):
-    """Hot-node copies change nothing for one worker (up to float rounding of the merge),
-    however many nodes are hot (none, in the NS-only mode), whether they merge at each
-    job's end or after every sentence (merge_every=1: a node is copied afresh when first
-    touched after each merge)."""
+HOT_SETTINGS = [dict(nodes=4, merge_every=1000), dict(nodes=4, merge_every=1),
+                dict(nodes=7, merge_every=2), dict(nodes=1, merge_every=1),
+                dict(merge_every=1000), dict(outputs=5, merge_every=1),
+                dict(outputs=3, words=4, merge_every=3),
+                dict(words=6, nodes=3, outputs=6, merge_every=1000)]
+
+
+@pytest.mark.parametrize("hot", HOT_SETTINGS)
+@pytest.mark.parametrize("mode", ["sg-hs", "cbow-hs", "sg-both", "cbow-ns", "sg-ns"])
+def test_hot_rows_single_worker_equals_direct_training(mode, hot):
+    """Hot-row copies change nothing for one worker (up to float rounding of the merge),
+    whichever rows are hot (nodes are none in the NS-only modes, outputs none in the
+    HS-only ones), whether they merge at each job's end or after every sentence
+    (merge_every=1: a row is copied afresh when first touched after each merge)."""
     plain_w, weights = _three_jobs_against_plain(
-        mode, lambda w: w.use_hot_nodes(*hot),
+        mode, lambda w: w.use_hot_rows(**hot),
         lambda km, w, ids, s, e, seed: w.train(ids, s, e, seed))
+    for a, b in zip(plain_w, weights):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_hot_rows_single_worker_shared_negatives():
+    """The shared-negatives window reads and writes hot copies like the other paths."""
+    plain_w, weights = _three_jobs_against_plain(
+        "sg-ns", lambda w: w.use_hot_rows(words=5, outputs=5, merge_every=2),
+        lambda km, w, ids, s, e, seed: w.train(ids, s, e, seed), shared_negatives=True)
     for a, b in zip(plain_w, weights):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
@@ -332,48 +348,62 @@ def _twin_models(mode):
 
 
 @pytest.mark.parametrize("merge_every", [1, 1000])
-def test_hot_nodes_pick_up_changes_made_between_jobs(merge_every):
-    """A hot node's copy is taken when first touched after a merge, so a change another
+@pytest.mark.parametrize("mode", ["cbow-hs", "sg-ns"])
+def test_hot_rows_pick_up_changes_made_between_jobs(merge_every, mode):
+    """A hot row's copy is taken when first touched after a merge, so a change another
     thread merged into the shared row in between is seen, not overwritten by a stale
     copy: the same as a plain worker training from the changed weights."""
-    plain_w, weights, km_p, km_h, ids = _twin_models("cbow-hs")
+    plain_w, weights, km_p, km_h, ids = _twin_models(mode)
     p, h = _kernels.Worker(km_p), _kernels.Worker(km_h)
-    h.use_hot_nodes(len(weights[0]), merge_every)         # every node is hot
-    assert h.hot_nodes == len(weights[0]) - 1
+    V = len(weights[0])
+    h.use_hot_rows(words=V, nodes=V, outputs=V, merge_every=merge_every)   # every row
+    assert h.hot_rows == (V, V - 1 if "hs" in mode else 0, V if "ns" in mode else 0)
     half = len(ids) // 2
     p.train(ids, 0, half, 1)
     h.train(ids, 0, half, 1)
     for mats in (plain_w, weights):                # "another thread" moves every row
         mats[0] += 0.25
-        mats[1] -= 0.125
+        for out in mats[1:]:
+            out -= 0.125
     p.train(ids, half, len(ids), 2)
     h.train(ids, half, len(ids), 2)
     for a, b in zip(plain_w, weights):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
-def test_hot_nodes_reject_a_zero_merge_interval():
+@pytest.mark.parametrize("bad", [dict(nodes=4, merge_every=0), dict(words=-1),
+                                 dict(outputs=-2)])
+def test_hot_rows_reject_nonsense(bad):
     weights, kw, ids = _private_case("sg-hs")
     w = _kernels.Worker(_kernels.Model(*weights, **kw))
-    with pytest.raises(ValueError, match="merge_every"):
-        w.use_hot_nodes(4, 0)
+    with pytest.raises(ValueError, match="merge_every|>= 0"):
+        w.use_hot_rows(**bad)
 
 
-def test_hot_nodes_need_a_huffman_tree():
-    """Without hierarchical softmax there are no nodes to copy."""
+def test_hot_rows_exist_only_for_present_matrices():
+    """Without hierarchical softmax there are no nodes to copy, without negative
+    sampling no output rows; counts are capped at the vocabulary."""
     weights, kw, ids = _private_case("sg-ns")
     w = _kernels.Worker(_kernels.Model(*weights, **kw))
-    w.use_hot_nodes(4)
-    assert w.hot_nodes == 0
+    w.use_hot_rows(words=10**6, nodes=4, outputs=3)
+    assert w.hot_rows == (len(weights[0]), 0, 3)
+    weights, kw, ids = _private_case("sg-hs")
+    w = _kernels.Worker(_kernels.Model(*weights, **kw))
+    w.use_hot_rows(nodes=4, outputs=3)
+    assert w.hot_rows == (0, 4, 0)
+    w.use_hot_rows()
+    assert w.hot_rows == (0, 0, 0)
 
 
-def test_hot_nodes_merge_each_workers_change():
-    """Two workers with hot nodes: each job's change of a hot node reaches the shared row
+@pytest.mark.parametrize("mode", ["sg-hs", "cbow-ns"])
+def test_hot_rows_merge_each_workers_change(mode):
+    """Two workers with hot rows: each job's change of a hot row reaches the shared row
     at the job's end (here one job after the other, so the result is sequential)."""
-    seq, weights, km_s, km_h, ids = _twin_models("sg-hs")
+    seq, weights, km_s, km_h, ids = _twin_models(mode)
     a, b = _kernels.Worker(km_h), _kernels.Worker(km_h)
+    V = len(weights[0])
     for w in (a, b):
-        w.use_hot_nodes(len(weights[0]))            # every node is hot
+        w.use_hot_rows(words=V, nodes=V, outputs=V)            # every row is hot
     s = _kernels.Worker(km_s)
     half = len(ids) // 2
     s.train(ids, 0, half, 1)
