@@ -13,6 +13,19 @@ cdef inline int window_bounds(const ModelC *m, WorkerC *w, int i, int n, int *hi
     return lo if lo > 0 else 0
 
 
+cdef inline void centre_done(const ModelC *m, RowsT *rows) noexcept nogil:
+    """After each centre word: publish this thread's hot-row changes and pick up the
+    others' every ``merge_every`` centres, so that no thread works long from a stale
+    copy (moves made from stale copies add up at the merge and overshoot). Counted in
+    centres, not at sentence ends: a text8-style line is thousands of words long. No row
+    pointer is held from one centre to the next, so the copies can go here."""
+    if RowsT is SharedRowsC:
+        if rows.any_hot:
+            rows.since_merge += 1
+            if rows.since_merge >= rows.merge_every:
+                hot_rows_merge(m, rows)
+
+
 cdef void train_sentence_sg(const ModelC *m, WorkerC *w, RowsT *rows, const int32_t *sent,
                             int n, float alpha) noexcept nogil:
     cdef int i, j, lo, hi
@@ -32,6 +45,7 @@ cdef void train_sentence_sg(const ModelC *m, WorkerC *w, RowsT *rows, const int3
                         hs_update(m, w, rows, word, l1, alpha)
                         fw_axpy(lock_of(m, sent[j]), neu1e, l1, m.p.dim)
             sg_shared_negatives(m, w, rows, sent, i, lo, hi, alpha)
+            centre_done(m, rows)
             continue
         for j in range(lo, hi):
             if j == i:
@@ -45,6 +59,7 @@ cdef void train_sentence_sg(const ModelC *m, WorkerC *w, RowsT *rows, const int3
                 ns_update(m, w, rows, word, l1, alpha)
             w.stats.loss_examples += 1
             fw_axpy(lock_of(m, sent[j]), neu1e, l1, m.p.dim)
+        centre_done(m, rows)
 
 
 cdef void train_sentence_cbow(const ModelC *m, WorkerC *w, RowsT *rows, const int32_t *sent,
@@ -65,6 +80,7 @@ cdef void train_sentence_cbow(const ModelC *m, WorkerC *w, RowsT *rows, const in
                 fw_axpy(1.0, row_in(m, rows, sent[j]), neu1, d)
                 cw += 1
         if cw == 0:
+            centre_done(m, rows)
             continue
         if m.p.cbow_mean:
             fw_scale(1.0 / cw, neu1, d)
@@ -80,6 +96,7 @@ cdef void train_sentence_cbow(const ModelC *m, WorkerC *w, RowsT *rows, const in
         for j in range(lo, hi):
             if j != i:
                 fw_axpy(lock_of(m, sent[j]), neu1e, row_in(m, rows, sent[j]), d)
+        centre_done(m, rows)
 
 
 cdef inline double job_alpha(const ModelC *m, RowsT *rows, int64_t shared_done,
@@ -97,7 +114,7 @@ cdef inline double job_alpha(const ModelC *m, RowsT *rows, int64_t shared_done,
 cdef void train_range(const ModelC *m, WorkerC *w, RowsT *rows, const int32_t *ids,
                       int64_t start, int64_t end) noexcept nogil:
     """THE loop: read ids[start:end], down-sample, cut sentences, train each."""
-    cdef int64_t pos = start, unreported = 0, done, read_here = 0, since_merge = 0
+    cdef int64_t pos = start, unreported = 0, done, read_here = 0
     cdef int32_t wid
     cdef int n
     cdef int32_t *sent = w.scratch.sentence
@@ -120,14 +137,6 @@ cdef void train_range(const ModelC *m, WorkerC *w, RowsT *rows, const int32_t *i
             else:
                 train_sentence_cbow(m, w, rows, sent, n, <float>alpha)
         w.stats.words_trained += n
-        if RowsT is SharedRowsC:
-            since_merge += n
-            if rows.any_hot and since_merge >= rows.merge_every:
-                # publish this thread's hot-row changes and pick up the others' often, so
-                # that no thread works long from a stale copy (a copy that lags behind
-                # other threads' steps would make them overshoot)
-                hot_rows_merge(m, rows)
-                since_merge = 0
         if unreported >= C_PROGRESS_EVERY:
             w.stats.words_read += unreported
             read_here += unreported

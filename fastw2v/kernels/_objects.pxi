@@ -302,8 +302,8 @@ cdef class Worker:
         Words are numbered by falling frequency in a sorted vocabulary, so the first
         ones are the most frequent contexts and noise words. A copy is taken when the
         row is first touched after a merge; the change of every copied row is added to
-        the shared row at the first sentence end after each ``merge_every`` trained
-        words and at each job's end. ``use_hot_rows()`` turns it off."""
+        the shared row after every ``merge_every`` trained centre words and at each
+        job's end. ``use_hot_rows()`` turns it off."""
         cdef ModelC *m = &self.model.c
         cdef int64_t V = m.p.vocab_size
         if merge_every < 1:

@@ -70,8 +70,8 @@ cdef void hot_take(const ModelC *m, HotSetC *h, const float *base, uint32_t k) n
 
 cdef void hot_rows_merge(const ModelC *m, SharedRowsC *sh) noexcept nogil:
     """Add the change of each hot row copied since the last merge to the shared row, and
-    forget the copies (the next touch takes a fresh one): at the first sentence end after
-    every ``merge_every`` trained words, and at a job's end. Only rows touched in the
+    forget the copies (the next touch takes a fresh one): after every ``merge_every``
+    trained centre words, and at a job's end. Only rows touched in the
     interval cost anything."""
     cdef int j, mat
     cdef int64_t k, i, d = m.p.dim
@@ -90,6 +90,7 @@ cdef void hot_rows_merge(const ModelC *m, SharedRowsC *sh) noexcept nogil:
                 shared[i] += priv[i] - snap[i]
             h.seen[k] = 0
         h.count = 0
+    sh.since_merge = 0
 
 
 cdef inline float *hot_or_shared(const ModelC *m, HotSetC *h, float *base,

@@ -71,14 +71,14 @@ ctypedef struct ScratchC:
     float **ctx_rows              # [2 * window] shared-negative mode: the contexts' input rows
     int32_t *ctx_words            # [2 * window] and their words
     float **path_rows             # [max(max_code_len, negative + 1)] rows of the Huffman
-                                  # path or negative-sampling targets being trained (reg_path)
+                                  # path or negative-sampling targets being trained
 
 # Row policy of the lock-free mode: every row is shared, except the hot rows of each
 # matrix (rows lo .. lo + n - 1: the most frequent words' input and output rows, and the
 # Huffman nodes nearest the root), which every thread writes so often that cores would
 # fight over their cache lines. A thread works on its own copy of a hot row, taken at
-# first touch; the copy's change is added to the shared row at the first sentence end
-# after each merge_every trained words, and at a job's end.
+# first touch; the copy's change is added to the shared row after each merge_every
+# trained centre words, and at a job's end.
 ctypedef struct HotSetC:
     int n                         # hot rows: lo .. lo + n - 1
     int32_t lo
@@ -92,6 +92,7 @@ ctypedef struct SharedRowsC:
     HotSetC hot[3]                # per matrix (MAT_*)
     int any_hot                   # some set has n > 0
     int64_t merge_every
+    int64_t since_merge           # centre words trained since the last merge
 
 # Row policy of the reproducible mode: every row this thread writes lives in a private
 # copy until merge_private_rows folds the copies in, in a fixed order.

@@ -37,22 +37,31 @@ _MASK64 = (1 << 64) - 1
 #: together (the last job is the only one trained alone) and Ctrl-C waits briefly.
 MAX_BLOCK = 50_000
 #: With several lock-free workers, the rows every thread writes all the time are updated
-#: in per-thread copies, taken when a row is first touched and merged at the first
-#: sentence end after each HOT_MERGE_EVERY trained words (see
+#: in per-thread copies, taken when a row is first touched and merged after every
+#: HOT_MERGE_TOTAL / workers trained centre words (see
 #: :meth:`fastw2v.kernels.Worker.use_hot_rows`): the HOT_NODES Huffman nodes nearest the
-#: root (every word's path crosses them), the output rows of the HOT_OUTPUTS most
-#: frequent words (the noise distribution draws them as negatives again and again) and
-#: the input rows of the HOT_WORDS most frequent words; at most 1/HOT_FRACTION of the
-#: rows each. In a vocabulary not sorted by frequency the first rows are copied anyway
-#: (harmless, only less useful). Measured at 16 workers on a 16-core Xeon (3M words,
-#: vector_size 100): nodes only gave 3.0x one worker (sg-ns) and 3.8x (cbow-ns); 256
-#: outputs 6.6x and 4.8x; 256 outputs and 64 words 6.8x and 6.6x. On 2 cores (EPYC) it
-#: is within noise of nodes only.
+#: root (every word's path crosses them) and the output rows of the HOT_OUTPUTS most
+#: frequent words (the noise distribution draws them as negatives again and again); at
+#: most 1/HOT_FRACTION of the rows each. In a vocabulary not sorted by frequency the
+#: first rows are copied anyway (harmless, only less useful).
+#:
+#: Speed, measured at 16 workers on a 16-core Xeon (3M words, vector_size 100, one
+#: interleaved sweep, merges then every 1,000 words): nodes only gave 3.0x one worker
+#: (sg-ns) and 3.8x (cbow-ns); 256 hot outputs 6.6x and 4.8x. On 2 cores (EPYC) they
+#: are within noise of nodes only.
+#:
+#: Quality: a thread moves its copies for a whole merge interval without seeing the
+#: other threads' moves, and the merge adds all the moves up, so the interval is shared
+#: out between the workers (the total is what 2 workers were measured safe with).
+#: With 16 threads and 1,000 words per thread, sg-hs scored 0.072 on analogies against
+#: 0.092 without hot rows (1.5M-word sample); with 125, 0.092. HOT_WORDS (frequent
+#: words' input rows) stays 0: with 64 of them as well, 16 threads at 1,000 words each
+#: diverged (analogy 0.00 after one epoch of wiki17m, 0.15 without).
 HOT_NODES = 511
 HOT_OUTPUTS = 256
-HOT_WORDS = 64
+HOT_WORDS = 0
 HOT_FRACTION = 64
-HOT_MERGE_EVERY = 1000
+HOT_MERGE_TOTAL = 2000
 
 
 def job_seed(seed: int, epoch: int, job: int) -> int:
@@ -133,7 +142,7 @@ class Trainer:
                 w.use_hot_rows(words=min(HOT_WORDS, V // HOT_FRACTION),
                                nodes=min(HOT_NODES, V // HOT_FRACTION),
                                outputs=min(HOT_OUTPUTS, V // HOT_FRACTION),
-                               merge_every=HOT_MERGE_EVERY)
+                               merge_every=max(1, HOT_MERGE_TOTAL // workers))
         #: Stats of the epoch cut short by the last exception, else None.
         self.partial: Optional[EpochStats] = None
 
