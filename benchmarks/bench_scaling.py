@@ -20,6 +20,9 @@ Usage::
         --modes sg-ns,cbow-ns --workers 1,2 --repeats 3 --plot scaling.png \\
         --markdown scaling.md --json scaling.json
 
+``--scale-epochs`` gives N workers N times the epochs, so a 1..16-worker sweep on a
+many-core machine takes minutes and no run is too short to time.
+
 Only vocabulary building and corpus encoding happen outside the timed region; the
 learning-rate schedule and every other setting is the tools' default for one train()
 call over ``--epochs`` epochs.
@@ -104,13 +107,19 @@ def run(args) -> dict:
                 for workers in args.workers:
                     for tool in tools:
                         m = models[tool, workers]
-                        secs, _ = common.train(m, corpus, args.epochs, count_sentences=True)
-                        wps = m.corpus_total_words * args.epochs / secs
-                        results["runs"].append({"mode": mode, "tool": tool, "workers": workers,
-                                                "repeat": rep, "seconds": secs,
-                                                "words_per_second": wps})
+                        epochs = args.epochs * (workers if args.scale_epochs else 1)
+                        secs, _ = common.train(m, corpus, epochs, count_sentences=True)
+                        wps = m.corpus_total_words * epochs / secs
+                        run = {"mode": mode, "tool": tool, "workers": workers,
+                               "repeat": rep, "seconds": secs, "words_per_second": wps}
+                        if args.analogies:
+                            run["analogy"] = m.wv.evaluate_word_analogies(
+                                args.analogies, restrict_vocab=30000)[0]
+                        results["runs"].append(run)
                         common.log(f"{mode} {tool} workers={workers} run {rep + 1}: "
-                                   f"{wps / 1e3:,.0f}k words/s", "scaling")
+                                   f"{wps / 1e3:,.0f}k words/s"
+                                   + (f", analogy {run['analogy']:.3f}" if args.analogies else ""),
+                                   "scaling")
                     if args.isolated and workers > 1:
                         wps = isolated_rate(corpus, kw, args.epochs, workers)
                         results["runs"].append({"mode": mode, "tool": "isolated",
@@ -126,10 +135,11 @@ def summary(results: dict) -> list:
     runs = results["runs"]
     first = results["settings"]["workers"][0]
 
-    def median_of(mode, tool, workers):
-        xs = [r["words_per_second"] for r in runs
-              if r["mode"] == mode and r["tool"] == tool and r["workers"] == workers]
-        return common.median(xs)
+    def median_of(mode, tool, workers, key="words_per_second"):
+        xs = [r[key] for r in runs
+              if r["mode"] == mode and r["tool"] == tool and r["workers"] == workers
+              and key in r]
+        return common.median(xs) if xs else None
 
     for mode in results["settings"]["modes"]:
         for tool in sorted({r["tool"] for r in runs}):
@@ -142,7 +152,8 @@ def summary(results: dict) -> list:
                 base = base or (med if workers == first else None)
                 rows.append({"mode": mode, "tool": tool, "workers": workers,
                              "words_per_second": med,
-                             "speedup": common.ratio(med, base)})
+                             "speedup": common.ratio(med, base),
+                             "analogy": median_of(mode, tool, workers, "analogy")})
     return rows
 
 
@@ -152,6 +163,9 @@ def markdown(results: dict, rows: list) -> str:
               "gensim words/s", "gensim speed-up", "fastw2v / gensim",
               "isolated processes: speed-up (ceiling)", "fastw2v / ceiling"]
     get = {(r["mode"], r["tool"], r["workers"]): r for r in rows}
+    quality = any(r.get("analogy") is not None for r in rows)
+    if quality:
+        header += ["fastw2v analogy", "gensim analogy"]
     table = []
     for mode in s["modes"]:
         for w in s["workers"]:
@@ -163,12 +177,17 @@ def markdown(results: dict, rows: list) -> str:
                           common.fmt_ratio(g.get("speedup")),
                           common.fmt_ratio(common.ratio(f.get("words_per_second"),
                                                         g.get("words_per_second"))),
-                          common.fmt_ratio(iso.get("speedup")), common.fmt_float(rate, 2)])
+                          common.fmt_ratio(iso.get("speedup")), common.fmt_float(rate, 2)]
+                         + ([common.fmt_float(f.get("analogy"), 3), common.fmt_float(g.get("analogy"), 3)]
+                            if quality else []))
     m = results["machine"]
     kernels = f"; fastw2v kernels: {m['simd_variant']}" if m.get("simd_variant") else ""
-    out = [f"## Thread scaling ({results['date']})", ""] + common.md_table(header, table, "lr" + "r" * 7)
+    out = [f"## Thread scaling ({results['date']})", ""] + common.md_table(header, table, "lr" + "r" * (len(header) - 2))
     out += ["", f"- Machine: {m['cpu']}, {m['nproc']} CPUs; {m['platform']}{kernels}.",
-            f"- Corpus `{s['corpus']}`, epochs={s['epochs']}, vector_size={s['vector_size']}, "
+            f"- Corpus `{s['corpus']}`, epochs={s['epochs']}"
+            + (" x workers (each --isolated process trains " + str(s['epochs']) + ")"
+               if s.get('scale_epochs') else "")
+            + f", vector_size={s['vector_size']}, "
             f"window={s['window']}, min_count={s['min_count']}; median of {s['repeats']} runs; "
             "fastw2v and gensim alternate within each repeat.",
             f"- Command: `{common.command_line()}`"]
@@ -215,6 +234,10 @@ def parse_args(argv=None):
     p.add_argument("--modes", default="sg-ns,cbow-ns", help="comma list of " + ",".join(MODES))
     p.add_argument("--workers", default="1,2", help="comma list of worker counts, e.g. 1,2,4,8,16")
     p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--scale-epochs", action="store_true",
+                   help="N workers train N x --epochs epochs, so that every run does the same "
+                        "work per thread and lasts about as long (keeps a many-core sweep "
+                        "short without timing sub-second runs)")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--vector-size", type=int, default=100)
     p.add_argument("--window", type=int, default=5)
@@ -223,6 +246,10 @@ def parse_args(argv=None):
     p.add_argument("--isolated", action="store_true",
                    help="also time N independent 1-worker processes at once (the machine's "
                         "ceiling for N workers)")
+    p.add_argument("--analogies", default=None,
+                   help="also score each trained model on this analogy file (e.g. "
+                        "fastw2v/data/questions-words.txt; 30k most frequent words): "
+                        "speed that comes with broken vectors is no speed")
     p.add_argument("--plot", default=None, help="write a PNG plot here (needs matplotlib)")
     p.add_argument("--markdown", default=None)
     p.add_argument("--json", default=None)
@@ -241,6 +268,8 @@ def parse_args(argv=None):
         p.error("--isolated compares with one 1-worker run: include 1 in --workers")
     if not Path(args.corpus).is_file():
         p.error(f"corpus {args.corpus!r} is not a file")
+    if args.analogies and not Path(args.analogies).is_file():
+        p.error(f"analogy file {args.analogies!r} is not a file")
     return args
 
 

@@ -79,6 +79,27 @@ def test_isolated_ceiling_is_measured_against_one_worker(bench_scaling):
     assert line.rstrip().endswith("| 1.85x | 0.92 |")
 
 
+def test_scaling_reports_the_median_analogy_of_each_tool(bench_scaling):
+    """--analogies: each trained model's score, median per (tool, workers), in two more
+    columns; --scale-epochs is named in the notes."""
+    results = {"settings": {"modes": ["sg-ns"], "workers": [1, 16]}, "runs": [
+        {"mode": "sg-ns", "tool": t, "workers": w, "words_per_second": 100.0 * w,
+         "analogy": a}
+        for t, w, a in [("fastw2v", 1, .30), ("fastw2v", 16, .01), ("fastw2v", 16, .02),
+                        ("fastw2v", 16, .50), ("gensim", 16, .29)]]}
+    rows = bench_scaling.summary(results)
+    got = {(r["tool"], r["workers"]): r["analogy"] for r in rows}
+    assert got == {("fastw2v", 1): .30, ("fastw2v", 16): .02, ("gensim", 16): .29}
+    results.update(machine={"cpu": "x", "nproc": 16, "platform": "p"}, date="d")
+    results["settings"].update(corpus="c", epochs=1, scale_epochs=True, vector_size=100,
+                               window=5, min_count=5, repeats=3)
+    text = bench_scaling.markdown(results, rows)
+    assert "fastw2v analogy | gensim analogy |" in text
+    line = [l for l in text.splitlines() if l.startswith("| sg-ns | 16 |")][0]
+    assert line.rstrip().endswith("| 0.020 | 0.290 |")
+    assert "epochs=1 x workers" in text
+
+
 def test_isolated_needs_a_one_worker_run(bench_scaling, tmp_path):
     corpus = tmp_path / "c.txt"
     corpus.write_text("a b c\n")
@@ -261,3 +282,37 @@ def test_simd_arguments(bench_simd, tmp_path):
         with pytest.raises(SystemExit) as e:
             bench_simd.parse_args(argv)
         assert e.value.code == 2
+
+
+@pytest.fixture(scope="module")
+def bench_hot_rows():
+    return load("bench_hot_rows")
+
+
+def test_hot_row_settings_parse_and_reject_nonsense(bench_hot_rows):
+    name, setting = bench_hot_rows.parse_setting("out256=511,256,0,2000")
+    assert name == "out256"
+    assert setting == {"HOT_NODES": 511, "HOT_OUTPUTS": 256, "HOT_WORDS": 0,
+                       "HOT_MERGE_TOTAL": 2000}
+    for bad in ["out256", "x=1,2,3", "x=1,2,3,0", "x=-1,0,0,5", "=1,2,3,4"]:
+        with pytest.raises(ValueError):
+            bench_hot_rows.parse_setting(bad)
+
+
+def test_hot_row_settings_exist_in_the_trainer(bench_hot_rows):
+    """The benchmark sets the trainer's constants by name: they must exist there."""
+    from fastw2v.training import trainer
+    for field in bench_hot_rows.FIELDS:
+        assert isinstance(getattr(trainer, field), int)
+
+
+def test_hot_row_summary_is_against_one_worker(bench_hot_rows):
+    results = {"settings": {"modes": ["sg-ns"]}, "runs": [
+        {"mode": "sg-ns", "setting": "1 worker", "words_per_second": 100.0},
+        {"mode": "sg-ns", "setting": "a", "words_per_second": 300.0, "analogy": .2},
+        {"mode": "sg-ns", "setting": "a", "words_per_second": 500.0, "analogy": .4},
+    ]}
+    rows = {r["setting"]: r for r in bench_hot_rows.summary(results)}
+    assert rows["a"]["speedup"] == pytest.approx(4.0)
+    assert rows["a"]["analogy"] == pytest.approx(.3)
+    assert rows["1 worker"]["analogy"] is None

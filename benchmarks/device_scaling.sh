@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Thread scaling on a many-core machine without network access, in a few minutes:
+# builds fastw2v in place, then runs bench_scaling.py for fastw2v and gensim at
+# 1, 2, 4, 8 and 16 workers (N workers train N epochs, so every run lasts about as long),
+# with the ceiling of N independent 1-worker processes and each model's analogy score
+# (speed with broken vectors is no speed), and writes the table, JSON,
+# plot and lscpu into $OUT.
+#
+# Set-up on the machine you work from (the files travel with the working tree, ignored
+# by git through .git/info/exclude):
+#   .whl/      gensim and smart_open wheels for the target's Python, when it lacks gensim
+#              (pip download --no-deps --only-binary=:all: --python-version 3.12 ...)
+#   .devdata/  the corpus, e.g. the first 3M words of wiki17m, xz-compressed
+# Knobs (environment): OUT, CORPUS, WORKERS, MODES, VECTOR_SIZES, REPEATS, NO_GENSIM=1,
+# PYTHON; SWEEP=1 first runs bench_hot_rows.py at the largest worker count (which rows
+# to keep in per-thread copies, with each setting's analogy score).
+set -euo pipefail
+OUT=${OUT:-/tmp/fastw2v-scaling}
+CORPUS=${CORPUS:-.devdata/wiki3m.txt.xz}
+WORKERS=${WORKERS:-1,2,4,8,16}
+MODES=${MODES:-sg-ns,cbow-ns}
+VECTOR_SIZES=${VECTOR_SIZES:-100}
+REPEATS=${REPEATS:-1}
+PY=${PYTHON:-python3}
+mkdir -p "$OUT"
+
+if ! "$PY" -c "import gensim" 2>/dev/null && ls .whl/*.whl >/dev/null 2>&1; then
+    "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+        --target /tmp/fastw2v-site .whl/*.whl
+    export PYTHONPATH=/tmp/fastw2v-site${PYTHONPATH:+:$PYTHONPATH}
+fi
+lscpu > "$OUT/lscpu.txt"
+grep -m1 "Model name" "$OUT/lscpu.txt"
+
+start=$(date +%s)
+"$PY" setup.py -q build_ext --inplace -j "$(nproc)" > "$OUT/build.log" 2>&1 \
+    || { tail -40 "$OUT/build.log"; exit 1; }
+echo "built in $(( $(date +%s) - start )) s"
+export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
+"$PY" -c "import fastw2v; fastw2v.show_config()"
+
+if [ "${SWEEP:-0}" = 1 ]; then
+    top=${WORKERS##*,}
+    PYTHONUNBUFFERED=1 "$PY" benchmarks/bench_hot_rows.py --corpus "$CORPUS" --workers "$top" \
+        --modes "$MODES" --uniform --analogies fastw2v/data/questions-words.txt \
+        --setting nodes=511,0,0,2000 --setting default=511,256,0,2000 \
+        --setting out256-m16k=511,256,0,16000 --setting out256-w64=511,256,64,2000 \
+        --markdown "$OUT/hot_rows.md" --json "$OUT/hot_rows.json" 2>&1 | tee "$OUT/hot_rows_log.txt"
+fi
+
+extra=()
+[ "${NO_GENSIM:-0}" = 1 ] && extra+=(--no-gensim)
+for d in ${VECTOR_SIZES//,/ }; do
+    PYTHONUNBUFFERED=1 "$PY" benchmarks/bench_scaling.py --corpus "$CORPUS" \
+        --modes "$MODES" --workers "$WORKERS" --scale-epochs --repeats "$REPEATS" \
+        --isolated --vector-size "$d" --analogies fastw2v/data/questions-words.txt "${extra[@]}" \
+        --markdown "$OUT/scaling$d.md" --json "$OUT/scaling$d.json" \
+        --plot "$OUT/scaling$d.png" 2>&1 | tee "$OUT/log$d.txt"
+done
+echo "total $(( $(date +%s) - start )) s"
