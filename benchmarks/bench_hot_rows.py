@@ -148,6 +148,8 @@ def parse_args(argv=None):
     args.epochs = args.epochs or args.workers
     if not Path(args.corpus).is_file():
         p.error(f"corpus {args.corpus!r} is not a file")
+    if args.analogies and not Path(args.analogies).is_file():
+        p.error(f"analogy file {args.analogies!r} is not a file")
     return args
 
 
