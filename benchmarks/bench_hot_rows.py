@@ -55,7 +55,7 @@ def run(args) -> dict:
                "hot_settings": dict(args.setting), "runs": []}
     first = next(iter(args.setting.values()))
 
-    def record(mode, name, model, epochs, rep):
+    def record(corpus, mode, name, model, epochs, rep):
         secs, _ = common.train(model, corpus, epochs, count_sentences=True)
         run = {"mode": mode, "setting": name, "repeat": rep,
                "words_per_second": model.corpus_total_words * epochs / secs}
@@ -81,13 +81,13 @@ def run(args) -> dict:
             for m in models.values():
                 common.build_vocab(m, corpus, encode=True)
             for rep in range(args.repeats):
-                record(mode, "1 worker", models["1 worker"], 1, rep)
+                record(corpus, mode, "1 worker", models["1 worker"], 1, rep)
                 for name, setting in args.setting.items():
                     apply(setting)
-                    record(mode, name, models["many"], args.epochs, rep)
+                    record(corpus, mode, name, models["many"], args.epochs, rep)
                 if args.uniform:
                     apply(first)
-                    record(mode, "uniform noise", models["uniform"], args.epochs, rep)
+                    record(corpus, mode, "uniform noise", models["uniform"], args.epochs, rep)
     return results
 
 

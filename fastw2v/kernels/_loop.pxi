@@ -20,10 +20,9 @@ cdef inline void centre_done(const ModelC *m, RowsT *rows) noexcept nogil:
     centres, not at sentence ends: a text8-style line is thousands of words long. No row
     pointer is held from one centre to the next, so the copies can go here."""
     if RowsT is SharedRowsC:
-        if rows.any_hot:
-            rows.since_merge += 1
-            if rows.since_merge >= rows.merge_every:
-                hot_rows_merge(m, rows)
+        rows.since_merge += 1
+        if rows.since_merge >= rows.merge_every:
+            hot_rows_merge(m, rows)       # with no hot rows: three empty lists
 
 
 cdef void train_sentence_sg(const ModelC *m, WorkerC *w, RowsT *rows, const int32_t *sent,

@@ -249,7 +249,6 @@ cdef class Worker:
             free(h.seen)
             free(h.touched)
             memset(h, 0, sizeof(HotSetC))
-        self.c.shared.any_hot = 0
 
     cdef int _alloc_hot(self, int mat, int n, int32_t lo) except -1:
         cdef HotSetC *h = &self.c.shared.hot[mat]
@@ -266,7 +265,6 @@ cdef class Worker:
             raise MemoryError("cannot allocate hot-row copies")
         memset(h.seen, 0, n)
         h.n = n
-        self.c.shared.any_hot = 1
         return 0
 
     def use_private_rows(self, bint on):

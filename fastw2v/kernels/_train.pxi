@@ -86,7 +86,7 @@ MAX_SENTENCE = 10000
 PROGRESS_EVERY = 10000
 cdef int C_MAX_SENTENCE = 10000
 cdef int64_t C_PROGRESS_EVERY = 10000
-#: Trained words between two merges of a thread's hot-row copies (Worker.use_hot_rows).
+#: Trained centre words between two merges of a thread's hot-row copies (Worker.use_hot_rows).
 HOT_MERGE_EVERY = 1000
 #: Mixed into a job's seed to start its noise stream (independent of the main stream).
 NOISE_STREAM_KEY = 0x5851F42D4C957F2D

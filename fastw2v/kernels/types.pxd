@@ -90,7 +90,6 @@ ctypedef struct HotSetC:
 
 ctypedef struct SharedRowsC:
     HotSetC hot[3]                # per matrix (MAT_*)
-    int any_hot                   # some set has n > 0
     int64_t merge_every
     int64_t since_merge           # centre words trained since the last merge
 

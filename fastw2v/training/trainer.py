@@ -55,8 +55,9 @@ MAX_BLOCK = 50_000
 #: out between the workers (the total is what 2 workers were measured safe with).
 #: With 16 threads and 1,000 words per thread, sg-hs scored 0.072 on analogies against
 #: 0.092 without hot rows (1.5M-word sample); with 125, 0.092. HOT_WORDS (frequent
-#: words' input rows) stays 0: with 64 of them as well, 16 threads at 1,000 words each
-#: diverged (analogy 0.00 after one epoch of wiki17m, 0.15 without).
+#: words' input rows) stays 0: with 64 of them as well, 16 threads diverged (analogy 0.00
+#: after one epoch of wiki17m, 0.15 without); that was measured with the earlier merges
+#: at sentence ends, and has not been tried with the shared-out interval.
 HOT_NODES = 511
 HOT_OUTPUTS = 256
 HOT_WORDS = 0
