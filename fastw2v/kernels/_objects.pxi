@@ -205,10 +205,14 @@ cdef class Worker:
         x.targets = <int32_t *>fw_alloc_lines(nt * sizeof(int32_t))
         x.ctx_rows = <float **>fw_alloc_lines(2 * model.c.p.window * sizeof(float *))
         x.ctx_words = <int32_t *>fw_alloc_lines(2 * model.c.p.window * sizeof(int32_t))
+        x.ctx_count = <float *>fw_alloc_lines(2 * model.c.p.window * sizeof(float))
+        x.ctx_scale = <float *>fw_alloc_lines(2 * model.c.p.window * sizeof(float))
+        x.target_count = <float *>fw_alloc_lines(nt * sizeof(float))
         x.path_rows = <float **>fw_alloc_lines((max(model.c.t.max_code_len, nt) + 1) * sizeof(float *))
         if x.neu1 == NULL or x.neu1e == NULL or x.sentence == NULL or x.ctx_err == NULL \
                 or x.scores == NULL or x.targets == NULL or x.path_rows == NULL \
-                or x.ctx_rows == NULL or x.ctx_words == NULL:
+                or x.ctx_rows == NULL or x.ctx_words == NULL or x.ctx_count == NULL \
+                or x.ctx_scale == NULL or x.target_count == NULL:
             raise MemoryError("cannot allocate worker buffers")
         self.c.shared.merge_every = HOT_MERGE_EVERY
 
@@ -223,6 +227,9 @@ cdef class Worker:
         free(x.path_rows)
         free(x.ctx_rows)
         free(x.ctx_words)
+        free(x.ctx_count)
+        free(x.ctx_scale)
+        free(x.target_count)
         self._free_private()
         self._free_hot()
 

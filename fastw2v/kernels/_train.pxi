@@ -36,9 +36,9 @@ cdef extern from "vecmath.h" nogil:
     void fw_axpy(float a, const float *x, float *y, int n)
     void fw_scale(float a, float *y, int n)
     void fw_pair_update(float g, float *err, float *out, const float *inp, int n)
-    void fw_dot_many(const float *x, float **y, int n, int d, float *out)
-    void fw_combine(float *err, const float *g, float **y, int n, int d)
-    void fw_accumulate(float *y, const float *g, int stride, float **x, int n, int d)
+    void fw_window_scores(float **x, int nx, float **y, int ny, int d, float *s, int gs)
+    void fw_window_update(float **x, const float *xscale, int nx, float **y, int ny,
+                          const float *g, int gs, float *err, int d)
     int64_t fw_atomic_add(int64_t *p, int64_t v)
     int64_t fw_atomic_load(int64_t *p)
     uint64_t fw_rng_next(uint64_t *s)

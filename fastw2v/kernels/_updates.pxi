@@ -135,45 +135,63 @@ cdef void sg_shared_negatives(const ModelC *m, WorkerC *w, RowsT *rows, const in
     ``i`` (the "HogBatch" scheme of Ji et al., pWord2Vec): every context word of the
     window is scored against the same ``1 + negative`` output rows, all scores are taken
     from the weights as they were at the start of the window, then outputs and inputs
-    are updated. With C contexts (rows X) and K targets (rows Y) that is three small
-    dense products: G = f(X Y^T), then E = G Y (the inputs' errors), Y += G^T X, and
-    X += E; each row is loaded once per window, not once per pair.
+    are updated. With contexts X and targets Y that is S = X Y^T, G = f(S), then
+    E = G Y, Y += G^T X, X += E, in two register-blocked passes (vecmath.h): each row is
+    loaded about twice per window, not once per pair and product.
+
+    The passes need distinct rows, so a word met twice (a noise word drawn twice, a
+    context word twice in the window) is one row whose gradients count twice: the same
+    sums as training each occurrence in turn from the window's start weights.
     """
-    cdef int a, t, nc = 0, nt = 0, d = m.p.dim, stride = m.p.negative + 1
-    cdef int32_t word = sent[i], target
-    cdef float f
+    cdef int a, t, u, nc = 0, nt = 0, d = m.p.dim, stride = m.p.negative + 1
+    cdef int32_t word = sent[i], cand
+    cdef float f, label, times
     cdef float *sc
     cdef ScratchC *x = &w.scratch
     cdef float **ys = x.path_rows          # the targets' output rows
     cdef float **xs = x.ctx_rows           # the contexts' input rows
-    x.targets[nt] = word
-    ys[nt] = row_ns(m, rows, word)
-    nt += 1
+    x.targets[0] = word
+    x.target_count[0] = 1.0
+    ys[0] = row_ns(m, rows, word)
+    nt = 1
     for t in range(m.p.negative):
-        target = next_noise(m, &w.noise, rows)
-        if target != word:
-            x.targets[nt] = target
-            ys[nt] = row_ns(m, rows, target)
+        cand = next_noise(m, &w.noise, rows)
+        if cand == word:
+            continue
+        for u in range(1, nt):
+            if x.targets[u] == cand:
+                x.target_count[u] += 1.0
+                break
+        else:
+            x.targets[nt] = cand
+            x.target_count[nt] = 1.0
+            ys[nt] = row_ns(m, rows, cand)
             nt += 1
     for a in range(lo, hi):
-        if a != i:
-            x.ctx_words[nc] = sent[a]
-            xs[nc] = row_in(m, rows, sent[a])
+        if a == i:
+            continue
+        cand = sent[a]
+        w.stats.loss_examples += 1
+        for u in range(nc):
+            if x.ctx_words[u] == cand:
+                x.ctx_count[u] += 1.0
+                break
+        else:
+            x.ctx_words[nc] = cand
+            x.ctx_count[nc] = 1.0
+            x.ctx_scale[nc] = lock_of(m, cand)
+            xs[nc] = row_in(m, rows, cand)
             nc += 1
-    # scores -> gradients, and the input-side errors (with the outputs' old values)
+    if nc == 0:
+        return
+    fw_window_scores(xs, nc, ys, nt, d, x.scores, stride)
     for a in range(nc):
         sc = x.scores + a * stride
-        fw_dot_many(xs[a], ys, nt, d, sc)
         for t in range(nt):
             f = sc[t]
+            label = 1.0 if t == 0 else 0.0
+            times = x.ctx_count[a] * x.target_count[t]
             if m.p.compute_loss:
-                w.stats.loss += fw_neg_log_sigmoid(f if t == 0 else -f)
-            sc[t] = ns_gradient(m, f, 1.0 if t == 0 else 0.0, alpha)
-        fw_combine(x.ctx_err + a * d, sc, ys, nt, d)
-    w.stats.loss_examples += nc
-    # outputs, with the inputs' old values
-    for t in range(nt):
-        fw_accumulate(ys[t], x.scores + t, stride, xs, nc, d)
-    # inputs
-    for a in range(nc):
-        fw_axpy(lock_of(m, x.ctx_words[a]), x.ctx_err + a * d, xs[a], d)
+                w.stats.loss += times * fw_neg_log_sigmoid(f if t == 0 else -f)
+            sc[t] = times * ns_gradient(m, f, label, alpha)
+    fw_window_update(xs, x.ctx_scale, nc, ys, nt, x.scores, stride, x.ctx_err, d)

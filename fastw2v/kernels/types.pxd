@@ -67,9 +67,12 @@ ctypedef struct ScratchC:
     int32_t *sentence             # [MAX_SENTENCE] kept words of the current sentence
     float *ctx_err                # [2 * window, d] shared-negative mode: input-side errors
     float *scores                 # [2 * window, negative + 1] shared-negative mode
-    int32_t *targets              # [negative + 1]
-    float **ctx_rows              # [2 * window] shared-negative mode: the contexts' input rows
-    int32_t *ctx_words            # [2 * window] and their words
+    int32_t *targets              # [negative + 1] shared-negative mode: distinct targets
+    float *target_count           # [negative + 1] and how often each was drawn
+    float **ctx_rows              # [2 * window] shared-negative mode: the distinct contexts'
+    int32_t *ctx_words            # [2 * window] input rows, their words,
+    float *ctx_count              # [2 * window] how often each is in the window
+    float *ctx_scale              # [2 * window] and their lockf factors
     float **path_rows             # [max(max_code_len, negative + 1)] rows of the Huffman
                                   # path or negative-sampling targets being trained
 

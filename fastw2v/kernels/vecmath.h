@@ -102,83 +102,154 @@ static inline void fw_pair_update(float g, float *restrict err, float *restrict 
     }
 }
 
-/* ---- Small dense products of the shared-negatives (HogBatch) window ----------------
- * A window of C context rows x[a] and K target rows y[t] is trained as three small
- * matrix products. Each loop below loads a chunk of one operand once for all the rows
- * of the other (held in registers), instead of reloading both operands for every
- * (context, target) pair: about one memory operation per multiply-add instead of three.
- * The summation order of each element is the plain loop's (t = 0, 1, ... / a = 0, 1,
- * ...), so the result is that of the pair-by-pair updates. */
+/* ---- The shared-negatives (HogBatch) window as two register-blocked passes ----------
+ * A window of nx context rows x[a] (input side) and ny target rows y[t] (output side:
+ * the centre word and the noise words, each row once) is trained as
+ *     S = X Y^T                       (fw_window_scores: every score, old weights)
+ *     G = the gradients of S          (the caller: sigmoid table, labels, alpha)
+ *     E = G Y,  Y += G^T X,  X += s E (fw_window_update: one pass over the columns)
+ * with each product taken from the weights as they were at the window's start.
+ *
+ * Every column chunk of the update is independent of the others, so one pass over the
+ * columns does all three products: the chunk of each target row is loaded once and kept
+ * in registers (old value and new value), each context row's chunk is loaded once, used
+ * for the targets' updates and its own error, and stored once. That is about one memory
+ * operation (most of them a broadcast of one gradient) per two multiply-adds, against
+ * five loads and two stores per three multiply-adds pair by pair. The rows must be
+ * distinct (the caller merges repeated words, adding up their gradients), since a row's
+ * chunk is stored once from registers.
+ *
+ * Targets go in blocks of FW_WB (the registers of AVX2: 2 x 6 + 3 of 16); with more, the
+ * contexts' errors wait in `err` ([nx, d]) between blocks. */
+#define FW_WB 6
+#define FW_AI_ static inline __attribute__((always_inline))
 
-/* out[t] = x . y[t] for t < n */
-static inline void fw_dot_many(const float *restrict x, float *const *y, int n, int d,
-                               float *restrict out) {
-    int t = 0;
-    for (; t + 4 <= n; t += 4) {
-        const float *y0 = y[t], *y1 = y[t + 1], *y2 = y[t + 2], *y3 = y[t + 3];
-        fw_v8 a0 = fw_splat8(0.0f), a1 = a0, a2 = a0, a3 = a0;
-        int i = 0;
-        for (; i + 8 <= d; i += 8) {
-            fw_v8 xv = fw_load8(x + i);
-            a0 += xv * fw_load8(y0 + i);
-            a1 += xv * fw_load8(y1 + i);
-            a2 += xv * fw_load8(y2 + i);
-            a3 += xv * fw_load8(y3 + i);
-        }
-        fw_v4 b0 = fw_fold8(a0), b1 = fw_fold8(a1), b2 = fw_fold8(a2), b3 = fw_fold8(a3);
-        if (i + 4 <= d) {
-            fw_v4 xv = fw_load4(x + i);
-            b0 += xv * fw_load4(y0 + i);
-            b1 += xv * fw_load4(y1 + i);
-            b2 += xv * fw_load4(y2 + i);
-            b3 += xv * fw_load4(y3 + i);
-            i += 4;
-        }
-        float s0 = fw_hsum4(b0), s1 = fw_hsum4(b1), s2 = fw_hsum4(b2), s3 = fw_hsum4(b3);
-        for (; i < d; i++) {
-            s0 += x[i] * y0[i];
-            s1 += x[i] * y1[i];
-            s2 += x[i] * y2[i];
-            s3 += x[i] * y3[i];
-        }
-        out[t] = s0;
-        out[t + 1] = s1;
-        out[t + 2] = s2;
-        out[t + 3] = s3;
+typedef float fw_v1;
+FW_AI_ fw_v1 fw_load1(const float *p) { return *p; }
+FW_AI_ void fw_store1(float *p, fw_v1 v) { *p = v; }
+FW_AI_ fw_v1 fw_splat1(float a) { return a; }
+
+/* One chunk of `W` columns at column i, targets y[0:NB]; `first`: no earlier block
+ * (errors start at 0), `last`: no later block (the contexts are stored). */
+#define FW_DEFINE_WINDOW_CHUNK(NAME, VT, LD, ST, SPL)                                      \
+FW_AI_ void NAME(const int NB, int first, int last, int i, float *const *x,                \
+                 const float *xscale, int nx, float *const *y, const float *g, int gs,     \
+                 float *err, int d) {                                                      \
+    VT yo[FW_WB], yn[FW_WB];                                                               \
+    _Pragma("GCC unroll 6")                                                                \
+    for (int t = 0; t < NB; t++) { yo[t] = LD(y[t] + i); yn[t] = yo[t]; }                  \
+    for (int a = 0; a < nx; a++) {                                                         \
+        VT xa = LD(x[a] + i);                                                              \
+        VT e = first ? SPL(0.0f) : LD(err + (size_t)a * d + i);                            \
+        const float *ga = g + a * gs;                                                      \
+        _Pragma("GCC unroll 6")                                                            \
+        for (int t = 0; t < NB; t++) {                                                     \
+            VT gv = SPL(ga[t]);                                                            \
+            e += gv * yo[t];                                                               \
+            yn[t] += gv * xa;                                                              \
+        }                                                                                  \
+        if (last) ST(x[a] + i, xa + SPL(xscale[a]) * e);                                   \
+        else ST(err + (size_t)a * d + i, e);                                               \
+    }                                                                                      \
+    _Pragma("GCC unroll 6")                                                                \
+    for (int t = 0; t < NB; t++) ST(y[t] + i, yn[t]);                                      \
+}
+FW_DEFINE_WINDOW_CHUNK(fw_wchunk8, fw_v8, fw_load8, fw_store8, fw_splat8)
+FW_DEFINE_WINDOW_CHUNK(fw_wchunk4, fw_v4, fw_load4, fw_store4, fw_splat4)
+FW_DEFINE_WINDOW_CHUNK(fw_wchunk1, fw_v1, fw_load1, fw_store1, fw_splat1)
+
+#define FW_WB_DISPATCH(nb, call)                                                          \
+    switch (nb) {                                                                          \
+    case 1: { const int NB = 1; call; break; }                                             \
+    case 2: { const int NB = 2; call; break; }                                             \
+    case 3: { const int NB = 3; call; break; }                                             \
+    case 4: { const int NB = 4; call; break; }                                             \
+    case 5: { const int NB = 5; call; break; }                                             \
+    default: { const int NB = FW_WB; call; break; }                                        \
     }
-    for (; t < n; t++) out[t] = fw_dot(x, y[t], d);
+
+/* E = G Y, Y += G^T X, X += xscale * E (G is [nx, gs], its rows the contexts; X and Y
+ * old values on the right-hand sides). x[] and y[] distinct rows; err: [nx, d] scratch. */
+static inline void fw_window_update(float *const *x, const float *xscale, int nx,
+                                    float *const *y, int ny, const float *g, int gs,
+                                    float *err, int d) {
+    int i = 0;
+    if (nx == 0 || ny == 0) return;
+    for (; i + 8 <= d; i += 8)
+        for (int t = 0; t < ny; t += FW_WB) {
+            int nb = ny - t < FW_WB ? ny - t : FW_WB;
+            FW_WB_DISPATCH(nb, fw_wchunk8(NB, t == 0, t + FW_WB >= ny, i, x, xscale, nx,
+                                          y + t, g + t, gs, err, d))
+        }
+    for (; i + 4 <= d; i += 4)
+        for (int t = 0; t < ny; t += FW_WB) {
+            int nb = ny - t < FW_WB ? ny - t : FW_WB;
+            FW_WB_DISPATCH(nb, fw_wchunk4(NB, t == 0, t + FW_WB >= ny, i, x, xscale, nx,
+                                          y + t, g + t, gs, err, d))
+        }
+    for (; i < d; i++)
+        for (int t = 0; t < ny; t += FW_WB) {
+            int nb = ny - t < FW_WB ? ny - t : FW_WB;
+            FW_WB_DISPATCH(nb, fw_wchunk1(NB, t == 0, t + FW_WB >= ny, i, x, xscale, nx,
+                                          y + t, g + t, gs, err, d))
+        }
 }
 
-/* err = sum over t < n of g[t] * y[t] */
-static inline void fw_combine(float *restrict err, const float *restrict g, float *const *y,
-                              int n, int d) {
+/* s0[t] = x0 . y[t] (and s1[t] = x1 . y[t] when TWO) for t < NB: two context rows at a
+ * time against up to FW_WB targets, so each chunk loaded serves 2 or NB products. */
+FW_AI_ void fw_wscores(const int NB, const int TWO, const float *x0, const float *x1,
+                       float *const *y, int d, float *s0, float *s1) {
+    fw_v8 p0[FW_WB], p1[FW_WB];
+    fw_v4 q0[FW_WB], q1[FW_WB];
     int i = 0;
+    _Pragma("GCC unroll 6")
+    for (int t = 0; t < NB; t++) { p0[t] = fw_splat8(0.0f); p1[t] = p0[t]; }
     for (; i + 8 <= d; i += 8) {
-        fw_v8 acc = fw_splat8(0.0f);
-        for (int t = 0; t < n; t++) acc += fw_splat8(g[t]) * fw_load8(y[t] + i);
-        fw_store8(err + i, acc);
+        fw_v8 a0 = fw_load8(x0 + i), a1 = TWO ? fw_load8(x1 + i) : a0;
+        _Pragma("GCC unroll 6")
+        for (int t = 0; t < NB; t++) {
+            fw_v8 b = fw_load8(y[t] + i);
+            p0[t] += a0 * b;
+            if (TWO) p1[t] += a1 * b;
+        }
     }
-    for (; i < d; i++) {
-        float acc = 0.0f;
-        for (int t = 0; t < n; t++) acc += g[t] * y[t][i];
-        err[i] = acc;
+    _Pragma("GCC unroll 6")
+    for (int t = 0; t < NB; t++) { q0[t] = fw_fold8(p0[t]); q1[t] = fw_fold8(p1[t]); }
+    if (i + 4 <= d) {
+        fw_v4 a0 = fw_load4(x0 + i), a1 = TWO ? fw_load4(x1 + i) : a0;
+        _Pragma("GCC unroll 6")
+        for (int t = 0; t < NB; t++) {
+            fw_v4 b = fw_load4(y[t] + i);
+            q0[t] += a0 * b;
+            if (TWO) q1[t] += a1 * b;
+        }
+        i += 4;
+    }
+    _Pragma("GCC unroll 6")
+    for (int t = 0; t < NB; t++) {
+        float r0 = fw_hsum4(q0[t]), r1 = TWO ? fw_hsum4(q1[t]) : 0.0f;
+        for (int k = i; k < d; k++) {
+            r0 += x0[k] * y[t][k];
+            if (TWO) r1 += x1[k] * y[t][k];
+        }
+        s0[t] = r0;
+        if (TWO) s1[t] = r1;
     }
 }
 
-/* y += sum over a < n of g[a * stride] * x[a] (y is none of the x[a]) */
-static inline void fw_accumulate(float *restrict y, const float *restrict g, int stride,
-                                 float *const *x, int n, int d) {
-    int i = 0;
-    for (; i + 8 <= d; i += 8) {
-        fw_v8 acc = fw_load8(y + i);
-        for (int a = 0; a < n; a++) acc += fw_splat8(g[a * stride]) * fw_load8(x[a] + i);
-        fw_store8(y + i, acc);
-    }
-    for (; i < d; i++) {
-        float acc = y[i];
-        for (int a = 0; a < n; a++) acc += g[a * stride] * x[a][i];
-        y[i] = acc;
-    }
+/* s[a * gs + t] = x[a] . y[t] for a < nx, t < ny */
+static inline void fw_window_scores(float *const *x, int nx, float *const *y, int ny, int d,
+                                    float *s, int gs) {
+    for (int a = 0; a < nx; a += 2)
+        for (int t = 0; t < ny; t += FW_WB) {
+            int nb = ny - t < FW_WB ? ny - t : FW_WB;
+            float *s0 = s + a * gs + t;
+            if (a + 1 < nx) {
+                FW_WB_DISPATCH(nb, fw_wscores(NB, 1, x[a], x[a + 1], y + t, d, s0, s0 + gs))
+            } else {
+                FW_WB_DISPATCH(nb, fw_wscores(NB, 0, x[a], x[a], y + t, d, s0, s0))
+            }
+        }
 }
 
 /* A per-thread buffer on cache lines of its own: aligned to 64 bytes and rounded up to

@@ -21,7 +21,7 @@ SENTENCES = [
 
 
 def make_case(mode, dim=13, sample=0.0, window=3, cbow_mean=1, shrink=True, compute_loss=False,
-              seed=7, shared_negatives=False):
+              seed=7, shared_negatives=False, negative=None, flat_sigmoid=False):
     b = VocabBuilder()
     b.add_sentences(SENTENCES * 2)
     vocab = b.finalize(min_count=1)
@@ -34,11 +34,15 @@ def make_case(mode, dim=13, sample=0.0, window=3, cbow_mean=1, shrink=True, comp
     cfg = MODES[mode]
     huff = build_huffman(vocab.counts)
     noise = noise_table(vocab.counts, 0.75)
-    kw = dict(sg=cfg["sg"], hs=cfg["hs"], negative=cfg["negative"], window=window,
+    kw = dict(sg=cfg["sg"], hs=cfg["hs"],
+              negative=cfg["negative"] if negative is None else negative, window=window,
               cbow_mean=cbow_mean, shrink_windows=shrink, compute_loss=compute_loss,
               keep_threshold=keep_thresholds(vocab.keep_probabilities(sample)) if sample else None,
               codes=huff.codes, points=huff.points, code_offsets=huff.offsets,
-              alias_threshold=noise.threshold, alias_index=noise.alias, sigmoid=sigmoid_table(),
+              alias_threshold=noise.threshold, alias_index=noise.alias,
+              # flat: every gradient is (label - 0.25) * alpha, so no score lands on the
+              # other side of a table bin because of the order its terms were summed in
+              sigmoid=np.full(1000, 0.25, np.float32) if flat_sigmoid else sigmoid_table(),
               shared_negatives=shared_negatives)
     ids = []
     for s in SENTENCES * 3:
@@ -116,6 +120,27 @@ def test_shared_negatives_kernel_matches_reference(mode, compute_loss):
     # and it is a different update from the default one (one set of negatives per window)
     k_default, _, _, _, _ = run_both(mode, sample=0.05)
     assert not np.allclose(k_default[0], k_w[0], rtol=1e-4, atol=2e-6)
+
+
+@pytest.mark.parametrize("negative,dim,window", [(1, 13, 3), (5, 3, 3), (6, 8, 2), (7, 13, 3),
+                                                (13, 20, 5), (25, 12, 4), (5, 300, 5)])
+def test_shared_negatives_blocks_and_widths_match_reference(negative, dim, window):
+    """The window kernels work on blocks of 6 targets and on 8-, 4- and 1-wide column
+    chunks: every block count and chunk mix gives the reference's weights, with repeated
+    noise and context words (a 31-word vocabulary, so repeats are common).
+
+    A flat sigmoid table keeps rounding from flipping a score's table bin (at dim=300 a
+    different summation order does that within a few windows, and the runs part); the
+    scores themselves are checked through the loss, which uses them unbinned."""
+    k_w, r_w, worker, ref, initial = run_both("sg-ns", shared_negatives=True, negative=negative,
+                                              dim=dim, window=window, compute_loss=True,
+                                              flat_sigmoid=True)
+    for name, k, r in zip(("syn0", "syn1", "syn1neg"), k_w, r_w):
+        np.testing.assert_allclose(k, r, rtol=1e-4, atol=2e-6, err_msg=name)
+    assert not np.allclose(k_w[0], initial[0]) and not np.allclose(k_w[2], initial[2])
+    loss, examples, _, _ = worker.take_stats()
+    assert examples == ref.loss_examples > 0
+    assert loss == pytest.approx(ref.loss, rel=1e-4)
 
 
 @pytest.mark.parametrize("mode", ["cbow-ns", "sg-hs"])
