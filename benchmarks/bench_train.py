@@ -131,7 +131,7 @@ def _worker_two_step(job: dict, result: dict, words_vectors: list) -> None:
         # the calling thread reads the file, splits lines and converts tokens to ids
         result["producer_cores"] = (time.thread_time() - c0) / result["train_seconds"]
     result["peak_rss_kib"] = common.self_peak_rss_kib()
-    result["rss_source"] = "getrusage(RUSAGE_SELF) of the Python child (whole process)"
+    result["rss_source"] = "VmHWM of the Python child (whole process, its own memory only)"
 
     result["tool_corpus_words"] = getattr(model, "corpus_total_words", None)
     if isinstance(trained, tuple) and len(trained) == 2:
@@ -211,7 +211,7 @@ def _worker_fasttext(job: dict, result: dict, words_vectors: list) -> None:
     model = fasttext.train_unsupervised(job["corpus"], **kwargs)
     result["train_seconds"] = time.perf_counter() - t0
     result["peak_rss_kib"] = common.self_peak_rss_kib()
-    result["rss_source"] = "getrusage(RUSAGE_SELF) of the Python child (whole process)"
+    result["rss_source"] = "VmHWM of the Python child (whole process, its own memory only)"
 
     if job["save_vectors"]:
         import numpy as np
@@ -636,9 +636,11 @@ def build_report(meta: dict, rows: list, runs: list) -> str:
         " column); C tool and fastText: the whole command / `train_unsupervised` call, which"
         " includes reading the corpus for the vocabulary (`incl.`).",
         "- words/s = corpus words x epochs / train s" + (" (median)" if repeats > 1 else "") + ".",
-        "- peak RSS: for the Python tools, `ru_maxrss` of the child process that trained (interpreter,"
-        " imported libraries, vocabulary and model); for the C tool, `ru_maxrss` of the `word2vec`"
-        " process itself (via `os.wait4`)" + ("; the largest of the repeats" if repeats > 1 else "") + ".",
+        "- peak RSS: for the Python tools, `VmHWM` of the child process that trained (interpreter,"
+        " imported libraries, vocabulary and model; `ru_maxrss` would carry over the benchmark"
+        " parent's peak through fork and exec); for the C tool, `ru_maxrss` of the `word2vec`"
+        " process itself (via `os.wait4`; it can include its Python parent's peak, so it is"
+        " an upper bound)" + ("; the largest of the repeats" if repeats > 1 else "") + ".",
         "- Quality" + (" (mean ± standard deviation over the seeds)" if s.get("seeds") and repeats > 1
                         else " (first run)" if repeats > 1 else "")
         + ": gensim `KeyedVectors` evaluators on"

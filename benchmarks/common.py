@@ -308,7 +308,19 @@ def train(model, corpus, epochs: int, count_sentences: bool = False) -> tuple:
 
 
 def self_peak_rss_kib() -> int:
-    """Peak resident set size of this process so far, in KiB."""
+    """Peak resident set size of this process so far, in KiB.
+
+    On Linux this is ``VmHWM`` of ``/proc/self/status``: the high-water mark of this
+    program's own memory. ``getrusage``'s ``ru_maxrss`` is not: it carries over the
+    parent's high-water mark through fork and exec, so a child started by a benchmark
+    that had grown to 365 MiB reported at least 365 MiB whatever it used itself."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return int(peak // 1024 if sys.platform == "darwin" else peak)  # macOS: bytes
 

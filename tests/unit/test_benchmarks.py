@@ -316,3 +316,20 @@ def test_hot_row_summary_is_against_one_worker(bench_hot_rows):
     assert rows["a"]["speedup"] == pytest.approx(4.0)
     assert rows["a"]["analogy"] == pytest.approx(.3)
     assert rows["1 worker"]["analogy"] is None
+
+
+def test_child_peak_rss_is_its_own_not_the_parents():
+    """A child's peak RSS must not inherit the parent's high-water mark (ru_maxrss
+    does, through fork and exec): a parent holding 300 MiB starts a child that uses
+    little, and the child reports well under 300 MiB."""
+    import subprocess
+    import sys
+    ballast = bytearray(300 * 1024 * 1024)            # touched: zero-filled by the kernel
+    for i in range(0, len(ballast), 4096):
+        ballast[i] = 1
+    code = ("import sys; sys.path.insert(0, %r); import common; "
+            "print(common.self_peak_rss_kib())" % str(BENCH))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    del ballast
+    assert 0 < int(out.split()[-1]) < 200 * 1024
