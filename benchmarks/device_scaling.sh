@@ -3,8 +3,9 @@
 # builds fastw2v in place, then runs bench_scaling.py for fastw2v and gensim at
 # 1, 2, 4, 8 and 16 workers (N workers train N epochs, so every run lasts about as long),
 # with the ceiling of N independent 1-worker processes and each model's analogy score
-# (speed with broken vectors is no speed), and writes the table, JSON,
-# plot and lscpu into $OUT.
+# (speed with broken vectors is no speed), and writes the tables, JSON, plots and lscpu
+# into $OUT/results.tgz (packed again after every step, so a run cut short still returns
+# what it finished), the log to $OUT/log.txt.
 #
 # Set-up on the machine you work from (the files travel with the working tree, ignored
 # by git through .git/info/exclude):
@@ -12,8 +13,9 @@
 #              (pip download --no-deps --only-binary=:all: --python-version 3.12 ...)
 #   .devdata/  the corpus, e.g. the first 3M words of wiki17m, xz-compressed
 # Knobs (environment): OUT, CORPUS, WORKERS, MODES, VECTOR_SIZES, REPEATS, NO_GENSIM=1,
-# PYTHON; SWEEP=1 first runs bench_hot_rows.py at the largest worker count (which rows
-# to keep in per-thread copies, with each setting's analogy score).
+# PYTHON; per vector size d: WORKERS_d, MODES_d, ISOLATED_d=0 (no ceiling runs at d);
+# SWEEP=1 first runs bench_hot_rows.py at the largest worker count (which rows to keep
+# in per-thread copies, with each setting's analogy score).
 set -euo pipefail
 OUT=${OUT:-/tmp/fastw2v-scaling}
 CORPUS=${CORPUS:-.devdata/wiki3m.txt.xz}
@@ -23,18 +25,22 @@ VECTOR_SIZES=${VECTOR_SIZES:-100}
 REPEATS=${REPEATS:-1}
 PY=${PYTHON:-python3}
 mkdir -p "$OUT"
+RES=$(mktemp -d)
+pack() { tar czf "$OUT/results.tgz" -C "$RES" . ; }
+exec > >(tee -a "$OUT/log.txt") 2>&1
 
 if ! "$PY" -c "import gensim" 2>/dev/null && ls .whl/*.whl >/dev/null 2>&1; then
     "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
         --target /tmp/fastw2v-site .whl/*.whl
     export PYTHONPATH=/tmp/fastw2v-site${PYTHONPATH:+:$PYTHONPATH}
 fi
-lscpu > "$OUT/lscpu.txt"
-grep -m1 "Model name" "$OUT/lscpu.txt"
+lscpu > "$RES/lscpu.txt"
+grep -m1 "Model name" "$RES/lscpu.txt"
+pack
 
 start=$(date +%s)
-"$PY" setup.py -q build_ext --inplace -j "$(nproc)" > "$OUT/build.log" 2>&1 \
-    || { tail -40 "$OUT/build.log"; exit 1; }
+"$PY" setup.py -q build_ext --inplace -j "$(nproc)" > "$RES/build.log" 2>&1 \
+    || { tail -40 "$RES/build.log"; pack; exit 1; }
 echo "built in $(( $(date +%s) - start )) s"
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
 "$PY" -c "import fastw2v; fastw2v.show_config()"
@@ -45,16 +51,21 @@ if [ "${SWEEP:-0}" = 1 ]; then
         --modes "$MODES" --uniform --analogies fastw2v/data/questions-words.txt \
         --setting nodes=511,0,0,2000 --setting default=511,256,0,2000 \
         --setting out256-m16k=511,256,0,16000 --setting out256-w64=511,256,64,2000 \
-        --markdown "$OUT/hot_rows.md" --json "$OUT/hot_rows.json" 2>&1 | tee "$OUT/hot_rows_log.txt"
+        --markdown "$RES/hot_rows.md" --json "$RES/hot_rows.json"
+    pack
 fi
 
 extra=()
 [ "${NO_GENSIM:-0}" = 1 ] && extra+=(--no-gensim)
 for d in ${VECTOR_SIZES//,/ }; do
+    w=WORKERS_$d; m=MODES_$d; iso=ISOLATED_$d
+    iso_flag=(--isolated)
+    [ "${!iso:-1}" = 0 ] && iso_flag=()
     PYTHONUNBUFFERED=1 "$PY" benchmarks/bench_scaling.py --corpus "$CORPUS" \
-        --modes "$MODES" --workers "$WORKERS" --scale-epochs --repeats "$REPEATS" \
-        --isolated --vector-size "$d" --analogies fastw2v/data/questions-words.txt "${extra[@]}" \
-        --markdown "$OUT/scaling$d.md" --json "$OUT/scaling$d.json" \
-        --plot "$OUT/scaling$d.png" 2>&1 | tee "$OUT/log$d.txt"
+        --modes "${!m:-$MODES}" --workers "${!w:-$WORKERS}" --scale-epochs --repeats "$REPEATS" \
+        "${iso_flag[@]}" --vector-size "$d" --analogies fastw2v/data/questions-words.txt \
+        "${extra[@]}" --markdown "$RES/scaling$d.md" --json "$RES/scaling$d.json" \
+        --plot "$RES/scaling$d.png" || echo "bench_scaling at vector_size $d failed"
+    pack
 done
 echo "total $(( $(date +%s) - start )) s"

@@ -100,6 +100,45 @@ def test_scaling_reports_the_median_analogy_of_each_tool(bench_scaling):
     assert "epochs=1 x workers" in text
 
 
+def test_shared_mode_is_compared_with_gensims_skip_gram(bench_scaling):
+    """sg-ns-shared has no gensim counterpart: its gensim columns are gensim's sg-ns."""
+    results = {"settings": {"modes": ["sg-ns", "sg-ns-shared"], "workers": [1, 4]}, "runs": [
+        {"mode": m, "tool": t, "workers": w, "words_per_second": v}
+        for m, t, w, v in [("sg-ns", "fastw2v", 1, 300.0), ("sg-ns", "fastw2v", 4, 900.0),
+                           ("sg-ns", "gensim", 1, 100.0), ("sg-ns", "gensim", 4, 360.0),
+                           ("sg-ns-shared", "fastw2v", 1, 600.0),
+                           ("sg-ns-shared", "fastw2v", 4, 2160.0)]]}
+    results.update(machine={"cpu": "x", "nproc": 4, "platform": "p"}, date="d")
+    results["settings"].update(corpus="c", epochs=1, vector_size=300, window=5,
+                               min_count=5, repeats=1)
+    rows = bench_scaling.summary(results)
+    assert not [r for r in rows if r["mode"] == "sg-ns-shared" and r["tool"] == "gensim"]
+    line = [l for l in bench_scaling.markdown(results, rows).splitlines()
+            if l.startswith("| sg-ns-shared | 4 |")][0]
+    cells = [c.strip() for c in line.split("|")[1:-1]]
+    # 2,160k / 600k = 3.6x its own 1 worker; gensim's sg-ns at 4: 360, so 6.0x
+    assert cells[3] == "3.60x" and cells[6] == "6.00x"
+    assert bench_scaling.MODES["sg-ns-shared"]["shared_negatives"] is True
+
+
+def test_repeats_score_only_the_model_trained_once(bench_scaling, tmp_path):
+    """A repeat trains the same model again; its analogy score would be that of a model
+    trained twice, so only the first run of each model is scored."""
+    corpus = tmp_path / "c.txt"
+    words = [f"w{i}" for i in range(40)]
+    corpus.write_text("\n".join(" ".join(words[(i + j) % 40] for j in range(12))
+                                for i in range(200)) + "\n")
+    questions = tmp_path / "q.txt"
+    questions.write_text(": s\nw1 w2 w3 w4\nw5 w6 w7 w8\n")
+    args = bench_scaling.parse_args(["--corpus", str(corpus), "--modes", "sg-ns",
+                                     "--workers", "1", "--repeats", "2", "--no-gensim",
+                                     "--vector-size", "8", "--min-count", "1",
+                                     "--analogies", str(questions)])
+    runs = bench_scaling.run(args)["runs"]
+    assert [r["repeat"] for r in runs] == [0, 1]
+    assert "analogy" in runs[0] and "analogy" not in runs[1]
+
+
 def test_isolated_needs_a_one_worker_run(bench_scaling, tmp_path):
     corpus = tmp_path / "c.txt"
     corpus.write_text("a b c\n")
