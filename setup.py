@@ -48,6 +48,7 @@ extensions = [
     extension("fastw2v.corpus._tokenize", "fastw2v/corpus/_tokenize.pyx", "fastw2v/corpus"),
     extension("fastw2v.phrases._phrases", "fastw2v/phrases/_phrases.pyx", "fastw2v/phrases"),
     extension("fastw2v.io._binary", "fastw2v/io/_binary.pyx", "fastw2v/io"),
+    extension("fastw2v.io._text", "fastw2v/io/_text.pyx", "fastw2v/io"),
     extension("fastw2v.kernels._cpu", "fastw2v/kernels/_cpu.pyx", "fastw2v/kernels"),
 ] + [
     extension(f"fastw2v.kernels._train_{variant}", f"fastw2v/kernels/_train_{variant}.pyx",

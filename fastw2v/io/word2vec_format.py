@@ -42,8 +42,10 @@ import numpy as np
 from ..corpus.compression import DECOMPRESSION_ERRORS, MAGIC_LENGTH, by_magic, by_suffix
 from ..errors import TruncatedFileError, UndecodableError, VocabularyError
 from ..vocab import check_vocab_word, read_word_counts, write_word_counts
-from ._binary import LINE_BREAK_IN_WORD, TRUNCATED
+from ._binary import LINE_BREAK_IN_WORD, TRUNCATED, join_words
 from ._binary import read_rows as read_binary_rows
+from ._text import PYTHON_LINE, count_lines
+from ._text import parse_rows as parse_text_rows
 from .native import FormatError, atomic_write
 
 logger = logging.getLogger("fastw2v")
@@ -184,29 +186,47 @@ def _read_binary(path, data, start, rows, dims, encoding, unicode_errors, check_
 
 
 #: Encodings in which a space byte is always a space (never inside another character) and
-#: decoding carries no state across words: the words of a binary file are decoded as one
-#: space-joined blob. Others are decoded word by word.
+#: decoding carries no state across words: the words of a file are decoded as one
+#: space-joined blob. Others are decoded word by word. (``utf-8-sig`` is not one: it drops
+#: a BOM at the start of each word, not only of the blob.)
 _BLOB_ENCODINGS = ("utf-8", "ascii", "latin-1", "iso8859", "cp125", "windows-125")
+#: Error handlers that treat an undecodable byte the same way in a word and in the blob
+#: (a space always ends an invalid sequence): with others, words are decoded one by one.
+_BLOB_ERROR_HANDLERS = frozenset(("strict", "ignore", "replace", "backslashreplace",
+                                  "surrogateescape", "surrogatepass"))
 
 
-def _decode_words(path, data, blob, starts, ends, encoding, unicode_errors):
-    """The words of a binary file (``blob``: their bytes joined by spaces; ``starts``,
-    ``ends``: their byte ranges in ``data``), decoded as one call per file where the
-    encoding allows; an undecodable word is reported as :func:`_decode` does."""
+def _decode_words(path, data, blob, starts, ends, encoding, unicode_errors, where=None):
+    """The words of a file (``blob``: their bytes joined by spaces; ``starts``, ``ends``:
+    their byte ranges in ``data``), decoded as one call per file where the encoding
+    allows; an undecodable word is reported as :func:`_decode` does, at ``where(r)``
+    (default: ``row r + 1 (byte ...)``). Words hold no space byte, so ``blob`` split at
+    its spaces gives back each word's bytes (the file's pages are not touched again)."""
     n = len(starts)
+    if not n:
+        return []
+    if where is None:
+        def where(r):
+            return f"row {r + 1} (byte {starts[r]})"
     name = codecs.lookup(encoding).name
-    if name.startswith(_BLOB_ENCODINGS):
+    if name.startswith(_BLOB_ENCODINGS) and name != "utf-8-sig" \
+            and unicode_errors in _BLOB_ERROR_HANDLERS:
         try:
-            words = blob.decode(encoding, unicode_errors).split(" ") if n else []
+            words = blob.decode(encoding, unicode_errors).split(" ")
         except UnicodeDecodeError as exc:
             r = blob.count(b" ", 0, exc.start)      # the word holding the bad bytes
-            _decode(path, bytes(data[starts[r]:ends[r]]), encoding, unicode_errors,
-                    f"row {r + 1} (byte {starts[r]})")
+            _decode(path, blob.split(b" ")[r], encoding, unicode_errors, where(r))
             raise                                   # _decode raised already
         if len(words) == n:
             return words
-    return [_decode(path, bytes(data[starts[r]:ends[r]]), encoding, unicode_errors,
-                    f"row {r + 1} (byte {starts[r]})") for r in range(n)]
+    words = []
+    for r, raw in enumerate(blob.split(b" ")):
+        try:
+            words.append(raw.decode(encoding, unicode_errors))
+        except UnicodeDecodeError:
+            _decode(path, raw, encoding, unicode_errors, where(r))
+            raise                                   # _decode raised already
+    return words
 
 
 #: Bytes of a memory-mapped text file read between two releases of its pages.
@@ -261,8 +281,130 @@ def _read_text(path, data, start, rows, dims, dtype, encoding, unicode_errors, f
         raise
 
 
+def _unended_tail(data) -> bytes:
+    """The last line of a file that does not end with a newline (without trailing
+    whitespace; ``b""`` where the file ends with a newline): a file cut in its last row
+    ends in that row."""
+    return b"" if data[len(data) - 1:] == b"\n" else bytes(data[data.rfind(b"\n") + 1:]).rstrip()
+
+
+#: dtypes whose text rows are parsed in C (others: :func:`_read_text_rows_python`)
+_C_TEXT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_errors,
                     first_line, check_end):
+    """The words and vectors of text rows from byte ``start`` (line ``first_line``):
+    ``rows`` rows of ``dims`` values (``None``: up to the end of the file, and as many
+    values as the first row has). float32 and float64 rows are parsed in C
+    (:func:`fastw2v.io._text.parse_rows`), chunk by chunk, the pages of a memory map
+    released between chunks (as :func:`_text_lines` does); the lines the C parser leaves
+    to Python (the first row of a file without header, wrong rows, lines after the last
+    row) are read as :func:`_read_text_rows_python` reads every line, so the values,
+    errors and warnings are the same."""
+    if dtype not in _C_TEXT_DTYPES:
+        return _read_text_rows_python(path, data, start, rows, dims, dtype, encoding,
+                                      unicode_errors, first_line, check_end)
+    if rows is not None and dims is not None and rows * (2 * dims) > len(data) - start:
+        raise TruncatedFileError(f"{path}: header promises {rows} rows of {dims} values but "
+                                 f"only {len(data) - start} bytes follow: truncated or "
+                                 "mislabelled")
+    if rows == 0:
+        return [], np.zeros((0, dims), dtype=dtype)
+    n = len(data)
+    release = isinstance(data, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED")
+    pos, line_no, row, released = start, first_line, 0, 0
+    out = starts = ends = None
+    capacity = 0
+    parts = []              # the words' bytes: a space-joined blob per chunk, or one word
+
+    def words_so_far():
+        """The words of the rows read so far, decoded: an undecodable one raises, as it
+        would have when its line was read (before any later line's error)."""
+        if not row:
+            return []
+        return _decode_words(path, data, b" ".join(parts), starts[:row], ends[:row],
+                             encoding, unicode_errors,
+                             lambda r: f"line {first_line + count_lines(data, start, starts[r])}")
+
+    while pos < n:
+        if out is not None and row < capacity:
+            first = row
+            pos, line_no, row, status = parse_text_rows(
+                data, pos, min(pos + _RELEASE_BYTES, n), line_no, row, capacity, out,
+                starts, ends)
+            if row > first:
+                # the chunk's words are gathered now, while their pages are resident
+                parts.append(join_words(data, starts[first:row], ends[first:row], row - first))
+            if release and pos - released >= _RELEASE_BYTES:
+                upto = min(pos, n) // mmap.PAGESIZE * mmap.PAGESIZE
+                data.madvise(mmap.MADV_DONTNEED, released, upto - released)
+                released = upto
+            if status != PYTHON_LINE and row < capacity:
+                continue
+        if pos >= n:
+            break
+        # one line read in Python, as _read_text_rows_python reads each line
+        end = data.find(b"\n", pos)
+        if end < 0:
+            end = n
+        line = data[pos:end].rstrip()
+        line_start, this_line = pos, line_no
+        pos, line_no = end + 1, line_no + 1
+        if not line:
+            continue
+        if rows is not None and row >= rows:
+            if check_end:
+                words_so_far()
+                raise FormatError(f"{path}: header says {rows} rows but line {this_line} holds "
+                                  "another one: mislabelled header (pass limit= to read only "
+                                  "the first rows)")
+            break
+        try:
+            word, vec = _split_row(path, line, this_line, dims, dtype, encoding, unicode_errors)
+        except FormatError as exc:
+            words_so_far()
+            # a short last row with no newline after it: the file was cut in that row
+            # (as _read_text_rows_python tells it: the line is the file's unended tail)
+            if dims is not None and not isinstance(exc, UndecodableError) \
+                    and line == _unended_tail(data) and len(line.split()) <= dims:
+                raise TruncatedFileError(f"{path}: truncated in line {this_line}: the file ends "
+                                         f"before its {dims} values do") from None
+            raise
+        if dims is None:
+            dims = len(vec)
+            if dims == 0:
+                raise FormatError(f"{path}: line {this_line}: no values after the word")
+        if out is None:
+            # as many rows as the header says, or (no header) as the bytes could hold: a
+            # value takes at least two bytes with its separator (rows never written cost
+            # no memory)
+            capacity = (n - start) // (2 * dims) + 1
+            if rows is not None:
+                capacity = min(rows, capacity)
+            out = np.empty((capacity, dims), dtype=dtype)
+            starts = np.empty(capacity, dtype=np.int64)
+            ends = np.empty(capacity, dtype=np.int64)
+        out[row] = vec
+        starts[row] = line_start
+        raw_word = line.partition(b" ")[0]
+        ends[row] = line_start + len(raw_word)
+        parts.append(raw_word)
+        row += 1
+    if rows is not None and row < rows:
+        words_so_far()
+        raise TruncatedFileError(f"{path}: header promises {rows} rows but the file has "
+                                 f"{row}")
+    if not row:
+        raise FormatError(f"{path}: no vectors in the file")
+    return words_so_far(), out[:row]
+
+
+def _read_text_rows_python(path, data, start, rows, dims, dtype, encoding, unicode_errors,
+                           first_line, check_end):
+    """The rows of a text file read line by line in Python (``np.array`` parses each
+    row's values): the reader of the dtypes that :func:`_read_text_rows` does not parse in
+    C, and the reference it matches value for value and error for error."""
     if rows is not None and dims is not None and rows * (2 * dims) > len(data) - start:
         raise TruncatedFileError(f"{path}: header promises {rows} rows of {dims} values but "
                                  f"only {len(data) - start} bytes follow: truncated or "
