@@ -20,7 +20,8 @@ FLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-f
 TESTS=("$@")
 if [ ${#TESTS[@]} -eq 0 ]; then
     TESTS=(tests/kernels tests/unit/test_vocab.py tests/unit/test_tables.py
-           tests/unit/test_formats.py tests/unit/test_corpus.py tests/reliability)
+           tests/unit/test_formats.py tests/unit/test_text_loader.py tests/unit/test_corpus.py
+           tests/reliability)
 fi
 
 rm -rf "$BUILD/src" "$BUILD/logs"
