@@ -235,12 +235,13 @@ class KeyedVectors(SimilarityQueries):
                              f"({len(keys)}, {self.vector_size})")
         weights = weights.reshape(len(keys), self.vector_size)
         extras = {k: np.asarray(v) for k, v in (extras or {}).items()}
-        new_keys, new_pos = [], []
+        new_keys, new_pos, seen = [], [], set()
         for pos, key in enumerate(keys):
             idx = self.key_to_index.get(key)
             if idx is None:
-                if key in new_keys:
+                if key in seen:
                     raise ValueError(f"key {key!r} appears twice in the keys to add")
+                seen.add(key)
                 new_keys.append(key)
                 new_pos.append(pos)
             elif replace:

@@ -242,6 +242,12 @@ def test_add_vectors_and_setitem_match_gensim():
         KeyedVectors(4, ["x"], np.zeros((2, 4), np.float32))
     with pytest.raises(ValueError, match="unique"):
         KeyedVectors(4, ["x", "x"])
+    # a key twice among the new ones (the check keeps a set: it once scanned a list per
+    # key, minutes for 100,000 keys); the model is left as it was
+    before = list(ours.index_to_key)
+    with pytest.raises(ValueError, match="'q' appears twice"):
+        ours.add_vectors(["p", "q", "r", "q"], np.zeros((4, 4), np.float32))
+    assert ours.index_to_key == before
 
 
 @pytest.mark.parametrize("mmap", [None, "r"])
