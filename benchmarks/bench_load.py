@@ -5,7 +5,8 @@ Writes (once, into ``--dir``) a binary and a text word2vec file of ``--rows`` x 
 random vectors with made-up words (``--rows 500000 --dims 300``: the binary is 605 MB),
 reads each file once so that it sits in the page cache, then loads it with
 ``KeyedVectors.load_word2vec_format`` of fastw2v and of gensim, alternating the two, each
-load in a fresh child process. Reports the median load time, the speed in GB/s of file,
+load in a fresh child process (``--tools fastw2v,fastw2v-pyrows`` times fastw2v's C text
+parser against its pure-Python reference reader). Reports the median load time, the speed in GB/s of file,
 and each child's peak resident memory against the size of the float32 matrix.
 
 Usage::
@@ -28,7 +29,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
-TOOLS = ("fastw2v", "gensim")
+#: fastw2v-pyrows: fastw2v with its text rows read by the pure-Python reference reader
+#: (each row split in Python, parsed by NumPy) instead of the C parser: the A/B of that
+#: parser in one run (binary files load the same way in both)
+TOOLS = ("fastw2v", "fastw2v-pyrows", "gensim")
 FORMATS = ("binary", "text")
 
 
@@ -88,6 +92,10 @@ def child(tool: str, path: str, binary: bool) -> dict:
     (the interpreter and the library's imports)."""
     if tool == "fastw2v":
         from fastw2v import KeyedVectors
+    elif tool == "fastw2v-pyrows":
+        from fastw2v import KeyedVectors
+        from fastw2v.io import word2vec_format
+        word2vec_format._read_text_rows = word2vec_format._read_text_rows_python
     else:
         from gensim.models import KeyedVectors
     before = current_rss_kib()

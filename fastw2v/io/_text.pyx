@@ -57,6 +57,7 @@ cdef enum:
     C_DONE = 0
     C_PYTHON_LINE = 1
     C_FULL = 2
+    C_SLOW_VALUE = 3
 
 #: parse_rows stopped at the chunk's end or at the end of the bytes
 DONE = C_DONE
@@ -64,6 +65,9 @@ DONE = C_DONE
 PYTHON_LINE = C_PYTHON_LINE
 #: parse_rows stopped because ``rows`` rows are done
 FULL = C_FULL
+#: parse_rows (``python_values=False``) stopped before a line holding a value that only
+#: Python's parser reads; parse that line with ``python_values=True``
+SLOW_VALUE = C_SLOW_VALUE
 
 cdef enum:
     # the longest plain decimal handed to PyOS_string_to_double (it needs a NUL-terminated
@@ -108,7 +112,8 @@ cdef inline bint has_line_break(const unsigned char *p, const unsigned char *q) 
 cdef Py_ssize_t parse_chunk(const unsigned char *base, Py_ssize_t n, Py_ssize_t pos,
                             Py_ssize_t stop, int64_t *line_no, int64_t *row, int64_t rows,
                             floating *out, Py_ssize_t dims, int64_t *word_start,
-                            int64_t *word_end, int *status) except -1:
+                            int64_t *word_end, bint python_values,
+                            int *status) except -1 nogil:
     cdef const unsigned char *end = base + n
     cdef const unsigned char *p
     cdef const unsigned char *q
@@ -121,6 +126,7 @@ cdef Py_ssize_t parse_chunk(const unsigned char *base, Py_ssize_t n, Py_ssize_t 
     cdef double v
     cdef float f
     cdef bint blank
+    cdef int rejected
     status[0] = C_DONE
     fw_scan_init(&sc, base + pos, end)
     while pos < stop and pos < n:
@@ -153,7 +159,12 @@ cdef Py_ssize_t parse_chunk(const unsigned char *base, Py_ssize_t n, Py_ssize_t 
             q = fw_next_separator(&sc, tok)
             kind = fw_parse_token(tok, q - tok, base, end, &v)
             if kind != FW_OK:
-                if slow_value(tok, q, kind, &v):
+                if not python_values:
+                    status[0] = C_SLOW_VALUE    # (no GIL here: the caller reads the line)
+                    return pos
+                with gil:
+                    rejected = slow_value(tok, q, kind, &v)
+                if rejected:
                     status[0] = C_PYTHON_LINE   # not a number: the caller's error
                     return pos
             if floating is float:
@@ -187,7 +198,7 @@ cdef Py_ssize_t parse_chunk(const unsigned char *base, Py_ssize_t n, Py_ssize_t 
 
 def parse_rows(const unsigned char[::1] data, Py_ssize_t pos, Py_ssize_t stop,
                int64_t line_no, int64_t row, int64_t rows, floating[:, ::1] out,
-               int64_t[::1] word_start, int64_t[::1] word_end):
+               int64_t[::1] word_start, int64_t[::1] word_end, bint python_values=True):
     """Parse the lines starting at byte ``pos`` (line number ``line_no``) while a line
     starts before byte ``stop`` and fewer than ``rows`` rows are done, as rows ``row,
     row + 1, ...``.
@@ -196,6 +207,10 @@ def parse_rows(const unsigned char[::1] data, Py_ssize_t pos, Py_ssize_t stop,
     range to ``word_start[r]:word_end[r]``. Returns ``(pos, line_no, row, status)``: the
     first byte and the number of the next line, the next row, and :data:`DONE`,
     :data:`PYTHON_LINE` (the line at ``pos`` is for the caller) or :data:`FULL`.
+
+    ``python_values=False`` parses without the GIL (other threads run meanwhile) and
+    stops with :data:`SLOW_VALUE` before a line holding a value that the C fast path
+    does not compute; ``True`` (default) holds the GIL and asks Python for such values.
     """
     cdef Py_ssize_t n = data.shape[0], dims = out.shape[1]
     cdef int status = C_DONE
@@ -205,8 +220,18 @@ def parse_rows(const unsigned char[::1] data, Py_ssize_t pos, Py_ssize_t stop,
         raise ValueError("invalid row, position or dimension")
     if pos >= n or row >= rows:
         return pos, line_no, row, (C_FULL if row >= rows and pos < n else C_DONE)
-    pos = parse_chunk(&data[0], n, pos, min(stop, n), &line_no, &row, rows, &out[0, 0],
-                      dims, &word_start[0], &word_end[0], &status)
+    cdef const unsigned char *base = &data[0]
+    cdef floating *dst = &out[0, 0]
+    cdef int64_t *starts = &word_start[0]
+    cdef int64_t *ends = &word_end[0]
+    stop = min(stop, n)
+    if python_values:
+        pos = parse_chunk(base, n, pos, stop, &line_no, &row, rows, dst, dims, starts, ends,
+                          True, &status)
+    else:
+        with nogil:
+            pos = parse_chunk(base, n, pos, stop, &line_no, &row, rows, dst, dims, starts,
+                              ends, False, &status)
     return pos, line_no, row, status
 
 

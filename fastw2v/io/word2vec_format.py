@@ -44,7 +44,7 @@ from ..errors import TruncatedFileError, UndecodableError, VocabularyError
 from ..vocab import check_vocab_word, read_word_counts, write_word_counts
 from ._binary import LINE_BREAK_IN_WORD, TRUNCATED, join_words
 from ._binary import read_rows as read_binary_rows
-from ._text import PYTHON_LINE, count_lines
+from ._text import FULL, PYTHON_LINE, SLOW_VALUE, count_lines
 from ._text import parse_rows as parse_text_rows
 from .native import FormatError, atomic_write
 
@@ -292,6 +292,115 @@ def _unended_tail(data) -> bytes:
 _C_TEXT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
+#: Text files with at least this many bytes of rows are parsed by several threads.
+_PARALLEL_TEXT_BYTES = 32 << 20
+#: The most threads a text file is parsed by.
+_MAX_TEXT_THREADS = 8
+
+
+def _text_threads(nbytes: int) -> int:
+    """How many threads parse ``nbytes`` of text rows: one per usable CPU (at most
+    ``_MAX_TEXT_THREADS``), and one for files under ``_PARALLEL_TEXT_BYTES``."""
+    if nbytes < _PARALLEL_TEXT_BYTES:
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, _MAX_TEXT_THREADS))
+
+
+class _NotPlain(Exception):
+    """A text file that the parallel reader leaves to the sequential one."""
+
+
+def _parallel_text_rows(data, start, rows, dims, dtype, first_line, threads):
+    """Rows of a plain text file parsed by ``threads`` threads, each over its own run of
+    lines, without the GIL (``parse_rows(..., python_values=False)``).
+
+    Plain: exactly ``rows`` lines after the header, each a clean row (no blank line, no
+    line the C parser leaves to Python). Then line ``i`` is row ``i``, and each thread
+    knows where its rows go from the lines before its run. Returns ``(blob, starts,
+    ends, matrix)`` (``blob``: the words' bytes joined by spaces, in row order), or
+    ``None`` for any other file: the sequential reader then reads it from the start and
+    gives its values, errors and warnings. Values that only Python parses are read one
+    line at a time with the GIL. Each thread releases the pages of the memory map it has
+    read, as the sequential reader does."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = len(data)
+    bounds = [start]
+    for i in range(1, threads):
+        cut = data.find(b"\n", start + (n - start) * i // threads)
+        bounds.append(max(bounds[-1], n if cut < 0 else cut + 1))
+    bounds.append(n)
+    release = isinstance(data, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED")
+
+    def count(i):
+        """The lines of run i, its pages released as they are counted (the file would
+        otherwise be resident beside the matrix until the rows are parsed)."""
+        pos, stop, total = bounds[i], bounds[i + 1], 0
+        while pos < stop:
+            upto = min(pos + _RELEASE_BYTES, stop)
+            total += count_lines(data, pos, upto)
+            if release:
+                lo, hi = pos // mmap.PAGESIZE * mmap.PAGESIZE, upto // mmap.PAGESIZE * mmap.PAGESIZE
+                if hi > lo:
+                    data.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
+            pos = upto
+        return total
+
+    given_up = []           # set by the first thread that finds the file not plain
+
+    def run(i):
+        pos, line_no, row = bounds[i], first_line + first_rows[i], first_rows[i]
+        stop, last_row = bounds[i + 1], first_rows[i + 1]
+        released = pos // mmap.PAGESIZE * mmap.PAGESIZE
+        parts = []
+        while pos < stop:
+            if given_up:
+                raise _NotPlain
+            first = row
+            pos, line_no, row, status = parse_text_rows(
+                data, pos, min(pos + _RELEASE_BYTES, stop), line_no, row, last_row, out,
+                starts, ends, python_values=False)
+            if status == SLOW_VALUE:            # one line, its odd values read by Python
+                pos, line_no, row, status = parse_text_rows(
+                    data, pos, pos + 1, line_no, row, last_row, out, starts, ends)
+            if status == PYTHON_LINE or (status == FULL and pos < stop):
+                given_up.append(i)
+                raise _NotPlain
+            if row > first:
+                parts.append(join_words(data, starts[first:row], ends[first:row], row - first))
+            if release and pos - released >= _RELEASE_BYTES:
+                upto = min(pos, n) // mmap.PAGESIZE * mmap.PAGESIZE
+                data.madvise(mmap.MADV_DONTNEED, released, upto - released)
+                released = upto
+        if row != last_row:                     # blank lines: rows are not lines
+            given_up.append(i)
+            raise _NotPlain
+        return parts
+
+    with ThreadPoolExecutor(threads, thread_name_prefix="fastw2v-load") as pool:
+        lines = list(pool.map(count, range(threads)))
+        if data[n - 1:n] != b"\n":
+            lines[-1] += 1                      # the last line, unended
+        if sum(lines) != rows:
+            return None
+        first_rows = np.concatenate([[0], np.cumsum(lines)]).tolist()
+        out = np.empty((rows, dims), dtype=dtype)
+        starts = np.empty(rows, dtype=np.int64)
+        ends = np.empty(rows, dtype=np.int64)
+        futures = [pool.submit(run, i) for i in range(threads)]
+        try:
+            parts = [p for f in futures for p in f.result()]
+        except _NotPlain:
+            for f in futures:
+                f.cancel()
+            return None
+    return b" ".join(parts), starts, ends, out
+
+
 def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_errors,
                     first_line, check_end):
     """The words and vectors of text rows from byte ``start`` (line ``first_line``):
@@ -311,6 +420,15 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
                                  "mislabelled")
     if rows == 0:
         return [], np.zeros((0, dims), dtype=dtype)
+    if rows is not None and dims is not None:
+        threads = _text_threads(len(data) - start)
+        if threads > 1:
+            done = _parallel_text_rows(data, start, rows, dims, dtype, first_line, threads)
+            if done is not None:
+                blob, starts, ends, out = done
+                return _decode_words(
+                    path, data, blob, starts, ends, encoding, unicode_errors,
+                    lambda r: f"line {first_line + count_lines(data, start, starts[r])}"), out
     n = len(data)
     release = isinstance(data, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED")
     pos, line_no, row, released = start, first_line, 0, 0

@@ -257,6 +257,15 @@ def test_parse_rows_stops_where_told():
 # ---------------------------------------------------------------------------------------
 # whole files: the loader against the pure-Python reader
 
+@pytest.fixture(params=[1, 2, 3, 5], ids=lambda n: f"{n}threads")
+def threads(request, monkeypatch):
+    """Files loaded by this many threads however small they are (a plain file with a
+    header is parsed by several threads from 32 MB on); the Python reader stays the
+    reference."""
+    monkeypatch.setattr(wf, "_text_threads", lambda nbytes: request.param)
+    return request.param
+
+
 def outcome(path, python=False, **kw):
     """What read_word2vec_rows gives (words, dtype, shape, matrix bytes, rows) or raises
     (type, message, and a UnicodeDecodeError's fields), with the warnings it emits."""
@@ -309,7 +318,7 @@ def random_text_file(rng, rows, dims, fmt="%.9g", header=True, crlf=False, blank
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("fmt", ["%.9g", "%.6f", "%.17g", "%r", "%.3e"])
-def test_files_load_as_with_the_python_reader(tmp_path, dtype, fmt):
+def test_files_load_as_with_the_python_reader(tmp_path, dtype, fmt, threads):
     rng = np.random.default_rng(len(fmt))
     for i, options in enumerate([dict(), dict(crlf=True), dict(blank_lines=2),
                                  dict(messy=True), dict(header=False)]):
@@ -322,7 +331,7 @@ def test_files_load_as_with_the_python_reader(tmp_path, dtype, fmt):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_files_with_few_dims_and_many_rows(tmp_path, dtype, monkeypatch):
+def test_files_with_few_dims_and_many_rows(tmp_path, dtype, monkeypatch, threads):
     """Small chunks (pages released between them) and rows cut by chunk boundaries."""
     monkeypatch.setattr(wf, "_RELEASE_BYTES", 4096)
     rng = np.random.default_rng(11)
@@ -334,7 +343,41 @@ def test_files_with_few_dims_and_many_rows(tmp_path, dtype, monkeypatch):
         assert same_as_python(glove, datatype=dtype, no_header=True, limit=17)[3][0] == 17
 
 
-def test_limit_and_header_counts(tmp_path):
+@pytest.mark.parametrize("n_threads", [2, 3, 7])
+def test_parallel_reader_takes_plain_files_and_leaves_the_rest(tmp_path, n_threads,
+                                                               monkeypatch):
+    """The threads read a plain file (line i is row i) themselves, values only Python
+    parses included, bit for bit as the Python reader; any other file they leave to the
+    sequential reader (None), which then gives its errors."""
+    monkeypatch.setattr(wf, "_RELEASE_BYTES", 4096)
+    rng = np.random.default_rng(8)
+    body = random_text_file(rng, 400, 20)
+    lines = body.split(b"\n")
+    for r in (5, 77, 300):       # values for Python's parser: nan, 25 digits, 1_0
+        lines[r] = lines[r].rsplit(b" ", 1)[0] + rng.choice([b" nan", b" 0." + b"3" * 25, b" 1_0"])
+    body = b"\n".join(lines)
+    start = body.index(b"\n") + 1
+    path = write(tmp_path, "plain.txt", body)
+    _, words, _, shape, matrix, _ = outcome(path, python=True)[0]
+    for dtype in DTYPES:
+        got = wf._parallel_text_rows(body, start, 400, 20, np.dtype(dtype), 2, n_threads)
+        assert got is not None
+        blob, starts, ends, out = got
+        assert blob.decode().split(" ") == words
+        assert [body[a:b].decode() for a, b in zip(starts, ends)] == words
+        expect = np.frombuffer(matrix, np.float32).reshape(shape).astype(dtype)
+        if dtype is np.float32:
+            assert out.tobytes() == expect.tobytes()
+        else:                    # (the reference matrix is float32 here)
+            assert out.astype(np.float32).tobytes() == expect.astype(np.float32).tobytes()
+        # not plain: a blank line, a short row, a row too many or too few
+        for bad in (body.replace(b"\n", b"\n\n", 1), body.replace(lines[200], b" ".join(lines[200].split()[:-1])),
+                    body + b"extra 1 2\n", body.rsplit(b"\n", 2)[0] + b"\n"):
+            assert wf._parallel_text_rows(bad, start, 400, 20, np.dtype(dtype), 2,
+                                          n_threads) is None
+
+
+def test_limit_and_header_counts(tmp_path, threads):
     rng = np.random.default_rng(2)
     body = random_text_file(rng, 50, 8)
     path = write(tmp_path, "v.txt", body)
@@ -409,7 +452,7 @@ ERROR_CASES = {
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", sorted(ERROR_CASES))
-def test_odd_and_broken_files_as_with_the_python_reader(tmp_path, dtype, name):
+def test_odd_and_broken_files_as_with_the_python_reader(tmp_path, dtype, name, threads):
     data = ERROR_CASES[name]
     # long words put the values past the first 16 bytes (the C fast path reads them)
     padded = data.replace(b"\na ", b"\n" + b"a" * 20 + b" ")
@@ -424,7 +467,7 @@ def test_odd_and_broken_files_as_with_the_python_reader(tmp_path, dtype, name):
         same_as_python(glove, datatype=dtype, no_header=True, limit=2)
 
 
-def test_error_messages_name_the_line(tmp_path):
+def test_error_messages_name_the_line(tmp_path, threads):
     def error(data, **kw):
         result = same_as_python(write(tmp_path, "e.txt", data), **kw)
         assert result[0] == "raised", result
