@@ -233,6 +233,18 @@ def _decode_words(path, data, blob, starts, ends, encoding, unicode_errors, wher
 _RELEASE_BYTES = 1 << 22
 
 
+def _release_pages(data, released, pos):
+    """Once ``_RELEASE_BYTES`` of a memory map are read past ``released``, hand the pages
+    up to ``pos`` back (they stay in the page cache, not in this process); returns where
+    the released pages now end."""
+    if pos - released < _RELEASE_BYTES:
+        return released
+    upto = min(pos, len(data)) // mmap.PAGESIZE * mmap.PAGESIZE
+    if upto > released:
+        data.madvise(mmap.MADV_DONTNEED, released, upto - released)
+    return max(released, upto)
+
+
 def _text_lines(data, start, first_line):
     """(line number, line without trailing whitespace) for every non-blank line. Lines
     are cut from ``data`` one at a time (no copy of the whole file), and the pages of a
@@ -249,10 +261,8 @@ def _text_lines(data, start, first_line):
             yield line_no, line
         line_no += 1
         pos = end + 1
-        if release and pos - released >= _RELEASE_BYTES:
-            upto = min(pos, n) // mmap.PAGESIZE * mmap.PAGESIZE
-            data.madvise(mmap.MADV_DONTNEED, released, upto - released)
-            released = upto
+        if release:
+            released = _release_pages(data, released, pos)
 
 
 def _split_row(path, line, line_no, dims, dtype, encoding, unicode_errors):
@@ -271,7 +281,15 @@ def _split_row(path, line, line_no, dims, dtype, encoding, unicode_errors):
 
 def _read_text(path, data, start, rows, dims, dtype, encoding, unicode_errors, first_line,
                check_end=True):
+    """The rows of a text file from byte ``start`` (see :func:`_read_text_rows`); a
+    :class:`FormatError` of a file that looks binary says so."""
     try:
+        if rows is not None and dims is not None and rows * (2 * dims) > len(data) - start:
+            raise TruncatedFileError(f"{path}: header promises {rows} rows of {dims} values "
+                                     f"but only {len(data) - start} bytes follow: truncated "
+                                     "or mislabelled")
+        if rows == 0:
+            return [], np.zeros((0, dims), dtype=dtype)
         return _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_errors,
                                first_line, check_end)
     except FormatError as exc:
@@ -286,6 +304,39 @@ def _unended_tail(data) -> bytes:
     whitespace; ``b""`` where the file ends with a newline): a file cut in its last row
     ends in that row."""
     return b"" if data[len(data) - 1:] == b"\n" else bytes(data[data.rfind(b"\n") + 1:]).rstrip()
+
+
+def _python_row(path, line, line_no, rows, row, dims, dtype, encoding, unicode_errors,
+                check_end, tail, before_error=None):
+    """One non-blank line read the Python way, as row ``row``: ``(word, vector, dims)``
+    (``dims`` found from the first row where ``None``), or ``None`` where the header's
+    ``rows`` are done and ``check_end`` is off. ``tail``: :func:`_unended_tail` of the
+    file. ``before_error()`` runs before an error is raised (the C path decodes the
+    words before, so that an earlier undecodable word is the one reported)."""
+    if rows is not None and row >= rows:
+        if not check_end:
+            return None
+        if before_error:
+            before_error()
+        raise FormatError(f"{path}: header says {rows} rows but line {line_no} holds "
+                          "another one: mislabelled header (pass limit= to read only "
+                          "the first rows)")
+    try:
+        word, vec = _split_row(path, line, line_no, dims, dtype, encoding, unicode_errors)
+    except FormatError as exc:
+        if before_error:
+            before_error()
+        # a short last row with no newline after it: the file was cut in that row
+        if tail and line == tail and dims is not None and len(line.split()) <= dims \
+                and not isinstance(exc, UndecodableError):
+            raise TruncatedFileError(f"{path}: truncated in line {line_no}: the file ends "
+                                     f"before its {dims} values do") from None
+        raise
+    if dims is None:
+        dims = len(vec)
+        if dims == 0:
+            raise FormatError(f"{path}: line {line_no}: no values after the word")
+    return word, vec, dims
 
 
 #: dtypes whose text rows are parsed in C (others: :func:`_read_text_rows_python`)
@@ -340,14 +391,13 @@ def _parallel_text_rows(data, start, rows, dims, dtype, first_line, threads):
         """The lines of run i, its pages released as they are counted (the file would
         otherwise be resident beside the matrix until the rows are parsed)."""
         pos, stop, total = bounds[i], bounds[i + 1], 0
+        released = pos // mmap.PAGESIZE * mmap.PAGESIZE
         while pos < stop:
             upto = min(pos + _RELEASE_BYTES, stop)
             total += count_lines(data, pos, upto)
-            if release:
-                lo, hi = pos // mmap.PAGESIZE * mmap.PAGESIZE, upto // mmap.PAGESIZE * mmap.PAGESIZE
-                if hi > lo:
-                    data.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
             pos = upto
+            if release:
+                released = _release_pages(data, released, pos)
         return total
 
     given_up = []           # set by the first thread that finds the file not plain
@@ -372,10 +422,8 @@ def _parallel_text_rows(data, start, rows, dims, dtype, first_line, threads):
                 raise _NotPlain
             if row > first:
                 parts.append(join_words(data, starts[first:row], ends[first:row], row - first))
-            if release and pos - released >= _RELEASE_BYTES:
-                upto = min(pos, n) // mmap.PAGESIZE * mmap.PAGESIZE
-                data.madvise(mmap.MADV_DONTNEED, released, upto - released)
-                released = upto
+            if release:
+                released = _release_pages(data, released, pos)
         if row != last_row:                     # blank lines: rows are not lines
             given_up.append(i)
             raise _NotPlain
@@ -414,12 +462,6 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
     if dtype not in _C_TEXT_DTYPES:
         return _read_text_rows_python(path, data, start, rows, dims, dtype, encoding,
                                       unicode_errors, first_line, check_end)
-    if rows is not None and dims is not None and rows * (2 * dims) > len(data) - start:
-        raise TruncatedFileError(f"{path}: header promises {rows} rows of {dims} values but "
-                                 f"only {len(data) - start} bytes follow: truncated or "
-                                 "mislabelled")
-    if rows == 0:
-        return [], np.zeros((0, dims), dtype=dtype)
     if rows is not None and dims is not None:
         threads = _text_threads(len(data) - start)
         if threads > 1:
@@ -435,6 +477,7 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
     out = starts = ends = None
     capacity = 0
     parts = []              # the words' bytes: a space-joined blob per chunk, or one word
+    tail = _unended_tail(data)
 
     def words_so_far():
         """The words of the rows read so far, decoded: an undecodable one raises, as it
@@ -454,10 +497,8 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
             if row > first:
                 # the chunk's words are gathered now, while their pages are resident
                 parts.append(join_words(data, starts[first:row], ends[first:row], row - first))
-            if release and pos - released >= _RELEASE_BYTES:
-                upto = min(pos, n) // mmap.PAGESIZE * mmap.PAGESIZE
-                data.madvise(mmap.MADV_DONTNEED, released, upto - released)
-                released = upto
+            if release:
+                released = _release_pages(data, released, pos)
             if status != PYTHON_LINE and row < capacity:
                 continue
         if pos >= n:
@@ -471,28 +512,11 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
         pos, line_no = end + 1, line_no + 1
         if not line:
             continue
-        if rows is not None and row >= rows:
-            if check_end:
-                words_so_far()
-                raise FormatError(f"{path}: header says {rows} rows but line {this_line} holds "
-                                  "another one: mislabelled header (pass limit= to read only "
-                                  "the first rows)")
+        got = _python_row(path, line, this_line, rows, row, dims, dtype, encoding,
+                          unicode_errors, check_end, tail, words_so_far)
+        if got is None:
             break
-        try:
-            word, vec = _split_row(path, line, this_line, dims, dtype, encoding, unicode_errors)
-        except FormatError as exc:
-            words_so_far()
-            # a short last row with no newline after it: the file was cut in that row
-            # (as _read_text_rows_python tells it: the line is the file's unended tail)
-            if dims is not None and not isinstance(exc, UndecodableError) \
-                    and line == _unended_tail(data) and len(line.split()) <= dims:
-                raise TruncatedFileError(f"{path}: truncated in line {this_line}: the file ends "
-                                         f"before its {dims} values do") from None
-            raise
-        if dims is None:
-            dims = len(vec)
-            if dims == 0:
-                raise FormatError(f"{path}: line {this_line}: no values after the word")
+        _, vec, dims = got
         if out is None:
             # as many rows as the header says, or (no header) as the bytes could hold: a
             # value takes at least two bytes with its separator (rows never written cost
@@ -523,38 +547,17 @@ def _read_text_rows_python(path, data, start, rows, dims, dtype, encoding, unico
     """The rows of a text file read line by line in Python (``np.array`` parses each
     row's values): the reader of the dtypes that :func:`_read_text_rows` does not parse in
     C, and the reference it matches value for value and error for error."""
-    if rows is not None and dims is not None and rows * (2 * dims) > len(data) - start:
-        raise TruncatedFileError(f"{path}: header promises {rows} rows of {dims} values but "
-                                 f"only {len(data) - start} bytes follow: truncated or "
-                                 "mislabelled")
-    if rows == 0:
-        return [], np.zeros((0, dims), dtype=dtype)
-    # a file cut in its last row ends in that row, without a newline
-    tail = b"" if data[len(data) - 1:] == b"\n" else bytes(data[data.rfind(b"\n") + 1:]).rstrip()
+    tail = _unended_tail(data)      # a file cut in its last row ends in that row
     # rows go straight into one matrix of as many rows as the header says, or (no header)
     # as many as the bytes could hold (a value takes at least two bytes with its
     # separator): rows never written are never touched, so they cost no memory
     words, out = [], None
     for line_no, line in _text_lines(data, start, first_line):
-        if rows is not None and len(words) >= rows:
-            if check_end:
-                raise FormatError(f"{path}: header says {rows} rows but line {line_no} holds "
-                                  "another one: mislabelled header (pass limit= to read only "
-                                  "the first rows)")
+        got = _python_row(path, line, line_no, rows, len(words), dims, dtype, encoding,
+                          unicode_errors, check_end, tail)
+        if got is None:
             break
-        try:
-            word, vec = _split_row(path, line, line_no, dims, dtype, encoding, unicode_errors)
-        except FormatError as exc:
-            # a short last row with no newline after it: the file was cut in that row
-            if tail and line == tail and dims is not None and len(line.split()) <= dims \
-                    and not isinstance(exc, UndecodableError):
-                raise TruncatedFileError(f"{path}: truncated in line {line_no}: the file ends "
-                                         f"before its {dims} values do") from None
-            raise
-        if dims is None:
-            dims = len(vec)
-            if dims == 0:
-                raise FormatError(f"{path}: line {line_no}: no values after the word")
+        word, vec, dims = got
         if out is None:
             capacity = rows if rows is not None else (len(data) - start) // (2 * dims) + 1
             out = np.empty((capacity, dims), dtype=dtype)
