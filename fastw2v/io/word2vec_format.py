@@ -361,6 +361,21 @@ def _text_threads(nbytes: int) -> int:
     return max(1, min(cpus, _MAX_TEXT_THREADS))
 
 
+def _end_of_last_line(data, start) -> int:
+    """Where the last line after ``start`` that holds anything but whitespace ends (after
+    its newline, or the end of the data where it has none); ``start`` if there is none."""
+    end = len(data)
+    while end > start:
+        block = data[max(start, end - 65536):end]
+        kept = len(block.rstrip())
+        if kept:
+            end -= len(block) - kept
+            newline = data.find(b"\n", end)
+            return len(data) if newline < 0 else newline + 1
+        end -= len(block)
+    return start
+
+
 class _NotPlain(Exception):
     """A text file that the parallel reader leaves to the sequential one."""
 
@@ -369,8 +384,8 @@ def _parallel_text_rows(data, start, rows, dims, dtype, first_line, threads):
     """Rows of a plain text file parsed by ``threads`` threads, each over its own run of
     lines, without the GIL (``parse_rows(..., python_values=False)``).
 
-    Plain: exactly ``rows`` lines after the header, each a clean row (no blank line, no
-    line the C parser leaves to Python). Then line ``i`` is row ``i``, and each thread
+    Plain: exactly ``rows`` lines after the header, blank lines at the end aside, each a
+    clean row (no blank line between rows, no line the C parser leaves to Python). Then line ``i`` is row ``i``, and each thread
     knows where its rows go from the lines before its run. Returns ``(blob, starts,
     ends, matrix)`` (``blob``: the words' bytes joined by spaces, in row order), or
     ``None`` for any other file: the sequential reader then reads it from the start and
@@ -379,7 +394,9 @@ def _parallel_text_rows(data, start, rows, dims, dtype, first_line, threads):
     read, as the sequential reader does."""
     from concurrent.futures import ThreadPoolExecutor
 
-    n = len(data)
+    n = _end_of_last_line(data, start)      # blank lines at the end hold no row
+    if n <= start:
+        return None
     bounds = [start]
     for i in range(1, threads):
         cut = data.find(b"\n", start + (n - start) * i // threads)

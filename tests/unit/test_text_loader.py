@@ -370,11 +370,26 @@ def test_parallel_reader_takes_plain_files_and_leaves_the_rest(tmp_path, n_threa
             assert out.tobytes() == expect.tobytes()
         else:                    # (the reference matrix is float32 here)
             assert out.astype(np.float32).tobytes() == expect.astype(np.float32).tobytes()
+        # blank lines after the last row change nothing
+        trailing = wf._parallel_text_rows(body + b"\n \t\n\n  ", start, 400, 20,
+                                          np.dtype(dtype), 2, n_threads)
+        assert trailing is not None and trailing[3].tobytes() == out.tobytes()
         # not plain: a blank line, a short row, a row too many or too few
         for bad in (body.replace(b"\n", b"\n\n", 1), body.replace(lines[200], b" ".join(lines[200].split()[:-1])),
                     body + b"extra 1 2\n", body.rsplit(b"\n", 2)[0] + b"\n"):
             assert wf._parallel_text_rows(bad, start, 400, 20, np.dtype(dtype), 2,
                                           n_threads) is None
+
+
+def test_end_of_last_line():
+    """Where the threads stop: after the last line holding more than whitespace, however
+    much whitespace follows (it is read 64 KB at a time from the end)."""
+    head = b"2 1\na 1\nb 2"
+    for tail, end in [(b"\n", len(head) + 1), (b"", len(head)), (b"  ", len(head) + 2),
+                      (b" \n \t\n" * 40000, len(head) + 2), (b"\n" * 70000, len(head) + 1)]:
+        assert wf._end_of_last_line(head + tail, 4) == end, (tail[:8], end)
+    assert wf._end_of_last_line(b"2 1\n \n\t\n", 4) == 4
+    assert wf._end_of_last_line(b"2 1\n", 4) == 4
 
 
 def test_limit_and_header_counts(tmp_path, threads):
