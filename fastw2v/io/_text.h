@@ -343,10 +343,13 @@ static inline int fw_parse_token(const unsigned char *s, size_t len, const unsig
 #if defined(__SIZEOF_INT128__)
             unsigned __int128 x = (unsigned __int128)fw_load8(t)
                                   | (unsigned __int128)fw_load8(t + 8) << 64;
-            /* cut the point out (bytes after it move down one), then the D digits to the
-             * top: bytes 16 - D .. 15 (the bytes after them fall out) */
-            unsigned __int128 below = ((unsigned __int128)1 << (8 * point)) - 1;
-            x = (x & below) | ((x >> 8) & ~below);
+            /* cut the point out, if any (bytes after it move down one), then the D
+             * digits to the top: bytes 16 - D .. 15 (the bytes after them fall out).
+             * Without a point nothing is cut: point = 16 would shift by 128 bits */
+            if (D < L) {
+                unsigned __int128 below = ((unsigned __int128)1 << (8 * point)) - 1;
+                x = (x & below) | ((x >> 8) & ~below);
+            }
             x <<= 8 * (16 - D);
             return fw_exact(fw_eight_digits((uint64_t)x) * 100000000ULL
                             + fw_eight_digits((uint64_t)(x >> 64)),

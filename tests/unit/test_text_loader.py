@@ -5,7 +5,13 @@ every error (type, message, line number), every warning; also against gensim."""
 import codecs
 import gzip
 import random
+import shutil
+import struct
+import subprocess
+import sys
+import sysconfig
 import warnings
+from pathlib import Path
 from unittest import mock
 
 import numpy as np
@@ -166,6 +172,74 @@ def test_random_floats_in_every_format_are_numpys(dtype):
                        else fmt % x).encode() for x in xs]
         got = check_tokens(tokens, dtype)
         assert all(v is not None for v in got) or dtype is np.float32
+
+
+TOKEN_HARNESS = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "_text.h"
+int main(int argc, char **argv) {   /* one token a line in; kind and double bits out */
+    FILE *f = fopen(argv[1], "rb");
+    long n;
+    unsigned char *buf;
+    const unsigned char *p, *end;
+    fseek(f, 0, SEEK_END); n = ftell(f); fseek(f, 0, SEEK_SET);
+    buf = malloc(n);
+    if (fread(buf, 1, n, f) != (size_t)n) return 1;
+    p = buf; end = buf + n;
+    while (p < end) {
+        const unsigned char *q = memchr(p, '\n', end - p);
+        double v = 0;
+        unsigned long long bits;
+        int kind = fw_parse_token(p, q - p, buf, end, &v);
+        memcpy(&bits, &v, 8);
+        printf("%d %016llx\n", kind, kind == FW_OK ? bits : 0ULL);
+        p = q + 1;
+    }
+    return 0;
+}
+"""
+
+
+def test_every_build_of_the_token_reader(tmp_path):
+    """_text.h reads a token one of three ways, by what the compiler offers: SSE2 (x86),
+    128-bit integers (aarch64 and others), plain 64-bit arithmetic. Only the first runs
+    in this package's build here, so each is compiled on its own and must give float()'s
+    double for every value it computes itself (the 128-bit build once read 16-digit
+    integers wrong: a shift by 128 bits)."""
+    cc = shutil.which(sysconfig.get_config_var("CC").split()[0]) or shutil.which("cc")
+    if cc is None or sys.platform == "win32":
+        pytest.skip("needs a C compiler (as building fastw2v does)")
+    import fastw2v.io
+    header_dir = Path(fastw2v.io.__file__).parent
+    assert (header_dir / "_text.h").is_file()
+    rng = random.Random(21)
+    tokens = [t for t in SPECIAL_TOKENS + random_tokens(rng, 20000)
+              if b"\n" not in t and b" " not in t]
+    tokens += [str(rng.randrange(10 ** (k - 1), 10 ** k)).encode()
+               for k in range(1, 20) for _ in range(200)]
+    tokens += [b"-" + t for t in tokens[-3800:]]
+    (tmp_path / "tokens").write_bytes(b"\n".join(tokens) + b"\n")
+    (tmp_path / "h.c").write_text(TOKEN_HARNESS)
+    outputs = {}
+    for flags in ([], ["-U__SSE2__"], ["-U__SSE2__", "-U__SIZEOF_INT128__"]):
+        exe = tmp_path / ("h" + "".join(flags).replace("-", "_"))
+        subprocess.run([cc, "-O2", f"-I{header_dir}", *flags, str(tmp_path / "h.c"),
+                        "-o", str(exe)], check=True)
+        lines = subprocess.run([str(exe), str(tmp_path / "tokens")], check=True,
+                               capture_output=True).stdout.decode().split("\n")[:-1]
+        outputs[tuple(flags)] = lines
+        assert len(lines) == len(tokens), flags
+        computed = 0
+        for token, line in zip(tokens, lines):
+            kind, bits = line.split()
+            if kind == "0":             # FW_OK: the value is float()'s, bit for bit
+                computed += 1
+                expect = struct.pack(">d", float(token)).hex()
+                assert bits == expect, (flags, token, bits, expect)
+        assert computed > len(tokens) // 2, flags
+    assert len({tuple(v) for v in outputs.values()}) == 1
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
