@@ -95,12 +95,9 @@ static inline int fw_ctz64(uint64_t m) {
 #endif
 }
 
-/* The number written by the first k (0..8) bytes of x, which hold digit values 0..9
- * (ASCII digits minus '0'; bytes from k on are ignored). */
-static inline uint64_t fw_digits_value(uint64_t x, int k) {
-    /* the k digits last, 8 - k zeros (leading zeros) first; no digit at all for k = 0
-     * (no branch: k varies from value to value, a branch would be mispredicted) */
-    x = (x << ((64 - 8 * k) & 63)) & (0 - (uint64_t)(k != 0));
+/* The number written by 8 digit bytes (ASCII digits or zero bytes) in x: byte 0 first */
+static inline uint64_t fw_eight_digits(uint64_t x) {
+    x &= 0x0F0F0F0F0F0F0F0FULL;                /* digit values (no borrow, unlike - '0') */
     /* pairs: byte 2i becomes 10 * digit(2i) + digit(2i + 1) (at most 99: no carry) */
     x = x * 10 + (x >> 8);
     /* pairs P0 (byte 0) and P2 (byte 4) times 10^6 and 10^2, P1 (byte 2) and P3 (byte 6)
@@ -108,6 +105,14 @@ static inline uint64_t fw_digits_value(uint64_t x, int k) {
      * P0 * 100 + P1 < 2^32 (no carry into them) */
     return (((x & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32)))
             + (((x >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >> 32;
+}
+
+/* The number written by the first k (0..8) bytes of x, which hold digit values 0..9
+ * (ASCII digits minus '0'; bytes from k on are ignored). */
+static inline uint64_t fw_digits_value(uint64_t x, int k) {
+    /* the k digits last, 8 - k zeros (leading zeros) first; no digit at all for k = 0
+     * (no branch: k varies from value to value, a branch would be mispredicted) */
+    return fw_eight_digits((x << ((64 - 8 * k) & 63)) & (0 - (uint64_t)(k != 0)));
 }
 
 #define FW_ZEROS 0x3030303030303030ULL
@@ -216,11 +221,6 @@ static int fw_parse_decimal_general(const unsigned char *s, const unsigned char 
     return fw_exact(w, dexp, neg, value);
 }
 
-/* The first k (0..8) bytes flagged 0x80 (no branch, no shift by 64). */
-static inline uint64_t fw_first_bytes(int k) {
-    return (((1ULL << ((8 * k) & 63)) - 1) | (0 - (uint64_t)(k >> 3))) & 0x8080808080808080ULL;
-}
-
 /* 8-bit mask of the 0x80 flags of the 8 bytes (bit i: byte i): the flags moved to bits
  * 8i, then one multiplication gathers bit 8i at bit 56 + i (the partial products land on
  * distinct bits, so nothing carries) */
@@ -246,18 +246,6 @@ static inline unsigned fw_nondigits16(const unsigned char *t) {
     return fw_compress8(fw_nondigits(fw_load8(t)))
            | fw_compress8(fw_nondigits(fw_load8(t + 8))) << 8;
 #endif
-}
-
-/* The number written by 8 digit bytes (ASCII digits or zero bytes) in x: byte 0 first */
-static inline uint64_t fw_eight_digits(uint64_t x) {
-    x &= 0x0F0F0F0F0F0F0F0FULL;                /* digit values (no borrow, unlike - '0') */
-    /* pairs: byte 2i becomes 10 * digit(2i) + digit(2i + 1) (at most 99: no carry) */
-    x = x * 10 + (x >> 8);
-    /* pairs P0 (byte 0) and P2 (byte 4) times 10^6 and 10^2, P1 (byte 2) and P3 (byte 6)
-     * times 10^4 and 1: each product lands in the upper 32 bits, the lower 32 bits hold
-     * P0 * 100 + P1 < 2^32 (no carry into them) */
-    return (((x & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32)))
-            + (((x >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >> 32;
 }
 
 #if defined(__SSE2__)

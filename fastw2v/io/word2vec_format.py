@@ -164,7 +164,7 @@ def _read_binary(path, data, start, rows, dims, encoding, unicode_errors, check_
         raise TruncatedFileError(f"{path}: header promises {rows} rows of {dims} float32 (at least "
                           f"{rows * (row_bytes + 1)} bytes) but only {available} bytes follow; "
                           "truncated, or not a binary word2vec file (binary=False for text)")
-    vectors, blob, starts, ends, pos, done, status = read_binary_rows(data, start, rows, dims)
+    vectors, blob, starts, _, pos, done, status = read_binary_rows(data, start, rows, dims)
     if status == TRUNCATED:
         raise TruncatedFileError(f"{path}: truncated at row {done + 1} of {rows} (byte {pos}): "
                                  "the file ends before this row's vector does")
@@ -177,7 +177,7 @@ def _read_binary(path, data, start, rows, dims, encoding, unicode_errors, check_
                           "(mislabelled header, or not a binary word2vec file)")
     if sys.byteorder != "little":
         vectors = vectors.byteswap()          # the format is little-endian float32
-    words = _decode_words(path, data, blob, starts, ends, encoding, unicode_errors)
+    words = _decode_words(path, blob, starts, encoding, unicode_errors)
     if check_end and data[pos:].strip():
         raise FormatError(f"{path}: header says {rows} rows but more data follows row {rows} "
                           f"(byte {pos}): mislabelled header (pass limit= to read only the "
@@ -196,12 +196,12 @@ _BLOB_ERROR_HANDLERS = frozenset(("strict", "ignore", "replace", "backslashrepla
                                   "surrogateescape", "surrogatepass"))
 
 
-def _decode_words(path, data, blob, starts, ends, encoding, unicode_errors, where=None):
-    """The words of a file (``blob``: their bytes joined by spaces; ``starts``, ``ends``:
-    their byte ranges in ``data``), decoded as one call per file where the encoding
-    allows; an undecodable word is reported as :func:`_decode` does, at ``where(r)``
-    (default: ``row r + 1 (byte ...)``). Words hold no space byte, so ``blob`` split at
-    its spaces gives back each word's bytes (the file's pages are not touched again)."""
+def _decode_words(path, blob, starts, encoding, unicode_errors, where=None):
+    """The words of a file (``blob``: their bytes joined by spaces; ``starts``: where
+    each begins in the file), decoded as one call per file where the encoding allows; an
+    undecodable word is reported as :func:`_decode` does, at ``where(r)`` (default:
+    ``row r + 1 (byte ...)``). Words hold no space byte, so ``blob`` split at its spaces
+    gives back each word's bytes (the file's pages are not touched again)."""
     n = len(starts)
     if not n:
         return []
@@ -486,7 +486,7 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
             if done is not None:
                 blob, starts, ends, out = done
                 return _decode_words(
-                    path, data, blob, starts, ends, encoding, unicode_errors,
+                    path, blob, starts, encoding, unicode_errors,
                     lambda r: f"line {first_line + count_lines(data, start, starts[r])}"), out
     n = len(data)
     release = isinstance(data, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED")
@@ -501,8 +501,7 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
         would have when its line was read (before any later line's error)."""
         if not row:
             return []
-        return _decode_words(path, data, b" ".join(parts), starts[:row], ends[:row],
-                             encoding, unicode_errors,
+        return _decode_words(path, b" ".join(parts), starts[:row], encoding, unicode_errors,
                              lambda r: f"line {first_line + count_lines(data, start, starts[r])}")
 
     while pos < n:
