@@ -153,10 +153,72 @@ static inline int fw_exact(uint64_t w, int dexp, int neg, double *value) {
     return FW_OK;
 }
 
+/* A value read but not yet converted: the conversion is left to a separate loop over a
+ * whole run of values, where the divisions of successive values overlap instead of each
+ * waiting behind the tokenizing of the next one.
+ *
+ * scale <= 44: the value is w * 10^(scale - 22), w = bits without bit 63 (w <= 2^53),
+ * negative where bit 63 is set; fw_value_double computes it as w * fw_mul[scale] /
+ * fw_div[scale], one of the two factors 1: one correctly rounded operation and one exact
+ * one, the same double as fw_exact gives. scale == FW_SCALE_DONE: bits are the double's. */
+typedef struct {
+    uint64_t bits;
+    int scale;
+} fw_value;
+
+#define FW_SCALE_DONE 45
+
+static const double fw_mul[45] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
+static const double fw_div[45] = {
+    1e22, 1e21, 1e20, 1e19, 1e18, 1e17, 1e16, 1e15, 1e14, 1e13, 1e12, 1e11,
+    1e10, 1e9, 1e8, 1e7, 1e6, 1e5, 1e4, 1e3, 1e2, 1e1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+};
+
+/* w * 10^dexp (negated where neg) as a fw_value: FW_OK, or FW_INEXACT where only a
+ * correctly rounding parser computes it */
+static inline int fw_make(uint64_t w, int dexp, int neg, fw_value *out) {
+    double v;
+    int kind;
+    if (FW_EXACT_DOUBLE_OPS && w <= FW_TWO53 && dexp >= -22 && dexp <= 22) {
+        out->bits = w | ((uint64_t)neg << 63);
+        out->scale = dexp + 22;
+        return FW_OK;
+    }
+    kind = fw_exact(w, dexp, neg, &v);
+    if (kind == FW_OK) {
+        memcpy(&out->bits, &v, 8);
+        out->scale = FW_SCALE_DONE;
+    }
+    return kind;
+}
+
+/* the double of a fw_value that fw_make or fw_set_double made */
+static inline double fw_value_double(fw_value x) {
+    double v;
+    if (x.scale == FW_SCALE_DONE) {
+        memcpy(&v, &x.bits, 8);
+        return v;
+    }
+    /* (w <= 2^53: the int64 conversion is exact) */
+    v = (double)(int64_t)(x.bits & ~(1ULL << 63)) * fw_mul[x.scale] / fw_div[x.scale];
+    return fw_signed(v, (int)(x.bits >> 63));
+}
+
+static inline void fw_set_double(fw_value *x, double v) {
+    memcpy(&x->bits, &v, 8);
+    x->scale = FW_SCALE_DONE;
+}
+
 /* The general reader (any length, near the end of the bytes too): reads from s while
  * the grammar goes on; *stop is where it stopped (see fw_parse_token). */
 static int fw_parse_decimal_general(const unsigned char *s, const unsigned char *end,
-                                    const unsigned char **stop, double *value) {
+                                    const unsigned char **stop, fw_value *value) {
     int neg = 0, sig = 0, digits = 0, dexp = 0, many = 0;
     uint64_t w = 0;
     unsigned d;
@@ -218,7 +280,7 @@ static int fw_parse_decimal_general(const unsigned char *s, const unsigned char 
         return FW_GRAMMAR;
     if (many)                              /* (w != 0: it has 19 significant digits) */
         return FW_INEXACT;
-    return fw_exact(w, dexp, neg, value);
+    return fw_make(w, dexp, neg, value);
 }
 
 /* 8-bit mask of the 0x80 flags of the 8 bytes (bit i: byte i): the flags moved to bits
@@ -282,8 +344,8 @@ static inline uint64_t fw_sixteen_digits_sse2(__m128i r) {
  *
  * Any other token goes to fw_parse_decimal_general, which gives the same result for the
  * tokens both read. */
-static inline int fw_parse_token(const unsigned char *s, size_t len, const unsigned char *begin,
-                                 const unsigned char *end, double *value) {
+static inline int fw_read_token(const unsigned char *s, size_t len, const unsigned char *begin,
+                                const unsigned char *end, fw_value *value) {
     const unsigned char *stop;
     int kind;
     int neg = (s[0] == '-');
@@ -311,7 +373,7 @@ static inline int fw_parse_token(const unsigned char *s, size_t len, const unsig
             after = _mm_cmpgt_epi8(iota, _mm_set1_epi8((char)P));
             d = _mm_or_si128(_mm_and_si128(after, d), _mm_andnot_si128(after, _mm_slli_si128(d, 1)));
         }
-        return fw_exact(fw_sixteen_digits_sse2(d), -k2, neg, value);
+        return fw_make(fw_sixteen_digits_sse2(d), -k2, neg, value);
     }
 #else
     (void)begin;
@@ -339,7 +401,7 @@ static inline int fw_parse_token(const unsigned char *s, size_t len, const unsig
                 x = (x & below) | ((x >> 8) & ~below);
             }
             x <<= 8 * (16 - D);
-            return fw_exact(fw_eight_digits((uint64_t)x) * 100000000ULL
+            return fw_make(fw_eight_digits((uint64_t)x) * 100000000ULL
                             + fw_eight_digits((uint64_t)(x >> 64)),
                             point - L + (D < L), neg, value);
 #else
@@ -351,7 +413,7 @@ static inline int fw_parse_token(const unsigned char *s, size_t len, const unsig
             w = fw_digits16(fw_load8(t) - FW_ZEROS, fw_load8(t + 8) - FW_ZEROS, point)
                 * fw_pow10_int[k2]
                 + fw_digits16(fw_load8(f) - FW_ZEROS, fw_load8(f + 8) - FW_ZEROS, k2);
-            return fw_exact(w, -k2, neg, value);
+            return fw_make(w, -k2, neg, value);
 #endif
         }
     }
@@ -360,6 +422,16 @@ general:
     kind = fw_parse_decimal_general(s, s + len, &stop, value);
     if (kind != FW_GRAMMAR && stop != s + len)      /* (a separator ends the token) */
         kind = FW_GRAMMAR;
+    return kind;
+}
+
+/* fw_read_token with the double computed at once (*value is set where FW_OK) */
+static inline int fw_parse_token(const unsigned char *s, size_t len, const unsigned char *begin,
+                                 const unsigned char *end, double *value) {
+    fw_value x;
+    int kind = fw_read_token(s, len, begin, end, &x);
+    if (kind == FW_OK)
+        *value = fw_value_double(x);
     return kind;
 }
 

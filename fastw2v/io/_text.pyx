@@ -41,10 +41,13 @@ cdef extern from "_text.h":
     int FW_GRAMMAR
     ctypedef struct fw_scanner:
         pass
+    ctypedef struct fw_value:
+        pass
     bint fw_is_space(unsigned char c) nogil
-    int fw_parse_token(const unsigned char *s, size_t length, const unsigned char *begin,
-                       const unsigned char *end,
-                       double *value) nogil
+    int fw_read_token(const unsigned char *s, size_t length, const unsigned char *begin,
+                      const unsigned char *end, fw_value *value) nogil
+    double fw_value_double(fw_value x) nogil
+    void fw_set_double(fw_value *x, double v) nogil
     void fw_scan_init(fw_scanner *sc, const unsigned char *at, const unsigned char *end) nogil
     const unsigned char *fw_skip_separators(fw_scanner *sc, const unsigned char *p) nogil
     const unsigned char *fw_next_separator(fw_scanner *sc, const unsigned char *p) nogil
@@ -73,6 +76,8 @@ cdef enum:
     # the longest plain decimal handed to PyOS_string_to_double (it needs a NUL-terminated
     # copy); longer ones go to float()
     SHORT_TOKEN = 128
+    # values of a row read (tokenized) before they are converted, in one run
+    RUN = 128
 
 
 cdef int slow_value(const unsigned char *s, const unsigned char *end, int kind,
@@ -121,7 +126,9 @@ cdef Py_ssize_t parse_chunk(const unsigned char *base, Py_ssize_t n, Py_ssize_t 
     cdef const unsigned char *word_stop
     cdef floating *dst
     cdef fw_scanner sc
-    cdef Py_ssize_t k
+    cdef Py_ssize_t k, k0, count
+    cdef fw_value run[RUN]
+    cdef bint overflow
     cdef int kind
     cdef double v
     cdef float f
@@ -150,31 +157,43 @@ cdef Py_ssize_t parse_chunk(const unsigned char *base, Py_ssize_t n, Py_ssize_t 
         word_stop = p
         q = p + 1
         dst = out + row[0] * dims
-        for k in range(dims):
-            # the value: from the next non-separator to the next separator
-            tok = fw_skip_separators(&sc, q)
-            if tok == end or has_line_break(q, tok):
-                status[0] = C_PYTHON_LINE       # fewer values than dims (or a blank line)
+        # runs of values: read them all (the tokenizing), then convert them all (each
+        # conversion ends in a division that then overlaps the next ones)
+        k0 = 0
+        while k0 < dims:
+            count = min(<Py_ssize_t>RUN, dims - k0)
+            for k in range(count):
+                # the value: from the next non-separator to the next separator
+                tok = fw_skip_separators(&sc, q)
+                if tok == end or has_line_break(q, tok):
+                    status[0] = C_PYTHON_LINE   # fewer values than dims (or a blank line)
+                    return pos
+                q = fw_next_separator(&sc, tok)
+                kind = fw_read_token(tok, q - tok, base, end, &run[k])
+                if kind != FW_OK:
+                    if not python_values:
+                        status[0] = C_SLOW_VALUE    # (no GIL here: the caller reads the line)
+                        return pos
+                    with gil:
+                        rejected = slow_value(tok, q, kind, &v)
+                    if rejected:
+                        status[0] = C_PYTHON_LINE   # not a number: the caller's error
+                        return pos
+                    fw_set_double(&run[k], v)
+            overflow = False
+            for k in range(count):
+                v = fw_value_double(run[k])
+                if floating is float:
+                    f = <float>v
+                    if isinf(f) and not isinf(v):
+                        overflow = True
+                    dst[k0 + k] = f
+                else:
+                    dst[k0 + k] = v
+            if overflow:
+                status[0] = C_PYTHON_LINE       # NumPy warns of this overflow: let it
                 return pos
-            q = fw_next_separator(&sc, tok)
-            kind = fw_parse_token(tok, q - tok, base, end, &v)
-            if kind != FW_OK:
-                if not python_values:
-                    status[0] = C_SLOW_VALUE    # (no GIL here: the caller reads the line)
-                    return pos
-                with gil:
-                    rejected = slow_value(tok, q, kind, &v)
-                if rejected:
-                    status[0] = C_PYTHON_LINE   # not a number: the caller's error
-                    return pos
-            if floating is float:
-                f = <float>v
-                if isinf(f) and not isinf(v):
-                    status[0] = C_PYTHON_LINE   # NumPy warns of this overflow: let it
-                    return pos
-                dst[k] = f
-            else:
-                dst[k] = v
+            k0 += count
         # the rest of the line: separators only
         tok = fw_skip_separators(&sc, q)
         if q < tok and q[0] == 10:

@@ -405,6 +405,25 @@ def test_files_load_as_with_the_python_reader(tmp_path, dtype, fmt, threads):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("at", [0, 127, 128, 255, 256, 299])
+def test_odd_values_anywhere_in_a_long_row(tmp_path, dtype, at, threads):
+    """A row's values are read in runs of 128, then converted: a value that only Python
+    parses, one the exact path leaves to the correctly rounding parser, a float32
+    overflow, zeros with huge exponents, each at a run's edges or inside one."""
+    rng = np.random.default_rng(at)
+    odd = [b"nan", b"1.0000000000000000000000001", b"-4e39", b"0e-400", b"-0.0e500",
+           b"1e23", b"123456789012345678e-30", b"inf"]
+    lines = [b"%d 300" % len(odd)]
+    for r, token in enumerate(odd):
+        vals = [(b"%.9g" % v) for v in rng.standard_normal(300)]
+        vals[at] = token
+        lines.append(b"w%d " % r + b" ".join(vals))
+    path = write(tmp_path, "odd.txt", b"\n".join(lines) + b"\n")
+    result = same_as_python(path, datatype=dtype)
+    assert result[0] == "loaded" and result[3] == (len(odd), 300), result[:4]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_files_with_few_dims_and_many_rows(tmp_path, dtype, monkeypatch, threads):
     """Small chunks (pages released between them) and rows cut by chunk boundaries."""
     monkeypatch.setattr(wf, "_RELEASE_BYTES", 4096)
