@@ -31,8 +31,11 @@ import common  # noqa: E402
 
 #: fastw2v-pyrows: fastw2v with its text rows read by the pure-Python reference reader
 #: (each row split in Python, parsed by NumPy) instead of the C parser: the A/B of that
-#: parser in one run (binary files load the same way in both)
-TOOLS = ("fastw2v", "fastw2v-pyrows", "gensim")
+#: parser in one run (binary files load the same way in both). fastw2v-other: fastw2v
+#: imported from the checkout given by ``--other-build`` (built in place, e.g. a ``git
+#: worktree`` of an earlier commit after ``python setup.py build_ext --inplace``): build A
+#: against build B in one run.
+TOOLS = ("fastw2v", "fastw2v-pyrows", "fastw2v-other", "gensim")
 FORMATS = ("binary", "text")
 
 
@@ -87,11 +90,17 @@ def peak_rss_kib() -> int:
     return status_kib("VmHWM") or common.self_peak_rss_kib()
 
 
-def child(tool: str, path: str, binary: bool) -> dict:
+def child(tool: str, path: str, binary: bool, other_build: str = "") -> dict:
     """One load in this process: seconds, shape, peak RSS and the RSS before loading
     (the interpreter and the library's imports)."""
     if tool == "fastw2v":
         from fastw2v import KeyedVectors
+    elif tool == "fastw2v-other":
+        sys.path.insert(0, other_build)
+        import fastw2v
+        from fastw2v import KeyedVectors
+        if not Path(fastw2v.__file__).resolve().is_relative_to(Path(other_build).resolve()):
+            raise RuntimeError(f"fastw2v came from {fastw2v.__file__}, not {other_build}")
     elif tool == "fastw2v-pyrows":
         from fastw2v import KeyedVectors
         from fastw2v.io import word2vec_format
@@ -106,11 +115,12 @@ def child(tool: str, path: str, binary: bool) -> dict:
             "peak_rss_kib": peak_rss_kib(), "rss_before_kib": before}
 
 
-def run_one(tool: str, path: Path, binary: bool) -> dict:
+def run_one(tool: str, path: Path, binary: bool, other_build: str = "") -> dict:
     fd, log_path = tempfile.mkstemp(prefix="bench_load_", suffix=".log")
     os.close(fd)
     try:
-        argv = [sys.executable, __file__, "--_child", tool, str(path), "1" if binary else "0"]
+        argv = [sys.executable, __file__, "--_child", tool, str(path), "1" if binary else "0",
+                other_build]
         info = common.run_child(argv, log_path)
         result = common.last_json_line(Path(log_path).read_text(errors="replace"))
         if info["returncode"] != 0 or result is None:
@@ -143,6 +153,8 @@ def main(argv=None) -> int:
     p.add_argument("--dims", type=int, default=300)
     p.add_argument("--formats", default="binary,text", help="comma list of binary,text")
     p.add_argument("--tools", default="fastw2v,gensim")
+    p.add_argument("--other-build", default="",
+                   help="a checkout with fastw2v built in place: the fastw2v-other tool")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--dir", default=os.path.join(tempfile.gettempdir(), "fastw2v_bench_load"),
                    help="where the files are written (kept for later runs)")
@@ -151,6 +163,9 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     formats = common.parse_list(args.formats, choices=FORMATS, what="format")
     tools = common.parse_list(args.tools, choices=TOOLS, what="tool")
+    if "fastw2v-other" in tools and not (Path(args.other_build) / "fastw2v").is_dir():
+        p.error("the fastw2v-other tool needs --other-build, a checkout with fastw2v built "
+                "in place")
     paths = write_files(Path(args.dir), args.rows, args.dims, formats)
     sizes = {f: paths[f].stat().st_size for f in formats}
     matrix_bytes = 4 * args.rows * args.dims
@@ -159,7 +174,7 @@ def main(argv=None) -> int:
         warm(paths[f])
         for r in range(args.repeats):
             for t in tools:
-                res = run_one(t, paths[f], f == "binary")
+                res = run_one(t, paths[f], f == "binary", args.other_build)
                 if (res["rows"], res["dims"]) != (args.rows, args.dims):
                     raise RuntimeError(f"{t} read {res['rows']} x {res['dims']}")
                 results[f][t].append(res)
@@ -177,6 +192,8 @@ def main(argv=None) -> int:
               f"- Each load in a fresh process, tools alternating, {args.repeats} repeats; "
               "'added by loading' is the peak RSS minus the RSS after the imports.",
               f"- Host: {common.host_line(info)}",
+              *([f"- fastw2v-other: the build in `{args.other_build}`"]
+                if "fastw2v-other" in tools else []),
               f"- Command: `{common.command_line()}`"]
     text = "\n".join(lines)
     common.write_outputs(text, args.markdown, args.json,
@@ -186,6 +203,7 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--_child"]:
-        print(json.dumps(child(sys.argv[2], sys.argv[3], sys.argv[4] == "1")))
+        print(json.dumps(child(sys.argv[2], sys.argv[3], sys.argv[4] == "1",
+                               sys.argv[5] if len(sys.argv) > 5 else "")))
         sys.exit(0)
     sys.exit(main())

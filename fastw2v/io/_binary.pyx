@@ -6,8 +6,8 @@ line breaks (the C tool writes one after each row, gensim none). :func:`parse_ro
 rows straight from the file's bytes (a memory map) into the destination matrix and
 records where each word lies; :func:`join_words` gathers the words into one
 space-separated blob, so that Python decodes them with one ``bytes.decode`` and one
-``str.split`` instead of one call per word (words cannot hold a space: it ends them).
-:func:`read_rows` drives both over a whole file in chunks.
+``str.split`` per chunk instead of one call per word (words cannot hold a space: it ends
+them). :func:`read_rows` drives both over a whole file in chunks.
 """
 import numpy as np
 cimport numpy as cnp
@@ -97,36 +97,41 @@ def join_words(const unsigned char[::1] data, int64_t[::1] word_start, int64_t[:
 CHUNK_BYTES = 1 << 22
 
 
-def read_rows(data, Py_ssize_t start, int64_t rows, int dims):
+def read_rows(data, Py_ssize_t start, int64_t rows, int dims, words_of):
     """Rows ``0 .. rows - 1`` of a binary word2vec file whose bytes are ``data`` (a
     read-only ``mmap`` or ``bytes``), from byte ``start``.
 
-    Returns ``(vectors, words_blob, starts, ends, pos, done, status)``: the float32
-    ``[done, dims]`` vectors, the words joined by spaces, each word's byte range in
-    ``data``, the byte after the last row (or where the bad row starts), the rows read
-    and the :func:`parse_rows` status. A memory map's pages are released
-    (``MADV_DONTNEED``) every :data:`CHUNK_BYTES` once copied, so the file's pages do
-    not stay resident beside the matrix (they stay in the page cache).
+    Rows are parsed a chunk of :data:`CHUNK_BYTES` at a time; each chunk's words go, as
+    one space-joined blob, to ``words_of(blob, starts, first)`` (``starts``: where each of
+    the chunk's words begins in ``data``; ``first``: the chunk's first row), which returns
+    them decoded. So only one chunk's word bytes exist beside the matrix and the decoded
+    words, not the whole file's. Returns ``(vectors, words, pos, done, status)``: the
+    float32 ``[done, dims]`` vectors, the words, the byte after the last row (or where
+    the bad row starts), the rows read and the :func:`parse_rows` status. A memory map's
+    pages are released (``MADV_DONTNEED``) after each chunk, so the file's pages do not
+    stay resident beside the matrix (they stay in the page cache).
     """
     import mmap as _mmap
     cdef const unsigned char[::1] view = data
     out = np.empty((rows, dims), dtype=np.float32)
-    starts = np.empty(rows, dtype=np.int64)
-    ends = np.empty(rows, dtype=np.int64)
+    # a chunk holds at most this many rows (a row takes 4 * dims + 2 bytes at least)
+    cdef int64_t capacity = max(1, min(rows, CHUNK_BYTES // (4 * dims + 2) + 1))
+    starts = np.empty(capacity, dtype=np.int64)
+    ends = np.empty(capacity, dtype=np.int64)
     cdef Py_ssize_t pos = start, released, page = _mmap.PAGESIZE
-    cdef int64_t row = 0
+    cdef int64_t row = 0, got
     cdef int status = 0
     release = isinstance(data, _mmap.mmap) and hasattr(data, "madvise") \
         and hasattr(_mmap, "MADV_DONTNEED")
     released = 0
-    parts = []
+    words = []
     while row < rows and status == 0:
-        first = row
-        pos, row, status = parse_rows(view, pos, min(pos + CHUNK_BYTES, view.shape[0]),
-                                      row, rows, out, starts, ends)
-        if row > first:
+        pos, got, status = parse_rows(view, pos, min(pos + CHUNK_BYTES, view.shape[0]), 0,
+                                      min(capacity, rows - row), out[row:], starts, ends)
+        if got:
             # the chunk's words are gathered now, while their pages are resident
-            parts.append(join_words(view, starts[first:row], ends[first:row], row - first))
+            words += words_of(join_words(view, starts, ends, got), starts[:got], row)
+            row += got
         if release and pos - released >= CHUNK_BYTES:
             # whole pages behind the last parsed row are dropped from this process
             upto = (pos // page) * page
@@ -134,7 +139,6 @@ def read_rows(data, Py_ssize_t start, int64_t rows, int dims):
             released = upto
         if status == 0 and pos >= view.shape[0] and row < rows:
             status = TRUNCATED
-    blob = b" ".join(parts)
     if row < rows:
-        out, starts, ends = out[:row], starts[:row], ends[:row]
-    return out, blob, starts, ends, pos, row, status
+        out = out[:row]
+    return out, words, pos, row, status

@@ -164,7 +164,11 @@ def _read_binary(path, data, start, rows, dims, encoding, unicode_errors, check_
         raise TruncatedFileError(f"{path}: header promises {rows} rows of {dims} float32 (at least "
                           f"{rows * (row_bytes + 1)} bytes) but only {available} bytes follow; "
                           "truncated, or not a binary word2vec file (binary=False for text)")
-    vectors, blob, starts, _, pos, done, status = read_binary_rows(data, start, rows, dims)
+    def words_of(blob, starts, first):
+        return _decode_words(path, blob, len(starts), encoding, unicode_errors,
+                             lambda r: f"row {first + r + 1} (byte {starts[r]})")
+
+    vectors, words, pos, done, status = read_binary_rows(data, start, rows, dims, words_of)
     if status == TRUNCATED:
         raise TruncatedFileError(f"{path}: truncated at row {done + 1} of {rows} (byte {pos}): "
                                  "the file ends before this row's vector does")
@@ -177,7 +181,6 @@ def _read_binary(path, data, start, rows, dims, encoding, unicode_errors, check_
                           "(mislabelled header, or not a binary word2vec file)")
     if sys.byteorder != "little":
         vectors = vectors.byteswap()          # the format is little-endian float32
-    words = _decode_words(path, blob, starts, encoding, unicode_errors)
     if check_end and data[pos:].strip():
         raise FormatError(f"{path}: header says {rows} rows but more data follows row {rows} "
                           f"(byte {pos}): mislabelled header (pass limit= to read only the "
@@ -196,18 +199,14 @@ _BLOB_ERROR_HANDLERS = frozenset(("strict", "ignore", "replace", "backslashrepla
                                   "surrogateescape", "surrogatepass"))
 
 
-def _decode_words(path, blob, starts, encoding, unicode_errors, where=None):
-    """The words of a file (``blob``: their bytes joined by spaces; ``starts``: where
-    each begins in the file), decoded as one call per file where the encoding allows; an
-    undecodable word is reported as :func:`_decode` does, at ``where(r)`` (default:
-    ``row r + 1 (byte ...)``). Words hold no space byte, so ``blob`` split at its spaces
-    gives back each word's bytes (the file's pages are not touched again)."""
-    n = len(starts)
+def _decode_words(path, blob, n, encoding, unicode_errors, where):
+    """``n`` words of a file (``blob``: their bytes joined by spaces), decoded as one call
+    where the encoding allows; an undecodable word is reported as :func:`_decode` does,
+    at ``where(r)`` (``r``: the word's place in ``blob``). Words hold no space byte, so
+    ``blob`` split at its spaces gives back each word's bytes (the file's pages are not
+    touched again)."""
     if not n:
         return []
-    if where is None:
-        def where(r):
-            return f"row {r + 1} (byte {starts[r]})"
     name = codecs.lookup(encoding).name
     if name.startswith(_BLOB_ENCODINGS) and name != "utf-8-sig" \
             and unicode_errors in _BLOB_ERROR_HANDLERS:
@@ -307,25 +306,20 @@ def _unended_tail(data) -> bytes:
 
 
 def _python_row(path, line, line_no, rows, row, dims, dtype, encoding, unicode_errors,
-                check_end, tail, before_error=None):
+                check_end, tail):
     """One non-blank line read the Python way, as row ``row``: ``(word, vector, dims)``
     (``dims`` found from the first row where ``None``), or ``None`` where the header's
     ``rows`` are done and ``check_end`` is off. ``tail``: :func:`_unended_tail` of the
-    file. ``before_error()`` runs before an error is raised (the C path decodes the
-    words before, so that an earlier undecodable word is the one reported)."""
+    file."""
     if rows is not None and row >= rows:
         if not check_end:
             return None
-        if before_error:
-            before_error()
         raise FormatError(f"{path}: header says {rows} rows but line {line_no} holds "
                           "another one: mislabelled header (pass limit= to read only "
                           "the first rows)")
     try:
         word, vec = _split_row(path, line, line_no, dims, dtype, encoding, unicode_errors)
     except FormatError as exc:
-        if before_error:
-            before_error()
         # a short last row with no newline after it: the file was cut in that row
         if tail and line == tail and dims is not None and len(line.split()) <= dims \
                 and not isinstance(exc, UndecodableError):
@@ -386,8 +380,9 @@ def _parallel_text_rows(data, start, rows, dims, dtype, first_line, threads):
 
     Plain: exactly ``rows`` lines after the header, blank lines at the end aside, each a
     clean row (no blank line between rows, no line the C parser leaves to Python). Then line ``i`` is row ``i``, and each thread
-    knows where its rows go from the lines before its run. Returns ``(blob, starts,
-    ends, matrix)`` (``blob``: the words' bytes joined by spaces, in row order), or
+    knows where its rows go from the lines before its run. Returns ``(parts, starts,
+    matrix)`` (``parts``: ``(first row, rows, their words' bytes joined by spaces)`` per
+    chunk, in row order; ``starts``: where each row begins), or
     ``None`` for any other file: the sequential reader then reads it from the start and
     gives its values, errors and warnings. Values that only Python parses are read one
     line at a time with the GIL. Each thread releases the pages of the memory map it has
@@ -438,7 +433,8 @@ def _parallel_text_rows(data, start, rows, dims, dtype, first_line, threads):
                 given_up.append(i)
                 raise _NotPlain
             if row > first:
-                parts.append(join_words(data, starts[first:row], ends[first:row], row - first))
+                parts.append((first, row - first,
+                              join_words(data, starts[first:row], ends[first:row], row - first)))
             if release:
                 released = _release_pages(data, released, pos)
         if row != last_row:                     # blank lines: rows are not lines
@@ -463,7 +459,7 @@ def _parallel_text_rows(data, start, rows, dims, dtype, first_line, threads):
             for f in futures:
                 f.cancel()
             return None
-    return b" ".join(parts), starts, ends, out
+    return parts, starts, out
 
 
 def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_errors,
@@ -484,25 +480,20 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
         if threads > 1:
             done = _parallel_text_rows(data, start, rows, dims, dtype, first_line, threads)
             if done is not None:
-                blob, starts, ends, out = done
-                return _decode_words(
-                    path, blob, starts, encoding, unicode_errors,
-                    lambda r: f"line {first_line + count_lines(data, start, starts[r])}"), out
+                parts, starts, out = done
+                words = []
+                for first, count, blob in parts:
+                    words += _decode_words(
+                        path, blob, count, encoding, unicode_errors,
+                        lambda r: f"line {first_line + count_lines(data, start, starts[first + r])}")
+                return words, out
     n = len(data)
     release = isinstance(data, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED")
     pos, line_no, row, released = start, first_line, 0, 0
     out = starts = ends = None
     capacity = 0
-    parts = []              # the words' bytes: a space-joined blob per chunk, or one word
-    tail = _unended_tail(data)
-
-    def words_so_far():
-        """The words of the rows read so far, decoded: an undecodable one raises, as it
-        would have when its line was read (before any later line's error)."""
-        if not row:
-            return []
-        return _decode_words(path, b" ".join(parts), starts[:row], encoding, unicode_errors,
-                             lambda r: f"line {first_line + count_lines(data, start, starts[r])}")
+    words = []              # decoded chunk by chunk: an undecodable word raises before
+    tail = _unended_tail(data)  # any later line's error, as it would line by line
 
     while pos < n:
         if out is not None and row < capacity:
@@ -512,7 +503,10 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
                 starts, ends)
             if row > first:
                 # the chunk's words are gathered now, while their pages are resident
-                parts.append(join_words(data, starts[first:row], ends[first:row], row - first))
+                blob = join_words(data, starts[first:row], ends[first:row], row - first)
+                words += _decode_words(
+                    path, blob, row - first, encoding, unicode_errors,
+                    lambda r: f"line {first_line + count_lines(data, start, starts[first + r])}")
             if release:
                 released = _release_pages(data, released, pos)
             if status != PYTHON_LINE and row < capacity:
@@ -529,10 +523,10 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
         if not line:
             continue
         got = _python_row(path, line, this_line, rows, row, dims, dtype, encoding,
-                          unicode_errors, check_end, tail, words_so_far)
+                          unicode_errors, check_end, tail)
         if got is None:
             break
-        _, vec, dims = got
+        word, vec, dims = got
         if out is None:
             # as many rows as the header says, or (no header) as the bytes could hold: a
             # value takes at least two bytes with its separator (rows never written cost
@@ -545,17 +539,15 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
             ends = np.empty(capacity, dtype=np.int64)
         out[row] = vec
         starts[row] = line_start
-        raw_word = line.partition(b" ")[0]
-        ends[row] = line_start + len(raw_word)
-        parts.append(raw_word)
+        ends[row] = line_start + len(line.partition(b" ")[0])
+        words.append(word)
         row += 1
     if rows is not None and row < rows:
-        words_so_far()
         raise TruncatedFileError(f"{path}: header promises {rows} rows but the file has "
                                  f"{row}")
     if not row:
         raise FormatError(f"{path}: no vectors in the file")
-    return words_so_far(), out[:row]
+    return words, out[:row]
 
 
 def _read_text_rows_python(path, data, start, rows, dims, dtype, encoding, unicode_errors,

@@ -455,9 +455,11 @@ def test_parallel_reader_takes_plain_files_and_leaves_the_rest(tmp_path, n_threa
     for dtype in DTYPES:
         got = wf._parallel_text_rows(body, start, 400, 20, np.dtype(dtype), 2, n_threads)
         assert got is not None
-        blob, starts, ends, out = got
-        assert blob.decode().split(" ") == words
-        assert [body[a:b].decode() for a, b in zip(starts, ends)] == words
+        parts, starts, out = got
+        assert [first for first, _, _ in parts] == \
+            np.cumsum([0] + [count for _, count, _ in parts[:-1]]).tolist()
+        assert b" ".join(blob for _, _, blob in parts).decode().split(" ") == words
+        assert all(body[a:].startswith(w.encode() + b" ") for a, w in zip(starts, words))
         expect = np.frombuffer(matrix, np.float32).reshape(shape).astype(dtype)
         if dtype is np.float32:
             assert out.tobytes() == expect.tobytes()
@@ -466,7 +468,7 @@ def test_parallel_reader_takes_plain_files_and_leaves_the_rest(tmp_path, n_threa
         # blank lines after the last row change nothing
         trailing = wf._parallel_text_rows(body + b"\n \t\n\n  ", start, 400, 20,
                                           np.dtype(dtype), 2, n_threads)
-        assert trailing is not None and trailing[3].tobytes() == out.tobytes()
+        assert trailing is not None and trailing[2].tobytes() == out.tobytes()
         # not plain: a blank line, a short row, a row too many or too few
         for bad in (body.replace(b"\n", b"\n\n", 1), body.replace(lines[200], b" ".join(lines[200].split()[:-1])),
                     body + b"extra 1 2\n", body.rsplit(b"\n", 2)[0] + b"\n"):
