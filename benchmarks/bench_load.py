@@ -90,9 +90,12 @@ def peak_rss_kib() -> int:
     return status_kib("VmHWM") or common.self_peak_rss_kib()
 
 
-def child(tool: str, path: str, binary: bool, other_build: str = "") -> dict:
+def child(tool: str, path: str, binary: bool, other_build: str = "", cpus: int = 0) -> dict:
     """One load in this process: seconds, shape, peak RSS and the RSS before loading
-    (the interpreter and the library's imports)."""
+    (the interpreter and the library's imports). ``cpus``: run on the first this many
+    usable CPUs (fastw2v parses a text file with one thread per usable CPU)."""
+    if cpus:
+        os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:cpus])
     if tool == "fastw2v":
         from fastw2v import KeyedVectors
     elif tool == "fastw2v-other":
@@ -115,12 +118,12 @@ def child(tool: str, path: str, binary: bool, other_build: str = "") -> dict:
             "peak_rss_kib": peak_rss_kib(), "rss_before_kib": before}
 
 
-def run_one(tool: str, path: Path, binary: bool, other_build: str = "") -> dict:
+def run_one(tool: str, path: Path, binary: bool, other_build: str = "", cpus: int = 0) -> dict:
     fd, log_path = tempfile.mkstemp(prefix="bench_load_", suffix=".log")
     os.close(fd)
     try:
         argv = [sys.executable, __file__, "--_child", tool, str(path), "1" if binary else "0",
-                other_build]
+                other_build, str(cpus)]
         info = common.run_child(argv, log_path)
         result = common.last_json_line(Path(log_path).read_text(errors="replace"))
         if info["returncode"] != 0 or result is None:
@@ -153,6 +156,8 @@ def main(argv=None) -> int:
     p.add_argument("--dims", type=int, default=300)
     p.add_argument("--formats", default="binary,text", help="comma list of binary,text")
     p.add_argument("--tools", default="fastw2v,gensim")
+    p.add_argument("--cpus", type=int, default=0,
+                   help="pin each load to this many CPUs (0: all usable; 1: one text thread)")
     p.add_argument("--other-build", default="",
                    help="a checkout with fastw2v built in place: the fastw2v-other tool")
     p.add_argument("--repeats", type=int, default=3)
@@ -173,8 +178,11 @@ def main(argv=None) -> int:
     for f in formats:
         warm(paths[f])
         for r in range(args.repeats):
-            for t in tools:
-                res = run_one(t, paths[f], f == "binary", args.other_build)
+            # each round starts with the next tool: the load right after another tool's
+            # (gensim's frees its memory; the next process touches fresh pages) ran
+            # slower, so no tool keeps that place
+            for t in tools[r % len(tools):] + tools[:r % len(tools)]:
+                res = run_one(t, paths[f], f == "binary", args.other_build, args.cpus)
                 if (res["rows"], res["dims"]) != (args.rows, args.dims):
                     raise RuntimeError(f"{t} read {res['rows']} x {res['dims']}")
                 results[f][t].append(res)
@@ -189,11 +197,13 @@ def main(argv=None) -> int:
                   f"(matrix {matrix_bytes / 2**20:.0f} MiB); "
               + ", ".join(f"{f} {sizes[f] / 1e6:.0f} MB" for f in formats)
               + "; read once before timing (page cache).",
-              f"- Each load in a fresh process, tools alternating, {args.repeats} repeats; "
+              f"- Each load in a fresh process, tools alternating (each round starting with "
+              f"the next tool), {args.repeats} repeats; "
               "'added by loading' is the peak RSS minus the RSS after the imports.",
               f"- Host: {common.host_line(info)}",
               *([f"- fastw2v-other: the build in `{args.other_build}`"]
                 if "fastw2v-other" in tools else []),
+              *([f"- Each load pinned to {args.cpus} CPU(s)"] if args.cpus else []),
               f"- Command: `{common.command_line()}`"]
     text = "\n".join(lines)
     common.write_outputs(text, args.markdown, args.json,
@@ -203,7 +213,7 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--_child"]:
-        print(json.dumps(child(sys.argv[2], sys.argv[3], sys.argv[4] == "1",
-                               sys.argv[5] if len(sys.argv) > 5 else "")))
+        print(json.dumps(child(sys.argv[2], sys.argv[3], sys.argv[4] == "1", sys.argv[5],
+                               int(sys.argv[6]))))
         sys.exit(0)
     sys.exit(main())
