@@ -45,11 +45,6 @@ static inline int fw_is_space(unsigned char c) {
     return c == 32 || (unsigned)(c - 9) < 5u;
 }
 
-static const double fw_pow10[23] = {
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
-};
-
 static const uint64_t fw_pow10_int[16] = {
     1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
     100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
@@ -126,33 +121,6 @@ static inline double fw_signed(double v, int neg) {
     return v;
 }
 
-/* Clinger's fast path: w * 10^dexp correctly rounded where one exact operation does it */
-static inline int fw_exact(uint64_t w, int dexp, int neg, double *value) {
-    double v;
-    if (w == 0) {                          /* all digits zero: +-0 whatever the exponent */
-        *value = neg ? -0.0 : 0.0;
-        return FW_OK;
-    }
-    if (w > FW_TWO53 || !FW_EXACT_DOUBLE_OPS)
-        return FW_INEXACT;
-    v = (double)w;                         /* exact: w <= 2^53 */
-    if (dexp >= 0) {
-        if (dexp <= 22) {
-            v *= fw_pow10[dexp];
-        } else if (dexp <= 22 + 15 && w <= FW_TWO53 / fw_pow10_int[dexp - 22]) {
-            v = (double)(w * fw_pow10_int[dexp - 22]) * 1e22;
-        } else {
-            return FW_INEXACT;
-        }
-    } else if (dexp >= -22) {
-        v /= fw_pow10[-dexp];
-    } else {
-        return FW_INEXACT;
-    }
-    *value = fw_signed(v, neg);            /* (v > 0) */
-    return FW_OK;
-}
-
 /* A value read but not yet converted: the conversion is left to a separate loop over a
  * whole run of values, where the divisions of successive values overlap instead of each
  * waiting behind the tokenizing of the next one.
@@ -160,7 +128,7 @@ static inline int fw_exact(uint64_t w, int dexp, int neg, double *value) {
  * scale <= 44: the value is w * 10^(scale - 22), w = bits without bit 63 (w <= 2^53),
  * negative where bit 63 is set; fw_value_double computes it as w * fw_mul[scale] /
  * fw_div[scale], one of the two factors 1: one correctly rounded operation and one exact
- * one, the same double as fw_exact gives. scale == FW_SCALE_DONE: bits are the double's. */
+ * one, so the correctly rounded double. scale == FW_SCALE_DONE: bits are the double's. */
 typedef struct {
     uint64_t bits;
     int scale;
@@ -180,22 +148,32 @@ static const double fw_div[45] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
 };
 
-/* w * 10^dexp (negated where neg) as a fw_value: FW_OK, or FW_INEXACT where only a
- * correctly rounding parser computes it */
+static inline void fw_set_double(fw_value *x, double v) {
+    memcpy(&x->bits, &v, 8);
+    x->scale = FW_SCALE_DONE;
+}
+
+/* w * 10^dexp (negated where neg) as a fw_value where Clinger's fast path gives it
+ * correctly rounded in one exact operation: FW_OK, or FW_INEXACT where only a correctly
+ * rounding parser computes it */
 static inline int fw_make(uint64_t w, int dexp, int neg, fw_value *out) {
-    double v;
-    int kind;
-    if (FW_EXACT_DOUBLE_OPS && w <= FW_TWO53 && dexp >= -22 && dexp <= 22) {
+    if (w == 0) {                          /* all digits zero: +-0 whatever the exponent */
+        fw_set_double(out, neg ? -0.0 : 0.0);
+        return FW_OK;
+    }
+    if (w > FW_TWO53 || !FW_EXACT_DOUBLE_OPS)
+        return FW_INEXACT;
+    if (dexp >= -22 && dexp <= 22) {       /* (w <= 2^53: exact as a double) */
         out->bits = w | ((uint64_t)neg << 63);
         out->scale = dexp + 22;
         return FW_OK;
     }
-    kind = fw_exact(w, dexp, neg, &v);
-    if (kind == FW_OK) {
-        memcpy(&out->bits, &v, 8);
-        out->scale = FW_SCALE_DONE;
+    if (dexp > 22 && dexp <= 22 + 15 && w <= FW_TWO53 / fw_pow10_int[dexp - 22]) {
+        /* w * 10^(dexp - 22) is an integer of at most 2^53: one rounding, times 1e22 */
+        fw_set_double(out, fw_signed((double)(w * fw_pow10_int[dexp - 22]) * 1e22, neg));
+        return FW_OK;
     }
-    return kind;
+    return FW_INEXACT;
 }
 
 /* the double of a fw_value that fw_make or fw_set_double made */
@@ -208,11 +186,6 @@ static inline double fw_value_double(fw_value x) {
     /* (w <= 2^53: the int64 conversion is exact) */
     v = (double)(int64_t)(x.bits & ~(1ULL << 63)) * fw_mul[x.scale] / fw_div[x.scale];
     return fw_signed(v, (int)(x.bits >> 63));
-}
-
-static inline void fw_set_double(fw_value *x, double v) {
-    memcpy(&x->bits, &v, 8);
-    x->scale = FW_SCALE_DONE;
 }
 
 /* The general reader (any length, near the end of the bytes too): reads from s while

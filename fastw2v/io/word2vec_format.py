@@ -379,11 +379,11 @@ def _parallel_text_rows(data, start, rows, dims, dtype, first_line, threads):
     lines, without the GIL (``parse_rows(..., python_values=False)``).
 
     Plain: exactly ``rows`` lines after the header, blank lines at the end aside, each a
-    clean row (no blank line between rows, no line the C parser leaves to Python). Then line ``i`` is row ``i``, and each thread
-    knows where its rows go from the lines before its run. Returns ``(parts, starts,
-    matrix)`` (``parts``: ``(first row, rows, their words' bytes joined by spaces)`` per
-    chunk, in row order; ``starts``: where each row begins), or
-    ``None`` for any other file: the sequential reader then reads it from the start and
+    clean row (no blank line between rows, no line the C parser leaves to Python). Then
+    line ``i`` is row ``i``, and each thread knows where its rows go from the lines
+    before its run. Returns ``(parts, starts, matrix)`` (``parts``: ``(first row, rows,
+    their words' bytes joined by spaces)`` per chunk, in row order; ``starts``: where
+    each row begins), or ``None`` for any other file: the sequential reader then reads it from the start and
     gives its values, errors and warnings. Values that only Python parses are read one
     line at a time with the GIL. Each thread releases the pages of the memory map it has
     read, as the sequential reader does."""
@@ -475,6 +475,14 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
     if dtype not in _C_TEXT_DTYPES:
         return _read_text_rows_python(path, data, start, rows, dims, dtype, encoding,
                                       unicode_errors, first_line, check_end)
+
+    def decode(blob, first, count):
+        """The words of rows ``first .. first + count - 1`` (``blob``: their bytes joined
+        by spaces); an undecodable one is reported at its line."""
+        return _decode_words(
+            path, blob, count, encoding, unicode_errors,
+            lambda r: f"line {first_line + count_lines(data, start, starts[first + r])}")
+
     if rows is not None and dims is not None:
         threads = _text_threads(len(data) - start)
         if threads > 1:
@@ -483,9 +491,7 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
                 parts, starts, out = done
                 words = []
                 for first, count, blob in parts:
-                    words += _decode_words(
-                        path, blob, count, encoding, unicode_errors,
-                        lambda r: f"line {first_line + count_lines(data, start, starts[first + r])}")
+                    words += decode(blob, first, count)
                 return words, out
     n = len(data)
     release = isinstance(data, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED")
@@ -503,10 +509,8 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
                 starts, ends)
             if row > first:
                 # the chunk's words are gathered now, while their pages are resident
-                blob = join_words(data, starts[first:row], ends[first:row], row - first)
-                words += _decode_words(
-                    path, blob, row - first, encoding, unicode_errors,
-                    lambda r: f"line {first_line + count_lines(data, start, starts[first + r])}")
+                words += decode(join_words(data, starts[first:row], ends[first:row], row - first),
+                                first, row - first)
             if release:
                 released = _release_pages(data, released, pos)
             if status != PYTHON_LINE and row < capacity:
@@ -518,7 +522,7 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
         if end < 0:
             end = n
         line = data[pos:end].rstrip()
-        line_start, this_line = pos, line_no
+        this_line = line_no
         pos, line_no = end + 1, line_no + 1
         if not line:
             continue
@@ -538,8 +542,6 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
             starts = np.empty(capacity, dtype=np.int64)
             ends = np.empty(capacity, dtype=np.int64)
         out[row] = vec
-        starts[row] = line_start
-        ends[row] = line_start + len(line.partition(b" ")[0])
         words.append(word)
         row += 1
     if rows is not None and row < rows:
