@@ -67,22 +67,22 @@ cdef void train_sentence_cbow(const ModelC *m, WorkerC *w, RowsT *rows, const in
     cdef int32_t word
     cdef float *neu1 = w.scratch.neu1
     cdef float *neu1e = w.scratch.neu1e
+    cdef float **ctx = w.scratch.ctx_rows
     cdef int d = m.p.dim
     for i in range(n):
         word = sent[i]
         prefetch_next_centre(m, rows, sent, i, n)
         lo = window_bounds(m, w, i, n, &hi)
-        memset(neu1, 0, d * sizeof(float))
         cw = 0
         for j in range(lo, hi):
             if j != i:
-                fw_axpy(1.0, row_in(m, rows, sent[j]), neu1, d)
+                ctx[cw] = row_in(m, rows, sent[j])
                 cw += 1
         if cw == 0:
             centre_done(m, rows)
             continue
-        if m.p.cbow_mean:
-            fw_scale(1.0 / cw, neu1, d)
+        # the window's sum (or mean), in one pass over the columns
+        fw_rows_sum(ctx, cw, <float>(1.0 / cw) if m.p.cbow_mean else 1.0, neu1, d)
         memset(neu1e, 0, d * sizeof(float))
         if m.p.hs:
             hs_update(m, w, rows, word, neu1, alpha)

@@ -209,10 +209,13 @@ cdef class Worker:
         x.ctx_scale = <float *>fw_alloc_lines(2 * model.c.p.window * sizeof(float))
         x.target_count = <float *>fw_alloc_lines(nt * sizeof(float))
         x.path_rows = <float **>fw_alloc_lines((max(model.c.t.max_code_len, nt) + 1) * sizeof(float *))
+        x.grads = <float *>fw_alloc_lines((max(model.c.t.max_code_len, nt) + 1) * sizeof(float))
+        x.set_words = <int32_t *>fw_alloc_lines(nt * sizeof(int32_t))
         if x.neu1 == NULL or x.neu1e == NULL or x.sentence == NULL or x.ctx_err == NULL \
                 or x.scores == NULL or x.targets == NULL or x.path_rows == NULL \
                 or x.ctx_rows == NULL or x.ctx_words == NULL or x.ctx_count == NULL \
-                or x.ctx_scale == NULL or x.target_count == NULL:
+                or x.ctx_scale == NULL or x.target_count == NULL or x.grads == NULL \
+                or x.set_words == NULL:
             raise MemoryError("cannot allocate worker buffers")
         self.c.shared.merge_every = HOT_MERGE_EVERY
 
@@ -225,6 +228,8 @@ cdef class Worker:
         free(x.scores)
         free(x.targets)
         free(x.path_rows)
+        free(x.grads)
+        free(x.set_words)
         free(x.ctx_rows)
         free(x.ctx_words)
         free(x.ctx_count)

@@ -32,10 +32,11 @@ from fastw2v.kernels.types cimport *
 cnp.import_array()
 
 cdef extern from "vecmath.h" nogil:
-    float fw_dot(const float *a, const float *b, int n)
     void fw_axpy(float a, const float *x, float *y, int n)
     void fw_scale(float a, float *y, int n)
-    void fw_pair_update(float g, float *err, float *out, const float *inp, int n)
+    void fw_set_scores(const float *x, float **y, int n, int d, float *s)
+    void fw_rows_sum(float **y, int n, float scale, float *out, int d)
+    void fw_set_update(const float *x, float *err, float **y, const float *g, int n, int d)
     void fw_window_scores(float **x, int nx, float **y, int ny, int d, float *s, int gs)
     void fw_window_update(float **x, const float *xscale, int nx, float **y, int ny,
                           const float *g, int gs, float *err, int d)

@@ -35,39 +35,37 @@ cdef inline void hs_update(const ModelC *m, WorkerC *w, RowsT *rows, int32_t wor
                            const float *l1, float alpha) noexcept nogil:
     """Hierarchical softmax: one binary logistic step per inner node on word's path.
 
-    Software-pipelined: node k+1's score is computed before node k's update is applied.
-    The nodes of a path are distinct rows and ``l1`` is not written here, so the result is
-    the same as the plain loop, but the dot product's latency overlaps the update.
+    The nodes of a path are distinct rows and ``l1`` is not written here, so every
+    node's score comes from the old rows: all scores first, then one update pass over
+    the nodes whose score is inside the sigmoid table (``fw_set_update``, vecmath.h),
+    the same result as node by node.
     """
     cdef int64_t k, kbeg = m.t.code_offsets[word], kend = m.t.code_offsets[word + 1]
-    cdef float f, f_next = 0, g
-    cdef int code
-    cdef uint32_t node
-    cdef float *l2
+    cdef float f
+    cdef int code, n = <int>(kend - kbeg), nu = 0
+    cdef float **ys = w.scratch.path_rows
+    cdef float *g = w.scratch.grads
     cdef int d = m.p.dim
-    if kbeg == kend:
+    if n == 0:
         return
+    for k in range(n):
+        ys[k] = row_hs(m, rows, <int32_t>(m.t.path[kbeg + k] >> 1))
     if m.p.reg_path:
-        for k in range(kbeg, kend):
-            w.scratch.path_rows[k - kbeg] = row_hs(m, rows, <int32_t>(m.t.path[k] >> 1))
-        w.stats.loss += fw_hs_path(l1, w.scratch.neu1e, w.scratch.path_rows, m.t.path + kbeg,
-                                   kend - kbeg, m.t.sigmoid, SIGMOID_SCALE, alpha, d,
-                                   m.p.compute_loss)
+        w.stats.loss += fw_hs_path(l1, w.scratch.neu1e, ys, m.t.path + kbeg, n, m.t.sigmoid,
+                                   SIGMOID_SCALE, alpha, d, m.p.compute_loss)
         return
-    f = fw_dot(l1, row_hs(m, rows, <int32_t>(m.t.path[kbeg] >> 1)), d)
-    for k in range(kbeg, kend):
-        node = m.t.path[k]
-        l2 = row_hs(m, rows, <int32_t>(node >> 1))
-        if k + 1 < kend:
-            f_next = fw_dot(l1, row_hs(m, rows, <int32_t>(m.t.path[k + 1] >> 1)), d)
-        code = node & 1
+    fw_set_scores(l1, ys, n, d, g)
+    for k in range(n):
+        f = g[k]
+        code = m.t.path[kbeg + k] & 1
         if m.p.compute_loss:
             # target label is 1 - code: loss = -log sigmoid((1 - 2 code) * f)
             w.stats.loss += fw_neg_log_sigmoid((1 - 2 * code) * <double>f)
         if -MAX_EXP < f < MAX_EXP:
-            g = (1 - code - sigmoid_lookup(m, f)) * alpha
-            fw_pair_update(g, w.scratch.neu1e, l2, l1, d)
-        f = f_next
+            g[nu] = (1 - code - sigmoid_lookup(m, f)) * alpha
+            ys[nu] = ys[k]
+            nu += 1
+    fw_set_update(l1, w.scratch.neu1e, ys, g, nu, d)
 
 
 cdef inline float ns_gradient(const ModelC *m, float f, float label, float alpha) noexcept nogil:
@@ -79,54 +77,58 @@ cdef inline float ns_gradient(const ModelC *m, float f, float label, float alpha
     return (label - sigmoid_lookup(m, f)) * alpha
 
 
+cdef inline void ns_set(const ModelC *m, WorkerC *w, const float *l1, float **ys, float *g,
+                        int n, int first_is_true, float alpha) noexcept nogil:
+    """Train ``l1`` against the distinct output rows ``ys[0:n]``: scores, gradients
+    (label 1 for ys[0] when ``first_is_true``, else 0), then one update pass."""
+    cdef int t
+    cdef float f, label
+    if n == 0:
+        return
+    fw_set_scores(l1, ys, n, m.p.dim, g)
+    for t in range(n):
+        f = g[t]
+        label = 1.0 if t == 0 and first_is_true else 0.0
+        if m.p.compute_loss:
+            w.stats.loss += fw_neg_log_sigmoid(f if label > 0 else -f)
+        g[t] = ns_gradient(m, f, label, alpha)
+    fw_set_update(l1, w.scratch.neu1e, ys, g, n, m.p.dim)
+
+
 cdef inline void ns_update(const ModelC *m, WorkerC *w, RowsT *rows, int32_t word,
                            const float *l1, float alpha) noexcept nogil:
     """Negative sampling: the true word with label 1, `negative` noise words with label 0
-    (noise words equal to the true word are skipped, as in the C tool).
+    (noise words equal to the true word are skipped, as in the C tool), in order.
 
-    Software-pipelined as :func:`hs_update`: the next target's score is computed before
-    this target's update, and computed again in the rare case that both are one row.
+    Trained as sets of distinct rows (see :func:`hs_update`): a noise word already in
+    the current set closes it, so that its second score sees its first update, exactly as
+    pair by pair.
     """
-    cdef int drawn = 0
-    cdef int32_t target = word, nxt, cand
-    cdef float f, f_next = 0, label = 1.0
-    cdef float *l2
-    cdef int n_rows
-    cdef int d = m.p.dim
+    cdef int drawn, u, n = 1, start = 0
+    cdef int32_t cand
+    cdef float **ys = w.scratch.path_rows
+    cdef float *g = w.scratch.grads
+    cdef int32_t *words = w.scratch.set_words
+    ys[0] = row_ns(m, rows, word)
+    words[0] = word
+    for drawn in range(m.p.negative):
+        cand = next_noise(m, &w.noise, rows)
+        if cand == word:
+            continue
+        if not m.p.reg_path:
+            for u in range(start, n):
+                if words[u] == cand:
+                    ns_set(m, w, l1, ys + start, g + start, n - start, start == 0, alpha)
+                    start = n
+                    break
+        words[n] = cand
+        ys[n] = row_ns(m, rows, cand)
+        n += 1
     if m.p.reg_path:
-        w.scratch.path_rows[0] = row_ns(m, rows, word)
-        n_rows = 1
-        while drawn < m.p.negative:
-            cand = next_noise(m, &w.noise, rows)
-            drawn += 1
-            if cand != word:
-                w.scratch.path_rows[n_rows] = row_ns(m, rows, cand)
-                n_rows += 1
-        w.stats.loss += fw_ns_set(l1, w.scratch.neu1e, w.scratch.path_rows, n_rows,
-                                  m.t.sigmoid, SIGMOID_SCALE, alpha, d, m.p.compute_loss)
-        return
-    f = fw_dot(l1, row_ns(m, rows, word), d)
-    while True:
-        nxt = -1
-        while drawn < m.p.negative:
-            cand = next_noise(m, &w.noise, rows)
-            drawn += 1
-            if cand != word:
-                nxt = cand
-                break
-        if nxt >= 0 and nxt != target:
-            f_next = fw_dot(l1, row_ns(m, rows, nxt), d)
-        l2 = row_ns(m, rows, target)
-        if m.p.compute_loss:
-            w.stats.loss += fw_neg_log_sigmoid(f if label > 0 else -f)
-        fw_pair_update(ns_gradient(m, f, label, alpha), w.scratch.neu1e, l2, l1, d)
-        if nxt < 0:
-            return
-        if nxt == target:
-            f_next = fw_dot(l1, l2, d)
-        target = nxt
-        f = f_next
-        label = 0.0
+        w.stats.loss += fw_ns_set(l1, w.scratch.neu1e, ys, n, m.t.sigmoid, SIGMOID_SCALE,
+                                  alpha, m.p.dim, m.p.compute_loss)
+    else:
+        ns_set(m, w, l1, ys + start, g + start, n - start, start == 0, alpha)
 
 
 cdef void sg_shared_negatives(const ModelC *m, WorkerC *w, RowsT *rows, const int32_t *sent,

@@ -69,12 +69,16 @@ ctypedef struct ScratchC:
     float *scores                 # [2 * window, negative + 1] shared-negative mode
     int32_t *targets              # [negative + 1] shared-negative mode: distinct targets
     float *target_count           # [negative + 1] and how often each was drawn
-    float **ctx_rows              # [2 * window] shared-negative mode: the distinct contexts'
+    float **ctx_rows              # [2 * window] CBOW: the window's input rows; shared-
+                                  # negative mode: the distinct contexts'
     int32_t *ctx_words            # [2 * window] input rows, their words,
     float *ctx_count              # [2 * window] how often each is in the window
     float *ctx_scale              # [2 * window] and their lockf factors
     float **path_rows             # [max(max_code_len, negative + 1)] rows of the Huffman
                                   # path or negative-sampling targets being trained
+    float *grads                  # [max(max_code_len, negative + 1)] their scores, then
+                                  # their gradients
+    int32_t *set_words            # [negative + 1] the words of the NS set being trained
 
 # Row policy of the lock-free mode: every row is shared, except the hot rows of each
 # matrix (rows lo .. lo + n - 1: the most frequent words' input and output rows, and the

@@ -19,6 +19,8 @@
 #define FW_MAX_EXP 6
 #define FW_EXP_TABLE_SIZE 1000
 
+#define FW_AI_ static inline __attribute__((always_inline))
+
 typedef float fw_v8 __attribute__((vector_size(32)));
 typedef float fw_v4 __attribute__((vector_size(16)));
 
@@ -41,25 +43,6 @@ static inline fw_v4 fw_fold8(fw_v8 v) {
     return __builtin_shufflevector(v, v, 0, 1, 2, 3) + __builtin_shufflevector(v, v, 4, 5, 6, 7);
 }
 
-/* sum a[i] * b[i] */
-static inline float fw_dot(const float *restrict a, const float *restrict b, int n) {
-    fw_v8 acc0 = fw_splat8(0.0f), acc1 = fw_splat8(0.0f);
-    int i = 0;
-    for (; i + 16 <= n; i += 16) {
-        acc0 += fw_load8(a + i) * fw_load8(b + i);
-        acc1 += fw_load8(a + i + 8) * fw_load8(b + i + 8);
-    }
-    for (; i + 8 <= n; i += 8) acc0 += fw_load8(a + i) * fw_load8(b + i);
-    fw_v4 acc = fw_fold8(acc0 + acc1);
-    if (i + 4 <= n) {               /* e.g. vector_size=100: 12 x 8 + 4 */
-        acc += fw_load4(a + i) * fw_load4(b + i);
-        i += 4;
-    }
-    float s = fw_hsum4(acc);
-    for (; i < n; i++) s += a[i] * b[i];
-    return s;
-}
-
 /* y += a * x */
 static inline void fw_axpy(float a, const float *restrict x, float *restrict y, int n) {
     fw_v8 av = fw_splat8(a);
@@ -77,28 +60,163 @@ static inline void fw_scale(float a, float *y, int n) {
     for (int i = 0; i < n; i++) y[i] *= a;
 }
 
-/* The gradient step of one (input, output) pair, fused into one pass:
- *   err += g * out   (with out's old value)
- *   out += g * in                                                          */
-static inline void fw_pair_update(float g, float *restrict err, float *restrict out,
-                                  const float *restrict in, int n) {
-    fw_v8 gv = fw_splat8(g);
+/* ---- One input vector against a set of output rows, in two passes -----------------
+ * Hierarchical softmax (the nodes of a Huffman path) and negative sampling (the true
+ * word and its noise words) train one input vector x against n output rows y[t]. Taken
+ * pair by pair, each pair loads x, the error and y[t] and stores the error and y[t]. But
+ * when the rows are distinct every score x . y[t] depends only on the old rows (x is not
+ * written until the caller applies the error), so the set can be trained as
+ *     s[t] = x . y[t]                          (fw_set_scores, old rows)
+ *     g[t] = gradient of s[t]                  (the caller)
+ *     err += sum_t g[t] y[t],  y[t] += g[t] x  (fw_set_update, old rows on the right)
+ * which is the pair-by-pair result bit for bit (the scores are summed in the order the
+ * pair-by-pair loop used, and each error element gets g[0] y[0], g[1] y[1], ... added
+ * in turn; an A/B training run gives identical vectors). The
+ * scores of up to four rows share each chunk of x, and the update keeps x's chunk and the
+ * error's in registers while each row's chunk is loaded and stored once: per pair one
+ * load and one store instead of three loads and two stores, and no pair waits for the
+ * previous pair's score. A row met twice (a noise word drawn twice) must start a new set,
+ * since its second score needs the first update. */
+
+/* s[t] = x . y[t] for t < NB <= 4. Each sum: two accumulators over alternate 8-float
+ * chunks, folded to 4 floats, plus a 4-float chunk, a horizontal sum, then the last
+ * d % 4 products one by one. */
+FW_AI_ void fw_scores_nb(const int NB, const float *restrict x, float *const *y, int d,
+                         float *s) {
+    fw_v8 a0[4], a1[4];
     int i = 0;
-    for (; i + 8 <= n; i += 8) {
-        fw_v8 o = fw_load8(out + i);
-        fw_store8(err + i, fw_load8(err + i) + gv * o);
-        fw_store8(out + i, o + gv * fw_load8(in + i));
+    _Pragma("GCC unroll 4")
+    for (int t = 0; t < NB; t++) { a0[t] = fw_splat8(0.0f); a1[t] = a0[t]; }
+    for (; i + 16 <= d; i += 16) {
+        fw_v8 x0 = fw_load8(x + i), x1 = fw_load8(x + i + 8);
+        _Pragma("GCC unroll 4")
+        for (int t = 0; t < NB; t++) {
+            a0[t] += x0 * fw_load8(y[t] + i);
+            a1[t] += x1 * fw_load8(y[t] + i + 8);
+        }
     }
-    if (i + 4 <= n) {
-        fw_v4 g4 = fw_splat4(g), o = fw_load4(out + i);
-        fw_store4(err + i, fw_load4(err + i) + g4 * o);
-        fw_store4(out + i, o + g4 * fw_load4(in + i));
+    for (; i + 8 <= d; i += 8) {
+        fw_v8 x0 = fw_load8(x + i);
+        _Pragma("GCC unroll 4")
+        for (int t = 0; t < NB; t++) a0[t] += x0 * fw_load8(y[t] + i);
+    }
+    _Pragma("GCC unroll 4")
+    for (int t = 0; t < NB; t++) {
+        fw_v4 acc = fw_fold8(a0[t] + a1[t]);
+        int j = i;
+        if (j + 4 <= d) {
+            acc += fw_load4(x + j) * fw_load4(y[t] + j);
+            j += 4;
+        }
+        float r = fw_hsum4(acc);
+        for (; j < d; j++) r += x[j] * y[t][j];
+        s[t] = r;
+    }
+}
+
+/* s[t] = x . y[t] for t < n */
+static inline void fw_set_scores(const float *x, float *const *y, int n, int d, float *s) {
+    int t = 0;
+    for (; t + 4 <= n; t += 4) fw_scores_nb(4, x, y + t, d, s + t);
+    switch (n - t) {
+    case 3: fw_scores_nb(3, x, y + t, d, s + t); break;
+    case 2: fw_scores_nb(2, x, y + t, d, s + t); break;
+    case 1: fw_scores_nb(1, x, y + t, d, s + t); break;
+    default: break;
+    }
+}
+
+/* err += sum_t g[t] y[t] and y[t] += g[t] x for t < n (old y[t] in both; rows distinct) */
+static inline void fw_set_update(const float *restrict x, float *restrict err,
+                                 float *const *y, const float *g, int n, int d) {
+    int i = 0;
+    /* four chunks at a time: the error's chunk takes one multiply-add per row, so with
+     * one chunk every row would wait for the previous row's (the FMA latency) */
+    for (; i + 32 <= d; i += 32) {
+        fw_v8 x0 = fw_load8(x + i), x1 = fw_load8(x + i + 8), x2 = fw_load8(x + i + 16),
+              x3 = fw_load8(x + i + 24);
+        fw_v8 e0 = fw_load8(err + i), e1 = fw_load8(err + i + 8), e2 = fw_load8(err + i + 16),
+              e3 = fw_load8(err + i + 24);
+        for (int t = 0; t < n; t++) {
+            fw_v8 gv = fw_splat8(g[t]);
+            float *r = y[t] + i;
+            fw_v8 o0 = fw_load8(r), o1 = fw_load8(r + 8), o2 = fw_load8(r + 16),
+                  o3 = fw_load8(r + 24);
+            e0 += gv * o0;
+            e1 += gv * o1;
+            e2 += gv * o2;
+            e3 += gv * o3;
+            fw_store8(r, o0 + gv * x0);
+            fw_store8(r + 8, o1 + gv * x1);
+            fw_store8(r + 16, o2 + gv * x2);
+            fw_store8(r + 24, o3 + gv * x3);
+        }
+        fw_store8(err + i, e0);
+        fw_store8(err + i + 8, e1);
+        fw_store8(err + i + 16, e2);
+        fw_store8(err + i + 24, e3);
+    }
+    for (; i + 8 <= d; i += 8) {
+        fw_v8 xv = fw_load8(x + i), e = fw_load8(err + i);
+        for (int t = 0; t < n; t++) {
+            fw_v8 gv = fw_splat8(g[t]), o = fw_load8(y[t] + i);
+            e += gv * o;
+            fw_store8(y[t] + i, o + gv * xv);
+        }
+        fw_store8(err + i, e);
+    }
+    if (i + 4 <= d) {
+        fw_v4 xv = fw_load4(x + i), e = fw_load4(err + i);
+        for (int t = 0; t < n; t++) {
+            fw_v4 gv = fw_splat4(g[t]), o = fw_load4(y[t] + i);
+            e += gv * o;
+            fw_store4(y[t] + i, o + gv * xv);
+        }
+        fw_store4(err + i, e);
         i += 4;
     }
-    for (; i < n; i++) {
-        float o = out[i];
-        err[i] += g * o;
-        out[i] = o + g * in[i];
+    for (; i < d; i++) {
+        float xv = x[i], e = err[i];
+        for (int t = 0; t < n; t++) {
+            float o = y[t][i];
+            e += g[t] * o;
+            y[t][i] = o + g[t] * xv;
+        }
+        err[i] = e;
+    }
+}
+
+/* out = (y[0] + y[1] + ... + y[n-1]) * scale, summed in that order from 0: the CBOW
+ * hidden layer (scale 1 / n for the mean) in one pass, each row's chunk loaded once and
+ * the sum kept in registers, where an axpy per row would load and store it every time.
+ * The same floats as zeroing out, adding the rows one by one and then scaling. */
+static inline void fw_rows_sum(float *const *y, int n, float scale, float *restrict out,
+                               int d) {
+    int i = 0;
+    fw_v8 sv = fw_splat8(scale);
+    for (; i + 32 <= d; i += 32) {
+        fw_v8 a0 = fw_splat8(0.0f), a1 = a0, a2 = a0, a3 = a0;
+        for (int t = 0; t < n; t++) {
+            const float *r = y[t] + i;
+            a0 += fw_load8(r);
+            a1 += fw_load8(r + 8);
+            a2 += fw_load8(r + 16);
+            a3 += fw_load8(r + 24);
+        }
+        fw_store8(out + i, a0 * sv);
+        fw_store8(out + i + 8, a1 * sv);
+        fw_store8(out + i + 16, a2 * sv);
+        fw_store8(out + i + 24, a3 * sv);
+    }
+    for (; i + 8 <= d; i += 8) {
+        fw_v8 a = fw_splat8(0.0f);
+        for (int t = 0; t < n; t++) a += fw_load8(y[t] + i);
+        fw_store8(out + i, a * sv);
+    }
+    for (; i < d; i++) {
+        float a = 0.0f;
+        for (int t = 0; t < n; t++) a += y[t][i];
+        out[i] = a * scale;
     }
 }
 
@@ -122,7 +240,6 @@ static inline void fw_pair_update(float g, float *restrict err, float *restrict 
  * Targets go in blocks of FW_WB (the registers of AVX2: 2 x 6 + 3 of 16); with more, the
  * contexts' errors wait in `err` ([nx, d]) between blocks. */
 #define FW_WB 6
-#define FW_AI_ static inline __attribute__((always_inline))
 
 typedef float fw_v1;
 FW_AI_ fw_v1 fw_load1(const float *p) { return *p; }
@@ -305,11 +422,11 @@ static inline double fw_neg_log_sigmoid(double x) {
 /* ---- Hierarchical softmax along one Huffman path, with the input vector and its error
  * held in registers (AVX-512: 32 registers of 16 floats, enough for vector_size <= 128).
  *
- * The portable path (hs_update in _kernels.pyx) reloads the input vector and the error
- * from memory at every node of the path; here each node costs one load and one store of
- * its own row. Same arithmetic and order of updates as the portable path (node k + 1's
- * score is computed before node k's update is stored: the rows of a path are distinct),
- * only the dot products are summed in another order. ------------------------------- */
+ The two-pass path (fw_set_scores / fw_set_update) loads the input vector and the error
+ * chunk by chunk in each pass; here they stay in registers and each node costs one load
+ * and one store of its own row. Same arithmetic and order of updates as the two-pass
+ * path (node k + 1's score is computed before node k's update is stored: the rows of a
+ * path are distinct), only the dot products are summed in another order. ------------------------------- */
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #define FW_HAVE_REG_PATH 1
