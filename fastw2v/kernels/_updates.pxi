@@ -5,7 +5,8 @@
 cdef inline void prefetch_next_centre(const ModelC *m, RowsT *rows, const int32_t *sent,
                                       int i, int n) noexcept nogil:
     """While centre ``i`` trains, fetch what centre ``i + 1`` will need: its output row
-    (NS), its Huffman path's rows (HS), and the input row entering the window.
+    (NS), its Huffman path's rows (HS; but for the HS_CACHED_NODES nearest the root),
+    and the input row entering the window.
 
     HS needs a chain of three dependent loads (path offset, path, node rows), so it is
     pipelined over three centres: the offset of centre ``i + 3``, the path of ``i + 2``
@@ -13,14 +14,17 @@ cdef inline void prefetch_next_centre(const ModelC *m, RowsT *rows, const int32_
     centre ago). Without this the path look-ups missed cache on every centre word.
     """
     cdef int64_t k, kbeg
-    cdef int32_t nxt
+    cdef int32_t nxt, node
+    cdef int32_t cached_from = m.p.vocab_size - 1 - HS_CACHED_NODES
     if i + 1 < n:
         nxt = sent[i + 1]
         if m.w.output_ns != NULL:
             prefetch_row_for(m, rows, MAT_NS, m.w.output_ns, nxt)
         if m.w.output_hs != NULL:
             for k in range(m.t.code_offsets[nxt], m.t.code_offsets[nxt + 1]):
-                prefetch_row_for(m, rows, MAT_HS, m.w.output_hs, <int32_t>(m.t.path[k] >> 1))
+                node = <int32_t>(m.t.path[k] >> 1)
+                if node < cached_from:
+                    prefetch_row_for(m, rows, MAT_HS, m.w.output_hs, node)
             if i + 2 < n:
                 kbeg = m.t.code_offsets[sent[i + 2]]
                 __builtin_prefetch(&m.t.path[kbeg])
