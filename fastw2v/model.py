@@ -15,7 +15,7 @@ import logging
 import math
 import sys
 from collections import Counter
-from typing import Dict, Optional
+from typing import Dict
 
 from .config import (TrainConfig, check_batch_words, check_callbacks, check_progress,
                      check_progress_per, check_source, check_train_args, check_trim_rule,

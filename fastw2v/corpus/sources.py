@@ -10,7 +10,6 @@ no line is ever held whole and no word is silently dropped.
 """
 from __future__ import annotations
 
-import itertools
 import os
 from typing import BinaryIO, Iterator, List, Optional, Tuple
 

@@ -34,13 +34,12 @@ import mmap
 import os
 import re
 import sys
-from io import BytesIO
 from typing import Dict
 
 import numpy as np
 
 from ..corpus.compression import DECOMPRESSION_ERRORS, MAGIC_LENGTH, by_magic, by_suffix
-from ..errors import TruncatedFileError, UndecodableError, VocabularyError
+from ..errors import TruncatedFileError, UndecodableError
 from ..vocab import check_vocab_word, read_word_counts, write_word_counts
 from ._binary import LINE_BREAK_IN_WORD, TRUNCATED, join_words
 from ._binary import read_rows as read_binary_rows
@@ -305,6 +304,16 @@ def _unended_tail(data) -> bytes:
     return b"" if data[len(data) - 1:] == b"\n" else bytes(data[data.rfind(b"\n") + 1:]).rstrip()
 
 
+def _warn_unended(path, tail):
+    """Warn where the rows read ran to the end of a file whose last line has no line
+    break (``tail``: :func:`_unended_tail`): a file cut inside its last value still has
+    every value of its last row, only the last one shorter, and nothing else tells."""
+    if tail:
+        logger.warning("%s: the file ends without a line break, so its last value may have "
+                       "been cut short (the C tool, gensim and fastw2v end every row with "
+                       "one): check that the file is complete", path)
+
+
 def _python_row(path, line, line_no, rows, row, dims, dtype, encoding, unicode_errors,
                 check_end, tail):
     """One non-blank line read the Python way, as row ``row``: ``(word, vector, dims)``
@@ -492,6 +501,7 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
                 words = []
                 for first, count, blob in parts:
                     words += decode(blob, first, count)
+                _warn_unended(path, _unended_tail(data))    # the last row is the last line
                 return words, out
     n = len(data)
     release = isinstance(data, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED")
@@ -507,6 +517,8 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
             pos, line_no, row, status = parse_text_rows(
                 data, pos, min(pos + _RELEASE_BYTES, n), line_no, row, capacity, out,
                 starts, ends)
+            if pos >= n and row > first and status != PYTHON_LINE:
+                _warn_unended(path, tail)
             if row > first:
                 # the chunk's words are gathered now, while their pages are resident
                 words += decode(join_words(data, starts[first:row], ends[first:row], row - first),
@@ -531,6 +543,8 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
         if got is None:
             break
         word, vec, dims = got
+        if pos >= n:
+            _warn_unended(path, tail)
         if out is None:
             # as many rows as the header says, or (no header) as the bytes could hold: a
             # value takes at least two bytes with its separator (rows never written cost
@@ -573,6 +587,9 @@ def _read_text_rows_python(path, data, start, rows, dims, dtype, encoding, unico
             out = np.empty((capacity, dims), dtype=dtype)
         out[len(words)] = vec
         words.append(word)
+    else:
+        if words:
+            _warn_unended(path, tail)       # the rows ran to the file's last line
     if rows is not None and len(words) < rows:
         raise TruncatedFileError(f"{path}: header promises {rows} rows but the file has "
                                  f"{len(words)}")

@@ -4,6 +4,7 @@ it replaces (``_read_text_rows_python``: each row split in Python and parsed by
 every error (type, message, line number), every warning; also against gensim."""
 import codecs
 import gzip
+import logging
 import random
 import shutil
 import struct
@@ -575,6 +576,38 @@ def test_odd_and_broken_files_as_with_the_python_reader(tmp_path, dtype, name, t
                       if b"\n" in body else body)
         same_as_python(glove, datatype=dtype, no_header=True)
         same_as_python(glove, datatype=dtype, no_header=True, limit=2)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_an_unended_last_line_warns(tmp_path, caplog, dtype, threads):
+    """A file cut inside its last value still has all its values, the last one shorter
+    ("6.25" cut to "6.2"): nothing but the missing line break tells. So where the rows
+    read run to a last line without one, the loader warns, once, in both readers (at
+    every thread count), and loads the file as gensim does."""
+    body = b"3 2\na 1 2\nb 3 4\nc 5 6.2"
+
+    def warnings_for(data, **kw):
+        path = write(tmp_path, "cut.txt", data)
+        counts = []
+        for python in (False, True):
+            caplog.clear()
+            with caplog.at_level(logging.WARNING, logger="fastw2v"):
+                result, _ = outcome(path, python=python, datatype=dtype, **kw)
+            assert result[0] == "loaded", result
+            counts.append(sum("ends without a line break, so its last value may have been cut"
+                              in r.getMessage() for r in caplog.records))
+        return counts
+
+    assert warnings_for(body) == [1, 1]
+    assert warnings_for(body.split(b"\n", 1)[1], no_header=True) == [1, 1]
+    assert warnings_for(body + b" \t") == [1, 1]
+    # the file ends with a line break, or the rows read stop before its last line
+    assert warnings_for(body + b"\n") == [0, 0]
+    assert warnings_for(body + b"\n\n  ") == [0, 0]
+    assert warnings_for(body, limit=2) == [0, 0]
+    kv = KeyedVectors.load_word2vec_format(write(tmp_path, "cut.txt", body), datatype=dtype)
+    gkv = GensimKV.load_word2vec_format(str(tmp_path / "cut.txt"), datatype=dtype)
+    np.testing.assert_array_equal(kv["c"], gkv["c"])
 
 
 def test_error_messages_name_the_line(tmp_path, threads):
