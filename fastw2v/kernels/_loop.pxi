@@ -31,6 +31,10 @@ cdef void train_sentence_sg(const ModelC *m, WorkerC *w, RowsT *rows, const int3
     cdef int32_t word
     cdef float *l1
     cdef float *neu1e = w.scratch.neu1e
+    # One objective on the two-pass path: its update pass applies the error to the
+    # context's row itself (no zeroed neu1e, no axpy after). Both objectives add up
+    # their errors in neu1e first, as the register loops do.
+    cdef int apply = not m.p.reg_path and not (m.p.hs and m.p.negative and not m.p.shared_negatives)
     for i in range(n):
         word = sent[i]
         prefetch_next_centre(m, rows, sent, i, n)
@@ -40,9 +44,12 @@ cdef void train_sentence_sg(const ModelC *m, WorkerC *w, RowsT *rows, const int3
                 for j in range(lo, hi):
                     if j != i:
                         l1 = row_in(m, rows, sent[j])
-                        memset(neu1e, 0, m.p.dim * sizeof(float))
-                        hs_update(m, w, rows, word, l1, alpha)
-                        fw_axpy(lock_of(m, sent[j]), neu1e, l1, m.p.dim)
+                        if apply:
+                            hs_update(m, w, rows, word, l1, alpha, 1, lock_of(m, sent[j]))
+                        else:
+                            memset(neu1e, 0, m.p.dim * sizeof(float))
+                            hs_update(m, w, rows, word, l1, alpha, 0, 0.0)
+                            fw_axpy(lock_of(m, sent[j]), neu1e, l1, m.p.dim)
             sg_shared_negatives(m, w, rows, sent, i, lo, hi, alpha)
             centre_done(m, rows)
             continue
@@ -51,12 +58,18 @@ cdef void train_sentence_sg(const ModelC *m, WorkerC *w, RowsT *rows, const int3
                 continue
             # as in the C tool: the context word's input vector predicts the centre word
             l1 = row_in(m, rows, sent[j])
+            w.stats.loss_examples += 1
+            if apply:
+                if m.p.hs:
+                    hs_update(m, w, rows, word, l1, alpha, 1, lock_of(m, sent[j]))
+                else:
+                    ns_update(m, w, rows, word, l1, alpha, 1, lock_of(m, sent[j]))
+                continue
             memset(neu1e, 0, m.p.dim * sizeof(float))
             if m.p.hs:
-                hs_update(m, w, rows, word, l1, alpha)
+                hs_update(m, w, rows, word, l1, alpha, 0, 0.0)
             if m.p.negative:
-                ns_update(m, w, rows, word, l1, alpha)
-            w.stats.loss_examples += 1
+                ns_update(m, w, rows, word, l1, alpha, 0, 0.0)
             fw_axpy(lock_of(m, sent[j]), neu1e, l1, m.p.dim)
         centre_done(m, rows)
 
@@ -85,9 +98,9 @@ cdef void train_sentence_cbow(const ModelC *m, WorkerC *w, RowsT *rows, const in
         fw_rows_sum(ctx, cw, <float>(1.0 / cw) if m.p.cbow_mean else 1.0, neu1, d)
         memset(neu1e, 0, d * sizeof(float))
         if m.p.hs:
-            hs_update(m, w, rows, word, neu1, alpha)
+            hs_update(m, w, rows, word, neu1, alpha, 0, 0.0)
         if m.p.negative:
-            ns_update(m, w, rows, word, neu1, alpha)
+            ns_update(m, w, rows, word, neu1, alpha, 0, 0.0)
         w.stats.loss_examples += 1
         if not m.p.cbow_mean:
             # as gensim: spread the error of a summed window over its words

@@ -36,13 +36,15 @@ cdef inline void prefetch_next_centre(const ModelC *m, RowsT *rows, const int32_
 
 
 cdef inline void hs_update(const ModelC *m, WorkerC *w, RowsT *rows, int32_t word,
-                           const float *l1, float alpha) noexcept nogil:
+                           float *l1, float alpha, int apply, float lock) noexcept nogil:
     """Hierarchical softmax: one binary logistic step per inner node on word's path.
 
-    The nodes of a path are distinct rows and ``l1`` is not written here, so every
-    node's score comes from the old rows: all scores first, then one update pass over
-    the nodes whose score is inside the sigmoid table (``fw_set_update``, vecmath.h),
-    the same result as node by node.
+    The nodes of a path are distinct rows and ``l1`` is not written until the path is
+    done, so every node's score comes from the old rows: all scores first, then one
+    update pass over the nodes whose score is inside the sigmoid table
+    (``fw_set_update``, vecmath.h), the same result as node by node. The input-side
+    error goes to ``neu1e``, or where ``apply`` straight to ``l1`` scaled by ``lock``
+    (skip-gram with HS alone: ``neu1e`` is then neither read nor zeroed).
     """
     cdef int64_t k, kbeg = m.t.code_offsets[word], kend = m.t.code_offsets[word + 1]
     cdef float f
@@ -69,7 +71,10 @@ cdef inline void hs_update(const ModelC *m, WorkerC *w, RowsT *rows, int32_t wor
             g[nu] = (1 - code - sigmoid_lookup(m, f)) * alpha
             ys[nu] = ys[k]
             nu += 1
-    fw_set_update(l1, w.scratch.neu1e, ys, g, nu, d)
+    if apply:
+        fw_set_update_apply(l1, lock, NULL, ys, g, nu, d)
+    else:
+        fw_set_update(l1, w.scratch.neu1e, ys, g, nu, d)
 
 
 cdef inline float ns_gradient(const ModelC *m, float f, float label, float alpha) noexcept nogil:
@@ -81,14 +86,12 @@ cdef inline float ns_gradient(const ModelC *m, float f, float label, float alpha
     return (label - sigmoid_lookup(m, f)) * alpha
 
 
-cdef inline void ns_set(const ModelC *m, WorkerC *w, const float *l1, float **ys, float *g,
-                        int n, int first_is_true, float alpha) noexcept nogil:
-    """Train ``l1`` against the distinct output rows ``ys[0:n]``: scores, gradients
-    (label 1 for ys[0] when ``first_is_true``, else 0), then one update pass."""
+cdef inline void ns_gradients(const ModelC *m, WorkerC *w, const float *l1, float **ys,
+                              float *g, int n, int first_is_true, float alpha) noexcept nogil:
+    """g[t] = the gradient of ``l1`` against the distinct output rows ``ys[0:n]`` (label 1
+    for ys[0] when ``first_is_true``, else 0), from their scores."""
     cdef int t
     cdef float f, label
-    if n == 0:
-        return
     fw_set_scores(l1, ys, n, m.p.dim, g)
     for t in range(n):
         f = g[t]
@@ -96,23 +99,24 @@ cdef inline void ns_set(const ModelC *m, WorkerC *w, const float *l1, float **ys
         if m.p.compute_loss:
             w.stats.loss += fw_neg_log_sigmoid(f if label > 0 else -f)
         g[t] = ns_gradient(m, f, label, alpha)
-    fw_set_update(l1, w.scratch.neu1e, ys, g, n, m.p.dim)
 
 
 cdef inline void ns_update(const ModelC *m, WorkerC *w, RowsT *rows, int32_t word,
-                           const float *l1, float alpha) noexcept nogil:
+                           float *l1, float alpha, int apply, float lock) noexcept nogil:
     """Negative sampling: the true word with label 1, `negative` noise words with label 0
     (noise words equal to the true word are skipped, as in the C tool), in order.
 
-    Trained as sets of distinct rows (see :func:`hs_update`): a noise word already in
-    the current set closes it, so that its second score sees its first update, exactly as
-    pair by pair.
+    Trained as sets of distinct rows (see :func:`hs_update`, and there ``apply``): a
+    noise word already in the current set closes it, so that its second score sees its
+    first update, exactly as pair by pair.
     """
-    cdef int drawn, u, n = 1, start = 0
+    cdef int drawn, u, n = 1, start = 0, err_started = 0
     cdef int32_t cand
     cdef float **ys = w.scratch.path_rows
     cdef float *g = w.scratch.grads
     cdef int32_t *words = w.scratch.set_words
+    cdef float *neu1e = w.scratch.neu1e
+    cdef int d = m.p.dim
     ys[0] = row_ns(m, rows, word)
     words[0] = word
     for drawn in range(m.p.negative):
@@ -122,17 +126,27 @@ cdef inline void ns_update(const ModelC *m, WorkerC *w, RowsT *rows, int32_t wor
         if not m.p.reg_path:
             for u in range(start, n):
                 if words[u] == cand:
-                    ns_set(m, w, l1, ys + start, g + start, n - start, start == 0, alpha)
+                    # close the set: its error waits in neu1e (zeroed first where apply)
+                    if apply and not err_started:
+                        memset(neu1e, 0, d * sizeof(float))
+                        err_started = 1
+                    ns_gradients(m, w, l1, ys + start, g + start, n - start, start == 0, alpha)
+                    fw_set_update(l1, neu1e, ys + start, g + start, n - start, d)
                     start = n
                     break
         words[n] = cand
         ys[n] = row_ns(m, rows, cand)
         n += 1
     if m.p.reg_path:
-        w.stats.loss += fw_ns_set(l1, w.scratch.neu1e, ys, n, m.t.sigmoid, SIGMOID_SCALE,
-                                  alpha, m.p.dim, m.p.compute_loss)
+        w.stats.loss += fw_ns_set(l1, neu1e, ys, n, m.t.sigmoid, SIGMOID_SCALE, alpha, d,
+                                  m.p.compute_loss)
+        return
+    ns_gradients(m, w, l1, ys + start, g + start, n - start, start == 0, alpha)
+    if apply:
+        fw_set_update_apply(l1, lock, neu1e if err_started else NULL, ys + start, g + start,
+                            n - start, d)
     else:
-        ns_set(m, w, l1, ys + start, g + start, n - start, start == 0, alpha)
+        fw_set_update(l1, neu1e, ys + start, g + start, n - start, d)
 
 
 cdef void sg_shared_negatives(const ModelC *m, WorkerC *w, RowsT *rows, const int32_t *sent,

@@ -126,17 +126,27 @@ static inline void fw_set_scores(const float *x, float *const *y, int n, int d, 
     }
 }
 
-/* err += sum_t g[t] y[t] and y[t] += g[t] x for t < n (old y[t] in both; rows distinct) */
-static inline void fw_set_update(const float *restrict x, float *restrict err,
-                                 float *const *y, const float *g, int n, int d) {
+/* The update pass. With e = err (0 where err is NULL) + sum_t g[t] y[t] and old y[t]:
+ * y[t] += g[t] x for t < n, then err = e, or where APPLY x += xscale * e (skip-gram with
+ * one objective: its error goes to x alone, so neither a zeroed error buffer nor a
+ * separate axpy pass is needed; the same floats as the two). Rows distinct. */
+FW_AI_ void fw_set_update_core(const int APPLY, float *restrict x, float xscale,
+                               float *restrict err, float *const *y, const float *g, int n,
+                               int d) {
     int i = 0;
+    fw_v8 s8 = fw_splat8(xscale);
     /* four chunks at a time: the error's chunk takes one multiply-add per row, so with
      * one chunk every row would wait for the previous row's (the FMA latency) */
     for (; i + 32 <= d; i += 32) {
         fw_v8 x0 = fw_load8(x + i), x1 = fw_load8(x + i + 8), x2 = fw_load8(x + i + 16),
               x3 = fw_load8(x + i + 24);
-        fw_v8 e0 = fw_load8(err + i), e1 = fw_load8(err + i + 8), e2 = fw_load8(err + i + 16),
-              e3 = fw_load8(err + i + 24);
+        fw_v8 e0 = fw_splat8(0.0f), e1 = e0, e2 = e0, e3 = e0;
+        if (err) {
+            e0 = fw_load8(err + i);
+            e1 = fw_load8(err + i + 8);
+            e2 = fw_load8(err + i + 16);
+            e3 = fw_load8(err + i + 24);
+        }
         for (int t = 0; t < n; t++) {
             fw_v8 gv = fw_splat8(g[t]);
             float *r = y[t] + i;
@@ -151,39 +161,62 @@ static inline void fw_set_update(const float *restrict x, float *restrict err,
             fw_store8(r + 16, o2 + gv * x2);
             fw_store8(r + 24, o3 + gv * x3);
         }
-        fw_store8(err + i, e0);
-        fw_store8(err + i + 8, e1);
-        fw_store8(err + i + 16, e2);
-        fw_store8(err + i + 24, e3);
+        if (APPLY) {
+            fw_store8(x + i, x0 + s8 * e0);
+            fw_store8(x + i + 8, x1 + s8 * e1);
+            fw_store8(x + i + 16, x2 + s8 * e2);
+            fw_store8(x + i + 24, x3 + s8 * e3);
+        } else {
+            fw_store8(err + i, e0);
+            fw_store8(err + i + 8, e1);
+            fw_store8(err + i + 16, e2);
+            fw_store8(err + i + 24, e3);
+        }
     }
     for (; i + 8 <= d; i += 8) {
-        fw_v8 xv = fw_load8(x + i), e = fw_load8(err + i);
+        fw_v8 xv = fw_load8(x + i), e = err ? fw_load8(err + i) : fw_splat8(0.0f);
         for (int t = 0; t < n; t++) {
             fw_v8 gv = fw_splat8(g[t]), o = fw_load8(y[t] + i);
             e += gv * o;
             fw_store8(y[t] + i, o + gv * xv);
         }
-        fw_store8(err + i, e);
+        if (APPLY) fw_store8(x + i, xv + s8 * e);
+        else fw_store8(err + i, e);
     }
     if (i + 4 <= d) {
-        fw_v4 xv = fw_load4(x + i), e = fw_load4(err + i);
+        fw_v4 xv = fw_load4(x + i), e = err ? fw_load4(err + i) : fw_splat4(0.0f);
         for (int t = 0; t < n; t++) {
             fw_v4 gv = fw_splat4(g[t]), o = fw_load4(y[t] + i);
             e += gv * o;
             fw_store4(y[t] + i, o + gv * xv);
         }
-        fw_store4(err + i, e);
+        if (APPLY) fw_store4(x + i, xv + fw_splat4(xscale) * e);
+        else fw_store4(err + i, e);
         i += 4;
     }
     for (; i < d; i++) {
-        float xv = x[i], e = err[i];
+        float xv = x[i], e = err ? err[i] : 0.0f;
         for (int t = 0; t < n; t++) {
             float o = y[t][i];
             e += g[t] * o;
             y[t][i] = o + g[t] * xv;
         }
-        err[i] = e;
+        if (APPLY) x[i] = xv + xscale * e;
+        else err[i] = e;
     }
+}
+
+/* err += sum_t g[t] y[t] and y[t] += g[t] x for t < n (old y[t] in both; rows distinct) */
+static inline void fw_set_update(const float *x, float *err, float *const *y, const float *g,
+                                 int n, int d) {
+    fw_set_update_core(0, (float *)x, 0.0f, err, y, g, n, d);
+}
+
+/* x += xscale * (err + sum_t g[t] y[t]) after y[t] += g[t] x for t < n (err may be NULL:
+ * zero; old y[t] and x on the right; rows distinct) */
+static inline void fw_set_update_apply(float *x, float xscale, const float *err,
+                                       float *const *y, const float *g, int n, int d) {
+    fw_set_update_core(1, x, xscale, (float *)err, y, g, n, d);
 }
 
 /* out = (y[0] + y[1] + ... + y[n-1]) * scale, summed in that order from 0: the CBOW
