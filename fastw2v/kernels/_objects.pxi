@@ -210,12 +210,10 @@ cdef class Worker:
         x.target_count = <float *>fw_alloc_lines(nt * sizeof(float))
         x.path_rows = <float **>fw_alloc_lines((max(model.c.t.max_code_len, nt) + 1) * sizeof(float *))
         x.grads = <float *>fw_alloc_lines((max(model.c.t.max_code_len, nt) + 1) * sizeof(float))
-        x.set_words = <int32_t *>fw_alloc_lines(nt * sizeof(int32_t))
         if x.neu1 == NULL or x.neu1e == NULL or x.sentence == NULL or x.ctx_err == NULL \
                 or x.scores == NULL or x.targets == NULL or x.path_rows == NULL \
                 or x.ctx_rows == NULL or x.ctx_words == NULL or x.ctx_count == NULL \
-                or x.ctx_scale == NULL or x.target_count == NULL or x.grads == NULL \
-                or x.set_words == NULL:
+                or x.ctx_scale == NULL or x.target_count == NULL or x.grads == NULL:
             raise MemoryError("cannot allocate worker buffers")
         self.c.shared.merge_every = HOT_MERGE_EVERY
 
@@ -229,7 +227,6 @@ cdef class Worker:
         free(x.targets)
         free(x.path_rows)
         free(x.grads)
-        free(x.set_words)
         free(x.ctx_rows)
         free(x.ctx_words)
         free(x.ctx_count)

@@ -114,7 +114,7 @@ cdef inline void ns_update(const ModelC *m, WorkerC *w, RowsT *rows, int32_t wor
     cdef int32_t cand
     cdef float **ys = w.scratch.path_rows
     cdef float *g = w.scratch.grads
-    cdef int32_t *words = w.scratch.set_words
+    cdef int32_t *words = w.scratch.targets
     cdef float *neu1e = w.scratch.neu1e
     cdef int d = m.p.dim
     ys[0] = row_ns(m, rows, word)

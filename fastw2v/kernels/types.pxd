@@ -67,7 +67,8 @@ ctypedef struct ScratchC:
     int32_t *sentence             # [MAX_SENTENCE] kept words of the current sentence
     float *ctx_err                # [2 * window, d] shared-negative mode: input-side errors
     float *scores                 # [2 * window, negative + 1] shared-negative mode
-    int32_t *targets              # [negative + 1] shared-negative mode: distinct targets
+    int32_t *targets              # [negative + 1] the words of the NS set being trained;
+                                  # shared-negative mode: the distinct targets
     float *target_count           # [negative + 1] and how often each was drawn
     float **ctx_rows              # [2 * window] CBOW: the window's input rows; shared-
                                   # negative mode: the distinct contexts'
@@ -78,7 +79,6 @@ ctypedef struct ScratchC:
                                   # path or negative-sampling targets being trained
     float *grads                  # [max(max_code_len, negative + 1)] their scores, then
                                   # their gradients
-    int32_t *set_words            # [negative + 1] the words of the NS set being trained
 
 # Row policy of the lock-free mode: every row is shared, except the hot rows of each
 # matrix (rows lo .. lo + n - 1: the most frequent words' input and output rows, and the
