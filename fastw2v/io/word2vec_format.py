@@ -393,9 +393,9 @@ def _parallel_text_rows(data, start, rows, dims, dtype, first_line, threads):
     before its run. Returns ``(parts, starts, matrix)`` (``parts``: ``(first row, rows,
     their words' bytes joined by spaces)`` per chunk, in row order; ``starts``: where
     each row begins), or ``None`` for any other file: the sequential reader then reads
-    it from the start and gives its values, errors and warnings. Values that only Python parses are read one
-    line at a time with the GIL. Each thread releases the pages of the memory map it has
-    read, as the sequential reader does."""
+    it from the start and gives its values, errors and warnings. Values that only
+    Python parses are read one line at a time with the GIL. Each thread releases the
+    pages of the memory map it has read, as the sequential reader does."""
     from concurrent.futures import ThreadPoolExecutor
 
     n = _end_of_last_line(data, start)      # blank lines at the end hold no row

@@ -25,15 +25,35 @@ cdef inline void centre_done(const ModelC *m, RowsT *rows) noexcept nogil:
             hot_rows_merge(m, rows)       # with no hot rows: three empty lists
 
 
+cdef inline void sg_pair(const ModelC *m, WorkerC *w, RowsT *rows, int32_t word,
+                         int32_t context, float alpha, int apply, int ns) noexcept nogil:
+    """One skip-gram pair: as in the C tool, the context word's input vector predicts the
+    centre ``word``, by HS and (where ``ns``) by negative sampling. With ``apply`` (one
+    objective on the two-pass path) the update pass adds the error to the context's row
+    itself; else both objectives add up their errors in neu1e first, as the register
+    loops do, and one axpy applies it."""
+    cdef float *l1 = row_in(m, rows, context)
+    cdef float *neu1e = w.scratch.neu1e
+    if apply:
+        if m.p.hs:
+            hs_update(m, w, rows, word, l1, alpha, 1, lock_of(m, context))
+        else:
+            ns_update(m, w, rows, word, l1, alpha, 1, lock_of(m, context))
+        return
+    memset(neu1e, 0, m.p.dim * sizeof(float))
+    if m.p.hs:
+        hs_update(m, w, rows, word, l1, alpha, 0, 0.0)
+    if ns:
+        ns_update(m, w, rows, word, l1, alpha, 0, 0.0)
+    fw_axpy(lock_of(m, context), neu1e, l1, m.p.dim)
+
+
 cdef void train_sentence_sg(const ModelC *m, WorkerC *w, RowsT *rows, const int32_t *sent,
                             int n, float alpha) noexcept nogil:
     cdef int i, j, lo, hi
     cdef int32_t word
-    cdef float *l1
-    cdef float *neu1e = w.scratch.neu1e
-    # One objective on the two-pass path: its update pass applies the error to the
-    # context's row itself (no zeroed neu1e, no axpy after). Both objectives add up
-    # their errors in neu1e first, as the register loops do.
+    # one objective per pair (HS alone, NS alone, or HS beside the shared-negatives
+    # window) on the two-pass path: see sg_pair
     cdef int apply = not m.p.reg_path and not (m.p.hs and m.p.negative and not m.p.shared_negatives)
     for i in range(n):
         word = sent[i]
@@ -43,34 +63,14 @@ cdef void train_sentence_sg(const ModelC *m, WorkerC *w, RowsT *rows, const int3
             if m.p.hs:
                 for j in range(lo, hi):
                     if j != i:
-                        l1 = row_in(m, rows, sent[j])
-                        if apply:
-                            hs_update(m, w, rows, word, l1, alpha, 1, lock_of(m, sent[j]))
-                        else:
-                            memset(neu1e, 0, m.p.dim * sizeof(float))
-                            hs_update(m, w, rows, word, l1, alpha, 0, 0.0)
-                            fw_axpy(lock_of(m, sent[j]), neu1e, l1, m.p.dim)
+                        sg_pair(m, w, rows, word, sent[j], alpha, apply, 0)
             sg_shared_negatives(m, w, rows, sent, i, lo, hi, alpha)
             centre_done(m, rows)
             continue
         for j in range(lo, hi):
-            if j == i:
-                continue
-            # as in the C tool: the context word's input vector predicts the centre word
-            l1 = row_in(m, rows, sent[j])
-            w.stats.loss_examples += 1
-            if apply:
-                if m.p.hs:
-                    hs_update(m, w, rows, word, l1, alpha, 1, lock_of(m, sent[j]))
-                else:
-                    ns_update(m, w, rows, word, l1, alpha, 1, lock_of(m, sent[j]))
-                continue
-            memset(neu1e, 0, m.p.dim * sizeof(float))
-            if m.p.hs:
-                hs_update(m, w, rows, word, l1, alpha, 0, 0.0)
-            if m.p.negative:
-                ns_update(m, w, rows, word, l1, alpha, 0, 0.0)
-            fw_axpy(lock_of(m, sent[j]), neu1e, l1, m.p.dim)
+            if j != i:
+                w.stats.loss_examples += 1
+                sg_pair(m, w, rows, word, sent[j], alpha, apply, m.p.negative)
         centre_done(m, rows)
 
 
