@@ -111,7 +111,7 @@ cdef class Model:
             codes = np.ascontiguousarray(codes, dtype=np.uint8)
             points = np.ascontiguousarray(points, dtype=np.int32)
             code_offsets = np.ascontiguousarray(code_offsets, dtype=np.int64)
-            if code_offsets.shape[0] != V + 1 or code_offsets[-1] != codes.shape[0] \
+            if code_offsets.shape[0] != V + 1 or code_offsets[V] != codes.shape[0] \
                     or points.shape[0] != codes.shape[0] \
                     or (points.shape[0] and (points.min() < 0 or points.max() >= V)):
                 raise ValueError("Huffman tables do not match the vocabulary")
