@@ -110,47 +110,58 @@ def run(args) -> dict:
     results = {"date": common.now_iso(), "machine": machine,
                "versions": {"fastw2v": versions["fastw2v"] or "dev",
                             "gensim": None if args.no_gensim else versions["gensim"]},
-               "settings": vars(args).copy(), "runs": []}
+               "settings": vars(args).copy(), "runs": [], "failed": []}
     with tempfile.TemporaryDirectory() as tmp:
         corpus = str(common.plain_corpus(args.corpus, tmp))
         for mode in args.modes:
-            kw = dict(vector_size=args.vector_size, window=args.window, min_count=args.min_count,
-                      epochs=args.epochs, seed=1, **MODES[mode])
-            models = {}
-            # gensim trains the -shared mode's base mode in its own row
-            mode_tools = ["fastw2v"] if mode.endswith("-shared") else tools
-            for workers in args.workers:
-                for tool in mode_tools:
-                    models[tool, workers] = m = common.new_model(tool, workers=workers, **kw)
-                    # ids now (fastw2v's train() would encode on its first call), so that
-                    # the timed region is training alone for both tools
-                    common.build_vocab(m, corpus, encode=True)
-            for rep in range(args.repeats):
-                for workers in args.workers:
-                    for tool in mode_tools:
-                        m = models[tool, workers]
-                        epochs = args.epochs * (workers if args.scale_epochs else 1)
-                        secs, _ = common.train(m, corpus, epochs, count_sentences=True)
-                        wps = m.corpus_total_words * epochs / secs
-                        run = {"mode": mode, "tool": tool, "workers": workers,
-                               "repeat": rep, "seconds": secs, "words_per_second": wps}
-                        # later repeats train the same model further: its score would
-                        # be that of 2, 3, ... train() calls, so only the first counts
-                        if args.analogies and rep == 0:
-                            run["analogy"] = analogy_score(m.wv, args.analogies)
-                        results["runs"].append(run)
-                        common.log(f"{mode} {tool} workers={workers} run {rep + 1}: "
-                                   f"{wps / 1e3:,.0f}k words/s"
-                                   + (f", analogy {run['analogy']:.3f}" if "analogy" in run else ""),
-                                   "scaling")
-                    if args.isolated and workers > 1:
-                        wps = isolated_rate(corpus, kw, args.epochs, workers)
-                        results["runs"].append({"mode": mode, "tool": "isolated",
-                                                "workers": workers, "repeat": rep,
-                                                "words_per_second": wps})
-                        common.log(f"{mode} {workers} isolated 1-worker processes run "
-                                   f"{rep + 1}: {wps / 1e3:,.0f}k words/s", "scaling")
+            # a mode that fails is reported and the others still run: on a lent machine
+            # a crash in the third mode must not lose the first two (it did once)
+            try:
+                run_mode(args, results, corpus, mode, tools)
+            except Exception as exc:              # noqa: BLE001 - reported, then re-raised by main
+                results["failed"].append({"mode": mode, "error": f"{type(exc).__name__}: {exc}"})
+                common.log(f"{mode} failed: {type(exc).__name__}: {exc}", "scaling")
     return results
+
+
+def run_mode(args, results: dict, corpus: str, mode: str, tools: list) -> None:
+    """Every worker count and repeat of one mode, appended to ``results["runs"]``."""
+    kw = dict(vector_size=args.vector_size, window=args.window, min_count=args.min_count,
+              epochs=args.epochs, seed=1, **MODES[mode])
+    models = {}
+    # gensim trains the -shared mode's base mode in its own row
+    mode_tools = ["fastw2v"] if mode.endswith("-shared") else tools
+    for workers in args.workers:
+        for tool in mode_tools:
+            models[tool, workers] = m = common.new_model(tool, workers=workers, **kw)
+            # ids now (fastw2v's train() would encode on its first call), so that
+            # the timed region is training alone for both tools
+            common.build_vocab(m, corpus, encode=True)
+    for rep in range(args.repeats):
+        for workers in args.workers:
+            for tool in mode_tools:
+                m = models[tool, workers]
+                epochs = args.epochs * (workers if args.scale_epochs else 1)
+                secs, _ = common.train(m, corpus, epochs, count_sentences=True)
+                wps = m.corpus_total_words * epochs / secs
+                run = {"mode": mode, "tool": tool, "workers": workers,
+                       "repeat": rep, "seconds": secs, "words_per_second": wps}
+                # later repeats train the same model further: its score would
+                # be that of 2, 3, ... train() calls, so only the first counts
+                if args.analogies and rep == 0:
+                    run["analogy"] = analogy_score(m.wv, args.analogies)
+                results["runs"].append(run)
+                common.log(f"{mode} {tool} workers={workers} run {rep + 1}: "
+                           f"{wps / 1e3:,.0f}k words/s"
+                           + (f", analogy {run['analogy']:.3f}" if "analogy" in run else ""),
+                           "scaling")
+            if args.isolated and workers > 1:
+                wps = isolated_rate(corpus, kw, args.epochs, workers)
+                results["runs"].append({"mode": mode, "tool": "isolated",
+                                        "workers": workers, "repeat": rep,
+                                        "words_per_second": wps})
+                common.log(f"{mode} {workers} isolated 1-worker processes run "
+                           f"{rep + 1}: {wps / 1e3:,.0f}k words/s", "scaling")
 
 
 def summary(results: dict) -> list:
@@ -190,7 +201,10 @@ def markdown(results: dict, rows: list) -> str:
     if quality:
         header += ["fastw2v analogy", "gensim analogy"]
     table = []
+    failed = {f["mode"]: f["error"] for f in results.get("failed", [])}
     for mode in s["modes"]:
+        if mode in failed and not any(r["mode"] == mode for r in rows):
+            continue
         for w in s["workers"]:
             f, iso = (get.get((mode, tool, w)) or {} for tool in ("fastw2v", "isolated"))
             g = get.get((gensim_mode(mode), "gensim", w)) or {}
@@ -207,7 +221,9 @@ def markdown(results: dict, rows: list) -> str:
     m = results["machine"]
     kernels = f"; fastw2v kernels: {m['simd_variant']}" if m.get("simd_variant") else ""
     out = [f"## Thread scaling ({results['date']})", ""] + common.md_table(header, table, "lr" + "r" * (len(header) - 2))
-    out += ["", f"- Machine: {m['cpu']}, {m['nproc']} CPUs; {m['platform']}{kernels}.",
+    out += [""] + [f"- **{mode} failed** (its rows are incomplete or missing): {err}"
+                   for mode, err in failed.items()]
+    out += [f"- Machine: {m['cpu']}, {m['nproc']} CPUs; {m['platform']}{kernels}.",
             f"- Corpus `{s['corpus']}`, epochs={s['epochs']}"
             + (" x workers (each --isolated process trains " + str(s['epochs']) + ")"
                if s.get('scale_epochs') else "")
@@ -306,7 +322,7 @@ def main(argv=None) -> int:
     if args.plot:
         plot(results, rows, args.plot)
         common.log(f"plot written to {args.plot}", "scaling")
-    return 0
+    return 1 if results["failed"] else 0
 
 
 if __name__ == "__main__":

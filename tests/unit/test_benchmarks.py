@@ -139,6 +139,37 @@ def test_repeats_score_only_the_model_trained_once(bench_scaling, tmp_path):
     assert "analogy" in runs[0] and "analogy" not in runs[1]
 
 
+def test_a_failing_mode_keeps_the_others_report(bench_scaling, tmp_path, monkeypatch):
+    """One mode crashing (as sg-hs once did on a lent machine) must not lose the modes
+    that finished: the report is written with them, names the failure, and the exit
+    status says something failed."""
+    corpus = tmp_path / "c.txt"
+    words = [f"w{i}" for i in range(40)]
+    corpus.write_text("\n".join(" ".join(words[(i + j) % 40] for j in range(12))
+                                for i in range(200)) + "\n")
+    real_train = bench_scaling.common.train
+
+    def train(model, *a, **kw):
+        if not model.sg:
+            raise IndexError("index -27117 is out of bounds")
+        return real_train(model, *a, **kw)
+
+    monkeypatch.setattr(bench_scaling.common, "train", train)
+    md, js = tmp_path / "r.md", tmp_path / "r.json"
+    status = bench_scaling.main(["--corpus", str(corpus), "--modes", "cbow-ns,sg-ns",
+                                 "--workers", "1", "--no-gensim", "--vector-size", "8",
+                                 "--min-count", "1", "--markdown", str(md), "--json", str(js)])
+    assert status == 1
+    text = md.read_text()
+    rows = [l for l in text.splitlines() if l.startswith("| ") and "words/s" not in l]
+    assert [r.split("|")[1].strip() for r in rows] == ["sg-ns"]
+    assert "**cbow-ns failed**" in text and "IndexError: index -27117" in text
+    import json
+    saved = json.loads(js.read_text())
+    assert {r["mode"] for r in saved["runs"]} == {"sg-ns"}
+    assert saved["failed"][0]["mode"] == "cbow-ns"
+
+
 def test_isolated_needs_a_one_worker_run(bench_scaling, tmp_path):
     corpus = tmp_path / "c.txt"
     corpus.write_text("a b c\n")
