@@ -54,6 +54,20 @@ def run(args) -> dict:
                "settings": {k: v for k, v in vars(args).items() if k != "setting"},
                "hot_settings": dict(args.setting), "runs": []}
     first = next(iter(args.setting.values()))
+    from fastw2v.training import trainer
+    saved = {k: getattr(trainer, k) for k in FIELDS + ("HOT_FRACTION",)}
+    if args.fraction:
+        trainer.HOT_FRACTION = args.fraction
+    results["settings"]["fraction"] = trainer.HOT_FRACTION
+    try:
+        run_modes(args, results, first)
+    finally:
+        apply(saved)
+    return results
+
+
+def run_modes(args, results: dict, first: dict) -> None:
+    """Every mode's rounds, appended to ``results["runs"]``."""
 
     def record(corpus, mode, name, model, epochs, rep):
         secs, _ = common.train(model, corpus, epochs, count_sentences=True)
@@ -88,7 +102,6 @@ def run(args) -> dict:
                 if args.uniform:
                     apply(first)
                     record(corpus, mode, "uniform noise", models["uniform"], args.epochs, rep)
-    return results
 
 
 def summary(results: dict) -> list:
@@ -119,7 +132,8 @@ def markdown(results: dict, rows: list) -> str:
     out += ["", f"- Machine: {m['cpu_model'] or 'unknown CPU'}, {m['nproc']} CPUs.",
             f"- Corpus `{s['corpus']}`, {s['epochs']} epochs at {s['workers']} workers (1 for "
             f"the 1-worker model), vector_size={s['vector_size']}; median of {s['repeats']} "
-            "rounds.", f"- Settings: {hot}.", f"- Command: `{common.command_line()}`"]
+            "rounds.", f"- Settings: {hot}; each kind capped at V / {s.get('fraction', 64)} rows.",
+            f"- Command: `{common.command_line()}`"]
     return "\n".join(out) + "\n"
 
 
@@ -133,6 +147,10 @@ def parse_args(argv=None):
     p.add_argument("--vector-size", type=int, default=100)
     p.add_argument("--setting", action="append", default=[],
                    help="name=nodes,outputs,words,merge_total (repeatable)")
+    p.add_argument("--fraction", type=int, default=None,
+                   help="copy at most 1/N of the vocabulary's rows of each kind (the "
+                        "trainer's HOT_FRACTION, 64 by default); lower it to try more rows "
+                        "than V/64 on a small corpus")
     p.add_argument("--uniform", action="store_true")
     p.add_argument("--analogies", default=None)
     p.add_argument("--markdown", default=None)
@@ -143,6 +161,8 @@ def parse_args(argv=None):
         args.setting = dict(parse_setting(t) for t in args.setting or ["default=511,256,0,2000"])
     except ValueError as exc:
         p.error(str(exc))
+    if args.fraction is not None and args.fraction < 1:
+        p.error("--fraction must be >= 1")
     if args.workers < 2:
         p.error("--workers must be at least 2 (one worker keeps no copies)")
     args.epochs = args.epochs or args.workers

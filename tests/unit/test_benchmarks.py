@@ -376,6 +376,37 @@ def test_hot_row_settings_exist_in_the_trainer(bench_hot_rows):
         assert isinstance(getattr(trainer, field), int)
 
 
+def test_hot_row_fraction_applies_while_training_and_is_restored(bench_hot_rows, tmp_path,
+                                                                 monkeypatch):
+    """--fraction sets the trainer's cap on copied rows for the runs (the 16-core sweep
+    needed 1,024 rows of a 27k-word vocabulary, above V/64), and every trainer constant
+    is back to its value afterwards, also when a run fails."""
+    from fastw2v.training import trainer
+    corpus = tmp_path / "c.txt"
+    words = [f"w{i}" for i in range(40)]
+    corpus.write_text("\n".join(" ".join(words[(i + j) % 40] for j in range(12))
+                                for i in range(100)) + "\n")
+    before = {k: getattr(trainer, k) for k in bench_hot_rows.FIELDS + ("HOT_FRACTION",)}
+    seen = []
+
+    def train(model, *a, **kw):
+        seen.append((model.workers, trainer.HOT_FRACTION, trainer.HOT_OUTPUTS))
+        if len(seen) == 3:
+            raise RuntimeError("stop")
+        return 1.0, None
+
+    monkeypatch.setattr(bench_hot_rows.common, "train", train)
+    args = bench_hot_rows.parse_args(["--corpus", str(corpus), "--workers", "2", "--modes", "sg-ns",
+                                      "--vector-size", "8", "--fraction", "4",
+                                      "--setting", "a=7,33,0,10", "--setting", "b=7,9,0,10"])
+    with pytest.raises(RuntimeError, match="stop"):
+        bench_hot_rows.run(args)
+    assert seen == [(1, 4, before["HOT_OUTPUTS"]), (2, 4, 33), (2, 4, 9)]
+    assert {k: getattr(trainer, k) for k in before} == before
+    with pytest.raises(SystemExit):
+        bench_hot_rows.parse_args(["--corpus", str(corpus), "--fraction", "0"])
+
+
 def test_hot_row_summary_is_against_one_worker(bench_hot_rows):
     results = {"settings": {"modes": ["sg-ns"]}, "runs": [
         {"mode": "sg-ns", "setting": "1 worker", "words_per_second": 100.0},
