@@ -62,6 +62,7 @@ if [ "${SWEEP:-0}" = 1 ]; then
         --fraction "${FRACTION:-64}" \
         --setting nodes=511,0,0,2000 --setting default=511,256,0,2000 \
         --setting out256-m16k=511,256,0,16000 --setting out256-w64=511,256,64,2000 \
+        --setting out256-w256=511,256,256,2000 \
         --markdown "$RES/hot_rows.md" --json "$RES/hot_rows.json"
     pack
 fi

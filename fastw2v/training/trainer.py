@@ -57,7 +57,12 @@ MAX_BLOCK = 50_000
 #: 0.092 without hot rows (1.5M-word sample); with 125, 0.092. HOT_WORDS (frequent
 #: words' input rows) stays 0: with 64 of them as well, 16 threads diverged (analogy 0.00
 #: after one epoch of wiki17m, 0.15 without); that was measured with the earlier merges
-#: at sentence ends, and has not been tried with the shared-out interval.
+#: at sentence ends. With the shared-out interval they no longer diverge: 16 threads on
+#: 2 cores, the 1.5M-word sample, 5 epochs, seeds 1-4, analogy / WS-353 / SimLex means
+#: cbow-ns .034 / .263 / .160 with 64 (.034 / .263 / .156 with 256) against
+#: .034 / .263 / .157 without, sg-ns .062 / .416 / .207 against .061 / .417 / .207. Their
+#: speed at 16 cores with this interval is not measured yet (device_scaling.sh SWEEP=1);
+#: on 2 cores they were slower (RESULTS, "Which rows to keep in per-thread copies").
 HOT_NODES = 511
 HOT_OUTPUTS = 256
 HOT_WORDS = 0
