@@ -132,7 +132,7 @@ def markdown(results: dict, rows: list) -> str:
     out += ["", f"- Machine: {m['cpu_model'] or 'unknown CPU'}, {m['nproc']} CPUs.",
             f"- Corpus `{s['corpus']}`, {s['epochs']} epochs at {s['workers']} workers (1 for "
             f"the 1-worker model), vector_size={s['vector_size']}; median of {s['repeats']} "
-            "rounds.", f"- Settings: {hot}; each kind capped at V / {s.get('fraction', 64)} rows.",
+            "rounds.", f"- Settings: {hot}; each kind capped at V / {s['fraction']} rows.",
             f"- Command: `{common.command_line()}`"]
     return "\n".join(out) + "\n"
 

@@ -29,6 +29,13 @@ def bench_scaling():
     return load("bench_scaling")
 
 
+def write_rotating_corpus(path, lines):
+    """A tiny real corpus: ``lines`` lines of 12 words, each a rotation of w0..w39."""
+    words = [f"w{i}" for i in range(40)]
+    path.write_text("\n".join(" ".join(words[(i + j) % 40] for j in range(12))
+                               for i in range(lines)) + "\n")
+
+
 def run(tool, seed, secs, analogy, ws, simlex, mode="cbow-ns"):
     return {"mode": mode, "tool": tool, "seed": seed, "ok": True, "train_seconds": secs,
             "vocab_seconds": 1.0, "peak_rss_kib": 1024 * 100, "analogy": analogy,
@@ -125,9 +132,7 @@ def test_repeats_score_only_the_model_trained_once(bench_scaling, tmp_path):
     """A repeat trains the same model again; its analogy score would be that of a model
     trained twice, so only the first run of each model is scored."""
     corpus = tmp_path / "c.txt"
-    words = [f"w{i}" for i in range(40)]
-    corpus.write_text("\n".join(" ".join(words[(i + j) % 40] for j in range(12))
-                                for i in range(200)) + "\n")
+    write_rotating_corpus(corpus, 200)
     questions = tmp_path / "q.txt"
     questions.write_text(": s\nw1 w2 w3 w4\nw5 w6 w7 w8\n")
     args = bench_scaling.parse_args(["--corpus", str(corpus), "--modes", "sg-ns",
@@ -144,9 +149,7 @@ def test_a_failing_mode_keeps_the_others_report(bench_scaling, tmp_path, monkeyp
     that finished: the report is written with them, names the failure, and the exit
     status says something failed."""
     corpus = tmp_path / "c.txt"
-    words = [f"w{i}" for i in range(40)]
-    corpus.write_text("\n".join(" ".join(words[(i + j) % 40] for j in range(12))
-                                for i in range(200)) + "\n")
+    write_rotating_corpus(corpus, 200)
     real_train = bench_scaling.common.train
 
     def train(model, *a, **kw):
@@ -383,9 +386,7 @@ def test_hot_row_fraction_applies_while_training_and_is_restored(bench_hot_rows,
     is back to its value afterwards, also when a run fails."""
     from fastw2v.training import trainer
     corpus = tmp_path / "c.txt"
-    words = [f"w{i}" for i in range(40)]
-    corpus.write_text("\n".join(" ".join(words[(i + j) % 40] for j in range(12))
-                                for i in range(100)) + "\n")
+    write_rotating_corpus(corpus, 100)
     before = {k: getattr(trainer, k) for k in bench_hot_rows.FIELDS + ("HOT_FRACTION",)}
     seen = []
 
