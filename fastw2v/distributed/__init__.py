@@ -22,7 +22,8 @@
    threads would; ``merge="average"``: the per-row mean weighted by words trained, over
    the partitions that changed the row) and broadcasts only the changed
    rows. A failed task is retried by Dask (``retries``); a task whose worker lost its
-   state (a restarted or new worker) answers "stale" and is sent the full weights. A
+   state (a restarted or new worker) answers "stale" and is sent the full weights, as is
+   a task Dask cancelled when a worker died holding its inputs. A
    round is therefore applied whole or not at all.
 
 Bytes moved per round are recorded in ``model.distributed_stats`` (see

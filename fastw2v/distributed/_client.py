@@ -226,29 +226,28 @@ def _train(model, client, run_id, paths, part_shards, part_addrs, worker_threads
                 workers=[part_addrs[p]], allow_other_workers=True, retries=retries,
                 pure=False, key=f"fastw2v-round-{r}-{p}{tag}-{run_id}")
 
-        futs = [submit(p, w_f) for p in range(len(part_addrs))]
+        futs = {p: submit(p, w_f) for p in range(len(part_addrs))}
         results: Dict[int, dict] = {}
         resends = 0
         while futs:
-            try:
-                done = client.gather(futs)
-            except Exception as exc:
-                raise DistributedTrainingError(
-                    f"round {r + 1} of {n_rounds} failed after {retries} retries; the model "
-                    f"holds the weights of round {r}: {exc!r}") from exc
-            _raise_input_errors(done)
-            futs = []
-            for res in done:
-                if res.get("stale"):
-                    if resends >= 2 * len(part_addrs):
-                        raise DistributedTrainingError(f"round {r + 1}: workers keep losing "
-                                                       "their state")
-                    resends += 1
-                    full = client.scatter(Weights(r, True, current), hash=False)
-                    sent += full_bytes
-                    futs.append(submit(res["partition"], full, f"-full{resends}"))
-                else:
-                    results[res["partition"]] = res
+            done = _gather_round(client, futs, r, n_rounds, retries)
+            again = [p for p, res in done.items() if res is None or res.get("stale")]
+            results.update({p: res for p, res in done.items() if p not in again})
+            if resends + len(again) > 2 * len(part_addrs):
+                raise DistributedTrainingError(f"round {r + 1}: workers keep losing their "
+                                               "state or their tasks")
+            if any(done[p] is None for p in again):
+                # a task Dask cancelled: its scattered inputs may have died with a worker,
+                # so the plan goes out again to the live workers
+                part_addrs = _refresh_homes(client, part_addrs)
+                [plan_f] = client.scatter([plan], workers=sorted(set(part_addrs)),
+                                          broadcast=True, hash=False)
+            futs = {}
+            for p in again:       # the full weights, which any worker can start from
+                resends += 1
+                full = client.scatter(Weights(r, True, current), hash=False)
+                sent += full_bytes
+                futs[p] = submit(p, full, f"-full{resends}")
         weights, received, touched, dense = _merge(current, acc, den, results, r + 1, merge)
         stat = dict(round=r, epoch=epoch, words=sum(x["words"] for x in results.values()),
                     seconds=time.perf_counter() - t0,
@@ -276,6 +275,28 @@ def _train(model, client, run_id, paths, part_shards, part_addrs, worker_threads
         bytes_to_workers=sum(s["bytes_to_workers"] for s in rounds),
         bytes_from_workers=sum(s["bytes_from_workers"] for s in rounds))
     return model
+
+
+def _gather_round(client, futs, r, n_rounds, retries):
+    """Wait for a round's tasks ``{partition: future}``: ``{partition: result}``, the
+    result None where Dask cancelled the task instead of retrying it (seen when a worker
+    process dies in mid-round). A task that failed beyond its retries, or one that met an
+    input error, raises."""
+    try:
+        out = client.gather(futs, errors="skip")     # a failed task's result is None
+    except Exception as exc:
+        out = exc
+    for p, f in futs.items():
+        if isinstance(out, Exception) or (out[p] is None and not f.cancelled()):
+            exc = out if isinstance(out, Exception) else f.exception()
+            raise DistributedTrainingError(
+                f"round {r + 1} of {n_rounds} failed after {retries} retries; the model "
+                f"holds the weights of round {r}: {exc!r}") from exc
+        if out[p] is None:
+            logger.warning("distributed: Dask cancelled round %d's task for partition %d; "
+                           "it is sent again", r + 1, p)
+    _raise_input_errors(out.values())
+    return out
 
 
 def _refresh_homes(client, homes: List[str]) -> List[str]:

@@ -287,6 +287,47 @@ def test_stale_worker_gets_full_weights(client, small_shards):
         assert np.array_equal(a, b)
 
 
+@contextlib.contextmanager
+def cancelled_rounds(client, monkeypatch, key_prefix, times):
+    """Have Dask cancel (as it does when a worker dies holding a round's scattered
+    inputs) the first ``times`` round tasks whose key starts with ``key_prefix``; yields
+    the keys cancelled."""
+    submit, cancelled = client.submit, []
+
+    def cancelling_submit(*args, **kwargs):
+        fut = submit(*args, **kwargs)
+        if str(kwargs.get("key", "")).startswith(key_prefix) and len(cancelled) < times:
+            client.cancel([fut])
+            cancelled.append(fut.key)
+        return fut
+
+    monkeypatch.setattr(client, "submit", cancelling_submit)
+    try:
+        yield cancelled
+    finally:
+        monkeypatch.undo()
+
+
+def test_cancelled_round_task_is_sent_again(client, small_shards, clean_model, monkeypatch):
+    # round 2's task for partition 0 is cancelled twice (its resend too): it is sent
+    # again with the full weights each time, and the model is the clean run's
+    with cancelled_rounds(client, monkeypatch, "fastw2v-round-1-0", 2) as cancelled:
+        model = train_distributed(small_shards, client=client, **SMALL)
+    assert len(cancelled) == 2 and "-full1-" in cancelled[1]
+    assert [s["full_resends"] for s in model.distributed_stats["rounds"][:3]] == [0, 2, 0]
+    for a, b in zip(weights(model), weights(clean_model)):
+        assert np.array_equal(a, b)
+
+
+def test_task_cancelled_every_time_gives_up(client, small_shards, monkeypatch):
+    # bounded: a partition whose task never survives ends the run with a clear error
+    from fastw2v.distributed import DistributedTrainingError
+    with cancelled_rounds(client, monkeypatch, "fastw2v-round-0-1", 100) as cancelled, \
+            pytest.raises(DistributedTrainingError, match="round 1: workers keep losing"):
+        train_distributed(small_shards, client=client, **SMALL)
+    assert len(cancelled) == 5          # the first try and 2 x 2 partitions' resends
+
+
 @pytest.mark.slow
 def test_worker_process_death_is_survived(client, small_shards, clean_model, tmp_path):
     # the last test that uses the cluster: it kills a worker process (its nanny starts a
