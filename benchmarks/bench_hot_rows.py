@@ -55,7 +55,9 @@ def run(args) -> dict:
                "hot_settings": dict(args.setting), "runs": []}
     first = next(iter(args.setting.values()))
     from fastw2v.training import trainer
-    saved = {k: getattr(trainer, k) for k in FIELDS + ("HOT_FRACTION",)}
+    saved = {k: getattr(trainer, k)
+             for k in FIELDS + ("HOT_FRACTION", "HOT_OUTPUTS_MIN_WORKERS")}
+    trainer.HOT_OUTPUTS_MIN_WORKERS = 1        # a setting's outputs at any worker count
     if args.fraction:
         trainer.HOT_FRACTION = args.fraction
     results["settings"]["fraction"] = trainer.HOT_FRACTION

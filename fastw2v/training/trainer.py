@@ -47,8 +47,14 @@ MAX_BLOCK = 50_000
 #:
 #: Speed, measured at 16 workers on a 16-core Xeon (3M words, vector_size 100, one
 #: interleaved sweep, merges then every 1,000 words): nodes only gave 3.0x one worker
-#: (sg-ns) and 3.8x (cbow-ns); 256 hot outputs 6.6x and 4.8x. On 2 cores (EPYC) they
-#: are within noise of nodes only.
+#: (sg-ns) and 3.8x (cbow-ns); 256 hot outputs 6.6x and 4.8x. With 2 workers the hot
+#: outputs cost more than the contention they save, so they start at
+#: HOT_OUTPUTS_MIN_WORKERS: on a 2-vCPU Zen 5 EPYC (wiki17m, 1 epoch, 5 interleaved
+#: rounds) 2 workers gave 2.05x one worker without them and 1.85x with them (sg-ns),
+#: 1.94x and 1.74x (cbow-ns), 1.92x and 1.81x at vector_size 300 (sg-ns, 3 rounds); on
+#: the older 2-vCPU EPYC 1.89x and 1.90x (sg-ns), 1.62x and 1.54x (cbow-ns). The hot
+#: nodes pay from 2 workers on (Zen 5: sg-hs 1.89x against 1.30x without them). 3 to 8
+#: workers are not measured; the threshold keeps the 16-core gain.
 #:
 #: Quality: a thread moves its copies for a whole merge interval without seeing the
 #: other threads' moves, and the merge adds all the moves up, so the interval is shared
@@ -65,6 +71,7 @@ MAX_BLOCK = 50_000
 #: on 2 cores they were slower (RESULTS, "Which rows to keep in per-thread copies").
 HOT_NODES = 511
 HOT_OUTPUTS = 256
+HOT_OUTPUTS_MIN_WORKERS = 3
 HOT_WORDS = 0
 HOT_FRACTION = 64
 HOT_MERGE_TOTAL = 2000
@@ -147,7 +154,8 @@ class Trainer:
             for w in self.workers:
                 w.use_hot_rows(words=min(HOT_WORDS, V // HOT_FRACTION),
                                nodes=min(HOT_NODES, V // HOT_FRACTION),
-                               outputs=min(HOT_OUTPUTS, V // HOT_FRACTION),
+                               outputs=(min(HOT_OUTPUTS, V // HOT_FRACTION)
+                                        if workers >= HOT_OUTPUTS_MIN_WORKERS else 0),
                                merge_every=max(1, HOT_MERGE_TOTAL // workers))
         #: Stats of the epoch cut short by the last exception, else None.
         self.partial: Optional[EpochStats] = None

@@ -387,10 +387,12 @@ def test_hot_row_fraction_applies_while_training_and_is_restored(bench_hot_rows,
     from fastw2v.training import trainer
     corpus = tmp_path / "c.txt"
     write_rotating_corpus(corpus, 100)
-    before = {k: getattr(trainer, k) for k in bench_hot_rows.FIELDS + ("HOT_FRACTION",)}
+    before = {k: getattr(trainer, k) for k in bench_hot_rows.FIELDS
+              + ("HOT_FRACTION", "HOT_OUTPUTS_MIN_WORKERS")}
     seen = []
 
     def train(model, *a, **kw):
+        assert trainer.HOT_OUTPUTS_MIN_WORKERS == 1     # the setting's outputs apply at 2
         seen.append((model.workers, trainer.HOT_FRACTION, trainer.HOT_OUTPUTS))
         if len(seen) == 3:
             raise RuntimeError("stop")

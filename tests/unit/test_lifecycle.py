@@ -223,6 +223,24 @@ def test_interrupt_in_iterable_mode(sentences, caplog):
 
 
 # -- errors and threads ------------------------------------------------------------------
+@pytest.mark.parametrize("workers", [1, 2, 3, 4])
+def test_hot_rows_by_worker_count(sentences, workers):
+    # hot nodes from 2 workers on, hot output rows from HOT_OUTPUTS_MIN_WORKERS (3) on;
+    # never more than 1/HOT_FRACTION of a matrix's rows
+    from fastw2v.training import trainer as tr
+    m = Word2Vec(sentences[:2000], epochs=1, hs=1, negative=5, min_count=1, vector_size=16,
+                 workers=2, progress=False)
+    V = len(m.wv)
+    cap = V // tr.HOT_FRACTION
+    assert cap >= 1
+    t = Trainer(m.state.kernel_model(False), workers, 1)
+    expected = ((0, 0, 0) if workers == 1 else
+                (0, min(tr.HOT_NODES, cap),
+                 min(tr.HOT_OUTPUTS, cap) if workers >= tr.HOT_OUTPUTS_MIN_WORKERS else 0))
+    assert all(w.hot_rows == expected for w in t.workers)
+    assert tr.HOT_OUTPUTS_MIN_WORKERS == 3
+
+
 def test_worker_error_is_raised_on_the_calling_thread(sentences):
     m = Word2Vec(sentences[:200], epochs=1, **FAST)
     trainer = Trainer(m.state.kernel_model(False), 2, 1)
