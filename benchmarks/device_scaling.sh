@@ -14,9 +14,11 @@
 #   .devdata/  the corpus, e.g. the first 3M words of wiki17m, xz-compressed
 # Knobs (environment): OUT, CORPUS, WORKERS, MODES, VECTOR_SIZES, REPEATS, NO_GENSIM=1,
 # PYTHON; per vector size d: WORKERS_d, MODES_d, ISOLATED_d=0 (no ceiling runs at d);
-# SWEEP=1 first runs bench_hot_rows.py at the largest worker count (which rows to keep
-# in per-thread copies, with each setting's analogy score; FRACTION=N lets a setting
-# copy up to V/N rows, 64 by default).
+# SWEEP=1 first runs bench_hot_rows.py at the largest worker count, or at each count of
+# SWEEP_WORKERS (e.g. 4,8: where hot output rows start to pay; the trainer uses them
+# from HOT_OUTPUTS_MIN_WORKERS = 3 on) (which rows to keep in per-thread copies, with
+# each setting's analogy score; FRACTION=N lets a setting copy up to V/N rows, 64 by
+# default).
 #
 # Time on the 16-core Xeon (2026-11-27, 3M words): build 33 s; vector_size 100, sg-ns
 # and cbow-ns with gensim and the ceiling, 1..16 workers: 260 s; vector_size 300, sg-ns
@@ -56,15 +58,17 @@ export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
 "$PY" -c "import fastw2v; fastw2v.show_config()"
 
 if [ "${SWEEP:-0}" = 1 ]; then
-    top=${WORKERS##*,}
-    PYTHONUNBUFFERED=1 "$PY" benchmarks/bench_hot_rows.py --corpus "$CORPUS" --workers "$top" \
-        --modes "$MODES" --uniform --analogies fastw2v/data/questions-words.txt \
-        --fraction "${FRACTION:-64}" \
-        --setting nodes=511,0,0,2000 --setting default=511,256,0,2000 \
-        --setting out256-m16k=511,256,0,16000 --setting out256-w64=511,256,64,2000 \
-        --setting out256-w256=511,256,256,2000 \
-        --markdown "$RES/hot_rows.md" --json "$RES/hot_rows.json"
-    pack
+    sweep_workers=${SWEEP_WORKERS:-${WORKERS##*,}}
+    for top in ${sweep_workers//,/ }; do
+        PYTHONUNBUFFERED=1 "$PY" benchmarks/bench_hot_rows.py --corpus "$CORPUS" --workers "$top" \
+            --modes "$MODES" --uniform --analogies fastw2v/data/questions-words.txt \
+            --fraction "${FRACTION:-64}" \
+            --setting nodes=511,0,0,2000 --setting out256=511,256,0,2000 \
+            --setting out256-m16k=511,256,0,16000 --setting out256-w64=511,256,64,2000 \
+            --setting out256-w256=511,256,256,2000 \
+            --markdown "$RES/hot_rows_$top.md" --json "$RES/hot_rows_$top.json"
+        pack
+    done
 fi
 
 extra=()
