@@ -14,11 +14,11 @@
 #   .devdata/  the corpus, e.g. the first 3M words of wiki17m, xz-compressed
 # Knobs (environment): OUT, CORPUS, WORKERS, MODES, VECTOR_SIZES, REPEATS, NO_GENSIM=1,
 # PYTHON; per vector size d: WORKERS_d, MODES_d, ISOLATED_d=0 (no ceiling runs at d);
-# SWEEP=1 first runs bench_hot_rows.py at the largest worker count, or at each count of
+# SWEEP=1 first runs bench_hot_rows.py (which rows to keep in per-thread copies, with
+# each setting's analogy score) at the largest worker count, or at each count of
 # SWEEP_WORKERS (e.g. 4,8: where hot output rows start to pay; the trainer uses them
-# from HOT_OUTPUTS_MIN_WORKERS = 3 on) (which rows to keep in per-thread copies, with
-# each setting's analogy score; FRACTION=N lets a setting copy up to V/N rows, 64 by
-# default).
+# from HOT_OUTPUTS_MIN_WORKERS = 3 on); FRACTION=N lets a setting copy up to V/N rows,
+# 64 by default.
 #
 # Time on the 16-core Xeon (2026-11-27, 3M words): build 33 s; vector_size 100, sg-ns
 # and cbow-ns with gensim and the ceiling, 1..16 workers: 260 s; vector_size 300, sg-ns

@@ -173,7 +173,7 @@ def _train(model, client, run_id, paths, part_shards, part_addrs, worker_threads
     tables = state.build_tables()          # built once here, broadcast with the plan
     plan = Plan(c.as_dict(), list(state.vocab.words), np.asarray(state.vocab.counts),
                  tables, unicode_errors, storage_options)
-    [plan_f] = client.scatter([plan], workers=part_addrs, broadcast=True, hash=False)
+    plan_f = _broadcast(client, plan, part_addrs)
     t_vocab = time.perf_counter()
 
     preps = client.gather([
@@ -213,10 +213,8 @@ def _train(model, client, run_id, paths, part_shards, part_addrs, worker_threads
         homes_now = _refresh_homes(client, part_addrs)
         if homes_now != part_addrs:             # the plan may have died with a worker
             part_addrs = homes_now
-            [plan_f] = client.scatter([plan], workers=sorted(set(part_addrs)),
-                                      broadcast=True, hash=False)
-        w_f = client.scatter(weights, workers=sorted(set(part_addrs)), broadcast=True,
-                             hash=False)
+            plan_f = _broadcast(client, plan, part_addrs)
+        w_f = _broadcast(client, weights, part_addrs)
         sent = weights.nbytes * len(set(part_addrs))
 
         def submit(p, w, tag=""):
@@ -240,8 +238,7 @@ def _train(model, client, run_id, paths, part_shards, part_addrs, worker_threads
                 # a task Dask cancelled: its scattered inputs may have died with a worker,
                 # so the plan goes out again to the live workers
                 part_addrs = _refresh_homes(client, part_addrs)
-                [plan_f] = client.scatter([plan], workers=sorted(set(part_addrs)),
-                                          broadcast=True, hash=False)
+                plan_f = _broadcast(client, plan, part_addrs)
             futs = {}
             for p in again:       # the full weights, which any worker can start from
                 resends += 1
@@ -277,21 +274,30 @@ def _train(model, client, run_id, paths, part_shards, part_addrs, worker_threads
     return model
 
 
+def _broadcast(client, obj, addrs):
+    """A copy of ``obj`` on each of the workers ``addrs``, as one future."""
+    [fut] = client.scatter([obj], workers=sorted(set(addrs)), broadcast=True, hash=False)
+    return fut
+
+
 def _gather_round(client, futs, r, n_rounds, retries):
     """Wait for a round's tasks ``{partition: future}``: ``{partition: result}``, the
     result None where Dask cancelled the task instead of retrying it (seen when a worker
     process dies in mid-round). A task that failed beyond its retries, or one that met an
     input error, raises."""
+    def failed(exc):
+        return DistributedTrainingError(
+            f"round {r + 1} of {n_rounds} failed after {retries} retries; the model holds "
+            f"the weights of round {r}: {exc!r}")
+
     try:
         out = client.gather(futs, errors="skip")     # a failed task's result is None
     except Exception as exc:
-        out = exc
+        raise failed(exc) from exc
     for p, f in futs.items():
-        if isinstance(out, Exception) or (out[p] is None and not f.cancelled()):
-            exc = out if isinstance(out, Exception) else f.exception()
-            raise DistributedTrainingError(
-                f"round {r + 1} of {n_rounds} failed after {retries} retries; the model "
-                f"holds the weights of round {r}: {exc!r}") from exc
+        if out[p] is None and not f.cancelled():
+            exc = f.exception()
+            raise failed(exc) from exc
         if out[p] is None:
             logger.warning("distributed: Dask cancelled round %d's task for partition %d; "
                            "it is sent again", r + 1, p)
