@@ -20,8 +20,9 @@ Usage::
         --modes sg-ns,cbow-ns --workers 1,2 --repeats 3 --plot scaling.png \\
         --markdown scaling.md --json scaling.json
 
-Mode ``sg-ns-shared`` times fastw2v's opt-in ``shared_negatives=True`` (its ceiling too);
-its gensim columns repeat gensim's ``sg-ns``, so list ``sg-ns`` as well to fill them.
+Modes ``sg-ns-shared`` and ``sg-hs-shared`` time fastw2v's opt-in
+``shared_negatives=True`` (its ceiling too); their gensim columns repeat gensim's
+``sg-ns`` / ``sg-hs``, so list those as well to fill them.
 
 ``--scale-epochs`` gives N workers N times the epochs, so a 1..16-worker sweep on a
 many-core machine takes minutes and no run is too short to time.
@@ -40,9 +41,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
-#: the four modes, and fastw2v's opt-in shared negatives (skip-gram/NS; gensim has no such
-#: mode, so its columns show gensim's sg-ns, the same model trained the usual way)
-MODES = dict(common.MODES, **{"sg-ns-shared": dict(common.MODES["sg-ns"], shared_negatives=True)})
+#: the four modes, and fastw2v's opt-in batched windows (skip-gram; gensim has no such
+#: mode, so its columns show gensim's sg-ns / sg-hs, the same model trained the usual way)
+MODES = dict(common.MODES, **{f"{m}-shared": dict(common.MODES[m], shared_negatives=True)
+                              for m in ("sg-ns", "sg-hs")})
 
 
 def gensim_mode(mode: str) -> str:

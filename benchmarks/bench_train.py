@@ -24,7 +24,7 @@ Tools
 fastw2v      ``fastw2v.Word2Vec``: build_vocab(corpus_file=...), then a timed train(corpus_file=...).
 fastw2v-iter fastw2v fed by its ``LineSentence`` (iterable mode); also reports how much of a
              core the calling thread spent reading the iterable and converting it to ids.
-fastw2v-shared  fastw2v with the opt-in ``shared_negatives=True`` (sg-ns only; other modes skipped).
+fastw2v-shared  fastw2v with the opt-in ``shared_negatives=True`` (skip-gram modes only; CBOW skipped).
 fastw2v-repro   fastw2v with ``reproducible=True`` (bit-identical threaded training).
 gensim-iter  gensim 4 ``Word2Vec`` fed by ``LineSentence`` (build_vocab, then a timed train).
 gensim-file  gensim 4 ``Word2Vec`` in corpus_file mode (build_vocab, then a timed train).
@@ -807,7 +807,7 @@ def main(argv=None) -> int:
         }
 
         plan = [(mode, rep, tool) for mode in args.modes for rep in range(args.repeats) for tool in tools
-                if not (tool == "fastw2v-shared" and mode != "sg-ns")]
+                if not (tool == "fastw2v-shared" and not mode.startswith("sg"))]
         timeout = args.timeout if args.timeout and args.timeout > 0 else None
         for n, (mode, rep, tool) in enumerate(plan, 1):
             outdir = scratch / f"{mode}_{tool}_{rep}"

@@ -89,11 +89,13 @@ class TrainConfig:
     compute_loss : bool
         Accumulate the training objective (costs a ``log`` per update).
     shared_negatives : bool
-        Opt-in fast mode for skip-gram with negative sampling (not in gensim): draw one
-        set of negatives per centre word and score the whole window against it with the
-        weights as they were at the window's start ("HogBatch", Ji et al. 2016). Fewer
-        random memory accesses per word; see benchmarks/RESULTS.md for its speed and
-        quality next to the default.
+        Opt-in fast mode for skip-gram (not in gensim): train each centre word's window
+        as one batch, every score from the weights as they were at the window's start
+        ("HogBatch", Ji et al. 2016). Negative sampling draws one set of negatives per
+        centre word for the whole window; hierarchical softmax trains the window's
+        contexts against the centre's path (the same rows as pair by pair, only the
+        updates within a window do not see each other). Fewer memory accesses per word;
+        see benchmarks/RESULTS.md for its speed and quality next to the default.
     reproducible : bool
         With ``workers > 1``, make training bit-identical across runs and processes for
         the same seed, corpus and worker count (not in gensim): threads train in rounds
@@ -168,10 +170,10 @@ class TrainConfig:
         need(is_int(self.epochs) and self.epochs >= 1, "epochs", "an integer >= 1")
         for name in _BOOL_FLAGS:
             need(is_flag(getattr(self, name)), name, "True or False (or 0/1)")
-        if self.shared_negatives and not (self.sg == 1 and self.negative > 0):
+        if self.shared_negatives and self.sg != 1:
             raise ParameterError(
-                f"shared_negatives=True needs skip-gram with negative sampling (sg=1, "
-                f"negative > 0); got sg={self.sg}, negative={self.negative}")
+                f"shared_negatives=True (the batched window) needs skip-gram (sg=1); "
+                f"got sg={self.sg}")
         if not self.hs and self.negative == 0:
             raise ParameterError(
                 "no training objective: set hs=1 (hierarchical softmax) and/or negative > 0 "

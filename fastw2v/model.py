@@ -110,7 +110,7 @@ class Word2Vec(OutputSpaceMixin):
         What to do with bytes in ``corpus_file`` that are not UTF-8: ``strict`` raises
         :class:`fastw2v.corpus.CorpusError` naming the file, line and byte offset.
     shared_negatives : bool
-        Opt-in fast mode for ``sg=1`` with negative sampling (see
+        Opt-in fast mode for ``sg=1``: each window trained as one batch (see
         :class:`fastw2v.config.TrainConfig`).
     reproducible : bool
         Bit-identical results with ``workers > 1`` for the same seed, corpus and worker

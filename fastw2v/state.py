@@ -174,7 +174,11 @@ class ModelState:
         # uniform in [-1, 1) / vector_size, as gensim 4 (the C tool uses half that range;
         # measured on the shipped sample, gensim's range scored slightly better for CBOW)
         d = self.config.vector_size
-        vectors = rng.random((n, d), dtype=np.float32)
+        vectors = kernels.layout.zeros(n, d)
+        # in blocks of rows (the draws are the same as in one call): no second [n, d]
+        step = max(1, (1 << 22) // max(d, 1))
+        for lo in range(0, n, step):
+            vectors[lo:lo + step] = rng.random((min(step, n - lo), d), dtype=np.float32)
         vectors *= np.float32(2.0)
         vectors -= np.float32(1.0)
         vectors /= np.float32(d)
@@ -188,8 +192,8 @@ class ModelState:
         vectors = self.fresh_vectors(V, np.random.default_rng(
             c.seed if c.seed >= 0 else c.seed & 0xFFFFFFFFFFFFFFFF))
         self.wv = KeyedVectors(c.vector_size, self.vocab.words, vectors, self.vocab.counts)
-        self.syn1neg = np.zeros((V, c.vector_size), dtype=np.float32) if c.negative else None
-        self.syn1 = np.zeros((V, c.vector_size), dtype=np.float32) if c.hs else None
+        self.syn1neg = kernels.layout.zeros(V, c.vector_size) if c.negative else None
+        self.syn1 = kernels.layout.zeros(V, c.vector_size) if c.hs else None
         self.clear_history()
 
     def grow_weights(self, old_size: int) -> None:
@@ -205,7 +209,7 @@ class ModelState:
         def grow(arr):
             if arr is None:
                 return None
-            out = np.zeros((V, c.vector_size), dtype=np.float32)
+            out = kernels.layout.zeros(V, c.vector_size)
             out[:old_size] = arr[:old_size]
             return out
 
@@ -284,14 +288,21 @@ class ModelState:
         noise = self.noise() if c.negative else None
         # weights may be missing (model loaded before hs/negative were switched on)
         if c.hs and self.syn1 is None:
-            self.syn1 = np.zeros((V, c.vector_size), dtype=np.float32)
+            self.syn1 = kernels.layout.zeros(V, c.vector_size)
         if c.negative and self.syn1neg is None:
-            self.syn1neg = np.zeros((V, c.vector_size), dtype=np.float32)
+            self.syn1neg = kernels.layout.zeros(V, c.vector_size)
         for name, arr in (("wv.vectors", self.wv.vectors), ("syn1", self.syn1),
                           ("syn1neg", self.syn1neg)):
             if arr is not None and not arr.flags.writeable:
                 raise ValueError(f"{name} is read-only (model loaded with mmap='r'?); load "
                                  "with mmap=None or mmap='c' to continue training")
+        # matrices loaded from disk (or set by hand) move into the kernels' layout once:
+        # rows on cache-line boundaries (kernels/layout.py); a no-op for trained ones
+        self.wv.vectors = kernels.layout.trainable(self.wv.vectors)
+        if self.syn1 is not None:
+            self.syn1 = kernels.layout.trainable(self.syn1)
+        if self.syn1neg is not None:
+            self.syn1neg = kernels.layout.trainable(self.syn1neg)
         keep = self.vocab.keep_probabilities(c.sample)
         return kernels.Model(
             self.wv.vectors, self.syn1, self.syn1neg, sg=c.sg, hs=c.hs, negative=c.negative,

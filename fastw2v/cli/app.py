@@ -163,8 +163,8 @@ def build_parser(prog: str = "fastw2v") -> argparse.ArgumentParser:
     t.add_argument("--compute-loss", action="store_true",
                    help="compute the training loss and show it (compute_loss; default off)")
     t.add_argument("--shared-negatives", action="store_true",
-                   help="skip-gram: one set of negative samples per window, faster "
-                   "(shared_negatives; default off)")
+                   help="skip-gram: each window trained as one batch (one set of "
+                   "negative samples per window), faster (shared_negatives; default off)")
     t.add_argument("--reproducible", action="store_true",
                    help="bit-identical runs for the same seed and workers (reproducible; "
                    "default off)")

@@ -16,6 +16,7 @@ import importlib
 import importlib.util
 import os
 
+from . import layout  # noqa: F401  (kernels.layout: the weights' layout)
 from ._cpu import runnable_variants
 
 #: Every variant the package may contain, best first.

@@ -50,21 +50,22 @@ cdef inline void sg_pair(const ModelC *m, WorkerC *w, RowsT *rows, int32_t word,
 
 cdef void train_sentence_sg(const ModelC *m, WorkerC *w, RowsT *rows, const int32_t *sent,
                             int n, float alpha) noexcept nogil:
-    cdef int i, j, lo, hi
+    cdef int i, j, lo, hi, nc
     cdef int32_t word
-    # one objective per pair (HS alone, NS alone, or HS beside the shared-negatives
-    # window) on the two-pass path: see sg_pair
-    cdef int apply = not m.p.reg_path and not (m.p.hs and m.p.negative and not m.p.shared_negatives)
+    # one objective per pair (HS alone or NS alone) on the two-pass path: see sg_pair
+    cdef int apply = not m.p.reg_path and not (m.p.hs and m.p.negative)
     for i in range(n):
         word = sent[i]
         prefetch_next_centre(m, rows, sent, i, n)
         lo = window_bounds(m, w, i, n, &hi)
         if m.p.shared_negatives:
+            # the fast mode: the window as one batch, HS first, then NS (from the
+            # input rows as HS left them)
+            nc = window_contexts(m, w, rows, sent, i, lo, hi)
             if m.p.hs:
-                for j in range(lo, hi):
-                    if j != i:
-                        sg_pair(m, w, rows, word, sent[j], alpha, apply, 0)
-            sg_shared_negatives(m, w, rows, sent, i, lo, hi, alpha)
+                sg_hs_window(m, w, rows, word, nc, alpha)
+            if m.p.negative:
+                sg_shared_negatives(m, w, rows, word, nc, alpha)
             centre_done(m, rows)
             continue
         for j in range(lo, hi):

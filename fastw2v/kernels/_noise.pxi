@@ -28,7 +28,7 @@ cdef void noise_start(const ModelC *m, NoiseC *nz, uint64_t seed) noexcept nogil
         r = fw_rng_next(&nz.rng)
         if t <= RESOLVE_AHEAD:
             nz.word[t] = resolve_noise(m, r)
-            fw_prefetch_row(m.w.output_ns + <int64_t>nz.word[t] * m.p.dim, m.p.dim)
+            fw_prefetch_row(m.w.output_ns + <int64_t>nz.word[t] * m.p.ld, m.p.dim)
         else:
             nz.raw[t % NOISE_RING] = r
             prefetch_alias(m, r)

@@ -10,7 +10,7 @@ def apply_private_deltas(Model model, workers, int part=0, int parts=1):
     cdef Worker wk
     cdef PrivateRowsC *pr
     cdef ModelC *m = &model.c
-    cdef int64_t s, d = m.p.dim
+    cdef int64_t s, d = m.p.dim, ld = m.p.ld
     cdef list ws = list(workers)
     if parts < 1 or not 0 <= part < parts:
         raise ValueError("need 0 <= part < parts")
@@ -24,7 +24,7 @@ def apply_private_deltas(Model model, workers, int part=0, int parts=1):
                 if pr.slot_row[s] % parts != part:
                     continue
                 fw_axpy(1.0, private_slot_row(m, pr, s),
-                        matrix_of(m, pr.slot_matrix[s]) + <int64_t>pr.slot_row[s] * d, <int>d)
+                        matrix_of(m, pr.slot_matrix[s]) + <int64_t>pr.slot_row[s] * ld, <int>d)
 
 
 def merge_private_rows(Model model, workers):
@@ -57,10 +57,16 @@ def pack_alias(alias_threshold, alias_index):
     return np.ascontiguousarray((idx << np.uint64(32)) | thr, dtype=np.uint64)
 
 
-cdef float *_f32_ptr(object arr, str name, tuple shape) except NULL:
-    if not isinstance(arr, np.ndarray) or arr.dtype != np.float32 or not arr.flags.c_contiguous \
-            or not arr.flags.writeable or arr.shape != shape:
-        raise ValueError(f"{name} must be a writeable C-contiguous float32 array of shape {shape}")
+cdef float *_rows_ptr(object arr, str name, tuple shape, int64_t *ld) except NULL:
+    """The first row of a weight matrix; sets ``ld`` to its row stride in floats. A
+    matrix may be C-contiguous or a row-padded view (fastw2v.layout): floats contiguous
+    within a row, rows any whole number of floats apart, at least a row long."""
+    if not isinstance(arr, np.ndarray) or arr.dtype != np.float32 or not arr.flags.writeable \
+            or arr.shape != shape or arr.strides[1] != 4 or arr.strides[0] % 4 \
+            or arr.strides[0] < 4 * shape[1]:
+        raise ValueError(f"{name} must be a writeable float32 array of shape {shape} with "
+                         f"contiguous rows")
+    ld[0] = arr.strides[0] // 4
     return <float *>cnp.PyArray_DATA(arr)
 
 
@@ -76,7 +82,8 @@ cdef class Model:
     alias_threshold, alias_index : noise alias table (tables.AliasTable)
     sigmoid : float32 [1000]
     shared_negatives : bool
-        Skip-gram + NS: one set of negatives per window (HogBatch).
+        Skip-gram: the fast mode, each window trained as one batch (HogBatch): NS with
+        one set of negatives per window, HS against the centre's path.
     lockf : float32 [L] or None
         gensim's ``vectors_lockf``: the update of input row ``r`` is scaled by
         ``lockf[r % L]`` (0.0 freezes the row, 1.0 trains it); None trains every row.
@@ -95,19 +102,23 @@ cdef class Model:
         V, d = input_vectors.shape
         if window < 1 or (not hs and negative <= 0) or V < 1 or d < 1:
             raise ValueError("invalid kernel configuration")
-        if shared_negatives and not (sg and negative > 0):
-            raise ValueError("shared_negatives needs skip-gram with negative sampling")
+        if shared_negatives and not sg:
+            raise ValueError("shared_negatives (the batched window) needs skip-gram")
         memset(&self.c, 0, sizeof(ModelC))
-        self.c.w.input_vectors = _f32_ptr(input_vectors, "input_vectors", (V, d))
+        cdef int64_t ld = 0, ld_out = 0
+        self.c.w.input_vectors = _rows_ptr(input_vectors, "input_vectors", (V, d), &ld)
         self._keep_alive = [input_vectors]
         self.c.p.vocab_size = V
         self.c.p.dim = d
+        self.c.p.ld = ld
         self.c.p.sg, self.c.p.hs, self.c.p.negative = sg, hs, negative
         self.c.p.window, self.c.p.cbow_mean = window, cbow_mean
         self.c.p.shrink_windows, self.c.p.compute_loss = shrink_windows, compute_loss
         self.c.p.shared_negatives = shared_negatives
         if hs:
-            self.c.w.output_hs = _f32_ptr(output_hs, "output_hs", (V, d))
+            self.c.w.output_hs = _rows_ptr(output_hs, "output_hs", (V, d), &ld_out)
+            if ld_out != ld:
+                raise ValueError("output_hs must have the row stride of input_vectors")
             codes = np.ascontiguousarray(codes, dtype=np.uint8)
             points = np.ascontiguousarray(points, dtype=np.int32)
             code_offsets = np.ascontiguousarray(code_offsets, dtype=np.int64)
@@ -123,7 +134,9 @@ cdef class Model:
             self.c.t.max_code_len = int(np.diff(code_offsets).max()) if V else 0
             self._keep_alive += [output_hs, path, code_offsets]
         if negative:
-            self.c.w.output_ns = _f32_ptr(output_ns, "output_ns", (V, d))
+            self.c.w.output_ns = _rows_ptr(output_ns, "output_ns", (V, d), &ld_out)
+            if ld_out != ld:
+                raise ValueError("output_ns must have the row stride of input_vectors")
             packed = pack_alias(alias_threshold, alias_index)
             if packed.shape[0] != V:
                 raise ValueError("noise table does not match the vocabulary")
@@ -201,7 +214,9 @@ cdef class Worker:
         x.neu1e = <float *>fw_alloc_lines(d * sizeof(float))
         x.sentence = <int32_t *>fw_alloc_lines(C_MAX_SENTENCE * sizeof(int32_t))
         x.ctx_err = <float *>fw_alloc_lines(2 * model.c.p.window * d * sizeof(float))
-        x.scores = <float *>fw_alloc_lines(2 * model.c.p.window * nt * sizeof(float))
+        # the batched window's scores: [contexts, noise set] for NS, [contexts, path] for HS
+        x.scores = <float *>fw_alloc_lines(2 * model.c.p.window * max(nt, model.c.t.max_code_len)
+                                           * sizeof(float))
         x.targets = <int32_t *>fw_alloc_lines(nt * sizeof(int32_t))
         x.ctx_rows = <float **>fw_alloc_lines(2 * model.c.p.window * sizeof(float *))
         x.ctx_words = <int32_t *>fw_alloc_lines(2 * model.c.p.window * sizeof(int32_t))
@@ -261,12 +276,12 @@ cdef class Worker:
 
     cdef int _alloc_hot(self, int mat, int n, int32_t lo) except -1:
         cdef HotSetC *h = &self.c.shared.hot[mat]
-        cdef int64_t d = self.model.c.p.dim
+        cdef int64_t ld = self.model.c.p.ld
         h.lo = lo
         if n <= 0:
             return 0
-        h.priv = <float *>fw_alloc_lines(n * d * sizeof(float))
-        h.snap = <float *>fw_alloc_lines(n * d * sizeof(float))
+        h.priv = <float *>fw_alloc_lines(n * ld * sizeof(float))
+        h.snap = <float *>fw_alloc_lines(n * ld * sizeof(float))
         h.seen = <uint8_t *>fw_alloc_lines(n)
         h.touched = <int32_t *>fw_alloc_lines(n * sizeof(int32_t))
         if h.priv == NULL or h.snap == NULL or h.seen == NULL or h.touched == NULL:
@@ -342,13 +357,13 @@ cdef class Worker:
         job is trained and before any thread writes the shared weights."""
         cdef PrivateRowsC *pr = &self.c.private
         cdef ModelC *m = &self.model.c
-        cdef int64_t s, k, d = m.p.dim
+        cdef int64_t s, k, d = m.p.dim, ld = m.p.ld
         cdef float *priv
         cdef float *shared
         with nogil:
             for s in range(pr.n_slots):
                 priv = private_slot_row(m, pr, s)
-                shared = matrix_of(m, pr.slot_matrix[s]) + <int64_t>pr.slot_row[s] * d
+                shared = matrix_of(m, pr.slot_matrix[s]) + <int64_t>pr.slot_row[s] * ld
                 for k in range(d):
                     priv[k] -= shared[k]
 

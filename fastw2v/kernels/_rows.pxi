@@ -16,36 +16,36 @@ cdef float *private_row(const ModelC *m, PrivateRowsC *pr, int mat, float *base,
     cdef float *dst
     cdef void *grown
     if s >= 0:
-        return pr.pages[s >> PAGE_BITS] + <int64_t>(s & PAGE_MASK) * m.p.dim
+        return pr.pages[s >> PAGE_BITS] + <int64_t>(s & PAGE_MASK) * m.p.ld
     s = <int32_t>pr.n_slots
     page = s >> PAGE_BITS
     if s >= pr.slot_cap:
         grown = realloc(pr.slot_row, 2 * (pr.slot_cap + PAGE_ROWS) * sizeof(int32_t))
         if grown == NULL:
             pr.out_of_memory = 1
-            return base + <int64_t>row * m.p.dim
+            return base + <int64_t>row * m.p.ld
         pr.slot_row = <int32_t *>grown
         grown = realloc(pr.slot_matrix, 2 * (pr.slot_cap + PAGE_ROWS) * sizeof(uint8_t))
         if grown == NULL:
             pr.out_of_memory = 1
-            return base + <int64_t>row * m.p.dim
+            return base + <int64_t>row * m.p.ld
         pr.slot_matrix = <uint8_t *>grown
         pr.slot_cap = 2 * (pr.slot_cap + PAGE_ROWS)
     if page >= pr.n_pages:
         grown = realloc(pr.pages, 2 * (pr.n_pages + 1) * sizeof(float *))
         if grown == NULL:
             pr.out_of_memory = 1
-            return base + <int64_t>row * m.p.dim
+            return base + <int64_t>row * m.p.ld
         pr.pages = <float **>grown
         memset(pr.pages + pr.n_pages, 0, (pr.n_pages + 2) * sizeof(float *))
         pr.n_pages = 2 * (pr.n_pages + 1)
     if pr.pages[page] == NULL:
-        pr.pages[page] = <float *>fw_alloc_lines(PAGE_ROWS * m.p.dim * sizeof(float))
+        pr.pages[page] = <float *>fw_alloc_lines(PAGE_ROWS * m.p.ld * sizeof(float))
         if pr.pages[page] == NULL:
             pr.out_of_memory = 1
-            return base + <int64_t>row * m.p.dim
-    dst = pr.pages[page] + <int64_t>(s & PAGE_MASK) * m.p.dim
-    memcpy(dst, base + <int64_t>row * m.p.dim, m.p.dim * sizeof(float))
+            return base + <int64_t>row * m.p.ld
+    dst = pr.pages[page] + <int64_t>(s & PAGE_MASK) * m.p.ld
+    memcpy(dst, base + <int64_t>row * m.p.ld, m.p.dim * sizeof(float))
     pr.slot_of[mat][row] = s
     pr.slot_row[s] = row
     pr.slot_matrix[s] = <uint8_t>mat
@@ -54,15 +54,15 @@ cdef float *private_row(const ModelC *m, PrivateRowsC *pr, int mat, float *base,
 
 
 cdef inline float *private_slot_row(const ModelC *m, const PrivateRowsC *pr, int64_t s) noexcept nogil:
-    return pr.pages[s >> PAGE_BITS] + (s & PAGE_MASK) * m.p.dim
+    return pr.pages[s >> PAGE_BITS] + (s & PAGE_MASK) * m.p.ld
 
 
 cdef void hot_take(const ModelC *m, HotSetC *h, const float *base, uint32_t k) noexcept nogil:
     """First touch of hot row ``k`` since the last merge: copy the shared row (it has the
     other threads' merged changes) to this thread's copy and its snapshot."""
     cdef int64_t nbytes = m.p.dim * sizeof(float)
-    memcpy(h.snap + <int64_t>k * m.p.dim, base + (h.lo + <int64_t>k) * m.p.dim, nbytes)
-    memcpy(h.priv + <int64_t>k * m.p.dim, h.snap + <int64_t>k * m.p.dim, nbytes)
+    memcpy(h.snap + <int64_t>k * m.p.ld, base + (h.lo + <int64_t>k) * m.p.ld, nbytes)
+    memcpy(h.priv + <int64_t>k * m.p.ld, h.snap + <int64_t>k * m.p.ld, nbytes)
     h.seen[k] = 1
     h.touched[h.count] = <int32_t>k
     h.count += 1
@@ -74,7 +74,7 @@ cdef void hot_rows_merge(const ModelC *m, SharedRowsC *sh) noexcept nogil:
     trained centre words, and at a job's end. Only rows touched in the
     interval cost anything."""
     cdef int j, mat
-    cdef int64_t k, i, d = m.p.dim
+    cdef int64_t k, i, d = m.p.dim, ld = m.p.ld
     cdef HotSetC *h
     cdef float *shared
     cdef float *priv
@@ -83,9 +83,9 @@ cdef void hot_rows_merge(const ModelC *m, SharedRowsC *sh) noexcept nogil:
         h = &sh.hot[mat]
         for j in range(h.count):
             k = h.touched[j]
-            shared = matrix_of(m, mat) + (h.lo + k) * d
-            priv = h.priv + k * d
-            snap = h.snap + k * d
+            shared = matrix_of(m, mat) + (h.lo + k) * ld
+            priv = h.priv + k * ld
+            snap = h.snap + k * ld
             for i in range(d):
                 shared[i] += priv[i] - snap[i]
             h.seen[k] = 0
@@ -100,8 +100,8 @@ cdef inline float *hot_or_shared(const ModelC *m, HotSetC *h, float *base,
     if k < <uint32_t>h.n:
         if not h.seen[k]:
             hot_take(m, h, base, k)
-        return h.priv + <int64_t>k * m.p.dim
-    return base + <int64_t>row * m.p.dim
+        return h.priv + <int64_t>k * m.p.ld
+    return base + <int64_t>row * m.p.ld
 
 
 cdef inline float *row_in(const ModelC *m, RowsT *rows, int32_t row) noexcept nogil:
@@ -141,6 +141,6 @@ cdef inline void prefetch_row_for(const ModelC *m, RowsT *rows, int mat, const f
         h = &rows.hot[mat]
         k = <uint32_t>(row - h.lo)
         if k < <uint32_t>h.n and h.seen[k]:
-            fw_prefetch_row(h.priv + <int64_t>k * m.p.dim, m.p.dim)
+            fw_prefetch_row(h.priv + <int64_t>k * m.p.ld, m.p.dim)
             return
-    fw_prefetch_row(base + <int64_t>row * m.p.dim, m.p.dim)
+    fw_prefetch_row(base + <int64_t>row * m.p.ld, m.p.dim)

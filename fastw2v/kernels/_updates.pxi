@@ -149,27 +149,91 @@ cdef inline void ns_update(const ModelC *m, WorkerC *w, RowsT *rows, int32_t wor
         fw_set_update(l1, neu1e, ys + start, g + start, n - start, d)
 
 
-cdef void sg_shared_negatives(const ModelC *m, WorkerC *w, RowsT *rows, const int32_t *sent,
-                              int i, int lo, int hi, float alpha) noexcept nogil:
-    """Skip-gram, negative sampling, one set of negatives for the whole window of centre
-    ``i`` (the "HogBatch" scheme of Ji et al., pWord2Vec): every context word of the
-    window is scored against the same ``1 + negative`` output rows, all scores are taken
-    from the weights as they were at the start of the window, then outputs and inputs
-    are updated. With contexts X and targets Y that is S = X Y^T, G = f(S), then
-    E = G Y, Y += G^T X, X += E, in two register-blocked passes (vecmath.h): each row is
-    loaded about twice per window, not once per pair and product.
+cdef int window_contexts(const ModelC *m, WorkerC *w, RowsT *rows, const int32_t *sent,
+                         int i, int lo, int hi) noexcept nogil:
+    """The batched window's inputs: the distinct context words of centre ``i``'s window
+    [lo, hi) into the scratch (``ctx_words``, ``ctx_count``: how often each is there,
+    ``ctx_scale``: its lockf, ``ctx_rows``: its input row); returns how many. Each
+    occurrence counts as one loss example."""
+    cdef int a, u, nc = 0
+    cdef int32_t cand
+    cdef ScratchC *x = &w.scratch
+    for a in range(lo, hi):
+        if a == i:
+            continue
+        cand = sent[a]
+        w.stats.loss_examples += 1
+        for u in range(nc):
+            if x.ctx_words[u] == cand:
+                x.ctx_count[u] += 1.0
+                break
+        else:
+            x.ctx_words[nc] = cand
+            x.ctx_count[nc] = 1.0
+            x.ctx_scale[nc] = lock_of(m, cand)
+            x.ctx_rows[nc] = row_in(m, rows, cand)
+            nc += 1
+    return nc
+
+
+cdef void sg_hs_window(const ModelC *m, WorkerC *w, RowsT *rows, int32_t word, int nc,
+                       float alpha) noexcept nogil:
+    """Skip-gram, hierarchical softmax, the whole window of a centre ``word`` as one batch
+    (the fast mode's HS half): every context pair of a window walks the same path, the
+    centre's, so the ``nc`` gathered contexts (:func:`window_contexts`) X and the path's
+    nodes Y are trained as S = X Y^T, G = f(S), E = G Y, Y += G^T X, X += E with every
+    score from the weights at the window's start: the same rows and targets as pair by
+    pair, only the updates of one window do not see each other. The path's rows are
+    loaded about twice per window instead of twice per pair. A node's gradient is 0 where
+    its score is outside the sigmoid table, as the pair-by-pair step skips it."""
+    cdef int64_t kbeg = m.t.code_offsets[word]
+    cdef int n = <int>(m.t.code_offsets[word + 1] - kbeg), a, k, code
+    cdef float f, times
+    cdef float *sc
+    cdef ScratchC *x = &w.scratch
+    cdef float **ys = x.path_rows
+    if n == 0 or nc == 0:
+        return
+    for k in range(n):
+        ys[k] = row_hs(m, rows, <int32_t>(m.t.path[kbeg + k] >> 1))
+    fw_window_scores(x.ctx_rows, nc, ys, n, m.p.dim, x.scores, n)
+    for a in range(nc):
+        sc = x.scores + a * n
+        times = x.ctx_count[a]
+        for k in range(n):
+            f = sc[k]
+            code = m.t.path[kbeg + k] & 1
+            if m.p.compute_loss:
+                w.stats.loss += times * fw_neg_log_sigmoid((1 - 2 * code) * <double>f)
+            if -MAX_EXP < f < MAX_EXP:
+                sc[k] = times * (1 - code - sigmoid_lookup(m, f)) * alpha
+            else:
+                sc[k] = 0.0
+    fw_window_update(x.ctx_rows, x.ctx_scale, nc, ys, n, x.scores, n, x.ctx_err, m.p.dim)
+
+
+cdef void sg_shared_negatives(const ModelC *m, WorkerC *w, RowsT *rows, int32_t word, int nc,
+                              float alpha) noexcept nogil:
+    """Skip-gram, negative sampling, one set of negatives for the whole window of a centre
+    ``word`` (the "HogBatch" scheme of Ji et al., pWord2Vec): every one of the ``nc``
+    gathered context words (:func:`window_contexts`) is scored against the same
+    ``1 + negative`` output rows, all scores are taken from the weights as they were at
+    the start of the window, then outputs and inputs are updated. With contexts X and
+    targets Y that is S = X Y^T, G = f(S), then E = G Y, Y += G^T X, X += E, in two
+    register-blocked passes (vecmath.h): each row is loaded about twice per window, not
+    once per pair and product. The negatives are drawn even for a window with no
+    context, so that the noise stream does not depend on the windows.
 
     The passes need distinct rows, so a word met twice (a noise word drawn twice, a
     context word twice in the window) is one row whose gradients count twice: the same
     sums as training each occurrence in turn from the window's start weights.
     """
-    cdef int a, t, u, nc = 0, nt = 0, d = m.p.dim, stride = m.p.negative + 1
-    cdef int32_t word = sent[i], cand
+    cdef int a, t, u, nt = 0, d = m.p.dim, stride = m.p.negative + 1
+    cdef int32_t cand
     cdef float f, label, times
     cdef float *sc
     cdef ScratchC *x = &w.scratch
     cdef float **ys = x.path_rows          # the targets' output rows
-    cdef float **xs = x.ctx_rows           # the contexts' input rows
     x.targets[0] = word
     x.target_count[0] = 1.0
     ys[0] = row_ns(m, rows, word)
@@ -187,24 +251,9 @@ cdef void sg_shared_negatives(const ModelC *m, WorkerC *w, RowsT *rows, const in
             x.target_count[nt] = 1.0
             ys[nt] = row_ns(m, rows, cand)
             nt += 1
-    for a in range(lo, hi):
-        if a == i:
-            continue
-        cand = sent[a]
-        w.stats.loss_examples += 1
-        for u in range(nc):
-            if x.ctx_words[u] == cand:
-                x.ctx_count[u] += 1.0
-                break
-        else:
-            x.ctx_words[nc] = cand
-            x.ctx_count[nc] = 1.0
-            x.ctx_scale[nc] = lock_of(m, cand)
-            xs[nc] = row_in(m, rows, cand)
-            nc += 1
     if nc == 0:
         return
-    fw_window_scores(xs, nc, ys, nt, d, x.scores, stride)
+    fw_window_scores(x.ctx_rows, nc, ys, nt, d, x.scores, stride)
     for a in range(nc):
         sc = x.scores + a * stride
         for t in range(nt):
@@ -214,4 +263,4 @@ cdef void sg_shared_negatives(const ModelC *m, WorkerC *w, RowsT *rows, const in
             if m.p.compute_loss:
                 w.stats.loss += times * fw_neg_log_sigmoid(f if t == 0 else -f)
             sc[t] = times * ns_gradient(m, f, label, alpha)
-    fw_window_update(xs, x.ctx_scale, nc, ys, nt, x.scores, stride, x.ctx_err, d)
+    fw_window_update(x.ctx_rows, x.ctx_scale, nc, ys, nt, x.scores, stride, x.ctx_err, d)

@@ -17,13 +17,15 @@ cdef enum:
 ctypedef struct ParamsC:
     int vocab_size
     int dim
+    int64_t ld                    # row stride of the weights and of every row copy, in
+                                  # floats (>= dim; the matrices' layout, see Model)
     int sg, hs, negative, cbow_mean, window, shrink_windows, compute_loss
     int shared_negatives          # sg + NS: one set of negatives per centre word (HogBatch)
     int reg_path                  # use fw_hs_path / fw_ns_set (AVX-512 variant, dim <= 128)
 
 ctypedef struct WeightsC:
     # Shared by every thread without locks (Hogwild!, as the C tool and gensim).
-    float *input_vectors          # [V, d]
+    float *input_vectors          # [V, d], rows ld floats apart
     float *output_hs              # [V, d] inner-node vectors, or NULL
     float *output_ns              # [V, d] output word vectors, or NULL
     const float *lockf            # [lockf_len] gensim's vectors_lockf: an input row's update
@@ -66,7 +68,8 @@ ctypedef struct ScratchC:
     float *neu1e                  # [d] accumulated error for the input side
     int32_t *sentence             # [MAX_SENTENCE] kept words of the current sentence
     float *ctx_err                # [2 * window, d] shared-negative mode: input-side errors
-    float *scores                 # [2 * window, negative + 1] shared-negative mode
+    float *scores                 # [2 * window, max(negative + 1, max_code_len)] shared-
+                                  # negative mode: the window's scores, then gradients
     int32_t *targets              # [negative + 1] the words of the NS set being trained;
                                   # shared-negative mode: the distinct targets
     float *target_count           # [negative + 1] and how often each was drawn

@@ -31,6 +31,25 @@ static inline fw_v4 fw_load4(const float *p) { fw_v4 v; memcpy(&v, p, sizeof v);
 static inline void fw_store4(float *p, fw_v4 v) { memcpy(p, &v, sizeof v); }
 static inline fw_v4 fw_splat4(float a) { fw_v4 v = {a, a, a, a}; return v; }
 
+#if defined(__AVX512F__)
+/* 16 floats = one AVX-512 register: the main loops of the variant built for it step
+ * through 16-float chunks, the others through 8-float ones (then the same tails). */
+#define FW_WIDE 1
+typedef float fw_v16 __attribute__((vector_size(64)));
+static inline fw_v16 fw_load16(const float *p) { fw_v16 v; memcpy(&v, p, sizeof v); return v; }
+static inline void fw_store16(float *p, fw_v16 v) { memcpy(p, &v, sizeof v); }
+static inline fw_v16 fw_splat16(float a) {
+    fw_v16 v = {a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a};
+    return v;
+}
+static inline fw_v8 fw_fold16(fw_v16 v) {
+    return __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+           __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+}
+#else
+#define FW_WIDE 0
+#endif
+
 /* Horizontal sums through vector shuffles (a short dependency chain: the score of a
  * pair waits on it before the update can start). */
 static inline float fw_hsum4(fw_v4 a) {
@@ -87,6 +106,23 @@ FW_AI_ void fw_scores_nb(const int NB, const float *restrict x, float *const *y,
     int i = 0;
     _Pragma("GCC unroll 4")
     for (int t = 0; t < NB; t++) { a0[t] = fw_splat8(0.0f); a1[t] = a0[t]; }
+#if FW_WIDE
+    if (d >= 32) {
+        fw_v16 b0[4], b1[4];
+        _Pragma("GCC unroll 4")
+        for (int t = 0; t < NB; t++) { b0[t] = fw_splat16(0.0f); b1[t] = b0[t]; }
+        for (; i + 32 <= d; i += 32) {
+            fw_v16 x0 = fw_load16(x + i), x1 = fw_load16(x + i + 16);
+            _Pragma("GCC unroll 4")
+            for (int t = 0; t < NB; t++) {
+                b0[t] += x0 * fw_load16(y[t] + i);
+                b1[t] += x1 * fw_load16(y[t] + i + 16);
+            }
+        }
+        _Pragma("GCC unroll 4")
+        for (int t = 0; t < NB; t++) { a0[t] = fw_fold16(b0[t]); a1[t] = fw_fold16(b1[t]); }
+    }
+#endif
     for (; i + 16 <= d; i += 16) {
         fw_v8 x0 = fw_load8(x + i), x1 = fw_load8(x + i + 8);
         _Pragma("GCC unroll 4")
@@ -135,6 +171,47 @@ FW_AI_ void fw_set_update_core(const int APPLY, float *restrict x, float xscale,
                                int d) {
     int i = 0;
     fw_v8 s8 = fw_splat8(xscale);
+#if FW_WIDE
+    {
+        fw_v16 s16 = fw_splat16(xscale);
+        for (; i + 64 <= d; i += 64) {
+            fw_v16 x0 = fw_load16(x + i), x1 = fw_load16(x + i + 16), x2 = fw_load16(x + i + 32),
+                   x3 = fw_load16(x + i + 48);
+            fw_v16 e0 = fw_splat16(0.0f), e1 = e0, e2 = e0, e3 = e0;
+            if (err) {
+                e0 = fw_load16(err + i);
+                e1 = fw_load16(err + i + 16);
+                e2 = fw_load16(err + i + 32);
+                e3 = fw_load16(err + i + 48);
+            }
+            for (int t = 0; t < n; t++) {
+                fw_v16 gv = fw_splat16(g[t]);
+                float *r = y[t] + i;
+                fw_v16 o0 = fw_load16(r), o1 = fw_load16(r + 16), o2 = fw_load16(r + 32),
+                       o3 = fw_load16(r + 48);
+                e0 += gv * o0;
+                e1 += gv * o1;
+                e2 += gv * o2;
+                e3 += gv * o3;
+                fw_store16(r, o0 + gv * x0);
+                fw_store16(r + 16, o1 + gv * x1);
+                fw_store16(r + 32, o2 + gv * x2);
+                fw_store16(r + 48, o3 + gv * x3);
+            }
+            if (APPLY) {
+                fw_store16(x + i, x0 + s16 * e0);
+                fw_store16(x + i + 16, x1 + s16 * e1);
+                fw_store16(x + i + 32, x2 + s16 * e2);
+                fw_store16(x + i + 48, x3 + s16 * e3);
+            } else {
+                fw_store16(err + i, e0);
+                fw_store16(err + i + 16, e1);
+                fw_store16(err + i + 32, e2);
+                fw_store16(err + i + 48, e3);
+            }
+        }
+    }
+#endif
     /* four chunks at a time: the error's chunk takes one multiply-add per row, so with
      * one chunk every row would wait for the previous row's (the FMA latency) */
     for (; i + 32 <= d; i += 32) {

@@ -151,10 +151,30 @@ class ReferenceTrainer:
                     self.loss += neg_log_sigmoid(float(f) if t == 0 else -float(f))
                 grads[a, t] = self._gradient(f, np.float32(t == 0), alpha)
                 errs[a] += grads[a, t] * self.syn1neg[target]
-        self.loss_examples += len(contexts)
         for t, target in enumerate(targets):
             for a, c in enumerate(contexts):
                 self.syn1neg[target] += grads[a, t] * self.syn0[c]
+        for a, c in enumerate(contexts):
+            self.syn0[c] += self._lock(c) * errs[a]
+
+    def _hs_shared(self, word, contexts, alpha):
+        """The window against the centre's path; scores from the weights at its start."""
+        nodes = range(self.offsets[word], self.offsets[word + 1])
+        grads = np.zeros((len(contexts), len(nodes)), dtype=np.float32)
+        errs = np.zeros((len(contexts), self.syn0.shape[1]), dtype=np.float32)
+        for a, c in enumerate(contexts):
+            for t, k in enumerate(nodes):
+                node, code = int(self.points[k]), int(self.codes[k])
+                f = np.float32(np.dot(self.syn0[c], self.syn1[node]))
+                if self.compute_loss:
+                    self.loss += neg_log_sigmoid((1 - 2 * code) * float(f))
+                if -MAX_EXP < f < MAX_EXP:
+                    grads[a, t] = (np.float32(1 - code) - sigmoid_lookup(self.sigmoid, f)) \
+                        * np.float32(alpha)
+                errs[a] += grads[a, t] * self.syn1[node]
+        for t, k in enumerate(nodes):
+            for a, c in enumerate(contexts):
+                self.syn1[int(self.points[k])] += grads[a, t] * self.syn0[c]
         for a, c in enumerate(contexts):
             self.syn0[c] += self._lock(c) * errs[a]
 
@@ -170,12 +190,11 @@ class ReferenceTrainer:
             lo, hi = self._window(i, n, rng)
             if self.sg and self.shared_negatives:
                 contexts = [sent[j] for j in range(lo, hi) if j != i]
+                self.loss_examples += len(contexts)
                 if self.hs:
-                    for c in contexts:
-                        neu1e = np.zeros_like(self.syn0[c])
-                        self._hs(word, self.syn0[c], neu1e, alpha)
-                        self.syn0[c] += self._lock(c) * neu1e
-                self._ns_shared(word, contexts, alpha)
+                    self._hs_shared(word, contexts, alpha)
+                if self.negative:
+                    self._ns_shared(word, contexts, alpha)
             elif self.sg:
                 for j in range(lo, hi):
                     if j == i:

@@ -105,19 +105,21 @@ def test_kernel_loss_matches_reference(mode):
     assert worker.take_stats() == (0.0, 0, 0, 0)         # taking resets
 
 
-@pytest.mark.parametrize("mode", ["sg-ns", "sg-both"])
+@pytest.mark.parametrize("mode", ["sg-ns", "sg-hs", "sg-both"])
 @pytest.mark.parametrize("compute_loss", [False, True])
 def test_shared_negatives_kernel_matches_reference(mode, compute_loss):
     k_w, r_w, worker, ref, initial = run_both(mode, shared_negatives=True, sample=0.05,
                                               compute_loss=compute_loss)
     for name, k, r in zip(("syn0", "syn1", "syn1neg"), k_w, r_w):
         np.testing.assert_allclose(k, r, rtol=1e-4, atol=2e-6, err_msg=name)
-    assert not np.allclose(k_w[2], initial[2])
+    cfg = MODES[mode]
+    assert np.allclose(k_w[1], initial[1]) != bool(cfg["hs"])
+    assert np.allclose(k_w[2], initial[2]) != bool(cfg["negative"])
     loss, examples, read, trained = worker.take_stats()
     assert examples == ref.loss_examples > 0
     if compute_loss:
         assert loss == pytest.approx(ref.loss, rel=1e-4)
-    # and it is a different update from the default one (one set of negatives per window)
+    # and it is a different update from the default one (one batch per window)
     k_default, _, _, _, _ = run_both(mode, sample=0.05)
     assert not np.allclose(k_default[0], k_w[0], rtol=1e-4, atol=2e-6)
 
@@ -143,8 +145,26 @@ def test_shared_negatives_blocks_and_widths_match_reference(negative, dim, windo
     assert loss == pytest.approx(ref.loss, rel=1e-4)
 
 
-@pytest.mark.parametrize("mode", ["cbow-ns", "sg-hs"])
-def test_shared_negatives_needs_skipgram_with_negative_sampling(mode):
+@pytest.mark.parametrize("negative,dim,window", [(0, 13, 3), (0, 3, 5), (0, 300, 5),
+                                                (5, 20, 4)])
+def test_shared_hs_window_blocks_and_widths_match_reference(negative, dim, window):
+    """The HS window: paths of 1 to 6+ nodes (one block of six targets or more) on 8-, 4-
+    and 1-wide column chunks, alone and beside the NS window, repeated context words
+    included; the flat sigmoid table as above."""
+    mode = "sg-both" if negative else "sg-hs"
+    k_w, r_w, worker, ref, initial = run_both(mode, shared_negatives=True, negative=negative,
+                                              dim=dim, window=window, compute_loss=True,
+                                              flat_sigmoid=True)
+    for name, k, r in zip(("syn0", "syn1", "syn1neg"), k_w, r_w):
+        np.testing.assert_allclose(k, r, rtol=1e-4, atol=2e-6, err_msg=name)
+    assert not np.allclose(k_w[0], initial[0]) and not np.allclose(k_w[1], initial[1])
+    loss, examples, _, _ = worker.take_stats()
+    assert examples == ref.loss_examples > 0
+    assert loss == pytest.approx(ref.loss, rel=1e-4)
+
+
+@pytest.mark.parametrize("mode", ["cbow-ns", "cbow-hs"])
+def test_shared_negatives_needs_skipgram(mode):
     with pytest.raises(ValueError, match="shared_negatives"):
         vocab, weights, kw, ids = make_case(mode, shared_negatives=True)
         _kernels.Model(*weights, **kw)

@@ -115,6 +115,26 @@ def test_save_load_roundtrip_and_continue_training(tmp_path, small_text_file):
         mm.train(corpus_file=small_text_file, epochs=1)
 
 
+def test_weights_train_in_the_kernels_layout_and_loaded_ones_move_there(tmp_path,
+                                                                         small_text_file):
+    """Fresh matrices are built with rows on cache-line boundaries; a model loaded from
+    disk (plain arrays) is moved into that layout when it trains, and trains on exactly
+    as the model it was saved from."""
+    from fastw2v.kernels import layout
+    m = Word2Vec(corpus_file=small_text_file, **dict(FAST, vector_size=100), hs=1, negative=2,
+                 workers=1)
+    assert all(layout.in_layout(a) for a in (m.wv.vectors, m.syn1, m.syn1neg))
+    assert m.wv.vectors.strides[0] == 4 * 112
+    m.save(tmp_path / "m.fw2v")
+    m2 = Word2Vec.load(tmp_path / "m.fw2v")
+    assert not layout.in_layout(m2.wv.vectors)
+    m.train(corpus_file=small_text_file, epochs=1)
+    m2.train(corpus_file=small_text_file, epochs=1)
+    assert all(layout.in_layout(a) for a in (m2.wv.vectors, m2.syn1, m2.syn1neg))
+    for a, b in ((m.wv.vectors, m2.wv.vectors), (m.syn1, m2.syn1), (m.syn1neg, m2.syn1neg)):
+        assert np.array_equal(a, b)
+
+
 def test_save_load_unicode_words(tmp_path):
     sents = [["café", "日本語", "😀", "a b", "x\ny"]] * 5
     m = Word2Vec(sents, min_count=1, vector_size=8, epochs=1, workers=1)

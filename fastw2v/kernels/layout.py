@@ -1,0 +1,63 @@
+"""The memory layout of the weight matrices that the kernels train fastest.
+
+Every row starts on a 64-byte boundary (one cache line, one AVX-512 register): the
+buffer's start is aligned and the row stride is rounded up to whole 16-float units
+(8 or 4 where 16 would waste more than an eighth of the row). Unpadded, the rows of a
+[V, 300] float32 matrix lie 1,200 bytes apart, so three rows in four start inside a
+cache line and every 64-byte load or store of them is split across two lines. Padded to
+304 floats (300) and 112 (100), training ran 1.06-1.34x as fast across the four modes at
+1 and 2 workers on a Zen 5 host (``benchmarks/bench_layout.py``, RESULTS.md), for 1.3%
+and 12% more memory in the matrices.
+
+To everything outside the kernels the matrices stay [V, vector_size] float32 arrays:
+views of the padded buffer (strided like a column slice). NumPy, pickling and every
+writer take them as they are; ``np.ascontiguousarray`` gives a plain copy. The kernels
+take any matrix whose rows are contiguous, padded or not (a model loaded from disk is
+moved into this layout before it trains, by :func:`trainable`).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+#: Where every row starts, in bytes.
+ROW_ALIGN = 64
+_FLOAT = 4
+
+
+def row_stride(vector_size: int) -> int:
+    """The row stride, in floats, of a matrix of ``vector_size`` columns: a multiple of
+    16 floats (64 bytes), else of 8 or 4, whichever first wastes at most an eighth of a
+    row; ``vector_size`` itself where even 4 would waste more (tiny vectors)."""
+    d = int(vector_size)
+    for unit in (16, 8, 4):
+        ld = -(-d // unit) * unit
+        if (ld - d) * 8 <= d:
+            return ld
+    return d
+
+
+def zeros(n: int, vector_size: int) -> np.ndarray:
+    """A zero float32 [n, vector_size] matrix in the kernels' layout (padding zero too)."""
+    d = int(vector_size)
+    ld = row_stride(d)
+    buf = np.zeros(n * ld + ROW_ALIGN // _FLOAT, dtype=np.float32)
+    skip = (-buf.ctypes.data % ROW_ALIGN) // _FLOAT
+    return buf[skip:skip + n * ld].reshape(n, ld)[:, :d]
+
+
+def in_layout(arr: np.ndarray) -> bool:
+    """Whether ``arr`` is a float32 matrix laid out as :func:`zeros` lays it out."""
+    return (isinstance(arr, np.ndarray) and arr.dtype == np.float32 and arr.ndim == 2
+            and arr.strides == (row_stride(arr.shape[1]) * _FLOAT, _FLOAT)
+            and (arr.size == 0 or arr.ctypes.data % ROW_ALIGN == 0))
+
+
+def trainable(arr: np.ndarray) -> np.ndarray:
+    """``arr`` itself where it is already in the kernels' layout (or is not a float32
+    matrix: the kernels refuse those by name), else a copy in the layout."""
+    if in_layout(arr) or not isinstance(arr, np.ndarray) or arr.dtype != np.float32 \
+            or arr.ndim != 2:
+        return arr
+    out = zeros(arr.shape[0], arr.shape[1])
+    out[...] = arr
+    return out
