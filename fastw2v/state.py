@@ -175,8 +175,9 @@ class ModelState:
         # measured on the shipped sample, gensim's range scored slightly better for CBOW)
         d = self.config.vector_size
         vectors = kernels.layout.zeros(n, d)
-        # in blocks of rows (the draws are the same as in one call): no second [n, d]
-        step = max(1, (1 << 22) // max(d, 1))
+        # in blocks of rows of about 256 KiB (the draws are the same as in one call), so
+        # that no second [n, d] array, nor a large piece of one, raises the peak memory
+        step = max(1, (1 << 16) // max(d, 1))
         for lo in range(0, n, step):
             vectors[lo:lo + step] = rng.random((min(step, n - lo), d), dtype=np.float32)
         vectors *= np.float32(2.0)

@@ -299,7 +299,9 @@ def train_round(plan: Plan, weights: Weights, run_id: str, partition: int,
             stats = Trainer(km, threads, seed).train(
                 lambda _: iter(jobs), 1, round_no, start_alpha, end_alpha, n_words)
         rows, deltas = {}, {}
-        for name, arr in work.items():
+        # the trained arrays, taken afresh: kernel_model may have moved them into the
+        # kernels' layout (a copy), so `work` may no longer be what trained
+        for name, arr in skel.weights().items():
             r = row_selection(_changed_rows(arr, base[name]), arr.shape[0])
             rows[name] = r
             deltas[name] = arr[r] - base[name][r]

@@ -1,10 +1,12 @@
 /* Inner loops of the fastw2v kernels: dot products and axpys over vector_size floats.
  *
  * Written with GCC/Clang vector extensions (8 floats = one AVX register; the compiler
- * splits them into two SSE/NEON registers where AVX is absent) and two independent
- * accumulators, so the loops vectorise without -ffast-math. Loads go through memcpy so
- * rows need no particular alignment. The summation order is fixed by this code, so a
- * given build gives the same result every run.
+ * splits them into two SSE/NEON registers where AVX is absent; the AVX-512 variant's
+ * main loops take 16 floats at a time) and two independent accumulators, so the loops
+ * vectorise without -ffast-math. Loads go through memcpy so rows need no particular
+ * alignment, but they run fastest on rows that start on a cache line, which is how the
+ * weights are laid out (fastw2v/kernels/layout.py). The summation order is fixed by
+ * this code, so a given build gives the same result every run.
  */
 #ifndef FASTW2V_VECMATH_H
 #define FASTW2V_VECMATH_H
@@ -66,6 +68,10 @@ static inline fw_v4 fw_fold8(fw_v8 v) {
 static inline void fw_axpy(float a, const float *restrict x, float *restrict y, int n) {
     fw_v8 av = fw_splat8(a);
     int i = 0;
+#if FW_WIDE
+    fw_v16 aw = fw_splat16(a);
+    for (; i + 16 <= n; i += 16) fw_store16(y + i, fw_load16(y + i) + aw * fw_load16(x + i));
+#endif
     for (; i + 8 <= n; i += 8) fw_store8(y + i, fw_load8(y + i) + av * fw_load8(x + i));
     if (i + 4 <= n) {
         fw_store4(y + i, fw_load4(y + i) + fw_splat4(a) * fw_load4(x + i));
@@ -304,6 +310,23 @@ static inline void fw_rows_sum(float *const *y, int n, float scale, float *restr
                                int d) {
     int i = 0;
     fw_v8 sv = fw_splat8(scale);
+#if FW_WIDE
+    fw_v16 sw = fw_splat16(scale);
+    for (; i + 64 <= d; i += 64) {
+        fw_v16 a0 = fw_splat16(0.0f), a1 = a0, a2 = a0, a3 = a0;
+        for (int t = 0; t < n; t++) {
+            const float *r = y[t] + i;
+            a0 += fw_load16(r);
+            a1 += fw_load16(r + 16);
+            a2 += fw_load16(r + 32);
+            a3 += fw_load16(r + 48);
+        }
+        fw_store16(out + i, a0 * sw);
+        fw_store16(out + i + 16, a1 * sw);
+        fw_store16(out + i + 32, a2 * sw);
+        fw_store16(out + i + 48, a3 * sw);
+    }
+#endif
     for (; i + 32 <= d; i += 32) {
         fw_v8 a0 = fw_splat8(0.0f), a1 = a0, a2 = a0, a3 = a0;
         for (int t = 0; t < n; t++) {
@@ -381,6 +404,9 @@ FW_AI_ void NAME(const int NB, int first, int last, int i, float *const *x,     
     _Pragma("GCC unroll 6")                                                                \
     for (int t = 0; t < NB; t++) ST(y[t] + i, yn[t]);                                      \
 }
+#if FW_WIDE
+FW_DEFINE_WINDOW_CHUNK(fw_wchunk16, fw_v16, fw_load16, fw_store16, fw_splat16)
+#endif
 FW_DEFINE_WINDOW_CHUNK(fw_wchunk8, fw_v8, fw_load8, fw_store8, fw_splat8)
 FW_DEFINE_WINDOW_CHUNK(fw_wchunk4, fw_v4, fw_load4, fw_store4, fw_splat4)
 FW_DEFINE_WINDOW_CHUNK(fw_wchunk1, fw_v1, fw_load1, fw_store1, fw_splat1)
@@ -402,6 +428,14 @@ static inline void fw_window_update(float *const *x, const float *xscale, int nx
                                     float *err, int d) {
     int i = 0;
     if (nx == 0 || ny == 0) return;
+#if FW_WIDE
+    for (; i + 16 <= d; i += 16)
+        for (int t = 0; t < ny; t += FW_WB) {
+            int nb = ny - t < FW_WB ? ny - t : FW_WB;
+            FW_WB_DISPATCH(nb, fw_wchunk16(NB, t == 0, t + FW_WB >= ny, i, x, xscale, nx,
+                                           y + t, g + t, gs, err, d))
+        }
+#endif
     for (; i + 8 <= d; i += 8)
         for (int t = 0; t < ny; t += FW_WB) {
             int nb = ny - t < FW_WB ? ny - t : FW_WB;
@@ -431,6 +465,24 @@ FW_AI_ void fw_wscores(const int NB, const int TWO, const float *x0, const float
     int i = 0;
     _Pragma("GCC unroll 6")
     for (int t = 0; t < NB; t++) { p0[t] = fw_splat8(0.0f); p1[t] = p0[t]; }
+#if FW_WIDE
+    if (d >= 16) {
+        fw_v16 w0[FW_WB], w1[FW_WB];
+        _Pragma("GCC unroll 6")
+        for (int t = 0; t < NB; t++) { w0[t] = fw_splat16(0.0f); w1[t] = w0[t]; }
+        for (; i + 16 <= d; i += 16) {
+            fw_v16 a0 = fw_load16(x0 + i), a1 = TWO ? fw_load16(x1 + i) : a0;
+            _Pragma("GCC unroll 6")
+            for (int t = 0; t < NB; t++) {
+                fw_v16 b = fw_load16(y[t] + i);
+                w0[t] += a0 * b;
+                if (TWO) w1[t] += a1 * b;
+            }
+        }
+        _Pragma("GCC unroll 6")
+        for (int t = 0; t < NB; t++) { p0[t] = fw_fold16(w0[t]); p1[t] = fw_fold16(w1[t]); }
+    }
+#endif
     for (; i + 8 <= d; i += 8) {
         fw_v8 a0 = fw_load8(x0 + i), a1 = TWO ? fw_load8(x1 + i) : a0;
         _Pragma("GCC unroll 6")
