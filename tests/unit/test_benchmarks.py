@@ -437,3 +437,42 @@ def test_child_peak_rss_is_its_own_not_the_parents():
                          check=True).stdout
     del ballast
     assert 0 < int(out.split()[-1]) < 200 * 1024
+
+
+@pytest.fixture(scope="module")
+def bench_layout():
+    return load("bench_layout")
+
+
+def test_layout_bench_trains_each_model_in_its_layout(bench_layout, tmp_path, monkeypatch):
+    """The "contiguous" model trains on plain C-contiguous rows (the trainer is kept
+    from moving them into the padded layout) and the "padded" one on padded rows; the
+    trainer's layout function is restored after the runs."""
+    import numpy as np
+    from fastw2v.kernels import layout
+    corpus = tmp_path / "c.txt"
+    write_rotating_corpus(corpus, 100)
+    keep = layout.trainable
+    real_train = bench_layout.common.train
+    seen = []
+
+    def train(model, corpus, epochs, **kw):
+        out = real_train(model, corpus, epochs, **kw)
+        v = model.wv.vectors
+        seen.append((v.flags.c_contiguous, layout.in_layout(v)))
+        return out
+
+    monkeypatch.setattr(bench_layout.common, "train", train)
+    args = bench_layout.parse_args(["--corpus", str(corpus), "--modes", "sg-ns",
+                                    "--vector-sizes", "100", "--repeats", "2"])
+    results = bench_layout.run(args)
+    assert seen == [(False, True), (True, False)] * 2
+    assert layout.trainable is keep
+    rows = bench_layout.summary(results)
+    assert len(rows) == 1 and rows[0]["stride"] == 112
+    wps = {name: np.median([r["words_per_second"] for r in results["runs"]
+                            if r["layout"] == name]) for name in bench_layout.LAYOUTS}
+    assert rows[0]["ratio"] == pytest.approx(wps["padded"] / wps["contiguous"])
+    assert "| sg-ns | 100 | 112 |" in bench_layout.markdown(results, rows)
+    with pytest.raises(SystemExit):
+        bench_layout.parse_args(["--corpus", str(corpus), "--vector-sizes", "0"])
