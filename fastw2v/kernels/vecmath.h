@@ -172,90 +172,56 @@ static inline void fw_set_scores(const float *x, float *const *y, int n, int d, 
  * y[t] += g[t] x for t < n, then err = e, or where APPLY x += xscale * e (skip-gram with
  * one objective: its error goes to x alone, so neither a zeroed error buffer nor a
  * separate axpy pass is needed; the same floats as the two). Rows distinct. */
+/* Four chunks of W floats (vector type VT) at a time, from column i while 4 W fit: the
+ * error's chunk takes one multiply-add per row, so with one chunk every row would wait
+ * for the previous row's (the FMA latency). */
+#define FW_SET_UPDATE_CHUNKS(VT, W, LD, ST, SPL)                                          \
+    for (; i + 4 * (W) <= d; i += 4 * (W)) {                                               \
+        VT sv = SPL(xscale);                                                               \
+        VT x0 = LD(x + i), x1 = LD(x + i + (W)), x2 = LD(x + i + 2 * (W)),                 \
+           x3 = LD(x + i + 3 * (W));                                                       \
+        VT e0 = SPL(0.0f), e1 = e0, e2 = e0, e3 = e0;                                      \
+        if (err) {                                                                         \
+            e0 = LD(err + i);                                                              \
+            e1 = LD(err + i + (W));                                                        \
+            e2 = LD(err + i + 2 * (W));                                                    \
+            e3 = LD(err + i + 3 * (W));                                                    \
+        }                                                                                  \
+        for (int t = 0; t < n; t++) {                                                      \
+            VT gv = SPL(g[t]);                                                             \
+            float *r = y[t] + i;                                                           \
+            VT o0 = LD(r), o1 = LD(r + (W)), o2 = LD(r + 2 * (W)), o3 = LD(r + 3 * (W));   \
+            e0 += gv * o0;                                                                 \
+            e1 += gv * o1;                                                                 \
+            e2 += gv * o2;                                                                 \
+            e3 += gv * o3;                                                                 \
+            ST(r, o0 + gv * x0);                                                           \
+            ST(r + (W), o1 + gv * x1);                                                     \
+            ST(r + 2 * (W), o2 + gv * x2);                                                 \
+            ST(r + 3 * (W), o3 + gv * x3);                                                 \
+        }                                                                                  \
+        if (APPLY) {                                                                       \
+            ST(x + i, x0 + sv * e0);                                                       \
+            ST(x + i + (W), x1 + sv * e1);                                                 \
+            ST(x + i + 2 * (W), x2 + sv * e2);                                             \
+            ST(x + i + 3 * (W), x3 + sv * e3);                                             \
+        } else {                                                                           \
+            ST(err + i, e0);                                                               \
+            ST(err + i + (W), e1);                                                         \
+            ST(err + i + 2 * (W), e2);                                                     \
+            ST(err + i + 3 * (W), e3);                                                     \
+        }                                                                                  \
+    }
+
 FW_AI_ void fw_set_update_core(const int APPLY, float *restrict x, float xscale,
                                float *restrict err, float *const *y, const float *g, int n,
                                int d) {
     int i = 0;
     fw_v8 s8 = fw_splat8(xscale);
 #if FW_WIDE
-    {
-        fw_v16 s16 = fw_splat16(xscale);
-        for (; i + 64 <= d; i += 64) {
-            fw_v16 x0 = fw_load16(x + i), x1 = fw_load16(x + i + 16), x2 = fw_load16(x + i + 32),
-                   x3 = fw_load16(x + i + 48);
-            fw_v16 e0 = fw_splat16(0.0f), e1 = e0, e2 = e0, e3 = e0;
-            if (err) {
-                e0 = fw_load16(err + i);
-                e1 = fw_load16(err + i + 16);
-                e2 = fw_load16(err + i + 32);
-                e3 = fw_load16(err + i + 48);
-            }
-            for (int t = 0; t < n; t++) {
-                fw_v16 gv = fw_splat16(g[t]);
-                float *r = y[t] + i;
-                fw_v16 o0 = fw_load16(r), o1 = fw_load16(r + 16), o2 = fw_load16(r + 32),
-                       o3 = fw_load16(r + 48);
-                e0 += gv * o0;
-                e1 += gv * o1;
-                e2 += gv * o2;
-                e3 += gv * o3;
-                fw_store16(r, o0 + gv * x0);
-                fw_store16(r + 16, o1 + gv * x1);
-                fw_store16(r + 32, o2 + gv * x2);
-                fw_store16(r + 48, o3 + gv * x3);
-            }
-            if (APPLY) {
-                fw_store16(x + i, x0 + s16 * e0);
-                fw_store16(x + i + 16, x1 + s16 * e1);
-                fw_store16(x + i + 32, x2 + s16 * e2);
-                fw_store16(x + i + 48, x3 + s16 * e3);
-            } else {
-                fw_store16(err + i, e0);
-                fw_store16(err + i + 16, e1);
-                fw_store16(err + i + 32, e2);
-                fw_store16(err + i + 48, e3);
-            }
-        }
-    }
+    FW_SET_UPDATE_CHUNKS(fw_v16, 16, fw_load16, fw_store16, fw_splat16)
 #endif
-    /* four chunks at a time: the error's chunk takes one multiply-add per row, so with
-     * one chunk every row would wait for the previous row's (the FMA latency) */
-    for (; i + 32 <= d; i += 32) {
-        fw_v8 x0 = fw_load8(x + i), x1 = fw_load8(x + i + 8), x2 = fw_load8(x + i + 16),
-              x3 = fw_load8(x + i + 24);
-        fw_v8 e0 = fw_splat8(0.0f), e1 = e0, e2 = e0, e3 = e0;
-        if (err) {
-            e0 = fw_load8(err + i);
-            e1 = fw_load8(err + i + 8);
-            e2 = fw_load8(err + i + 16);
-            e3 = fw_load8(err + i + 24);
-        }
-        for (int t = 0; t < n; t++) {
-            fw_v8 gv = fw_splat8(g[t]);
-            float *r = y[t] + i;
-            fw_v8 o0 = fw_load8(r), o1 = fw_load8(r + 8), o2 = fw_load8(r + 16),
-                  o3 = fw_load8(r + 24);
-            e0 += gv * o0;
-            e1 += gv * o1;
-            e2 += gv * o2;
-            e3 += gv * o3;
-            fw_store8(r, o0 + gv * x0);
-            fw_store8(r + 8, o1 + gv * x1);
-            fw_store8(r + 16, o2 + gv * x2);
-            fw_store8(r + 24, o3 + gv * x3);
-        }
-        if (APPLY) {
-            fw_store8(x + i, x0 + s8 * e0);
-            fw_store8(x + i + 8, x1 + s8 * e1);
-            fw_store8(x + i + 16, x2 + s8 * e2);
-            fw_store8(x + i + 24, x3 + s8 * e3);
-        } else {
-            fw_store8(err + i, e0);
-            fw_store8(err + i + 8, e1);
-            fw_store8(err + i + 16, e2);
-            fw_store8(err + i + 24, e3);
-        }
-    }
+    FW_SET_UPDATE_CHUNKS(fw_v8, 8, fw_load8, fw_store8, fw_splat8)
     for (; i + 8 <= d; i += 8) {
         fw_v8 xv = fw_load8(x + i), e = err ? fw_load8(err + i) : fw_splat8(0.0f);
         for (int t = 0; t < n; t++) {
@@ -310,37 +276,26 @@ static inline void fw_rows_sum(float *const *y, int n, float scale, float *restr
                                int d) {
     int i = 0;
     fw_v8 sv = fw_splat8(scale);
+#define FW_ROWS_SUM_CHUNKS(VT, W, LD, ST, SPL)                                            \
+    for (; i + 4 * (W) <= d; i += 4 * (W)) {                                               \
+        VT a0 = SPL(0.0f), a1 = a0, a2 = a0, a3 = a0;                                      \
+        for (int t = 0; t < n; t++) {                                                      \
+            const float *r = y[t] + i;                                                     \
+            a0 += LD(r);                                                                   \
+            a1 += LD(r + (W));                                                             \
+            a2 += LD(r + 2 * (W));                                                         \
+            a3 += LD(r + 3 * (W));                                                         \
+        }                                                                                  \
+        ST(out + i, a0 * SPL(scale));                                                      \
+        ST(out + i + (W), a1 * SPL(scale));                                                \
+        ST(out + i + 2 * (W), a2 * SPL(scale));                                            \
+        ST(out + i + 3 * (W), a3 * SPL(scale));                                            \
+    }
 #if FW_WIDE
-    fw_v16 sw = fw_splat16(scale);
-    for (; i + 64 <= d; i += 64) {
-        fw_v16 a0 = fw_splat16(0.0f), a1 = a0, a2 = a0, a3 = a0;
-        for (int t = 0; t < n; t++) {
-            const float *r = y[t] + i;
-            a0 += fw_load16(r);
-            a1 += fw_load16(r + 16);
-            a2 += fw_load16(r + 32);
-            a3 += fw_load16(r + 48);
-        }
-        fw_store16(out + i, a0 * sw);
-        fw_store16(out + i + 16, a1 * sw);
-        fw_store16(out + i + 32, a2 * sw);
-        fw_store16(out + i + 48, a3 * sw);
-    }
+    FW_ROWS_SUM_CHUNKS(fw_v16, 16, fw_load16, fw_store16, fw_splat16)
 #endif
-    for (; i + 32 <= d; i += 32) {
-        fw_v8 a0 = fw_splat8(0.0f), a1 = a0, a2 = a0, a3 = a0;
-        for (int t = 0; t < n; t++) {
-            const float *r = y[t] + i;
-            a0 += fw_load8(r);
-            a1 += fw_load8(r + 8);
-            a2 += fw_load8(r + 16);
-            a3 += fw_load8(r + 24);
-        }
-        fw_store8(out + i, a0 * sv);
-        fw_store8(out + i + 8, a1 * sv);
-        fw_store8(out + i + 16, a2 * sv);
-        fw_store8(out + i + 24, a3 * sv);
-    }
+    FW_ROWS_SUM_CHUNKS(fw_v8, 8, fw_load8, fw_store8, fw_splat8)
+#undef FW_ROWS_SUM_CHUNKS
     for (; i + 8 <= d; i += 8) {
         fw_v8 a = fw_splat8(0.0f);
         for (int t = 0; t < n; t++) a += fw_load8(y[t] + i);
@@ -428,32 +383,21 @@ static inline void fw_window_update(float *const *x, const float *xscale, int nx
                                     float *err, int d) {
     int i = 0;
     if (nx == 0 || ny == 0) return;
+    /* every column chunk of W floats (CHUNK: its width's chunk function), block by block */
+#define FW_WINDOW_COLUMNS(W, CHUNK)                                                       \
+    for (; i + (W) <= d; i += (W))                                                         \
+        for (int t = 0; t < ny; t += FW_WB) {                                              \
+            int nb = ny - t < FW_WB ? ny - t : FW_WB;                                      \
+            FW_WB_DISPATCH(nb, CHUNK(NB, t == 0, t + FW_WB >= ny, i, x, xscale, nx, y + t, \
+                                     g + t, gs, err, d))                                   \
+        }
 #if FW_WIDE
-    for (; i + 16 <= d; i += 16)
-        for (int t = 0; t < ny; t += FW_WB) {
-            int nb = ny - t < FW_WB ? ny - t : FW_WB;
-            FW_WB_DISPATCH(nb, fw_wchunk16(NB, t == 0, t + FW_WB >= ny, i, x, xscale, nx,
-                                           y + t, g + t, gs, err, d))
-        }
+    FW_WINDOW_COLUMNS(16, fw_wchunk16)
 #endif
-    for (; i + 8 <= d; i += 8)
-        for (int t = 0; t < ny; t += FW_WB) {
-            int nb = ny - t < FW_WB ? ny - t : FW_WB;
-            FW_WB_DISPATCH(nb, fw_wchunk8(NB, t == 0, t + FW_WB >= ny, i, x, xscale, nx,
-                                          y + t, g + t, gs, err, d))
-        }
-    for (; i + 4 <= d; i += 4)
-        for (int t = 0; t < ny; t += FW_WB) {
-            int nb = ny - t < FW_WB ? ny - t : FW_WB;
-            FW_WB_DISPATCH(nb, fw_wchunk4(NB, t == 0, t + FW_WB >= ny, i, x, xscale, nx,
-                                          y + t, g + t, gs, err, d))
-        }
-    for (; i < d; i++)
-        for (int t = 0; t < ny; t += FW_WB) {
-            int nb = ny - t < FW_WB ? ny - t : FW_WB;
-            FW_WB_DISPATCH(nb, fw_wchunk1(NB, t == 0, t + FW_WB >= ny, i, x, xscale, nx,
-                                          y + t, g + t, gs, err, d))
-        }
+    FW_WINDOW_COLUMNS(8, fw_wchunk8)
+    FW_WINDOW_COLUMNS(4, fw_wchunk4)
+    FW_WINDOW_COLUMNS(1, fw_wchunk1)
+#undef FW_WINDOW_COLUMNS
 }
 
 /* s0[t] = x0 . y[t] (and s1[t] = x1 . y[t] when TWO) for t < NB: two context rows at a
