@@ -26,9 +26,9 @@ cdef inline void centre_done(const ModelC *m, RowsT *rows) noexcept nogil:
 
 
 cdef inline void sg_pair(const ModelC *m, WorkerC *w, RowsT *rows, int32_t word,
-                         int32_t context, float alpha, int apply, int ns) noexcept nogil:
+                         int32_t context, float alpha, int apply) noexcept nogil:
     """One skip-gram pair: as in the C tool, the context word's input vector predicts the
-    centre ``word``, by HS and (where ``ns``) by negative sampling. With ``apply`` (one
+    centre ``word``, by HS and/or negative sampling. With ``apply`` (one
     objective on the two-pass path) the update pass adds the error to the context's row
     itself; else both objectives add up their errors in neu1e first, as the register
     loops do, and one axpy applies it."""
@@ -43,7 +43,7 @@ cdef inline void sg_pair(const ModelC *m, WorkerC *w, RowsT *rows, int32_t word,
     memset(neu1e, 0, m.p.dim * sizeof(float))
     if m.p.hs:
         hs_update(m, w, rows, word, l1, alpha, 0, 0.0)
-    if ns:
+    if m.p.negative:
         ns_update(m, w, rows, word, l1, alpha, 0, 0.0)
     fw_axpy(lock_of(m, context), neu1e, l1, m.p.dim)
 
@@ -71,7 +71,7 @@ cdef void train_sentence_sg(const ModelC *m, WorkerC *w, RowsT *rows, const int3
         for j in range(lo, hi):
             if j != i:
                 w.stats.loss_examples += 1
-                sg_pair(m, w, rows, word, sent[j], alpha, apply, m.p.negative)
+                sg_pair(m, w, rows, word, sent[j], alpha, apply)
         centre_done(m, rows)
 
 

@@ -20,7 +20,8 @@ ctypedef struct ParamsC:
     int64_t ld                    # row stride of the weights and of every row copy, in
                                   # floats (>= dim; the matrices' layout, see Model)
     int sg, hs, negative, cbow_mean, window, shrink_windows, compute_loss
-    int shared_negatives          # sg + NS: one set of negatives per centre word (HogBatch)
+    int shared_negatives          # sg: each window one batch (HogBatch; NS: one set of
+                                  # negatives per centre word, HS: the centre's path)
     int reg_path                  # use fw_hs_path / fw_ns_set (AVX-512 variant, dim <= 128)
 
 ctypedef struct WeightsC:

@@ -402,6 +402,19 @@ static inline void fw_window_update(float *const *x, const float *xscale, int nx
 
 /* s0[t] = x0 . y[t] (and s1[t] = x1 . y[t] when TWO) for t < NB: two context rows at a
  * time against up to FW_WB targets, so each chunk loaded serves 2 or NB products. */
+/* Every W-float chunk from column i (vector type VT): A0[t] += x0 . y[t] and, when
+ * TWO, A1[t] += x1 . y[t], chunk-wise. */
+#define FW_WSCORES_CHUNKS(VT, W, LD, A0, A1)                                              \
+    for (; i + (W) <= d; i += (W)) {                                                       \
+        VT a0 = LD(x0 + i), a1 = TWO ? LD(x1 + i) : a0;                                    \
+        _Pragma("GCC unroll 6")                                                            \
+        for (int t = 0; t < NB; t++) {                                                     \
+            VT b = LD(y[t] + i);                                                           \
+            A0[t] += a0 * b;                                                               \
+            if (TWO) A1[t] += a1 * b;                                                      \
+        }                                                                                  \
+    }
+
 FW_AI_ void fw_wscores(const int NB, const int TWO, const float *x0, const float *x1,
                        float *const *y, int d, float *s0, float *s1) {
     fw_v8 p0[FW_WB], p1[FW_WB];
@@ -414,40 +427,15 @@ FW_AI_ void fw_wscores(const int NB, const int TWO, const float *x0, const float
         fw_v16 w0[FW_WB], w1[FW_WB];
         _Pragma("GCC unroll 6")
         for (int t = 0; t < NB; t++) { w0[t] = fw_splat16(0.0f); w1[t] = w0[t]; }
-        for (; i + 16 <= d; i += 16) {
-            fw_v16 a0 = fw_load16(x0 + i), a1 = TWO ? fw_load16(x1 + i) : a0;
-            _Pragma("GCC unroll 6")
-            for (int t = 0; t < NB; t++) {
-                fw_v16 b = fw_load16(y[t] + i);
-                w0[t] += a0 * b;
-                if (TWO) w1[t] += a1 * b;
-            }
-        }
+        FW_WSCORES_CHUNKS(fw_v16, 16, fw_load16, w0, w1)
         _Pragma("GCC unroll 6")
         for (int t = 0; t < NB; t++) { p0[t] = fw_fold16(w0[t]); p1[t] = fw_fold16(w1[t]); }
     }
 #endif
-    for (; i + 8 <= d; i += 8) {
-        fw_v8 a0 = fw_load8(x0 + i), a1 = TWO ? fw_load8(x1 + i) : a0;
-        _Pragma("GCC unroll 6")
-        for (int t = 0; t < NB; t++) {
-            fw_v8 b = fw_load8(y[t] + i);
-            p0[t] += a0 * b;
-            if (TWO) p1[t] += a1 * b;
-        }
-    }
+    FW_WSCORES_CHUNKS(fw_v8, 8, fw_load8, p0, p1)
     _Pragma("GCC unroll 6")
     for (int t = 0; t < NB; t++) { q0[t] = fw_fold8(p0[t]); q1[t] = fw_fold8(p1[t]); }
-    if (i + 4 <= d) {
-        fw_v4 a0 = fw_load4(x0 + i), a1 = TWO ? fw_load4(x1 + i) : a0;
-        _Pragma("GCC unroll 6")
-        for (int t = 0; t < NB; t++) {
-            fw_v4 b = fw_load4(y[t] + i);
-            q0[t] += a0 * b;
-            if (TWO) q1[t] += a1 * b;
-        }
-        i += 4;
-    }
+    FW_WSCORES_CHUNKS(fw_v4, 4, fw_load4, q0, q1)       /* at most one chunk of 4 */
     _Pragma("GCC unroll 6")
     for (int t = 0; t < NB; t++) {
         float r0 = fw_hsum4(q0[t]), r1 = TWO ? fw_hsum4(q1[t]) : 0.0f;
