@@ -124,40 +124,29 @@ def test_shared_negatives_kernel_matches_reference(mode, compute_loss):
     assert not np.allclose(k_default[0], k_w[0], rtol=1e-4, atol=2e-6)
 
 
-@pytest.mark.parametrize("negative,dim,window", [(1, 13, 3), (5, 3, 3), (6, 8, 2), (7, 13, 3),
-                                                (13, 20, 5), (25, 12, 4), (5, 300, 5)])
-def test_shared_negatives_blocks_and_widths_match_reference(negative, dim, window):
-    """The window kernels work on blocks of 6 targets and on 8-, 4- and 1-wide column
-    chunks: every block count and chunk mix gives the reference's weights, with repeated
-    noise and context words (a 31-word vocabulary, so repeats are common).
+@pytest.mark.parametrize("mode,negative,dim,window", [
+    # the NS window: every block count of noise targets
+    ("sg-ns", 1, 13, 3), ("sg-ns", 5, 3, 3), ("sg-ns", 6, 8, 2), ("sg-ns", 7, 13, 3),
+    ("sg-ns", 13, 20, 5), ("sg-ns", 25, 12, 4), ("sg-ns", 5, 300, 5),
+    # the HS window: paths of 1 to 6+ nodes, alone and beside the NS window
+    ("sg-hs", 0, 13, 3), ("sg-hs", 0, 3, 5), ("sg-hs", 0, 300, 5), ("sg-both", 5, 20, 4)])
+def test_shared_window_blocks_and_widths_match_reference(mode, negative, dim, window):
+    """The window kernels work on blocks of 6 targets (noise words or path nodes) and on
+    16-, 8-, 4- and 1-wide column chunks: every block count and chunk mix gives the
+    reference's weights, with repeated noise and context words (a 31-word vocabulary, so
+    repeats are common).
 
     A flat sigmoid table keeps rounding from flipping a score's table bin (at dim=300 a
     different summation order does that within a few windows, and the runs part); the
     scores themselves are checked through the loss, which uses them unbinned."""
-    k_w, r_w, worker, ref, initial = run_both("sg-ns", shared_negatives=True, negative=negative,
-                                              dim=dim, window=window, compute_loss=True,
-                                              flat_sigmoid=True)
-    for name, k, r in zip(("syn0", "syn1", "syn1neg"), k_w, r_w):
-        np.testing.assert_allclose(k, r, rtol=1e-4, atol=2e-6, err_msg=name)
-    assert not np.allclose(k_w[0], initial[0]) and not np.allclose(k_w[2], initial[2])
-    loss, examples, _, _ = worker.take_stats()
-    assert examples == ref.loss_examples > 0
-    assert loss == pytest.approx(ref.loss, rel=1e-4)
-
-
-@pytest.mark.parametrize("negative,dim,window", [(0, 13, 3), (0, 3, 5), (0, 300, 5),
-                                                (5, 20, 4)])
-def test_shared_hs_window_blocks_and_widths_match_reference(negative, dim, window):
-    """The HS window: paths of 1 to 6+ nodes (one block of six targets or more) on 8-, 4-
-    and 1-wide column chunks, alone and beside the NS window, repeated context words
-    included; the flat sigmoid table as above."""
-    mode = "sg-both" if negative else "sg-hs"
     k_w, r_w, worker, ref, initial = run_both(mode, shared_negatives=True, negative=negative,
                                               dim=dim, window=window, compute_loss=True,
                                               flat_sigmoid=True)
     for name, k, r in zip(("syn0", "syn1", "syn1neg"), k_w, r_w):
         np.testing.assert_allclose(k, r, rtol=1e-4, atol=2e-6, err_msg=name)
-    assert not np.allclose(k_w[0], initial[0]) and not np.allclose(k_w[1], initial[1])
+    assert not np.allclose(k_w[0], initial[0])
+    assert np.allclose(k_w[1], initial[1]) != bool(MODES[mode]["hs"])
+    assert np.allclose(k_w[2], initial[2]) != bool(negative)
     loss, examples, _, _ = worker.take_stats()
     assert examples == ref.loss_examples > 0
     assert loss == pytest.approx(ref.loss, rel=1e-4)
