@@ -176,11 +176,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    results = run(args)
-    rows = summary(results)
-    results["summary"] = rows
-    common.write_outputs(markdown(results, rows), args.markdown, args.json, results)
+    common.run_and_report(parse_args(argv), run, summary, markdown)
     return 0
 
 

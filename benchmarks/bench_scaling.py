@@ -317,10 +317,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    results = run(args)
-    rows = summary(results)
-    results["summary"] = rows
-    common.write_outputs(markdown(results, rows), args.markdown, args.json, results)
+    results, rows = common.run_and_report(args, run, summary, markdown)
     if args.plot:
         plot(results, rows, args.plot)
         common.log(f"plot written to {args.plot}", "scaling")

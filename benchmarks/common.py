@@ -497,6 +497,17 @@ def write_outputs(text: str, markdown=None, json_path=None, data=None) -> None:
         log(f"wrote {json_path}")
 
 
+def run_and_report(args, run, summary, markdown) -> tuple:
+    """The body of a round-based benchmark's ``main``: ``results = run(args)``, its
+    ``summary`` rows stored in it as ``results["summary"]``, the ``markdown`` report
+    printed and written where ``args.markdown`` / ``args.json`` say; (results, rows)."""
+    results = run(args)
+    rows = summary(results)
+    results["summary"] = rows
+    write_outputs(markdown(results, rows), args.markdown, args.json, results)
+    return results, rows
+
+
 def import_pyplot():
     """matplotlib's pyplot on the file-only Agg backend, or None if it is not installed."""
     try:

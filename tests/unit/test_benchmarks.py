@@ -255,6 +255,19 @@ def test_markdown_and_json_are_written(common, tmp_path, capsys):
     assert "# report" in capsys.readouterr().out
 
 
+def test_run_and_report_stores_the_summary_and_writes_the_report(common, tmp_path, capsys):
+    import json
+    from types import SimpleNamespace
+    md, js = tmp_path / "r.md", tmp_path / "r.json"
+    args = SimpleNamespace(n=3, markdown=str(md), json=str(js))
+    results, rows = common.run_and_report(
+        args, lambda a: {"runs": list(range(a.n))}, lambda r: [sum(r["runs"])],
+        lambda r, rows: f"total {rows[0]}\n")
+    assert rows == [3] and results == {"runs": [0, 1, 2], "summary": [3]}
+    assert md.read_text() == "total 3\n" and json.loads(js.read_text()) == results
+    assert "total 3" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("suffix", ["", ".gz", ".bz2", ".xz"])
 def test_corpus_slice_keeps_lines_and_cuts_the_last(common, tmp_path, suffix):
     text = b"a b c\nd e\n\nf g h i\nj"
