@@ -356,6 +356,7 @@ class ModelState:
         ``ignore``: names of :data:`SAVED_WEIGHTS` matrices to leave out (they load as
         None; training creates them again, zero)."""
         self.need_vocab()
+        self.check_weights()            # before anything is written: load() would refuse it
         blob, offsets = encode_strings(self.vocab.words)
         arrays = {"words_blob": blob, "words_offsets": offsets, "counts": self.vocab.counts,
                   "vectors": self.wv.vectors,
@@ -434,9 +435,20 @@ class ModelState:
             state.wv.vectors_lockf = lockf
         for name in SAVED_WEIGHTS:
             setattr(state, name, arrays.get(name))
-        shape = state.wv.vectors.shape
-        for arr in (state.wv.vectors, *(getattr(state, n) for n in SAVED_WEIGHTS)):
-            if arr is not None and (arr.shape != shape or arr.dtype != np.float32):
-                raise ValueError(f"weight matrix of shape {arr.shape} and dtype {arr.dtype}, "
-                                 f"expected {shape} float32")
+        state.check_weights()
         return state
+
+    def check_weights(self) -> None:
+        """``ValueError`` unless ``wv.vectors`` and the output weights are float32
+        [len(vocabulary), vector_size]: what the kernels train and the native file holds.
+        :meth:`save` checks first, so that a model it writes always loads again."""
+        shape = (len(self.vocab), self.config.vector_size)
+        for name, arr in (("wv.vectors", self.wv.vectors),
+                          *((n, getattr(self, n)) for n in SAVED_WEIGHTS)):
+            if arr is None:
+                continue
+            if arr.shape != shape or arr.dtype != np.float32:
+                raise ValueError(
+                    f"{name} has shape {arr.shape} and dtype {arr.dtype}; a Word2Vec model "
+                    f"keeps float32 {shape} (vocabulary x vector_size): convert it with "
+                    f".astype(np.float32), or save the vectors alone with wv.save()")

@@ -135,6 +135,31 @@ def test_weights_train_in_the_kernels_layout_and_loaded_ones_move_there(tmp_path
         assert np.array_equal(a, b)
 
 
+@pytest.mark.parametrize("name, bad", [
+    ("wv.vectors", lambda a: a.astype(np.float64)),
+    ("syn1neg", lambda a: a.astype(np.float16)),
+    ("syn1", lambda a: a[:-1]),
+])
+def test_save_refuses_weights_that_load_would_refuse(tmp_path, small_text_file, name, bad):
+    """A model whose weights were replaced by hand with ones that are not float32
+    [vocabulary, vector_size] is refused by save() with the matrix named, before a byte is
+    written (an earlier file stays whole); load() would have called the file corrupt."""
+    m = Word2Vec(corpus_file=small_text_file, **FAST, hs=1, negative=2, workers=1)
+    p = tmp_path / "m.fw2v"
+    m.save(p)
+    before = p.read_bytes()
+    owner, attr = (m.wv, "vectors") if name == "wv.vectors" else (m, name)
+    setattr(owner, attr, bad(getattr(owner, attr)))
+    with pytest.raises(ValueError, match=name.replace(".", r"\.") + " has shape"):
+        m.save(p)
+    assert p.read_bytes() == before and os.listdir(tmp_path) == ["m.fw2v"]
+    setattr(owner, attr, getattr(owner, attr).astype(np.float32)[:len(m.wv)])
+    if name == "syn1":                  # a row short: nothing to convert back to
+        m.syn1 = Word2Vec.load(p).syn1
+    m.save(p)
+    assert np.array_equal(Word2Vec.load(p).wv.vectors, m.wv.vectors)
+
+
 def test_save_load_unicode_words(tmp_path):
     sents = [["café", "日本語", "😀", "a b", "x\ny"]] * 5
     m = Word2Vec(sents, min_count=1, vector_size=8, epochs=1, workers=1)
