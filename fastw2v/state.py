@@ -336,7 +336,8 @@ class ModelState:
                tuple((os.path.getsize(p), os.path.getmtime(p)) for p in paths), id(self.vocab))
         if self._encoded is None or self._encoded_key != key:
             self.drop_encoded()
-            self._encoded = EncodedCorpus(corpus_file, self.vocab.index, self.unicode_errors)
+            self._encoded = EncodedCorpus(corpus_file, self.vocab.index, self.unicode_errors,
+                                          threads=self.config.workers)
             self._encoded_key = key
             logger.info("encoded %s: %d words in vocabulary, %d sentences",
                         corpus_file, self._encoded.n_words, self._encoded.n_sentences)

@@ -149,15 +149,28 @@ cdef class ByteEncoder(_ByteTokens):
 
     def encode(self, bytes data):
         """int32 ids of the tokens of ``data`` found in the vocabulary, ``-1`` at each
-        newline."""
-        cdef int64_t n = PyBytes_GET_SIZE(data), m
+        newline; adds to the running totals (blocks in order)."""
+        ids, raw, lines, open_after = self.encode_block(data)
+        self.raw_tokens += raw
+        self.sentences += lines
+        self.open_line = open_after if lines else (self.open_line or open_after)
+        return ids
+
+    def encode_block(self, bytes data):
+        """``(ids, raw, lines, open_after)`` of one block on its own: its ids (as
+        :meth:`encode`), its tokens (found or not), its newlines, and whether a token
+        follows its last newline (or, without one, is in it at all). The running totals
+        are left alone and the word table is only read, so threads may encode different
+        blocks at once (the GIL is released); whoever puts the blocks back in order adds
+        the counts (:meth:`encode` does, for one thread)."""
+        cdef int64_t n = PyBytes_GET_SIZE(data), m, raw = 0, lines = 0
+        cdef int open_after = 0
         cdef const uint8_t *p = <const uint8_t *>PyBytes_AS_STRING(data)
         out = np.empty(n + 1, dtype=np.int32)
         cdef int32_t *o = <int32_t *>cnp.PyArray_DATA(out)
         with nogil:
-            m = fw_encode_bytes(&self.c.t, p, n, o, &self.raw_tokens, &self.sentences,
-                                &self.open_line)
-        return out[:m]
+            m = fw_encode_bytes(&self.c.t, p, n, o, &raw, &lines, &open_after)
+        return out[:m], raw, lines, bool(open_after)
 
     def end_file(self):
         """At the end of a file: ``[-1]`` if its last line had tokens but no newline

@@ -150,8 +150,10 @@ def test_whitespace_table_matches_str_isspace():
         assert enc2.encode(("a" + ch + "b").encode()).tolist() == [0], repr(ch)
 
 
-@pytest.mark.parametrize("block", [7, 64, 1 << 20])
-def test_byte_encoder_equals_python_split(tmp_path, monkeypatch, block):
+@pytest.mark.parametrize("block, threads", [(7, 1), (64, 1), (1 << 20, 1), (7, 3), (64, 2)])
+def test_byte_encoder_equals_python_split(tmp_path, monkeypatch, block, threads):
+    """The C encoder gives the stream of the definition, also with several threads each
+    encoding its own blocks (lines cut across blocks, files ending mid-line)."""
     monkeypatch.setattr(sources, "BLOCK_BYTES", block)
     rng = np.random.default_rng(block)
     words = ["the", "cat", "naïve", "東京", "x" * 300, "a\u00adb", "é", "zz", "ünïcode", "🙂",
@@ -164,7 +166,7 @@ def test_byte_encoder_equals_python_split(tmp_path, monkeypatch, block):
     for i, t in enumerate(texts):
         (d / f"part{i}.txt").write_text(t, encoding="utf-8")
     want, raw, lines = reference_stream(texts, known)
-    enc = EncodedCorpus(d, known)
+    enc = EncodedCorpus(d, known, threads=threads)
     assert enc.ids.tolist() == want
     assert (enc.raw_words, enc.n_sentences, enc.n_words) == (raw, lines, sum(x >= 0 for x in want))
     slow = EncodedCorpus(d, known, unicode_errors="replace")     # the Python path
@@ -172,7 +174,9 @@ def test_byte_encoder_equals_python_split(tmp_path, monkeypatch, block):
     assert (slow.raw_words, slow.n_sentences) == (raw, lines)
 
 
-def test_file_ending_mid_line_at_a_block_edge_ends_its_sentence(tmp_path, monkeypatch):
+@pytest.mark.parametrize("threads", [1, 2])
+def test_file_ending_mid_line_at_a_block_edge_ends_its_sentence(tmp_path, monkeypatch,
+                                                                 threads):
     """A file whose last line spans blocks and ends in whitespace without a newline still
     ends a sentence (it used not to, joining it to the next file's first line)."""
     monkeypatch.setattr(sources, "BLOCK_BYTES", 8)
@@ -183,8 +187,23 @@ def test_file_ending_mid_line_at_a_block_edge_ends_its_sentence(tmp_path, monkey
     pieces = list(iter_file_pieces(d))
     assert [t for p, _ in pieces for t in p] == ["aa", "bb", "aa", "bb", "bb"]
     assert [list(s) for s in iter_file_sentences(d)] == [["aa", "bb", "aa", "bb"], ["bb"]]
-    enc = EncodedCorpus(d, {"aa": 0, "bb": 1})
+    enc = EncodedCorpus(d, {"aa": 0, "bb": 1}, threads=threads)
     assert enc.ids.tolist() == [0, 1, 0, 1, -1, 1, -1]
+    assert (enc.n_sentences, enc.raw_words) == (2, 5)
+
+
+def test_bad_bytes_while_threads_encode_name_the_line_and_leave_no_file(tmp_path,
+                                                                         monkeypatch):
+    """Invalid UTF-8 far into a file, with blocks being encoded by other threads: the
+    error names the line, the threads stop, and the temporary id file is removed."""
+    monkeypatch.setattr(sources, "BLOCK_BYTES", 16)
+    p = tmp_path / "c.txt"
+    p.write_bytes(b"aa bb\n" * 40 + b"aa \xff bb\n" + b"bb aa\n" * 40)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    with pytest.raises(CorpusError, match="line 41 .* not valid UTF-8"):
+        EncodedCorpus(p, {"aa": 0, "bb": 1}, tmp_dir=scratch, threads=3)
+    assert os.listdir(scratch) == []
 
 
 @pytest.mark.parametrize("block", [7, 1 << 20])
