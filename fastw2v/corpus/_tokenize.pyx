@@ -156,17 +156,23 @@ cdef class ByteEncoder(_ByteTokens):
         self.open_line = open_after if lines else (self.open_line or open_after)
         return ids
 
-    def encode_block(self, bytes data):
+    def encode_block(self, bytes data, out=None):
         """``(ids, raw, lines, open_after)`` of one block on its own: its ids (as
         :meth:`encode`), its tokens (found or not), its newlines, and whether a token
         follows its last newline (or, without one, is in it at all). The running totals
         are left alone and the word table is only read, so threads may encode different
         blocks at once (the GIL is released); whoever puts the blocks back in order adds
-        the counts (:meth:`encode` does, for one thread)."""
+        the counts (:meth:`encode` does, for one thread). ``out``: an int32 array of
+        ``len(data) + 1`` entries to write the ids to (by default a new one)."""
         cdef int64_t n = PyBytes_GET_SIZE(data), m, raw = 0, lines = 0
         cdef int open_after = 0
         cdef const uint8_t *p = <const uint8_t *>PyBytes_AS_STRING(data)
-        out = np.empty(n + 1, dtype=np.int32)
+        if out is None:
+            out = np.empty(n + 1, dtype=np.int32)
+        elif (not isinstance(out, np.ndarray) or out.dtype != np.int32 or out.ndim != 1
+              or not out.flags.c_contiguous or not out.flags.writeable or len(out) < n + 1):
+            raise ValueError(f"out must be a writeable contiguous int32 array of at least "
+                             f"{n + 1} entries")
         cdef int32_t *o = <int32_t *>cnp.PyArray_DATA(out)
         with nogil:
             m = fw_encode_bytes(&self.c.t, p, n, o, &raw, &lines, &open_after)

@@ -112,7 +112,10 @@ def _encode_blocks(source, key_to_index: dict, out, threads: int) -> Tuple[int, 
 
     with ThreadPoolExecutor(threads, thread_name_prefix="fastw2v-encode") as pool:
         for head, _, ends_file in iter_blocks(source):
-            pending.append((pool.submit(enc.encode_block, head), ends_file))
+            # the ids' buffer comes from this thread's heap, so that it is reused from
+            # block to block instead of left behind in the encoding threads' arenas
+            ids = np.empty(len(head) + 1, dtype=np.int32)
+            pending.append((pool.submit(enc.encode_block, head, ids), ends_file))
             write_done(2 * threads)
         write_done(0)
     return raw, sentences

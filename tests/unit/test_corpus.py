@@ -192,6 +192,29 @@ def test_file_ending_mid_line_at_a_block_edge_ends_its_sentence(tmp_path, monkey
     assert (enc.n_sentences, enc.raw_words) == (2, 5)
 
 
+def test_encode_block_is_encode_without_the_running_totals():
+    """encode_block gives a block's ids and counts and leaves the encoder's totals alone;
+    encode adds them up block after block. A buffer passed in is filled the same, and one
+    that cannot hold the block is refused, not overrun."""
+    from fastw2v.corpus import ByteEncoder
+    blocks = [b"aa zz bb\n\naa ", b"bb aa", b" zz\nbb \n", b"aa "]
+    enc, each = ByteEncoder(["aa", "bb"]), ByteEncoder(["aa", "bb"])
+    stream = [enc.encode(b).tolist() for b in blocks]
+    assert stream == [[0, 1, -1, -1, 0], [1, 0], [-1, 1, -1], [0]]
+    assert (enc.raw_tokens, enc.sentences, enc.end_file().tolist()) == (9, 4, [-1])
+    got = [each.encode_block(b) for b in blocks]
+    assert [g[0].tolist() for g in got] == stream
+    assert [g[1:] for g in got] == [(4, 2, True), (2, 0, True), (2, 2, False), (1, 0, True)]
+    assert (each.raw_tokens, each.sentences, each.end_file().tolist()) == (0, 0, [])
+    buf = np.full(20, 7, dtype=np.int32)
+    ids, *_ = each.encode_block(blocks[0], buf)
+    assert ids.tolist() == stream[0] and np.shares_memory(ids, buf)
+    for bad in (np.zeros(len(blocks[0]), np.int32), np.zeros(20, np.int64),
+                np.zeros(20, np.int32)[::-1], bytearray(80)):
+        with pytest.raises(ValueError, match="int32 array of at least 14"):
+            each.encode_block(blocks[0], bad)
+
+
 def test_bad_bytes_while_threads_encode_name_the_line_and_leave_no_file(tmp_path,
                                                                          monkeypatch):
     """Invalid UTF-8 far into a file, with blocks being encoded by other threads: the
