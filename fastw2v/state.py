@@ -357,7 +357,7 @@ class ModelState:
         ``ignore``: names of :data:`SAVED_WEIGHTS` matrices to leave out (they load as
         None; training creates them again, zero)."""
         self.need_vocab()
-        self.check_weights()            # before anything is written: load() would refuse it
+        self.check_weights(ignore)      # before anything is written: load() would refuse it
         blob, offsets = encode_strings(self.vocab.words)
         arrays = {"words_blob": blob, "words_offsets": offsets, "counts": self.vocab.counts,
                   "vectors": self.wv.vectors,
@@ -439,17 +439,24 @@ class ModelState:
         state.check_weights()
         return state
 
-    def check_weights(self) -> None:
-        """``ValueError`` unless ``wv.vectors`` and the output weights are float32
-        [len(vocabulary), vector_size]: what the kernels train and the native file holds.
-        :meth:`save` checks first, so that a model it writes always loads again."""
+    def check_weights(self, ignore=()) -> None:
+        """``ValueError`` unless ``wv.vectors`` and the output weights (but those named in
+        ``ignore``) are float32 [len(vocabulary), vector_size], in either byte order:
+        what the kernels train and the native file holds. :meth:`save` checks first, so
+        that a model it writes always loads again."""
         shape = (len(self.vocab), self.config.vector_size)
         for name, arr in (("wv.vectors", self.wv.vectors),
-                          *((n, getattr(self, n)) for n in SAVED_WEIGHTS)):
+                          *((n, getattr(self, n)) for n in SAVED_WEIGHTS if n not in ignore)):
             if arr is None:
                 continue
-            if arr.shape != shape or arr.dtype != np.float32:
-                raise ValueError(
-                    f"{name} has shape {arr.shape} and dtype {arr.dtype}; a Word2Vec model "
-                    f"keeps float32 {shape} (vocabulary x vector_size): convert it with "
-                    f".astype(np.float32), or save the vectors alone with wv.save()")
+            if arr.shape != shape:
+                way_out = ("set it to None (training makes it again, zero) or leave it out "
+                           "with save(ignore=...)" if name != "wv.vectors" else
+                           "save the vectors alone with wv.save()")
+            elif arr.dtype.kind != "f" or arr.dtype.itemsize != 4:
+                way_out = "convert it with .astype(np.float32)"
+            else:
+                continue
+            raise ValueError(f"{name} has shape {arr.shape} and dtype {arr.dtype}; a Word2Vec "
+                             f"model keeps float32 {shape} (vocabulary x vector_size): "
+                             f"{way_out}")
