@@ -229,7 +229,8 @@ class Word2Vec(OutputSpaceMixin):
             bar.update(b.total_words, distinct=b.distinct)
         try:
             if corpus_file is not None:
-                builder.add_file(source, self.unicode_errors, report, progress_per)
+                builder.add_file(source, self.unicode_errors, report, progress_per,
+                                 threads=self.config.workers)
             else:
                 builder.add_sentences(source, report, progress_per)
             report(builder)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections import Counter
+from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -93,6 +94,13 @@ class Vocab:
             write_word_counts(fh, self.words, self.counts.tolist())
 
 
+def _count_block(data: bytes) -> ByteCounter:
+    """A counter of one block alone (run on a counting thread; the GIL is released)."""
+    block = ByteCounter()
+    block.count(data)
+    return block
+
+
 class VocabBuilder:
     """Count words from token lists or text files, then :meth:`finalize` into a :class:`Vocab`."""
 
@@ -138,35 +146,60 @@ class VocabBuilder:
         return self._live.distinct if self._live is not None else len(self.counter)
 
     def add_file(self, source, unicode_errors: str = "strict", progress=None,
-                 progress_per: int = 10000) -> "VocabBuilder":
+                 progress_per: int = 10000, threads: int = 1) -> "VocabBuilder":
         """Count a text file (or directory of them); ``progress`` as in :meth:`add_sentences`
         (called once per block of the file in the fast path).
 
         Strictly decoded files without ``max_vocab_size`` pruning are counted in C on the
-        checked bytes (:class:`fastw2v.corpus.ByteCounter`, 4-5x faster); otherwise
-        token lists are counted in Python.
+        checked bytes (:class:`fastw2v.corpus.ByteCounter`, 4-5x faster), by ``threads``
+        threads at once; otherwise token lists are counted in Python.
         """
         if unicode_errors == "strict" and self.max_vocab_size is None:
-            return self._add_file_bytes(source, progress)
+            return self._add_file_bytes(source, progress, threads)
         for i, (tokens, ends) in enumerate(iter_file_pieces(source, unicode_errors)):
             self.add_tokens(tokens, ends)
             if progress is not None and i % progress_per == 0:
                 progress(self)
         return self
 
-    def _add_file_bytes(self, source, progress) -> "VocabBuilder":
+    def _add_file_bytes(self, source, progress, threads: int) -> "VocabBuilder":
+        """The C pass. With several threads each block is counted by a counter of its own
+        on a worker thread, and the blocks' counters are merged into the file's in file
+        order (:meth:`ByteCounter.merge`): the same words, order and counts as one pass,
+        with at most ``2 * threads + 1`` blocks in flight."""
         counter = ByteCounter()
         base_words, base_sentences = self.total_words, self.n_sentences
         self._live = counter
+
+        def counted(ends_file: bool) -> None:
+            if ends_file:
+                counter.end_file()
+            self.total_words = base_words + counter.raw_tokens
+            self.n_sentences = base_sentences + counter.sentences
+            if progress is not None:
+                progress(self)
         try:
-            for head, _, ends_file in iter_blocks(source, "strict"):
-                counter.count(head)
-                if ends_file:
-                    counter.end_file()
-                self.total_words = base_words + counter.raw_tokens
-                self.n_sentences = base_sentences + counter.sentences
-                if progress is not None:
-                    progress(self)
+            if threads <= 1:
+                for head, _, ends_file in iter_blocks(source, "strict"):
+                    counter.count(head)
+                    counted(ends_file)
+            else:
+                pending: deque = deque()
+
+                def merge_done(keep: int) -> None:
+                    while len(pending) > keep:
+                        job, ends_file = pending.popleft()
+                        counter.merge(job.result())
+                        counted(ends_file)
+                with ThreadPoolExecutor(threads, thread_name_prefix="fastw2v-count") as pool:
+                    try:
+                        for head, _, ends_file in iter_blocks(source, "strict"):
+                            pending.append((pool.submit(_count_block, head), ends_file))
+                            merge_done(2 * threads)
+                        merge_done(0)
+                    finally:     # on an error: count no more, keep no block alive
+                        pool.shutdown(wait=True, cancel_futures=True)
+                        pending.clear()
         except BaseException:
             self.total_words, self.n_sentences = base_words, base_sentences
             raise

@@ -180,10 +180,13 @@ static int fw_counter_init(fw_counter *c) {
     return 0;
 }
 
-static int fw_counter_add(fw_counter *c, const uint8_t *p, int64_t len, uint64_t h) {
+/* Add `count` occurrences of the word p[0:len] (hash h); a new word gets the next id.
+ * 0, or -1 when out of memory. */
+static int fw_counter_add_n(fw_counter *c, const uint8_t *p, int64_t len, uint64_t h,
+                            int64_t count) {
     int32_t w = fw_table_find(&c->t, p, len, h);
     if (w >= 0) {
-        c->counts[w]++;
+        c->counts[w] += count;
         return 0;
     }
     if (c->n_words >= INT32_MAX - 1) return -1;
@@ -226,10 +229,27 @@ static int fw_counter_add(fw_counter *c, const uint8_t *p, int64_t len, uint64_t
     c->pool_len += len;
     c->t.word_off[w + 1] = c->pool_len;
     c->t.word_hash[w] = h;
-    c->counts[w] = 1;
+    c->counts[w] = count;
     uint64_t s = h & c->t.mask;
     while (c->t.slot_word[s] >= 0) s = (s + 1) & c->t.mask;
     c->t.slot_word[s] = w;
+    return 0;
+}
+
+static int fw_counter_add(fw_counter *c, const uint8_t *p, int64_t len, uint64_t h) {
+    return fw_counter_add_n(c, p, len, h, 1);
+}
+
+/* Add the counts of `src` to `dst`, src's words in src's first-seen order: merging the
+ * counters of consecutive blocks in block order gives the counter of the blocks read in
+ * one pass (the same ids, first-seen order and counts). 0, or -1 when out of memory. */
+static int fw_counter_merge(fw_counter *dst, const fw_counter *src) {
+    for (int64_t i = 0; i < src->n_words; i++) {
+        int64_t off = src->t.word_off[i];
+        if (fw_counter_add_n(dst, (const uint8_t *)src->pool + off, src->t.word_off[i + 1] - off,
+                             src->t.word_hash[i], src->counts[i]) < 0)
+            return -1;
+    }
     return 0;
 }
 

@@ -203,6 +203,22 @@ cdef class ByteCounter(_ByteTokens):
         if rc < 0:
             raise MemoryError("out of memory while counting words")
 
+    def merge(self, ByteCounter block):
+        """Add what ``block`` counted (a counter of the next block of the file, counted
+        on its own, perhaps by another thread) as if this counter had read it: its words
+        in their first-seen order, its counts, tokens and lines. Merging the blocks'
+        counters in file order gives the counter of one pass over the file."""
+        cdef int rc
+        if block is self:
+            raise ValueError("a counter cannot merge itself")
+        with nogil:
+            rc = fw_counter_merge(&self.c, &block.c)
+        if rc < 0:
+            raise MemoryError("out of memory while counting words")
+        self.raw_tokens += block.raw_tokens
+        self.sentences += block.sentences
+        self.open_line = block.open_line if block.sentences else (self.open_line or block.open_line)
+
     def end_file(self):
         """A file's end ends its last line (counted as a sentence if it had tokens)."""
         self._close_file()

@@ -25,6 +25,7 @@ from .sources import iter_blocks, iter_file_pieces
 #: The id that ends a sentence in the encoded stream.
 SENTENCE_END = -1
 _END = np.array([SENTENCE_END], dtype=np.int32)
+_END.flags.writeable = False
 
 
 class EncodedCorpus:
@@ -80,8 +81,10 @@ def _encode_blocks(source, key_to_index: dict, out, threads: int) -> Tuple[int, 
     encoded by ``threads`` threads at once (:meth:`ByteEncoder.encode_block` releases the
     GIL): on a 17M-word file the encoding is about a tenth of a 1-epoch ``train()`` at
     vector_size 300, and with many workers it would be the serial part of every
-    ``train()`` on a new file. At most ``2 * threads + 1`` blocks are in flight (each
-    1 MB of text and at most 4 MB of ids)."""
+    ``train()`` on a new file. At most ``2 * threads + 1`` blocks are in flight, each
+    its text (1 MB, and up to twice that where a line's tail carries over) and a buffer
+    of 4 bytes per byte of it for the ids, of which the pages written count in memory:
+    about 4 bytes per token."""
     words = [""] * len(key_to_index)
     for word, i in key_to_index.items():
         words[i] = word
@@ -111,13 +114,18 @@ def _encode_blocks(source, key_to_index: dict, out, threads: int) -> Tuple[int, 
             open_line = open_line and not ends_file
 
     with ThreadPoolExecutor(threads, thread_name_prefix="fastw2v-encode") as pool:
-        for head, _, ends_file in iter_blocks(source):
-            # the ids' buffer comes from this thread's heap, so that it is reused from
-            # block to block instead of left behind in the encoding threads' arenas
-            ids = np.empty(len(head) + 1, dtype=np.int32)
-            pending.append((pool.submit(enc.encode_block, head, ids), ends_file))
-            write_done(2 * threads)
-        write_done(0)
+        try:
+            for head, _, ends_file in iter_blocks(source):
+                # the ids' buffer comes from this thread's heap, so that it is reused from
+                # block to block instead of left behind in the encoding threads' arenas
+                ids = np.empty(len(head) + 1, dtype=np.int32)
+                pending.append((pool.submit(enc.encode_block, head, ids), ends_file))
+                write_done(2 * threads)
+            write_done(0)
+        finally:
+            # on an error: nothing more to encode, and no block kept alive by the traceback
+            pool.shutdown(wait=True, cancel_futures=True)
+            pending.clear()
     return raw, sentences
 
 

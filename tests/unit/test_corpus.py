@@ -215,10 +215,35 @@ def test_encode_block_is_encode_without_the_running_totals():
             each.encode_block(blocks[0], bad)
 
 
+def test_merged_block_counters_are_the_counter_of_one_pass():
+    """Counters of consecutive blocks, merged in order, hold what one counter reading the
+    blocks holds: words in first-seen order, counts, tokens, lines, and whether the last
+    line is still open (so that a file's end closes it)."""
+    from fastw2v.corpus import ByteCounter
+    blocks = [b"b a b\n\nc ", b"a d", b" d\ne ", b"\n", b"f a "]
+    one, merged = ByteCounter(), ByteCounter()
+    for b in blocks:
+        one.count(b)
+        part = ByteCounter()
+        part.count(b)
+        merged.merge(part)
+        assert (merged.raw_tokens, merged.sentences) == (one.raw_tokens, one.sentences)
+    one.end_file()
+    merged.end_file()
+    words, counts = merged.items()
+    assert words == ["b", "a", "c", "d", "e", "f"] and counts.tolist() == [2, 3, 1, 2, 1, 1]
+    assert [x.tolist() if hasattr(x, "tolist") else x for x in one.items()] == \
+        [words, counts.tolist()]
+    assert (merged.raw_tokens, merged.sentences) == (one.raw_tokens, one.sentences) == (10, 5)
+    with pytest.raises(ValueError, match="itself"):
+        merged.merge(merged)
+
+
 def test_bad_bytes_while_threads_encode_name_the_line_and_leave_no_file(tmp_path,
                                                                          monkeypatch):
-    """Invalid UTF-8 far into a file, with blocks being encoded by other threads: the
-    error names the line, the threads stop, and the temporary id file is removed."""
+    """Invalid UTF-8 far into a file, with blocks being encoded (or counted) by other
+    threads: the error names the line, the threads stop, the temporary id file is
+    removed, and the vocabulary builder is left as it was."""
     monkeypatch.setattr(sources, "BLOCK_BYTES", 16)
     p = tmp_path / "c.txt"
     p.write_bytes(b"aa bb\n" * 40 + b"aa \xff bb\n" + b"bb aa\n" * 40)
@@ -227,12 +252,21 @@ def test_bad_bytes_while_threads_encode_name_the_line_and_leave_no_file(tmp_path
     with pytest.raises(CorpusError, match="line 41 .* not valid UTF-8"):
         EncodedCorpus(p, {"aa": 0, "bb": 1}, tmp_dir=scratch, threads=3)
     assert os.listdir(scratch) == []
+    import threading
+    assert not [t for t in threading.enumerate() if t.name.startswith("fastw2v-encode")]
+    from fastw2v.vocab import VocabBuilder
+    b = VocabBuilder()
+    with pytest.raises(CorpusError, match="line 41 .* not valid UTF-8"):
+        b.add_file(p, threads=3)
+    assert (b.total_words, b.n_sentences, len(b.counter)) == (0, 0, 0)
+    assert not [t for t in threading.enumerate() if t.name.startswith("fastw2v-count")]
 
 
-@pytest.mark.parametrize("block", [7, 1 << 20])
-def test_byte_counter_equals_counting_split_tokens(tmp_path, monkeypatch, block):
+@pytest.mark.parametrize("block, threads", [(7, 1), (1 << 20, 1), (7, 3), (4096, 2)])
+def test_byte_counter_equals_counting_split_tokens(tmp_path, monkeypatch, block, threads):
     """The C vocabulary pass gives the counts, first-seen order, token and sentence totals
-    of counting str.split() tokens (the Python pass, used for non-strict decoding)."""
+    of counting str.split() tokens (the Python pass, used for non-strict decoding), also
+    with several threads counting blocks whose counters are merged in order."""
     from fastw2v.vocab import VocabBuilder
     monkeypatch.setattr(sources, "BLOCK_BYTES", block)
     rng = np.random.default_rng(5)
@@ -243,14 +277,14 @@ def test_byte_counter_equals_counting_split_tokens(tmp_path, monkeypatch, block)
     d.mkdir()
     for i, t in enumerate(texts):
         (d / f"part{i}.txt").write_text(t, encoding="utf-8")
-    fast = VocabBuilder().add_file(d)
+    fast = VocabBuilder().add_file(d, threads=threads)
     slow = VocabBuilder().add_file(d, unicode_errors="replace")
     assert list(fast.counter.items()) == list(slow.counter.items())
     _, raw, lines = reference_stream(texts, {})
     assert (fast.total_words, fast.n_sentences) == (slow.total_words, slow.n_sentences) == (raw, lines)
     assert fast.distinct == len(slow.counter) > 2000
     # counting adds to what a builder already holds, as Counter.update does
-    twice = VocabBuilder().add_file(d).add_file(d)
+    twice = VocabBuilder().add_file(d, threads=threads).add_file(d, threads=threads)
     assert dict(twice.counter) == {w: 2 * c for w, c in slow.counter.items()}
     assert twice.total_words == 2 * raw
 
