@@ -19,7 +19,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .corpus import ByteCounter, CorpusError, check_sentence, iter_blocks, iter_file_pieces
+from .corpus import (ByteCounter, CorpusError, block_threads, check_sentence, iter_blocks,
+                     iter_file_pieces)
 from .errors import EmptyVocabularyError, VocabularyError
 
 
@@ -166,10 +167,12 @@ class VocabBuilder:
         """The C pass. With several threads each block is counted by a counter of its own
         on a worker thread, and the blocks' counters are merged into the file's in file
         order (:meth:`ByteCounter.merge`): the same words, order and counts as one pass,
-        with at most ``2 * threads + 1`` blocks in flight."""
+        with at most ``2 * threads + 1`` blocks in flight (threads: no more than the
+        usable CPUs)."""
         counter = ByteCounter()
         base_words, base_sentences = self.total_words, self.n_sentences
         self._live = counter
+        threads = block_threads(threads)
 
         def counted(ends_file: bool) -> None:
             if ends_file:

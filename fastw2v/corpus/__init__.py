@@ -13,12 +13,13 @@ from .compression import COMPRESSIONS, Compression
 from .encode import (SENTENCE_END, ByteCounter, ByteEncoder, EncodedCorpus, encode_batch,
                      map_tokens)
 from .sources import (BLOCK_BYTES, UNICODE_ERRORS, LineSentence, PathLineSentences,
-                      Text8Corpus, check_iterable, check_sentence, check_unicode_errors,
-                      corpus_paths, is_file_object, iter_blocks, iter_file_pieces,
-                      iter_file_sentences, open_corpus_file)
+                      Text8Corpus, block_threads, check_iterable, check_sentence,
+                      check_unicode_errors, corpus_paths, is_file_object, iter_blocks,
+                      iter_file_pieces, iter_file_sentences, open_corpus_file, usable_cpus)
 
 __all__ = ["BLOCK_BYTES", "COMPRESSIONS", "SENTENCE_END", "UNICODE_ERRORS", "ByteCounter",
            "ByteEncoder", "Compression", "CorpusError", "EncodedCorpus", "LineSentence",
            "PathLineSentences", "Text8Corpus", "is_file_object", "check_iterable", "check_sentence", "check_unicode_errors",
            "corpus_paths", "encode_batch", "iter_blocks", "iter_file_pieces",
-           "iter_file_sentences", "map_tokens", "open_corpus_file"]
+           "iter_file_sentences", "map_tokens", "open_corpus_file", "block_threads",
+           "usable_cpus"]

@@ -20,7 +20,7 @@ from typing import Optional, Tuple
 import numpy as np
 
 from ._tokenize import ByteCounter, ByteEncoder, encode_batch, map_tokens
-from .sources import iter_blocks, iter_file_pieces
+from .sources import block_threads, iter_blocks, iter_file_pieces
 
 #: The id that ends a sentence in the encoded stream.
 SENTENCE_END = -1
@@ -78,8 +78,8 @@ class EncodedCorpus:
 def _encode_blocks(source, key_to_index: dict, out, threads: int) -> Tuple[int, int]:
     """Write the ids of a strictly decoded corpus to ``out``; return ``(raw tokens,
     sentences)``. Blocks are read, checked and written in order by this thread, and
-    encoded by ``threads`` threads at once (:meth:`ByteEncoder.encode_block` releases the
-    GIL): on a 17M-word file the encoding is about a tenth of a 1-epoch ``train()`` at
+    encoded by ``threads`` threads at once, no more than the usable CPUs
+    (:meth:`ByteEncoder.encode_block` releases the GIL): on a 17M-word file the encoding is about a tenth of a 1-epoch ``train()`` at
     vector_size 300, and with many workers it would be the serial part of every
     ``train()`` on a new file. At most ``2 * threads + 1`` blocks are in flight, each
     its text (1 MB, and up to twice that where a line's tail carries over) and a buffer
@@ -89,6 +89,7 @@ def _encode_blocks(source, key_to_index: dict, out, threads: int) -> Tuple[int, 
     for word, i in key_to_index.items():
         words[i] = word
     enc = ByteEncoder(words)
+    threads = block_threads(threads)
     if threads <= 1:
         for head, _, ends_file in iter_blocks(source):
             out.write(enc.encode(head))

@@ -80,6 +80,20 @@ def is_file_object(source) -> bool:
     return hasattr(source, "read") and hasattr(source, "seek")
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def block_threads(workers: int) -> int:
+    """Threads for a pass over a file's blocks: one per worker, but no more than the
+    usable CPUs (more would only hold more blocks in memory at once)."""
+    return max(1, min(int(workers), usable_cpus()))
+
+
 def _file_blocks(fh, name: str, unicode_errors: str) -> Iterator[Tuple[bytes, str, bool]]:
     """:func:`iter_blocks` of one open binary (or text: encoded to UTF-8) file."""
     leftover = b""
@@ -312,4 +326,4 @@ def check_sentence(sentence, index: int) -> None:
 __all__ = ["BLOCK_BYTES", "UNICODE_ERRORS", "LineSentence", "PathLineSentences", "Text8Corpus",
            "check_iterable", "check_sentence", "check_unicode_errors", "corpus_paths",
            "is_file_object", "iter_blocks", "iter_file_pieces", "iter_file_sentences",
-           "open_corpus_file"]
+           "block_threads", "open_corpus_file", "usable_cpus"]

@@ -38,6 +38,7 @@ from typing import Dict
 
 import numpy as np
 
+from ..corpus import usable_cpus
 from ..corpus.compression import DECOMPRESSION_ERRORS, MAGIC_LENGTH, by_magic, by_suffix
 from ..errors import TruncatedFileError, UndecodableError
 from ..vocab import check_vocab_word, read_word_counts, write_word_counts
@@ -357,11 +358,7 @@ def _text_threads(nbytes: int) -> int:
     ``_MAX_TEXT_THREADS``), and one for files under ``_PARALLEL_TEXT_BYTES``."""
     if nbytes < _PARALLEL_TEXT_BYTES:
         return 1
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, _MAX_TEXT_THREADS))
+    return max(1, min(usable_cpus(), _MAX_TEXT_THREADS))
 
 
 def _end_of_last_line(data, start) -> int:

@@ -155,6 +155,7 @@ def test_byte_encoder_equals_python_split(tmp_path, monkeypatch, block, threads)
     """The C encoder gives the stream of the definition, also with several threads each
     encoding its own blocks (lines cut across blocks, files ending mid-line)."""
     monkeypatch.setattr(sources, "BLOCK_BYTES", block)
+    monkeypatch.setattr(sources, "usable_cpus", lambda: 8)      # threads even on 1 CPU
     rng = np.random.default_rng(block)
     words = ["the", "cat", "naïve", "東京", "x" * 300, "a\u00adb", "é", "zz", "ünïcode", "🙂",
              "sat", "on", "mat"]
@@ -180,6 +181,7 @@ def test_file_ending_mid_line_at_a_block_edge_ends_its_sentence(tmp_path, monkey
     """A file whose last line spans blocks and ends in whitespace without a newline still
     ends a sentence (it used not to, joining it to the next file's first line)."""
     monkeypatch.setattr(sources, "BLOCK_BYTES", 8)
+    monkeypatch.setattr(sources, "usable_cpus", lambda: 8)
     d = tmp_path / "c"
     d.mkdir()
     (d / "1.txt").write_text("aa bb aa bb ")
@@ -215,6 +217,14 @@ def test_encode_block_is_encode_without_the_running_totals():
             each.encode_block(blocks[0], bad)
 
 
+def test_block_passes_use_a_thread_per_worker_up_to_the_usable_cpus(monkeypatch):
+    """More threads than CPUs would only hold more blocks in memory: the passes over a
+    file's blocks take one per worker, at most one per usable CPU, at least one."""
+    assert sources.usable_cpus() >= 1
+    monkeypatch.setattr(sources, "usable_cpus", lambda: 4)
+    assert [sources.block_threads(w) for w in (1, 3, 4, 64, 0, -2)] == [1, 3, 4, 4, 1, 1]
+
+
 def test_merged_block_counters_are_the_counter_of_one_pass():
     """Counters of consecutive blocks, merged in order, hold what one counter reading the
     blocks holds: words in first-seen order, counts, tokens, lines, and whether the last
@@ -245,6 +255,7 @@ def test_bad_bytes_while_threads_encode_name_the_line_and_leave_no_file(tmp_path
     threads: the error names the line, the threads stop, the temporary id file is
     removed, and the vocabulary builder is left as it was."""
     monkeypatch.setattr(sources, "BLOCK_BYTES", 16)
+    monkeypatch.setattr(sources, "usable_cpus", lambda: 8)
     p = tmp_path / "c.txt"
     p.write_bytes(b"aa bb\n" * 40 + b"aa \xff bb\n" + b"bb aa\n" * 40)
     scratch = tmp_path / "scratch"
@@ -269,6 +280,7 @@ def test_byte_counter_equals_counting_split_tokens(tmp_path, monkeypatch, block,
     with several threads counting blocks whose counters are merged in order."""
     from fastw2v.vocab import VocabBuilder
     monkeypatch.setattr(sources, "BLOCK_BYTES", block)
+    monkeypatch.setattr(sources, "usable_cpus", lambda: 8)
     rng = np.random.default_rng(5)
     words = ["the", "cat", "naïve", "東京", "y" * 200, "é", "zz", "🙂", "sat"] + \
         [f"w{i}" for i in range(3000)]           # enough distinct words to grow the table
