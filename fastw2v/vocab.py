@@ -167,7 +167,7 @@ class VocabBuilder:
         """The C pass. With several threads each block is counted by a counter of its own
         on a worker thread, and the blocks' counters are merged into the file's in file
         order (:meth:`ByteCounter.merge`): the same words, order and counts as one pass,
-        with at most ``2 * threads + 1`` blocks in flight (threads: no more than the
+        with at most ``threads + 1`` blocks in flight (threads: no more than the
         usable CPUs)."""
         counter = ByteCounter()
         base_words, base_sentences = self.total_words, self.n_sentences
@@ -198,7 +198,7 @@ class VocabBuilder:
                     try:
                         for head, _, ends_file in iter_blocks(source, "strict"):
                             pending.append((pool.submit(_count_block, head), ends_file))
-                            merge_done(2 * threads)
+                            merge_done(threads)
                         merge_done(0)
                     finally:     # on an error: count no more, keep no block alive
                         pool.shutdown(wait=True, cancel_futures=True)

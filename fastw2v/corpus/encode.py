@@ -79,12 +79,14 @@ def _encode_blocks(source, key_to_index: dict, out, threads: int) -> Tuple[int, 
     """Write the ids of a strictly decoded corpus to ``out``; return ``(raw tokens,
     sentences)``. Blocks are read, checked and written in order by this thread, and
     encoded by ``threads`` threads at once, no more than the usable CPUs
-    (:meth:`ByteEncoder.encode_block` releases the GIL): on a 17M-word file the encoding is about a tenth of a 1-epoch ``train()`` at
-    vector_size 300, and with many workers it would be the serial part of every
-    ``train()`` on a new file. At most ``2 * threads + 1`` blocks are in flight, each
-    its text (1 MB, and up to twice that where a line's tail carries over) and a buffer
-    of 4 bytes per byte of it for the ids, of which the pages written count in memory:
-    about 4 bytes per token."""
+    (:meth:`ByteEncoder.encode_block` releases the GIL): on a 17M-word file one thread's
+    encoding was about a tenth of a 1-epoch ``train()`` at vector_size 300, and with
+    many workers it would be the serial part of every ``train()`` on a new file.
+
+    At most ``threads + 1`` blocks are in flight, each its text (1 MB, and up to twice
+    that where a line's tail carries over) and a buffer of 4 bytes per byte of it for
+    the ids, of which the pages written count in memory: about 4 bytes per token. More
+    in flight did not encode faster."""
     words = [""] * len(key_to_index)
     for word, i in key_to_index.items():
         words[i] = word
@@ -121,7 +123,7 @@ def _encode_blocks(source, key_to_index: dict, out, threads: int) -> Tuple[int, 
                 # block to block instead of left behind in the encoding threads' arenas
                 ids = np.empty(len(head) + 1, dtype=np.int32)
                 pending.append((pool.submit(enc.encode_block, head, ids), ends_file))
-                write_done(2 * threads)
+                write_done(threads)
             write_done(0)
         finally:
             # on an error: nothing more to encode, and no block kept alive by the traceback
