@@ -95,9 +95,9 @@ class Vocab:
             write_word_counts(fh, self.words, self.counts.tolist())
 
 
-def _count_block(data: bytes) -> ByteCounter:
-    """A counter of one block alone (run on a counting thread; the GIL is released)."""
-    block = ByteCounter()
+def _count_block(block: ByteCounter, data: bytes) -> ByteCounter:
+    """``block`` (an empty counter) counting one block alone (run on a counting thread;
+    the GIL is released)."""
     block.count(data)
     return block
 
@@ -166,9 +166,10 @@ class VocabBuilder:
     def _add_file_bytes(self, source, progress, threads: int) -> "VocabBuilder":
         """The C pass. With several threads each block is counted by a counter of its own
         on a worker thread, and the blocks' counters are merged into the file's in file
-        order (:meth:`ByteCounter.merge`): the same words, order and counts as one pass,
-        with at most ``threads + 1`` blocks in flight (threads: no more than the
-        usable CPUs)."""
+        order (:meth:`ByteCounter.merge`): the same words, order and counts as one pass.
+        At most ``threads + 1`` blocks are in flight (threads: no more than the usable
+        CPUs), and their counters are reused from block to block: made afresh for each,
+        their tables churned the heap and left 1-4 MB more resident while training."""
         counter = ByteCounter()
         base_words, base_sentences = self.total_words, self.n_sentences
         self._live = counter
@@ -188,16 +189,21 @@ class VocabBuilder:
                     counted(ends_file)
             else:
                 pending: deque = deque()
+                spare: list = []        # block counters merged, emptied, to be used again
 
                 def merge_done(keep: int) -> None:
                     while len(pending) > keep:
                         job, ends_file = pending.popleft()
-                        counter.merge(job.result())
+                        block = job.result()
+                        counter.merge(block)
+                        block.clear()
+                        spare.append(block)
                         counted(ends_file)
                 with ThreadPoolExecutor(threads, thread_name_prefix="fastw2v-count") as pool:
                     try:
                         for head, _, ends_file in iter_blocks(source, "strict"):
-                            pending.append((pool.submit(_count_block, head), ends_file))
+                            block = spare.pop() if spare else ByteCounter()
+                            pending.append((pool.submit(_count_block, block, head), ends_file))
                             merge_done(threads)
                         merge_done(0)
                     finally:     # on an error: count no more, keep no block alive

@@ -180,6 +180,13 @@ static int fw_counter_init(fw_counter *c) {
     return 0;
 }
 
+/* Empty the counter, keeping its memory (for the next block). */
+static void fw_counter_clear(fw_counter *c) {
+    memset(c->t.slot_word, 0xFF, c->slots * sizeof(int32_t));
+    c->n_words = 0;
+    c->pool_len = 0;
+}
+
 /* Add `count` occurrences of the word p[0:len] (hash h); a new word gets the next id.
  * 0, or -1 when out of memory. */
 static int fw_counter_add_n(fw_counter *c, const uint8_t *p, int64_t len, uint64_t h,

@@ -15,6 +15,7 @@ cdef extern from "_tokenize.h" nogil:
     void fw_counter_free(fw_counter *c)
     int fw_counter_add(fw_counter *c, const uint8_t *p, int64_t len, uint64_t h)
     int fw_counter_merge(fw_counter *dst, const fw_counter *src)
+    void fw_counter_clear(fw_counter *c)
     int64_t fw_encode_bytes(const fw_vocab_table *t, const uint8_t *data, int64_t n,
                             int32_t *out, int64_t *raw, int64_t *lines, int *open_line)
     int fw_count_bytes(fw_counter *c, const uint8_t *data, int64_t n, int64_t *raw,

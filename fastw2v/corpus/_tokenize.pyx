@@ -203,6 +203,14 @@ cdef class ByteCounter(_ByteTokens):
         if rc < 0:
             raise MemoryError("out of memory while counting words")
 
+    def clear(self):
+        """Forget everything counted, keeping the memory (a block counter is reused for
+        block after block: allocated once, not once per block by whichever thread)."""
+        fw_counter_clear(&self.c)
+        self.raw_tokens = 0
+        self.sentences = 0
+        self.open_line = 0
+
     def merge(self, ByteCounter block):
         """Add what ``block`` counted (a counter of the next block of the file, counted
         on its own, perhaps by another thread) as if this counter had read it: its words

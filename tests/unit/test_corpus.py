@@ -247,6 +247,11 @@ def test_merged_block_counters_are_the_counter_of_one_pass():
     assert (merged.raw_tokens, merged.sentences) == (one.raw_tokens, one.sentences) == (10, 5)
     with pytest.raises(ValueError, match="itself"):
         merged.merge(merged)
+    part.clear()                        # emptied for the next block, and usable again
+    assert (part.raw_tokens, part.sentences, part.distinct, part.items()[0]) == (0, 0, 0, [])
+    part.count(b"z b z\n")
+    assert part.items()[0] == ["z", "b"] and part.items()[1].tolist() == [2, 1]
+    assert (part.raw_tokens, part.sentences) == (3, 1)
 
 
 def test_bad_bytes_while_threads_encode_name_the_line_and_leave_no_file(tmp_path,
