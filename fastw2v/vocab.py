@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections import Counter, deque
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from .corpus import (ByteCounter, CorpusError, block_threads, check_sentence, iter_blocks,
-                     iter_file_pieces)
+                     iter_file_pieces, run_in_file_order)
 from .errors import EmptyVocabularyError, VocabularyError
 
 
@@ -93,13 +92,6 @@ class Vocab:
             check_vocab_word(word)
         with open(path, "wb") as fh:
             write_word_counts(fh, self.words, self.counts.tolist())
-
-
-def _count_block(block: ByteCounter, data: bytes) -> ByteCounter:
-    """``block`` (an empty counter) counting one block alone (run on a counting thread;
-    the GIL is released)."""
-    block.count(data)
-    return block
 
 
 class VocabBuilder:
@@ -182,33 +174,28 @@ class VocabBuilder:
             self.n_sentences = base_sentences + counter.sentences
             if progress is not None:
                 progress(self)
+        spare: List[ByteCounter] = []       # block counters merged, emptied, used again
+
+        def start(head: bytes):
+            block = spare.pop() if spare else ByteCounter()
+
+            def count():                       # on a counting thread, without the GIL
+                block.count(head)
+                return block
+            return count
+
+        def finish(block: ByteCounter, ends_file: bool) -> None:
+            counter.merge(block)
+            block.clear()
+            spare.append(block)
+            counted(ends_file)
         try:
             if threads <= 1:
                 for head, _, ends_file in iter_blocks(source, "strict"):
                     counter.count(head)
                     counted(ends_file)
             else:
-                pending: deque = deque()
-                spare: list = []        # block counters merged, emptied, to be used again
-
-                def merge_done(keep: int) -> None:
-                    while len(pending) > keep:
-                        job, ends_file = pending.popleft()
-                        block = job.result()
-                        counter.merge(block)
-                        block.clear()
-                        spare.append(block)
-                        counted(ends_file)
-                with ThreadPoolExecutor(threads, thread_name_prefix="fastw2v-count") as pool:
-                    try:
-                        for head, _, ends_file in iter_blocks(source, "strict"):
-                            block = spare.pop() if spare else ByteCounter()
-                            pending.append((pool.submit(_count_block, block, head), ends_file))
-                            merge_done(threads)
-                        merge_done(0)
-                    finally:     # on an error: count no more, keep no block alive
-                        pool.shutdown(wait=True, cancel_futures=True)
-                        pending.clear()
+                run_in_file_order(source, threads, start, finish, "fastw2v-count")
         except BaseException:
             self.total_words, self.n_sentences = base_words, base_sentences
             raise

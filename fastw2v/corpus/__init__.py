@@ -15,11 +15,12 @@ from .encode import (SENTENCE_END, ByteCounter, ByteEncoder, EncodedCorpus, enco
 from .sources import (BLOCK_BYTES, UNICODE_ERRORS, LineSentence, PathLineSentences,
                       Text8Corpus, block_threads, check_iterable, check_sentence,
                       check_unicode_errors, corpus_paths, is_file_object, iter_blocks,
-                      iter_file_pieces, iter_file_sentences, open_corpus_file, usable_cpus)
+                      iter_file_pieces, iter_file_sentences, open_corpus_file,
+                      run_in_file_order, usable_cpus)
 
 __all__ = ["BLOCK_BYTES", "COMPRESSIONS", "SENTENCE_END", "UNICODE_ERRORS", "ByteCounter",
            "ByteEncoder", "Compression", "CorpusError", "EncodedCorpus", "LineSentence",
            "PathLineSentences", "Text8Corpus", "is_file_object", "check_iterable", "check_sentence", "check_unicode_errors",
            "corpus_paths", "encode_batch", "iter_blocks", "iter_file_pieces",
            "iter_file_sentences", "map_tokens", "open_corpus_file", "block_threads",
-           "usable_cpus"]
+           "run_in_file_order", "usable_cpus"]

@@ -116,6 +116,14 @@ cdef class _ByteTokens:
     def __dealloc__(self):
         fw_counter_free(&self.c)
 
+    def add_totals(self, int64_t raw, int64_t lines, bint open_after):
+        """Count the next block as read: its tokens, its newlines, and whether a token
+        follows its last newline (or, without one, is in it at all), as
+        :meth:`ByteEncoder.encode_block` gives them."""
+        self.raw_tokens += raw
+        self.sentences += lines
+        self.open_line = open_after if lines else (self.open_line or open_after)
+
     cdef bint _close_file(self):
         """A file's end ends its last line: True (and one more sentence) if that line had
         tokens but no newline."""
@@ -151,9 +159,7 @@ cdef class ByteEncoder(_ByteTokens):
         """int32 ids of the tokens of ``data`` found in the vocabulary, ``-1`` at each
         newline; adds to the running totals (blocks in order)."""
         ids, raw, lines, open_after = self.encode_block(data)
-        self.raw_tokens += raw
-        self.sentences += lines
-        self.open_line = open_after if lines else (self.open_line or open_after)
+        self.add_totals(raw, lines, open_after)
         return ids
 
     def encode_block(self, bytes data, out=None):
@@ -162,7 +168,7 @@ cdef class ByteEncoder(_ByteTokens):
         follows its last newline (or, without one, is in it at all). The running totals
         are left alone and the word table is only read, so threads may encode different
         blocks at once (the GIL is released); whoever puts the blocks back in order adds
-        the counts (:meth:`encode` does, for one thread). ``out``: an int32 array of
+        the counts with :meth:`add_totals` (:meth:`encode` does both). ``out``: an int32 array of
         ``len(data) + 1`` entries to write the ids to (by default a new one)."""
         cdef int64_t n = PyBytes_GET_SIZE(data), m, raw = 0, lines = 0
         cdef int open_after = 0
@@ -223,9 +229,7 @@ cdef class ByteCounter(_ByteTokens):
             rc = fw_counter_merge(&self.c, &block.c)
         if rc < 0:
             raise MemoryError("out of memory while counting words")
-        self.raw_tokens += block.raw_tokens
-        self.sentences += block.sentences
-        self.open_line = block.open_line if block.sentences else (self.open_line or block.open_line)
+        self.add_totals(block.raw_tokens, block.sentences, block.open_line)
 
     def end_file(self):
         """A file's end ends its last line (counted as a sentence if it had tokens)."""

@@ -13,14 +13,13 @@ from __future__ import annotations
 import os
 import tempfile
 import weakref
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Optional, Tuple
 
 import numpy as np
 
 from ._tokenize import ByteCounter, ByteEncoder, encode_batch, map_tokens
-from .sources import block_threads, iter_blocks, iter_file_pieces
+from .sources import iter_file_pieces, run_in_file_order
 
 #: The id that ends a sentence in the encoded stream.
 SENTENCE_END = -1
@@ -78,58 +77,33 @@ class EncodedCorpus:
 def _encode_blocks(source, key_to_index: dict, out, threads: int) -> Tuple[int, int]:
     """Write the ids of a strictly decoded corpus to ``out``; return ``(raw tokens,
     sentences)``. Blocks are read, checked and written in order by this thread, and
-    encoded by ``threads`` threads at once, no more than the usable CPUs
-    (:meth:`ByteEncoder.encode_block` releases the GIL): on a 17M-word file one thread's
+    encoded by ``threads`` threads at once (:func:`run_in_file_order`;
+    :meth:`ByteEncoder.encode_block` releases the GIL): on a 17M-word file one thread's
     encoding was about a tenth of a 1-epoch ``train()`` at vector_size 300, and with
     many workers it would be the serial part of every ``train()`` on a new file.
 
-    At most ``threads + 1`` blocks are in flight, each its text (1 MB, and up to twice
-    that where a line's tail carries over) and a buffer of 4 bytes per byte of it for
-    the ids, of which the pages written count in memory: about 4 bytes per token. More
-    in flight did not encode faster."""
+    Each block in flight holds its text (1 MB, and up to twice that where a line's tail
+    carries over) and a buffer of 4 bytes per byte of it for the ids, of which the pages
+    written count in memory: about 4 bytes per token. The buffer is allocated here, on
+    the ordering thread, so that it is reused from block to block instead of left behind
+    in the encoding threads' malloc arenas."""
     words = [""] * len(key_to_index)
     for word, i in key_to_index.items():
         words[i] = word
     enc = ByteEncoder(words)
-    threads = block_threads(threads)
-    if threads <= 1:
-        for head, _, ends_file in iter_blocks(source):
-            out.write(enc.encode(head))
-            if ends_file:
-                out.write(enc.end_file())
-        return enc.raw_tokens, enc.sentences
-    raw = sentences = 0
-    open_line = False               # a token was written since the last sentence end
-    pending: deque = deque()
 
-    def write_done(keep: int) -> None:
-        nonlocal raw, sentences, open_line
-        while len(pending) > keep:
-            job, ends_file = pending.popleft()
-            ids, block_raw, lines, open_after = job.result()
-            out.write(ids)
-            raw += block_raw
-            sentences += lines
-            open_line = open_after if lines else (open_line or open_after)
-            if ends_file and open_line:       # a file's end ends its last line
-                out.write(_END)
-                sentences += 1
-            open_line = open_line and not ends_file
+    def start(head: bytes):
+        return partial(enc.encode_block, head, np.empty(len(head) + 1, dtype=np.int32))
 
-    with ThreadPoolExecutor(threads, thread_name_prefix="fastw2v-encode") as pool:
-        try:
-            for head, _, ends_file in iter_blocks(source):
-                # the ids' buffer comes from this thread's heap, so that it is reused from
-                # block to block instead of left behind in the encoding threads' arenas
-                ids = np.empty(len(head) + 1, dtype=np.int32)
-                pending.append((pool.submit(enc.encode_block, head, ids), ends_file))
-                write_done(threads)
-            write_done(0)
-        finally:
-            # on an error: nothing more to encode, and no block kept alive by the traceback
-            pool.shutdown(wait=True, cancel_futures=True)
-            pending.clear()
-    return raw, sentences
+    def finish(result, ends_file: bool) -> None:
+        ids, *totals = result
+        out.write(ids)
+        enc.add_totals(*totals)
+        if ends_file:
+            out.write(enc.end_file())
+
+    run_in_file_order(source, threads, start, finish, "fastw2v-encode")
+    return enc.raw_tokens, enc.sentences
 
 
 def _remove_quietly(path: str) -> None:

@@ -11,7 +11,9 @@ no line is ever held whole and no word is silently dropped.
 from __future__ import annotations
 
 import os
-from typing import BinaryIO, Iterator, List, Optional, Tuple
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, BinaryIO, Callable, Iterator, List, Optional, Tuple
 
 from ..errors import CorpusError
 from .compression import DECOMPRESSION_ERRORS, open_by_suffix
@@ -139,6 +141,39 @@ def iter_blocks(source, unicode_errors: str = "strict") -> Iterator[Tuple[bytes,
     for path in corpus_paths(source):
         with open_corpus_file(path) as fh:
             yield from _file_blocks(fh, path, unicode_errors)
+
+
+def run_in_file_order(source, threads: int, start: Callable[[bytes], Callable[[], Any]],
+                      finish: Callable[[Any, bool], None], name: str) -> None:
+    """For each block of ``source`` (:func:`iter_blocks`, strict), in file order:
+    ``start(raw)`` gives the work of that block, a function without arguments, run on one
+    of ``threads`` threads (:func:`block_threads`; on this one where that is 1), and
+    ``finish(its result, ends_file)`` runs on this thread, block after block in file
+    order. The passes over a corpus file (the counting and the encoding) are built on
+    this: their work releases the GIL, and ``start`` and ``finish`` (which hand out and
+    take back what the work writes to) stay on this thread.
+
+    At most ``threads + 1`` blocks are in flight (more did not go faster). On an error no
+    more blocks are started, and none is kept alive by the traceback."""
+    threads = block_threads(threads)
+    if threads <= 1:
+        for head, _, ends_file in iter_blocks(source):
+            finish(start(head)(), ends_file)
+        return
+    pending: deque = deque()
+    with ThreadPoolExecutor(threads, thread_name_prefix=name) as pool:
+        try:
+            for head, _, ends_file in iter_blocks(source):
+                pending.append((pool.submit(start(head)), ends_file))
+                while len(pending) > threads:
+                    job, ends = pending.popleft()
+                    finish(job.result(), ends)
+            while pending:
+                job, ends = pending.popleft()
+                finish(job.result(), ends)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            pending.clear()
 
 
 def iter_file_pieces(source, unicode_errors: str = "strict") -> Iterator[Tuple[List[str], bool]]:
@@ -326,4 +361,4 @@ def check_sentence(sentence, index: int) -> None:
 __all__ = ["BLOCK_BYTES", "UNICODE_ERRORS", "LineSentence", "PathLineSentences", "Text8Corpus",
            "check_iterable", "check_sentence", "check_unicode_errors", "corpus_paths",
            "is_file_object", "iter_blocks", "iter_file_pieces", "iter_file_sentences",
-           "block_threads", "open_corpus_file", "usable_cpus"]
+           "block_threads", "open_corpus_file", "run_in_file_order", "usable_cpus"]
