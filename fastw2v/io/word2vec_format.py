@@ -640,9 +640,8 @@ def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
     path = os.fspath(fname)
     # the vocabulary file is checked first: nothing large is read if it is unusable
     vocab = None if fvocab is None else _read_fvocab(fvocab, encoding, unicode_errors)
-    words, vectors, rows = read_word2vec_rows(path, binary=binary, encoding=encoding,
-                                              unicode_errors=unicode_errors, limit=limit,
-                                              datatype=datatype, no_header=no_header)
+    words, index, vectors, rows = _read_indexed(path, binary, encoding, unicode_errors, limit,
+                                                datatype, no_header)
     if vocab is not None:
         missing = [w for w in words if w not in vocab]
         if missing:
@@ -651,7 +650,7 @@ def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
         counts = [vocab.get(w, 0) for w in words]
     else:
         counts = np.arange(rows, rows - len(words), -1, dtype=np.int64)
-    return cls(vectors.shape[1], words, vectors, counts)
+    return cls(vectors.shape[1], words, vectors, counts, key_to_index=index)
 
 
 def read_word2vec_rows(fname, binary=False, encoding="utf8", unicode_errors="strict",
@@ -659,6 +658,15 @@ def read_word2vec_rows(fname, binary=False, encoding="utf8", unicode_errors="str
     """The words and vectors of a word2vec text/binary or GloVe file, checked as
     :func:`load_word2vec_format` checks them: ``(words, vectors [n, d], rows read)``.
     A word seen again keeps its first row (with a warning), as in gensim."""
+    words, _, vectors, rows = _read_indexed(fname, binary, encoding, unicode_errors, limit,
+                                            datatype, no_header)
+    return words, vectors, rows
+
+
+def _read_indexed(fname, binary, encoding, unicode_errors, limit, datatype, no_header):
+    """:func:`read_word2vec_rows` and the index of its words: ``(words, {word: row},
+    vectors, rows read)``. The index is built once, and it is also how duplicate words are
+    found (no set of the words beside it: that was the peak of a large load)."""
     path = os.fspath(fname)
     dtype = _check_options(path, binary, encoding, unicode_errors, limit, datatype, no_header)
     data = _read_bytes(path)
@@ -683,8 +691,10 @@ def read_word2vec_rows(fname, binary=False, encoding="utf8", unicode_errors="str
         if isinstance(data, mmap.mmap):
             data.close()
     rows = len(words)
-    if len(set(words)) != rows:         # (the set is gone before the caller's index is built)
-        index: Dict[str, int] = {}
+    index = dict(zip(words, range(rows)))
+    if len(index) != rows:
+        # a word seen again: keep its first row (the index above holds its last)
+        index = {}
         for i, w in enumerate(words):
             if w in index:
                 logger.warning("%s: duplicate word %r at row %d, ignoring all but the first",
@@ -693,7 +703,8 @@ def read_word2vec_rows(fname, binary=False, encoding="utf8", unicode_errors="str
                 index[w] = i
         keep = np.fromiter(index.values(), dtype=np.int64, count=len(index))
         words, vectors = list(index), np.ascontiguousarray(vectors[keep])
-    return words, vectors, rows
+        index = dict(zip(words, range(len(words))))
+    return words, index, vectors, rows
 
 
 def _read_fvocab(fvocab, encoding, unicode_errors) -> Dict[str, int]:

@@ -26,6 +26,25 @@ from .queries import KEY_TYPES, SimilarityQueries
 _NATIVE_FORMAT = "fastw2v.KeyedVectors"
 
 
+def _checked_index(index_to_key, key_to_index) -> List[str]:
+    """``index_to_key`` as a list, after checking that ``key_to_index`` is its index: a
+    dict of the same length that maps the first, the last and every 4,096th key to its
+    row (a full check would cost as much as building the index)."""
+    if not isinstance(key_to_index, dict):
+        raise TypeError(f"key_to_index must be a dict, not {type(key_to_index).__name__}")
+    if not isinstance(index_to_key, list):
+        index_to_key = list(index_to_key)
+    n = len(index_to_key)
+    if len(key_to_index) != n:
+        raise ValueError(f"key_to_index has {len(key_to_index)} keys for {n} in index_to_key "
+                         "(keys must be unique)")
+    for i in (*range(0, n, 4096), n - 1) if n else ():
+        if key_to_index.get(index_to_key[i]) != i:
+            raise ValueError(f"key_to_index does not map index_to_key[{i}] "
+                             f"({index_to_key[i]!r}) to {i}")
+    return index_to_key
+
+
 class KeyedVectors(SimilarityQueries):
     """Vectors for a list of keys, loadable and queryable without a model.
 
@@ -42,20 +61,30 @@ class KeyedVectors(SimilarityQueries):
         Corpus count of each key (``get_vecattr(key, "count")``).
     dtype : numpy dtype
         dtype of the zero matrix created when ``vectors`` is omitted.
+    key_to_index : dict, optional
+        ``{index_to_key[i]: i}``, where the caller has built it already (a loader does, to
+        find duplicate words): then it and ``index_to_key`` (a ``list``) are taken as they
+        are, not built or copied again, which saves the time and the peak memory of a
+        second index for millions of keys. Checked for its length and a sample of keys.
     """
 
     def __init__(self, vector_size: int, index_to_key: Sequence[str] = (),
-                 vectors: Optional[np.ndarray] = None, counts=None, dtype=np.float32):
+                 vectors: Optional[np.ndarray] = None, counts=None, dtype=np.float32, *,
+                 key_to_index: Optional[Dict[str, int]] = None):
         if isinstance(index_to_key, (str, Integral)):
             raise TypeError("index_to_key must be a sequence of keys (gensim's preallocation "
                             "count is not supported: use add_vectors)")
         self.vector_size = int(vector_size)
         if self.vector_size < 0:
             raise ValueError(f"vector_size={vector_size} is invalid: must be >= 0")
-        self.index_to_key: List[str] = list(index_to_key)
-        self.key_to_index: Dict[str, int] = {k: i for i, k in enumerate(self.index_to_key)}
-        if len(self.key_to_index) != len(self.index_to_key):
-            raise ValueError("keys must be unique")
+        if key_to_index is None:
+            self.index_to_key: List[str] = list(index_to_key)
+            self.key_to_index: Dict[str, int] = {k: i for i, k in enumerate(self.index_to_key)}
+            if len(self.key_to_index) != len(self.index_to_key):
+                raise ValueError("keys must be unique")
+        else:
+            self.index_to_key = _checked_index(index_to_key, key_to_index)
+            self.key_to_index = key_to_index
         if vectors is None:
             vectors = np.zeros((len(self.index_to_key), self.vector_size), dtype=dtype)
         self.vectors = vectors

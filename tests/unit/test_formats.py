@@ -171,6 +171,20 @@ def test_duplicate_words_keep_the_first(tmp_path):
     # gensim leaves a zero row (and a None key) where the duplicate was
     np.testing.assert_array_equal(ours.vectors, theirs.vectors[:2])
     assert ours.index_to_key == ["a", "b"] == theirs.index_to_key[:2] and list(ours["a"]) == [1, 2]
+    assert ours.key_to_index == {"a": 0, "b": 1}
+    assert ours.get_vecattr("b", "count") == theirs.get_vecattr("b", "count")
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_loaded_index_is_the_loaders_own(kv, tmp_path, binary):
+    """The loader hands the index it built (finding duplicates) to KeyedVectors: one
+    dict, whose every key maps to its row, and the key list is not copied again."""
+    path = tmp_path / ("v.bin" if binary else "v.txt")
+    kv.save_word2vec_format(path, binary=binary)
+    loaded = KeyedVectors.load_word2vec_format(path, binary=binary)
+    assert loaded.key_to_index == {w: i for i, w in enumerate(kv.index_to_key)}
+    assert loaded.index_to_key == kv.index_to_key and type(loaded.index_to_key) is list
+    assert_equal_kv(kv, loaded)
 
 
 @pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])

@@ -250,6 +250,29 @@ def test_add_vectors_and_setitem_match_gensim():
     assert ours.index_to_key == before
 
 
+def test_prebuilt_key_to_index_is_taken_and_checked():
+    keys = [f"k{i}" for i in range(10_000)]
+    index = {k: i for i, k in enumerate(keys)}
+    vectors = np.arange(20_000, dtype=np.float32).reshape(10_000, 2)
+    kv = KeyedVectors(2, keys, vectors, key_to_index=index)
+    assert kv.key_to_index is index and kv.index_to_key is keys     # taken, not copied
+    assert kv.get_index("k9999") == 9999 and list(kv["k3"]) == [6.0, 7.0]
+    assert kv.most_similar("k5", topn=1)[0][0] in index
+    # a tuple of keys is turned into a list, as without key_to_index
+    assert KeyedVectors(2, tuple(keys), vectors, key_to_index=index).index_to_key == keys
+    with pytest.raises(TypeError, match="key_to_index must be a dict"):
+        KeyedVectors(2, keys, vectors, key_to_index=list(index.items()))
+    with pytest.raises(ValueError, match="9999 keys for 10000"):
+        KeyedVectors(2, keys, vectors, key_to_index={k: i for i, k in enumerate(keys[:-1])})
+    for wrong in (0, 4096, 9999):               # the sampled rows, first and last included
+        bad = dict(index)
+        bad[keys[wrong]] = wrong + 1
+        with pytest.raises(ValueError, match=rf"index_to_key\[{wrong}\] \('k{wrong}'\) to {wrong}"):
+            KeyedVectors(2, keys, vectors, key_to_index=bad)
+    empty = KeyedVectors(3, [], np.zeros((0, 3), dtype=np.float32), key_to_index={})
+    assert len(empty) == 0 and empty.key_to_index == {}
+
+
 @pytest.mark.parametrize("mmap", [None, "r"])
 def test_native_save_load(pair, tmp_path, mmap):
     ours, _ = pair
