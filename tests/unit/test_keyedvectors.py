@@ -7,7 +7,6 @@ from gensim.models import KeyedVectors as GensimKV
 
 from fastw2v import KeyedVectors, Word2Vec
 from fastw2v.io.native import FormatError
-from fastw2v.vectors import keyedvectors as kvmod
 from fastw2v.vectors import queries
 
 TOL = 2e-6
