@@ -277,12 +277,13 @@ def train_round(plan: Plan, weights: Weights, run_id: str, partition: int,
     # this round's slice of the partition's stream (its shards one after another)
     total = sum(len(e.ids) for e in encs)
     lo, hi = total * chunk // chunks, total * (chunk + 1) // chunks
-    jobs, n_words, offset = [], 0, 0
+    jobs, n_words, offset, slices = [], 0, 0, []
     for enc in encs:
         s, e = max(lo - offset, 0), min(hi - offset, len(enc.ids))
         if s < e:
             n_words += int(np.count_nonzero(enc.ids[s:e] >= 0))
             jobs += [(enc.ids, s + a, s + b, 0) for a, b in corpus_blocks(e - s, threads)]
+            slices.append((enc, s, e))
         offset += len(enc.ids)
     skel = _skeleton(st, plan)
     with st.train_lock:
@@ -298,6 +299,8 @@ def train_round(plan: Plan, weights: Weights, run_id: str, partition: int,
             km = skel.kernel_model(compute_loss)
             stats = Trainer(km, threads, seed).train(
                 lambda _: iter(jobs), 1, round_no, start_alpha, end_alpha, n_words)
+        for enc, s, e in slices:        # this round's ids leave memory (not the page cache)
+            enc.release(s, e)
         rows, deltas = {}, {}
         # the trained arrays, taken afresh: kernel_model may have moved them into the
         # kernels' layout (a copy), so `work` may no longer be what trained

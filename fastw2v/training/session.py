@@ -104,6 +104,10 @@ def expected_words(state, total_examples, total_words) -> int:
     return max(1, retained)
 
 
+#: Entries (4 bytes each) of an encoded corpus trained between two releases of its pages.
+RELEASE_ENTRIES = 1 << 18
+
+
 def file_jobs(state, corpus_file):
     """``(words per epoch, epoch_jobs)`` for a corpus file, encoded once."""
     enc = state.encoded(corpus_file)
@@ -116,8 +120,18 @@ def file_jobs(state, corpus_file):
     n_ids = max(len(ids), 1)
     raw_counts = [enc.raw_words * e // n_ids - enc.raw_words * s // n_ids for s, e in blocks]
 
+    # jobs are handed out at most 3 x workers ahead of the last one a thread took (a
+    # queue of 2 x workers, workers training): the pages of the jobs further back are
+    # done with, and go from memory in steps of RELEASE_ENTRIES
+    lag = 4 * state.config.workers
+
     def epoch_jobs(_):
-        return ((ids, s, e, raw) for (s, e), raw in zip(blocks, raw_counts))
+        released = 0
+        for k, ((s, e), raw) in enumerate(zip(blocks, raw_counts)):
+            if k >= lag and blocks[k - lag][1] - released >= RELEASE_ENTRIES:
+                enc.release(released, blocks[k - lag][1])
+                released = blocks[k - lag][1]
+            yield ids, s, e, raw
     return enc.n_words, epoch_jobs
 
 

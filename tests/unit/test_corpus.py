@@ -474,3 +474,47 @@ def test_path_line_sentences_trains_a_model(tmp_path, sample_words):
     _write_lines(d / "part2.txt", open, [" ".join(sample_words[i:i + 30]) for i in range(30000, 60000, 30)])
     m = Word2Vec(PathLineSentences(d), vector_size=8, min_count=5, epochs=1, workers=1)
     assert m.corpus_count == 2000 and m.corpus_total_words == 60000
+
+
+# --- handing an encoded corpus's pages back ---------------------------------------------
+
+def mapped_kib(path) -> int:
+    """Resident KiB of this process's mappings of ``path`` (/proc/self/smaps)."""
+    total, inside = 0, False
+    with open("/proc/self/smaps") as fh:
+        for line in fh:
+            head = line.split()
+            if head and "-" in head[0] and len(head) >= 5 and ":" in head[3]:
+                inside = line.rstrip().endswith(str(path))
+            elif inside and line.startswith("Rss:"):
+                total += int(head[1])
+    return total
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/smaps"), reason="needs Linux's /proc")
+def test_release_drops_whole_pages_and_the_ids_read_the_same(tmp_path):
+    p = tmp_path / "c.txt"
+    words = [f"w{i % 50}" for i in range(1_000_000)]
+    p.write_text("\n".join(" ".join(words[i:i + 1000]) for i in range(0, len(words), 1000)))
+    enc = EncodedCorpus(p, {f"w{i}": i for i in range(50)})
+    want = [i % 50 for i in range(1000)] + [-1]
+    n = len(enc.ids)
+    assert n == 1_001_000 and enc.ids[:1001].tolist() == want
+    total = int(enc.ids.astype(np.int64).sum())           # every page touched
+    full = mapped_kib(enc.path)
+    assert full >= n * 4 // 1024 - 8
+    page = os.sysconf("SC_PAGE_SIZE")
+    enc.release(0, page // 4 - 1)                          # less than a whole page: kept
+    assert mapped_kib(enc.path) == full
+    enc.release(0, n // 2)
+    half = mapped_kib(enc.path)
+    assert abs(half - full / 2) <= page // 1024 + 64 and half < full
+    assert int(enc.ids.astype(np.int64).sum()) == total    # read again from the page cache
+    enc.release(0, n)                                      # the last, partial page too
+    assert mapped_kib(enc.path) == 0
+    assert enc.ids[n - 1001:].tolist() == want and int(enc.ids.astype(np.int64).sum()) == total
+    enc.release(n // 3, n + 10**9)                         # out-of-range ends are clipped
+    path = enc.path
+    enc.close()
+    assert enc.ids is None and not os.path.exists(path)
+    enc.release(0, n)                                      # closed: nothing to release

@@ -312,3 +312,41 @@ def test_busy_marker_stays_out_of_the_model(sentences):
     m.train(sentences[:200], total_examples=200, epochs=1, callbacks=[Look()])
     assert not any("busy" in name for name in seen["attrs"])
     m.build_vocab(sentences[:200])          # free again
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_corpus_file_pages_released_behind_the_jobs(small_text_file, monkeypatch, workers):
+    """An encoded corpus's pages are handed back in order, only for jobs 4 x workers
+    behind the one handed out, and releasing changes nothing in what is trained."""
+    from fastw2v.corpus import EncodedCorpus
+    from fastw2v.training import session
+    from fastw2v.training.trainer import corpus_blocks
+
+    kw = dict(vector_size=16, window=3, min_count=3, epochs=2, seed=4, workers=workers)
+    calls = []
+    real = EncodedCorpus.release
+
+    def spy(enc, start, end):
+        calls.append((start, end, len(enc.ids)))
+        real(enc, start, end)
+    monkeypatch.setattr(EncodedCorpus, "release", spy)
+    kept = Word2Vec(corpus_file=small_text_file, **kw)
+    assert calls == []                      # 100k words: less than RELEASE_ENTRIES
+    monkeypatch.setattr(session, "RELEASE_ENTRIES", 1)          # after every job
+    released = Word2Vec(corpus_file=small_text_file, **kw)
+    assert calls
+    n = calls[0][2]
+    blocks = corpus_blocks(n, workers)
+    lag = 4 * workers
+    assert len(blocks) > lag + 1
+    # per epoch: jobs 0 .. len - lag - 1 released one by one, in order, as the job lag
+    # places after each is handed out (the last lag jobs stay mapped)
+    per_epoch = [(blocks[k - 1][1] if k else 0, blocks[k][1], n)
+                 for k in range(len(blocks) - lag)]
+    assert calls == per_epoch * kw["epochs"]
+    if workers == 1:                                            # bit for bit the same
+        assert np.array_equal(kept.wv.vectors, released.wv.vectors)
+        assert np.array_equal(kept.syn1neg, released.syn1neg)
+    else:
+        assert released.wv.vectors.shape == kept.wv.vectors.shape
+        assert np.isfinite(released.wv.vectors).all()
