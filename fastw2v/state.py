@@ -108,6 +108,14 @@ class ModelState:
         self._encoded: Optional[EncodedCorpus] = None
         self._encoded_key = None
 
+    def __getstate__(self) -> dict:
+        """Pickling and ``copy``: everything but the encoded corpus, a cache on a
+        temporary file that belongs to this state alone (a copy that trains on a file
+        again encodes its own, and removing one copy's file cannot break the other)."""
+        state = self.__dict__.copy()
+        state["_encoded"] = state["_encoded_key"] = None
+        return state
+
     # -- vocabulary and weights -----------------------------------------------------------
     def need_vocab(self) -> None:
         """``RuntimeError`` unless a vocabulary has been built."""

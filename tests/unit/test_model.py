@@ -331,3 +331,22 @@ def test_save_and_load_share_one_schema(tmp_path, small_text_file):
         assert np.array_equal(getattr(back, name), getattr(m, name)), name
     assert back.config == m.config and back.vocab.words == m.vocab.words
     assert len(back.epoch_alphas) == back.epochs_trained == 2
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_copies_of_a_corpus_file_model_encode_their_own(small_text_file, how):
+    """The encoded corpus is a cache on a temporary file of one model: copies and pickles
+    leave it out (a mapped file cannot be pickled), train on the file again by encoding
+    it anew, and the original keeps its own file."""
+    import copy
+    import pickle
+    m = Word2Vec(corpus_file=small_text_file, **FAST, workers=1)
+    enc = m.state.encoded(small_text_file)
+    c = copy.deepcopy(m) if how == "deepcopy" else pickle.loads(pickle.dumps(m))
+    assert c.state._encoded is None and np.array_equal(c.wv.vectors, m.wv.vectors)
+    c.train(corpus_file=small_text_file, total_words=c.corpus_total_words, epochs=1)
+    m.train(corpus_file=small_text_file, total_words=m.corpus_total_words, epochs=1)
+    assert np.array_equal(c.wv.vectors, m.wv.vectors)          # one worker: the same
+    assert c.state.encoded(small_text_file).path != enc.path
+    del c
+    assert os.path.exists(enc.path) and m.state.encoded(small_text_file) is enc
