@@ -82,18 +82,24 @@ class EncodedCorpus:
             self.ids = np.zeros(0, dtype=np.int32)
 
     def release(self, start: int, end: int) -> None:
-        """Drop the whole pages of entries ``[start, end)`` from this process's memory.
-        A later read maps them again from the page cache, so this is safe while other
-        threads read the stream; a page shared with the entries after ``end`` is kept.
-        Does nothing where the platform cannot (no ``MADV_DONTNEED``)."""
-        if self._map is None or not _CAN_RELEASE:
+        """Drop the pages of entries ``[start, end)`` from this process's memory: every
+        page from the one holding ``start`` (shared with the entries before it, if any)
+        up to the last whole page before ``end`` (a page shared with the entries after
+        ``end`` is kept). A later read maps them again from the page cache, so this is
+        safe while other threads read the stream, only slower for them. Does nothing
+        where the platform cannot (no ``MADV_DONTNEED``) or refuses (an ``OSError``)."""
+        mapped = self._map
+        if mapped is None or not _CAN_RELEASE:
             return
-        page = mmap.PAGESIZE
+        page, size = mmap.PAGESIZE, len(mapped)
         lo = max(0, start) * 4 // page * page
-        hi = min(end * 4, len(self._map))
-        hi = hi if hi == len(self._map) else hi // page * page
+        hi = min(end * 4, size)
+        hi = hi if hi == size else hi // page * page
         if hi > lo:
-            self._map.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
+            try:
+                mapped.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
+            except OSError:             # memory only: training goes on without it
+                pass
 
     def close(self) -> None:
         # the map itself closes when the last array on it goes (a job may hold one)

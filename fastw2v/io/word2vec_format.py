@@ -703,7 +703,8 @@ def _read_indexed(fname, binary, encoding, unicode_errors, limit, datatype, no_h
                 index[w] = i
         keep = np.fromiter(index.values(), dtype=np.int64, count=len(index))
         words, vectors = list(index), np.ascontiguousarray(vectors[keep])
-        index = dict(zip(words, range(len(words))))
+        for j, w in enumerate(words):           # renumbered in place: no second dict
+            index[w] = j
     return words, index, vectors, rows
 
 

@@ -121,8 +121,9 @@ def file_jobs(state, corpus_file):
     raw_counts = [enc.raw_words * e // n_ids - enc.raw_words * s // n_ids for s, e in blocks]
 
     # jobs are handed out at most 3 x workers ahead of the last one a thread took (a
-    # queue of 2 x workers, workers training): the pages of the jobs further back are
-    # done with, and go from memory in steps of RELEASE_ENTRIES
+    # queue of 2 x workers, workers training): the jobs further back are done with, but
+    # for a thread far slower than the others, which then maps its pages again. They
+    # go from memory in steps of RELEASE_ENTRIES.
     lag = 4 * state.config.workers
 
     def epoch_jobs(_):

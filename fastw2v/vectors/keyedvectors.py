@@ -28,8 +28,9 @@ _NATIVE_FORMAT = "fastw2v.KeyedVectors"
 
 def _checked_index(index_to_key, key_to_index) -> List[str]:
     """``index_to_key`` as a list, after checking that ``key_to_index`` is its index: a
-    dict of the same length that maps the first, the last and every 4,096th key to its
-    row (a full check would cost as much as building the index)."""
+    dict of the same length mapping each key to its row (an ``int``). Every key is
+    checked up to ``_FULL_CHECK`` keys; beyond, about 4,096 spread over the rows, the
+    first and the last (a full check would cost what building the index does)."""
     if not isinstance(key_to_index, dict):
         raise TypeError(f"key_to_index must be a dict, not {type(key_to_index).__name__}")
     if not isinstance(index_to_key, list):
@@ -38,11 +39,17 @@ def _checked_index(index_to_key, key_to_index) -> List[str]:
     if len(key_to_index) != n:
         raise ValueError(f"key_to_index has {len(key_to_index)} keys for {n} in index_to_key "
                          "(keys must be unique)")
-    for i in (*range(0, n, 4096), n - 1) if n else ():
-        if key_to_index.get(index_to_key[i]) != i:
+    rows = range(n) if n <= _FULL_CHECK else (*range(0, n, -(-n // 4096)), n - 1)
+    for i in rows:
+        got = key_to_index.get(index_to_key[i])
+        if type(got) is not int or got != i:
             raise ValueError(f"key_to_index does not map index_to_key[{i}] "
                              f"({index_to_key[i]!r}) to {i}")
     return index_to_key
+
+
+#: Up to this many keys a given ``key_to_index`` is checked key by key.
+_FULL_CHECK = 1 << 16
 
 
 class KeyedVectors(SimilarityQueries):
@@ -65,7 +72,8 @@ class KeyedVectors(SimilarityQueries):
         ``{index_to_key[i]: i}``, where the caller has built it already (a loader does, to
         find duplicate words): then it and ``index_to_key`` (a ``list``) are taken as they
         are, not built or copied again, which saves the time and the peak memory of a
-        second index for millions of keys. Checked for its length and a sample of keys.
+        second index for millions of keys. Checked for its length and every key (a
+        spread sample of 4,096 beyond 65,536 keys).
     """
 
     def __init__(self, vector_size: int, index_to_key: Sequence[str] = (),

@@ -263,11 +263,29 @@ def test_prebuilt_key_to_index_is_taken_and_checked():
         KeyedVectors(2, keys, vectors, key_to_index=list(index.items()))
     with pytest.raises(ValueError, match="9999 keys for 10000"):
         KeyedVectors(2, keys, vectors, key_to_index={k: i for i, k in enumerate(keys[:-1])})
-    for wrong in (0, 4096, 9999):               # the sampled rows, first and last included
+    for wrong in (0, 4097, 9999):               # every key checked at this size
         bad = dict(index)
         bad[keys[wrong]] = wrong + 1
         with pytest.raises(ValueError, match=rf"index_to_key\[{wrong}\] \('k{wrong}'\) to {wrong}"):
             KeyedVectors(2, keys, vectors, key_to_index=bad)
+    # a repeated key with a stray one in the index; a float row number
+    with pytest.raises(ValueError, match=r"index_to_key\[1\] \('a'\) to 1"):
+        KeyedVectors(2, ["a", "a", "b"], np.zeros((3, 2), np.float32),
+                     key_to_index={"a": 0, "z": 1, "b": 2})
+    with pytest.raises(ValueError, match=r"index_to_key\[1\] \('b'\) to 1"):
+        KeyedVectors(2, ["a", "b"], np.zeros((2, 2), np.float32),
+                     key_to_index={"a": 0, "b": 1.0})
+    # beyond 65,536 keys a spread sample (first and last included) is checked
+    many = [f"m{i}" for i in range(100_000)]
+    big = {k: i for i, k in enumerate(many)}
+    step = -(-len(many) // 4096)
+    for wrong in (0, 7 * step, len(many) - 1):
+        bad = dict(big)
+        bad[many[wrong]] = -1
+        with pytest.raises(ValueError, match=rf"index_to_key\[{wrong}\]"):
+            KeyedVectors(1, many, np.zeros((len(many), 1), np.float32), key_to_index=bad)
+    assert KeyedVectors(1, many, np.zeros((len(many), 1), np.float32),
+                        key_to_index=big).key_to_index is big
     empty = KeyedVectors(3, [], np.zeros((0, 3), dtype=np.float32), key_to_index={})
     assert len(empty) == 0 and empty.key_to_index == {}
 
