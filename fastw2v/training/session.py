@@ -129,9 +129,10 @@ def file_jobs(state, corpus_file):
     def epoch_jobs(_):
         released = 0
         for k, ((s, e), raw) in enumerate(zip(blocks, raw_counts)):
-            if k >= lag and blocks[k - lag][1] - released >= RELEASE_ENTRIES:
-                enc.release(released, blocks[k - lag][1])
-                released = blocks[k - lag][1]
+            done = blocks[k - lag][1] if k >= lag else 0    # where the jobs done end
+            if done - released >= RELEASE_ENTRIES:
+                enc.release(released, done)
+                released = done
             yield ids, s, e, raw
     return enc.n_words, epoch_jobs
 
