@@ -28,6 +28,7 @@ from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset
 
 from fastw2v.kernels.types cimport *
+from fastw2v.kernels.layout import zero_padded_width
 
 cnp.import_array()
 

@@ -61,3 +61,46 @@ def trainable(arr: np.ndarray) -> np.ndarray:
     out = zeros(arr.shape[0], arr.shape[1])
     out[...] = arr
     return out
+
+
+def _extent(arr: np.ndarray) -> tuple:
+    """The first and one-past-the-last byte address of ``arr``'s elements."""
+    low = high = arr.ctypes.data
+    if arr.size == 0:
+        return low, high
+    for size, stride in zip(arr.shape, arr.strides):
+        if stride < 0:
+            low += (size - 1) * stride
+        else:
+            high += (size - 1) * stride
+    return low, high + arr.itemsize
+
+
+def zero_padded_width(arr: np.ndarray) -> int:
+    """The row stride of ``arr`` in floats where every row's padding (the floats between
+    the end of its ``vector_size`` columns and the next row's start) lies inside the
+    buffer that ``arr`` views and is all zero, else ``arr.shape[1]``.
+
+    The kernels may then run their loops over whole padded rows: the extra products are
+    0 and every update adds 0 to the padding, so it stays zero and the visible columns
+    train as before, only without the loops' short tails. A row-padded view of someone
+    else's matrix, whose padding holds data, or a view whose last row's padding would
+    lie past the end of its buffer, keeps the unpadded width.
+    """
+    if not isinstance(arr, np.ndarray) or arr.ndim != 2 or arr.dtype != np.float32 \
+            or arr.strides[1] != _FLOAT or arr.strides[0] % _FLOAT:
+        return arr.shape[1] if isinstance(arr, np.ndarray) and arr.ndim == 2 else 0
+    n, d = arr.shape
+    ld = arr.strides[0] // _FLOAT
+    if ld <= d or n == 0:
+        return d
+    root = arr
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    low, high = _extent(root)
+    start = arr.ctypes.data
+    if start < low or start + n * ld * _FLOAT > high:
+        return d
+    whole = np.lib.stride_tricks.as_strided(arr, shape=(n, ld), strides=arr.strides,
+                                            writeable=False)
+    return ld if not whole[:, d:].any() else d

@@ -16,7 +16,8 @@ cdef enum:
 
 ctypedef struct ParamsC:
     int vocab_size
-    int dim
+    int dim                       # floats per row that the loops run over: vector_size,
+                                  # or ld where every matrix's padding is zero (Model)
     int64_t ld                    # row stride of the weights and of every row copy, in
                                   # floats (>= dim; the matrices' layout, see Model)
     int sg, hs, negative, cbow_mean, window, shrink_windows, compute_loss

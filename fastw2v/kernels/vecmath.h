@@ -213,25 +213,53 @@ static inline void fw_set_scores(const float *x, float *const *y, int n, int d, 
         }                                                                                  \
     }
 
+/* The columns left after the four-chunk steps, as 1-3 chunks of W floats in one pass
+ * over the rows (K, a constant): each pass loads every row's cache lines afresh, so
+ * one pass for up to three chunks instead of one per chunk. */
+#define FW_SET_UPDATE_REST(VT, W, LD, ST, SPL, K)                                         \
+    do {                                                                                   \
+        VT sv = SPL(xscale), xv[K], ev[K];                                                 \
+        _Pragma("GCC unroll 4")                                                            \
+        for (int k = 0; k < (K); k++) {                                                    \
+            xv[k] = LD(x + i + k * (W));                                                   \
+            ev[k] = err ? LD(err + i + k * (W)) : SPL(0.0f);                               \
+        }                                                                                  \
+        for (int t = 0; t < n; t++) {                                                      \
+            VT gv = SPL(g[t]);                                                             \
+            float *r = y[t] + i;                                                           \
+            _Pragma("GCC unroll 4")                                                        \
+            for (int k = 0; k < (K); k++) {                                                \
+                VT o = LD(r + k * (W));                                                    \
+                ev[k] += gv * o;                                                           \
+                ST(r + k * (W), o + gv * xv[k]);                                           \
+            }                                                                              \
+        }                                                                                  \
+        _Pragma("GCC unroll 4")                                                            \
+        for (int k = 0; k < (K); k++) {                                                    \
+            if (APPLY) ST(x + i + k * (W), xv[k] + sv * ev[k]);                            \
+            else ST(err + i + k * (W), ev[k]);                                             \
+        }                                                                                  \
+        i += (K) * (W);                                                                    \
+    } while (0)
+
+#define FW_SET_UPDATE_RESTS(VT, W, LD, ST, SPL)                                           \
+    switch ((d - i) / (W)) {                                                               \
+    case 3: FW_SET_UPDATE_REST(VT, W, LD, ST, SPL, 3); break;                              \
+    case 2: FW_SET_UPDATE_REST(VT, W, LD, ST, SPL, 2); break;                              \
+    case 1: FW_SET_UPDATE_REST(VT, W, LD, ST, SPL, 1); break;                              \
+    default: break;                                                                        \
+    }
+
 FW_AI_ void fw_set_update_core(const int APPLY, float *restrict x, float xscale,
                                float *restrict err, float *const *y, const float *g, int n,
                                int d) {
     int i = 0;
-    fw_v8 s8 = fw_splat8(xscale);
 #if FW_WIDE
     FW_SET_UPDATE_CHUNKS(fw_v16, 16, fw_load16, fw_store16, fw_splat16)
+    FW_SET_UPDATE_RESTS(fw_v16, 16, fw_load16, fw_store16, fw_splat16)
 #endif
     FW_SET_UPDATE_CHUNKS(fw_v8, 8, fw_load8, fw_store8, fw_splat8)
-    for (; i + 8 <= d; i += 8) {
-        fw_v8 xv = fw_load8(x + i), e = err ? fw_load8(err + i) : fw_splat8(0.0f);
-        for (int t = 0; t < n; t++) {
-            fw_v8 gv = fw_splat8(g[t]), o = fw_load8(y[t] + i);
-            e += gv * o;
-            fw_store8(y[t] + i, o + gv * xv);
-        }
-        if (APPLY) fw_store8(x + i, xv + s8 * e);
-        else fw_store8(err + i, e);
-    }
+    FW_SET_UPDATE_RESTS(fw_v8, 8, fw_load8, fw_store8, fw_splat8)
     if (i + 4 <= d) {
         fw_v4 xv = fw_load4(x + i), e = err ? fw_load4(err + i) : fw_splat4(0.0f);
         for (int t = 0; t < n; t++) {

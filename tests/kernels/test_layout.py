@@ -6,6 +6,7 @@ from fastw2v import kernels as _kernels
 from fastw2v.kernels import layout
 
 from conftest import MODES
+from reference import ReferenceTrainer
 from test_kernels import make_case
 
 
@@ -62,9 +63,9 @@ def _padded(weights):
     return out
 
 
-def _train(mode, weights, worker_setup=None, **case_kw):
+def _train(mode, weights, worker_setup=None, padded_loops=True, **case_kw):
     vocab, _, kw, ids = make_case(mode, **case_kw)
-    km = _kernels.Model(*weights, **kw)
+    km = _kernels.Model(*weights, padded_loops=padded_loops, **kw)
     km.set_schedule(0.05, 0.001, 3 * len(ids))
     w = _kernels.Worker(km)
     if worker_setup:
@@ -93,12 +94,14 @@ def _hot(w):
 def test_padded_rows_train_exactly_as_contiguous_rows(mode, shared, setup, dim):
     """The kernels address rows by their stride: the same job on padded and on
     contiguous matrices gives the same floats, bit for bit (alignment changes speed,
-    never values), in every row policy, and never writes a float of the padding."""
+    never values), in every row policy, and never writes a float of the padding. (The
+    loops over whole padded rows are tested below: their scores may round differently.)"""
     _, weights, _, _ = make_case(mode, dim=dim, sample=0.05, shared_negatives=shared)
     plain = [w.copy() for w in weights]
     padded = _padded(weights)
     _train(mode, plain, setup, dim=dim, sample=0.05, shared_negatives=shared)
-    _train(mode, padded, setup, dim=dim, sample=0.05, shared_negatives=shared)
+    _train(mode, padded, setup, padded_loops=False, dim=dim, sample=0.05,
+           shared_negatives=shared)
     assert not np.array_equal(plain[0], weights[0])          # it trained
     for a, b in zip(plain, padded):
         assert np.array_equal(a, b)
@@ -122,3 +125,100 @@ def test_kernels_refuse_rows_that_are_not_contiguous_or_strides_that_differ():
     with pytest.raises(ValueError, match="row stride"):
         p = _padded([syn0, syn1])
         _kernels.Model(p[0], p[1], syn1neg, **kw)
+
+
+def _whole_rows(a):
+    return np.lib.stride_tricks.as_strided(a, (a.shape[0], a.strides[0] // 4), a.strides)
+
+
+def test_zero_padded_width_follows_its_definition():
+    a = layout.zeros(6, 300)
+    assert layout.zero_padded_width(a) == 304
+    assert layout.zero_padded_width(layout.zeros(6, 64)) == 64      # no padding
+    assert layout.zero_padded_width(np.zeros((6, 300), np.float32)) == 300
+    a[...] = 1.0                                # data in the columns, not the padding
+    assert layout.zero_padded_width(a) == 304
+    theirs = np.zeros((6, 304), np.float32)
+    assert layout.zero_padded_width(theirs[:, :300]) == 304
+    theirs[5, 303] = 7.0                        # someone's data in the "padding"
+    assert layout.zero_padded_width(theirs[:, :300]) == 300
+    assert layout.zero_padded_width(theirs[:5, :300]) == 304
+    # the last row's padding would lie past the end of the buffer
+    flat = np.zeros(5 * 304 + 300, np.float32)
+    short = np.lib.stride_tricks.as_strided(flat, (6, 300), (304 * 4, 4))
+    assert layout.zero_padded_width(short) == 300
+    assert layout.zero_padded_width(np.zeros((6, 300))) == 300       # float64: not ours
+
+
+@pytest.mark.parametrize("dim,width", [(100, 100), (200, 200), (124, 128), (250, 256),
+                                       (300, 304), (500, 512), (768, 768)])
+def test_loop_width_follows_its_definition(dim, width):
+    """Whole padded rows where that spares a pass of 4 floats or fewer (vector_size
+    not a multiple of 8) for at most 1/16 more products; vector_size elsewhere."""
+    _, weights, kw, _ = make_case("sg-both", dim=dim)
+    assert _kernels.Model(*_padded(weights), **kw).loop_width == width
+    assert _kernels.Model(*weights, **kw).loop_width == dim          # no padding
+
+
+@pytest.mark.parametrize("dim", [124, 300, 500])
+@pytest.mark.parametrize("mode,shared", [(m, False) for m in MODES] + [("sg-both", True)])
+def test_padded_loops_match_reference_and_keep_padding_zero(mode, shared, dim):
+    """Where the loops run over whole padded rows, the NumPy reference (on plain
+    matrices) gives the same weights and loss, and the padding is still zero
+    afterwards."""
+    vocab, weights, kw, ids = make_case(mode, dim=dim, compute_loss=True,
+                                        shared_negatives=shared)
+    padded = _padded(weights)
+    plain = [w.copy() for w in weights]
+    km = _kernels.Model(*padded, **kw)
+    assert km.loop_width == layout.row_stride(dim) > dim
+    assert _kernels.Model(*padded, padded_loops=False, **kw).loop_width == dim
+    km.set_schedule(0.05, 0.001, 3 * len(ids))
+    worker = _kernels.Worker(km)
+    ref = ReferenceTrainer(*plain, **kw)
+    ref.set_schedule(0.05, 0.001, 3 * len(ids))
+    half = len(ids) // 2
+    for seed, (s, e) in zip((11, 12), [(0, half), (half, len(ids))]):
+        worker.train(ids, s, e, seed)
+        ref.train(ids, s, e, seed)
+    assert not np.allclose(padded[0], weights[0])
+    for name, k, r in zip(("syn0", "syn1", "syn1neg"), padded, plain):
+        np.testing.assert_allclose(k, r, rtol=1e-4, atol=2e-6, err_msg=name)
+        assert not _whole_rows(k)[:, dim:].any(), name
+    assert worker.take_stats()[0] == pytest.approx(ref.loss, rel=1e-4)
+
+
+@pytest.mark.parametrize("setup", [_private, _hot], ids=["private", "hot"])
+@pytest.mark.parametrize("mode,shared", [(m, False) for m in MODES] + [("sg-both", True)])
+def test_padded_loops_in_every_row_policy(mode, shared, setup):
+    """The thread's row copies (reproducible mode, hot rows) are whole padded rows too:
+    the same weights as the loops over vector_size, padding still zero."""
+    _, weights, _, _ = make_case(mode, dim=500, sample=0.05, shared_negatives=shared)
+    short, whole = _padded(weights), _padded(weights)
+    _train(mode, short, setup, padded_loops=False, dim=500, sample=0.05,
+           shared_negatives=shared)
+    _train(mode, whole, setup, dim=500, sample=0.05, shared_negatives=shared)
+    assert not np.array_equal(whole[0], weights[0])
+    for a, b in zip(short, whole):
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=2e-6)
+        assert not _whole_rows(b)[:, 500:].any()
+
+
+def test_padding_that_holds_data_is_neither_read_nor_written():
+    """A row-padded view of someone's matrix whose padding holds data trains over
+    vector_size floats only: the same floats as plain matrices, the data untouched."""
+    _, weights, kw, ids = make_case("sg-both", dim=300)
+    plain = [w.copy() for w in weights]
+    theirs = []
+    for w in weights:
+        whole = np.full((w.shape[0], 304), 7.0, np.float32)
+        whole[:, :300] = w
+        theirs.append(whole[:, :300])
+    for ws in (plain, theirs):
+        km = _kernels.Model(*ws, **kw)
+        assert km.loop_width == 300
+        km.set_schedule(0.05, 0.001, len(ids))
+        _kernels.Worker(km).train(ids, 0, len(ids), 5)
+    for a, b in zip(plain, theirs):
+        assert np.array_equal(a, b)
+        assert (_whole_rows(b)[:, 300:] == 7.0).all()
