@@ -24,11 +24,20 @@ The default corpus is the Wikipedia sample shipped in the package (about 1.5M wo
 all of it at the default ``--words``). Only training is timed: vocabulary and encoding
 happen before. ``--baseline`` compares with another compiled variant instead of native
 (``portable`` shows what the vector instructions buy).
+
+``--other-build PATH`` compares this checkout with another one instead (build A against
+build B, both with the kernels the dispatcher picks): a ``git worktree`` of an earlier
+commit, built in place, imported through ``PYTHONPATH``::
+
+    git worktree add ../old-checkout HEAD~1
+    (cd ../old-checkout && python setup.py build_ext --inplace)
+    python benchmarks/bench_simd.py --other-build ../old-checkout --sizes 300,500
 """
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -43,13 +52,30 @@ OTHER_LOAD_WARN = 0.25  # cores used by other processes during a run before it i
 BASELINES = ("native", "avx512", "avx2", "portable")
 
 
-def child_env(variant: str | None) -> dict:
-    """This environment with the kernels forced to ``variant`` (None: the dispatcher's)."""
+def child_env(variant: str | None, build: str | None = None) -> dict:
+    """This environment with the kernels forced to ``variant`` (None: the dispatcher's),
+    importing fastw2v from the checkout ``build`` where given."""
     env = dict(os.environ)
     env.pop("FASTW2V_FORCE_SIMD", None)
     if variant:
         env["FASTW2V_FORCE_SIMD"] = variant
+    if build:
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(Path(build).resolve())] + [p for p in [env.get("PYTHONPATH")] if p])
     return env
+
+
+def build_name(path) -> str:
+    """A checkout's commit (short hash, ``+`` where its tree has changes), or its path."""
+    try:
+        rev = subprocess.run(["git", "-C", str(path), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, timeout=30).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(path), "status", "--porcelain",
+                                "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        rev, dirty = "", ""
+    return f"{rev}{'+' if dirty else ''}" if rev else str(path)
 
 
 def summarise(runs: list, modes, sizes) -> list:
@@ -76,7 +102,8 @@ def summarise(runs: list, modes, sizes) -> list:
     return rows
 
 
-def verdict(rows: list, tolerance: float = TOLERANCE, baseline: str = "native") -> str:
+def verdict(rows: list, tolerance: float = TOLERANCE, baseline: str = "native",
+            subject: str = "the dispatched kernels") -> str:
     """The answer in one sentence: are all ratios at least 1 - tolerance?"""
     measured = [r for r in rows if r["ratio"] is not None]
     if not measured:
@@ -89,29 +116,41 @@ def verdict(rows: list, tolerance: float = TOLERANCE, baseline: str = "native") 
     tail = f" ({missing} case(s) without both builds)" if missing else ""
     if slow:
         cases = ", ".join(f"{r['mode']} size {r['vector_size']} ({r['ratio']:.2f})" for r in slow)
-        return (f"No: the dispatched kernels are more than {pct} slower than {baseline} in "
+        return (f"No: {subject} are more than {pct} slower than {baseline} in "
                 f"{len(slow)} of {len(measured)} cases: {cases}{tail}.")
-    return (f"Yes: the dispatched kernels are within {pct} of {baseline} in all "
+    return (f"Yes: {subject} are within {pct} of {baseline} in all "
             f"{len(measured)} cases (lowest ratio {worst['ratio']:.2f}, {where}){tail}.")
 
 
 def report(meta: dict, rows: list, runs: list) -> str:
     base, disp = meta["variants"]["baseline"], meta["variants"]["dispatched"]
-    header = ["mode", "size", f"{base} words/s", f"dispatched ({disp}) words/s",
-              "dispatched / " + base, "side-by-side ratios", "pairs"]
+    other = meta.get("other_build")
+    if other:
+        # build A against build B: both run the kernels the dispatcher picks
+        base, mine = f"build {other['name']}", f"build {meta['this_build']}"
+        header = ["mode", "size", f"{base} words/s", f"{mine} words/s", f"{mine} / {base}",
+                  "side-by-side ratios", "pairs"]
+        title, subject = f"Build {meta['this_build']} against {base}", "this build's runs"
+        kernels_line = (f"- Kernels: `{disp}` in both builds (the dispatcher's choice); {base}"
+                        f" is `{other['path']}`, imported through `PYTHONPATH`.")
+    else:
+        header = ["mode", "size", f"{base} words/s", f"dispatched ({disp}) words/s",
+                  "dispatched / " + base, "side-by-side ratios", "pairs"]
+        title, subject = f"Dispatched kernels against {base}", "the dispatched kernels"
+        kernels_line = (f"- Kernels: dispatched = `{disp}` (the variant chosen at import),"
+                        f" baseline = `{base}` (`FASTW2V_FORCE_SIMD={base}`).")
     table = [[r["mode"], r["vector_size"], common.fmt_rate(r["baseline_wps"]),
               common.fmt_rate(r["dispatched_wps"]), common.fmt_float(r["ratio"], 3),
               f"{r['paired_min']:.3f}–{r['paired_max']:.3f}" if r["pairs"] else "—",
               r["pairs"]] for r in rows]
     s, c = meta["settings"], meta["corpus"]
-    lines = [f"## Dispatched kernels against {base} ({meta['date']})", "",
-             verdict(rows, s["tolerance"], base), ""]
+    lines = [f"## {title} ({meta['date']})", "",
+             verdict(rows, s["tolerance"], base, subject), ""]
     lines += common.md_table(header, table, "lrrrrrr")
     lines += [
         "",
         f"- Host: {common.host_line(meta['host'])}.",
-        f"- Kernels: dispatched = `{disp}` (the variant chosen at import), baseline = `{base}`"
-        f" (`FASTW2V_FORCE_SIMD={base}`).",
+        kernels_line,
         f"- Corpus: {c['words']:,} words from the start of `{c['path']}`; 1 epoch, workers={s['workers']},"
         f" window={s['window']}, min_count={s['min_count']}, seed=1.",
         f"- words/s: corpus words / `train()` seconds, median of {s['repeats']} runs per build,"
@@ -147,6 +186,9 @@ def parse_args(argv=None):
     p.add_argument("--min-count", type=int, default=5)
     p.add_argument("--baseline", default="native", choices=BASELINES,
                    help="the variant to compare with (default native)")
+    p.add_argument("--other-build", default=None, metavar="PATH",
+                   help="compare with the fastw2v checkout at PATH (built in place) instead"
+                        " of a variant")
     p.add_argument("--tolerance", type=float, default=TOLERANCE,
                    help="the slowdown still counted as 'within' (default 0.05)")
     p.add_argument("--timeout", type=float, default=600, help="seconds per run")
@@ -165,6 +207,8 @@ def parse_args(argv=None):
     args.corpus = args.corpus or common.sample_corpus()
     if not Path(args.corpus).is_file():
         p.error(f"corpus {args.corpus!r} is not a file")
+    if args.other_build and not (Path(args.other_build) / "fastw2v" / "__init__.py").is_file():
+        p.error(f"--other-build {args.other_build!r} is not a fastw2v checkout")
     return args
 
 
@@ -183,15 +227,41 @@ def probe(baseline: str) -> dict:
     return {"baseline": got, "dispatched": dispatched}
 
 
+def probe_other(path: str) -> dict:
+    """The variant each build's dispatcher picks; exits where a build does not import."""
+    mine, err = common.simd_variant(child_env(None, common.REPO_ROOT))
+    if mine is None:
+        sys.exit(f"this checkout's fastw2v does not import (built in place?): {err}")
+    theirs, err = common.simd_variant(child_env(None, path))
+    if theirs is None:
+        sys.exit(f"the build at {path} does not import (built in place?): {err}")
+    return {"baseline": theirs, "dispatched": mine}
+
+
+def came_from(result: dict, other: str | None, role: str) -> str | None:
+    """Why a run's fastw2v is not the checkout its role asked for (build A against build
+    B: the other one, or this one), or None."""
+    if not other or not result.get("ok"):
+        return None
+    want = Path(other if role == "baseline" else common.REPO_ROOT).resolve() / "fastw2v"
+    got = Path(result.get("package_dir", ""))
+    return None if got == want else f"imported fastw2v from {got}, not {want}"
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
-    variants = probe(args.baseline)
-    if variants["baseline"] == variants["dispatched"]:
+    other = args.other_build
+    variants = probe_other(other) if other else probe(args.baseline)
+    if not other and variants["baseline"] == variants["dispatched"]:
         common.log(f"the dispatcher already picks {variants['baseline']}: both builds are one")
-    envs = {"baseline": child_env(args.baseline), "dispatched": child_env(None)}
+    envs = {"baseline": child_env(None, other) if other else child_env(args.baseline),
+            "dispatched": child_env(None, common.REPO_ROOT if other else None)}
     meta = {"date": common.now_iso(), "command": common.command_line(),
             "host": common.host_info(), "variants": variants,
             "settings": {k: v for k, v in vars(args).items() if k not in ("markdown", "json")}}
+    if other:
+        meta["other_build"] = {"path": str(other), "name": build_name(other)}
+        meta["this_build"] = build_name(common.REPO_ROOT)
     runs = []
     with tempfile.TemporaryDirectory(prefix="bench_simd_") as tmp:
         corpus = (common.corpus_slice(args.corpus, args.words, tmp) if args.words
@@ -208,6 +278,9 @@ def main(argv=None) -> int:
             result = common.run_training(job, envs[role], args.timeout)
             if result["ok"] and result["simd_variant"] != variants[role]:
                 result.update(ok=False, error=f"ran {result['simd_variant']} instead of {variants[role]}")
+            wrong = came_from(result, other, role)
+            if wrong:
+                result.update(ok=False, error=wrong)
             result.update(mode=mode, vector_size=size, repeat=rep, role=role, variant=variants[role])
             runs.append(result)
             common.log(f"[{n}/{len(plan)}] {mode} size {size} {variants[role]}: "

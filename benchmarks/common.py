@@ -338,6 +338,7 @@ def timed_training(job: dict) -> dict:
            "peak_rss_kib": self_peak_rss_kib()}
     if lib == "fastw2v":
         out["simd_variant"] = importlib.import_module("fastw2v.kernels").SIMD_VARIANT
+        out["package_dir"] = str(Path(sys.modules["fastw2v"].__file__).resolve().parent)
     return out
 
 

@@ -4,6 +4,7 @@ The scripts themselves are run by hand (they take minutes); here their summaries
 synthetic runs whose right answers are known.
 """
 import importlib.util
+import os
 import statistics
 from pathlib import Path
 
@@ -355,6 +356,38 @@ def test_simd_children_get_the_forced_or_the_dispatched_kernels(bench_simd, monk
     monkeypatch.setenv("FASTW2V_FORCE_SIMD", "portable")
     assert "FASTW2V_FORCE_SIMD" not in bench_simd.child_env(None)
     assert bench_simd.child_env("native")["FASTW2V_FORCE_SIMD"] == "native"
+
+
+def test_simd_other_build_report_names_both_builds(bench_simd):
+    runs = [simd_run("sg-ns", 500, "baseline", 0, 100_000.0),
+            simd_run("sg-ns", 500, "dispatched", 0, 110_000.0)]
+    rows = bench_simd.summarise(runs, ["sg-ns"], [500])
+    meta = {"date": "d", "command": "c", "variants": {"baseline": "avx512", "dispatched": "avx512"},
+            "other_build": {"path": "../old", "name": "abc1234"}, "this_build": "def5678",
+            "host": {"cpu_model": "Some CPU", "nproc": 2, "platform": "p", "python": "3",
+                     "numpy": "2"},
+            "corpus": {"path": "x.txt", "words": 1000},
+            "settings": {"tolerance": 0.05, "workers": 2, "window": 5, "min_count": 5,
+                         "repeats": 1}}
+    text = bench_simd.report(meta, rows, runs)
+    assert "## Build def5678 against build abc1234" in text
+    assert "Yes: this build's runs are within 5% of build abc1234" in text
+    assert "| build def5678 / build abc1234 |" in text
+    assert "| sg-ns | 500 | 100k | 110k | 1.100 | 1.100–1.100 | 1 |" in text
+    assert "`../old`, imported through `PYTHONPATH`" in text
+
+
+def test_simd_other_build_runs_must_import_their_checkout(bench_simd, monkeypatch, tmp_path):
+    env = bench_simd.child_env(None, str(tmp_path))
+    assert env["PYTHONPATH"].split(os.pathsep)[0] == str(tmp_path.resolve())
+    mine = str(bench_simd.common.REPO_ROOT.resolve() / "fastw2v")
+    theirs = str(tmp_path.resolve() / "fastw2v")
+    ok = {"ok": True}
+    assert bench_simd.came_from(dict(ok, package_dir=theirs), str(tmp_path), "baseline") is None
+    assert bench_simd.came_from(dict(ok, package_dir=mine), str(tmp_path), "dispatched") is None
+    assert "not" in bench_simd.came_from(dict(ok, package_dir=mine), str(tmp_path), "baseline")
+    assert "not" in bench_simd.came_from(dict(ok, package_dir=theirs), str(tmp_path), "dispatched")
+    assert bench_simd.came_from(dict(ok, package_dir=mine), None, "baseline") is None
 
 
 def test_simd_arguments(bench_simd, tmp_path):
