@@ -199,6 +199,11 @@ cdef class Model:
         return bool(self.c.p.compute_loss)
 
     @property
+    def row_stride(self):
+        """Floats from one row of the weights (and of every row copy) to the next."""
+        return self.c.p.ld
+
+    @property
     def loop_width(self):
         """How many floats of each row the loops run over: vector_size, or the whole
         padded row where its padding is zero (see ``padded_loops``)."""

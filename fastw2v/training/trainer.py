@@ -69,7 +69,15 @@ MAX_BLOCK = 50_000
 #: .034 / .263 / .157 without, sg-ns .062 / .416 / .207 against .061 / .417 / .207. Their
 #: speed at 16 cores with this interval is not measured yet (device_scaling.sh SWEEP=1);
 #: on 2 cores they were slower (RESULTS, "Which rows to keep in per-thread copies").
+#:
+#: The hot nodes' copies (this thread's and its snapshot) should stay in a core's L2, so
+#: there are at most HOT_NODE_BYTES of them per copy: all 511 up to vector_size 128
+#: (rows of 112 floats at 100), 215 at 300 (304 floats), 128 at 500 (512). On the Zen 5
+#: EPYC (1 MiB L2; wiki3m, 1 epoch, 2 workers, 3 interleaved rounds) CBOW/HS gained
+#: 1.76x -> 1.88x one worker at 300 with 215 nodes instead of 511, and 1.80x -> 1.95x at
+#: 500 with 127; skip-gram/HS 1.90x -> 1.91x and 1.90x -> 1.97x.
 HOT_NODES = 511
+HOT_NODE_BYTES = 256 * 1024
 HOT_OUTPUTS = 256
 HOT_OUTPUTS_MIN_WORKERS = 3
 HOT_WORDS = 0
@@ -151,9 +159,10 @@ class Trainer:
             # at most 1/64 of the rows: in a small vocabulary no row dominates the updates,
             # and the staleness of private copies would be felt by many words
             V = kernel_model.vocab_size
+            nodes = min(HOT_NODES, V // HOT_FRACTION,
+                        HOT_NODE_BYTES // (4 * kernel_model.row_stride))
             for w in self.workers:
-                w.use_hot_rows(words=min(HOT_WORDS, V // HOT_FRACTION),
-                               nodes=min(HOT_NODES, V // HOT_FRACTION),
+                w.use_hot_rows(words=min(HOT_WORDS, V // HOT_FRACTION), nodes=nodes,
                                outputs=(min(HOT_OUTPUTS, V // HOT_FRACTION)
                                         if workers >= HOT_OUTPUTS_MIN_WORKERS else 0),
                                merge_every=max(1, HOT_MERGE_TOTAL // workers))

@@ -11,7 +11,7 @@ import threading
 import numpy as np
 import pytest
 
-from fastw2v import CallbackAny2Vec, Word2Vec
+from fastw2v import CallbackAny2Vec, Word2Vec, kernels
 from fastw2v.training.trainer import Trainer
 
 FAST = dict(vector_size=16, min_count=3, workers=2, progress=False)
@@ -239,6 +239,22 @@ def test_hot_rows_by_worker_count(sentences, workers):
                  min(tr.HOT_OUTPUTS, cap) if workers >= tr.HOT_OUTPUTS_MIN_WORKERS else 0))
     assert all(w.hot_rows == expected for w in t.workers)
     assert tr.HOT_OUTPUTS_MIN_WORKERS == 3
+
+
+@pytest.mark.parametrize("vector_size,nodes", [(100, 511), (128, 511), (300, 215), (500, 128)])
+def test_hot_nodes_fit_their_byte_budget(monkeypatch, vector_size, nodes):
+    # the copies of the hot Huffman nodes stay within HOT_NODE_BYTES (a core's L2 share):
+    # all 511 nodes for short rows, fewer as rows grow
+    from fastw2v.training import trainer as tr
+    monkeypatch.setattr(tr, "HOT_FRACTION", 1)           # a tiny vocabulary, no cap by V
+    words = [f"w{i}" for i in range(600)]
+    m = Word2Vec([words], epochs=1, hs=1, negative=0, min_count=1, vector_size=vector_size,
+                 workers=1, progress=False)
+    km = m.state.kernel_model(False)
+    assert km.row_stride == kernels.layout.row_stride(vector_size)
+    assert nodes == min(tr.HOT_NODES, tr.HOT_NODE_BYTES // (4 * km.row_stride))
+    t = Trainer(km, 2, 1)
+    assert all(w.hot_rows == (0, nodes, 0) for w in t.workers)
 
 
 def test_worker_error_is_raised_on_the_calling_thread(sentences):
