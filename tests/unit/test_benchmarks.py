@@ -334,18 +334,22 @@ def test_simd_verdict_counts_ratios_below_the_tolerance(bench_simd):
     assert bench_simd.verdict([row("sg-ns", None)]).startswith("No answer")
 
 
-def test_simd_report_names_both_variants_and_the_host(bench_simd):
-    runs = [simd_run("cbow-ns", 300, "baseline", 0, 200_000.0),
-            simd_run("cbow-ns", 300, "dispatched", 0, 180_000.0),
-            dict(simd_run("cbow-ns", 300, "dispatched", 1, None, ok=False), error="boom")]
-    rows = bench_simd.summarise(runs, ["cbow-ns"], [300])
-    meta = {"date": "d", "command": "c", "variants": {"baseline": "native", "dispatched": "avx2"},
+def simd_meta(baseline, dispatched):
+    return {"date": "d", "command": "c",
+            "variants": {"baseline": baseline, "dispatched": dispatched},
             "host": {"cpu_model": "Some CPU", "nproc": 2, "platform": "p", "python": "3",
                      "numpy": "2"},
             "corpus": {"path": "x.txt", "words": 1000},
             "settings": {"tolerance": 0.05, "workers": 2, "window": 5, "min_count": 5,
                          "repeats": 1}}
-    text = bench_simd.report(meta, rows, runs)
+
+
+def test_simd_report_names_both_variants_and_the_host(bench_simd):
+    runs = [simd_run("cbow-ns", 300, "baseline", 0, 200_000.0),
+            simd_run("cbow-ns", 300, "dispatched", 0, 180_000.0),
+            dict(simd_run("cbow-ns", 300, "dispatched", 1, None, ok=False), error="boom")]
+    rows = bench_simd.summarise(runs, ["cbow-ns"], [300])
+    text = bench_simd.report(simd_meta("native", "avx2"), rows, runs)
     assert "No: the dispatched kernels are more than 5% slower than native" in text
     assert "| cbow-ns | 300 | 200k | 180k | 0.900 | 0.900–0.900 | 1 |" in text
     assert "dispatched (avx2) words/s" in text and "Some CPU" in text
@@ -362,13 +366,8 @@ def test_simd_other_build_report_names_both_builds(bench_simd):
     runs = [simd_run("sg-ns", 500, "baseline", 0, 100_000.0),
             simd_run("sg-ns", 500, "dispatched", 0, 110_000.0)]
     rows = bench_simd.summarise(runs, ["sg-ns"], [500])
-    meta = {"date": "d", "command": "c", "variants": {"baseline": "avx512", "dispatched": "avx512"},
-            "other_build": {"path": "../old", "name": "abc1234"}, "this_build": "def5678",
-            "host": {"cpu_model": "Some CPU", "nproc": 2, "platform": "p", "python": "3",
-                     "numpy": "2"},
-            "corpus": {"path": "x.txt", "words": 1000},
-            "settings": {"tolerance": 0.05, "workers": 2, "window": 5, "min_count": 5,
-                         "repeats": 1}}
+    meta = dict(simd_meta("avx512", "avx512"), this_build="def5678",
+                other_build={"path": "../old", "name": "abc1234"})
     text = bench_simd.report(meta, rows, runs)
     assert "## Build def5678 against build abc1234" in text
     assert "Yes: this build's runs are within 5% of build abc1234" in text
