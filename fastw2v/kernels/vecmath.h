@@ -172,51 +172,10 @@ static inline void fw_set_scores(const float *x, float *const *y, int n, int d, 
  * y[t] += g[t] x for t < n, then err = e, or where APPLY x += xscale * e (skip-gram with
  * one objective: its error goes to x alone, so neither a zeroed error buffer nor a
  * separate axpy pass is needed; the same floats as the two). Rows distinct. */
-/* Four chunks of W floats (vector type VT) at a time, from column i while 4 W fit: the
- * error's chunk takes one multiply-add per row, so with one chunk every row would wait
- * for the previous row's (the FMA latency). */
-#define FW_SET_UPDATE_CHUNKS(VT, W, LD, ST, SPL)                                          \
-    for (; i + 4 * (W) <= d; i += 4 * (W)) {                                               \
-        VT sv = SPL(xscale);                                                               \
-        VT x0 = LD(x + i), x1 = LD(x + i + (W)), x2 = LD(x + i + 2 * (W)),                 \
-           x3 = LD(x + i + 3 * (W));                                                       \
-        VT e0 = SPL(0.0f), e1 = e0, e2 = e0, e3 = e0;                                      \
-        if (err) {                                                                         \
-            e0 = LD(err + i);                                                              \
-            e1 = LD(err + i + (W));                                                        \
-            e2 = LD(err + i + 2 * (W));                                                    \
-            e3 = LD(err + i + 3 * (W));                                                    \
-        }                                                                                  \
-        for (int t = 0; t < n; t++) {                                                      \
-            VT gv = SPL(g[t]);                                                             \
-            float *r = y[t] + i;                                                           \
-            VT o0 = LD(r), o1 = LD(r + (W)), o2 = LD(r + 2 * (W)), o3 = LD(r + 3 * (W));   \
-            e0 += gv * o0;                                                                 \
-            e1 += gv * o1;                                                                 \
-            e2 += gv * o2;                                                                 \
-            e3 += gv * o3;                                                                 \
-            ST(r, o0 + gv * x0);                                                           \
-            ST(r + (W), o1 + gv * x1);                                                     \
-            ST(r + 2 * (W), o2 + gv * x2);                                                 \
-            ST(r + 3 * (W), o3 + gv * x3);                                                 \
-        }                                                                                  \
-        if (APPLY) {                                                                       \
-            ST(x + i, x0 + sv * e0);                                                       \
-            ST(x + i + (W), x1 + sv * e1);                                                 \
-            ST(x + i + 2 * (W), x2 + sv * e2);                                             \
-            ST(x + i + 3 * (W), x3 + sv * e3);                                             \
-        } else {                                                                           \
-            ST(err + i, e0);                                                               \
-            ST(err + i + (W), e1);                                                         \
-            ST(err + i + 2 * (W), e2);                                                     \
-            ST(err + i + 3 * (W), e3);                                                     \
-        }                                                                                  \
-    }
-
-/* The columns left after the four-chunk steps, as 1-3 chunks of W floats in one pass
- * over the rows (K, a constant): each pass loads every row's cache lines afresh, so
- * one pass for up to three chunks instead of one per chunk. */
-#define FW_SET_UPDATE_REST(VT, W, LD, ST, SPL, K)                                         \
+/* One group of K chunks of W floats (vector type VT; K a constant) at column i, in one
+ * walk over the rows: x's and the error's chunks stay in registers while each row's
+ * chunks are loaded and stored once; then i moves past the group. */
+#define FW_SET_UPDATE_GROUP(VT, W, LD, ST, SPL, K)                                        \
     do {                                                                                   \
         VT sv = SPL(xscale), xv[K], ev[K];                                                 \
         _Pragma("GCC unroll 4")                                                            \
@@ -242,11 +201,16 @@ static inline void fw_set_scores(const float *x, float *const *y, int n, int d, 
         i += (K) * (W);                                                                    \
     } while (0)
 
-#define FW_SET_UPDATE_RESTS(VT, W, LD, ST, SPL)                                           \
+/* Groups of four chunks while four fit: the error's chunk takes one multiply-add per
+ * row, so with one chunk every row would wait for the previous row's (the FMA
+ * latency). Then the 1-3 chunks left as one group: each walk loads every row's cache
+ * lines afresh, so one walk for them instead of one per chunk. */
+#define FW_SET_UPDATE_CHUNKS(VT, W, LD, ST, SPL)                                          \
+    while (i + 4 * (W) <= d) FW_SET_UPDATE_GROUP(VT, W, LD, ST, SPL, 4);                   \
     switch ((d - i) / (W)) {                                                               \
-    case 3: FW_SET_UPDATE_REST(VT, W, LD, ST, SPL, 3); break;                              \
-    case 2: FW_SET_UPDATE_REST(VT, W, LD, ST, SPL, 2); break;                              \
-    case 1: FW_SET_UPDATE_REST(VT, W, LD, ST, SPL, 1); break;                              \
+    case 3: FW_SET_UPDATE_GROUP(VT, W, LD, ST, SPL, 3); break;                             \
+    case 2: FW_SET_UPDATE_GROUP(VT, W, LD, ST, SPL, 2); break;                             \
+    case 1: FW_SET_UPDATE_GROUP(VT, W, LD, ST, SPL, 1); break;                             \
     default: break;                                                                        \
     }
 
@@ -256,21 +220,9 @@ FW_AI_ void fw_set_update_core(const int APPLY, float *restrict x, float xscale,
     int i = 0;
 #if FW_WIDE
     FW_SET_UPDATE_CHUNKS(fw_v16, 16, fw_load16, fw_store16, fw_splat16)
-    FW_SET_UPDATE_RESTS(fw_v16, 16, fw_load16, fw_store16, fw_splat16)
 #endif
     FW_SET_UPDATE_CHUNKS(fw_v8, 8, fw_load8, fw_store8, fw_splat8)
-    FW_SET_UPDATE_RESTS(fw_v8, 8, fw_load8, fw_store8, fw_splat8)
-    if (i + 4 <= d) {
-        fw_v4 xv = fw_load4(x + i), e = err ? fw_load4(err + i) : fw_splat4(0.0f);
-        for (int t = 0; t < n; t++) {
-            fw_v4 gv = fw_splat4(g[t]), o = fw_load4(y[t] + i);
-            e += gv * o;
-            fw_store4(y[t] + i, o + gv * xv);
-        }
-        if (APPLY) fw_store4(x + i, xv + fw_splat4(xscale) * e);
-        else fw_store4(err + i, e);
-        i += 4;
-    }
+    if (i + 4 <= d) FW_SET_UPDATE_GROUP(fw_v4, 4, fw_load4, fw_store4, fw_splat4, 1);
     for (; i < d; i++) {
         float xv = x[i], e = err ? err[i] : 0.0f;
         for (int t = 0; t < n; t++) {
