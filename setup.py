@@ -1,6 +1,7 @@
 """Build script for the compiled modules.
 
 * ``fastw2v.corpus._tokenize``: the byte tokenizer and id encoder (portable flags).
+* ``fastw2v.vectors._keys``: keys packed into arrays, the vocabulary of loaded vectors.
 * ``fastw2v.kernels._cpu``: which SIMD variants the running CPU supports (portable).
 * ``fastw2v.kernels._train_<variant>``: the training kernels, one module per instruction
   set, all from ``_train.pxi``; ``fastw2v.kernels`` imports the best one at run time.
@@ -49,6 +50,7 @@ extensions = [
     extension("fastw2v.phrases._phrases", "fastw2v/phrases/_phrases.pyx", "fastw2v/phrases"),
     extension("fastw2v.io._binary", "fastw2v/io/_binary.pyx", "fastw2v/io"),
     extension("fastw2v.io._text", "fastw2v/io/_text.pyx", "fastw2v/io"),
+    extension("fastw2v.vectors._keys", "fastw2v/vectors/_keys.pyx", "fastw2v/vectors"),
     extension("fastw2v.kernels._cpu", "fastw2v/kernels/_cpu.pyx", "fastw2v/kernels"),
 ] + [
     extension(f"fastw2v.kernels._train_{variant}", f"fastw2v/kernels/_train_{variant}.pyx",

@@ -7,7 +7,10 @@ reads each file once so that it sits in the page cache, then loads it with
 ``KeyedVectors.load_word2vec_format`` of fastw2v and of gensim, alternating the two, each
 load in a fresh child process (``--tools fastw2v,fastw2v-pyrows`` times fastw2v's C text
 parser against its pure-Python reference reader). Reports the median load time, the speed in GB/s of file,
-and each child's peak resident memory against the size of the float32 matrix.
+and each child's peak resident memory against the size of the float32 matrix: right after
+the load, and again after the load and ``kv.key_to_index`` ("with the index": fastw2v
+builds ``key_to_index`` and ``index_to_key`` from its packed keys when first used; gensim
+has them already).
 
 Usage::
 
@@ -91,8 +94,9 @@ def peak_rss_kib() -> int:
 
 
 def child(tool: str, path: str, binary: bool, other_build: str = "", cpus: int = 0) -> dict:
-    """One load in this process: seconds, shape, peak RSS and the RSS before loading
-    (the interpreter and the library's imports). ``cpus``: run on the first this many
+    """One load in this process: seconds, shape, peak RSS, the RSS before loading (the
+    interpreter and the library's imports) and the peak RSS once ``key_to_index`` has
+    been used. ``cpus``: run on the first this many
     usable CPUs (fastw2v parses a text file with one thread per usable CPU)."""
     if cpus:
         os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:cpus])
@@ -114,8 +118,12 @@ def child(tool: str, path: str, binary: bool, other_build: str = "", cpus: int =
     t0 = time.perf_counter()
     kv = KeyedVectors.load_word2vec_format(path, binary=binary)
     seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "rows": len(kv.index_to_key), "dims": kv.vector_size,
-            "peak_rss_kib": peak_rss_kib(), "rss_before_kib": before}
+    peak = peak_rss_kib()
+    rows = len(kv)
+    indexed = len(kv.key_to_index)
+    return {"seconds": seconds, "rows": rows, "indexed": indexed, "dims": kv.vector_size,
+            "peak_rss_kib": peak, "rss_before_kib": before,
+            "peak_rss_indexed_kib": peak_rss_kib()}
 
 
 def run_one(tool: str, path: Path, binary: bool, other_build: str = "", cpus: int = 0) -> dict:
@@ -136,7 +144,8 @@ def run_one(tool: str, path: Path, binary: bool, other_build: str = "", cpus: in
 
 def summarise(results: dict, sizes: dict, matrix_bytes: int) -> list:
     """Table rows: format, tool, median seconds, GB/s, peak RSS, what loading added to
-    the RSS of the imports, and that addition over the matrix's size."""
+    the RSS of the imports, that addition over the matrix's size, and the same once
+    ``key_to_index`` has been used (runs of earlier versions of this script lack it)."""
     rows = []
     for fmt, by_tool in results.items():
         for tool, runs in by_tool.items():
@@ -144,9 +153,12 @@ def summarise(results: dict, sizes: dict, matrix_bytes: int) -> list:
             rss = common.median([r["peak_rss_kib"] * 1024 for r in runs])
             added = common.median([(r["peak_rss_kib"] - r["rss_before_kib"]) * 1024
                                    for r in runs])
+            indexed = [(r["peak_rss_indexed_kib"] - r["rss_before_kib"]) * 1024
+                       for r in runs if "peak_rss_indexed_kib" in r]
             rows.append([fmt, tool, f"{secs:.2f}", f"{sizes[fmt] / secs / 1e9:.2f}",
                          f"{rss / 2**30:.2f}", f"{added / 2**30:.2f}",
-                         f"{added / matrix_bytes:.2f}"])
+                         f"{added / matrix_bytes:.3f}",
+                         f"{common.median(indexed) / matrix_bytes:.3f}" if indexed else "—"])
     return rows
 
 
@@ -183,7 +195,7 @@ def main(argv=None) -> int:
             # slower, so no tool keeps that place
             for t in tools[r % len(tools):] + tools[:r % len(tools)]:
                 res = run_one(t, paths[f], f == "binary", args.other_build, args.cpus)
-                if (res["rows"], res["dims"]) != (args.rows, args.dims):
+                if (res["rows"], res["indexed"], res["dims"]) != (args.rows, args.rows, args.dims):
                     raise RuntimeError(f"{t} read {res['rows']} x {res['dims']}")
                 results[f][t].append(res)
                 common.log(f"[{f} {r + 1}/{args.repeats}] {t}: {res['seconds']:.2f} s, "
@@ -191,8 +203,9 @@ def main(argv=None) -> int:
     info = common.host_info()
     lines = [f"## Loading word2vec files ({common.now_iso()})", ""]
     lines += common.md_table(["format", "tool", "seconds (median)", "GB/s of file",
-                              "peak RSS GiB", "added by loading, GiB", "added / matrix"],
-                             summarise(results, sizes, matrix_bytes), align="llrrrrr")
+                              "peak RSS GiB", "added by loading, GiB", "added / matrix",
+                              "with the index: added / matrix"],
+                             summarise(results, sizes, matrix_bytes), align="llrrrrrr")
     lines += ["", f"- Files: {args.rows:,} x {args.dims} float32 "
                   f"(matrix {matrix_bytes / 2**20:.0f} MiB); "
               + ", ".join(f"{f} {sizes[f] / 1e6:.0f} MB" for f in formats)

@@ -86,7 +86,7 @@ def _query_lines(words: Sequence[str], prompt: str):
 def _missing(kv, word) -> str:
     hint = ""
     for alt in (word.lower(), word.capitalize(), word.upper()):
-        if alt != word and alt in kv.key_to_index:
+        if alt != word and alt in kv:
             hint = f" (did you mean {alt!r}?)"
             break
     return f"Out of dictionary word: {word}{hint}"
@@ -107,7 +107,7 @@ def _print_neighbours(rows, tsv: bool, score: str = "Cosine distance") -> None:
 # -- subcommands -----------------------------------------------------------------------
 def _report_unknown(kv, words) -> bool:
     """Say on stderr which of ``words`` are not in ``kv``; True if any."""
-    unknown = [w for w in words if w not in kv.key_to_index]
+    unknown = [w for w in words if w not in kv]
     for w in unknown:
         say(_missing(kv, w))
     return bool(unknown)
@@ -123,7 +123,7 @@ def cmd_similar(args, parser) -> int:
             continue
         if not args.tsv:
             for w in words:
-                print(f"\nWord: {w}  Position in vocabulary: {kv.key_to_index[w]}")
+                print(f"\nWord: {w}  Position in vocabulary: {kv.get_index(w)}")
         _print_neighbours(kv.most_similar(positive=words, topn=args.topn), args.tsv)
         sys.stdout.flush()
     return 1 if failed and args.words else 0
@@ -360,7 +360,7 @@ def cmd_plot(args, parser) -> int:
     if len(words) < 2:
         parser.error("plot needs at least two words (WORD..., --group or --arrow)")
     kv = load_vectors(_existing(parser, args.vectors), args.format, args.unicode_errors)
-    unknown = [w for w in words if w not in kv.key_to_index]
+    unknown = [w for w in words if w not in kv]
     for w in unknown:
         say(_missing(kv, w) + " (left out)")
     plotting.plot_words(kv, words, args.output, method=args.method, groups=groups or None,

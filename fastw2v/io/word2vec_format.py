@@ -154,7 +154,9 @@ def _looks_binary(data, start, dims) -> bool:
         and sample[end:end + 1] == b"\n" and b"\n" in sample[space + 1:end]
 
 
-def _read_binary(path, data, start, rows, dims, encoding, unicode_errors, check_end=True):
+def _read_binary(path, data, start, rows, dims, words, check_end=True):
+    """The rows of a binary file from byte ``start``: ``(words, vectors)``, the words
+    gathered in ``words`` (a :class:`_Words`)."""
     row_bytes = 4 * dims
     available = len(data) - start
     if rows and _first_row_is_text(data, start, dims):
@@ -165,10 +167,10 @@ def _read_binary(path, data, start, rows, dims, encoding, unicode_errors, check_
                           f"{rows * (row_bytes + 1)} bytes) but only {available} bytes follow; "
                           "truncated, or not a binary word2vec file (binary=False for text)")
     def words_of(blob, starts, first):
-        return _decode_words(path, blob, len(starts), encoding, unicode_errors,
-                             lambda r: f"row {first + r + 1} (byte {starts[r]})")
+        words.add_joined(blob, len(starts), lambda r: f"row {first + r + 1} (byte {starts[r]})")
+        return ()
 
-    vectors, words, pos, done, status = read_binary_rows(data, start, rows, dims, words_of)
+    vectors, _, pos, done, status = read_binary_rows(data, start, rows, dims, words_of)
     if status == TRUNCATED:
         raise TruncatedFileError(f"{path}: truncated at row {done + 1} of {rows} (byte {pos}): "
                                  "the file ends before this row's vector does")
@@ -228,6 +230,58 @@ def _decode_words(path, blob, n, encoding, unicode_errors, where):
     return words
 
 
+class _Words:
+    """The words of a file as its reader finds them, in row order: decoded into a
+    ``list`` of ``str``, or (``packed``) checked and kept as the file's bytes for
+    :class:`fastw2v.vectors.PackedKeys` (no Python object per word: a word costs its
+    bytes, not about 130 bytes as ``str``, list slot, dict entry and ``int``). Packing
+    needs words whose bytes are their UTF-8 (:func:`_packable`)."""
+
+    def __init__(self, path, encoding, unicode_errors, packed):
+        self.path, self.encoding, self.unicode_errors = path, encoding, unicode_errors
+        self.packed = packed
+        self._items = []        # str, or (packed) bytes of words joined by spaces
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def add_joined(self, blob: bytes, n: int, where) -> None:
+        """``n`` words whose bytes ``blob`` joins by single spaces; ``where(r)`` names
+        the place of word ``r`` in an error."""
+        if not self.packed:
+            self._items += _decode_words(self.path, blob, n, self.encoding,
+                                         self.unicode_errors, where)
+        elif n:
+            try:
+                blob.decode(self.encoding)          # strict: checked, not kept
+            except UnicodeDecodeError:
+                _decode_words(self.path, blob, n, self.encoding, self.unicode_errors, where)
+                raise                               # _decode_words raised already
+            self._items.append(blob)
+        self._count += n
+
+    def add(self, word: str) -> None:
+        """One word, decoded already."""
+        self._items.append(word.encode("utf-8") if self.packed else word)
+        self._count += 1
+
+    def result(self):
+        """The ``list`` of ``str``, or (``packed``) ``(PackedKeys, rows of words seen
+        before)`` (see :meth:`PackedKeys.from_arrays`)."""
+        if not self.packed:
+            return self._items
+        from ..vectors import PackedKeys
+        chunks, self._items = self._items, []
+        return PackedKeys.from_joined(chunks, self._count)
+
+
+def _packable(encoding, unicode_errors) -> bool:
+    """Whether a word's bytes in the file are the UTF-8 of the word it decodes to, so
+    that words can be packed as they are: UTF-8 or ASCII, decoded strictly."""
+    return unicode_errors == "strict" and codecs.lookup(encoding).name in ("utf-8", "ascii")
+
+
 #: Bytes of a memory-mapped text file read between two releases of its pages.
 _RELEASE_BYTES = 1 << 22
 
@@ -278,8 +332,7 @@ def _split_row(path, line, line_no, dims, dtype, encoding, unicode_errors):
     return _decode(path, word, encoding, unicode_errors, f"line {line_no}"), vec
 
 
-def _read_text(path, data, start, rows, dims, dtype, encoding, unicode_errors, first_line,
-               check_end=True):
+def _read_text(path, data, start, rows, dims, dtype, words, first_line, check_end=True):
     """The rows of a text file from byte ``start`` (see :func:`_read_text_rows`); a
     :class:`FormatError` of a file that looks binary says so."""
     try:
@@ -288,9 +341,9 @@ def _read_text(path, data, start, rows, dims, dtype, encoding, unicode_errors, f
                                      f"but only {len(data) - start} bytes follow: truncated "
                                      "or mislabelled")
         if rows == 0:
-            return [], np.zeros((0, dims), dtype=dtype)
-        return _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_errors,
-                               first_line, check_end)
+            return words, np.zeros((0, dims), dtype=dtype)
+        return _read_text_rows(path, data, start, rows, dims, dtype, words, first_line,
+                               check_end)
     except FormatError as exc:
         if _looks_binary(data, start, dims):
             raise FormatError(f"{path}: this looks like a binary file: pass binary=True "
@@ -468,8 +521,7 @@ def _parallel_text_rows(data, start, rows, dims, dtype, first_line, threads):
     return parts, starts, out
 
 
-def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_errors,
-                    first_line, check_end):
+def _read_text_rows(path, data, start, rows, dims, dtype, words, first_line, check_end):
     """The words and vectors of text rows from byte ``start`` (line ``first_line``):
     ``rows`` rows of ``dims`` values (``None``: up to the end of the file, and as many
     values as the first row has). float32 and float64 rows are parsed in C
@@ -479,14 +531,15 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
     row) are read as :func:`_read_text_rows_python` reads every line, so the values,
     errors and warnings are the same."""
     if dtype not in _C_TEXT_DTYPES:
-        return _read_text_rows_python(path, data, start, rows, dims, dtype, encoding,
-                                      unicode_errors, first_line, check_end)
+        return _read_text_rows_python(path, data, start, rows, dims, dtype, words,
+                                      first_line, check_end)
+    encoding, unicode_errors = words.encoding, words.unicode_errors
 
     def decode(blob, first, count):
-        """The words of rows ``first .. first + count - 1`` (``blob``: their bytes joined
-        by spaces); an undecodable one is reported at its line."""
-        return _decode_words(
-            path, blob, count, encoding, unicode_errors,
+        """Gather the words of rows ``first .. first + count - 1`` (``blob``: their bytes
+        joined by spaces); an undecodable one is reported at its line."""
+        words.add_joined(
+            blob, count,
             lambda r: f"line {first_line + count_lines(data, start, starts[first + r])}")
 
     if rows is not None and dims is not None:
@@ -495,9 +548,8 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
             done = _parallel_text_rows(data, start, rows, dims, dtype, first_line, threads)
             if done is not None:
                 parts, starts, out = done
-                words = []
                 for first, count, blob in parts:
-                    words += decode(blob, first, count)
+                    decode(blob, first, count)
                 _warn_unended(path, _unended_tail(data))    # the last row is the last line
                 return words, out
     n = len(data)
@@ -505,7 +557,7 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
     pos, line_no, row, released = start, first_line, 0, 0
     out = starts = ends = None
     capacity = 0
-    words = []              # decoded chunk by chunk: an undecodable word raises before
+    # words are decoded chunk by chunk: an undecodable word raises before
     tail = _unended_tail(data)  # any later line's error, as it would line by line
 
     while pos < n:
@@ -518,8 +570,8 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
                 _warn_unended(path, tail)
             if row > first:
                 # the chunk's words are gathered now, while their pages are resident
-                words += decode(join_words(data, starts[first:row], ends[first:row], row - first),
-                                first, row - first)
+                decode(join_words(data, starts[first:row], ends[first:row], row - first),
+                       first, row - first)
             if release:
                 released = _release_pages(data, released, pos)
             if status != PYTHON_LINE and row < capacity:
@@ -553,7 +605,7 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
             starts = np.empty(capacity, dtype=np.int64)
             ends = np.empty(capacity, dtype=np.int64)
         out[row] = vec
-        words.append(word)
+        words.add(word)
         row += 1
     if rows is not None and row < rows:
         raise TruncatedFileError(f"{path}: header promises {rows} rows but the file has "
@@ -563,8 +615,8 @@ def _read_text_rows(path, data, start, rows, dims, dtype, encoding, unicode_erro
     return words, out[:row]
 
 
-def _read_text_rows_python(path, data, start, rows, dims, dtype, encoding, unicode_errors,
-                           first_line, check_end):
+def _read_text_rows_python(path, data, start, rows, dims, dtype, words, first_line,
+                           check_end):
     """The rows of a text file read line by line in Python (``np.array`` parses each
     row's values): the reader of the dtypes that :func:`_read_text_rows` does not parse in
     C, and the reference it matches value for value and error for error."""
@@ -572,10 +624,10 @@ def _read_text_rows_python(path, data, start, rows, dims, dtype, encoding, unico
     # rows go straight into one matrix of as many rows as the header says, or (no header)
     # as many as the bytes could hold (a value takes at least two bytes with its
     # separator): rows never written are never touched, so they cost no memory
-    words, out = [], None
+    out = None
     for line_no, line in _text_lines(data, start, first_line):
-        got = _python_row(path, line, line_no, rows, len(words), dims, dtype, encoding,
-                          unicode_errors, check_end, tail)
+        got = _python_row(path, line, line_no, rows, len(words), dims, dtype, words.encoding,
+                          words.unicode_errors, check_end, tail)
         if got is None:
             break
         word, vec, dims = got
@@ -583,7 +635,7 @@ def _read_text_rows_python(path, data, start, rows, dims, dtype, encoding, unico
             capacity = rows if rows is not None else (len(data) - start) // (2 * dims) + 1
             out = np.empty((capacity, dims), dtype=dtype)
         out[len(words)] = vec
-        words.append(word)
+        words.add(word)
     else:
         if words:
             _warn_unended(path, tail)       # the rows ran to the file's last line
@@ -640,8 +692,9 @@ def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
     path = os.fspath(fname)
     # the vocabulary file is checked first: nothing large is read if it is unusable
     vocab = None if fvocab is None else _read_fvocab(fvocab, encoding, unicode_errors)
+    # without a vocabulary file the words stay packed (looked up without a str each)
     words, index, vectors, rows = _read_indexed(path, binary, encoding, unicode_errors, limit,
-                                                datatype, no_header)
+                                                datatype, no_header, packed=vocab is None)
     if vocab is not None:
         missing = [w for w in words if w not in vocab]
         if missing:
@@ -663,17 +716,23 @@ def read_word2vec_rows(fname, binary=False, encoding="utf8", unicode_errors="str
     return words, vectors, rows
 
 
-def _read_indexed(fname, binary, encoding, unicode_errors, limit, datatype, no_header):
+def _read_indexed(fname, binary, encoding, unicode_errors, limit, datatype, no_header,
+                  packed=False):
     """:func:`read_word2vec_rows` and the index of its words: ``(words, {word: row},
     vectors, rows read)``. The index is built once, and it is also how duplicate words are
-    found (no set of the words beside it: that was the peak of a large load)."""
+    found (no set of the words beside it: that was the peak of a large load).
+
+    ``packed``, where the encoding allows (:func:`_packable`): ``(PackedKeys, None,
+    vectors, rows read)``, the words never made into ``str``."""
     path = os.fspath(fname)
     dtype = _check_options(path, binary, encoding, unicode_errors, limit, datatype, no_header)
+    words = _Words(path, encoding, unicode_errors,
+                   packed and _packable(encoding, unicode_errors))
     data = _read_bytes(path)
     try:
         if no_header:
-            words, vectors = _read_text(path, data, 0, limit or None, None, dtype, encoding,
-                                        unicode_errors, 1, check_end=False)
+            words, vectors = _read_text(path, data, 0, limit or None, None, dtype, words, 1,
+                                        check_end=False)
         else:
             rows, dims, start = _parse_header(path, data)
             # rows beyond the header's count are an error, unless limit= asks for fewer
@@ -681,16 +740,28 @@ def _read_indexed(fname, binary, encoding, unicode_errors, limit, datatype, no_h
             if limit:
                 rows = min(rows, int(limit))
             if binary:
-                words, vectors = _read_binary(path, data, start, rows, dims, encoding,
-                                              unicode_errors, check_end)
+                words, vectors = _read_binary(path, data, start, rows, dims, words, check_end)
                 vectors = vectors.astype(dtype, copy=False)
             else:
-                words, vectors = _read_text(path, data, start, rows, dims, dtype, encoding,
-                                            unicode_errors, 2, check_end)
+                words, vectors = _read_text(path, data, start, rows, dims, dtype, words, 2,
+                                            check_end)
     finally:
         if isinstance(data, mmap.mmap):
             data.close()
     rows = len(words)
+    if words.packed:
+        keys, repeated = words.result()
+        if len(repeated):
+            # a word seen again: keep its first row, as below
+            for i in repeated.tolist():
+                logger.warning("%s: duplicate word %r at row %d, ignoring all but the first",
+                               path, keys.key_at(i), i + 1)
+            keep = np.ones(rows, dtype=bool)
+            keep[repeated] = False
+            keep = np.flatnonzero(keep)
+            keys, vectors = keys.take(keep), np.ascontiguousarray(vectors[keep])
+        return keys, None, vectors, rows
+    words = words.result()
     index = dict(zip(words, range(rows)))
     if len(index) != rows:
         # a word seen again: keep its first row (the index above holds its last)

@@ -76,9 +76,14 @@ def weighted_keys(positive, negative):
 
 
 class SimilarityQueries:
-    """Queries of :class:`fastw2v.KeyedVectors`; they read ``vectors``, ``index_to_key``,
-    ``key_to_index``, ``safe_norms()``, ``get_vector()``, ``get_index()`` and
-    ``has_index_for()`` of the class they are mixed into."""
+    """Queries of :class:`fastw2v.KeyedVectors`; they read ``vectors``, ``safe_norms()``,
+    ``get_vector()``, ``get_index()``, ``has_index_for()`` and ``_key_at()`` of the class
+    they are mixed into (never the whole ``index_to_key`` or ``key_to_index``: loaded
+    vectors build those only when they are used)."""
+
+    def _key_at(self, row: int):
+        """The key of row ``row``."""
+        return self.index_to_key[row]
 
     def get_mean_vector(self, keys, weights=None, pre_normalize: bool = True,
                         post_normalize: bool = False, ignore_missing: bool = True) -> np.ndarray:
@@ -143,7 +148,7 @@ class SimilarityQueries:
         dists = self.row_cosines(mean, clip_start, clip_end)
         if not topn:
             return dists
-        return [(self.index_to_key[i], float(dists[i - clip_start]))
+        return [(self._key_at(i), float(dists[i - clip_start]))
                 for i in top_indices(dists, int(topn), exclude, clip_start)]
 
     def similar_by_key(self, key, topn: Optional[int] = 10, restrict_vocab=None):
@@ -202,7 +207,7 @@ class SimilarityQueries:
                 sc = block[j, c]
                 c = c[np.lexsort((c, -sc))]
                 hits = [int(i) for i in c if i != own[s + j]][:topn]
-                out.append([(self.index_to_key[i], float(block[j, i])) for i in hits])
+                out.append([(self._key_at(i), float(block[j, i])) for i in hits])
         return out
 
     def most_similar_cosmul(self, positive=None, negative=None, topn: Optional[int] = 10,
@@ -228,7 +233,7 @@ class SimilarityQueries:
         dists = dists / (np.prod([shifted(t) for t in negative], axis=0) + 0.000001)
         if not topn:
             return dists
-        return [(self.index_to_key[i], float(dists[i]))
+        return [(self._key_at(i), float(dists[i]))
                 for i in top_indices(dists, int(topn), exclude)]
 
     @staticmethod
@@ -268,7 +273,7 @@ class SimilarityQueries:
         """Keys closer to ``key1`` than ``key2`` is."""
         d = self.distances(key1)
         i1, i2 = self.get_index(key1), self.get_index(key2)
-        return [self.index_to_key[i] for i in np.flatnonzero(d < d[i2]) if i != i1]
+        return [self._key_at(i) for i in np.flatnonzero(d < d[i2]) if i != i1]
 
     def rank(self, key1, key2) -> int:
         """1 + the number of keys closer to ``key1`` than ``key2``."""

@@ -25,7 +25,7 @@ SOURCES = sorted(p for p in PACKAGE.rglob("*.pyx")
 
 def test_sources_found():
     names = {p.name for p in SOURCES}
-    assert {"_train_portable.pyx", "_tokenize.pyx", "_binary.pyx", "_text.pyx"} <= names
+    assert {"_train_portable.pyx", "_tokenize.pyx", "_binary.pyx", "_text.pyx", "_keys.pyx"} <= names
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)

@@ -177,8 +177,9 @@ def test_duplicate_words_keep_the_first(tmp_path):
 
 @pytest.mark.parametrize("binary", [False, True])
 def test_loaded_index_is_the_loaders_own(kv, tmp_path, binary):
-    """The loader hands the index it built (finding duplicates) to KeyedVectors: one
-    dict, whose every key maps to its row, and the key list is not copied again."""
+    """Loaded keys, once used as ``key_to_index`` and ``index_to_key``, are a dict whose
+    every key maps to its row and a list (built from the packed keys, see
+    test_packed_keys.py)."""
     path = tmp_path / ("v.bin" if binary else "v.txt")
     kv.save_word2vec_format(path, binary=binary)
     loaded = KeyedVectors.load_word2vec_format(path, binary=binary)
