@@ -521,3 +521,23 @@ def test_layout_bench_trains_each_model_in_its_layout(bench_layout, tmp_path, mo
     assert "| sg-ns | 100 | 112 |" in bench_layout.markdown(results, rows)
     with pytest.raises(SystemExit):
         bench_layout.parse_args(["--corpus", str(corpus), "--vector-sizes", "0"])
+
+
+def test_load_table_follows_the_runs():
+    """bench_load's row: median seconds, GB/s of the file, what loading added over the
+    matrix, and the same once key_to_index was used (absent from older runs)."""
+    bench_load = load("bench_load")
+    mib = 1024
+
+    def res(secs, before, peak, indexed=None):
+        r = {"seconds": secs, "rss_before_kib": before * mib, "peak_rss_kib": peak * mib}
+        if indexed is not None:
+            r["peak_rss_indexed_kib"] = indexed * mib
+        return r
+    matrix = 400 * 2**20
+    results = {"binary": {"fastw2v": [res(0.5, 50, 470, 500), res(0.4, 50, 462, 510),
+                                      res(2.0, 50, 466, 490)],
+                          "gensim": [res(2.0, 60, 520), res(1.0, 60, 500)]}}
+    rows = bench_load.summarise(results, {"binary": 10**9}, matrix)
+    assert rows[0] == ["binary", "fastw2v", "0.50", "2.00", "0.46", "0.41", "1.040", "1.125"]
+    assert rows[1] == ["binary", "gensim", "1.50", "0.67", "0.50", "0.44", "1.125", "—"]
