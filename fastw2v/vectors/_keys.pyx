@@ -129,8 +129,10 @@ cdef class PackedKeys:
     """``n`` unique ``str`` keys in three arrays (see the module's docs): the row of a key
     (:meth:`index`) and the key of a row (:meth:`key_at`) without a Python object per key.
 
-    Build one with :meth:`from_arrays` (the bytes and offsets of keys) or
-    :meth:`from_words` (a sequence of ``str``). Pickles as its arrays and hash key.
+    Build one with :meth:`from_arrays` (the bytes and offsets of keys),
+    :meth:`from_words` (a sequence of ``str``) or :meth:`from_joined` (space-joined
+    chunks, as a file's reader gathers them). Pickles as its keys and hash key. The
+    arrays it exposes are its own: writing into them corrupts it.
     """
     cdef readonly object blob, offsets, table
     cdef readonly uint64_t k0, k1
@@ -142,6 +144,10 @@ cdef class PackedKeys:
     def __cinit__(self):
         self._n = 0
         self._mask = 0
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError("build PackedKeys with PackedKeys.from_words, from_arrays or "
+                        "from_joined")
 
     @staticmethod
     def from_arrays(blob, offsets, seed=None):

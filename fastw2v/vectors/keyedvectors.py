@@ -4,17 +4,17 @@ answers): storage, look-ups, norms, files. The similarity queries are inherited 
 
 Norms are cached (float32 [V], one value per row) instead of a second, normalised copy
 of the matrix.
-
-Loaded vectors (word2vec files, :meth:`KeyedVectors.load`) keep their keys packed in
-arrays (:class:`fastw2v.vectors._keys.PackedKeys`: 16 bytes or so a key instead of about
-130 as ``str``, ``int``, dict entry and list slot), and build ``index_to_key`` and
-``key_to_index`` the first time either is read or assigned: look-ups, queries and
-:meth:`KeyedVectors.save` do not need them. So a 500,000 x 300 file loads in 1.03x the
-matrix's memory instead of 1.12x, and whoever uses the two attributes pays what they cost
-before, once.
 The cache is dropped when ``vectors`` is replaced, and it notices in-place updates such
 as further training by comparing a small sample of rows; after editing individual rows
 by hand call ``fill_norms(force=True)`` (as in gensim).
+
+Loaded vectors (word2vec files, :meth:`KeyedVectors.load`) keep their keys packed in
+arrays (:class:`fastw2v.vectors.PackedKeys`: about 23 bytes a key instead of about 130
+as ``str``, ``int``, dict entry and list slot), and build ``index_to_key`` and
+``key_to_index`` the first time either is read or assigned: look-ups, queries and
+:meth:`KeyedVectors.save` do not need them. So a 500,000 x 300 file loads in 1.03x the
+matrix's memory instead of 1.12x; whoever uses the two attributes pays for them then,
+once.
 """
 from __future__ import annotations
 

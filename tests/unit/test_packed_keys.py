@@ -102,6 +102,8 @@ def test_repeated_keys_index_their_first_row():
 
 
 def test_empty_and_pickled(words):
+    with pytest.raises(TypeError, match="from_words"):
+        PackedKeys()
     empty, repeated = PackedKeys.from_words([])
     assert len(empty) == 0 and empty.index("a") == -1 and empty.to_list() == []
     keys, _ = PackedKeys.from_words(words)
