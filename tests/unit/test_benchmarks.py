@@ -541,3 +541,23 @@ def test_load_table_follows_the_runs():
     rows = bench_load.summarise(results, {"binary": 10**9}, matrix)
     assert rows[0] == ["binary", "fastw2v", "0.50", "2.00", "0.46", "0.41", "1.040", "1.125"]
     assert rows[1] == ["binary", "gensim", "1.50", "0.67", "0.50", "0.44", "1.125", "—"]
+
+
+def test_handoff_groups_follow_the_probes():
+    """bench_handoff: a run is fast or slow only when both of its probes say so; each
+    group's speed-up is the median of two-worker over one-worker words/s."""
+    bench_handoff = load("bench_handoff")
+    assert bench_handoff.group(50, 60, 100, 150) == "fast"
+    assert bench_handoff.group(210, 230, 100, 150) == "slow"
+    assert bench_handoff.group(50, 230, 100, 150) == "mixed"
+    assert bench_handoff.group(120, 60, 100, 150) == "between"
+
+    def r(before, after, two, one=1000.0, mode="sg-ns"):
+        return {"mode": mode, "probe_before": before, "probe_after": after, "two": two,
+                "one": one}
+    runs = [r(50, 60, 1900.0), r(55, 70, 1800.0), r(40, 45, 2000.0),
+            r(220, 230, 1200.0, 990.0), r(60, 210, 1400.0)]
+    rows = bench_handoff.summarise(runs, 100, 150)
+    assert rows[0] == ["sg-ns", "fast", "3", "52", "1,900", "1.90x", "1.80-2.00"]
+    assert rows[1][:3] == ["sg-ns", "slow", "1"] and rows[1][5] == "1.21x"
+    assert rows[2][:3] == ["sg-ns", "mixed", "1"] and rows[2][5] == "1.40x"
