@@ -558,6 +558,16 @@ def test_handoff_groups_follow_the_probes():
     runs = [r(50, 60, 1900.0), r(55, 70, 1800.0), r(40, 45, 2000.0),
             r(220, 230, 1200.0, 990.0), r(60, 210, 1400.0)]
     rows = bench_handoff.summarise(runs, 100, 150)
-    assert rows[0] == ["sg-ns", "fast", "3", "52", "1,900", "1.90x", "1.80-2.00"]
-    assert rows[1][:3] == ["sg-ns", "slow", "1"] and rows[1][5] == "1.21x"
-    assert rows[2][:3] == ["sg-ns", "mixed", "1"] and rows[2][5] == "1.40x"
+    assert rows[0] == ["sg-ns", "fastw2v", "fast", "3", "52", "1,900", "1.90x", "1.80-2.00"]
+    assert rows[1][:4] == ["sg-ns", "fastw2v", "slow", "1"] and rows[1][6] == "1.21x"
+    assert rows[2][:4] == ["sg-ns", "fastw2v", "mixed", "1"] and rows[2][6] == "1.40x"
+    # against gensim: medians of the same probe group, no single-worker runs needed
+    for run in runs:
+        run["tool"] = "fastw2v"
+    runs += [dict(r(50, 50, 600.0), tool="gensim", one=None),
+             dict(r(60, 40, 400.0), tool="gensim", one=None),
+             dict(r(220, 220, 300.0), tool="gensim", one=None)]
+    assert bench_handoff.compare(runs, 100, 150) == [["sg-ns", "fast", "3 / 2", "3.80x"],
+                                                     ["sg-ns", "slow", "1 / 1", "4.00x"]]
+    gensim_rows = [row for row in bench_handoff.summarise(runs, 100, 150) if row[1] == "gensim"]
+    assert gensim_rows[0] == ["sg-ns", "gensim", "fast", "2", "50", "500", "—", "—"]
