@@ -103,11 +103,11 @@ def read_rows(data, Py_ssize_t start, int64_t rows, int dims, words_of):
 
     Rows are parsed a chunk of :data:`CHUNK_BYTES` at a time; each chunk's words go, as
     one space-joined blob, to ``words_of(blob, starts, first)`` (``starts``: where each of
-    the chunk's words begins in ``data``; ``first``: the chunk's first row), which returns
-    them decoded. So only one chunk's word bytes exist beside the matrix and the decoded
-    words, not the whole file's. Returns ``(vectors, words, pos, done, status)``: the
-    float32 ``[done, dims]`` vectors, the words, the byte after the last row (or where
-    the bad row starts), the rows read and the :func:`parse_rows` status. A memory map's
+    the chunk's words begins in ``data``; ``first``: the chunk's first row), which keeps
+    them as it likes (decoded, or packed). So only one chunk's word bytes are gathered
+    here at a time, not the whole file's. Returns ``(vectors, pos, done, status)``: the
+    float32 ``[done, dims]`` vectors, the byte after the last row (or where the bad row
+    starts), the rows read and the :func:`parse_rows` status. A memory map's
     pages are released (``MADV_DONTNEED``) after each chunk, so the file's pages do not
     stay resident beside the matrix (they stay in the page cache).
     """
@@ -124,13 +124,12 @@ def read_rows(data, Py_ssize_t start, int64_t rows, int dims, words_of):
     release = isinstance(data, _mmap.mmap) and hasattr(data, "madvise") \
         and hasattr(_mmap, "MADV_DONTNEED")
     released = 0
-    words = []
     while row < rows and status == 0:
         pos, got, status = parse_rows(view, pos, min(pos + CHUNK_BYTES, view.shape[0]), 0,
                                       min(capacity, rows - row), out[row:], starts, ends)
         if got:
             # the chunk's words are gathered now, while their pages are resident
-            words += words_of(join_words(view, starts, ends, got), starts[:got], row)
+            words_of(join_words(view, starts, ends, got), starts[:got], row)
             row += got
         if release and pos - released >= CHUNK_BYTES:
             # whole pages behind the last parsed row are dropped from this process
@@ -141,4 +140,4 @@ def read_rows(data, Py_ssize_t start, int64_t rows, int dims, words_of):
             status = TRUNCATED
     if row < rows:
         out = out[:row]
-    return out, words, pos, row, status
+    return out, pos, row, status

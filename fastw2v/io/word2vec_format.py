@@ -168,9 +168,8 @@ def _read_binary(path, data, start, rows, dims, words, check_end=True):
                           "truncated, or not a binary word2vec file (binary=False for text)")
     def words_of(blob, starts, first):
         words.add_joined(blob, len(starts), lambda r: f"row {first + r + 1} (byte {starts[r]})")
-        return ()
 
-    vectors, _, pos, done, status = read_binary_rows(data, start, rows, dims, words_of)
+    vectors, pos, done, status = read_binary_rows(data, start, rows, dims, words_of)
     if status == TRUNCATED:
         raise TruncatedFileError(f"{path}: truncated at row {done + 1} of {rows} (byte {pos}): "
                                  "the file ends before this row's vector does")

@@ -204,12 +204,11 @@ cdef class PackedKeys:
 
     @staticmethod
     def from_words(words, seed=None):
-        """:meth:`from_arrays` of a sequence of ``str``: ``(keys, duplicates)``."""
-        encoded = [w.encode("utf-8", "surrogatepass") for w in words]
-        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-        np.cumsum([len(e) for e in encoded], out=offsets[1:])
-        return PackedKeys.from_arrays(np.frombuffer(b"".join(encoded), dtype=np.uint8),
-                                      offsets, seed)
+        """:meth:`from_arrays` of a sequence of ``str`` (packed as the native format packs
+        strings, :func:`fastw2v.io.native.encode_strings`): ``(keys, duplicates)``."""
+        from ..io.native import encode_strings
+        blob, offsets = encode_strings(list(words))
+        return PackedKeys.from_arrays(blob, offsets, seed)
 
     cdef _attach(self, blob, offsets, table):
         self.blob, self.offsets, self.table = blob, offsets, table
@@ -288,10 +287,10 @@ cdef class PackedKeys:
         if len(rows) and (rows.min() < 0 or rows.max() >= self._n):
             raise IndexError("rows out of range")
         starts = self.offsets[rows]
-        lengths = self.offsets[rows + 1] - starts
-        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        blob = np.empty(int(offsets[len(rows)]), dtype=np.uint8)   # copied by from_arrays
+        offsets = _mapped(len(rows) + 1, np.int64)      # built in place: no second copy
+        offsets[0] = 0
+        np.cumsum(self.offsets[rows + 1] - starts, out=offsets[1:])
+        blob = _mapped(int(offsets[len(rows)]), np.uint8)
         cdef const int64_t[::1] s = starts, o = offsets
         cdef uint8_t[::1] b = blob
         cdef Py_ssize_t i
@@ -299,7 +298,7 @@ cdef class PackedKeys:
             for i in range(s.shape[0]):
                 if o[i + 1] > o[i]:
                     memcpy(&b[o[i]], &self._blob[s[i]], o[i + 1] - o[i])
-        keys, dups = PackedKeys.from_arrays(blob, offsets)
+        keys, dups = _new(blob, offsets, None)
         if len(dups):
             raise ValueError(f"row {int(rows[dups[0]])} repeats an earlier key")
         return keys
