@@ -27,6 +27,8 @@ _MASK64 = (1 << 64) - 1
 #: Rounds per epoch when ``round_words`` is not given (docs/distributed.md: quality held
 #: with 17 rounds per epoch and fell with 5 or fewer).
 DEFAULT_ROUNDS_PER_EPOCH = 20
+#: Seconds train_distributed() waits for a first worker when the cluster has none yet.
+WORKER_WAIT_S = 30
 
 
 def _check_client(client):
@@ -41,6 +43,14 @@ def _check_client(client):
         raise TypeError(f"client must be a dask.distributed.Client, not {type(client).__name__}")
     if client.status != "running":
         raise ValueError(f"the Dask client is not running (status {client.status!r})")
+    if not client.scheduler_info()["workers"]:
+        # a cluster still starting its workers (job-queue and adaptive clusters start
+        # empty), or one whose nanny is restarting the only worker: wait, then say so
+        try:
+            client.wait_for_workers(1, timeout=WORKER_WAIT_S)
+        except (TimeoutError, OSError):
+            raise ValueError(f"the Dask cluster has no workers (waited {WORKER_WAIT_S} s "
+                             "for one to join)") from None
     info = client.scheduler_info()
     workers = {addr: int(w.get("nthreads", 1)) for addr, w in sorted(info["workers"].items())}
     if not workers:

@@ -268,6 +268,29 @@ def test_bad_input(client, small_shards, tmp_path):
         train_distributed(small_shards, client=client, _fault=(0, 0, "x", "raise"))
 
 
+def test_cluster_that_starts_empty_is_waited_for(small_shards, clean_model, monkeypatch):
+    # a cluster with no worker yet (job-queue and adaptive clusters start so; a nanny
+    # restarting the only worker looks the same): training waits for the first worker,
+    # and a cluster that stays empty is a clear error once the wait is over
+    import threading
+    from fastw2v.distributed import _client
+    monkeypatch.setattr(_client, "WORKER_WAIT_S", 1)
+    with LocalCluster(n_workers=0, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as c:
+        with pytest.raises(ValueError, match=r"no workers \(waited 1 s"):
+            train_distributed(small_shards, client=c, **SMALL)
+        monkeypatch.setattr(_client, "WORKER_WAIT_S", 120)
+        timer = threading.Timer(0.5, cluster.scale, (1,))
+        timer.start()
+        try:
+            model = train_distributed(small_shards, client=c, **dict(SMALL, workers=2))
+        finally:
+            timer.join()
+        assert len(c.scheduler_info()["workers"]) == 1
+    assert model.wv.index_to_key == clean_model.wv.index_to_key
+    assert model.epochs_trained == 1 and np.isfinite(model.wv.vectors).all()
+
+
 def test_stale_worker_gets_full_weights(client, small_shards):
     # a worker that lost its state mid-training (here: all state dropped between rounds
     # by a callback) answers "stale" and is sent the full weights; same model
