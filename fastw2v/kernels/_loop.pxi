@@ -82,6 +82,7 @@ cdef void train_sentence_cbow(const ModelC *m, WorkerC *w, RowsT *rows, const in
     cdef float *neu1 = w.scratch.neu1
     cdef float *neu1e = w.scratch.neu1e
     cdef float **ctx = w.scratch.ctx_rows
+    cdef float *lock = w.scratch.ctx_scale
     cdef int d = m.p.dim
     for i in range(n):
         word = sent[i]
@@ -91,6 +92,7 @@ cdef void train_sentence_cbow(const ModelC *m, WorkerC *w, RowsT *rows, const in
         for j in range(lo, hi):
             if j != i:
                 ctx[cw] = row_in(m, rows, sent[j])
+                lock[cw] = lock_of(m, sent[j])
                 cw += 1
         if cw == 0:
             centre_done(m, rows)
@@ -106,9 +108,8 @@ cdef void train_sentence_cbow(const ModelC *m, WorkerC *w, RowsT *rows, const in
         if not m.p.cbow_mean:
             # as gensim: spread the error of a summed window over its words
             fw_scale(1.0 / cw, neu1e, d)
-        for j in range(lo, hi):
-            if j != i:
-                fw_axpy(lock_of(m, sent[j]), neu1e, row_in(m, rows, sent[j]), d)
+        # the rows read above (no merge or copy moves a row within one centre word)
+        fw_rows_axpy(neu1e, ctx, lock, cw, d)
         centre_done(m, rows)
 
 

@@ -37,6 +37,7 @@ cdef extern from "vecmath.h" nogil:
     void fw_scale(float a, float *y, int n)
     void fw_set_scores(const float *x, float **y, int n, int d, float *s)
     void fw_rows_sum(float **y, int n, float scale, float *out, int d)
+    void fw_rows_axpy(const float *x, float **y, const float *a, int n, int d)
     void fw_set_update(const float *x, float *err, float **y, const float *g, int n, int d)
     void fw_set_update_apply(float *x, float xscale, const float *err, float **y,
                              const float *g, int n, int d)

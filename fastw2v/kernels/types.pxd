@@ -79,7 +79,7 @@ ctypedef struct ScratchC:
                                   # negative mode: the distinct contexts'
     int32_t *ctx_words            # [2 * window] input rows, their words,
     float *ctx_count              # [2 * window] how often each is in the window
-    float *ctx_scale              # [2 * window] and their lockf factors
+    float *ctx_scale              # [2 * window] and their lockf factors (CBOW too)
     float **path_rows             # [max(max_code_len, negative + 1)] rows of the Huffman
                                   # path or negative-sampling targets being trained
     float *grads                  # [max(max_code_len, negative + 1)] their scores, then

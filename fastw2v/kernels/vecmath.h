@@ -288,6 +288,38 @@ static inline void fw_rows_sum(float *const *y, int n, float scale, float *restr
     }
 }
 
+/* y[t] += a[t] x for t < n, in order: the CBOW window's error spread back over its
+ * context rows in one pass over the columns, x's chunk kept in registers while each
+ * row's chunk is loaded and stored once (fw_axpy per row reloads x for every row). A
+ * word met twice in the window gives the same row twice; its chunk is stored before it
+ * is loaded again, so it gets both additions in turn. Every element is the same float
+ * as fw_axpy's, which handles the last d % 64 (wide) or d % 32 columns. */
+static inline void fw_rows_axpy(const float *restrict x, float *const *y, const float *a,
+                                int n, int d) {
+    int i = 0;
+#define FW_ROWS_AXPY_CHUNKS(VT, W, LD, ST, SPL)                                           \
+    for (; i + 4 * (W) <= d; i += 4 * (W)) {                                               \
+        VT x0 = LD(x + i), x1 = LD(x + i + (W)), x2 = LD(x + i + 2 * (W)),                 \
+           x3 = LD(x + i + 3 * (W));                                                       \
+        for (int t = 0; t < n; t++) {                                                      \
+            float *r = y[t] + i;                                                           \
+            VT at = SPL(a[t]);                                                             \
+            ST(r, LD(r) + at * x0);                                                        \
+            ST(r + (W), LD(r + (W)) + at * x1);                                            \
+            ST(r + 2 * (W), LD(r + 2 * (W)) + at * x2);                                    \
+            ST(r + 3 * (W), LD(r + 3 * (W)) + at * x3);                                    \
+        }                                                                                  \
+    }
+#if FW_WIDE
+    FW_ROWS_AXPY_CHUNKS(fw_v16, 16, fw_load16, fw_store16, fw_splat16)
+#else
+    FW_ROWS_AXPY_CHUNKS(fw_v8, 8, fw_load8, fw_store8, fw_splat8)
+#endif
+#undef FW_ROWS_AXPY_CHUNKS
+    if (i < d)
+        for (int t = 0; t < n; t++) fw_axpy(a[t], x + i, y[t] + i, d - i);
+}
+
 /* ---- The shared-negatives (HogBatch) window as two register-blocked passes ----------
  * A window of nx context rows x[a] (input side) and ny target rows y[t] (output side:
  * the centre word and the noise words, each row once) is trained as

@@ -27,9 +27,10 @@ def _cpu_flags():
 @pytest.mark.parametrize("mode", list(MODES) + ["sg-both"])
 def test_every_variant_matches_reference(variant, mode):
     """Each variant (a whole compiled copy of the sentence loop) trains what the NumPy
-    reference trains, at a width with a tail (13) and one above the register path (129)."""
+    reference trains, at a width with a tail (13), one above the register path (129) and
+    one whose columns end in blocks of every width after the 64- or 32-float chunks (300)."""
     impl = importlib.import_module(f"fastw2v.kernels._train_{variant}")
-    for dim in (13, 129):
+    for dim in (13, 129, 300):
         k_w, r_w, worker, ref, _ = run_both(mode, dim=dim, compute_loss=True, kernels=impl)
         for name, k, r in zip(("syn0", "syn1", "syn1neg"), k_w, r_w):
             np.testing.assert_allclose(k, r, rtol=1e-4, atol=2e-6, err_msg=f"{variant} {name}")
