@@ -45,10 +45,12 @@ def _check_client(client):
         raise ValueError(f"the Dask client is not running (status {client.status!r})")
     if not client.scheduler_info()["workers"]:
         # a cluster still starting its workers (job-queue and adaptive clusters start
-        # empty), or one whose nanny is restarting the only worker: wait, then say so
+        # empty), or one whose nanny is restarting the only worker: wait, then say so.
+        # Only the wait running out means "no workers": a lost scheduler connection
+        # (CommClosedError, an OSError like TimeoutError) propagates as itself.
         try:
             client.wait_for_workers(1, timeout=WORKER_WAIT_S)
-        except (TimeoutError, OSError):
+        except TimeoutError:
             raise ValueError(f"the Dask cluster has no workers (waited {WORKER_WAIT_S} s "
                              "for one to join)") from None
     info = client.scheduler_info()

@@ -5,6 +5,7 @@ and bad input. The cluster is started once for the module."""
 import contextlib
 import lzma
 import os
+import threading
 
 import numpy as np
 import pytest
@@ -272,7 +273,6 @@ def test_cluster_that_starts_empty_is_waited_for(small_shards, clean_model, monk
     # a cluster with no worker yet (job-queue and adaptive clusters start so; a nanny
     # restarting the only worker looks the same): training waits for the first worker,
     # and a cluster that stays empty is a clear error once the wait is over
-    import threading
     from fastw2v.distributed import _client
     monkeypatch.setattr(_client, "WORKER_WAIT_S", 1)
     with LocalCluster(n_workers=0, threads_per_worker=1, processes=True,
