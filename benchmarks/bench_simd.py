@@ -5,10 +5,20 @@ fastw2v compiles its kernels once per instruction set and picks one at import, s
 one wheel runs everywhere; the price could be the instructions a ``-march=native`` build
 would use beyond the chosen set. This script trains the same corpus slice, one epoch,
 with the kernels the dispatcher picks on this machine and with the native ones
-(``FASTW2V_FORCE_SIMD=native``), each run in a fresh child process, the two alternating
-(native, dispatched, native, dispatched, ...) so that a slow minute of the machine hits
-both alike. For every mode and vector size it reports the median words/s of each and
-their ratio dispatched / native; the answer is yes when every ratio is at least 0.95.
+(``FASTW2V_FORCE_SIMD=native``), each run in a fresh child process, the two side by side
+so that a slow minute of the machine hits both alike: each repeat is a pair of runs, one
+of each, and which of the two runs first alternates from pair to pair. For every mode
+and vector size it reports the median words/s of each and their ratio dispatched /
+native; the answer is yes when every ratio is at least 0.95.
+
+With one worker (``--workers 1``) both runs of a pair are pinned to the same CPU, and
+the pairs take the CPUs in turn (two pairs each, one with either build first). On the
+2-vCPU Zen 5 VM the build that always ran second won every pair of two identical builds
+by 5-8% (CBOW/NS at 500, three runs of 6 pairs); pinned, one vCPU trained 6% faster than
+the other in one spell and as fast in another, so a fixed order can line a build up with
+the faster CPU. With the order alternating and each pair on one CPU, two identical
+builds came out at 1.016 and 1.014. ``--pin off`` leaves the placement to the system;
+the report gives each CPU's medians.
 
 The native variant is built only on request, once::
 
@@ -154,9 +164,14 @@ def report(meta: dict, rows: list, runs: list) -> str:
         f"- Corpus: {c['words']:,} words from the start of `{c['path']}`; 1 epoch, workers={s['workers']},"
         f" window={s['window']}, min_count={s['min_count']}, seed=1.",
         f"- words/s: corpus words / `train()` seconds, median of {s['repeats']} runs per build,"
-        " each in a fresh process; the builds alternate, and a side-by-side ratio divides the"
-        " two runs of one repeat.",
+        " each in a fresh process; each repeat is a pair of runs, one per build, the first of"
+        " the pair alternating, and a side-by-side ratio divides the two runs of one repeat.",
     ]
+    pinned = meta.get("pinned_cpus") or []
+    lines.append(f"- Both runs of a pair pinned to one CPU, the pairs taking CPUs "
+                 f"{', '.join(map(str, pinned))} in turn." if pinned else
+                 "- Not pinned: the system placed every run.")
+    lines += per_cpu_lines(runs, {"baseline": base, "dispatched": mine if other else disp})
     failed = [r for r in runs if not r.get("ok")]
     if failed:
         lines.append(f"- {len(failed)} run(s) failed, first: {common.md_escape(failed[0]['error'])[:300]}")
@@ -191,6 +206,9 @@ def parse_args(argv=None):
                         " of a variant")
     p.add_argument("--tolerance", type=float, default=TOLERANCE,
                    help="the slowdown still counted as 'within' (default 0.05)")
+    p.add_argument("--pin", default="auto", choices=("auto", "off"),
+                   help="auto: with --workers 1, run both runs of a pair on one CPU, the "
+                        "pairs taking the CPUs in turn (default); off: never pin")
     p.add_argument("--timeout", type=float, default=600, help="seconds per run")
     p.add_argument("--markdown", default=None, help="also write the report to this file")
     p.add_argument("--json", default=None, help="write all raw numbers to this file")
@@ -248,6 +266,48 @@ def came_from(result: dict, other: str | None, role: str) -> str | None:
     return None if got == want else f"imported fastw2v from {got}, not {want}"
 
 
+def pin_cpus(pin: str, workers: int) -> list | None:
+    """The CPUs that one-worker pairs take in turn (``--pin auto`` with one worker and at
+    least two usable CPUs), else None: no pinning."""
+    if pin == "off" or workers != 1 or not hasattr(os, "sched_getaffinity"):
+        return None
+    cpus = sorted(os.sched_getaffinity(0))
+    return cpus if len(cpus) >= 2 else None
+
+
+def pair_plan(modes, sizes, repeats: int, cpus: list | None) -> list:
+    """The runs in order, as (mode, size, repeat, role, cpu): each repeat a pair of one
+    run per build, the baseline first in even repeats and second in odd ones, so that
+    neither build always follows the other; with ``cpus``, both runs of a repeat on
+    ``cpus[(repeat // 2) % len(cpus)]``, so each CPU gets pairs in both orders."""
+    plan = []
+    for mode in modes:
+        for size in sizes:
+            for rep in range(repeats):
+                cpu = None if cpus is None else cpus[(rep // 2) % len(cpus)]
+                roles = ("baseline", "dispatched") if rep % 2 == 0 else ("dispatched", "baseline")
+                plan += [(mode, size, rep, role, cpu) for role in roles]
+    return plan
+
+
+def per_cpu_lines(runs: list, names: dict) -> list:
+    """Report lines: each pinned CPU's median words/s per build and case, where runs were
+    pinned to more than one CPU (how much the CPUs differ)."""
+    pinned = sorted({r["cpu"] for r in runs if r.get("ok") and r.get("cpu") is not None})
+    if len(pinned) < 2:
+        return []
+    lines = []
+    for (mode, size) in dict.fromkeys((r["mode"], r["vector_size"]) for r in runs):
+        parts = []
+        for role in ("baseline", "dispatched"):
+            meds = [common.median(r["words_per_second"] for r in runs
+                                  if r.get("ok") and r["mode"] == mode and r["vector_size"] == size
+                                  and r["role"] == role and r.get("cpu") == cpu) for cpu in pinned]
+            parts.append(f"{names[role]} " + " / ".join(common.fmt_rate(m) for m in meds))
+        lines.append(f"  - {mode} {size}: " + "; ".join(parts))
+    return [f"- Per CPU ({' / '.join(f'CPU {c}' for c in pinned)}), median words/s:"] + lines
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     other = args.other_build
@@ -268,22 +328,25 @@ def main(argv=None) -> int:
                   else common.plain_corpus(args.corpus, tmp))
         words, _, _ = common.count_corpus(corpus)
         meta["corpus"] = {"path": str(args.corpus), "words": words}
-        plan = [(mode, size, rep, role) for mode in args.modes for size in args.sizes
-                for rep in range(args.repeats) for role in ("baseline", "dispatched")]
-        for n, (mode, size, rep, role) in enumerate(plan, 1):
+        plan = pair_plan(args.modes, args.sizes, args.repeats, pin_cpus(args.pin, args.workers))
+        meta["pinned_cpus"] = sorted({cpu for *_, cpu in plan if cpu is not None})
+        for n, (mode, size, rep, role, cpu) in enumerate(plan, 1):
             job = {"tool": "fastw2v", "corpus": str(corpus), "epochs": 1,
                    "params": dict(vector_size=size, window=args.window, min_count=args.min_count,
                                   workers=args.workers, epochs=1, seed=1, progress=False,
                                   **common.MODES[mode])}
-            result = common.run_training(job, envs[role], args.timeout)
+            result = common.run_training(job, envs[role], args.timeout,
+                                         cpus=None if cpu is None else [cpu])
             if result["ok"] and result["simd_variant"] != variants[role]:
                 result.update(ok=False, error=f"ran {result['simd_variant']} instead of {variants[role]}")
             wrong = came_from(result, other, role)
             if wrong:
                 result.update(ok=False, error=wrong)
-            result.update(mode=mode, vector_size=size, repeat=rep, role=role, variant=variants[role])
+            result.update(mode=mode, vector_size=size, repeat=rep, role=role, variant=variants[role],
+                          cpu=cpu)
             runs.append(result)
-            common.log(f"[{n}/{len(plan)}] {mode} size {size} {variants[role]}: "
+            common.log(f"[{n}/{len(plan)}] {mode} size {size} {variants[role]}"
+                       + ("" if cpu is None else f" on CPU {cpu}") + ": "
                        + (f"{common.fmt_rate(result['words_per_second'])} words/s"
                           if result["ok"] else f"FAILED: {result['error']}"), "simd")
     rows = summarise(runs, args.modes, args.sizes)

@@ -357,9 +357,11 @@ def _busy_cpu_seconds() -> float | None:
 
 
 def run_child(argv: list, log_path, env: dict | None = None, timeout: float | None = None,
-              new_session: bool = True) -> dict:
+              new_session: bool = True, cpus=None) -> dict:
     """Run ``argv`` (in a session of its own unless ``new_session`` is false, so that a
     caller killing its own group kills it too), its output to ``log_path``; wait for it.
+    ``cpus``: the CPUs the child (and every thread it starts) may run on (default: this
+    process's).
 
     Returns ``returncode``, ``wall_seconds``, ``cpu_seconds`` and ``peak_rss_kib`` of the
     child (with the descendants it waited for), ``other_cpu_cores`` (what every other
@@ -367,8 +369,10 @@ def run_child(argv: list, log_path, env: dict | None = None, timeout: float | No
     ``timed_out``. A timeout or Ctrl-C kills the child (its whole session if it has one)."""
     busy0, t0 = _busy_cpu_seconds(), time.perf_counter()
     with open(log_path, "wb") as lf:
+        pin = None if cpus is None else (lambda: os.sched_setaffinity(0, cpus))
         proc = subprocess.Popen(argv, stdout=lf, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=new_session, env=env)
+                                stdin=subprocess.DEVNULL, start_new_session=new_session, env=env,
+                                preexec_fn=pin)
 
     def kill():
         if new_session:
@@ -422,15 +426,16 @@ def log_tail(path, lines: int = 1) -> str:
     return " / ".join(tail) or "no output"
 
 
-def run_training(job: dict, env: dict | None = None, timeout: float | None = None) -> dict:
+def run_training(job: dict, env: dict | None = None, timeout: float | None = None,
+                 cpus=None) -> dict:
     """:func:`timed_training` in a fresh process (so ``env`` decides, for example, which
-    kernels it imports); its result plus ``ok`` (or ``error``) and :func:`run_child`'s
-    numbers under ``child``."""
+    kernels it imports; ``cpus``, where given, the CPUs it runs on); its result plus
+    ``ok`` (or ``error``) and :func:`run_child`'s numbers under ``child``."""
     fd, log_path = tempfile.mkstemp(prefix="bench_child_", suffix=".log")
     os.close(fd)
     try:
         child = run_child([sys.executable, __file__, "--_train", json.dumps(job)], log_path,
-                          env=env, timeout=timeout)
+                          env=env, timeout=timeout, cpus=cpus)
         result = last_json_line(Path(log_path).read_text(errors="replace"))
         if child["timed_out"]:
             result = {"error": f"timed out after {timeout:.0f} s"}

@@ -296,6 +296,17 @@ def test_child_runner_reports_exit_and_timeout(common, tmp_path):
     assert slow["timed_out"] and slow["returncode"] != 0 and slow["wall_seconds"] < 30
 
 
+def test_child_runner_pins_the_child_to_the_cpus_asked(common, tmp_path):
+    import os
+    import sys
+    cpus = sorted(os.sched_getaffinity(0))
+    code = "import json, os; print(json.dumps({'cpus': sorted(os.sched_getaffinity(0))}))"
+    for want in ([cpus[-1]], None):
+        done = common.run_child([sys.executable, "-c", code], tmp_path / "c.log", cpus=want)
+        assert done["returncode"] == 0
+        assert common.last_json_line((tmp_path / "c.log").read_text()) == {"cpus": want or cpus}
+
+
 def test_json_line_is_the_last_object(common):
     assert common.last_json_line('{"a": 1}\nnoise\n{"a": 2}\n{broken\n') == {"a": 2}
     assert common.last_json_line("no json here") is None
@@ -320,6 +331,44 @@ def test_simd_ratio_is_of_medians_with_side_by_side_range(bench_simd):
     assert r["pairs"] == 3
     assert r["paired_min"] == pytest.approx(0.9) and r["paired_max"] == pytest.approx(1.0)
     assert rows[1]["ratio"] is None and rows[1]["pairs"] == 0
+
+
+def test_simd_pairs_alternate_their_order_and_share_a_cpu(bench_simd):
+    plan = bench_simd.pair_plan(["sg-ns"], [100, 300], 4, [0, 5])
+    assert len(plan) == 16
+    pairs = [plan[k:k + 2] for k in range(0, 16, 2)]
+    for (m1, s1, rep1, role1, cpu1), (m2, s2, rep2, role2, cpu2) in pairs:
+        assert (m1, s1, rep1, cpu1) == (m2, s2, rep2, cpu2) and {role1, role2} == {
+            "baseline", "dispatched"}
+        # the baseline first in even repeats; CPUs in turn, two pairs each
+        assert (role1 == "baseline") == (rep1 % 2 == 0)
+        assert cpu1 == [0, 5][rep1 // 2]
+    unpinned = bench_simd.pair_plan(["cbow-hs"], [100], 3, None)
+    assert [(rep, role, cpu) for _, _, rep, role, cpu in unpinned] == [
+        (0, "baseline", None), (0, "dispatched", None), (1, "dispatched", None),
+        (1, "baseline", None), (2, "baseline", None), (2, "dispatched", None)]
+
+
+def test_simd_pins_only_one_worker_runs(bench_simd, monkeypatch):
+    monkeypatch.setattr(bench_simd.os, "sched_getaffinity", lambda pid: {3, 1})
+    assert bench_simd.pin_cpus("auto", 1) == [1, 3]
+    assert bench_simd.pin_cpus("auto", 2) is None and bench_simd.pin_cpus("off", 1) is None
+    monkeypatch.setattr(bench_simd.os, "sched_getaffinity", lambda pid: {2})
+    assert bench_simd.pin_cpus("auto", 1) is None
+
+
+def test_simd_report_gives_each_pinned_cpus_medians(bench_simd):
+    runs = [dict(simd_run("cbow-ns", 500, role, rep, wps), cpu=cpu)
+            for role, rep, wps, cpu in [("baseline", 0, 100_000.0, 0), ("dispatched", 0, 104_000.0, 0),
+                                        ("baseline", 1, 110_000.0, 1), ("dispatched", 1, 112_000.0, 1)]]
+    rows = bench_simd.summarise(runs, ["cbow-ns"], [500])
+    meta = dict(simd_meta("avx512", "avx512"), this_build="def5678", pinned_cpus=[0, 1],
+                other_build={"path": "../old", "name": "abc1234"})
+    text = bench_simd.report(meta, rows, runs)
+    assert "pinned to one CPU, the pairs taking CPUs 0, 1 in turn" in text
+    assert "- Per CPU (CPU 0 / CPU 1), median words/s:" in text
+    assert "  - cbow-ns 500: build abc1234 100k / 110k; build def5678 104k / 112k" in text
+    assert "Not pinned" in bench_simd.report(simd_meta("native", "avx2"), rows, runs)
 
 
 def test_simd_verdict_counts_ratios_below_the_tolerance(bench_simd):
