@@ -43,20 +43,28 @@ def _check_client(client):
         raise TypeError(f"client must be a dask.distributed.Client, not {type(client).__name__}")
     if client.status != "running":
         raise ValueError(f"the Dask client is not running (status {client.status!r})")
-    if not client.scheduler_info()["workers"]:
-        # a cluster still starting its workers (job-queue and adaptive clusters start
-        # empty), or one whose nanny is restarting the only worker: wait, then say so.
-        # Only the wait running out means "no workers": a lost scheduler connection
-        # (CommClosedError, an OSError like TimeoutError) propagates as itself.
-        try:
-            client.wait_for_workers(1, timeout=WORKER_WAIT_S)
-        except TimeoutError:
-            raise ValueError(f"the Dask cluster has no workers (waited {WORKER_WAIT_S} s "
-                             "for one to join)") from None
-    info = client.scheduler_info()
-    workers = {addr: int(w.get("nthreads", 1)) for addr, w in sorted(info["workers"].items())}
+    # a cluster still starting its workers (job-queue and adaptive clusters start empty),
+    # or one whose nanny is restarting the only worker: wait, then say so. Only the wait
+    # running out means "no workers": a lost scheduler connection (CommClosedError, an
+    # OSError like TimeoutError) propagates as itself.
+    try:
+        info = _workers_after_wait(client, WORKER_WAIT_S)
+    except TimeoutError:
+        raise ValueError(f"the Dask cluster has no workers (waited {WORKER_WAIT_S} s "
+                         "for one to join)") from None
+    workers = {addr: int(w.get("nthreads", 1)) for addr, w in sorted(info.items())}
     if not workers:
         raise ValueError("the Dask cluster has no workers")
+    return workers
+
+
+def _workers_after_wait(client, timeout: float) -> dict:
+    """The scheduler's workers (address -> info); where there are none, first wait up to
+    ``timeout`` seconds for one to join (Dask's TimeoutError if none does)."""
+    workers = client.scheduler_info()["workers"]
+    if not workers:
+        client.wait_for_workers(1, timeout=timeout)
+        workers = client.scheduler_info()["workers"]
     return workers
 
 
@@ -320,10 +328,7 @@ def _gather_round(client, futs, r, n_rounds, retries):
 def _refresh_homes(client, homes: List[str]) -> List[str]:
     """Move partitions whose worker has left (died, or restarted under a new address) to
     live workers, and spread partitions that had to share a worker onto idle ones."""
-    alive = sorted(client.scheduler_info()["workers"])
-    if not alive:
-        client.wait_for_workers(1, timeout=120)
-        alive = sorted(client.scheduler_info()["workers"])
+    alive = sorted(_workers_after_wait(client, 120))
     out = list(homes)
     for p, h in enumerate(homes):
         if h not in alive:
