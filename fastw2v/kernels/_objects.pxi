@@ -91,9 +91,9 @@ cdef class Model:
         Use the register-resident HS/NS loops where this variant has them (AVX-512,
         vector_size <= 128); False runs the portable loops (tests compare the two).
     padded_loops : bool
-        Run the loops over whole padded rows (:attr:`loop_width`) where the matrices'
-        row padding is zero (fastw2v.kernels.layout); False keeps them to vector_size
-        (tests compare the two).
+        Run the loops over vector_size rounded up to 16 floats (:attr:`loop_width`)
+        where the matrices' row padding is zero (fastw2v.kernels.layout); False keeps
+        them to vector_size (tests compare the two).
     """
     cdef ModelC c
     cdef list _keep_alive
@@ -160,17 +160,19 @@ cdef class Model:
             self.c.w.lockf = <const float *>cnp.PyArray_DATA(lockf)
             self.c.w.lockf_len = lockf.shape[0]
             self._keep_alive.append(lockf)
-        # Loops over whole rows where the padding is zero, costs at most 1/16 more
-        # products and spares a pass of 4 floats or fewer over every row (vector_size
-        # not a multiple of 8; fastw2v.kernels.layout.zero_padded_width).
-        if padded_loops and ld > d and ld % 16 == 0 and (ld - d) * 16 <= d and d % 8:
+        # Loops over vector_size rounded up to 16 floats where the row padding is zero:
+        # costs at most 1/16 more products and spares a pass of 4 floats or fewer over
+        # every row (vector_size not a multiple of 8; the padding may run on past that
+        # width, see fastw2v.kernels.layout; zero_padded_width checks all of it).
+        cdef int64_t width16 = (d + 15) // 16 * 16
+        if padded_loops and ld >= width16 and (width16 - d) * 16 <= d and d % 8:
             mats = [input_vectors]
             if hs:
                 mats.append(output_hs)
             if negative:
                 mats.append(output_ns)
             if all(zero_padded_width(a) == ld for a in mats):
-                self.c.p.dim = <int>ld
+                self.c.p.dim = <int>width16
         self.c.p.reg_path = FW_HAVE_REG_PATH and self.c.p.dim <= 128 and register_kernels
         sigmoid = np.ascontiguousarray(sigmoid, dtype=np.float32)
         if sigmoid.shape[0] != EXP_TABLE_SIZE:
@@ -205,8 +207,8 @@ cdef class Model:
 
     @property
     def loop_width(self):
-        """How many floats of each row the loops run over: vector_size, or the whole
-        padded row where its padding is zero (see ``padded_loops``)."""
+        """How many floats of each row the loops run over: vector_size, or vector_size
+        rounded up to 16 where the rows' padding is zero (see ``padded_loops``)."""
         return self.c.p.dim
 
     @property

@@ -7,7 +7,8 @@ buffer's start is aligned and the row stride is rounded up to whole 16-float uni
 cache line and every 64-byte load or store of them is split across two lines. Padded to
 304 floats (300) and 112 (100), training ran 1.06-1.34x as fast across the four modes at
 1 and 2 workers on a Zen 5 host (``benchmarks/bench_layout.py``, RESULTS.md), for 1.3%
-and 12% more memory in the matrices.
+and 12% more memory in the matrices. A stride of a whole number of 2 KiB (vector_size
+497-512) is skewed by 32 floats more (:data:`SKEW`).
 
 To everything outside the kernels the matrices stay [V, vector_size] float32 arrays:
 views of the padded buffer (strided like a column slice). NumPy, pickling and every
@@ -22,17 +23,27 @@ import numpy as np
 #: Where every row starts, in bytes.
 ROW_ALIGN = 64
 _FLOAT = 4
+#: Rows whose stride is a multiple of SKEW_EVERY bytes (vector_size 497-512 gives 512
+#: floats, 2 KiB) all start at the same few offsets within a 4 KiB page, and trained
+#: slower: at vector_size 500 a stride of 544 floats ran 1.03-1.12x as fast as 512 in
+#: all four modes with 1 worker on a Zen 5 EPYC (cbow-hs 1.078, sg-hs 1.115, cbow-ns
+#: 1.043, sg-ns 1.034; 8 pinned pairs each, ``bench_simd.py --other-build``), for 6%
+#: more memory in the matrices. 528 floats gained 0-2.4%, 576 no more than 544. Strides
+#: of 1 or 3 KiB (vector_size 256, 768) gained 0-4% with 32 floats more and keep theirs.
+SKEW_EVERY = 2048
+SKEW = 32
 
 
 def row_stride(vector_size: int) -> int:
     """The row stride, in floats, of a matrix of ``vector_size`` columns: a multiple of
     16 floats (64 bytes), else of 8 or 4, whichever first wastes at most an eighth of a
-    row; ``vector_size`` itself where even 4 would waste more (tiny vectors)."""
+    row; ``vector_size`` itself where even 4 would waste more (tiny vectors). A stride
+    that would be a multiple of :data:`SKEW_EVERY` bytes gets :data:`SKEW` floats more."""
     d = int(vector_size)
     for unit in (16, 8, 4):
         ld = -(-d // unit) * unit
         if (ld - d) * 8 <= d:
-            return ld
+            return ld + SKEW if (ld * _FLOAT) % SKEW_EVERY == 0 else ld
     return d
 
 

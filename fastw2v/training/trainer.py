@@ -72,7 +72,7 @@ MAX_BLOCK = 50_000
 #:
 #: The hot nodes' copies (this thread's and its snapshot) should stay in a core's L2, so
 #: there are at most HOT_NODE_BYTES of them per copy: all 511 up to vector_size 128
-#: (rows of 112 floats at 100), 215 at 300 (304 floats), 128 at 500 (512). On the Zen 5
+#: (rows of 112 floats at 100), 215 at 300 (304 floats), 120 at 500 (544). On the Zen 5
 #: EPYC (1 MiB L2; wiki3m, 1 epoch, 2 workers, 3 interleaved rounds) CBOW/HS gained
 #: 1.76x -> 1.88x one worker at 300 with 215 nodes instead of 511, and 1.80x -> 1.95x at
 #: 500 with 127; skip-gram/HS 1.90x -> 1.91x and 1.90x -> 1.97x.

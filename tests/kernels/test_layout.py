@@ -12,20 +12,23 @@ from test_kernels import make_case
 
 def _expected_stride(d):
     """The definition: the first of the 16-, 8- and 4-float round-ups of ``d`` that
-    wastes at most an eighth of the row, else ``d``."""
+    wastes at most an eighth of the row, else ``d``; 32 floats more where that would be
+    a whole number of 2 KiB."""
     for unit in (16, 8, 4):
         ld = (d + unit - 1) // unit * unit
         if 8 * (ld - d) <= d:
-            return ld
+            return ld + 32 if (4 * ld) % 2048 == 0 else ld
     return d
 
 
 def test_row_stride_follows_its_definition():
-    for d in range(1, 1100):
+    for d in range(1, 2200):
         assert layout.row_stride(d) == _expected_stride(d), d
     # the sizes users train at
-    assert [layout.row_stride(d) for d in (50, 100, 200, 300, 500, 768)] == \
-        [56, 112, 208, 304, 512, 768]
+    assert [layout.row_stride(d) for d in (50, 100, 200, 256, 300, 500, 512, 768, 1024)] == \
+        [56, 112, 208, 256, 304, 544, 544, 768, 1056]
+    # no stride lands on a whole 2 KiB, so rows do not all start at one page offset
+    assert all((4 * layout.row_stride(d)) % 2048 for d in range(1, 2200))
 
 
 @pytest.mark.parametrize("n,d", [(0, 300), (1, 1), (7, 13), (5, 100), (33, 300), (3, 512)])
@@ -151,13 +154,20 @@ def test_zero_padded_width_follows_its_definition():
 
 
 @pytest.mark.parametrize("dim,width", [(100, 100), (200, 200), (124, 128), (250, 256),
-                                       (300, 304), (500, 512), (768, 768)])
+                                       (300, 304), (500, 512), (512, 512), (768, 768)])
 def test_loop_width_follows_its_definition(dim, width):
-    """Whole padded rows where that spares a pass of 4 floats or fewer (vector_size
-    not a multiple of 8) for at most 1/16 more products; vector_size elsewhere."""
+    """vector_size rounded up to 16 floats where that spares a pass of 4 floats or
+    fewer (vector_size not a multiple of 8) for at most 1/16 more products, and the
+    padding is zero; vector_size elsewhere. At 500 the padding runs on past that width
+    (the stride is 544)."""
     _, weights, kw, _ = make_case("sg-both", dim=dim)
     assert _kernels.Model(*_padded(weights), **kw).loop_width == width
     assert _kernels.Model(*weights, **kw).loop_width == dim          # no padding
+    # someone else's zero-padded rows, their stride not a multiple of 16 floats
+    theirs = [np.zeros((w.shape[0], width + 4), np.float32)[:, :dim] for w in weights]
+    for t, w in zip(theirs, weights):
+        t[...] = w
+    assert _kernels.Model(*theirs, **kw).loop_width == width
 
 
 @pytest.mark.parametrize("dim", [124, 300, 500])
@@ -171,7 +181,7 @@ def test_padded_loops_match_reference_and_keep_padding_zero(mode, shared, dim):
     padded = _padded(weights)
     plain = [w.copy() for w in weights]
     km = _kernels.Model(*padded, **kw)
-    assert km.loop_width == layout.row_stride(dim) > dim
+    assert km.loop_width == (dim + 15) // 16 * 16 > dim
     assert _kernels.Model(*padded, padded_loops=False, **kw).loop_width == dim
     km.set_schedule(0.05, 0.001, 3 * len(ids))
     worker = _kernels.Worker(km)
