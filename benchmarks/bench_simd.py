@@ -14,11 +14,11 @@ native; the answer is yes when every ratio is at least 0.95.
 With one worker (``--workers 1``) both runs of a pair are pinned to the same CPU, and
 the pairs take the CPUs in turn (two pairs each, one with either build first). On the
 2-vCPU Zen 5 VM the build that always ran second won 17 of 18 pairs of two identical
-builds, by 5-8% in the medians (CBOW/NS at 500, three runs of 6 pairs); pinned, one
-vCPU trained 6% faster than the other in one spell and as fast in another, so a fixed
-order can line a build up with the faster CPU. With the order alternating and each pair on one CPU, two identical
-builds came out at 1.016 and 1.014. ``--pin off`` leaves the placement to the system;
-the report gives each CPU's medians.
+builds, by 5-8% in the medians (CBOW/NS at 500, three runs of 6 pairs); pinned, one vCPU
+trained 6% faster than the other in one spell and as fast in another, so a fixed order
+can line a build up with the faster CPU. With the order alternating and each pair on one
+CPU, two identical builds came out at 1.016 and 1.014. ``--pin off`` leaves the
+placement to the system; the report gives each CPU's medians.
 
 The native variant is built only on request, once::
 
