@@ -349,6 +349,7 @@ while True:
         kv.save(path)
     else:
         kv.save_word2vec_format(path, binary=True)
+    print("SAVED", flush=True)
 """
 
 
@@ -375,6 +376,11 @@ def test_save_killed_half_way_leaves_the_old_or_the_new_file(tmp_path, fmt):
                                     cwd=tmp_path)   # the installed package, not ./fastw2v
             try:
                 assert proc.stdout.readline().strip() == "READY"
+                if i % 2:
+                    # every other kill comes after at least one complete save, however
+                    # slow the host (a sanitizer build on a slow VM took longer than
+                    # any of the random delays for all six kills)
+                    assert proc.stdout.readline().strip() == "SAVED"
                 time.sleep(rng.uniform(0.0, 0.6))
                 proc.send_signal(signal.SIGKILL)
                 proc.wait(30)
