@@ -100,6 +100,7 @@ def _worker_two_step(job: dict, result: dict, words_vectors: list) -> None:
         vector_size=job["vector_size"], window=job["window"], min_count=job["min_count"],
         sample=job["sample"], sg=job["sg"], hs=job["hs"], negative=job["negative"],
         workers=job["workers"], epochs=job["epochs"], seed=job["seed"],
+        ns_exponent=job["ns_exponent"],
     )
     if tool == "fastw2v-shared":
         params["shared_negatives"] = True
@@ -116,6 +117,7 @@ def _worker_two_step(job: dict, result: dict, words_vectors: list) -> None:
 
     model = common.new_model(lib, **params)
     result["alpha"] = getattr(model, "alpha", None)
+    result["ns_exponent"] = getattr(model, "ns_exponent", None)
 
     # gensim's LineSentence (default max_sentence_length=10000) does NOT truncate long
     # lines: it yields every line in consecutive pieces of at most 10,000 words, so all
@@ -626,7 +628,8 @@ def build_report(meta: dict, rows: list, runs: list) -> str:
         + f": {c['words']:,} words (whitespace tokens), {c['lines']:,} lines, {c['bytes']:,} bytes.",
         f"- Settings: vector_size={s['vector_size']}, window={s['window']}, min_count={s['min_count']},"
         f" sample={s['sample']:g}, negative={s['negative']} for the -ns modes (0 with hs=1 for the -hs"
-        f" modes), epochs={s['epochs']}, workers/threads={s['workers']}, "
+        f" modes), ns_exponent={s.get('ns_exponent', 0.75):g},"
+        f" epochs={s['epochs']}, workers/threads={s['workers']}, "
         + (f"seeds {', '.join(map(str, s['seeds']))}" if s.get("seeds") else f"seed={s['seed']}")
         + " where the tool"
         " takes one; each tool's default learning rate (gensim and fastw2v 0.025; C tool 0.025"
@@ -685,6 +688,9 @@ def parse_args(argv=None):
     p.add_argument("--min-count", type=int, default=5)
     p.add_argument("--sample", type=float, default=1e-3)
     p.add_argument("--negative", type=int, default=5, help="negatives for the -ns modes")
+    p.add_argument("--ns-exponent", type=float, default=0.75,
+                   help="the noise distribution's exponent (fastw2v and gensim only: the C tool"
+                        " and fastText have theirs built in)")
     p.add_argument("--seed", type=int, default=1, help="seed for fastw2v and gensim")
     p.add_argument("--repeats", type=int, default=1, help="runs per (mode, tool); median time is reported")
     p.add_argument("--seeds", default=None,
@@ -705,6 +711,9 @@ def parse_args(argv=None):
         p.error(str(exc))
     if args.workers < 1 or args.epochs < 1 or args.repeats < 1:
         p.error("--workers, --epochs and --repeats must be >= 1")
+    if args.ns_exponent != 0.75 and {"ctool", "fasttext"} & set(args.tools):
+        p.error("--ns-exponent other than 0.75 is for fastw2v and gensim only (the C tool and"
+                " fastText have their noise distribution built in)")
     if args.seeds is not None:
         try:
             args.seeds = common.parse_list(args.seeds, kind=int)
@@ -724,6 +733,7 @@ def make_job(args, mode, tool, rep, plain, outdir, ctool_bin) -> dict:
             **common.mode_params(mode, args.negative),
             "vector_size": args.vector_size, "window": args.window,
             "min_count": args.min_count, "sample": args.sample, "epochs": args.epochs,
+            "ns_exponent": args.ns_exponent,
             "workers": args.workers, "seed": args.seeds[rep] if args.seeds else args.seed,
             "save_vectors": rep == 0 or bool(args.seeds), "ctool_bin": ctool_bin}
 
@@ -798,7 +808,8 @@ def main(argv=None) -> int:
             "settings": {"modes": args.modes, "tools": args.tools, "workers": args.workers,
                          "epochs": args.epochs, "vector_size": args.vector_size,
                          "window": args.window, "min_count": args.min_count,
-                         "sample": args.sample, "negative": args.negative, "seed": args.seed,
+                         "sample": args.sample, "negative": args.negative,
+                         "ns_exponent": args.ns_exponent, "seed": args.seed,
                          "seeds": args.seeds, "repeats": args.repeats},
             "eval_dir": str(eval_dir) if eval_dir else None,
             "ctool_bin": ctool_bin,

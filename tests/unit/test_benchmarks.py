@@ -62,6 +62,30 @@ def test_seeds_average_quality_and_take_median_speed(bench_train):
     assert "± 0.010" in "\n".join(bench_train.main_table(rows))
 
 
+@pytest.mark.parametrize("tool", ["fastw2v", "gensim-file"])
+def test_train_job_trains_with_the_noise_exponent_asked(bench_train, tool, tmp_path):
+    corpus = tmp_path / "c.txt"
+    write_rotating_corpus(corpus, 100)
+    args = bench_train.parse_args(["--corpus", str(corpus), "--tools", tool, "--modes", "sg-ns",
+                                   "--ns-exponent", "1.0", "--vector-size", "8",
+                                   "--min-count", "1", "--epochs", "1", "--workers", "1"])
+    job = bench_train.make_job(args, "sg-ns", tool, 0, corpus, tmp_path, None)
+    result, words_vectors = {}, []
+    bench_train._worker_two_step(job, result, words_vectors)
+    assert result["ns_exponent"] == 1.0
+    assert words_vectors[1].shape == (40, 8)
+
+
+def test_noise_exponent_is_refused_for_tools_with_their_own(bench_train, tmp_path):
+    corpus = tmp_path / "c.txt"
+    write_rotating_corpus(corpus, 10)
+    for tool in ("ctool", "fasttext"):
+        with pytest.raises(SystemExit):
+            bench_train.parse_args(["--corpus", str(corpus), "--tools", f"fastw2v,{tool}",
+                                    "--ns-exponent", "0.5"])
+    assert bench_train.parse_args(["--corpus", str(corpus), "--tools", "ctool"]).ns_exponent == .75
+
+
 def test_one_seed_reports_the_first_run(bench_train):
     runs = [run("fastw2v", 1, 10.0, .30, .60, .25), run("fastw2v", 1, 11.0, .99, .99, .99)]
     row = bench_train.summarise(runs, ["cbow-ns"], ["fastw2v"], 1000, 5)[0]
