@@ -56,6 +56,9 @@ from common import fmt_float, fmt_rate, md_escape  # noqa: E402
 
 ALL_TOOLS = ("fastw2v", "fastw2v-iter", "fastw2v-shared", "fastw2v-repro", "gensim-iter",
              "gensim-file", "ctool", "fasttext")
+#: The noise distribution's exponent: gensim's default and the C tool's built-in one
+#: (fastText's is 0.5, built in). ``--ns-exponent`` sets it for fastw2v and gensim only.
+NS_EXPONENT = 0.75
 PY_TOOLS = ("fastw2v", "fastw2v-iter", "fastw2v-shared", "fastw2v-repro", "gensim-iter",
             "gensim-file")
 ALL_MODES = common.ALL_MODES
@@ -628,7 +631,8 @@ def build_report(meta: dict, rows: list, runs: list) -> str:
         + f": {c['words']:,} words (whitespace tokens), {c['lines']:,} lines, {c['bytes']:,} bytes.",
         f"- Settings: vector_size={s['vector_size']}, window={s['window']}, min_count={s['min_count']},"
         f" sample={s['sample']:g}, negative={s['negative']} for the -ns modes (0 with hs=1 for the -hs"
-        f" modes), ns_exponent={s.get('ns_exponent', 0.75):g},"
+        f" modes), ns_exponent={s.get('ns_exponent', NS_EXPONENT):g} for fastw2v and gensim"
+        " (built in: the C tool 0.75, fastText 0.5),"
         f" epochs={s['epochs']}, workers/threads={s['workers']}, "
         + (f"seeds {', '.join(map(str, s['seeds']))}" if s.get("seeds") else f"seed={s['seed']}")
         + " where the tool"
@@ -688,7 +692,7 @@ def parse_args(argv=None):
     p.add_argument("--min-count", type=int, default=5)
     p.add_argument("--sample", type=float, default=1e-3)
     p.add_argument("--negative", type=int, default=5, help="negatives for the -ns modes")
-    p.add_argument("--ns-exponent", type=float, default=0.75,
+    p.add_argument("--ns-exponent", type=float, default=NS_EXPONENT,
                    help="the noise distribution's exponent (fastw2v and gensim only: the C tool"
                         " and fastText have theirs built in)")
     p.add_argument("--seed", type=int, default=1, help="seed for fastw2v and gensim")
@@ -711,9 +715,9 @@ def parse_args(argv=None):
         p.error(str(exc))
     if args.workers < 1 or args.epochs < 1 or args.repeats < 1:
         p.error("--workers, --epochs and --repeats must be >= 1")
-    if args.ns_exponent != 0.75 and {"ctool", "fasttext"} & set(args.tools):
-        p.error("--ns-exponent other than 0.75 is for fastw2v and gensim only (the C tool and"
-                " fastText have their noise distribution built in)")
+    if args.ns_exponent != NS_EXPONENT and {"ctool", "fasttext"} & set(args.tools):
+        p.error(f"--ns-exponent other than {NS_EXPONENT} is for fastw2v and gensim only (the C"
+                " tool and fastText have their noise distribution built in)")
     if args.seeds is not None:
         try:
             args.seeds = common.parse_list(args.seeds, kind=int)
