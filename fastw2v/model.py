@@ -84,8 +84,9 @@ class Word2Vec(OutputSpaceMixin):
     shrink_windows, compute_loss
         As gensim 4 (see :class:`fastw2v.config.TrainConfig`).
     sorted_vocab : {0, 1}
-        1 (gensim's default): words by descending count, ties in first-seen order; 0:
-        in the order they were first seen in the corpus (as gensim).
+        1 (gensim's default): words by descending count, equal counts in gensim 4's
+        order (the word seen last first); 0: in the order they were first seen in the
+        corpus. Both give gensim's ``index_to_key``.
     null_word : {0, 1}
         1: add gensim's padding word ``"\\0"`` (count 1) at the end of the vocabulary.
     hashfxn : callable
@@ -352,11 +353,16 @@ class Word2Vec(OutputSpaceMixin):
                               corpus_count=None, trim_rule=None, update=False):
         """Build the vocabulary from ``{word: count}`` instead of a corpus (gensim's name);
         ``update=True`` grows the existing vocabulary as :meth:`build_vocab` does."""
+        return self._build_from_counts(word_freq, keep_raw_vocab, corpus_count, trim_rule,
+                                       update)
+
+    def _build_from_counts(self, word_freq, keep_raw_vocab=False, corpus_count=None,
+                           trim_rule=None, update=False, ranked=False):
         check_trim_rule(trim_rule)
         with exclusive(self, "build_vocab_from_freq()"):
             if update:
                 self.state.need_vocab()
-            builder = builder_from_counts(word_freq)
+            builder = builder_from_counts(word_freq, ranked)
             if corpus_count is not None:
                 builder.n_sentences = int(corpus_count)
             self._raw = builder
@@ -423,8 +429,11 @@ class Word2Vec(OutputSpaceMixin):
 
     def read_vocab(self, path, trim_rule=None):
         """Use the vocabulary file ``path`` (``word count`` lines, the C tool's
-        ``-save-vocab`` format) instead of counting the corpus."""
-        return self.build_vocab_from_freq(read_vocab_counts(path), trim_rule=trim_rule)
+        ``-save-vocab`` format) instead of counting the corpus. Words with equal counts
+        keep the file's order, as in the C tool, so a vocabulary saved and read back is
+        the same."""
+        return self._build_from_counts(read_vocab_counts(path), trim_rule=trim_rule,
+                                       ranked=True)
 
     def save_vocab(self, path) -> None:
         """Write the vocabulary as ``word count`` lines (the C tool's ``-save-vocab``)."""

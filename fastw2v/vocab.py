@@ -6,8 +6,11 @@ word2vec formats' ``fvocab``.
 Counting follows the C tool: with ``max_vocab_size`` set, whenever the number of distinct
 words exceeds it, every word whose count is <= ``min_reduce`` is dropped and
 ``min_reduce`` grows by one (so counts of pruned words are lost, as in the C tool).
-The final vocabulary is sorted by descending count, ties kept in first-seen order, which
-depends only on the corpus (never on ``PYTHONHASHSEED``).
+The final vocabulary is sorted by descending count, and words with equal counts are
+ordered as gensim 4 orders them: the one seen last in the corpus comes first (gensim
+sorts with ``lexsort((-first_seen_index, -count))``). So ``index_to_key`` is gensim's, word
+for word, and the order depends only on the corpus (never on ``PYTHONHASHSEED``). The C
+tool keeps equal counts in first-seen order instead; only the order of ties differs.
 """
 from __future__ import annotations
 
@@ -103,6 +106,9 @@ class VocabBuilder:
         #: keeps survives pruning, one it discards is pruned whatever its count
         self.trim_rule = trim_rule
         self.counter: Counter = Counter()
+        #: the counter's order is a ranking to keep among equal counts (a vocabulary
+        #: file's order, as the C tool keeps it), not the order words were first seen
+        self.ranked = False
         self.total_words = 0
         self.n_sentences = 0
         self.min_reduce = 1
@@ -221,13 +227,17 @@ class VocabBuilder:
 
     def retained_items(self, min_count: int = 5, max_final_vocab: Optional[int] = None,
                        trim_rule=None) -> List[Tuple[str, int]]:
-        """The ``(word, count)`` pairs :meth:`finalize` keeps, most frequent first (ties in
-        first-seen order), without building a :class:`Vocab`; the same errors."""
+        """The ``(word, count)`` pairs :meth:`finalize` keeps, most frequent first (equal
+        counts last-seen first, as gensim; in the given order if :attr:`ranked`), without
+        building a :class:`Vocab`; the same errors."""
         _check_tokens(self.counter)
         if self.total_words == 0:
             raise CorpusError("the corpus is empty: no words were found")
         items = [(w, c) for w, c in self.counter.items() if _keep(w, c, min_count, trim_rule)]
-        # stable sort: equal counts keep first-seen order (Counter preserves insertion order)
+        # the Counter is in first-seen order; reversing it before a stable sort puts the
+        # word seen last first among equal counts, as gensim's sort does
+        if not self.ranked:
+            items.reverse()
         items.sort(key=lambda wc: -wc[1])
         if max_final_vocab is not None:
             items = items[:max_final_vocab]
@@ -247,8 +257,8 @@ def extend_vocab(old: Vocab, builder: VocabBuilder, min_count: int = 5,
 
     Existing words keep their index; their counts get the new corpus's counts added.
     Words new to the vocabulary that pass ``min_count`` (and ``trim_rule``) on the new
-    corpus's counts are appended after them, most frequent first (ties in first-seen
-    order). The result is therefore not sorted by count as a whole.
+    corpus's counts are appended after them in the order the new corpus first shows them,
+    not by count, as gensim appends them. The result is therefore not sorted by count.
     """
     _check_tokens(builder.counter)
     if builder.total_words == 0:
@@ -262,7 +272,6 @@ def extend_vocab(old: Vocab, builder: VocabBuilder, min_count: int = 5,
             counts[i] += c
         elif _keep(w, c, min_count, trim_rule):
             new_items.append((w, c))
-    new_items.sort(key=lambda wc: -wc[1])
     words = old.words + [w for w, _ in new_items]
     counts = np.concatenate([counts, np.array([c for _, c in new_items], dtype=np.int64)])
     return Vocab(words, counts, old.total_words + builder.total_words,
@@ -429,9 +438,13 @@ def read_vocab_counts(path) -> Dict[str, int]:
     return read_word_counts(path, skip_sentence_end=True)
 
 
-def builder_from_counts(word_counts: Dict[str, int]) -> VocabBuilder:
-    """A :class:`VocabBuilder` pre-filled with known counts (read from a file, say)."""
+def builder_from_counts(word_counts: Dict[str, int], ranked: bool = False) -> VocabBuilder:
+    """A :class:`VocabBuilder` pre-filled with known counts. Their order counts as the
+    order words were first seen (gensim's ``build_vocab_from_freq``), or with ``ranked``
+    as a ranking that equal counts keep (a vocabulary file read back, as the C tool's
+    ``-read-vocab`` keeps its order)."""
     b = VocabBuilder()
     b.counter = Counter(dict(word_counts))
+    b.ranked = bool(ranked)
     b.total_words = int(sum(b.counter.values()))
     return b

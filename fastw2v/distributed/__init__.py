@@ -5,7 +5,7 @@
 
 1. **Vocabulary** (map-reduce): one Dask task per shard counts its words
    (:class:`~fastw2v.vocab.VocabBuilder`); the counts are merged pairwise on the workers in
-   shard order (so ties keep the first-seen order of the shards read one after another),
+   shard order (so ties are ordered as if the shards were one corpus read in order),
    and ``min_count``/``max_final_vocab``/``trim_rule`` are applied once on the client. The
    vocabulary and its tables (Huffman tree, noise table) are broadcast to the workers.
 2. **Partitions**: shards are dealt round-robin to ``min(workers, shards)`` partitions,

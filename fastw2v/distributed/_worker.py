@@ -198,8 +198,8 @@ def _skeleton(st: _RunState, plan: Plan) -> ModelState:
             skel = ModelState(TrainConfig(**dict(plan.config, workers=1)),
                               unicode_errors=plan.unicode_errors)
             # the words are already selected: keep all of them, in the broadcast order
-            skel.set_vocab(builder_from_counts(dict(zip(plan.words, plan.counts.tolist()))),
-                           trim_rule=_keep_all)
+            skel.set_vocab(builder_from_counts(dict(zip(plan.words, plan.counts.tolist())),
+                                               ranked=True), trim_rule=_keep_all)
             if skel.vocab.words != plan.words:
                 raise RuntimeError("worker vocabulary differs from the broadcast one")
             skel.use_tables(plan.tables)        # built once on the client, broadcast

@@ -210,7 +210,11 @@ def test_padded_loops_in_every_row_policy(mode, shared, setup):
     _train(mode, whole, setup, dim=500, sample=0.05, shared_negatives=shared)
     assert not np.array_equal(whole[0], weights[0])
     for a, b in zip(short, whole):
-        np.testing.assert_allclose(b, a, rtol=1e-4, atol=2e-6)
+        # a score that rounds differently changes an update by one ulp, and training
+        # carries that on: up to 2.2e-5 (one case of 14, hot-row sg-ns) on weights of
+        # about 0.05; the others were bit-identical. A wrong row or a padding float read
+        # would differ by whole updates (1e-3 and more)
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-4)
         assert not _whole_rows(b)[:, 500:].any()
 
 

@@ -52,9 +52,9 @@ def test_vocab_counts_min_count_and_order(corpus, min_count):
     assert v.counts.tolist() == [counts[w] for w in v.words]
     assert v.total_words == sum(counts.values()) and v.n_sentences == len(corpus)
     assert v.index == {w: i for i, w in enumerate(v.words)}
-    # descending count; equal counts in order of first appearance in the corpus
+    # descending count; equal counts in gensim's order: the word first seen last comes first
     seen = first_seen(corpus)
-    assert v.words == sorted(expect, key=lambda w: (-counts[w], seen[w]))
+    assert v.words == sorted(expect, key=lambda w: (-counts[w], -seen[w]))
 
 
 @SETTINGS

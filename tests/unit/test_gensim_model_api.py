@@ -165,6 +165,43 @@ def test_estimate_memory_has_gensims_keys_and_matrix_sizes(sentences, mode):
     assert extra["total"] == sum(v for k, v in extra.items() if k != "total")
 
 
+# -- vocabulary order ------------------------------------------------------------------
+def test_index_to_key_is_gensims_word_for_word(sentences, small_text_file, tmp_path):
+    """Sorted by count, ties included (gensim puts the word seen last first), from an
+    iterable and from a file; words new in build_vocab(update=True) appended in gensim's
+    order; build_vocab_from_freq likewise. On real text, so many counts tie."""
+    theirs = GensimWord2Vec(vector_size=8, min_count=2)
+    theirs.build_vocab(sentences)
+    ours = Word2Vec(vector_size=8, min_count=2)
+    ours.build_vocab(sentences)
+    counts = [theirs.wv.get_vecattr(w, "count") for w in theirs.wv.index_to_key]
+    assert len(counts) - len(set(counts)) > 1000            # ties are most of the words
+    assert ours.wv.index_to_key == theirs.wv.index_to_key
+    from_file = Word2Vec(vector_size=8, min_count=2)
+    from_file.build_vocab(corpus_file=small_text_file)
+    assert from_file.wv.index_to_key == theirs.wv.index_to_key
+    # a second corpus: the second half, with some words renamed so that new words appear
+    second = [[w.upper() if len(w) == 7 else w for w in s] for s in sentences[len(sentences) // 2:]]
+    theirs.build_vocab(second, update=True)
+    ours.build_vocab(second, update=True)
+    assert len(ours.wv) > len(from_file.wv) + 100
+    assert ours.wv.index_to_key == theirs.wv.index_to_key
+    assert [ours.wv.get_vecattr(w, "count") for w in ours.wv.index_to_key] == \
+        [theirs.wv.get_vecattr(w, "count") for w in theirs.wv.index_to_key]
+    freq = dict(sorted(ours.wv.key_to_index.items())[:3000])
+    freq = {w: ours.wv.get_vecattr(w, "count") for w in freq}
+    t = GensimWord2Vec(vector_size=8, min_count=1)
+    t.build_vocab_from_freq(freq)
+    o = Word2Vec(vector_size=8, min_count=1).build_vocab_from_freq(freq)
+    assert o.wv.index_to_key == t.wv.index_to_key
+    # a vocabulary file written and read back (the C tool's -save-vocab/-read-vocab)
+    # keeps its order, ties included
+    from_file.save_vocab(tmp_path / "vocab.txt")
+    again = Word2Vec(vector_size=8, min_count=2)
+    again.read_vocab(tmp_path / "vocab.txt")
+    assert again.wv.index_to_key == from_file.wv.index_to_key
+
+
 # -- parameters gensim accepts ----------------------------------------------------------
 def test_sorted_vocab_zero_keeps_gensims_first_seen_order(sentences, small_text_file):
     theirs = GensimWord2Vec(sentences, vector_size=8, min_count=3, epochs=1, sorted_vocab=0)

@@ -2,7 +2,7 @@ import pytest
 
 from fastw2v import CorpusError, VocabularyError
 from fastw2v.vocab import (RULE_DEFAULT, RULE_DISCARD, RULE_KEEP, Vocab, VocabBuilder,
-                           check_vocab_word, read_vocab_counts, read_word_counts,
+                           builder_from_counts, check_vocab_word, read_vocab_counts, read_word_counts,
                            write_word_counts)
 
 
@@ -10,11 +10,12 @@ def build(sentences, **kw):
     return VocabBuilder(kw.pop("max_vocab_size", None)).add_sentences(sentences).finalize(**kw)
 
 
-def test_counts_sorted_descending_ties_in_first_seen_order():
+def test_counts_sorted_descending_ties_last_seen_first_as_gensim():
+    # first seen: b a c d e; b and c tie, d and e tie: the later-seen one comes first
     v = build([["b", "a", "c", "a"], ["c", "d", "a", "b"], ["e"]], min_count=1)
-    assert v.words == ["a", "b", "c", "d", "e"]
+    assert v.words == ["a", "c", "b", "e", "d"]
     assert v.counts.tolist() == [3, 2, 2, 1, 1]
-    assert v.index == {"a": 0, "b": 1, "c": 2, "d": 3, "e": 4}
+    assert v.index == {"a": 0, "c": 1, "b": 2, "e": 3, "d": 4}
     assert v.total_words == 9 and v.retained_words == 9 and v.n_sentences == 3
 
 
@@ -70,8 +71,13 @@ def test_save_and_read_vocab_roundtrip(tmp_path):
     v = build([["é", "b", "é", "日本", "😀", "😀", "😀"]], min_count=1)
     p = tmp_path / "vocab.txt"
     v.save(p)
-    assert p.read_text(encoding="utf-8").splitlines() == ["😀 3", "é 2", "b 1", "日本 1"]
-    assert read_vocab_counts(p) == {"😀": 3, "é": 2, "b": 1, "日本": 1}
+    assert p.read_text(encoding="utf-8").splitlines() == ["😀 3", "é 2", "日本 1", "b 1"]
+    assert list(read_vocab_counts(p).items()) == [("😀", 3), ("é", 2), ("日本", 1), ("b", 1)]
+    # read back as a ranking, the tie keeps the file's order (gensim's rule would swap it)
+    again = builder_from_counts(read_vocab_counts(p), ranked=True).finalize(min_count=1)
+    assert again.words == v.words
+    assert builder_from_counts(read_vocab_counts(p)).finalize(min_count=1).words == \
+        ["😀", "é", "b", "日本"]
 
 
 def test_read_c_tool_vocab_skips_sentence_token(tmp_path):
@@ -225,4 +231,4 @@ def test_empty_vocabulary_is_a_runtime_error_as_in_gensim():
 def test_sorted_vocab_false_keeps_first_seen_order():
     b = VocabBuilder().add_sentences([["b", "a", "c", "a"], ["c", "d", "a", "b"]])
     assert b.finalize(min_count=2, sorted_vocab=False).words == ["b", "a", "c"]
-    assert b.finalize(min_count=2).words == ["a", "b", "c"]
+    assert b.finalize(min_count=2).words == ["a", "c", "b"]
