@@ -512,6 +512,11 @@ class Word2Vec(OutputSpaceMixin):
         """
         return score_sentences(self.state, sentences, total_sentences, report_delay)
 
+    def init_sims(self, replace=False) -> None:
+        """Deprecated, as in gensim 4: ``wv.init_sims(replace)`` (queries compute the
+        norms themselves; ``replace=True`` makes the vectors unit length)."""
+        self.wv.init_sims(replace=replace)
+
     # -- persistence --------------------------------------------------------------------
     def save(self, fname, separately=None, sep_limit=10 * 1024 ** 2, ignore=frozenset(),
              pickle_protocol=4) -> None:

@@ -25,10 +25,10 @@ import numpy as np
 from . import kernels
 from .config import TrainConfig
 from .corpus import EncodedCorpus, corpus_paths
-from .errors import FormatError
+from .errors import FormatError, VocabularyError
 from .io.gensim_pickle import GensimModel, is_gensim_pickle, read_gensim
 from .io.native import decode_strings, encode_strings, load_native, save_native
-from .tables import build_huffman, keep_thresholds, noise_table, sigmoid_table
+from .tables import build_huffman, huffman_from_paths, keep_thresholds, noise_table, sigmoid_table
 from .vectors.keyedvectors import KeyedVectors
 from .vocab import Vocab, VocabBuilder, extend_vocab, retained_in, with_null_word
 
@@ -117,6 +117,22 @@ class ModelState:
         return state
 
     # -- vocabulary and weights -----------------------------------------------------------
+    def check_wv_matches_vocab(self) -> None:
+        """:class:`VocabularyError` if ``wv``'s keys are no longer the vocabulary's words
+        in its order: keys added to ``model.wv`` directly, or the keys reordered, would
+        otherwise train the wrong rows. (The keys share their str objects with the
+        vocabulary's, so the comparison is one identity check per key.)"""
+        keys, words = self.wv.index_to_key, self.vocab.words
+        if len(keys) == len(words) and keys == words:
+            return
+        at = next((i for i, (k, w) in enumerate(zip(keys, words)) if k != w),
+                  min(len(keys), len(words)))
+        raise VocabularyError(
+            f"model.wv no longer matches the model's vocabulary ({len(keys)} keys against "
+            f"{len(words)} words, first differing at row {at}): keys added to or reordered "
+            "in model.wv directly are not part of the model; to add words use "
+            "build_vocab(new_corpus, update=True)")
+
     def need_vocab(self) -> None:
         """``RuntimeError`` unless a vocabulary has been built."""
         if self.vocab is None:
@@ -292,6 +308,7 @@ class ModelState:
         """A kernel model training this state's weights in place (output weights that
         the configuration needs but the state lacks are created, zero)."""
         self.need_vocab()
+        self.check_wv_matches_vocab()
         c, V = self.config, len(self.vocab)
         huff = self.huffman() if c.hs else None
         noise = self.noise() if c.negative else None
@@ -373,6 +390,12 @@ class ModelState:
         for name in SAVED_WEIGHTS:
             if getattr(self, name) is not None and name not in ignore:
                 arrays[name] = getattr(self, name)
+        tree = self._tables.get("huffman")
+        if tree is not None and self.syn1 is not None and "syn1" not in ignore:
+            # the tree syn1 was trained for: one taken over from gensim need not be the
+            # one the counts would give again
+            arrays.update(huffman_codes=tree.codes, huffman_points=tree.points,
+                          huffman_offsets=tree.offsets)
         meta = {"format": FORMAT, "config": self.config.as_dict(),
                 "vocab_total_words": self.vocab.total_words}
         meta.update((name, getattr(self, name)) for name in SAVED_FIELDS)
@@ -424,6 +447,10 @@ class ModelState:
         state.epochs_trained = int(t.get("train_count") or 0) * config.epochs
         state.running_training_loss = float(t.get("running_training_loss") or 0.0)
         state.effective_min_count = t.get("effective_min_count")
+        if g.huffman_paths is not None:
+            # syn1's rows are the inner nodes of gensim's own tree, whose ties between
+            # equal counts can fall otherwise than in a tree rebuilt from the counts
+            state._tables["huffman"] = huffman_from_paths(*g.huffman_paths, len(counts))
         return state
 
     @classmethod
@@ -445,6 +472,10 @@ class ModelState:
         for name in SAVED_WEIGHTS:
             setattr(state, name, arrays.get(name))
         state.check_weights()
+        if "huffman_offsets" in arrays:         # absent from files of earlier versions
+            state._tables["huffman"] = huffman_from_paths(
+                np.array(arrays["huffman_codes"]), np.array(arrays["huffman_points"]),
+                np.array(arrays["huffman_offsets"]), len(words))
         return state
 
     def check_weights(self, ignore=()) -> None:

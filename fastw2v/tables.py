@@ -55,6 +55,32 @@ class HuffmanTree:
         return self.points[self.offsets[w]:self.offsets[w + 1]]
 
 
+def huffman_from_paths(codes, points, offsets, V: int) -> HuffmanTree:
+    """A Huffman tree given by its paths (one saved with a model, or gensim's), checked
+    so that the kernels can index the inner-node matrix with it: ``offsets`` [V + 1]
+    from 0, rising by 1..255 per word; codes 0 or 1; points 0..V-2. ``ValueError``
+    otherwise. (A well-formed prefix code is not required: a wrong one trains badly but
+    never reads outside the matrix.)"""
+    codes, points = np.asarray(codes), np.asarray(points)
+    offsets = np.asarray(offsets)
+    if V < 2 or offsets.shape != (V + 1,) or offsets.dtype.kind not in "iu":
+        raise ValueError(f"Huffman offsets of shape {offsets.shape} for {V} words")
+    steps = np.diff(offsets.astype(np.int64))
+    if offsets[0] != 0 or steps.min() < 1 or steps.max() > 255:
+        raise ValueError("Huffman paths must have 1..255 branches each")
+    n = int(offsets[-1])
+    if codes.shape != (n,) or points.shape != (n,) or codes.dtype.kind not in "iu" \
+            or points.dtype.kind not in "iu":
+        raise ValueError(f"Huffman codes {codes.shape} and points {points.shape}: "
+                         f"expected {n} integers each")
+    if n and (codes.min() < 0 or codes.max() > 1):
+        raise ValueError("a Huffman code has a branch other than 0 or 1")
+    if n and (points.min() < 0 or points.max() > V - 2):
+        raise ValueError(f"a Huffman point is outside the {V - 1} inner nodes")
+    return HuffmanTree(codes.astype(np.uint8), points.astype(np.int32),
+                       offsets.astype(np.int64))
+
+
 def build_huffman(counts) -> HuffmanTree:
     """Build the Huffman tree of ``counts`` (any order; word2vec passes them sorted).
 

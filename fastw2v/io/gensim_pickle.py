@@ -31,6 +31,7 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 
 from ..corpus.compression import DECOMPRESSION_ERRORS, MAGIC_LENGTH, by_magic
+from ..tables import huffman_from_paths
 from ..errors import (FormatError, ParameterError, TruncatedFileError, UnsafePickleError,
                       UnsupportedModelError)
 
@@ -321,6 +322,12 @@ class GensimModel:
     gensim_version : str or None
         The gensim that saved the file, from its lifecycle events.
     path : str
+    huffman_paths : tuple or None
+        ``(codes, points, offsets)`` of the Huffman tree gensim trained ``syn1`` for
+        (uint8, int32 and int64 arrays; word ``w``'s path is ``offsets[w]:offsets[w+1]``,
+        root first), from each word's ``code`` and ``point``; None without them. gensim
+        breaks ties between equal counts by its heap's layout, so its tree can differ
+        from one rebuilt from the counts, and ``syn1``'s rows belong to this one.
     """
 
     kind: str
@@ -334,6 +341,7 @@ class GensimModel:
     training: Dict[str, Any]
     gensim_version: Optional[str] = None
     path: str = ""
+    huffman_paths: Optional[tuple] = None
 
     @property
     def vector_size(self) -> int:
@@ -624,6 +632,10 @@ def read_gensim(path, mmap: Optional[str] = None) -> GensimModel:
                 or counts.dtype.kind not in "iu"):
             raise FormatError(f"{path}: counts are not {V} integers")
         counts = counts.astype(np.int64)
+    huffman_paths = None
+    if kind == "word2vec" and expandos.get("code") is not None \
+            and expandos.get("point") is not None:
+        huffman_paths = _huffman_paths(expandos["code"], expandos["point"], V, path)
     lockf = _array(wv, "vectors_lockf", mmap, path, compressed)
     if lockf is not None:
         if lockf.ndim != 1 or not len(lockf) or lockf.dtype.kind != "f":
@@ -657,7 +669,34 @@ def read_gensim(path, mmap: Optional[str] = None) -> GensimModel:
                 break
     return GensimModel(kind=kind, index_to_key=list(keys), counts=counts, vectors=vectors,
                        vectors_lockf=lockf, syn1neg=syn1neg, syn1=syn1, params=params,
-                       training=training, gensim_version=version, path=path)
+                       training=training, gensim_version=version, path=path,
+                       huffman_paths=huffman_paths)
+
+
+def _huffman_paths(codes, points, V: int, path) -> tuple:
+    """gensim's per-word ``code`` and ``point`` arrays joined into ``(codes, points,
+    offsets)`` and checked as :func:`~fastw2v.tables.huffman_from_paths` checks a tree
+    (the kernels index ``syn1`` with the points), else ``FormatError``. None for a single
+    word (gensim gives it an empty path; fastw2v's own tree gives it one inner node)."""
+    if V < 2:
+        return None
+    if not (isinstance(codes, np.ndarray) and isinstance(points, np.ndarray)
+            and codes.shape == (V,) and points.shape == (V,)):
+        raise FormatError(f"{path}: the Huffman codes and points are not {V} entries each")
+    for w in range(V):
+        c, p = codes[w], points[w]
+        if not (isinstance(c, np.ndarray) and isinstance(p, np.ndarray) and c.ndim == 1
+                and c.shape == p.shape):
+            raise FormatError(f"{path}: the Huffman code and point of word {w} are not two "
+                              "arrays of the same length")
+    offsets = np.zeros(V + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in codes], out=offsets[1:])
+    flat = (np.concatenate(list(codes)), np.concatenate(list(points)), offsets)
+    try:
+        huffman_from_paths(*flat, V)
+    except ValueError as exc:
+        raise FormatError(f"{path}: {exc}") from None
+    return flat
 
 
 __all__ = ["GensimModel", "PickledObject", "RestrictedUnpickler", "WORKAROUND",

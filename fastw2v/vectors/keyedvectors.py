@@ -118,7 +118,9 @@ class KeyedVectors(SimilarityQueries):
         #: default, as gensim's models; one per key after ``intersect_word2vec_format``.
         self.vectors_lockf = np.ones(1, dtype=np.float32)
         if counts is not None:
-            counts = np.asarray(counts, dtype=np.int64)
+            # a copy: the counts stay the caller's (a model's vocabulary keeps its own
+            # read-only), and set_vecattr(key, "count", n) can change these
+            counts = np.array(counts, dtype=np.int64)
             if counts.shape != (len(self),):
                 raise ValueError(f"{counts.shape[0] if counts.ndim else 0} counts for {len(self)} keys")
             self.expandos["count"] = counts
@@ -375,6 +377,32 @@ class KeyedVectors(SimilarityQueries):
         vector, as in gensim's ``add_vectors``)."""
         self.add_vectors(key, vector)
         return self.get_index(key)
+
+    def sort_by_descending_frequency(self) -> None:
+        """Reorder the keys by descending ``count`` attribute, as gensim 4 does: equal
+        counts put the key at the higher row first. The vectors, the per-key attributes
+        and a per-key ``vectors_lockf`` move with their keys; cached norms are dropped.
+        ``KeyError`` without counts. A model's ``wv`` sorted this way no longer matches
+        the model, whose training then refuses to start."""
+        if not len(self):
+            return
+        if "count" not in self.expandos:
+            raise KeyError("sort_by_descending_frequency() needs the keys' 'count' "
+                           "attribute (set_vecattr(key, 'count', n) or counts=)")
+        counts = np.asarray(self.expandos["count"], dtype=np.int64)
+        rows = np.arange(len(counts))
+        order = np.lexsort((-rows, -counts))
+        if len(self._vectors):
+            logger.warning("sort_by_descending_frequency() copies the vectors")
+        keys = self.index_to_key
+        self.index_to_key = [keys[i] for i in order]
+        self.key_to_index = {k: i for i, k in enumerate(self.index_to_key)}
+        for attr in list(self.expandos):
+            self.expandos[attr] = self.expandos[attr][order]
+        lockf = np.asarray(self.vectors_lockf)
+        if lockf.ndim == 1 and len(lockf) == len(order) and len(order) > 1:
+            self.vectors_lockf = lockf[order]
+        self.vectors = self._vectors[order]
 
     def _per_key_lockf(self) -> np.ndarray:
         """``vectors_lockf`` as one float32 factor per key (a shared or repeating one

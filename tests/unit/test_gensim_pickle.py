@@ -676,3 +676,57 @@ def test_word2vec_load_names_what_a_gensim_file_is():
         with pytest.raises(UnsupportedModelError, match=kind) as info:
             Word2Vec.load(os.path.join(FIXTURES, name))
         assert "save_word2vec_format" in str(info.value)
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_hs_model_keeps_gensims_huffman_tree(corpus, tmp_path, layout):
+    """syn1's rows are the inner nodes of gensim's tree. gensim's heap breaks ties
+    between equal counts its own way, so the tree is taken from the file (each word's
+    code and point), not rebuilt; it survives a native save and load, and the HS
+    predictions and scores are gensim's."""
+    from fastw2v import Word2Vec
+    model = train_gensim(corpus, sg=1, hs=1, negative=0, min_count=1, epochs=3)
+    wv = model.wv
+    name, kw = LAYOUTS[layout]
+    model.save(str(tmp_path / name), **kw)
+    ours = Word2Vec.load(tmp_path / name)
+
+    def same_tree(m):
+        tree = m.state.huffman()
+        return all(np.array_equal(tree.code(i), wv.get_vecattr(i, "code"))
+                   and np.array_equal(tree.path(i), wv.get_vecattr(i, "point"))
+                   for i in range(len(wv)))
+    assert same_tree(ours)
+    from fastw2v.tables import build_huffman
+    rebuilt = build_huffman(ours.vocab.counts)
+    assert sum(not np.array_equal(rebuilt.path(i), wv.get_vecattr(i, "point"))
+               for i in range(len(wv))) > len(wv) // 2     # what rebuilding would train
+    ours.save(tmp_path / "again.fw2v")
+    assert same_tree(Word2Vec.load(tmp_path / "again.fw2v"))
+    # P(word | one context word) through gensim's tree and syn1 (gensim's own
+    # predict_output_word has no HS), against fastw2v's
+    h = wv.vectors[5].astype(np.float64)
+    expect = np.empty(len(wv))
+    for i in range(len(wv)):
+        s = 1 / (1 + np.exp(-(model.syn1[wv.get_vecattr(i, "point")] @ h)))
+        expect[i] = np.prod(np.where(wv.get_vecattr(i, "code") == 0, s, 1 - s))
+    got = ours.predict_output_word([wv.index_to_key[5]], topn=None, output_layer="hs")
+    np.testing.assert_allclose(got, expect, rtol=1e-4)
+    np.testing.assert_allclose(ours.score(corpus[:5]), model.score(corpus[:5]), rtol=1e-4)
+
+
+def test_hs_tree_pointing_outside_syn1_is_refused(corpus, tmp_path):
+    from fastw2v import Word2Vec
+    model = train_gensim(corpus, sg=1, hs=1, negative=0)
+    point = model.wv.get_vecattr(3, "point").copy()
+    point[-1] = len(model.wv) + 7                 # a row past the end of syn1
+    model.wv.set_vecattr(3, "point", point)
+    model.save(str(tmp_path / "crafted.model"))
+    with pytest.raises(FormatError, match="crafted.model.*Huffman point is outside"):
+        Word2Vec.load(tmp_path / "crafted.model")
+    code = model.wv.get_vecattr(4, "code").copy()
+    model.wv.set_vecattr(4, "code", code[:-1])    # a code shorter than its path
+    model.wv.set_vecattr(3, "point", point % len(model.wv))
+    model.save(str(tmp_path / "crafted2.model"))
+    with pytest.raises(FormatError, match="word 4"):
+        Word2Vec.load(tmp_path / "crafted2.model")

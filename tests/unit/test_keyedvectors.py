@@ -522,3 +522,55 @@ def test_intersect_word2vec_format_as_gensim(pair, tmp_path, binary):
     small = KeyedVectors(3, ["king"], np.ones((1, 3), np.float32))
     with pytest.raises(ValueError, match="incompatible vector size"):
         small.intersect_word2vec_format(path, binary=binary)
+
+
+def test_sort_by_descending_frequency_as_gensim(model):
+    # the trained vocabulary shuffled, with its real counts (many tie), lockf per key
+    rng = np.random.default_rng(3)
+    perm = rng.permutation(len(model.wv))
+    keys = [model.wv.index_to_key[i] for i in perm]
+    vecs = model.wv.vectors[perm].copy()
+    counts = np.array([model.wv.get_vecattr(k, "count") for k in keys], dtype=np.int64)
+    ours = KeyedVectors(32, keys, vecs.copy(), counts=counts)
+    ours.vectors_lockf = np.arange(len(keys), dtype=np.float32)
+    ours.set_vecattr(keys[0], "tag", 7)
+    theirs = GensimKV(32)
+    theirs.add_vectors(keys, vecs.copy())      # (its extras= argument fails in gensim 4.4)
+    theirs.allocate_vecattrs(["count"], [np.int64])
+    theirs.expandos["count"][:] = counts
+    theirs.sort_by_descending_frequency()
+    ours.fill_norms()
+    ours.sort_by_descending_frequency()
+    assert ours.index_to_key == theirs.index_to_key != keys
+    assert ours.key_to_index == theirs.key_to_index
+    np.testing.assert_array_equal(ours.vectors, theirs.vectors)
+    np.testing.assert_array_equal(ours.expandos["count"], theirs.expandos["count"])
+    assert ours.norms is None                      # dropped: they were in the old order
+    assert ours.get_vecattr(keys[0], "tag") == 7 and ours.get_vecattr(keys[1], "tag") == 0
+    np.testing.assert_array_equal(ours.vectors_lockf[[ours.get_index(k) for k in keys]],
+                                  np.arange(len(keys)))
+    assert ours.most_similar("king", topn=5) == model.wv.most_similar("king", topn=5)
+    with pytest.raises(KeyError, match="count"):
+        KeyedVectors(2, ["a", "b"]).sort_by_descending_frequency()
+    KeyedVectors(2).sort_by_descending_frequency()           # empty: nothing to do
+
+
+def test_model_wv_changed_directly_is_refused_by_train(small_text_file):
+    from fastw2v import LineSentence, VocabularyError
+    sents = list(LineSentence(small_text_file))[:300]
+    m = Word2Vec(sents, vector_size=8, min_count=2, epochs=1, workers=1)
+    before = m.wv.vectors.copy()
+    m.wv.add_vector("not-in-the-model", np.ones(8, np.float32))
+    with pytest.raises(VocabularyError, match="model.wv no longer matches.*update=True"):
+        m.train(sents, total_examples=len(sents), epochs=1)
+    np.testing.assert_array_equal(m.wv.vectors[:-1], before)     # refused before any update
+    m = Word2Vec(sents, vector_size=8, min_count=2, epochs=1, workers=1)
+    m.wv.set_vecattr(m.wv.index_to_key[-1], "count", 10 ** 9)
+    m.wv.sort_by_descending_frequency()                     # same keys, another order
+    with pytest.raises(VocabularyError, match="first differing at row 0"):
+        m.train(sents, total_examples=len(sents), epochs=1)
+    # the deprecated model-level init_sims is wv.init_sims, as in gensim 4
+    m = Word2Vec(sents, vector_size=8, min_count=2, epochs=1, workers=1)
+    with pytest.warns(DeprecationWarning, match="init_sims"):
+        m.init_sims(replace=True)
+    np.testing.assert_allclose(np.linalg.norm(m.wv.vectors, axis=1), 1, atol=1e-6)
