@@ -69,18 +69,18 @@ def add_phrase_commands(sub) -> None:
                    help="save only the phrases and their scores (FrozenPhrases)")
     p.add_argument("--export", metavar="TSV",
                    help="write 'phrase<TAB>score' lines, highest score first")
-    p.add_argument("--min-count", type=_number, default=5, metavar="N",
+    p.add_argument("--min-count", type=_number, default=None, metavar="N",
                    help="ignore words and candidates seen fewer than N times (default 5)")
-    p.add_argument("--threshold", type=float, default=10.0, metavar="X",
+    p.add_argument("--threshold", type=float, default=None, metavar="X",
                    help="join candidates scoring above X (default 10; npmi: -1..1)")
-    p.add_argument("--scoring", choices=("default", "npmi"), default="default",
+    p.add_argument("--scoring", choices=("default", "npmi"), default=None,
                    help="default: Mikolov et al.'s score times the vocabulary size; "
                    "npmi: normalized pointwise mutual information")
-    p.add_argument("--connector-words", default="none", metavar="WORDS",
+    p.add_argument("--connector-words", default=None, metavar="WORDS",
                    help="words allowed inside a phrase (bank_of_america): 'english' "
                    "(gensim's ENGLISH_CONNECTOR_WORDS), 'none' (default), or a comma list")
-    p.add_argument("--delimiter", default="_", help="joins a phrase's words (default _)")
-    p.add_argument("--max-vocab-size", type=int, default=40000000, metavar="N",
+    p.add_argument("--delimiter", default=None, help="joins a phrase's words (default _)")
+    p.add_argument("--max-vocab-size", type=int, default=None, metavar="N",
                    help="prune the counts when they hold more than N entries "
                    "(default 40000000)")
     p.add_argument("--unicode-errors", choices=UNICODE_ERRORS, default="strict",
@@ -128,19 +128,44 @@ def _connector_words(spec: str, parser) -> frozenset:
 
 def cmd_phrases(args, parser) -> int:
     from ..phrases import FrozenPhrases, Phrases
+    from ..phrases.params import check_min_count, check_threshold
 
     if not (args.output or args.save or args.export):
         parser.error("nothing to do: give -o OUT, --save MODEL and/or --export TSV")
     if args.model and args.save:
         parser.error("--model applies a saved model; --save is for a learnt one")
+    learning = {"--scoring": args.scoring, "--connector-words": args.connector_words,
+                "--delimiter": args.delimiter, "--max-vocab-size": args.max_vocab_size}
+    scoring = {"--min-count": args.min_count, "--threshold": args.threshold}
     if args.model:
+        # a saved model's learning settings are fixed; a Phrases model scores on the fly,
+        # so its threshold and min_count may change, a frozen one's may not
+        given = [flag for flag, value in learning.items() if value is not None]
+        if given:
+            parser.error(f"{', '.join(given)}: fixed when the model was learnt; "
+                         "with --model the saved model's settings apply")
         model = Phrases.load(args.model)
         _say(f"loaded {model}")
+        given = [flag for flag, value in scoring.items() if value is not None]
+        if given and isinstance(model, FrozenPhrases):
+            parser.error(f"{', '.join(given)}: {args.model} is a frozen model, which keeps "
+                         "only the phrases that scored above its threshold")
+        if args.min_count is not None:
+            check_min_count(args.min_count)
+            model.min_count = args.min_count
+        if args.threshold is not None:
+            check_threshold(args.threshold, model.scoring)
+            model.threshold = args.threshold
     else:
-        model = Phrases(corpus_file=args.corpus, min_count=args.min_count,
-                        threshold=args.threshold, scoring=args.scoring,
-                        connector_words=_connector_words(args.connector_words, parser),
-                        delimiter=args.delimiter, max_vocab_size=args.max_vocab_size,
+        model = Phrases(corpus_file=args.corpus,
+                        min_count=5 if args.min_count is None else args.min_count,
+                        threshold=10.0 if args.threshold is None else args.threshold,
+                        scoring=args.scoring or "default",
+                        connector_words=_connector_words(args.connector_words or "none",
+                                                         parser),
+                        delimiter="_" if args.delimiter is None else args.delimiter,
+                        max_vocab_size=(40000000 if args.max_vocab_size is None
+                                        else args.max_vocab_size),
                         unicode_errors=args.unicode_errors)
         _say(f"learnt {model} from {model.corpus_word_count} words")
     frozen = model if isinstance(model, FrozenPhrases) else model.freeze()

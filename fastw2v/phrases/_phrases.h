@@ -636,6 +636,19 @@ static void fwp_applier_free_buffers(fwp_applier *A) {
     A->out_len = A->out_cap = A->n_out = A->out_tok_cap = 0;
 }
 
+/* Forget a sentence or text left half-applied (an error or an exception stopped it):
+ * the next token starts a new sentence, with no output pending. Buffers are kept. */
+static void fwp_applier_restart(fwp_applier *A) {
+    A->q.len = 0;
+    A->q.n_tok = 0;
+    A->q.has_start = 0;
+    A->index = 0;
+    A->n_out = 0;
+    A->out_len = 0;
+    A->line_open = 0;
+    A->err = 0;
+}
+
 static int fwp_out_reserve(fwp_applier *A, int64_t extra) {
     void *out = A->out;
     if (fw_reserve_bytes(&out, &A->out_cap, A->out_len + extra, 1 << 16) < 0) return -1;

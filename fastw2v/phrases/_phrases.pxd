@@ -87,6 +87,7 @@ cdef extern from "_phrases.h" nogil:
         int err
         fwp_pending q
     void fwp_applier_free_buffers(fwp_applier *A)
+    void fwp_applier_restart(fwp_applier *A)
     int fwp_apply_token(fwp_applier *A, const uint8_t *p, int64_t n, uint64_t h)
     int fwp_apply_end_sentence(fwp_applier *A)
     int fwp_apply_bytes(fwp_applier *A, const uint8_t *data, int64_t n, int *open_line)

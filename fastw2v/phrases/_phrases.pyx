@@ -439,6 +439,13 @@ cdef class Applier:
         self.A.out_len = 0
         return out
 
+    def restart(self):
+        """Start afresh: drop whatever a call stopped by an error left half-applied
+        (pending tokens, output, an open line). Every sentence and every file starts so."""
+        fwp_applier_restart(&self.A)
+        self.open_line = 0
+        self.error = None
+
     def apply_bytes(self, bytes data):
         """The text of checked UTF-8 bytes (ending at whitespace or at a file's end) with
         phrases joined: tokens separated by one space, ``'\\n'`` kept at each line's end.
@@ -471,9 +478,8 @@ cdef class Applier:
         cdef Py_ssize_t k, m = len(toks), n = 0
         cdef const uint8_t *p
         cdef list keep = []
+        self.restart()
         self.A.out_mode = FWP_OUT_SPANS
-        self.A.n_out = 0
-        self.A.index = 0
         for k in range(m):
             p = _token_utf8(<object>_item(toks, k), &n, keep)
             if fwp_apply_token(&self.A, p, n, fwp_hash(p, n)) < 0:

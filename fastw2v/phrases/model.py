@@ -10,8 +10,10 @@ transformed in blocks of bytes without a Python object per token.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
+import threading
 import time
 from collections.abc import Mapping
 from typing import Iterator, List
@@ -47,6 +49,9 @@ def _is_single(obj):
     return False, (rest if iterator is obj else obj)
 
 
+#: Guards every model's count of table users (held for a few instructions only)
+_USERS_LOCK = threading.Lock()
+
 # -- the models ------------------------------------------------------------------------
 
 class _PhrasesTransformation:
@@ -60,6 +65,19 @@ class _PhrasesTransformation:
 
     def _applier(self) -> Applier:
         raise NotImplementedError
+
+    def _cached_applier(self, key: tuple, make) -> Applier:
+        """This thread's applier for ``key`` (compared by identity), made by ``make()``
+        when the key changed. An applier holds one sentence's or one file's work in
+        progress, so threads never share one: each has its own in ``_cache`` (a
+        ``threading.local``, dropped when the model is pickled)."""
+        local = self._cache
+        if local is None:
+            local = self._cache = threading.local()
+        entry = getattr(local, "entry", None)
+        if entry is None or any(a is not b for a, b in zip(entry[0], key)):
+            entry = local.entry = (key, make())
+        return entry[1]
 
     def score_candidate(self, word_a, word_b, in_between):
         """``(phrase, score)`` if ``word_a``, the connector words ``in_between`` and
@@ -106,13 +124,42 @@ class _PhrasesTransformation:
             ``phrases`` joined, ``bytes_in``, ``bytes_out``, ``seconds``.
         """
         check_unicode_errors(unicode_errors)
-        return write_transformed(corpus_file, output, self._applier(), unicode_errors,
-                                  type(self).__name__)
+        with self._using_table("transform_file()", changes=False):
+            return write_transformed(corpus_file, output, self._applier(), unicode_errors,
+                                     type(self).__name__)
+
+    @contextlib.contextmanager
+    def _using_table(self, what: str, changes: bool):
+        """Around work on the counts table: :meth:`transform_file` reads it without the
+        GIL, so changing it then (``add_vocab``) would pull it from under the reader.
+        Readers may overlap; a change while any reader runs, or reading while a change
+        runs, raises ``RuntimeError`` (as training one Word2Vec from two threads does)."""
+        with _USERS_LOCK:
+            readers, writing = self.__dict__.get("_readers", 0), self.__dict__.get("_writing")
+            if writing or (changes and readers):
+                raise RuntimeError(f"{what} cannot run while another thread "
+                                   f"{'changes' if writing else 'reads'} this model's table "
+                                   f"({writing or 'transform_file()'}); wait for it to end")
+            if changes:
+                self._writing = what
+            else:
+                self._readers = readers + 1
+        try:
+            yield
+        finally:
+            with _USERS_LOCK:
+                if changes:
+                    self._writing = None
+                else:
+                    self._readers -= 1
 
     def __getstate__(self) -> dict:
-        # the compiled applier is a cache, rebuilt on first use
+        # the compiled applier is a cache, rebuilt on first use; who uses the table is
+        # this process's business
         state = dict(self.__dict__)
         state["_cache"] = None
+        state.pop("_readers", None)
+        state.pop("_writing", None)
         return state
 
     # -- files -------------------------------------------------------------------------
@@ -174,9 +221,18 @@ class _TransformedCorpus:
         self.corpus = corpus
 
     def __iter__(self) -> Iterator[List[str]]:
-        applier = self.model._applier()
+        # the model's applier is asked for each sentence, so a change of threshold or
+        # vocabulary between sentences applies from the next one, as in gensim
         for sentence in self.corpus:
-            yield applier.apply_sentence(sentence)
+            yield self.model._applier().apply_sentence(sentence)
+
+    def __getitem__(self, index):
+        """Sentence ``index`` (or a slice) of an indexable corpus, transformed (gensim's
+        ``TransformedCorpus`` allows it too)."""
+        picked = self.corpus[index]
+        if isinstance(index, slice):
+            return _TransformedCorpus(self.model, picked)
+        return self.model._applier().apply_sentence(picked)
 
     def __len__(self) -> int:
         return len(self.corpus)
@@ -332,16 +388,17 @@ class Phrases(_PhrasesTransformation):
         check_unicode_errors(unicode_errors)
         learner = learn_counts(sentences, corpus_file, self.connector_words, self.delimiter,
                                self.max_vocab_size, self.progress_per, unicode_errors)
-        self.corpus_word_count += learner.total_words
-        if len(self._table):
-            logger.info("merging %i counts into %s", len(learner.vocab), self)
-            self.min_reduce = max(self.min_reduce, learner.min_reduce)
-            self._table.merge(learner.vocab)
-            if len(self._table) > self.max_vocab_size:
-                self._table.prune(self.min_reduce)
-                self.min_reduce += 1
-        else:
-            self._table = learner.vocab
+        with self._using_table("add_vocab()", changes=True):
+            self.corpus_word_count += learner.total_words
+            if len(self._table):
+                logger.info("merging %i counts into %s", len(learner.vocab), self)
+                self.min_reduce = max(self.min_reduce, learner.min_reduce)
+                self._table.merge(learner.vocab)
+                if len(self._table) > self.max_vocab_size:
+                    self._table.prune(self.min_reduce)
+                    self.min_reduce += 1
+            else:
+                self._table = learner.vocab
         logger.info("merged %s", self)
 
     def _kind(self) -> int:
@@ -350,11 +407,9 @@ class Phrases(_PhrasesTransformation):
 
     def _applier(self) -> Applier:
         key = (self._table, self._kind(), self.scoring, self.delimiter, self.connector_words)
-        if self._cache is None or any(a is not b for a, b in zip(self._cache[0], key)):
-            applier = Applier(self._table, connector_table(self.connector_words),
-                              self.delimiter, key[1], self.scoring)
-            self._cache = (key, applier)
-        applier = self._cache[1]
+        applier = self._cached_applier(key, lambda: Applier(
+            self._table, connector_table(self.connector_words), self.delimiter, key[1],
+            self.scoring))
         applier.configure(self.threshold, self.min_count, len(self._table),
                           self.corpus_word_count)
         return applier
@@ -513,11 +568,8 @@ class FrozenPhrases(_PhrasesTransformation):
     def _applier(self) -> Applier:
         table = self._scores_table()
         key = (table, self.delimiter, self.connector_words)
-        if self._cache is None or any(a is not b for a, b in zip(self._cache[0], key)):
-            applier = Applier(table, connector_table(self.connector_words), self.delimiter,
-                              _phrases.FROZEN)
-            self._cache = (key, applier)
-        applier = self._cache[1]
+        applier = self._cached_applier(key, lambda: Applier(
+            table, connector_table(self.connector_words), self.delimiter, _phrases.FROZEN))
         applier.configure(self.threshold, self.min_count, 0, 0)
         return applier
 

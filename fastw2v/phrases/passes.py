@@ -49,6 +49,7 @@ def write_transformed(source, output, applier: Applier, unicode_errors: str,
     stats = {"bytes_in": 0, "bytes_out": 0, "seconds": 0.0}
     start = time.perf_counter()
     compression = by_suffix(output)
+    applier.restart()
     before, tokens_before = applier.phrases_formed, applier.tokens_read
 
     def write(fh):

@@ -89,6 +89,25 @@ def test_phrases_learn_save_export_apply(small_text_file, tmp_path, capsys):
     assert main(["phrases", small_text_file, "--model", str(frozen_path), "-o", str(out2)]) == 0
     assert [line.split() for line in out2.read_text(encoding="utf-8").splitlines()] == joined
     assert "phrases joined" in capsys.readouterr().err
+    # a saved model's learning settings cannot be changed, nor a frozen model's threshold
+    # (they were ignored without a word)
+    for flags, message in ((["--threshold", "1000"], "frozen model"),
+                           (["--scoring", "npmi"], "--scoring: fixed when the model"),
+                           (["--delimiter", "+", "--max-vocab-size", "9"],
+                            "--delimiter, --max-vocab-size: fixed")):
+        with pytest.raises(SystemExit):
+            main(["phrases", small_text_file, "--model", str(frozen_path), "-o", str(out2),
+                  *flags])
+        assert message in capsys.readouterr().err
+    # a Phrases model scores on the fly: --threshold and --min-count apply to it
+    strict = tmp_path / "strict.txt"
+    assert main(["phrases", small_text_file, "--model", str(model_path), "-o", str(strict),
+                 "--threshold", "1000", "--min-count", "20"]) == 0
+    model.threshold, model.min_count = 1000, 20
+    with open(small_text_file, encoding="utf-8") as fh:
+        expect = list(model[[line.split() for line in fh]])
+    assert [line.split() for line in strict.read_text(encoding="utf-8").splitlines()] == expect
+    assert expect != joined
 
 
 def test_phrases_npmi_and_word_list(hand_corpus, tmp_path):
@@ -111,6 +130,8 @@ def test_phrases_npmi_and_word_list(hand_corpus, tmp_path):
      "between -1 and 1"),
     (["phrases", "{tmp}/missing.txt", "-o", "{tmp}/o.txt"], 1, "does not exist"),
     (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--model", "{corpus}"], 1, "not a fastw2v"),
+    (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--max-vocab-size", "0"], 1,
+     "max_vocab_size=0 is invalid"),
     (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--connector-words", ","], 2,
      "--connector-words"),
 ])

@@ -438,3 +438,133 @@ def test_scorers_are_gensims():
     assert npmi_scorer(**args) == gensim_phrases.npmi_scorer(**args)
     assert npmi_scorer(**dict(args, bigram_count=2)) == -math.inf
     assert ENGLISH_CONNECTOR_WORDS == gensim_phrases.ENGLISH_CONNECTOR_WORDS
+
+
+# -- state between calls, threads ---------------------------------------------------------
+NY = [["new", "york", "is", "big"]] * 5
+
+
+def _custom_scorer(worda_count, wordb_count, bigram_count, len_vocab, min_count,
+                   corpus_word_count):
+    return bigram_count / (worda_count * wordb_count)
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+def test_an_error_mid_sentence_leaves_no_trace(frozen, tmp_path):
+    """A call stopped by an exception (a bad token, a failing scorer, a file that is
+    not UTF-8) must not leave its half-applied sentence for the next call: that once
+    gave ['is', 'is_big'] and read past the end of the next sentence's list."""
+    model = Phrases(NY, min_count=1, threshold=0.1)
+    if frozen:
+        model = model.freeze()
+    for bad in (["new", None], ["a", "b", "c", "d", 5], ["new", b"york"]):
+        with pytest.raises(TypeError):
+            model[bad]
+        assert model[["is", "big"]] == ["is_big"]
+        assert model[["x"]] == ["x"]
+        assert list(model.analyze_sentence(["new", "york"])) == [("new_york", pytest.approx(
+            model.score_candidate("new", "york", [])[1]))]
+    text = tmp_path / "bad.txt"
+    text.write_bytes(b"new york is big " * 1000 + b"new \xff\n")
+    with pytest.raises(CorpusError, match="not valid UTF-8"):
+        model.transform_file(text, tmp_path / "out.txt")
+    assert not (tmp_path / "out.txt").exists()
+    assert model[["is", "big"]] == ["is_big"]
+    good = tmp_path / "good.txt"
+    good.write_text("new york\nis big\n")
+    model.transform_file(good, tmp_path / "out.txt")
+    assert (tmp_path / "out.txt").read_text() == "new_york\nis_big\n"
+
+
+def test_a_scorer_that_fails_once_leaves_no_trace():
+    calls = {"n": 0}
+
+    def flaky(worda_count, wordb_count, bigram_count, len_vocab, min_count,
+              corpus_word_count):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise ZeroDivisionError("boom")
+        return 10.0
+
+    model = Phrases(NY, min_count=1, threshold=1.0, scoring=flaky)
+    assert model[["new", "york"]] == ["new_york"]
+    with pytest.raises(ZeroDivisionError, match="boom"):
+        model[["is", "big", "new"]]
+    assert model[["new", "york"]] == ["new_york"]
+
+
+def test_threads_applying_one_model_get_their_own_answers(small_text_file, tmp_path):
+    import threading
+    sentences = lines_of(small_text_file)[:400]
+    # a Python scorer lets the GIL pass between threads in the middle of a sentence
+    model = Phrases(sentences, min_count=2, threshold=1e-7, scoring=_custom_scorer)
+    frozen = Phrases(sentences, min_count=2, threshold=5).freeze()
+    expect = [model[s] for s in sentences]
+    expect_frozen = [frozen[s] for s in sentences]
+    frozen.transform_file(small_text_file, tmp_path / "ref.txt")
+    assert sum(len(e) for e in expect) < sum(len(s) for s in sentences)   # phrases formed
+    wrong, errors = [0, 0, 0], []
+
+    def apply(k):
+        try:
+            for _ in range(2):
+                wrong[k] += sum(model[s] != e for s, e in zip(sentences, expect))
+                wrong[k] += sum(frozen[s] != e for s, e in zip(sentences, expect_frozen))
+        except Exception as exc:                     # pragma: no cover - the failure
+            errors.append(exc)
+
+    def transform():
+        try:
+            for i in range(3):      # without the GIL, while the others apply the model
+                frozen.transform_file(small_text_file, tmp_path / f"t{i}.txt")
+                wrong[2] += (tmp_path / f"t{i}.txt").read_bytes() != \
+                    (tmp_path / "ref.txt").read_bytes()
+        except Exception as exc:                     # pragma: no cover
+            errors.append(exc)
+
+    import sys
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    try:
+        threads = [threading.Thread(target=apply, args=(k,)) for k in (0, 1)]
+        threads.append(threading.Thread(target=transform))
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == [] and wrong == [0, 0, 0]
+
+
+def test_add_vocab_while_the_table_is_read_is_refused(tmp_path):
+    text = tmp_path / "c.txt"
+    text.write_text("new york is big\n" * 3)
+    model = None
+
+    def meddling(worda_count, wordb_count, bigram_count, len_vocab, min_count,
+                 corpus_word_count):
+        model.add_vocab([["new", "york"]])            # changes the table being read
+        return 1.0
+
+    model = Phrases(NY, min_count=1, threshold=0.1, scoring=meddling)
+    with pytest.raises(RuntimeError, match=r"add_vocab\(\) cannot run while .*transform_file"):
+        model.transform_file(text, tmp_path / "out.txt")
+    assert model.vocab["new_york"] == 5                # nothing was added
+    model.scoring = _custom_scorer
+    model.add_vocab([["new", "york"]])                 # and afterwards it may
+    assert model.vocab["new_york"] == 6
+
+
+def test_lazy_corpus_follows_the_model_and_can_be_indexed():
+    model = Phrases(NY, min_count=1, threshold=0.1)
+    lazy = model[[["new", "york"], ["new", "york"], ["is", "big"]]]
+    it = iter(lazy)
+    assert next(it) == ["new_york"]
+    model.threshold = 1e9                             # from the next sentence on, as gensim
+    assert next(it) == ["new", "york"]
+    model.threshold = 0.1
+    assert lazy[2] == ["is_big"]
+    assert list(lazy[1:]) == [["new_york"], ["is_big"]]
+    theirs = gensim_phrases.Phrases(NY, min_count=1, threshold=0.1)
+    assert theirs[[["new", "york"], ["is", "big"]]][1] == lazy[2]
