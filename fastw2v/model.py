@@ -451,6 +451,8 @@ class Word2Vec(OutputSpaceMixin):
         ``total_examples``/``total_words`` (sentences/tokens per epoch) size the
         learning-rate schedule in ``sentences`` mode; they default to the counts seen by
         ``build_vocab``. In ``corpus_file`` mode the exact word count is known and used.
+        ``epochs``, ``start_alpha`` and ``end_alpha``, where given, become the model's
+        ``epochs``, ``alpha`` and ``min_alpha``, as in gensim.
 
         Callbacks (``callbacks``, else the model's) get ``on_train_begin``,
         ``on_epoch_begin``, ``on_epoch_end`` and ``on_train_end`` calls with the model;
@@ -479,6 +481,10 @@ class Word2Vec(OutputSpaceMixin):
                                     self.progress if progress is None else progress)
             if compute_loss is not None:
                 self.config = self.config.replace(compute_loss=compute_loss)   # validated there
+            # as gensim: the call's epochs and learning rates become the model's, for the
+            # next train() call too
+            self.config = self.config.replace(epochs=args.epochs, alpha=args.start_alpha,
+                                              min_alpha=args.end_alpha)
             check_source(corpus_iterable, corpus_file)
             callbacks = check_callbacks(callbacks) or self.callbacks
             return train_model(self, args, corpus_iterable, corpus_file, callbacks)

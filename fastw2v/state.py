@@ -151,6 +151,7 @@ class ModelState:
             c = c.replace(min_count=min_count)
         if update:
             self.need_vocab()
+            self.check_wv_matches_vocab()       # before anything changes
             old_size = len(self.vocab)
             self.vocab = extend_vocab(self.vocab, builder, c.min_count, trim_rule)
             logger.info("vocabulary update: %d new words (min_count=%d), %d in all",
@@ -238,15 +239,14 @@ class ModelState:
             out[:old_size] = arr[:old_size]
             return out
 
-        vectors = grow(self.wv.vectors)
+        # the same KeyedVectors grows, as gensim's does, so that a reference to model.wv
+        # taken before stays the model's; add_vectors gives a per-word vectors_lockf 1.0
+        # (trainable) for the new words
         if extra:
-            vectors[old_size:] = self.fresh_vectors(
-                extra, np.random.default_rng([c.seed & 0xFFFFFFFF, old_size]))
-        lockf = self.wv.vectors_lockf
-        if len(lockf) == old_size and old_size > 1:       # one factor per word: new words train
-            lockf = np.concatenate([lockf, np.ones(V - old_size, dtype=np.float32)])
-        self.wv = KeyedVectors(c.vector_size, self.vocab.words, vectors, self.vocab.counts)
-        self.wv.vectors_lockf = lockf
+            self.wv.add_vectors(self.vocab.words[old_size:], self.fresh_vectors(
+                extra, np.random.default_rng([c.seed & 0xFFFFFFFF, old_size])))
+        self.wv.expandos["count"] = np.array(self.vocab.counts, dtype=np.int64)
+        self.wv.vectors = kernels.layout.trainable(self.wv.vectors)
         self.syn1neg = grow(self.syn1neg)
         self.syn1 = grow(self.syn1)
 

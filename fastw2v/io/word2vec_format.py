@@ -805,8 +805,14 @@ def _check_key(key) -> str:
 
 
 def save_word2vec_format(kv, fname, fvocab=None, binary=False, total_vec=None,
-                         write_header=True, prefix="", sort_attr="count"):
+                         write_header=True, prefix="", append=False, sort_attr="count"):
     """Write ``kv`` in the word2vec C tool's text or binary format, atomically.
+
+    As in gensim, several sets of vectors can make one file: write the first with
+    ``total_vec`` = all the rows to come (at least its own), then the others with
+    ``append=True, write_header=False``. Appending adds to the end of ``fname`` (and of
+    ``fvocab``), not atomically; a compressed file gets another compressed stream, which
+    the readers take as the continuation.
 
     Rows are written by descending ``sort_attr`` (ties in row order) when the vectors have
     that attribute, as gensim does. Text values are printed with 9 significant digits (17
@@ -814,8 +820,10 @@ def save_word2vec_format(kv, fname, fvocab=None, binary=False, total_vec=None,
     by ``\\n`` as the C tool writes them. ``fvocab`` also writes ``word count`` lines.
     """
     V, d = kv.vectors.shape
-    if total_vec is not None and int(total_vec) != V:
-        raise ValueError(f"total_vec={total_vec} differs from the {V} vectors to write")
+    if total_vec is not None and int(total_vec) < V:
+        raise ValueError(f"total_vec={total_vec} is less than the {V} vectors to write: "
+                         "readers would stop before the last ones")
+    header_rows = V if total_vec is None else int(total_vec)
     if sort_attr in kv.expandos:
         order = np.argsort(-kv.expandos[sort_attr], kind="stable")
     else:
@@ -836,7 +844,7 @@ def save_word2vec_format(kv, fname, fvocab=None, binary=False, total_vec=None,
     def write(fh):
         out = fh if compression is None else compression.wrap_writer(fh)
         if write_header:
-            out.write(f"{V} {d}\n".encode("utf-8"))
+            out.write(f"{header_rows} {d}\n".encode("utf-8"))
         chunk = []
         for key, i in zip(keys, order):
             row = values[i]
@@ -851,7 +859,14 @@ def save_word2vec_format(kv, fname, fvocab=None, binary=False, total_vec=None,
         if out is not fh:
             out.close()
 
-    atomic_write(fname, write)
+    def put(path, write):
+        if append:
+            with open(path, "ab") as fh:
+                write(fh)
+        else:
+            atomic_write(path, write)
+
+    put(fname, write)
     if fvocab is not None:
         counts = kv.expandos.get("count")
 
@@ -859,4 +874,4 @@ def save_word2vec_format(kv, fname, fvocab=None, binary=False, total_vec=None,
             write_word_counts(fh, keys, [int(counts[i]) if counts is not None else 0
                                          for i in order])
 
-        atomic_write(fvocab, write_vocab)
+        put(fvocab, write_vocab)

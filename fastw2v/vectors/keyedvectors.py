@@ -90,10 +90,11 @@ class KeyedVectors(SimilarityQueries):
 
     def __init__(self, vector_size: int, index_to_key: Sequence[str] = (),
                  vectors: Optional[np.ndarray] = None, counts=None, dtype=np.float32, *,
-                 key_to_index: Optional[Dict[str, int]] = None):
-        if isinstance(index_to_key, (str, Integral)):
+                 key_to_index: Optional[Dict[str, int]] = None, count=None):
+        if isinstance(index_to_key, (str, Integral)) or count is not None:
             raise TypeError("index_to_key must be a sequence of keys (gensim's preallocation "
-                            "count is not supported: use add_vectors)")
+                            "count is not supported: make KeyedVectors(vector_size) and "
+                            "add_vectors(keys, weights), or pass index_to_key and vectors)")
         self.vector_size = int(vector_size)
         if self.vector_size < 0:
             raise ValueError(f"vector_size={vector_size} is invalid: must be >= 0")
@@ -316,10 +317,30 @@ class KeyedVectors(SimilarityQueries):
             raise KeyError(f"no attribute {attr!r}; known: {sorted(self.expandos)}")
         return self.expandos[attr][self.get_index(key)].item()
 
-    def set_vecattr(self, key, attr: str, value) -> None:
+    def set_vecattr(self, key, attr: str, val) -> None:
+        """Set per-key attribute ``attr`` of ``key`` (made, zero for every key, on first
+        use, with ``val``'s dtype)."""
         if attr not in self.expandos:
-            self.expandos[attr] = np.zeros(len(self), dtype=np.asarray(value).dtype)
-        self.expandos[attr][self.get_index(key)] = value
+            self.expandos[attr] = np.zeros(len(self), dtype=np.asarray(val).dtype)
+        self.expandos[attr][self.get_index(key)] = val
+
+    def allocate_vecattrs(self, attrs=None, types=None) -> None:
+        """Make sure every attribute in ``attrs`` (default: those there) has one value per
+        key, of the dtype in ``types`` (gensim's name): new ones zero, existing ones
+        extended with zeros or converted."""
+        if attrs is None:
+            attrs, types = list(self.expandos), [a.dtype for a in self.expandos.values()]
+        attrs = list(attrs)
+        types = [np.int64] * len(attrs) if types is None else list(types)
+        if len(types) != len(attrs):
+            raise ValueError(f"{len(attrs)} attributes but {len(types)} types")
+        for attr, dtype in zip(attrs, types):
+            old = self.expandos.get(attr)
+            new = np.zeros(len(self), dtype=dtype)
+            if old is not None:
+                n = min(len(old), len(new))
+                new[:n] = old[:n]
+            self.expandos[attr] = new
 
     def add_vectors(self, keys, weights, extras: Optional[dict] = None, replace: bool = False) -> None:
         """Add vectors for ``keys`` (a list of keys and a [n, vector_size] array or list of
@@ -527,11 +548,14 @@ class KeyedVectors(SimilarityQueries):
 
     def save_word2vec_format(self, fname, fvocab=None, binary: bool = False, total_vec=None,
                              write_header: bool = True, prefix: str = "",
-                             sort_attr: str = "count") -> None:
-        """Write the word2vec C tool's text or binary format (see :mod:`fastw2v.io.word2vec_format`)."""
+                             append: bool = False, sort_attr: str = "count") -> None:
+        """Write the word2vec C tool's text or binary format (see
+        :func:`fastw2v.io.word2vec_format.save_word2vec_format`; ``append`` and
+        ``total_vec`` join several sets of vectors in one file, as in gensim)."""
         from ..io.word2vec_format import save_word2vec_format
         save_word2vec_format(self, fname, fvocab=fvocab, binary=binary, total_vec=total_vec,
-                             write_header=write_header, prefix=prefix, sort_attr=sort_attr)
+                             write_header=write_header, prefix=prefix, append=append,
+                             sort_attr=sort_attr)
 
     @classmethod
     def load_word2vec_format(cls, fname, fvocab=None, binary: bool = False, encoding="utf8",

@@ -143,14 +143,25 @@ class OutputSpaceMixin:
             Unknown words are ignored.
         topn : int or None
             Number of ``(word, probability)`` pairs to return, most probable first;
-            ``None`` returns the whole distribution as a float64 [V] array.
+            ``None``: every word (as gensim). :meth:`predict_output_distribution` gives
+            the probabilities as an array in vocabulary order.
         output_layer : {"ns", "hs"}, optional
             Default: ``"ns"`` if the model has negative sampling, else ``"hs"``.
 
         Returns
         -------
-        list of (str, float), np.ndarray, or None if no context word is known (as gensim)
+        list of (str, float), or None if no context word is known (as gensim)
         """
+        probs = self.predict_output_distribution(context_words_list, output_layer)
+        if probs is None:
+            return None
+        n = len(probs) if topn is None else int(topn)
+        return [(self.wv.index_to_key[i], float(probs[i])) for i in top_indices(probs, n)]
+
+    def predict_output_distribution(self, context_words_list,
+                                    output_layer: Optional[str] = None):
+        """:meth:`predict_output_word`'s probabilities of every word as a float64 [V]
+        array in vocabulary order (it sums to 1), or None if no context word is known."""
         self.state.need_vocab()
         layer = output_layer or ("ns" if self.syn1neg is not None else "hs")
         if layer not in ("ns", "hs"):
@@ -174,9 +185,7 @@ class OutputSpaceMixin:
             probs /= probs.sum()
         else:
             probs = np.exp(self._hs_log_probs(h))
-        if topn is None:
-            return probs
-        return [(self.wv.index_to_key[i], float(probs[i])) for i in top_indices(probs, int(topn))]
+        return probs
 
     def _hs_log_probs(self, h: np.ndarray) -> np.ndarray:
         """log P(word | h) for every word under the hierarchical softmax, float64 [V]."""

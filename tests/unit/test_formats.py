@@ -415,3 +415,26 @@ def test_binary_bytes_differ_from_gensims_only_by_row_newlines(kv, tmp_path):
     assert ours_bytes == header + b"".join(r + b"\n" for r in rows)
     assert len(ours_bytes) == len(gensim_bytes) + len(kv)
     assert (tmp_path / "o.vocab").read_bytes() == (tmp_path / "g.vocab").read_bytes()
+
+
+@pytest.mark.parametrize("binary", [False, True])
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+def test_two_vector_sets_appended_into_one_file_as_gensim(tmp_path, binary, suffix):
+    from gensim.models import KeyedVectors as GensimKV
+    rng = np.random.default_rng(0)
+    a = KeyedVectors(5, ["alpha", "beta", "gamma"], rng.random((3, 5), dtype=np.float32))
+    b = KeyedVectors(5, ["delta", "epsilon"], rng.random((2, 5), dtype=np.float32))
+    path = tmp_path / f"both.vec{suffix}"
+    a.save_word2vec_format(path, binary=binary, total_vec=5, fvocab=tmp_path / "v.txt")
+    b.save_word2vec_format(path, binary=binary, append=True, write_header=False,
+                           fvocab=tmp_path / "v.txt")
+    for kv in (KeyedVectors.load_word2vec_format(path, binary=binary),
+               GensimKV.load_word2vec_format(str(path), binary=binary)):
+        assert kv.index_to_key == a.index_to_key + b.index_to_key
+        np.testing.assert_allclose(kv.vectors, np.vstack([a.vectors, b.vectors]), rtol=1e-6)
+    assert [ln.split()[0] for ln in (tmp_path / "v.txt").read_text().splitlines()] == \
+        a.index_to_key + b.index_to_key
+    # a header announcing fewer rows than are written would hide the last ones
+    with pytest.raises(ValueError, match="total_vec=2 is less than the 3 vectors"):
+        a.save_word2vec_format(tmp_path / "short.vec", total_vec=2)
+    assert not (tmp_path / "short.vec").exists()

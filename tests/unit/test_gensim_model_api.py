@@ -305,3 +305,30 @@ def test_lockf_survives_save_load_and_vocabulary_growth(sentences, tmp_path):
     before = m.wv.vectors.copy()
     m.train(sentences, total_examples=m.corpus_count, epochs=1)
     np.testing.assert_array_equal(m.wv.vectors[[0, 3]], before[[0, 3]])
+
+
+def test_train_keeps_its_schedule_and_update_keeps_wv(sentences):
+    """As gensim: train()'s epochs, start_alpha and end_alpha become the model's (the
+    next train() call uses them), and build_vocab(update=True) grows the same wv object,
+    so a reference taken before sees the new words and the training."""
+    first, second = sentences[:300], sentences[300:600]
+    models = [cls(first, vector_size=8, min_count=2, epochs=1, workers=1)
+              for cls in (Word2Vec, GensimWord2Vec)]
+    for m in models:
+        m.train(first, total_examples=len(first), epochs=2, start_alpha=0.01,
+                end_alpha=0.001)
+    for name in ("epochs", "alpha", "min_alpha"):
+        assert getattr(models[0], name) == getattr(models[1], name), name
+    assert (models[0].epochs, models[0].alpha, models[0].min_alpha) == (2, 0.01, 0.001)
+    ours, theirs = models
+    held, held_theirs = ours.wv, theirs.wv
+    for m in models:
+        m.build_vocab(second, update=True)
+    assert ours.wv is held and theirs.wv is held_theirs
+    assert len(held) == len(held_theirs) > len(Word2Vec(first, vector_size=8, min_count=2,
+                                                        epochs=1).wv)
+    new_word = held.index_to_key[-1]
+    before = held[new_word].copy()
+    ours.train(second, total_examples=len(second), epochs=ours.epochs)
+    assert not np.array_equal(held[new_word], before)        # the held object trained
+    assert held.get_vecattr("the", "count") == theirs.wv.get_vecattr("the", "count")

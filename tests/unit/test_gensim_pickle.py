@@ -710,7 +710,7 @@ def test_hs_model_keeps_gensims_huffman_tree(corpus, tmp_path, layout):
     for i in range(len(wv)):
         s = 1 / (1 + np.exp(-(model.syn1[wv.get_vecattr(i, "point")] @ h)))
         expect[i] = np.prod(np.where(wv.get_vecattr(i, "code") == 0, s, 1 - s))
-    got = ours.predict_output_word([wv.index_to_key[5]], topn=None, output_layer="hs")
+    got = ours.predict_output_distribution([wv.index_to_key[5]], output_layer="hs")
     np.testing.assert_allclose(got, expect, rtol=1e-4)
     np.testing.assert_allclose(ours.score(corpus[:5]), model.score(corpus[:5]), rtol=1e-4)
 

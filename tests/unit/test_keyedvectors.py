@@ -574,3 +574,21 @@ def test_model_wv_changed_directly_is_refused_by_train(small_text_file):
     with pytest.warns(DeprecationWarning, match="init_sims"):
         m.init_sims(replace=True)
     np.testing.assert_allclose(np.linalg.norm(m.wv.vectors, axis=1), 1, atol=1e-6)
+
+
+def test_gensim_vecattr_names_and_preallocation_message():
+    kv = KeyedVectors(2, ["a", "b", "c"])
+    theirs = GensimKV(2)
+    theirs.add_vectors(["a", "b", "c"], np.zeros((3, 2), np.float32))
+    for m in (kv, theirs):
+        m.allocate_vecattrs(["count", "tag"], [np.int64, np.float32])
+        m.set_vecattr("b", "count", val=7)
+        m.set_vecattr("c", "tag", np.float32(0.5))
+        m.allocate_vecattrs()                        # nothing changes
+    for attr in ("count", "tag"):
+        np.testing.assert_array_equal(kv.expandos[attr], theirs.expandos[attr])
+        assert kv.expandos[attr].dtype == theirs.expandos[attr].dtype
+    with pytest.raises(TypeError, match="preallocation count is not supported.*add_vectors"):
+        KeyedVectors(4, count=2)
+    with pytest.raises(TypeError, match="preallocation count"):
+        KeyedVectors(4, 2)

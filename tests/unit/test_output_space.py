@@ -114,8 +114,15 @@ def test_predict_output_word_ns_matches_gensim(both):
         ours = both.predict_output_word(context, topn=10)
         assert [w for w, _ in ours] == [w for w, _ in theirs]
         np.testing.assert_allclose([p for _, p in ours], [p for _, p in theirs], rtol=1e-5)
-    probs = both.predict_output_word(["the", "war"], topn=None)
+    probs = both.predict_output_distribution(["the", "war"])
     assert probs.shape == (len(both.wv),) and probs.sum() == pytest.approx(1.0)
+    # topn=None: every word, most probable first, as gensim returns it
+    theirs = GensimWord2Vec.predict_output_word(fake, ["the", "war"], topn=None)
+    ours = both.predict_output_word(["the", "war"], topn=None)
+    assert len(ours) == len(theirs) == len(both.wv)
+    assert [w for w, _ in ours[:50]] == [w for w, _ in theirs[:50]]
+    np.testing.assert_allclose([p for _, p in ours], [p for _, p in theirs], rtol=1e-4,
+                               atol=1e-9)
     assert both.predict_output_word(["zzqqx"]) is None          # as gensim
 
 
@@ -137,7 +144,7 @@ def _hs_by_tree_walk(model, context):
 def test_predict_output_word_hs(request, name):
     model = request.getfixturevalue(name)
     context = ["the", "war", "of"]
-    probs = model.predict_output_word(context, topn=None, output_layer="hs")
+    probs = model.predict_output_distribution(context, output_layer="hs")
     assert probs.sum() == pytest.approx(1.0, abs=1e-9)
     np.testing.assert_allclose(probs, _hs_by_tree_walk(model, context), rtol=1e-5, atol=1e-12)
     top = model.predict_output_word(context, topn=5, output_layer="hs")
@@ -162,10 +169,10 @@ def test_trained_hs_layer_predicts_centre_words(both, small_text_file):
         s = [w for w in s if w in idx]
         for i in range(3, len(s) - 3, 5):
             ctx = s[i - 3:i] + s[i + 1:i + 4]
-            logp.append(np.log(both.predict_output_word(ctx, topn=None, output_layer="hs")[idx[s[i]]]))
+            logp.append(np.log(both.predict_output_distribution(ctx, output_layer="hs")[idx[s[i]]]))
             both.syn1 = -syn1               # sigmoid(-f) = 1 - sigmoid(f): the other convention
             try:
-                flipped.append(np.log(both.predict_output_word(ctx, topn=None, output_layer="hs")[idx[s[i]]]))
+                flipped.append(np.log(both.predict_output_distribution(ctx, output_layer="hs")[idx[s[i]]]))
             finally:
                 both.syn1 = syn1
     assert len(logp) > 200
