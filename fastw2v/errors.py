@@ -3,7 +3,8 @@
 Each is also an instance of the built-in that code written for gensim catches in the same
 situation (``ValueError`` for bad values, ``ZeroDivisionError`` for an empty query,
 ``EOFError`` for a truncated file, ``UnicodeDecodeError`` for an undecodable word,
-``RuntimeError`` for an empty vocabulary or a distributed job that cannot finish), so
+``RuntimeError`` for an empty corpus or vocabulary or a distributed job that cannot
+finish), so
 existing ``except`` clauses keep working while fastw2v's message names the problem.
 """
 
@@ -14,6 +15,11 @@ class ParameterError(ValueError):
 
 class CorpusError(ValueError):
     """A corpus cannot be read: missing, unreadable, not UTF-8, empty, or of the wrong type."""
+
+
+class EmptyCorpusError(CorpusError, RuntimeError):
+    """The corpus holds no word (gensim gets an empty vocabulary and raises
+    ``RuntimeError`` when asked to train)."""
 
 
 class VocabularyError(ValueError):

@@ -21,9 +21,9 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .corpus import (ByteCounter, CorpusError, block_threads, check_sentence, iter_blocks,
+from .corpus import (ByteCounter, block_threads, check_sentence, iter_blocks,
                      iter_file_pieces, run_in_file_order)
-from .errors import EmptyVocabularyError, VocabularyError
+from .errors import EmptyCorpusError, EmptyVocabularyError, VocabularyError
 
 
 class Vocab:
@@ -232,7 +232,7 @@ class VocabBuilder:
         building a :class:`Vocab`; the same errors."""
         _check_tokens(self.counter)
         if self.total_words == 0:
-            raise CorpusError("the corpus is empty: no words were found")
+            raise EmptyCorpusError("the corpus is empty: no words were found")
         items = [(w, c) for w, c in self.counter.items() if _keep(w, c, min_count, trim_rule)]
         # the Counter is in first-seen order; reversing it before a stable sort puts the
         # word seen last first among equal counts, as gensim's sort does
@@ -262,7 +262,7 @@ def extend_vocab(old: Vocab, builder: VocabBuilder, min_count: int = 5,
     """
     _check_tokens(builder.counter)
     if builder.total_words == 0:
-        raise CorpusError("the corpus is empty: no words were found")
+        raise EmptyCorpusError("the corpus is empty: no words were found")
     counts = old.counts.copy()
     index = old.index
     new_items = []

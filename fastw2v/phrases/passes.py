@@ -17,7 +17,7 @@ from typing import Optional
 from ..config import check_unicode_errors, is_int, is_real
 from ..corpus import corpus_paths, iter_blocks
 from ..corpus.compression import by_suffix
-from ..errors import CorpusError, ParameterError
+from ..errors import EmptyCorpusError, ParameterError
 from ..io import atomic_write
 from . import _phrases
 from ._phrases import Applier, KeyTable, Learner
@@ -63,7 +63,7 @@ def write_transformed(source, output, applier: Applier, unicode_errors: str,
                 stats["bytes_out"] += len(data)
                 out.write(data)
             if applier.tokens_read == tokens_before:
-                raise CorpusError(f"the corpus {os.fspath(source)!r} is empty: no words were "
+                raise EmptyCorpusError(f"the corpus {os.fspath(source)!r} is empty: no words were "
                                   "found")
         finally:
             if compression:
@@ -124,7 +124,7 @@ def learn_counts(sentences=None, corpus_file=None, connector_words=frozenset(),
             learner.learn_sentence(sentence)
     if learner.total_words == 0:
         where = f" {os.fspath(corpus_file)!r}" if corpus_file is not None else ""
-        raise CorpusError(f"the corpus{where} is empty: no words were found")
+        raise EmptyCorpusError(f"the corpus{where} is empty: no words were found")
     logger.info("collected %i token types (unigram + bigrams) from a corpus of %i words and "
                 "%i sentences", len(learner.vocab), learner.total_words, learner.sentences)
     return learner

@@ -117,6 +117,13 @@ def test_corpus_with_no_words(tmp_path, content):
         Word2Vec(LineSentence(p), **FAST)
     with pytest.raises(CorpusError, match="the corpus is empty"):
         Word2Vec([[], []], **FAST)
+    # code written for gensim catches RuntimeError there (gensim fails when it trains)
+    from gensim.models import Word2Vec as GensimWord2Vec
+    for cls in (Word2Vec, GensimWord2Vec):
+        with pytest.raises(RuntimeError):
+            cls([], vector_size=8, min_count=1, workers=1)
+    with pytest.raises(RuntimeError, match="the corpus is empty"):
+        Word2Vec(corpus_file=str(p), **FAST)
 
 
 def test_non_utf8_corpus_strict(tmp_path):
