@@ -88,7 +88,8 @@ class Word2Vec(OutputSpaceMixin):
         order (the word seen last first); 0: in the order they were first seen in the
         corpus. Both give gensim's ``index_to_key``.
     null_word : {0, 1}
-        1: add gensim's padding word ``"\\0"`` (count 1) at the end of the vocabulary.
+        1: add gensim's padding word ``"\\0"`` (count 1) where gensim puts it (first
+        among the words counted once; at the end with ``sorted_vocab=0``).
     hashfxn : callable
         Accepted for gensim's signature and kept as ``model.hashfxn``. gensim 4 uses it
         only in its deprecated ``seeded_vector``; fastw2v's initial vectors come from

@@ -30,7 +30,8 @@ from .io.gensim_pickle import GensimModel, is_gensim_pickle, read_gensim
 from .io.native import decode_strings, encode_strings, load_native, save_native
 from .tables import build_huffman, huffman_from_paths, keep_thresholds, noise_table, sigmoid_table
 from .vectors.keyedvectors import KeyedVectors
-from .vocab import Vocab, VocabBuilder, extend_vocab, retained_in, with_null_word
+from .vocab import (NULL_WORD, Vocab, VocabBuilder, extend_vocab, retained_in,
+                    with_null_word)
 
 logger = logging.getLogger("fastw2v")
 
@@ -163,10 +164,13 @@ class ModelState:
                         "tokens kept", len(self.vocab), c.min_count, len(builder.counter),
                         self.vocab.retained_words, builder.total_words)
         if self.null_word:
-            self.vocab = with_null_word(self.vocab)
+            self.vocab = with_null_word(self.vocab, by_count=bool(self.sorted_vocab)
+                                        and not update)
         self.effective_min_count = c.min_count
         if not update and c.max_final_vocab is not None and len(self.vocab):
-            kept = self.vocab.counts[:len(self.vocab) - bool(self.null_word)]
+            kept = self.vocab.counts
+            if self.null_word:
+                kept = np.delete(kept, self.vocab.index[NULL_WORD])
             if len(kept):
                 self.effective_min_count = max(c.min_count, int(kept.min()))
         # the last counted corpus sizes train()'s default schedule

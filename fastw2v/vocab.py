@@ -288,12 +288,18 @@ def retained_in(vocab: Vocab, builder: VocabBuilder) -> int:
 NULL_WORD = "\0"
 
 
-def with_null_word(vocab: Vocab) -> Vocab:
-    """``vocab`` with gensim's null word (count 1) appended, unless it is there already."""
+def with_null_word(vocab: Vocab, by_count: bool = False) -> Vocab:
+    """``vocab`` with gensim's null word (count 1) added, unless it is there already: at
+    the end, or with ``by_count`` where gensim's sort puts it (gensim adds it last, then
+    sorts, so it comes first among the words counted once)."""
     if NULL_WORD in vocab:
         return vocab
-    return Vocab(vocab.words + [NULL_WORD], np.append(vocab.counts, 1), vocab.total_words,
-                 vocab.n_sentences, require_sorted=False)
+    at = len(vocab)
+    if by_count:
+        at = int(np.searchsorted(-vocab.counts, -1, side="left"))
+    return Vocab(vocab.words[:at] + [NULL_WORD] + vocab.words[at:],
+                 np.insert(vocab.counts, at, 1), vocab.total_words, vocab.n_sentences,
+                 require_sorted=False)
 
 
 def vocab_report(n_distinct: int, kept_counts, sample: float) -> Dict[str, int]:

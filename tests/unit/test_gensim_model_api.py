@@ -219,6 +219,13 @@ def test_null_word_as_gensim(sentences, tmp_path):
     assert "\0" in theirs.wv and "\0" in ours.wv
     assert ours.wv.get_vecattr("\0", "count") == theirs.wv.get_vecattr("\0", "count") == 1
     assert len(ours.wv) == len(theirs.wv)
+    assert ours.wv.index_to_key == theirs.wv.index_to_key      # at the end: no word counts 1
+    for min_count in (1, 2):        # among words counted once, where gensim's sort puts it
+        theirs = GensimWord2Vec(vector_size=8, min_count=min_count, null_word=1)
+        ours = Word2Vec(vector_size=8, min_count=min_count, null_word=1)
+        for m in (theirs, ours):
+            m.build_vocab(sentences[:200])
+        assert ours.wv.index_to_key == theirs.wv.index_to_key
     ours.save(tmp_path / "m.fw2v")
     assert "\0" in Word2Vec.load(tmp_path / "m.fw2v").wv
 
