@@ -318,9 +318,9 @@ class Phrases(_PhrasesTransformation):
     def __init__(self, sentences=None, min_count=5, threshold=10.0, max_vocab_size=40000000,
                  delimiter="_", progress_per=10000, scoring="default",
                  connector_words=frozenset(), corpus_file=None, unicode_errors="strict"):
+        check_threshold(threshold, scoring)      # before the name becomes a function
         scoring = check_scoring(scoring)
         check_min_count(min_count)
-        check_threshold(threshold, scoring)
         check_max_vocab_size(max_vocab_size)
         check_progress_per(progress_per)
         check_unicode_errors(unicode_errors)

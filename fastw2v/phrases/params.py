@@ -42,12 +42,15 @@ def check_min_count(min_count):
 
 
 def check_threshold(threshold, scoring):
+    """``threshold`` must be a number; with ``scoring`` named ``'default'``, above 0, with
+    ``'npmi'``, in -1..1. A scoring function passed as such is not checked, whichever it
+    is (gensim checks the names only)."""
     if not is_real(threshold) or math.isnan(threshold):
         raise ParameterError(f"threshold={threshold!r} is invalid: must be a number")
-    if scoring is original_scorer and threshold <= 0:
+    if isinstance(scoring, str) and scoring == "default" and threshold <= 0:
         raise ParameterError(f"threshold={threshold!r} is invalid: must be > 0 for the "
                              "default scoring")
-    if scoring is npmi_scorer and not -1 <= threshold <= 1:
+    if isinstance(scoring, str) and scoring == "npmi" and not -1 <= threshold <= 1:
         raise ParameterError(f"threshold={threshold!r} is invalid: must be between -1 and 1 "
                              "for npmi scoring")
 

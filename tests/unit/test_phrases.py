@@ -568,3 +568,18 @@ def test_lazy_corpus_follows_the_model_and_can_be_indexed():
     assert list(lazy[1:]) == [["new_york"], ["is_big"]]
     theirs = gensim_phrases.Phrases(NY, min_count=1, threshold=0.1)
     assert theirs[[["new", "york"], ["is", "big"]]][1] == lazy[2]
+
+
+def test_threshold_checked_for_scoring_names_only_as_gensim():
+    # gensim checks the threshold against 'default' and 'npmi' given by name; a scoring
+    # function, even the same one, is the caller's business
+    for scoring, threshold in ((original_scorer, 0), (npmi_scorer, 1.5),
+                               (gensim_phrases.original_scorer, 0)):
+        ours = Phrases(NY, min_count=1, threshold=threshold, scoring=scoring)
+        theirs = gensim_phrases.Phrases(NY, min_count=1, threshold=threshold, scoring=scoring)
+        assert ours.export_phrases() == theirs.export_phrases()
+    for scoring, threshold in (("default", 0), ("npmi", 1.5)):
+        with pytest.raises(ParameterError, match="threshold"):
+            Phrases(NY, min_count=1, threshold=threshold, scoring=scoring)
+        with pytest.raises(ValueError):
+            gensim_phrases.Phrases(NY, min_count=1, threshold=threshold, scoring=scoring)
