@@ -442,6 +442,9 @@ cdef class Applier:
     def restart(self):
         """Start afresh: drop whatever a call stopped by an error left half-applied
         (pending tokens, output, an open line). Every sentence and every file starts so."""
+        self._restart()
+
+    cdef inline void _restart(self):
         fwp_applier_restart(&self.A)
         self.open_line = 0
         self.error = None
@@ -478,7 +481,7 @@ cdef class Applier:
         cdef Py_ssize_t k, m = len(toks), n = 0
         cdef const uint8_t *p
         cdef list keep = []
-        self.restart()
+        self._restart()
         self.A.out_mode = FWP_OUT_SPANS
         for k in range(m):
             p = _token_utf8(<object>_item(toks, k), &n, keep)

@@ -66,18 +66,14 @@ class _PhrasesTransformation:
     def _applier(self) -> Applier:
         raise NotImplementedError
 
-    def _cached_applier(self, key: tuple, make) -> Applier:
-        """This thread's applier for ``key`` (compared by identity), made by ``make()``
-        when the key changed. An applier holds one sentence's or one file's work in
-        progress, so threads never share one: each has its own in ``_cache`` (a
-        ``threading.local``, dropped when the model is pickled)."""
+    def _thread_cache(self) -> threading.local:
+        """Where this thread keeps its applier, as ``entry = (key, applier)``: an applier
+        holds one sentence's or one file's work in progress, so threads never share one.
+        (A ``threading.local`` in ``_cache``, dropped when the model is pickled.)"""
         local = self._cache
         if local is None:
             local = self._cache = threading.local()
-        entry = getattr(local, "entry", None)
-        if entry is None or any(a is not b for a, b in zip(entry[0], key)):
-            entry = local.entry = (key, make())
-        return entry[1]
+        return local
 
     def score_candidate(self, word_a, word_b, in_between):
         """``(phrase, score)`` if ``word_a``, the connector words ``in_between`` and
@@ -406,10 +402,16 @@ class Phrases(_PhrasesTransformation):
         return _phrases.CALLBACK if kind is None else kind
 
     def _applier(self) -> Applier:
-        key = (self._table, self._kind(), self.scoring, self.delimiter, self.connector_words)
-        applier = self._cached_applier(key, lambda: Applier(
-            self._table, connector_table(self.connector_words), self.delimiter, key[1],
-            self.scoring))
+        # the key's parts are compared by == (a tuple compares identity first): the table
+        # and the scorer by identity, delimiter and connector words by value
+        key = (self._table, self.scoring, self.delimiter, self.connector_words)
+        local = self._thread_cache()
+        entry = getattr(local, "entry", None)
+        if entry is None or entry[0] != key:
+            entry = local.entry = (key, Applier(self._table,
+                                                connector_table(self.connector_words),
+                                                self.delimiter, self._kind(), self.scoring))
+        applier = entry[1]
         applier.configure(self.threshold, self.min_count, len(self._table),
                           self.corpus_word_count)
         return applier
@@ -568,8 +570,12 @@ class FrozenPhrases(_PhrasesTransformation):
     def _applier(self) -> Applier:
         table = self._scores_table()
         key = (table, self.delimiter, self.connector_words)
-        applier = self._cached_applier(key, lambda: Applier(
-            table, connector_table(self.connector_words), self.delimiter, _phrases.FROZEN))
+        local = self._thread_cache()
+        entry = getattr(local, "entry", None)
+        if entry is None or entry[0] != key:
+            entry = local.entry = (key, Applier(table, connector_table(self.connector_words),
+                                                self.delimiter, _phrases.FROZEN))
+        applier = entry[1]
         applier.configure(self.threshold, self.min_count, 0, 0)
         return applier
 
