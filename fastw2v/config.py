@@ -195,10 +195,15 @@ class TrainConfig:
 # -- the model's settings (not hyper-parameters) ----------------------------------------
 
 
+#: The largest ``batch_words``: a job's word ids are one int32 buffer of about this many.
+MAX_BATCH_WORDS = 1 << 28
+
+
 def check_batch_words(batch_words) -> int:
     """``batch_words`` as an ``int``; ``ParameterError`` unless an integer >= 1."""
-    if not is_int(batch_words) or batch_words < 1:
-        raise ParameterError(f"batch_words={batch_words!r} is invalid: must be an integer >= 1")
+    if not is_int(batch_words) or not 1 <= batch_words <= MAX_BATCH_WORDS:
+        raise ParameterError(f"batch_words={batch_words!r} is invalid: must be an integer "
+                             f"from 1 to {MAX_BATCH_WORDS}")
     return int(batch_words)
 
 

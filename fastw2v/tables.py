@@ -63,7 +63,7 @@ def huffman_from_paths(codes, points, offsets, V: int) -> HuffmanTree:
     never reads outside the matrix.)"""
     codes, points = np.asarray(codes), np.asarray(points)
     offsets = np.asarray(offsets)
-    if V < 2 or offsets.shape != (V + 1,) or offsets.dtype.kind not in "iu":
+    if V < 1 or offsets.shape != (V + 1,) or offsets.dtype.kind not in "iu":
         raise ValueError(f"Huffman offsets of shape {offsets.shape} for {V} words")
     steps = np.diff(offsets.astype(np.int64))
     if offsets[0] != 0 or steps.min() < 1 or steps.max() > 255:
@@ -75,8 +75,9 @@ def huffman_from_paths(codes, points, offsets, V: int) -> HuffmanTree:
                          f"expected {n} integers each")
     if n and (codes.min() < 0 or codes.max() > 1):
         raise ValueError("a Huffman code has a branch other than 0 or 1")
-    if n and (points.min() < 0 or points.max() > V - 2):
-        raise ValueError(f"a Huffman point is outside the {V - 1} inner nodes")
+    inner = max(V - 1, 1)               # one word still gets one inner node (build_huffman)
+    if n and (points.min() < 0 or points.max() > inner - 1):
+        raise ValueError(f"a Huffman point is outside the {inner} inner nodes")
     return HuffmanTree(codes.astype(np.uint8), points.astype(np.int32),
                        offsets.astype(np.int64))
 

@@ -241,6 +241,10 @@ class VocabBuilder:
         items.sort(key=lambda wc: -wc[1])
         if max_final_vocab is not None:
             items = items[:max_final_vocab]
+        if not items and not self.counter:
+            raise EmptyVocabularyError(
+                f"no word is left in the vocabulary: max_vocab_size={self.max_vocab_size} "
+                "pruned every word while counting; raise max_vocab_size")
         if not items:
             most = self.counter.most_common(1)[0][1]
             raise EmptyVocabularyError(

@@ -51,6 +51,8 @@ def encode_batch(iterator, dict index, int64_t batch_words, int64_t first_senten
     This is the iterable mode's only per-token Python work: a C loop over list items
     and dict look-ups, several times faster than the equivalent comprehension.
     """
+    if not 1 <= batch_words <= (1 << 28):      # config.MAX_BATCH_WORDS; also for crafted files
+        raise ValueError(f"batch_words={batch_words} is invalid: must be 1 to {1 << 28}")
     cdef int64_t cap = batch_words + 1024, n = 0, raw = 0, sentences = 0
     cdef int64_t length
     cdef int32_t *buf = <int32_t *>malloc(cap * sizeof(int32_t))

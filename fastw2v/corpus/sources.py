@@ -225,6 +225,13 @@ def iter_file_sentences(source, unicode_errors: str = "strict",
         yield current
 
 
+def check_max_sentence_length(n) -> None:
+    """``ValueError`` unless ``n`` is None or an integer >= 1 (a negative one would cut
+    lines into empty pieces for ever)."""
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+        raise ValueError(f"max_sentence_length={n!r} is invalid: must be an integer >= 1")
+
+
 class LineSentence:
     """Iterate over a text file (plain, .gz, .bz2 or .xz), a directory of them, or an
     open file object: one sentence per line, tokens separated by whitespace (gensim's
@@ -243,6 +250,7 @@ class LineSentence:
         if not is_file_object(source):
             corpus_paths(source)          # fail now, not in the middle of training
         check_unicode_errors(unicode_errors)
+        check_max_sentence_length(max_sentence_length)
         self.source = source
         self.max_sentence_length = max_sentence_length
         self.limit = limit
@@ -273,6 +281,7 @@ class PathLineSentences:
     def __init__(self, source, max_sentence_length: int = 10000, limit: Optional[int] = None,
                  unicode_errors: str = "strict"):
         check_unicode_errors(unicode_errors)
+        check_max_sentence_length(max_sentence_length)
         path = os.fspath(source)
         if os.path.isfile(path):
             self.input_files = [path]

@@ -616,3 +616,26 @@ def test_query_vector_of_the_wrong_shape(trained):
     assert trained.most_similar_batch([]) == []
     with pytest.raises(ValueError, match="topn"):
         trained.most_similar_batch(["cat"], topn=0)
+
+
+def test_review_found_bad_inputs_get_clear_errors(tmp_path):
+    """A batch_words whose buffer size overflowed corrupted the heap; a negative
+    max_sentence_length cut lines into empty pieces for ever; a tiny max_vocab_size gave
+    an IndexError; a one-word hs model saved but did not load again."""
+    from fastw2v import EmptyVocabularyError, ParameterError, PathLineSentences
+    for bw in (2 ** 62, 2 ** 62 - 1024, 0):
+        with pytest.raises(ParameterError, match="batch_words"):
+            Word2Vec([["a", "b"] * 5] * 3, min_count=1, workers=1, batch_words=bw)
+    p = tmp_path / "c.txt"
+    p.write_text("x y z\n")
+    for cls in (LineSentence, PathLineSentences):
+        for bad in (-1, "x", 2.5):
+            with pytest.raises(ValueError, match="max_sentence_length"):
+                cls(p, max_sentence_length=bad)
+    with pytest.raises(EmptyVocabularyError, match="max_vocab_size=10 pruned every word"):
+        Word2Vec([[f"w{i}" for i in range(200)]] * 15, max_vocab_size=10, min_count=1)
+    m = Word2Vec([["a", "a", "a"]] * 10, vector_size=4, min_count=1, hs=1, negative=0)
+    m.save(tmp_path / "one.fw2v")
+    back = Word2Vec.load(tmp_path / "one.fw2v")
+    np.testing.assert_array_equal(back.syn1, m.syn1)
+    assert back.state.huffman().points.tolist() == [0]
