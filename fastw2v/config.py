@@ -20,7 +20,7 @@ from typing import Optional
 
 import numpy as np
 
-from .corpus import UNICODE_ERRORS, check_iterable, corpus_paths
+from .corpus import MAX_BATCH_WORDS, UNICODE_ERRORS, check_iterable, corpus_paths
 from .errors import ParameterError
 
 
@@ -193,10 +193,6 @@ class TrainConfig:
 
 
 # -- the model's settings (not hyper-parameters) ----------------------------------------
-
-
-#: The largest ``batch_words``: a job's word ids are one int32 buffer of about this many.
-MAX_BATCH_WORDS = 1 << 28
 
 
 def check_batch_words(batch_words) -> int:

@@ -157,16 +157,14 @@ def cmd_phrases(args, parser) -> int:
             check_threshold(args.threshold, model.scoring)
             model.threshold = args.threshold
     else:
-        model = Phrases(corpus_file=args.corpus,
-                        min_count=5 if args.min_count is None else args.min_count,
-                        threshold=10.0 if args.threshold is None else args.threshold,
-                        scoring=args.scoring or "default",
-                        connector_words=_connector_words(args.connector_words or "none",
-                                                         parser),
-                        delimiter="_" if args.delimiter is None else args.delimiter,
-                        max_vocab_size=(40000000 if args.max_vocab_size is None
-                                        else args.max_vocab_size),
-                        unicode_errors=args.unicode_errors)
+        # the options given; the others keep Phrases' own defaults (gensim's)
+        given = {"min_count": args.min_count, "threshold": args.threshold,
+                 "scoring": args.scoring, "delimiter": args.delimiter,
+                 "max_vocab_size": args.max_vocab_size,
+                 "connector_words": (None if args.connector_words is None else
+                                     _connector_words(args.connector_words, parser))}
+        model = Phrases(corpus_file=args.corpus, unicode_errors=args.unicode_errors,
+                        **{k: v for k, v in given.items() if v is not None})
         _say(f"learnt {model} from {model.corpus_word_count} words")
     frozen = model if isinstance(model, FrozenPhrases) else model.freeze()
     _say(f"{len(frozen.phrasegrams)} phrases score above the threshold")

@@ -10,7 +10,7 @@ This module only re-exports their public names.
 """
 from ..errors import CorpusError
 from .compression import COMPRESSIONS, Compression
-from .encode import (SENTENCE_END, ByteCounter, ByteEncoder, EncodedCorpus, encode_batch,
+from .encode import (MAX_BATCH_WORDS, SENTENCE_END, ByteCounter, ByteEncoder, EncodedCorpus, encode_batch,
                      map_tokens)
 from .sources import (BLOCK_BYTES, UNICODE_ERRORS, LineSentence, PathLineSentences,
                       Text8Corpus, block_threads, check_iterable, check_sentence,
@@ -18,7 +18,7 @@ from .sources import (BLOCK_BYTES, UNICODE_ERRORS, LineSentence, PathLineSentenc
                       iter_file_pieces, iter_file_sentences, open_corpus_file,
                       run_in_file_order, usable_cpus)
 
-__all__ = ["BLOCK_BYTES", "COMPRESSIONS", "SENTENCE_END", "UNICODE_ERRORS", "ByteCounter",
+__all__ = ["BLOCK_BYTES", "COMPRESSIONS", "MAX_BATCH_WORDS", "SENTENCE_END", "UNICODE_ERRORS", "ByteCounter",
            "ByteEncoder", "Compression", "CorpusError", "EncodedCorpus", "LineSentence",
            "PathLineSentences", "Text8Corpus", "is_file_object", "check_iterable", "check_sentence", "check_unicode_errors",
            "corpus_paths", "encode_batch", "iter_blocks", "iter_file_pieces",

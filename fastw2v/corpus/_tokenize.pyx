@@ -38,6 +38,11 @@ cdef Py_ssize_t _lookup_ids(object tokens, dict index, int32_t *out) except -1:
     return m
 
 
+#: The largest ``batch_words``: a batch's word ids are one int32 buffer of about this
+#: many (a larger one would overflow the buffer's size).
+MAX_BATCH_WORDS = 1 << 28
+
+
 def encode_batch(iterator, dict index, int64_t batch_words, int64_t first_sentence, check):
     """Pull token lists from ``iterator`` and map them to ids through ``index`` until the
     batch holds at least ``batch_words`` in-vocabulary words (or the iterator ends).
@@ -51,8 +56,9 @@ def encode_batch(iterator, dict index, int64_t batch_words, int64_t first_senten
     This is the iterable mode's only per-token Python work: a C loop over list items
     and dict look-ups, several times faster than the equivalent comprehension.
     """
-    if not 1 <= batch_words <= (1 << 28):      # config.MAX_BATCH_WORDS; also for crafted files
-        raise ValueError(f"batch_words={batch_words} is invalid: must be 1 to {1 << 28}")
+    if not 1 <= batch_words <= MAX_BATCH_WORDS:     # also for a crafted file's value
+        raise ValueError(f"batch_words={batch_words} is invalid: must be 1 to "
+                         f"{MAX_BATCH_WORDS}")
     cdef int64_t cap = batch_words + 1024, n = 0, raw = 0, sentences = 0
     cdef int64_t length
     cdef int32_t *buf = <int32_t *>malloc(cap * sizeof(int32_t))

@@ -19,7 +19,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from ._tokenize import ByteCounter, ByteEncoder, encode_batch, map_tokens
+from ._tokenize import MAX_BATCH_WORDS, ByteCounter, ByteEncoder, encode_batch, map_tokens
 from .sources import iter_file_pieces, run_in_file_order
 
 #: The id that ends a sentence in the encoded stream.
@@ -150,5 +150,5 @@ def _remove_quietly(path: str) -> None:
         pass
 
 
-__all__ = ["SENTENCE_END", "ByteCounter", "ByteEncoder", "EncodedCorpus", "encode_batch",
+__all__ = ["MAX_BATCH_WORDS", "SENTENCE_END", "ByteCounter", "ByteEncoder", "EncodedCorpus", "encode_batch",
            "map_tokens"]
