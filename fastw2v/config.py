@@ -45,6 +45,17 @@ def is_flag(x) -> bool:
 _INT_FLAGS = ("sg", "hs", "cbow_mean")
 _BOOL_FLAGS = ("shrink_windows", "compute_loss", "shared_negatives", "reproducible")
 
+#: upper bounds of the integer hyper-parameters. ``window`` and ``epochs`` are C ints in
+#: the kernels (gensim's too), so any value up to 2**31 - 1 trains: a window larger than
+#: a sentence covers the whole sentence. ``vector_size`` and ``negative`` size per-thread
+#: buffers and rows, and ``workers`` is a thread count: far above any use, low enough
+#: that a typo fails here, naming the parameter, instead of as a MemoryError, an
+#: OverflowError or a machine starting a billion threads once the corpus has been read.
+MAX_C_INT = 2**31 - 1
+MAX_VECTOR_SIZE = 2**20
+MAX_NEGATIVE = 2**20
+MAX_WORKERS = 4096
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -146,8 +157,10 @@ class TrainConfig:
                     f"{name}={getattr(self, name)!r} is invalid: {name} must be {what}"
                 )
 
-        need(is_int(self.vector_size) and self.vector_size >= 1, "vector_size", "an integer >= 1")
-        need(is_int(self.window) and self.window >= 1, "window", "an integer >= 1")
+        need(is_int(self.vector_size) and 1 <= self.vector_size <= MAX_VECTOR_SIZE,
+             "vector_size", f"an integer from 1 to {MAX_VECTOR_SIZE}")
+        need(is_int(self.window) and 1 <= self.window <= MAX_C_INT, "window",
+             f"an integer from 1 to {MAX_C_INT}")
         need(is_int(self.min_count) and self.min_count >= 0, "min_count", "an integer >= 0")
         need(self.max_vocab_size is None or (is_int(self.max_vocab_size) and self.max_vocab_size >= 1),
              "max_vocab_size", "None or an integer >= 1")
@@ -160,14 +173,17 @@ class TrainConfig:
         need(is_real(self.sample) and math.isfinite(self.sample) and self.sample >= 0, "sample",
              "a finite number >= 0 (0 disables down-sampling)")
         need(is_int(self.seed), "seed", "an integer")
-        need(is_int(self.workers) and self.workers >= 1, "workers", "an integer >= 1")
+        need(is_int(self.workers) and 1 <= self.workers <= MAX_WORKERS, "workers",
+             f"an integer from 1 to {MAX_WORKERS}")
         need(is_flag(self.sg), "sg", "0 (CBOW) or 1 (skip-gram)")
         need(is_flag(self.hs), "hs", "0 or 1")
-        need(is_int(self.negative) and self.negative >= 0, "negative", "an integer >= 0")
+        need(is_int(self.negative) and 0 <= self.negative <= MAX_NEGATIVE, "negative",
+             f"an integer from 0 to {MAX_NEGATIVE}")
         need(is_real(self.ns_exponent) and math.isfinite(self.ns_exponent), "ns_exponent",
              "a finite number")
         need(is_flag(self.cbow_mean), "cbow_mean", "0 or 1")
-        need(is_int(self.epochs) and self.epochs >= 1, "epochs", "an integer >= 1")
+        need(is_int(self.epochs) and 1 <= self.epochs <= MAX_C_INT, "epochs",
+             f"an integer from 1 to {MAX_C_INT}")
         for name in _BOOL_FLAGS:
             need(is_flag(getattr(self, name)), name, "True or False (or 0/1)")
         if self.shared_negatives and self.sg != 1:
@@ -282,8 +298,9 @@ def check_train_args(config: TrainConfig, epochs=None, start_alpha=None, end_alp
     """Check ``train()``'s arguments (``ParameterError`` naming the first bad one) and
     fill ``epochs``/``start_alpha``/``end_alpha`` from ``config`` where None."""
     epochs = config.epochs if epochs is None else epochs
-    if not is_int(epochs) or epochs < 1:
-        raise ParameterError(f"epochs={epochs!r} is invalid: must be an integer >= 1")
+    if not is_int(epochs) or not 1 <= epochs <= MAX_C_INT:
+        raise ParameterError(f"epochs={epochs!r} is invalid: must be an integer from 1 "
+                             f"to {MAX_C_INT}")
     for name, value, low in (("start_alpha", start_alpha, "> 0"),
                              ("end_alpha", end_alpha, ">= 0")):
         if value is not None and not (is_real(value) and math.isfinite(value)

@@ -14,6 +14,7 @@ tool keeps equal counts in first-seen order instead; only the order of ties diff
 """
 from __future__ import annotations
 
+import numbers
 import os
 import re
 from collections import Counter
@@ -362,6 +363,8 @@ def _keep(word, count, min_count, trim_rule) -> bool:
 #: row of its vector files).
 C_SENTENCE_END = "</s>"
 _COUNT = re.compile(rb"-?[0-9]+")
+#: the largest count (and total) a vocabulary holds: counts are int64
+MAX_COUNT = 2**63 - 1
 
 
 def check_vocab_word(word: str) -> bytes:
@@ -428,6 +431,9 @@ def read_word_counts(path, skip_sentence_end: bool = True, decode=None) -> Dict[
                     f"got {raw[:80]!r}") from None
             if count < 0:
                 raise VocabularyError(f"{path}: line {line_no}: negative count {count}")
+            if count > MAX_COUNT:
+                raise VocabularyError(f"{path}: line {line_no}: count {count} is more than "
+                                      f"{MAX_COUNT} (int64)")
             if word is None:
                 word = decode(parts[0], line_no)
             if parts[0] in first_line:
@@ -455,6 +461,16 @@ def builder_from_counts(word_counts: Dict[str, int], ranked: bool = False) -> Vo
     ``-read-vocab`` keeps its order)."""
     b = VocabBuilder()
     b.counter = Counter(dict(word_counts))
+    for word, count in b.counter.items():
+        # whole numbers, also as floats (3.0), as gensim stores them in an int array
+        if not isinstance(count, numbers.Real) or isinstance(count, bool) \
+                or not 0 <= count <= MAX_COUNT or count != int(count):
+            raise VocabularyError(f"the count of {word!r} is {count!r}: counts must be "
+                                  f"whole numbers from 0 to {MAX_COUNT}")
+        b.counter[word] = int(count)
     b.ranked = bool(ranked)
     b.total_words = int(sum(b.counter.values()))
+    if b.total_words > MAX_COUNT:
+        raise VocabularyError(f"the counts add up to {b.total_words}, more than "
+                              f"{MAX_COUNT} words (int64)")
     return b

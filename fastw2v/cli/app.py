@@ -338,7 +338,10 @@ def main(argv: Optional[List[str]] = None, prog: str = "fastw2v") -> int:
     except ImportError as exc:
         say(f"{prog}: error: {exc}")
         return 1
-    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+    except MemoryError as exc:
+        say(f"{prog}: error: out of memory: {exc or 'an allocation failed'}")
+        return 1
+    except (OSError, ValueError, KeyError, RuntimeError, OverflowError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         say(f"{prog}: error: {cli_message(str(msg), c_mode)}")
         return 1

@@ -4,13 +4,14 @@
 
 cdef inline int window_bounds(const ModelC *m, WorkerC *w, int i, int n, int *hi) noexcept nogil:
     """The window of centre ``i``: returns its start and sets ``hi`` to its end
-    (exclusive), shrunk by a random ``b`` in [0, window) when shrink_windows is on."""
-    cdef int b = <int>(fw_rng_next(&w.rng) % <uint64_t>m.p.window) if m.p.shrink_windows else 0
-    cdef int lo = i - m.p.window + b
-    hi[0] = i + m.p.window + 1 - b
-    if hi[0] > n:
-        hi[0] = n
-    return lo if lo > 0 else 0
+    (exclusive), shrunk by a random ``b`` in [0, window) when shrink_windows is on.
+    In 64 bits: ``window`` may be any C int, up to 2**31 - 1 (the whole sentence)."""
+    cdef int64_t b = <int64_t>(fw_rng_next(&w.rng) % <uint64_t>m.p.window) if m.p.shrink_windows else 0
+    cdef int64_t reach = <int64_t>m.p.window - b
+    cdef int64_t lo = <int64_t>i - reach
+    cdef int64_t end = <int64_t>i + reach + 1
+    hi[0] = <int>(end if end < n else n)
+    return <int>(lo if lo > 0 else 0)
 
 
 cdef inline void centre_done(const ModelC *m, RowsT *rows) noexcept nogil:

@@ -239,18 +239,23 @@ cdef class Worker:
         cdef ScratchC *x = &self.c.scratch
         d = model.c.p.dim
         nt = model.c.p.negative + 1
+        # a window holds at most a sentence's other words: however large ``window`` is
+        # (any C int), 2 * min(window, C_MAX_SENTENCE) slots hold its contexts
+        nctx = 2 * min(<int64_t>model.c.p.window, <int64_t>C_MAX_SENTENCE)
         x.neu1 = <float *>fw_alloc_lines(d * sizeof(float))
         x.neu1e = <float *>fw_alloc_lines(d * sizeof(float))
         x.sentence = <int32_t *>fw_alloc_lines(C_MAX_SENTENCE * sizeof(int32_t))
-        x.ctx_err = <float *>fw_alloc_lines(2 * model.c.p.window * d * sizeof(float))
-        # the batched window's scores: [contexts, noise set] for NS, [contexts, path] for HS
-        x.scores = <float *>fw_alloc_lines(2 * model.c.p.window * max(nt, model.c.t.max_code_len)
+        # the batched window's input-side errors and scores ([contexts, noise set] for
+        # NS, [contexts, path] for HS): only the fast mode uses them
+        nbatch = nctx if model.c.p.shared_negatives else 1
+        x.ctx_err = <float *>fw_alloc_lines(nbatch * d * sizeof(float))
+        x.scores = <float *>fw_alloc_lines(nbatch * max(nt, model.c.t.max_code_len)
                                            * sizeof(float))
         x.targets = <int32_t *>fw_alloc_lines(nt * sizeof(int32_t))
-        x.ctx_rows = <float **>fw_alloc_lines(2 * model.c.p.window * sizeof(float *))
-        x.ctx_words = <int32_t *>fw_alloc_lines(2 * model.c.p.window * sizeof(int32_t))
-        x.ctx_count = <float *>fw_alloc_lines(2 * model.c.p.window * sizeof(float))
-        x.ctx_scale = <float *>fw_alloc_lines(2 * model.c.p.window * sizeof(float))
+        x.ctx_rows = <float **>fw_alloc_lines(nctx * sizeof(float *))
+        x.ctx_words = <int32_t *>fw_alloc_lines(nctx * sizeof(int32_t))
+        x.ctx_count = <float *>fw_alloc_lines(nctx * sizeof(float))
+        x.ctx_scale = <float *>fw_alloc_lines(nctx * sizeof(float))
         x.target_count = <float *>fw_alloc_lines(nt * sizeof(float))
         x.path_rows = <float **>fw_alloc_lines((max(model.c.t.max_code_len, nt) + 1) * sizeof(float *))
         x.grads = <float *>fw_alloc_lines((max(model.c.t.max_code_len, nt) + 1) * sizeof(float))
@@ -258,7 +263,9 @@ cdef class Worker:
                 or x.scores == NULL or x.targets == NULL or x.path_rows == NULL \
                 or x.ctx_rows == NULL or x.ctx_words == NULL or x.ctx_count == NULL \
                 or x.ctx_scale == NULL or x.target_count == NULL or x.grads == NULL:
-            raise MemoryError("cannot allocate worker buffers")
+            raise MemoryError(
+                f"cannot allocate a training thread's buffers (vector_size={d}, "
+                f"negative={model.c.p.negative}, window={model.c.p.window})")
         self.c.shared.merge_every = HOT_MERGE_EVERY
 
     def __dealloc__(self):

@@ -31,7 +31,7 @@ cdef inline void prefetch_next_centre(const ModelC *m, RowsT *rows, const int32_
                 __builtin_prefetch(&m.t.path[m.t.code_offsets[sent[i + 2] + 1] - 1])
                 if i + 3 < n:
                     __builtin_prefetch(&m.t.code_offsets[sent[i + 3]])
-    if i + m.p.window + 1 < n:
+    if m.p.window < n - i - 1:
         prefetch_row_for(m, rows, MAT_INPUT, m.w.input_vectors, sent[i + m.p.window + 1])
 
 

@@ -51,7 +51,12 @@ def zeros(n: int, vector_size: int) -> np.ndarray:
     """A zero float32 [n, vector_size] matrix in the kernels' layout (padding zero too)."""
     d = int(vector_size)
     ld = row_stride(d)
-    buf = np.zeros(n * ld + ROW_ALIGN // _FLOAT, dtype=np.float32)
+    try:
+        buf = np.zeros(n * ld + ROW_ALIGN // _FLOAT, dtype=np.float32)
+    except MemoryError:
+        raise MemoryError(f"cannot allocate a {n:,} x {d:,} float32 matrix "
+                          f"({n * ld * _FLOAT / 2**30:,.1f} GiB): too many words for "
+                          "this vector_size on this machine") from None
     skip = (-buf.ctypes.data % ROW_ALIGN) // _FLOAT
     return buf[skip:skip + n * ld].reshape(n, ld)[:, :d]
 
@@ -65,9 +70,10 @@ def in_layout(arr: np.ndarray) -> bool:
 
 def trainable(arr: np.ndarray) -> np.ndarray:
     """``arr`` itself where it is already in the kernels' layout (or is not a float32
-    matrix: the kernels refuse those by name), else a copy in the layout."""
-    if in_layout(arr) or not isinstance(arr, np.ndarray) or arr.dtype != np.float32 \
-            or arr.ndim != 2:
+    matrix: the kernels refuse those by name), else a copy in the layout; a float32
+    matrix of the other byte order (a file can hold one) is copied in native order."""
+    if in_layout(arr) or not isinstance(arr, np.ndarray) or arr.dtype.kind != "f" \
+            or arr.dtype.itemsize != 4 or arr.ndim != 2:
         return arr
     out = zeros(arr.shape[0], arr.shape[1])
     out[...] = arr
