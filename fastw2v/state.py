@@ -23,7 +23,8 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from . import kernels
-from .config import TrainConfig
+from .config import (TrainConfig, check_batch_words, check_unicode_errors, check_vocab_flag,
+                     is_int, is_real)
 from .corpus import EncodedCorpus, corpus_paths
 from .errors import FormatError, VocabularyError
 from .io.gensim_pickle import GensimModel, is_gensim_pickle, read_gensim
@@ -46,6 +47,30 @@ SAVED_FIELDS: Dict[str, object] = {
     "unicode_errors": "strict", "comment": None, "effective_min_count": None,
     "sorted_vocab": 1, "null_word": 0,
 }
+def _checked_field(name: str, value):
+    """A :data:`SAVED_FIELDS` value read from a file, checked against what a save writes
+    (``ValueError`` otherwise, which the loader turns into ``FormatError``): a crafted
+    header must not reach training as a string where a count belongs."""
+    def need(ok, what):
+        if not ok:
+            raise ValueError(f"{name} is {str(value)[:80]!r}, not {what}")
+    if name in ("corpus_count", "corpus_total_words", "epochs_trained"):
+        need(is_int(value) and value >= 0, "an integer >= 0")
+    elif name in ("epoch_losses", "epoch_alphas"):
+        need(isinstance(value, list) and all(is_real(v) for v in value), "a list of numbers")
+    elif name == "batch_words":
+        check_batch_words(value)
+    elif name == "unicode_errors":
+        check_unicode_errors(value)
+    elif name == "comment":
+        need(value is None or isinstance(value, str), "None or a string")
+    elif name == "effective_min_count":
+        need(value is None or (is_int(value) and value >= 0), "None or an integer >= 0")
+    elif name in ("sorted_vocab", "null_word"):
+        check_vocab_flag(name, value)
+    return value
+
+
 #: Weight matrices saved when present, by attribute name (``wv.vectors`` always is, as
 #: ``vectors``).
 SAVED_WEIGHTS = ("syn1neg", "syn1")
@@ -353,6 +378,10 @@ class ModelState:
         if lockf.size == 0:
             raise ValueError("wv.vectors_lockf is empty: use np.ones(1, np.float32) (train "
                              "every row) or one factor per row")
+        if not np.all(np.isfinite(lockf)):
+            # a NaN factor would silently train every vector it touches to NaN
+            raise ValueError("wv.vectors_lockf holds values that are not finite (NaN or "
+                             "inf): use 0.0 to freeze a row and 1.0 to train it")
         return None if np.all(lockf == 1.0) else lockf
 
     # -- the corpus file encoded to ids -----------------------------------------------------
@@ -459,19 +488,27 @@ class ModelState:
 
     @classmethod
     def _from_native(cls, meta: dict, arrays: dict) -> "ModelState":
+        if not isinstance(meta.get("config"), dict):
+            raise TypeError("the header has no 'config' object")
         state = cls(TrainConfig(**meta["config"]))
         for name, default in SAVED_FIELDS.items():
-            value = meta.get(name, default)
+            value = _checked_field(name, meta.get(name, default))
             setattr(state, name, list(value) if isinstance(default, list) else value)
+        total = meta.get("vocab_total_words")
+        if total is not None and not (is_int(total) and total >= 0):
+            raise ValueError(f"vocab_total_words is {total!r}")
         words = decode_strings(arrays["words_blob"], arrays["words_offsets"])
-        state.vocab = Vocab(words, np.array(arrays["counts"]), meta.get("vocab_total_words"),
+        if arrays["counts"].dtype.kind not in "iu":
+            raise ValueError(f"counts have dtype {arrays['counts'].dtype}, not integers")
+        state.vocab = Vocab(words, np.array(arrays["counts"]), total,
                             state.corpus_count, require_sorted=False)
         state.wv = KeyedVectors(state.config.vector_size, words, arrays["vectors"],
                                 state.vocab.counts)
         if "vectors_lockf" in arrays:           # absent from files of earlier versions
             lockf = np.array(arrays["vectors_lockf"], dtype=np.float32)
-            if lockf.ndim != 1 or len(lockf) == 0:
-                raise ValueError(f"vectors_lockf has shape {lockf.shape}")
+            if lockf.ndim != 1 or len(lockf) == 0 or not np.all(np.isfinite(lockf)):
+                raise ValueError(f"vectors_lockf has shape {lockf.shape} or values that "
+                                 "are not finite")
             state.wv.vectors_lockf = lockf
         for name in SAVED_WEIGHTS:
             setattr(state, name, arrays.get(name))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import lzma
 import os
 import zlib
@@ -48,6 +49,95 @@ class Compression(NamedTuple):
     decompress: Callable[[bytes], bytes]
 
 
+class TrailingDataError(OSError):
+    """Bytes after the last compressed stream of a file that are neither another stream
+    nor zero padding: a damaged or mis-joined file, whose rest would be lost unread."""
+
+
+def _next_stream(data: bytes, magic: bytes, name: str) -> bytes:
+    """What follows a finished stream, checked: ``b""`` at the end (zero padding, which
+    gzip also allows, counts as the end), else the next stream's bytes; raises
+    :class:`TrailingDataError` where they do not start as a ``name`` stream does.
+    (The standard library's bzip2 and xz readers silently ignore such bytes; its gzip
+    reader refuses them, and now all three do.)"""
+    rest = data.lstrip(b"\0")
+    if rest and not rest.startswith(magic[: len(rest)]):
+        raise TrailingDataError(f"data after the end of the {name} stream is not another "
+                                f"{name} stream (trailing garbage: {rest[:16]!r})")
+    return rest
+
+
+def _strict_decompress(factory: Callable, magic: bytes, name: str) -> Callable[[bytes], bytes]:
+    """``decompress(data)`` for a whole file of one or more ``name`` streams."""
+    def decompress(data: bytes) -> bytes:
+        out = []
+        while True:
+            dec = factory()
+            out.append(dec.decompress(data))
+            if not dec.eof:
+                raise EOFError("Compressed data ended before the end-of-stream marker was "
+                               "reached")
+            data = _next_stream(dec.unused_data, magic, name)
+            if not data:
+                return b"".join(out)
+    return decompress
+
+
+class _StrictReader(io.RawIOBase):
+    """The uncompressed bytes of a file of one or more ``name`` streams, read as they
+    are needed (at most ``len(b)`` bytes decompressed per call), refusing trailing bytes
+    that are not another stream (:func:`_next_stream`)."""
+
+    _CHUNK = 1 << 16
+
+    def __init__(self, path, factory: Callable, magic: bytes, name: str):
+        self._fh = open(path, "rb")
+        self.name = os.fspath(path)
+        self._factory, self._magic, self._format = factory, magic, name
+        self._dec = factory()
+        self._pending = b""             # raw bytes not yet given to a decompressor
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        want = len(b)
+        while want:
+            if self._dec.eof:
+                rest = self._dec.unused_data + self._pending
+                self._pending = b""
+                while not rest.lstrip(b"\0"):
+                    rest = self._fh.read(self._CHUNK)
+                    if not rest:
+                        return 0
+                rest = _next_stream(rest, self._magic, self._format)
+                self._dec, self._pending = self._factory(), rest
+            data = b""
+            if self._dec.needs_input:
+                data, self._pending = self._pending or self._fh.read(self._CHUNK), b""
+                if not data:
+                    raise EOFError("Compressed file ended before the end-of-stream marker "
+                                   "was reached")
+            out = self._dec.decompress(data, max_length=want)
+            if out:
+                b[: len(out)] = out
+                return len(out)
+        return 0
+
+    def close(self) -> None:
+        if not self.closed:
+            self._fh.close()
+        super().close()
+
+
+def _strict_open(factory: Callable, magic: bytes, name: str) -> Callable[..., BinaryIO]:
+    def open_(path, mode: str = "rb") -> BinaryIO:
+        if mode != "rb":
+            raise ValueError(f"mode={mode!r}: only 'rb' reads a {name} file")
+        return io.BufferedReader(_StrictReader(path, factory, magic, name), 1 << 16)
+    return open_
+
+
 def _gzip_writer(fh: BinaryIO) -> BinaryIO:
     # mtime=0: the same vectors give the same file bytes
     return gzip.GzipFile(fileobj=fh, mode="wb", mtime=0)
@@ -55,10 +145,13 @@ def _gzip_writer(fh: BinaryIO) -> BinaryIO:
 
 COMPRESSIONS: Tuple[Compression, ...] = (
     Compression("gzip", (".gz",), b"\x1f\x8b", gzip.open, _gzip_writer, gzip.decompress),
-    Compression("bzip2", (".bz2",), b"BZh", bz2.open, lambda fh: bz2.BZ2File(fh, "wb"),
-                bz2.decompress),
-    Compression("xz", (".xz", ".lzma"), b"\xfd7zXZ\x00", lzma.open,
-                lambda fh: lzma.LZMAFile(fh, "wb"), lzma.decompress),
+    Compression("bzip2", (".bz2",), b"BZh", _strict_open(bz2.BZ2Decompressor, b"BZh", "bzip2"),
+                lambda fh: bz2.BZ2File(fh, "wb"),
+                _strict_decompress(bz2.BZ2Decompressor, b"BZh", "bzip2")),
+    Compression("xz", (".xz", ".lzma"), b"\xfd7zXZ\x00",
+                _strict_open(lzma.LZMADecompressor, b"\xfd7zXZ\x00", "xz"),
+                lambda fh: lzma.LZMAFile(fh, "wb"),
+                _strict_decompress(lzma.LZMADecompressor, b"\xfd7zXZ\x00", "xz")),
 )
 
 #: Bytes to read from the start of a file to recognise any format of the table.
@@ -110,5 +203,5 @@ def open_by_magic(path) -> BinaryIO:
     return open(path, "rb") if compression is None else compression.open(path, "rb")
 
 
-__all__ = ["COMPRESSIONS", "Compression", "DECOMPRESSION_ERRORS", "MAGIC_LENGTH", "by_magic",
+__all__ = ["COMPRESSIONS", "Compression", "DECOMPRESSION_ERRORS", "TrailingDataError", "MAGIC_LENGTH", "by_magic",
            "by_suffix", "open_by_magic", "open_by_suffix", "sniff", "strip_suffix"]

@@ -54,8 +54,10 @@ class EncodedCorpus:
         fd, self.path = tempfile.mkstemp(prefix="fastw2v-encoded-", suffix=".int32", dir=tmp_dir)
         self._finalizer = weakref.finalize(self, _remove_quietly, self.path)
         n_sentences = raw = 0
+        fh = os.fdopen(fd, "wb")
+        out = _TempWriter(fh, self.path)
         try:
-            with os.fdopen(fd, "wb") as out:
+            with out:
                 if unicode_errors == "strict":
                     # the fast path: tokens split and looked up in C on the checked bytes
                     raw, n_sentences = _encode_blocks(source, key_to_index, out, threads)
@@ -141,6 +143,45 @@ def _encode_blocks(source, key_to_index: dict, out, threads: int) -> Tuple[int, 
 
     run_in_file_order(source, threads, start, finish, "fastw2v-encode")
     return enc.raw_tokens, enc.sentences
+
+
+class _TempWriter:
+    """The encoded stream's file, whose write errors (a full disk raises ENOSPC with no
+    file name) say which file it was and how to put it elsewhere."""
+
+    def __init__(self, fh, path: str):
+        self._fh, self._path = fh, path
+
+    def write(self, data):
+        try:
+            return self._fh.write(data)
+        except OSError as exc:
+            raise self._named(exc) from None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        """Flush and close; where writing already failed, close quietly so that the
+        first error is the one raised (the close would fail again on the bytes left)."""
+        if exc_type is not None:
+            try:
+                self._fh.close()
+            except OSError:
+                pass
+            return False
+        try:
+            self._fh.close()
+        except OSError as error:
+            raise self._named(error) from None
+        return False
+
+    def _named(self, exc: OSError) -> OSError:
+        if exc.errno is None:
+            return exc
+        return type(exc)(exc.errno, f"{exc.strerror} while writing the encoded corpus "
+                         "(4 bytes per word) to its temporary file; set TMPDIR to a folder "
+                         "with more room", self._path)
 
 
 def _remove_quietly(path: str) -> None:

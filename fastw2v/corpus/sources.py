@@ -98,7 +98,9 @@ def block_threads(workers: int) -> int:
 
 def _file_blocks(fh, name: str, unicode_errors: str) -> Iterator[Tuple[bytes, str, bool]]:
     """:func:`iter_blocks` of one open binary (or text: encoded to UTF-8) file."""
-    leftover = b""
+    # the bytes after the last whitespace so far, in pieces: a token longer than a block
+    # (a file without whitespace) is joined once, when it ends, so reading stays linear
+    leftover: List[bytes] = []
     offset = 0          # byte offset of `leftover`'s first byte in the file
     line_no = 1
     while True:
@@ -108,15 +110,15 @@ def _file_blocks(fh, name: str, unicode_errors: str) -> Iterator[Tuple[bytes, st
             raise CorpusError(f"cannot read corpus file {name!r}: {exc}") from exc
         if isinstance(block, str):       # a file opened in text mode
             block = block.encode("utf-8", "surrogateescape")
-        data = leftover + block
         if block:
-            cut = max(data.rfind(c) for c in _ASCII_SPACE)
-            if cut < 0:          # one token longer than the block: keep reading
-                leftover = data
+            cut = max(block.rfind(c) for c in _ASCII_SPACE)
+            if cut < 0:          # the token goes on past this block: keep reading
+                leftover.append(block)
                 continue
-            head, leftover = data[: cut + 1], data[cut + 1:]
+            leftover.append(block[: cut + 1])
+            head, leftover = b"".join(leftover), [block[cut + 1:]]
         else:
-            head, leftover = data, b""
+            head, leftover = b"".join(leftover), []
         text = _decode(head, name, offset, line_no, unicode_errors)
         offset += len(head)
         line_no += head.count(b"\n")

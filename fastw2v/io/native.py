@@ -63,6 +63,51 @@ def _public_error(exc: OSError, path: str) -> OSError:
     return type(exc)(exc.errno, exc.strerror, path)
 
 
+class NamedWriter:
+    """A binary file object whose ``write``/``flush`` errors name ``path``: a full disk
+    raises ``OSError(ENOSPC)`` with no file name, which would leave the user guessing
+    which of a save's files (or its hidden temporary) could not be written."""
+
+    def __init__(self, fh, path: str):
+        self._fh, self._path = fh, path
+
+    def write(self, data):
+        try:
+            return self._fh.write(data)
+        except OSError as exc:
+            raise _public_error(exc, self._path) from None
+
+    def flush(self):
+        try:
+            self._fh.flush()
+        except OSError as exc:
+            raise _public_error(exc, self._path) from None
+
+    def __getattr__(self, name):
+        return getattr(self._fh, name)
+
+
+def write_through(fh, path: str, write_fn) -> None:
+    """``write_fn`` on ``fh`` (an open binary file of ``path``) as a :class:`NamedWriter`,
+    then flush and close it; every write error names ``path``. ``fh`` is closed in any
+    case, and where ``write_fn`` or the flush failed, that error is the one raised (the
+    close would only fail again on the bytes still buffered)."""
+    out = NamedWriter(fh, path)
+    try:
+        write_fn(out)
+        out.flush()
+    except BaseException:
+        try:
+            fh.close()
+        except OSError:
+            pass
+        raise
+    try:
+        fh.close()
+    except OSError as exc:
+        raise _public_error(exc, path) from None
+
+
 def _create_beside(path: str):
     """A new, empty temporary file beside ``path``: ``(fd, name)``.
 
@@ -104,10 +149,15 @@ def atomic_write(path, write_fn) -> None:
     except OSError as exc:
         raise _public_error(exc, path) from None
     try:
-        with os.fdopen(fd, "wb") as fh:
-            write_fn(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
+        def write_and_sync(out):
+            write_fn(out)
+            out.flush()
+            try:
+                os.fsync(out.fileno())
+            except OSError as exc:
+                raise _public_error(exc, path) from None
+
+        write_through(os.fdopen(fd, "wb"), path, write_and_sync)
         os.replace(tmp, path)
     except BaseException as exc:
         try:
@@ -178,8 +228,10 @@ def load_native(path, mmap: Optional[str] = None) -> Tuple[dict, Dict[str, np.nd
             meta, descr = header["meta"], header["arrays"]
             if not isinstance(meta, dict) or not isinstance(descr, dict):
                 raise TypeError("meta and arrays must be objects")
-        except (ValueError, KeyError, TypeError) as exc:
-            raise FormatError(f"{path}: corrupt header ({exc})") from None
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
+            # RecursionError: JSON nested thousands deep, which no saver writes
+            raise FormatError(f"{path}: corrupt header ({type(exc).__name__}: "
+                              f"{str(exc)[:200]})") from None
     data_start = -(-(_PREFIX.size + header_len) // _ALIGN) * _ALIGN
     arrays = {}
     for name, d in descr.items():

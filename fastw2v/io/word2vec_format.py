@@ -46,7 +46,7 @@ from ._binary import LINE_BREAK_IN_WORD, TRUNCATED, join_words
 from ._binary import read_rows as read_binary_rows
 from ._text import FULL, PYTHON_LINE, SLOW_VALUE, count_lines
 from ._text import parse_rows as parse_text_rows
-from .native import FormatError, atomic_write
+from .native import FormatError, atomic_write, write_through
 
 logger = logging.getLogger("fastw2v")
 
@@ -861,8 +861,7 @@ def save_word2vec_format(kv, fname, fvocab=None, binary=False, total_vec=None,
 
     def put(path, write):
         if append:
-            with open(path, "ab") as fh:
-                write(fh)
+            write_through(open(path, "ab"), os.fspath(path), write)
         else:
             atomic_write(path, write)
 

@@ -282,6 +282,10 @@ BELOW = {"vector_size": [0, -1], "window": [0, -3], "min_count": [-1], "workers"
          "negative": [-1], "epochs": [0, -1], "max_vocab_size": [0, -5],
          "max_final_vocab": [0, -2], "alpha": [0, -0.1, 0.0], "min_alpha": [-1e-9],
          "sample": [-1e-3], "seed": [], "ns_exponent": []}
+# and the upper edge, where a field has one (config.py says why each is where it is)
+ABOVE = {"vector_size": [2**20 + 1, 2**40], "window": [2**31, 10**30],
+         "negative": [2**20 + 1, 2**40], "workers": [4097, 2**40],
+         "epochs": [2**31, 2**62]}
 FLAGS = {"sg", "hs", "cbow_mean", "shrink_windows", "compute_loss", "shared_negatives",
          "reproducible"}
 
@@ -294,7 +298,7 @@ def bad_values(field):
         return BAD_FLAG
     optional = "Optional" in kind
     if "int" in kind:
-        values = BAD_INT + BELOW[field.name]
+        values = BAD_INT + BELOW[field.name] + ABOVE.get(field.name, [])
     elif "float" in kind:
         values = BAD_FLOAT + BELOW[field.name]
     else:
@@ -639,3 +643,186 @@ def test_review_found_bad_inputs_get_clear_errors(tmp_path):
     back = Word2Vec.load(tmp_path / "one.fw2v")
     np.testing.assert_array_equal(back.syn1, m.syn1)
     assert back.state.huffman().points.tolist() == [0]
+
+
+# -- limits, crafted headers, full disks, joined files (the loader/CLI review) ------------
+@pytest.mark.parametrize("mode", [dict(sg=1), dict(sg=0), dict(sg=1, shared_negatives=True),
+                                  dict(sg=0, hs=1, negative=0)],
+                         ids=["sg", "cbow", "sg-shared", "cbow-hs"])
+def test_the_largest_window_trains_whole_sentences(small_text_file, mode):
+    """window is a C int: 2**31 - 1 used to overflow the window's bounds and the size of
+    the context buffers. Its lines are 50 words long, so without shrinking a window of 50
+    already covers each line, and the largest window must train exactly as that one."""
+    kw = dict(vector_size=16, min_count=5, epochs=1, workers=1, seed=3,
+              shrink_windows=False, progress=False, **mode)
+    small = Word2Vec(corpus_file=small_text_file, window=50, **kw)
+    huge = Word2Vec(corpus_file=small_text_file, window=2**31 - 1, **kw)
+    assert np.isfinite(huge.wv.vectors).all()
+    np.testing.assert_array_equal(huge.wv.vectors, small.wv.vectors)
+    narrow = Word2Vec(corpus_file=small_text_file, window=5, **kw)
+    assert not np.array_equal(narrow.wv.vectors, small.wv.vectors)
+
+
+def test_counts_beyond_int64(tmp_path):
+    """Counts are int64: a larger one gave an OverflowError from NumPy."""
+    p = tmp_path / "huge.vocab"
+    p.write_text("the 99999999999999999999999\nof 5\n")
+    with pytest.raises(VocabularyError, match=r"huge.vocab: line 1: count 9+ is more than"):
+        Word2Vec(**FAST).read_vocab(p)
+    p.write_text(f"the {2**63 - 1}\nof {2**63 - 1}\n")
+    with pytest.raises(VocabularyError, match="add up to"):
+        Word2Vec(**FAST).read_vocab(p)
+    for bad in (2**63, -1, float("nan"), 2.5, "3", None):
+        with pytest.raises(VocabularyError, match="count of 'a'"):
+            Word2Vec(**FAST).build_vocab_from_freq({"a": bad, "b": 2})
+    m = Word2Vec(**FAST)
+    m.build_vocab_from_freq({"a": 3.0, "b": np.int64(2)})      # whole numbers, as gensim
+    assert [m.wv.get_vecattr(w, "count") for w in ("a", "b")] == [3, 2]
+
+
+def test_tokens_longer_than_a_block_are_read_whole(tmp_path, monkeypatch):
+    """A token running over many read blocks is gathered in pieces and joined once (it was
+    re-joined and searched again for each block: quadratic in its length)."""
+    from fastw2v.corpus import sources
+    monkeypatch.setattr(sources, "BLOCK_BYTES", 7)
+    long = "x" * 1000
+    p = tmp_path / "c.txt"
+    p.write_text(f"a {long} b\nc {long}\n{long}")
+    blocks = list(sources.iter_blocks(str(p)))
+    assert b"".join(raw for raw, _, _ in blocks) == p.read_bytes()
+    assert [text.split() for _, text, _ in blocks if text.split()] and \
+        " ".join(t for _, t, _ in blocks).split() == ["a", long, "b", "c", long, long]
+    assert list(LineSentence(p)) == [["a", long, "b"], ["c", long], [long]]
+
+
+def _rewrite_header(data: bytes, edit) -> bytes:
+    """The native file ``data`` with its JSON header changed in place by ``edit(header)``,
+    or replaced by the bytes ``edit`` returns; the arrays keep their offsets from the
+    (re-aligned) start of the data."""
+    n = int.from_bytes(data[12:20], "little")
+    header = json.loads(data[20:20 + n])
+    raw = edit(header)
+    raw = raw if isinstance(raw, bytes) else json.dumps(header).encode()
+    start, old_start = (-(-(20 + k) // 64) * 64 for k in (len(raw), n))
+    return (data[:12] + len(raw).to_bytes(8, "little") + raw
+            + b"\0" * (start - 20 - len(raw)) + data[old_start:])
+
+
+def test_native_header_values_are_checked(tmp_path):
+    """A crafted header's values reached training unchecked: a NaN lockf trained every
+    vector to NaN, strings stood where counts belong, JSON nested 100,000 deep raised
+    RecursionError, float counts were truncated."""
+    m = Word2Vec(SENTENCES, **FAST)
+    m.save(tmp_path / "m.fw2v")
+    data = (tmp_path / "m.fw2v").read_bytes()
+
+    def meta(key, value):
+        return lambda h: h["meta"].__setitem__(key, value)
+
+    def dtype(array, value):
+        return lambda h: h["arrays"][array].__setitem__("dtype", value)
+
+    bad = {"epochs_trained": meta("epochs_trained", "5"), "batch_words": meta("batch_words", 2**62),
+           "epoch_losses": meta("epoch_losses", "x"), "unicode_errors": meta("unicode_errors", "no"),
+           "vocab_total_words": meta("vocab_total_words", -4), "config": meta("config", [1]),
+           "nested": lambda h: b'{"meta": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+           "counts": dtype("counts", "<f8"), "null_word": meta("null_word", 7)}
+    for name, edit in bad.items():
+        p = tmp_path / f"bad_{name}.fw2v"
+        p.write_bytes(_rewrite_header(data, edit))
+        with pytest.raises(FormatError, match=rf"bad_{name}\.fw2v: corrupt"):
+            Word2Vec.load(p)
+    # a float32 matrix of the other byte order is a valid file: it trains, as native
+    for name in ("vectors", "syn1neg"):
+        p = tmp_path / f"be_{name}.fw2v"
+        swapped = m.wv.vectors if name == "vectors" else m.syn1neg
+        raw = _rewrite_header(data, dtype(name, ">f4"))
+        p.write_bytes(raw)
+        back = Word2Vec.load(p)
+        # the same bytes read big-endian: each value's bytes reversed
+        np.testing.assert_array_equal(back.wv.vectors if name == "vectors" else back.syn1neg,
+                                      swapped.byteswap())
+        back.train(SENTENCES, total_examples=len(SENTENCES), epochs=1)
+    # NaN lockf: refused on load and before training
+    m.wv.vectors_lockf = np.full(1, np.nan, np.float32)
+    with pytest.raises(ValueError, match="vectors_lockf holds values that are not finite"):
+        m.train(SENTENCES, total_examples=len(SENTENCES), epochs=1)
+    m.save(tmp_path / "nan.fw2v")
+    with pytest.raises(FormatError, match="nan.fw2v: corrupt.*vectors_lockf"):
+        Word2Vec.load(tmp_path / "nan.fw2v")
+
+
+def test_a_full_disk_names_the_file(tmp_path, monkeypatch):
+    """ENOSPC comes without a file name: a save said only 'No space left on device'. The
+    device /dev/full stands in for a full disk."""
+    import errno
+    from fastw2v.io import native
+    m = Word2Vec(SENTENCES, **FAST)
+    with pytest.raises(OSError, match="/dev/full") as info:
+        m.wv.save_word2vec_format("/dev/full", append=True)
+    assert info.value.errno == errno.ENOSPC
+    real_fdopen = os.fdopen
+
+    def full_fdopen(fd, *args, **kwargs):
+        os.close(fd)
+        return open("/dev/full", "wb", buffering=0)
+
+    monkeypatch.setattr(native.os, "fdopen", full_fdopen)
+    for save, name in ((m.save, "m.fw2v"), (m.wv.save, "kv.fw2v"),
+                       (m.wv.save_word2vec_format, "v.txt"),
+                       (m.wv.save_word2vec_format, "v.txt.gz")):
+        with pytest.raises(OSError, match=rf"No space left.*{name}") as info:
+            save(str(tmp_path / name))
+        assert info.value.errno == errno.ENOSPC
+        assert not os.listdir(tmp_path)             # no temporary file left behind
+    monkeypatch.setattr(native.os, "fdopen", real_fdopen)
+    # the encoded corpus's temporary file
+    from fastw2v.corpus import encode
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the cat sat on the mat\n" * 10)
+    monkeypatch.setattr(encode.os, "fdopen", full_fdopen)
+    with pytest.raises(OSError, match=r"No space left.*encoded corpus.*TMPDIR"):
+        encode.EncodedCorpus(str(corpus), {"the": 0, "cat": 1}, tmp_dir=str(tmp_path))
+    assert os.listdir(tmp_path) == ["c.txt"]
+
+
+@pytest.mark.parametrize("tool,suffix", [("bz2", ".bz2"), ("lzma", ".xz")])
+def test_bytes_after_a_compressed_stream(tmp_path, tool, suffix):
+    """The standard library's bzip2 and xz readers stop at the first bytes that are not a
+    stream and drop the rest unread; gzip's refuses them. Now all refuse them, and
+    still read joined streams and zero padding."""
+    import importlib
+    compress = importlib.import_module(tool).compress
+    one, two = compress(b"the cat sat\n"), compress(b"a dog ran\n")
+    cases = {"joined": one + two, "padded": one + bytes(8), "garbage": one + b"GARBAGE",
+             "garbage_later": one + two + b"\x01junk"}
+    for name, content in cases.items():
+        (tmp_path / f"{name}.txt{suffix}").write_bytes(content)
+    assert list(LineSentence(tmp_path / f"joined.txt{suffix}")) == \
+        [["the", "cat", "sat"], ["a", "dog", "ran"]]
+    assert list(LineSentence(tmp_path / f"padded.txt{suffix}")) == [["the", "cat", "sat"]]
+    for name in ("garbage", "garbage_later"):
+        path = tmp_path / f"{name}.txt{suffix}"
+        with pytest.raises(CorpusError, match=rf"{name}.txt.*trailing garbage"):
+            list(LineSentence(path))
+        with pytest.raises(CorpusError, match=rf"{name}.txt.*trailing garbage"):
+            Word2Vec(corpus_file=str(path), **FAST)
+    m = Word2Vec(SENTENCES, **FAST)
+    for binary in (False, True):
+        p = tmp_path / f"v{binary}{suffix}"
+        m.wv.save_word2vec_format(str(p), binary=binary)
+        p.write_bytes(p.read_bytes() + b"GARBAGE")
+        with pytest.raises(FormatError, match="trailing garbage"):
+            KeyedVectors.load_word2vec_format(str(p), binary=binary)
+
+
+def test_cli_reports_memory_and_overflow_errors(monkeypatch, capsys):
+    """The CLI printed a traceback for MemoryError (a huge -size) and OverflowError."""
+    from fastw2v.cli import app
+    for exc in (MemoryError("cannot allocate a 9 x 9 float32 matrix"), OverflowError("big")):
+        def boom(*args, **kwargs):
+            raise exc
+        monkeypatch.setattr(app, "cmd_train", boom)
+        assert app.main(["-train", "x.txt", "-output", "y.bin"]) == 1
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and str(exc) in err
