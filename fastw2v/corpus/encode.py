@@ -53,25 +53,32 @@ class EncodedCorpus:
                  tmp_dir: Optional[str] = None, threads: int = 1):
         fd, self.path = tempfile.mkstemp(prefix="fastw2v-encoded-", suffix=".int32", dir=tmp_dir)
         self._finalizer = weakref.finalize(self, _remove_quietly, self.path)
-        n_sentences = raw = 0
-        fh = os.fdopen(fd, "wb")
-        out = _TempWriter(fh, self.path)
+        # imported here: fastw2v.io reads corpora (compression) and so imports this package
+        from ..io.native import write_through
+        totals = [0, 0]                 # raw tokens, sentences
+
+        def write(out):
+            if unicode_errors == "strict":
+                # the fast path: tokens split and looked up in C on the checked bytes
+                totals[:] = _encode_blocks(source, key_to_index, out, threads)
+            else:
+                # decoding with replacement can change tokens: split the text in Python
+                for tokens, ends in iter_file_pieces(source, unicode_errors):
+                    totals[0] += len(tokens)
+                    out.write(map_tokens(tokens, key_to_index).tobytes())
+                    if ends:
+                        out.write(_END)
+                        totals[1] += 1
+
         try:
-            with out:
-                if unicode_errors == "strict":
-                    # the fast path: tokens split and looked up in C on the checked bytes
-                    raw, n_sentences = _encode_blocks(source, key_to_index, out, threads)
-                else:
-                    # decoding with replacement can change tokens: split the text in Python
-                    for tokens, ends in iter_file_pieces(source, unicode_errors):
-                        raw += len(tokens)
-                        out.write(map_tokens(tokens, key_to_index).tobytes())
-                        if ends:
-                            out.write(_END)
-                            n_sentences += 1
+            # a full disk (ENOSPC comes with no file name) names this file and the way out
+            write_through(os.fdopen(fd, "wb"), self.path, write,
+                          note=" while writing the encoded corpus (4 bytes per word) to its "
+                               "temporary file; set TMPDIR to a folder with more room")
         except BaseException:
             self._finalizer()           # the temporary file goes now, not when collected
             raise
+        raw, n_sentences = totals
         size = os.path.getsize(self.path) // 4
         # every entry is an id or the -1 that ends one of the n_sentences sentences
         self.n_words, self.n_sentences, self.raw_words = size - n_sentences, n_sentences, raw
@@ -143,45 +150,6 @@ def _encode_blocks(source, key_to_index: dict, out, threads: int) -> Tuple[int, 
 
     run_in_file_order(source, threads, start, finish, "fastw2v-encode")
     return enc.raw_tokens, enc.sentences
-
-
-class _TempWriter:
-    """The encoded stream's file, whose write errors (a full disk raises ENOSPC with no
-    file name) say which file it was and how to put it elsewhere."""
-
-    def __init__(self, fh, path: str):
-        self._fh, self._path = fh, path
-
-    def write(self, data):
-        try:
-            return self._fh.write(data)
-        except OSError as exc:
-            raise self._named(exc) from None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        """Flush and close; where writing already failed, close quietly so that the
-        first error is the one raised (the close would fail again on the bytes left)."""
-        if exc_type is not None:
-            try:
-                self._fh.close()
-            except OSError:
-                pass
-            return False
-        try:
-            self._fh.close()
-        except OSError as error:
-            raise self._named(error) from None
-        return False
-
-    def _named(self, exc: OSError) -> OSError:
-        if exc.errno is None:
-            return exc
-        return type(exc)(exc.errno, f"{exc.strerror} while writing the encoded corpus "
-                         "(4 bytes per word) to its temporary file; set TMPDIR to a folder "
-                         "with more room", self._path)
 
 
 def _remove_quietly(path: str) -> None:

@@ -56,43 +56,45 @@ def decode_strings(blob: np.ndarray, offsets: np.ndarray) -> List[str]:
         raise FormatError(f"corrupt string table ({exc})") from None
 
 
-def _public_error(exc: OSError, path: str) -> OSError:
-    """``exc`` naming ``path`` instead of the temporary file it happened on."""
+def _public_error(exc: OSError, path: str, note: str = "") -> OSError:
+    """``exc`` naming ``path`` (instead of the temporary file it happened on, or of no
+    file at all), its message followed by ``note``."""
     if exc.errno is None:
         return exc
-    return type(exc)(exc.errno, exc.strerror, path)
+    return type(exc)(exc.errno, f"{exc.strerror}{note}", path)
 
 
 class NamedWriter:
-    """A binary file object whose ``write``/``flush`` errors name ``path``: a full disk
-    raises ``OSError(ENOSPC)`` with no file name, which would leave the user guessing
-    which of a save's files (or its hidden temporary) could not be written."""
+    """A binary file object whose ``write``/``flush`` errors name ``path`` (and add
+    ``note`` to the message): a full disk raises ``OSError(ENOSPC)`` with no file name,
+    which would leave the user guessing which file (a save's hidden temporary, a
+    training's scratch file) could not be written."""
 
-    def __init__(self, fh, path: str):
-        self._fh, self._path = fh, path
+    def __init__(self, fh, path: str, note: str = ""):
+        self._fh, self._path, self._note = fh, path, note
 
     def write(self, data):
         try:
             return self._fh.write(data)
         except OSError as exc:
-            raise _public_error(exc, self._path) from None
+            raise _public_error(exc, self._path, self._note) from None
 
     def flush(self):
         try:
             self._fh.flush()
         except OSError as exc:
-            raise _public_error(exc, self._path) from None
+            raise _public_error(exc, self._path, self._note) from None
 
     def __getattr__(self, name):
         return getattr(self._fh, name)
 
 
-def write_through(fh, path: str, write_fn) -> None:
+def write_through(fh, path: str, write_fn, note: str = "") -> None:
     """``write_fn`` on ``fh`` (an open binary file of ``path``) as a :class:`NamedWriter`,
-    then flush and close it; every write error names ``path``. ``fh`` is closed in any
-    case, and where ``write_fn`` or the flush failed, that error is the one raised (the
-    close would only fail again on the bytes still buffered)."""
-    out = NamedWriter(fh, path)
+    then flush and close it; every write error names ``path`` (and adds ``note``). ``fh``
+    is closed in any case, and where ``write_fn`` or the flush failed, that error is the
+    one raised (the close would only fail again on the bytes still buffered)."""
+    out = NamedWriter(fh, path, note)
     try:
         write_fn(out)
         out.flush()
@@ -105,7 +107,7 @@ def write_through(fh, path: str, write_fn) -> None:
     try:
         fh.close()
     except OSError as exc:
-        raise _public_error(exc, path) from None
+        raise _public_error(exc, path, note) from None
 
 
 def _create_beside(path: str):
