@@ -113,6 +113,10 @@ class KeyedVectors(SimilarityQueries):
         if vectors is None:
             vectors = np.zeros((len(self), self.vector_size), dtype=dtype)
         self.vectors = vectors
+        if "_vectors" not in self.__dict__:
+            # given together, keys and vectors must match now (by hand, one after the
+            # other, they may differ until the second is assigned)
+            raise ValueError(self._mismatch(vectors))
         self.expandos: Dict[str, np.ndarray] = {}
         #: gensim's lock factors: training scales the update of input row ``r`` by
         #: ``vectors_lockf[r % len(vectors_lockf)]`` (0.0 freezes the row). One shared 1.0 by
@@ -132,18 +136,73 @@ class KeyedVectors(SimilarityQueries):
 
     def __getattr__(self, name):
         # called only for attributes not found otherwise: here, the two built from packed
-        # keys the first time either is read
+        # keys the first time either is read, and the matrix while it does not match the
+        # keys (see _settle)
         if name in _KEY_ATTRS:
             self._unpack()
             if name in self.__dict__:
                 return self.__dict__[name]
+        elif name == "_vectors" and "_unmatched_vectors" in self.__dict__:
+            return self._check_matched()
         # the usual error, or the one a property raised (``vocab`` says what replaced it)
         return object.__getattribute__(self, name)
 
     def __setattr__(self, name, value):
-        if name in _KEY_ATTRS and self.__dict__.get("_packed") is not None:
-            self._unpack()      # the other of the two must exist, built from the same keys
+        if name in _KEY_ATTRS:
+            if self.__dict__.get("_packed") is not None:
+                self._unpack()  # the other of the two must exist, built from the same keys
+            object.__setattr__(self, name, value)
+            self._settle()
+            return
         object.__setattr__(self, name, value)
+
+    # -- keys and matrix assigned one after the other -------------------------------------
+    # gensim lets ``vectors``, ``index_to_key`` and ``key_to_index`` be assigned one by
+    # one, in any order, so they disagree in between. Here a matrix whose rows do not
+    # match the keys is held apart (``_unmatched_vectors``) and ``_vectors``, which every
+    # use of the matrix goes through, is absent: reading it reaches ``__getattr__``, which
+    # puts the matrix in use if it matches by then, else raises ``ValueError`` naming the
+    # mismatch. Assigning any of the three settles it again; so the usual path pays
+    # nothing.
+    def _mismatch(self, vectors) -> Optional[str]:
+        """What keeps ``vectors`` from being used with the keys, or None."""
+        n = len(self)
+        if vectors.shape[0] != n:
+            return (f"vectors have shape {vectors.shape} but there are {n} keys "
+                    f"(index_to_key): assign the index_to_key and key_to_index of these "
+                    f"vectors, or vectors of shape ({n}, {self.vector_size}), or call "
+                    "resize_vectors(), before using them")
+        d = self.__dict__
+        keys, index = d.get("index_to_key"), d.get("key_to_index")
+        if keys is not None and index is not None and len(index) != len(keys):
+            return (f"key_to_index has {len(index)} keys for the {len(keys)} of "
+                    "index_to_key: assign key_to_index = {key: row for row, key in "
+                    "enumerate(index_to_key)} before using the vectors")
+        return None
+
+    def _check_matched(self) -> np.ndarray:
+        """The matrix held apart, now in use if it matches the keys (changed in place
+        since, say); else ``ValueError`` naming the mismatch."""
+        self._settle()
+        d = self.__dict__
+        if "_vectors" in d:
+            return d["_vectors"]
+        raise ValueError(self._mismatch(d["_unmatched_vectors"]))
+
+    def _settle(self) -> None:
+        """Use the matrix if it matches the keys, else hold it apart (see above)."""
+        d = self.__dict__
+        vectors = d.get("_vectors")
+        if vectors is None:
+            vectors = d.get("_unmatched_vectors")
+            if vectors is None:
+                return          # no matrix yet (``__init__`` assigns the keys first)
+        if self._mismatch(vectors) is None:
+            d["_vectors"] = vectors
+            d.pop("_unmatched_vectors", None)
+        else:
+            d.pop("_vectors", None)
+            d["_unmatched_vectors"] = vectors
 
     def _unpack(self) -> None:
         """Build ``index_to_key`` from the packed keys, drop these (their pages go back
@@ -168,18 +227,25 @@ class KeyedVectors(SimilarityQueries):
     # -- the matrix and its norms -------------------------------------------------------
     @property
     def vectors(self) -> np.ndarray:
-        """[V, vector_size] array of the vectors, row ``i`` for ``index_to_key[i]``."""
+        """[V, vector_size] array of the vectors, row ``i`` for ``index_to_key[i]``.
+
+        As in gensim, ``vectors``, ``index_to_key`` and ``key_to_index`` may be assigned
+        one after the other in any order; until they agree in length, reading
+        ``vectors`` or any query raises ``ValueError`` naming the mismatch."""
         return self._vectors
 
     @vectors.setter
     def vectors(self, value) -> None:
         value = np.asanyarray(value)
-        if value.ndim != 2 or value.shape != (len(self), self.vector_size):
+        if value.ndim != 2 or value.shape[1] != self.vector_size:
             raise ValueError(f"vectors have shape {value.shape}, expected "
                              f"({len(self)}, {self.vector_size})")
         if value.dtype.kind != "f":
             raise ValueError(f"vectors must be floating point, not {value.dtype}")
-        self._vectors = value
+        d = self.__dict__
+        d.pop("_vectors", None)
+        d["_unmatched_vectors"] = value
+        self._settle()
         self._norms = self._probe_idx = self._probe = None
 
     @property
@@ -290,6 +356,8 @@ class KeyedVectors(SimilarityQueries):
             return int(key)
         if default is not None:
             return default
+        if "_unmatched_vectors" in self.__dict__:
+            self._check_matched()   # keys and vectors assigned by hand disagree: say so
         raise KeyError(f"Key {key!r} not present in vocabulary")
 
     def get_vector(self, key, norm: bool = False) -> np.ndarray:
@@ -341,6 +409,48 @@ class KeyedVectors(SimilarityQueries):
                 n = min(len(old), len(new))
                 new[:n] = old[:n]
             self.expandos[attr] = new
+
+    def resize_vectors(self, seed: int = 0) -> None:
+        """Make ``vectors`` one row per key of ``index_to_key`` (gensim 4's method, for
+        keys added to or removed from ``index_to_key``/``key_to_index`` by hand).
+
+        Rows of keys that had one keep it. New rows are random, as gensim makes them:
+        row ``i`` is row ``i`` of ``np.random.default_rng(seed).random((len(self),
+        vector_size), dtype=np.float32) * 2 - 1``, divided by ``vector_size`` (so the
+        same ``seed`` gives gensim's values; converted to the vectors' dtype, where
+        gensim always makes float32). Unlike gensim, the matrix may also shrink (the
+        first rows are kept). The per-key attributes (``expandos``) and a per-key
+        ``vectors_lockf`` follow: new keys get 0 and 1.0 (trainable); the cached norms
+        are dropped.
+        """
+        d = self.__dict__
+        prior = d.get("_vectors")
+        if prior is None:
+            prior = d.get("_unmatched_vectors")
+        n, dim = len(self), self.vector_size
+        old_rows = 0 if prior is None else prior.shape[0]
+        if prior is None or prior.shape != (n, dim):
+            rng = np.random.default_rng(seed)
+            # every row drawn, kept or not: a new row gets the draws it would get in a
+            # fresh matrix of this shape (gensim's values for the same seed)
+            fresh = rng.random((n, dim), dtype=np.float32)
+            fresh *= np.float32(2.0)
+            fresh -= np.float32(1.0)
+            fresh /= np.float32(dim)
+            dtype = np.float32 if prior is None else prior.dtype
+            out = fresh if fresh.dtype == dtype else fresh.astype(dtype)
+            if prior is not None:
+                rows, cols = min(old_rows, n), min(prior.shape[1], dim)
+                out[:rows, :cols] = prior[:rows, :cols]
+            self.vectors = out
+        self.allocate_vecattrs()
+        lockf = np.asarray(self.vectors_lockf)
+        if lockf.ndim == 1 and len(lockf) == old_rows and old_rows > 1 and old_rows != n:
+            kept = min(n, old_rows)
+            resized = np.ones(n, dtype=lockf.dtype)
+            resized[:kept] = lockf[:kept]
+            self.vectors_lockf = resized
+        self._norms = self._probe_idx = self._probe = None
 
     def add_vectors(self, keys, weights, extras: Optional[dict] = None, replace: bool = False) -> None:
         """Add vectors for ``keys`` (a list of keys and a [n, vector_size] array or list of
@@ -499,8 +609,16 @@ class KeyedVectors(SimilarityQueries):
         if packed is not None:
             blob, offsets = packed.blob, packed.offsets
         else:
-            if not all(isinstance(k, str) for k in self.index_to_key):
-                raise TypeError("only str keys can be saved")
+            bad = next((i for i, k in enumerate(self.index_to_key) if not isinstance(k, str)),
+                       None)
+            if bad is not None:
+                key = self.index_to_key[bad]
+                # gensim pickles any key; this file stores text keys only
+                raise TypeError(
+                    f"only str keys can be saved, but index_to_key[{bad}] is {key!r} of type "
+                    f"{type(key).__name__}: convert the keys (index_to_key = [str(k) for k "
+                    "in index_to_key] and key_to_index to match), or write them as text "
+                    "with save_word2vec_format()")
             blob, offsets = encode_strings(self.index_to_key)
         arrays = {"keys_blob": blob, "keys_offsets": offsets, "vectors": self._vectors}
         for attr, vals in self.expandos.items():
@@ -539,8 +657,9 @@ class KeyedVectors(SimilarityQueries):
                     kv.expandos[name[5:]] = vals
             if "vectors_lockf" in arrays:       # absent from files of earlier versions
                 lockf = np.array(arrays["vectors_lockf"], dtype=np.float32)
-                if lockf.ndim != 1 or len(lockf) == 0:
-                    raise FormatError(f"vectors_lockf has shape {lockf.shape}")
+                if lockf.ndim != 1 or len(lockf) == 0 or not np.all(np.isfinite(lockf)):
+                    raise FormatError(f"vectors_lockf has shape {lockf.shape} or values "
+                                      "that are not finite")
                 kv.vectors_lockf = lockf
         except (KeyError, TypeError, ValueError) as exc:
             raise FormatError(f"{fname}: corrupt KeyedVectors file ({exc})") from None
