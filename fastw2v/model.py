@@ -13,9 +13,14 @@ from __future__ import annotations
 
 import logging
 import math
+import platform
 import sys
+import weakref
 from collections import Counter
-from typing import Dict
+from datetime import datetime
+from typing import Dict, Optional
+
+import numpy as np
 
 from .config import (TrainConfig, check_batch_words, check_callbacks, check_progress,
                      check_progress_per, check_source, check_train_args, check_trim_rule,
@@ -35,6 +40,47 @@ logger = logging.getLogger("fastw2v")
 #: dictionary entry), measured on the shipped sample; :meth:`Word2Vec.estimate_memory`
 #: uses it for vocabularies that do not exist yet.
 PYTHON_BYTES_PER_WORD = 88
+
+#: gensim's ``make_cum_table`` default domain: the noise table's last entry.
+CUM_TABLE_DOMAIN = 2 ** 31 - 1
+
+
+def _random_state(seed: int) -> np.random.RandomState:
+    """gensim's ``model.random``: ``np.random.RandomState(seed)``. NumPy takes seeds in
+    ``[0, 2**32)``; fastw2v accepts any integer seed, so others are taken modulo 2**32."""
+    return np.random.RandomState(seed if 0 <= seed < 2 ** 32 else seed & 0xFFFFFFFF)
+
+
+def noise_cum_table(counts, ns_exponent: float, domain: int = CUM_TABLE_DOMAIN) -> np.ndarray:
+    """gensim's cumulative noise table, uint32 [V]: entry ``i`` is ``domain`` times the
+    share of ``count ** ns_exponent`` summed over words ``0..i``, rounded (the last entry
+    is ``domain``). Computed as gensim computes it (each power by Python's ``float``
+    pow, the running sum in order, in float64), so the entries are gensim's exactly."""
+    exponent = float(ns_exponent)
+    powers = np.fromiter((c ** exponent for c in np.asarray(counts).tolist()),
+                         dtype=np.float64, count=len(counts))
+    running = np.cumsum(powers)      # sequential, as gensim's loop adds them
+    if not len(running):
+        return np.zeros(0, dtype=np.uint32)
+    return np.rint(running / running[-1] * domain).astype(np.uint32)
+
+
+class _TrainRecord:
+    """The first callback of every ``train()`` call: the ``"train"`` lifecycle event at
+    its end, before the user's callbacks see the model (gensim's order). The state
+    counts ``train_count``, ``total_train_time`` and ``min_alpha_yet_reached``."""
+
+    def __init__(self, model: "Word2Vec"):
+        self.first_epoch = len(model.state.epoch_stats)
+
+    def on_train_end(self, model: "Word2Vec") -> None:
+        stats = model.state.epoch_stats[self.first_epoch:]
+        raw = sum(st.raw_words for st in stats)
+        trained = sum(st.words_trained for st in stats)
+        seconds = sum(st.seconds for st in stats)
+        model.add_lifecycle_event("train", log_level=logging.DEBUG, msg=(
+            f"training on {raw} raw words ({trained} effective words) took "
+            f"{seconds:.1f}s, {trained / max(seconds, 1e-9):.0f} effective words/s"))
 
 
 def _config_property(name):
@@ -146,6 +192,33 @@ class Word2Vec(OutputSpaceMixin):
     stop_training : bool
         Set to True (by a callback, say) to stop ``train()`` before its next epoch;
         reset to False when ``train()`` starts.
+    layer1_size : int
+        gensim's name for the width of the output layers: ``vector_size``.
+    cum_table : np.ndarray or None
+        gensim's cumulative noise table (uint32 [V], see :meth:`make_cum_table`),
+        computed from the vocabulary's counts and ``ns_exponent`` when read; None before
+        a vocabulary is built or with ``negative=0``, as in gensim. fastw2v's training
+        samples from an equivalent alias table instead.
+    train_count : int
+        ``train()`` calls completed (counted before ``on_train_end`` callbacks run).
+    total_train_time : float
+        Seconds spent training epochs, over all ``train()`` calls (as gensim: the epochs'
+        time, an interrupted epoch's included).
+    min_alpha_yet_reached : float
+        The learning rate at the end of the last completed epoch (gensim: of the last
+        job), ``alpha`` before any training.
+    random : np.random.RandomState
+        gensim's ``RandomState(seed)``; fastw2v draws nothing from it.
+    lifecycle_events : list of dict or None
+        gensim's log of the model's life: one dict per event ("created",
+        "prepare_vocab", "build_vocab", "train", "saving", "loaded"), with the event's
+        own keys (``msg``, ``params``, ``fname``, ...) and ``datetime``, ``fastw2v``
+        (the version; gensim's events say ``gensim``), ``python``, ``platform`` and
+        ``event``. Saved with the model, as gensim does (a model read from a gensim file
+        starts a new list). Set it to None to stop recording.
+
+    These four records live in the model's state (:mod:`fastw2v.state`), which saves
+    them in the native file's header.
     """
 
     stop_training = False
@@ -179,6 +252,7 @@ class Word2Vec(OutputSpaceMixin):
                                 null_word)
         self.progress = progress
         self.callbacks = check_callbacks(callbacks)
+        self.random = _random_state(config.seed)
         if sentences is not None and corpus_file is not None:
             raise ValueError("pass either sentences or corpus_file, not both")
         if sentences is not None or corpus_file is not None:
@@ -186,6 +260,8 @@ class Word2Vec(OutputSpaceMixin):
             self.train(corpus_iterable=sentences, corpus_file=corpus_file,
                        total_examples=self.corpus_count, total_words=self.corpus_total_words,
                        epochs=self.epochs, callbacks=self.callbacks)
+        # last, as in gensim (after the build_vocab and train events)
+        self.add_lifecycle_event("created", log_level=logging.DEBUG, params=str(self))
 
     # -- vocabulary ---------------------------------------------------------------------
     def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False,
@@ -218,6 +294,8 @@ class Word2Vec(OutputSpaceMixin):
                                     progress)
             report = self._prepare(update, keep_raw_vocab, trim_rule, **kwargs)
             report["memory"] = self.estimate_memory(vocab_size=report["num_retained_words"])
+        self.add_lifecycle_event("build_vocab", log_level=logging.DEBUG, update=update,
+                                 trim_rule=str(trim_rule))
         return self
 
     def _count(self, corpus_iterable, corpus_file, progress_per, trim_rule,
@@ -313,12 +391,17 @@ class Word2Vec(OutputSpaceMixin):
         if update:
             # as gensim: the words of the new corpus that pass min_count (and trim_rule),
             # whether new to the model or not
-            kept = [c for w, c in builder.counter.items()
-                    if keep_vocab_item(w, c, config.min_count, trim_rule)]
+            known, kept, new_words = self.state.vocab.index, [], 0
+            for w, c in builder.counter.items():
+                if keep_vocab_item(w, c, config.min_count, trim_rule):
+                    kept.append(c)
+                    new_words += w not in known
         else:
             kept = [c for _, c in builder.retained_items(config.min_count,
                                                          config.max_final_vocab, trim_rule)]
+            new_words = None
         report = vocab_report(len(builder.counter), kept, config.sample)
+        self._prepare_events(builder, config, kept, report, new_words)
         logger.info("min_count=%d retains %d unique words (drops %d), %d corpus words; "
                     "sample=%g down-samples %d most-common words to about %d",
                     config.min_count, report["num_retained_words"], report["drop_unique"],
@@ -332,6 +415,40 @@ class Word2Vec(OutputSpaceMixin):
         if not keep_raw_vocab:
             self._raw = None
         return report
+
+    def _prepare_events(self, builder, config, kept, report, new_words: Optional[int]):
+        """gensim's ``prepare_vocab`` lifecycle events for a vocabulary keeping the
+        ``kept`` counts (``new_words`` of them new to the model when updating)."""
+        def pct(part, whole):
+            return 100.0 * part / max(whole, 1)
+
+        distinct, retain_total = len(builder.counter), report["retain_total"]
+        effective = config.min_count
+        if new_words is None and config.max_final_vocab is not None and kept:
+            effective = max(config.min_count, min(kept))
+            msgs = [f"max_final_vocab={config.max_final_vocab} and min_count="
+                    f"{config.min_count} resulted in effective_min_count={effective}"]
+        else:
+            msgs = []
+        if new_words is None:
+            original_total = sum(builder.counter.values())
+            msgs += [f"effective_min_count={effective} retains {len(kept)} unique words "
+                     f"({pct(len(kept), distinct):.2f}% of original {distinct}, drops "
+                     f"{report['drop_unique']})",
+                     f"effective_min_count={effective} leaves {retain_total} word corpus "
+                     f"({pct(retain_total, original_total):.2f}% of original "
+                     f"{original_total}, drops {original_total - retain_total})"]
+        else:
+            known = len(kept) - new_words
+            msgs.append(f"added {new_words} new unique words ({pct(new_words, distinct):.2f}% "
+                        f"of original {distinct}) and increased the count of {known} "
+                        f"pre-existing words ({pct(known, distinct):.2f}% of original "
+                        f"{distinct})")
+        msgs.append(f"downsampling leaves estimated {report['downsample_total']} word corpus "
+                    f"({pct(report['downsample_total'], retain_total):.1f}% of prior "
+                    f"{retain_total})")
+        for msg in msgs:
+            self.add_lifecycle_event("prepare_vocab", log_level=logging.DEBUG, msg=msg)
 
     def prepare_weights(self, update=False) -> None:
         """gensim's last step of :meth:`build_vocab`. fastw2v initialises the weights in
@@ -488,7 +605,96 @@ class Word2Vec(OutputSpaceMixin):
                                               min_alpha=args.end_alpha)
             check_source(corpus_iterable, corpus_file)
             callbacks = check_callbacks(callbacks) or self.callbacks
-            return train_model(self, args, corpus_iterable, corpus_file, callbacks)
+            c = self.config
+            self.add_lifecycle_event("train", log_level=logging.DEBUG, msg=(
+                f"training model with {c.workers} workers on {len(self.wv)} vocabulary and "
+                f"{self.layer1_size} features, using sg={c.sg} hs={c.hs} sample={c.sample} "
+                f"negative={c.negative} window={c.window} shrink_windows={c.shrink_windows}"))
+            earlier = self.state.partial_epoch
+            try:
+                return train_model(self, args, corpus_iterable, corpus_file,
+                                   (_TrainRecord(self), *callbacks))
+            except BaseException:
+                partial = self.state.partial_epoch      # the epoch this error cut short
+                if partial is not None and partial is not earlier:
+                    self.total_train_time += partial.seconds
+                raise
+
+    # -- gensim's bookkeeping attributes ------------------------------------------------
+    def _record_property(name, doc):
+        def get(self):
+            return getattr(self.state, name)
+
+        def set_(self, value):
+            setattr(self.state, name, value)
+        return property(get, set_, doc=doc)
+
+    # kept in the state, so that a native file saves them as gensim's pickle does
+    train_count = _record_property("train_count", "``train()`` calls completed.")
+    total_train_time = _record_property("total_train_time", "Seconds spent in epochs.")
+    lifecycle_events = _record_property("lifecycle_events", "gensim's list of events.")
+    del _record_property
+
+    @property
+    def min_alpha_yet_reached(self) -> float:
+        """The learning rate at the end of the last completed epoch; ``alpha`` before
+        any training."""
+        value = self.state.min_alpha_yet_reached
+        return self.config.alpha if value is None else value
+
+    @min_alpha_yet_reached.setter
+    def min_alpha_yet_reached(self, value) -> None:
+        self.state.min_alpha_yet_reached = float(value)
+
+    @property
+    def layer1_size(self) -> int:
+        """gensim's width of the output layers (``syn1neg``, ``syn1``): ``vector_size``."""
+        return self.config.vector_size
+
+    @property
+    def cum_table(self) -> Optional[np.ndarray]:
+        """gensim's cumulative noise table for the current vocabulary and
+        ``ns_exponent`` (uint32 [V], computed when first read and kept while neither
+        changes), or None: before a vocabulary is built, and with ``negative=0`` unless
+        :meth:`make_cum_table` was called, as in gensim. Read-only."""
+        vocab = self.state.vocab
+        if vocab is None:
+            return None
+        cached = self.__dict__.get("_cum_table")
+        if cached is not None and cached[0]() is vocab and cached[1] == self.config.ns_exponent:
+            return cached[2]
+        if not self.config.negative:
+            return None
+        self.make_cum_table()
+        return self.__dict__["_cum_table"][2]
+
+    def make_cum_table(self, domain: int = CUM_TABLE_DOMAIN) -> None:
+        """Compute :attr:`cum_table` (gensim's method): ``domain`` times the cumulative
+        share of ``count ** ns_exponent`` of the words in vocabulary order, rounded;
+        gensim draws a negative word as the insertion point of a random integer below
+        ``cum_table[-1]``. fastw2v's training does not use it (its alias table gives the
+        same distribution in O(1) per draw)."""
+        self.state.need_vocab()
+        vocab = self.state.vocab
+        exponent = self.config.ns_exponent
+        # the vocabulary is frozen: the table holds while it is the model's (a weak
+        # reference, so that a replaced vocabulary is not kept alive by the cache)
+        self._cum_table = (weakref.ref(vocab), exponent,
+                           noise_cum_table(vocab.counts, exponent, domain))
+
+    def add_lifecycle_event(self, event_name: str, log_level=logging.INFO, **event) -> None:
+        """Append an event to :attr:`lifecycle_events` (gensim's method) and log it at
+        ``log_level`` (falsy: not logged). ``event``'s items are kept, with
+        ``datetime``, ``fastw2v`` (the version), ``python``, ``platform`` and ``event``
+        (``event_name``) added. Nothing is recorded while ``lifecycle_events`` is None."""
+        from . import __version__
+        record = dict(event)
+        record.update(datetime=datetime.now().isoformat(), fastw2v=__version__,
+                      python=sys.version, platform=platform.platform(), event=event_name)
+        if log_level:
+            logger.log(log_level, "%s lifecycle event %s", type(self).__name__, record)
+        if self.lifecycle_events is not None:
+            self.lifecycle_events.append(record)
 
     def get_latest_training_loss(self) -> float:
         """The training objective summed since the current (or last) ``train()`` call
@@ -543,21 +749,40 @@ class Word2Vec(OutputSpaceMixin):
         if ignore & {"wv", "vectors"}:
             raise ParameterError("save(ignore=...) cannot leave out the word vectors: a "
                                  "native file always holds them")
+        self.add_lifecycle_event("saving", log_level=logging.DEBUG,
+                                 fname_or_handle=str(fname), separately=str(separately),
+                                 sep_limit=sep_limit, ignore=sorted(ignore, key=str))
         self.state.save(fname, ignore=ignore & set(SAVED_WEIGHTS))
 
     @classmethod
     def load(cls, fname, mmap=None) -> "Word2Vec":
-        """Load a model saved by :meth:`save`; ``mmap="r"`` maps the weights read-only."""
-        return cls.from_state(ModelState.load(fname, mmap=mmap))
+        """Load a model saved by :meth:`save`, or by gensim 4 (see
+        :meth:`ModelState.load`); ``mmap="r"`` maps the weights read-only.
+
+        ``train_count``, ``total_train_time``, ``min_alpha_yet_reached`` and
+        ``lifecycle_events`` come from the file (a native file of an earlier version, or
+        a gensim file's events: an empty list), and a ``"loaded"`` event is added."""
+        model = cls.from_state(ModelState.load(fname, mmap=mmap))
+        model.add_lifecycle_event("loaded", log_level=logging.DEBUG, fname=str(fname))
+        return model
 
     @classmethod
     def from_state(cls, state: ModelState) -> "Word2Vec":
-        """A model over ``state`` (no callbacks, progress shown as by default)."""
+        """A model over ``state`` (no callbacks, progress shown as by default;
+        ``random`` is ``RandomState(seed)``)."""
         model = cls.__new__(cls)
         model.state = state
         model.callbacks = ()
         model.hashfxn = hash
+        model.random = _random_state(state.config.seed)
         return model
+
+    def __getstate__(self) -> dict:
+        """Pickling and ``copy``: the cached ``cum_table`` stays behind (it holds a weak
+        reference; a copy computes its own when read)."""
+        state = self.__dict__.copy()
+        state.pop("_cum_table", None)
+        return state
 
     def __del__(self):
         try:

@@ -17,6 +17,7 @@ distributed training use this public API only.
 from __future__ import annotations
 
 import logging
+import math
 import os
 from typing import Dict, List, Optional
 
@@ -46,6 +47,9 @@ SAVED_FIELDS: Dict[str, object] = {
     "epoch_losses": [], "epoch_alphas": [], "batch_words": 10000,
     "unicode_errors": "strict", "comment": None, "effective_min_count": None,
     "sorted_vocab": 1, "null_word": 0,
+    # gensim's record of the model's life (Word2Vec's attributes of these names)
+    "train_count": 0, "total_train_time": 0.0, "min_alpha_yet_reached": None,
+    "lifecycle_events": [],
 }
 def _checked_field(name: str, value):
     """A :data:`SAVED_FIELDS` value read from a file, checked against what a save writes
@@ -68,6 +72,17 @@ def _checked_field(name: str, value):
         need(value is None or (is_int(value) and value >= 0), "None or an integer >= 0")
     elif name in ("sorted_vocab", "null_word"):
         check_vocab_flag(name, value)
+    elif name == "train_count":
+        need(is_int(value) and value >= 0, "an integer >= 0")
+    elif name == "total_train_time":
+        need(is_real(value) and math.isfinite(value) and value >= 0, "a number of seconds")
+    elif name == "min_alpha_yet_reached":
+        need(value is None or (is_real(value) and math.isfinite(value)),
+             "None or a finite number")
+    elif name == "lifecycle_events":
+        need(value is None or (isinstance(value, list)
+                               and all(isinstance(e, dict) for e in value)),
+             "None or a list of objects")
     return value
 
 
@@ -129,6 +144,12 @@ class ModelState:
         self.corpus_retained_words: Optional[int] = None
         self.running_training_loss = 0.0
         self.effective_min_count: Optional[int] = None
+        # gensim's record: train() calls completed, seconds in epochs, the learning rate
+        # last reached (None: not trained yet) and its list of lifecycle events
+        self.train_count = 0
+        self.total_train_time = 0.0
+        self.min_alpha_yet_reached: Optional[float] = None
+        self.lifecycle_events: Optional[list] = []
         self.clear_history()
         self._tables: dict = {}
         self._encoded: Optional[EncodedCorpus] = None
@@ -293,11 +314,14 @@ class ModelState:
         self.partial_epoch = None
 
     def record_epoch(self, stats, alpha: float) -> None:
-        """Count a completed epoch: its statistics, the learning rate at its end and,
-        with ``compute_loss``, its loss."""
+        """Count a completed epoch: its statistics, the learning rate at its end (also
+        gensim's ``min_alpha_yet_reached``), its seconds (added to ``total_train_time``)
+        and, with ``compute_loss``, its loss."""
         self.epochs_trained += 1
         self.epoch_stats.append(stats)
         self.epoch_alphas.append(float(alpha))
+        self.min_alpha_yet_reached = float(alpha)
+        self.total_train_time += stats.seconds
         if self.config.compute_loss:
             self.epoch_losses.append(stats.mean_loss)
             self.running_training_loss += stats.loss
@@ -477,7 +501,14 @@ class ModelState:
         if g.vectors_lockf is not None:
             state.wv.vectors_lockf = g.vectors_lockf
         state.syn1neg, state.syn1 = g.syn1neg, g.syn1
-        state.epochs_trained = int(t.get("train_count") or 0) * config.epochs
+        try:
+            for name in ("train_count", "total_train_time", "min_alpha_yet_reached"):
+                value = t.get(name)
+                if value is not None:
+                    setattr(state, name, _checked_field(name, value))
+        except ValueError as exc:
+            raise FormatError(f"{g.path}: corrupt gensim model ({exc})") from None
+        state.epochs_trained = state.train_count * config.epochs
         state.running_training_loss = float(t.get("running_training_loss") or 0.0)
         state.effective_min_count = t.get("effective_min_count")
         if g.huffman_paths is not None:
@@ -493,7 +524,8 @@ class ModelState:
         state = cls(TrainConfig(**meta["config"]))
         for name, default in SAVED_FIELDS.items():
             value = _checked_field(name, meta.get(name, default))
-            setattr(state, name, list(value) if isinstance(default, list) else value)
+            setattr(state, name, list(value) if isinstance(default, list) and value is not None
+                    else value)
         total = meta.get("vocab_total_words")
         if total is not None and not (is_int(total) and total >= 0):
             raise ValueError(f"vocab_total_words is {total!r}")

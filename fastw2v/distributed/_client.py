@@ -15,7 +15,7 @@ from ..config import check_distributed_args
 from ..corpus import CorpusError
 from ..errors import DistributedTrainingError
 from ..model import Word2Vec
-from ..training.session import Callbacks, end_epoch
+from ..training.session import Callbacks, end_epoch, end_training
 from ..training.trainer import EpochStats
 from ..vocab import builder_from_counts
 from ._worker import (index_bytes, InputError, Plan, Weights, count_shard, drop_run,
@@ -283,7 +283,7 @@ def _train(model, client, run_id, paths, part_shards, part_addrs, worker_threads
                                **epoch_stat)
             # the bookkeeping of single-machine training; the alpha the epoch ended at
             end_epoch(model, cbs, stats, a1)
-    cbs.call("on_train_end")
+    end_training(model, cbs)
     model.distributed_stats = dict(
         partitions=len(part_addrs), dask_workers=len(worker_threads), threads=threads,
         corpus_words=corpus_words, rounds_per_epoch=chunks, round_words=round_words,

@@ -74,6 +74,13 @@ def end_epoch(model, callbacks: Callbacks, stats: EpochStats, alpha: float) -> b
     return not model.stop_training
 
 
+def end_training(model, callbacks: Callbacks) -> None:
+    """Count a completed ``train()`` (gensim's ``train_count``, before the
+    ``on_train_end`` callbacks see the model, as in gensim) and call them."""
+    model.state.train_count += 1
+    callbacks.call("on_train_end")
+
+
 def log_stopped(exc: BaseException, partial: Optional[EpochStats], done: int, total: int,
                 epochs_trained: int) -> None:
     """Say how far a training stopped by ``exc`` (Ctrl-C or an error) got."""
@@ -196,7 +203,7 @@ def train_model(model, args, corpus_iterable, corpus_file, callbacks: Sequence):
     if model.stop_training:
         logger.info("training stopped by a callback (model.stop_training) with %d "
                     "epochs trained", state.epochs_trained)
-    cbs.call("on_train_end")
+    end_training(model, cbs)
     if stats and sum(s.words_read for s in stats) == 0:
         raise CorpusError("training read no word that is in the vocabulary")
     return sum(s.words_trained for s in stats), sum(s.raw_words for s in stats)

@@ -726,7 +726,10 @@ def test_native_header_values_are_checked(tmp_path):
            "epoch_losses": meta("epoch_losses", "x"), "unicode_errors": meta("unicode_errors", "no"),
            "vocab_total_words": meta("vocab_total_words", -4), "config": meta("config", [1]),
            "nested": lambda h: b'{"meta": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
-           "counts": dtype("counts", "<f8"), "null_word": meta("null_word", 7)}
+           "counts": dtype("counts", "<f8"), "null_word": meta("null_word", 7),
+           "train_count": meta("train_count", -1),
+           "total_train_time": meta("total_train_time", "1 s"),
+           "lifecycle_events": meta("lifecycle_events", ["x"])}
     for name, edit in bad.items():
         p = tmp_path / f"bad_{name}.fw2v"
         p.write_bytes(_rewrite_header(data, edit))
@@ -750,6 +753,9 @@ def test_native_header_values_are_checked(tmp_path):
     m.save(tmp_path / "nan.fw2v")
     with pytest.raises(FormatError, match="nan.fw2v: corrupt.*vectors_lockf"):
         Word2Vec.load(tmp_path / "nan.fw2v")
+    m.wv.save(tmp_path / "nan_kv.fw2v")
+    with pytest.raises(FormatError, match="nan_kv.fw2v: corrupt.*vectors_lockf"):
+        KeyedVectors.load(tmp_path / "nan_kv.fw2v")
 
 
 def test_a_full_disk_names_the_file(tmp_path, monkeypatch):

@@ -231,6 +231,10 @@ def test_epochs_are_recorded_as_in_single_machine_training(clean_model):
     assert clean_model.epochs_trained == len(clean_model.epoch_stats) == 1
     assert clean_model.epoch_alphas == [pytest.approx(clean_model.min_alpha)]
     assert clean_model.epoch_stats[0].words_read > 0
+    # gensim's record: one train, its epoch's seconds, the learning rate it ended at
+    assert clean_model.train_count == 1
+    assert clean_model.total_train_time == clean_model.epoch_stats[0].seconds > 0
+    assert clean_model.min_alpha_yet_reached == clean_model.epoch_alphas[-1]
 
 
 def test_bad_input(client, small_shards, tmp_path):
