@@ -458,6 +458,17 @@ class Word2Vec(OutputSpaceMixin):
         if not update:
             self.state.reset_weights()
 
+    def init_weights(self) -> None:
+        """gensim's name: all weights back to their untrained values (from ``seed``),
+        the vocabulary kept."""
+        self.prepare_weights(update=False)
+
+    def update_weights(self) -> None:
+        """gensim's step after ``build_vocab(update=True)``: keep the trained rows and
+        initialise the new words' rows. fastw2v does this within the update already, so
+        this only checks that there is a vocabulary."""
+        self.prepare_weights(update=True)
+
     @property
     def effective_min_count(self) -> int:
         """The lowest count a word needed to enter the vocabulary last built:

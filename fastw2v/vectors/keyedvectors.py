@@ -63,6 +63,13 @@ def _checked_index(index_to_key, key_to_index) -> List[str]:
 _FULL_CHECK = 1 << 16
 
 
+def _renamed(old: str, new: str) -> str:
+    """The message for a gensim 3 attribute that gensim 4 (and fastw2v) replaced."""
+    return (f"The {old} attribute was replaced in gensim 4.0.0 (fastw2v follows gensim 4): "
+            f"use {new} instead. See https://github.com/RaRe-Technologies/gensim/wiki/"
+            "Migrating-from-Gensim-3.x-to-4")
+
+
 class KeyedVectors(SimilarityQueries):
     """Vectors for a list of keys, loadable and queryable without a model.
 
@@ -304,6 +311,29 @@ class KeyedVectors(SimilarityQueries):
     @vocab.setter
     def vocab(self, value):
         self.vocab      # raises the AttributeError above
+
+    # gensim 3's other names: reading them says what replaced them (as gensim 4 does);
+    # assigning the two key lists sets index_to_key, as in gensim
+    @property
+    def index2word(self):
+        raise AttributeError(_renamed("index2word", ".index_to_key"))
+
+    @index2word.setter
+    def index2word(self, value):
+        self.index_to_key = value
+
+    @property
+    def index2entity(self):
+        raise AttributeError(_renamed("index2entity", ".index_to_key"))
+
+    @index2entity.setter
+    def index2entity(self, value):
+        self.index_to_key = value
+
+    @property
+    def vectors_norm(self):
+        raise AttributeError(_renamed("vectors_norm", ".get_normed_vectors() (the unit "
+                                      "vectors are computed when asked for)"))
 
     def unit_normalize_all(self) -> None:
         """Scale every vector to unit length, in place (the original lengths are lost, so

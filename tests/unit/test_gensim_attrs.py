@@ -313,3 +313,40 @@ def test_saving_keys_that_are_not_str(tmp_path):
     back = KeyedVectors.load(str(tmp_path / "ours.kv"))
     assert back.index_to_key == ["3", "1", "2"]
     np.testing.assert_array_equal(back["1"], theirs[1])
+
+
+def test_gensim3_names_say_what_replaced_them(trained):
+    """index2word, index2entity and vectors_norm raise AttributeError in gensim 4 with
+    the new name; assigning the key lists sets index_to_key, as in gensim."""
+    ours, theirs = trained
+    for name, new in (("index2word", "index_to_key"), ("index2entity", "index_to_key"),
+                      ("vectors_norm", "get_normed_vectors")):
+        for wv in (ours.wv, theirs.wv):
+            with pytest.raises(AttributeError, match=new):
+                getattr(wv, name)
+    for name in ("index2word", "index2entity"):
+        ours_kv = KeyedVectors(2, ["a", "b"], np.ones((2, 2), np.float32))
+        theirs_kv = GensimKeyedVectors(2)
+        theirs_kv.add_vectors(["a", "b"], np.ones((2, 2), np.float32))
+        for kv in (ours_kv, theirs_kv):
+            setattr(kv, name, ["b", "a"])
+            assert kv.index_to_key == ["b", "a"]
+
+
+def test_init_weights_and_update_weights(sentences):
+    kw = dict(vector_size=16, min_count=5, workers=1, epochs=1, seed=7)
+    m = Word2Vec(sentences[:300], **kw)
+    fresh = Word2Vec(**kw)
+    fresh.build_vocab(sentences[:300])
+    assert not np.array_equal(m.wv.vectors, fresh.wv.vectors)
+    m.init_weights()                # untrained again, from the seed, vocabulary kept
+    np.testing.assert_array_equal(m.wv.vectors, fresh.wv.vectors)
+    np.testing.assert_array_equal(m.syn1neg, fresh.syn1neg)
+    m.train(sentences[:300], total_examples=300, epochs=1)
+    trained_rows = m.wv.vectors.copy()
+    m.build_vocab(sentences[300:600], update=True)
+    m.update_weights()              # done within the update: trained rows kept
+    np.testing.assert_array_equal(m.wv.vectors[:len(trained_rows)], trained_rows)
+    assert len(m.wv.vectors) == len(m.wv.index_to_key) > len(trained_rows)
+    with pytest.raises(RuntimeError):
+        Word2Vec(**kw).update_weights()     # no vocabulary yet
