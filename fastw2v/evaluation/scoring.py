@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Dict, List, NamedTuple, Tuple
+import re
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
+from ..corpus.compression import DECOMPRESSION_ERRORS, open_by_suffix
 from .statistics import pearson_correlation, spearman_correlation
 
 logger = logging.getLogger("fastw2v")
@@ -37,12 +39,21 @@ def datasets() -> Dict[str, str]:
     return shipped.evaluation_sets()
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
 def _read_lines(path, encoding="utf-8") -> List[str]:
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"evaluation file {path!r} does not exist")
-    with open(path, "rb") as fh:
-        raw = fh.read()
+    try:
+        # .gz/.bz2/.xz by suffix, as gensim opens these files through smart_open
+        with open_by_suffix(path) as fh:
+            raw = fh.read()
+    except DECOMPRESSION_ERRORS as exc:
+        if isinstance(exc, OSError) and exc.errno is not None:
+            raise                   # the file itself cannot be read: the system's error
+        raise ValueError(f"{path}: corrupt compressed file ({exc})") from None
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -50,7 +61,9 @@ def _read_lines(path, encoding="utf-8") -> List[str]:
         name = "UTF-8" if encoding.lower().replace("-", "") in ("utf8",) else encoding
         raise ValueError(f"{path}: line {line}: bytes that are not {name} "
                          f"(at byte offset {exc.start})") from None
-    return text.splitlines(keepends=True)
+    # lines end at \n, \r\n or \r only (str.splitlines would also cut at \x0b, \x0c,
+    # \x85, \u2028, ..., which gensim reads as spaces inside a line)
+    return _LINE.findall(text)
 
 
 def _ok_vocab(kv, restrict_vocab, case_insensitive) -> Dict[str, int]:
@@ -208,8 +221,9 @@ def _log_section(section) -> float:
     return score
 
 
-def _answer_analogies(kv, r, ok, quads, case_insensitive, objective="add") -> List[str]:
-    """The predicted answer (folded like the question) of each ``(a, b, c, _)``."""
+def _answer_analogies(kv, r, ok, quads, case_insensitive, objective="add") -> List[Optional[str]]:
+    """The predicted answer (folded like the question) of each ``(a, b, c, _)``, None
+    where no allowed word is left."""
     if not quads:
         return []
     vectors = np.asarray(kv.vectors[:r], dtype=np.float32)
@@ -219,7 +233,7 @@ def _answer_analogies(kv, r, ok, quads, case_insensitive, objective="add") -> Li
     rows = np.array([[ok[a], ok[b], ok[c]] for a, b, c, _ in quads], dtype=np.int64)
     # 3CosMul holds three score blocks at once
     batch = max(1, _BATCH_ENTRIES // max(r, 1) // (1 if objective == "add" else 3))
-    out: List[str] = []
+    out: List[Optional[str]] = []
     topn = 5
     for s in range(0, len(quads), batch):
         idx = rows[s:s + batch]
@@ -229,6 +243,9 @@ def _answer_analogies(kv, r, ok, quads, case_insensitive, objective="add") -> Li
             scores = _scores_3cosmul(unit, vectors, safe_norms, idx)
         rows_b = np.arange(len(idx))[:, None]
         scores[rows_b, idx] = -np.inf                   # the question's own words
+        # a NaN vector scores NaN, which argmax would pick for every question (gensim's
+        # sort puts it last): it can never be the answer
+        scores[np.isnan(scores)] = -np.inf
         best = np.argmax(scores, axis=1)
         for j, (q, i) in enumerate(zip(quads[s:s + batch], best.tolist())):
             ignore = set(q[:3])
@@ -242,9 +259,11 @@ def _answer_analogies(kv, r, ok, quads, case_insensitive, objective="add") -> Li
             k = min(topn, r)
             cand = np.argpartition(-row, k - 1)[:k] if k < r else np.arange(r)
             cand = cand[np.argsort(-row[cand], kind="stable")]
+            predicted = None        # none of them: no answer, counted wrong (as gensim)
             for i in cand[np.isfinite(row[cand])]:
-                predicted = names[i].upper() if case_insensitive else names[i]
-                if predicted in ok and predicted not in ignore:
+                name = names[i].upper() if case_insensitive else names[i]
+                if name in ok and name not in ignore:
+                    predicted = name
                     break
             out.append(predicted)
     return out
@@ -403,6 +422,7 @@ def compute_accuracy(kv, path, threshold: int = 30000,
             query += unit[sl[:, 2]]
             scores = query @ unit.T
             scores[np.arange(len(sl))[:, None], sl] = -np.inf
+            scores[np.isnan(scores)] = -np.inf      # a NaN vector is never the answer
             best = np.argmax(scores, axis=1)
             ok = scores[np.arange(len(sl)), best] > 0
             for j, (i, good) in enumerate(zip(best.tolist(), ok.tolist())):

@@ -21,8 +21,12 @@ class CorrelationResult(NamedTuple):
 
 
 def rankdata(x) -> np.ndarray:
-    """Ranks 1..n of ``x``, ties given the mean of the ranks they span."""
+    """Ranks 1..n of ``x``, ties given the mean of the ranks they span; all NaN where
+    ``x`` holds a NaN (SciPy's default: a NaN has no rank, and ranking it last would
+    make up an order)."""
     x = np.asarray(x, dtype=np.float64)
+    if np.isnan(x).any():
+        return np.full(len(x), np.nan)
     order = np.argsort(x, kind="mergesort")
     sx = x[order]
     # start of each run of equal values
@@ -35,12 +39,16 @@ def rankdata(x) -> np.ndarray:
 
 
 def pearson_correlation(x, y) -> CorrelationResult:
-    """Pearson's r and its two-sided p-value (exact under normality, as SciPy)."""
+    """Pearson's r and its two-sided p-value (exact under normality, as SciPy); NaN
+    for both where a value is not finite or a sequence is constant, as SciPy."""
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     n = len(x)
     if n != len(y) or n < 2:
         raise ValueError(f"need two sequences of the same length >= 2, got {len(x)} and {len(y)}")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        # NaN would pass the clip below as r = 1.0 (min(1.0, nan) is 1.0), p = 0
+        return CorrelationResult(float("nan"), float("nan"))
     xm, ym = x - x.mean(), y - y.mean()
     denom = math.sqrt(float(np.dot(xm, xm)) * float(np.dot(ym, ym)))
     if denom == 0:

@@ -50,8 +50,16 @@ def top_indices(scores: np.ndarray, topn: int, exclude=(), offset: int = 0) -> L
     k = min(len(scores), topn + len(exclude))
     if k <= 0:
         return []
+    nan = np.isnan(scores)
+    if nan.any():
+        # a NaN score (a vector holding NaN) ranks last, as in gensim's sort
+        scores = np.where(nan, -np.inf, scores)
     if k < len(scores):
-        cand = np.argpartition(-scores, k - 1)[:k]
+        # the k largest, and among scores equal to the k-th the first rows: argpartition
+        # alone picks any of them
+        kth = scores[np.argpartition(-scores, k - 1)[k - 1]]
+        above = np.flatnonzero(scores > kth)
+        cand = np.concatenate([above, np.flatnonzero(scores == kth)[:k - len(above)]])
     else:
         cand = np.arange(len(scores))
     cand = cand[np.lexsort((cand, -scores[cand]))]
@@ -98,7 +106,7 @@ class SimilarityQueries:
         total = 0.0
         for key, w in zip(keys, weights):
             if isinstance(key, np.ndarray):
-                vec = key
+                vec = self._query_vector(key)
             elif self.has_index_for(key):
                 vec = self.get_vector(key, norm=pre_normalize)
             elif ignore_missing:
@@ -112,11 +120,21 @@ class SimilarityQueries:
         mean = mean.astype(self._vectors.dtype)
         return unitvec(mean) if post_normalize else mean
 
+    def _query_vector(self, vector) -> np.ndarray:
+        """``vector`` as an array, ``ValueError`` unless it has ``vector_size`` values
+        (NumPy would broadcast a 1-value vector silently, or fail naming its internals)."""
+        vector = np.asarray(vector)
+        if vector.shape != (self.vector_size,):
+            raise ValueError(f"vector has shape {vector.shape}, expected ({self.vector_size},)")
+        return vector
+
     def row_cosines(self, query: np.ndarray, start: int = 0,
                     end: Optional[int] = None) -> np.ndarray:
         """Cosine of the unit vector ``query`` with each of rows ``start:end``
-        ([end - start], the vectors' dtype; 0 for a zero row)."""
-        return (self._vectors[start:end] @ query.astype(self._vectors.dtype, copy=False)) \
+        ([end - start], in the vectors' dtype but at least float32, as gensim's float32
+        query makes it; 0 for a zero row)."""
+        dtype = np.promote_types(self._vectors.dtype, np.float32)
+        return (self._vectors[start:end] @ query.astype(dtype, copy=False)) \
             / self.safe_norms(start, end)
 
     def most_similar(self, positive=None, negative=None, topn: Optional[int] = 10,
@@ -159,9 +177,7 @@ class SimilarityQueries:
 
     def similar_by_vector(self, vector, topn: Optional[int] = 10, restrict_vocab=None):
         """Keys nearest an arbitrary vector (the "vec2word" question)."""
-        vector = np.asarray(vector)
-        if vector.shape != (self.vector_size,):
-            raise ValueError(f"vector has shape {vector.shape}, expected ({self.vector_size},)")
+        vector = self._query_vector(vector)
         return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)
 
     def most_similar_batch(self, queries, topn: int = 10, restrict_vocab: Optional[int] = None):
@@ -226,7 +242,8 @@ class SimilarityQueries:
         end = len(self) if not restrict_vocab else min(int(restrict_vocab), len(self))
 
         def shifted(term):
-            vec = term if isinstance(term, np.ndarray) else self.get_vector(term, norm=True)
+            vec = self._query_vector(term) if isinstance(term, np.ndarray) \
+                else self.get_vector(term, norm=True)
             return (1 + self.row_cosines(vec, 0, end)) / 2
 
         dists = np.prod([shifted(t) for t in positive], axis=0)
@@ -254,7 +271,7 @@ class SimilarityQueries:
     def distances(self, word_or_vector, other_words=()) -> np.ndarray:
         """Cosine distances from a key or vector to ``other_words`` (all keys if empty)."""
         vec = self.get_vector(word_or_vector) if isinstance(word_or_vector, KEY_TYPES) \
-            else np.asarray(word_or_vector)
+            else self._query_vector(word_or_vector)
         others = self._vectors if not other_words else \
             self._vectors[[self.get_index(w) for w in other_words]]
         return 1 - self.cosine_similarities(vec, others)
@@ -264,7 +281,8 @@ class SimilarityQueries:
         if not (len(ws1) and len(ws2)):
             raise EmptyQueryError("At least one of the passed list is empty.")
         for w in list(ws1) + list(ws2):
-            self.get_index(w)       # unknown keys: KeyError (gensim silently drops them)
+            if not isinstance(w, np.ndarray):
+                self.get_index(w)   # unknown keys: KeyError (gensim silently drops them)
         m1 = self.get_mean_vector(ws1, pre_normalize=False)
         m2 = self.get_mean_vector(ws2, pre_normalize=False)
         return float(np.dot(unitvec(m1), unitvec(m2)))
@@ -314,7 +332,9 @@ class SimilarityQueries:
         if not sims:
             raise ValueError("Cannot calculate relative cosine similarity without any "
                              "similar words.")
-        return float(self.similarity(wa, wb)) / sum(sim for _, sim in sims)
+        total = sum(sim for _, sim in sims)
+        # a zero vector has no similar words (every cosine 0): no ratio, NaN as in gensim
+        return float(self.similarity(wa, wb)) / total if total else float("nan")
 
     def wmdistance(self, document1, document2, norm: bool = True) -> float:
         """Word Mover's Distance between two documents (lists of keys; Kusner et al.

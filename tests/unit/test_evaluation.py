@@ -306,3 +306,104 @@ def test_fastw2v_datasets_module():
     for p in ds.paths().values():
         assert os.path.isfile(p) and os.path.getsize(p) > 5000
     assert set(ds.word_pairs()) == {"wordsim353", "simlex999"}
+
+
+# -- from a review against gensim 4.4 on the same vectors -----------------------------------
+def _copies(kvs):
+    """Fresh copies of the two KeyedVectors (tests below damage their vectors)."""
+    ours, theirs = kvs
+    a = KeyedVectors(ours.vector_size, list(ours.index_to_key), ours.vectors.copy())
+    b = GensimKV(theirs.vector_size)
+    b.add_vectors(list(theirs.index_to_key), theirs.vectors.copy())
+    return a, b
+
+
+def test_a_nan_vector_is_never_the_answer(kvs, questions):
+    """argmax picked the first NaN score, so one NaN row in no question made every
+    analogy wrong (accuracy 0.0); gensim's sort puts it last."""
+    from fastw2v import compute_accuracy
+    ours, theirs = _copies(kvs)
+    before = ours.evaluate_word_analogies(questions)[0]
+    c_before = compute_accuracy(ours, questions, threshold=None).accuracy
+    asked = {w for line in open(questions) for w in line.split()}
+    row = next(i for i, w in enumerate(ours.index_to_key[:1000]) if w not in asked)
+    for kv in (ours, theirs):
+        kv.vectors[row] = np.nan
+    assert before > 0
+    for objective in ("3CosAdd", "3CosMul"):
+        got = ours.evaluate_word_analogies(questions, similarity_function=objective)[0]
+        if objective == "3CosAdd":
+            assert got == before == theirs.evaluate_word_analogies(questions)[0]
+        else:
+            assert got > 0
+    assert compute_accuracy(ours, questions, threshold=None).accuracy == c_before
+
+
+def test_nan_in_word_pairs_gives_nan_as_scipy(kvs, tmp_path):
+    """min(1.0, nan) is 1.0: a NaN similarity or gold score gave Pearson 1.0, p = 0."""
+    from scipy import stats
+    ours, theirs = _copies(kvs)
+    path = datasets()["wordsim353"]
+    ours.vectors[ours.get_index("war")] = np.nan
+    theirs.vectors[theirs.get_index("war")] = np.nan
+    for result in (ours.evaluate_word_pairs(path), theirs.evaluate_word_pairs(path)):
+        assert np.isnan(result[0][0]) and np.isnan(result[1][0])
+    x, y = [1.0, 2.0, np.nan, 4.0], [1.0, 3.0, 2.0, 5.0]
+    for ours_r, scipy_r in ((pearson_correlation(x, y), stats.pearsonr(x, y)),
+                            (spearman_correlation(x, y), stats.spearmanr(x, y))):
+        assert np.isnan(ours_r[0]) and np.isnan(scipy_r[0])
+    assert np.isnan(rankdata([1.0, np.nan])).all()
+    assert np.isnan(pearson_correlation([1.0, np.inf, 2.0], [1.0, 2.0, 3.0])[0])
+
+
+@pytest.mark.parametrize("suffix,opener", [(".gz", "gzip"), (".bz2", "bz2"), (".xz", "lzma")])
+def test_compressed_evaluation_files(kvs, questions, tmp_path, suffix, opener):
+    """gensim opens these files through smart_open, which decompresses by suffix."""
+    import importlib
+    ours, theirs = kvs
+    module = importlib.import_module(opener)
+    for plain in (questions, datasets()["wordsim353"]):
+        packed = tmp_path / (os.path.basename(plain) + suffix)
+        packed.write_bytes(module.compress(open(plain, "rb").read()))
+        if plain == questions:
+            assert ours.evaluate_word_analogies(str(packed))[0] == \
+                ours.evaluate_word_analogies(plain)[0] == \
+                theirs.evaluate_word_analogies(str(packed))[0]
+        else:
+            assert ours.evaluate_word_pairs(str(packed))[0][0] == \
+                pytest.approx(theirs.evaluate_word_pairs(str(packed))[0][0], abs=1e-6)
+    broken = tmp_path / ("broken.txt" + suffix)
+    broken.write_bytes(module.compress(b": s\na b c d\n")[:-8])
+    with pytest.raises(ValueError, match="broken.txt.*corrupt compressed file"):
+        ours.evaluate_word_analogies(str(broken))
+
+
+def test_lines_end_only_at_line_breaks(kvs, tmp_path):
+    """str.splitlines also cut lines at \\x0b, \\x0c, \\x85, \\u2028, ...; gensim reads
+    those as spaces inside a line."""
+    ours, theirs = kvs
+    w = ours.index_to_key
+    for sep in ("\u2028", "\x0c", "\x0b", "\x85"):
+        a = tmp_path / "a.txt"
+        a.write_text(f": s\n{w[10]} {w[11]} {w[12]}{sep}{w[13]}\n{w[20]} {w[21]} {w[22]} {w[23]}\n",
+                     encoding="utf-8")
+        ours_n = sum(len(s["correct"]) + len(s["incorrect"])
+                     for s in ours.evaluate_word_analogies(a, dummy4unknown=True)[1][-1:])
+        theirs_n = sum(len(s["correct"]) + len(s["incorrect"])
+                       for s in theirs.evaluate_word_analogies(str(a), dummy4unknown=True)[1][-1:])
+        assert ours_n == theirs_n == 2
+        p = tmp_path / "p.txt"
+        p.write_text(f"{w[5]}\t{w[6]}{sep}\t5\n{w[7]}\t{w[8]}\t2\n{w[9]}\t{w[10]}\t3\n"
+                     f"{w[11]}\t{w[12]}\t1\n", encoding="utf-8")
+        assert ours.evaluate_word_pairs(p)[2] == theirs.evaluate_word_pairs(str(p))[2] == 25.0
+
+
+def test_no_allowed_word_left_is_a_wrong_answer(kvs, tmp_path):
+    """With restrict_vocab=3 and the three allowed words in the question, no answer is
+    left: gensim counts it wrong; fastw2v kept an excluded question word as its answer."""
+    ours, theirs = kvs
+    a, b, c = ours.index_to_key[:3]
+    path = tmp_path / "t.txt"
+    path.write_text(f": s\n{a} {b} {c} {a}\n", encoding="utf-8")
+    assert ours.evaluate_word_analogies(path, restrict_vocab=3)[0] == \
+        theirs.evaluate_word_analogies(str(path), restrict_vocab=3)[0] == 0.0

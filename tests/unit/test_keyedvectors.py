@@ -592,3 +592,61 @@ def test_gensim_vecattr_names_and_preallocation_message():
         KeyedVectors(4, count=2)
     with pytest.raises(TypeError, match="preallocation count"):
         KeyedVectors(4, 2)
+
+
+# -- from a review against gensim 4.4 on the same vectors -----------------------------------
+def test_query_vectors_of_the_wrong_length_are_named(pair):
+    """A 1-value vector was broadcast silently (a made-up answer), other lengths failed
+    with NumPy's words; similar_by_vector already named the shape."""
+    ours, _ = pair
+    d = ours.vector_size
+    for bad in (np.array([2.0]), np.ones(d - 1), np.ones((2, d))):
+        for call in (lambda v: ours.most_similar([v]), lambda v: ours.most_similar_cosmul([v]),
+                     lambda v: ours.distances(v), lambda v: ours.get_mean_vector([v]),
+                     lambda v: ours.n_similarity([v], [ours.index_to_key[0]]),
+                     lambda v: ours.similar_by_vector(v)):
+            with pytest.raises(ValueError, match=rf"vector has shape .*expected \({d},\)"):
+                call(bad)
+
+
+def test_n_similarity_takes_vectors_as_gensim(pair):
+    ours, theirs = pair
+    w = ours.index_to_key
+    for ws1, ws2 in (([ours[w[3]]], [w[4]]), ([w[5], ours[w[6]]], [ours[w[7]], w[8]])):
+        assert ours.n_similarity(ws1, ws2) == pytest.approx(theirs.n_similarity(ws1, ws2),
+                                                            abs=1e-5)
+
+
+def test_float16_vectors_are_queried_in_float32(pair):
+    """gensim's query is float32, so float16 rows are scored in float32; fastw2v cast the
+    query down and scored in float16 (a third of the top-10 lists differed)."""
+    ours, theirs = pair
+    keys, half = list(ours.index_to_key), ours.vectors.astype(np.float16)
+    a = KeyedVectors(ours.vector_size, keys, half)
+    b = GensimKV(ours.vector_size, dtype=np.float16)
+    b.add_vectors(keys, half)
+    differ = 0
+    for w in keys[:100]:
+        got, want = a.most_similar(w, topn=10), b.most_similar(w, topn=10)
+        assert all(isinstance(s, float) for _, s in got)
+        np.testing.assert_allclose([s for _, s in got], [s for _, s in want], atol=2e-3)
+        differ += [k for k, _ in got] != [k for k, _ in want]
+    assert differ <= 5          # ties and last-digit rounding only
+    assert a.most_similar(keys[0], topn=None).dtype == np.float32
+
+
+def test_zero_and_nan_vectors(pair):
+    """A zero vector's cosines are 0 (gensim: NaN), so relative_cosine_similarity of it
+    divided by zero; equal scores keep row order, and a NaN row ranks last."""
+    ours, _ = pair
+    keys = list(ours.index_to_key)
+    vecs = ours.vectors.copy()
+    vecs[5] = 0
+    vecs[7] = np.nan
+    kv = KeyedVectors(ours.vector_size, keys, vecs)
+    assert np.isnan(kv.relative_cosine_similarity(keys[5], keys[6]))
+    assert [k for k, _ in kv.similar_by_vector(np.zeros(ours.vector_size), topn=3)] == \
+        [keys[0], keys[1], keys[2]]             # every score 0: row order
+    assert [k for k, _ in kv.most_similar(keys[5], topn=3)] == [keys[0], keys[1], keys[2]]
+    ranked = kv.most_similar(keys[0], topn=len(keys))
+    assert ranked[-1][0] == keys[7] and np.isnan(ranked[-1][1])
