@@ -16,6 +16,7 @@ distributed training use this public API only.
 """
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -456,6 +457,11 @@ class ModelState:
         meta = {"format": FORMAT, "config": self.config.as_dict(),
                 "vocab_total_words": self.vocab.total_words}
         meta.update((name, getattr(self, name)) for name in SAVED_FIELDS)
+        if self.lifecycle_events is not None:
+            # events may hold anything a caller of add_lifecycle_event passed (gensim
+            # pickles it): what JSON cannot hold is saved as its str()
+            meta["lifecycle_events"] = json.loads(json.dumps(self.lifecycle_events,
+                                                             default=str))
         save_native(fname, meta, arrays)
 
     @classmethod

@@ -350,3 +350,15 @@ def test_init_weights_and_update_weights(sentences):
     assert len(m.wv.vectors) == len(m.wv.index_to_key) > len(trained_rows)
     with pytest.raises(RuntimeError):
         Word2Vec(**kw).update_weights()     # no vocabulary yet
+
+
+def test_events_with_any_values_are_saved(tmp_path):
+    """gensim pickles whatever an event holds; the native header is JSON, so values it
+    cannot hold are saved as their str() instead of failing the save."""
+    m = Word2Vec([["a", "b", "c"] * 4] * 20, vector_size=4, min_count=1, workers=1)
+    m.add_lifecycle_event("custom", obj=object(), arr=np.arange(3), n=np.int64(4), ok=[1, "x"])
+    m.save(tmp_path / "m.fw2v")
+    event = next(e for e in Word2Vec.load(tmp_path / "m.fw2v").lifecycle_events
+                 if e["event"] == "custom")
+    assert event["arr"] == "[0 1 2]" and event["n"] == "4" and event["ok"] == [1, "x"]
+    assert event["obj"].startswith("<object object")
