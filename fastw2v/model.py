@@ -45,7 +45,7 @@ PYTHON_BYTES_PER_WORD = 88
 CUM_TABLE_DOMAIN = 2 ** 31 - 1
 
 
-def _random_state(seed: int) -> np.random.RandomState:
+def _random_state(seed: int) -> "np.random.RandomState":
     """gensim's ``model.random``: ``np.random.RandomState(seed)``. NumPy takes seeds in
     ``[0, 2**32)``; fastw2v accepts any integer seed, so others are taken modulo 2**32."""
     return np.random.RandomState(seed if 0 <= seed < 2 ** 32 else seed & 0xFFFFFFFF)
@@ -252,7 +252,6 @@ class Word2Vec(OutputSpaceMixin):
                                 null_word)
         self.progress = progress
         self.callbacks = check_callbacks(callbacks)
-        self.random = _random_state(config.seed)
         if sentences is not None and corpus_file is not None:
             raise ValueError("pass either sentences or corpus_file, not both")
         if sentences is not None or corpus_file is not None:
@@ -658,6 +657,19 @@ class Word2Vec(OutputSpaceMixin):
         self.state.min_alpha_yet_reached = float(value)
 
     @property
+    def random(self) -> "np.random.RandomState":
+        """gensim's ``RandomState(seed)``, made when first read (fastw2v's training draws
+        nothing from it, and a model need not import ``numpy.random``); assignable."""
+        rng = self.__dict__.get("_random")
+        if rng is None:
+            rng = self._random = _random_state(self.config.seed)
+        return rng
+
+    @random.setter
+    def random(self, value) -> None:
+        self._random = value
+
+    @property
     def layer1_size(self) -> int:
         """gensim's width of the output layers (``syn1neg``, ``syn1``): ``vector_size``."""
         return self.config.vector_size
@@ -785,7 +797,6 @@ class Word2Vec(OutputSpaceMixin):
         model.state = state
         model.callbacks = ()
         model.hashfxn = hash
-        model.random = _random_state(state.config.seed)
         return model
 
     def __getstate__(self) -> dict:
