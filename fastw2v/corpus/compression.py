@@ -138,6 +138,13 @@ def _strict_open(factory: Callable, magic: bytes, name: str) -> Callable[..., Bi
     return open_
 
 
+def _strict(name: str, suffixes: Tuple[str, ...], magic: bytes, factory: Callable,
+            wrap_writer: Callable[[BinaryIO], BinaryIO]) -> Compression:
+    """The table entry of a format read by the strict reader (:class:`_StrictReader`)."""
+    return Compression(name, suffixes, magic, _strict_open(factory, magic, name), wrap_writer,
+                       _strict_decompress(factory, magic, name))
+
+
 def _gzip_writer(fh: BinaryIO) -> BinaryIO:
     # mtime=0: the same vectors give the same file bytes
     return gzip.GzipFile(fileobj=fh, mode="wb", mtime=0)
@@ -145,13 +152,10 @@ def _gzip_writer(fh: BinaryIO) -> BinaryIO:
 
 COMPRESSIONS: Tuple[Compression, ...] = (
     Compression("gzip", (".gz",), b"\x1f\x8b", gzip.open, _gzip_writer, gzip.decompress),
-    Compression("bzip2", (".bz2",), b"BZh", _strict_open(bz2.BZ2Decompressor, b"BZh", "bzip2"),
-                lambda fh: bz2.BZ2File(fh, "wb"),
-                _strict_decompress(bz2.BZ2Decompressor, b"BZh", "bzip2")),
-    Compression("xz", (".xz", ".lzma"), b"\xfd7zXZ\x00",
-                _strict_open(lzma.LZMADecompressor, b"\xfd7zXZ\x00", "xz"),
-                lambda fh: lzma.LZMAFile(fh, "wb"),
-                _strict_decompress(lzma.LZMADecompressor, b"\xfd7zXZ\x00", "xz")),
+    _strict("bzip2", (".bz2",), b"BZh", bz2.BZ2Decompressor,
+            lambda fh: bz2.BZ2File(fh, "wb")),
+    _strict("xz", (".xz", ".lzma"), b"\xfd7zXZ\x00", lzma.LZMADecompressor,
+            lambda fh: lzma.LZMAFile(fh, "wb")),
 )
 
 #: Bytes to read from the start of a file to recognise any format of the table.
