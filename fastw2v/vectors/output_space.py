@@ -10,12 +10,13 @@ only) and never trains.
 from __future__ import annotations
 
 import logging
+from numbers import Integral
 from typing import Optional
 
 import numpy as np
 
 from .keyedvectors import KeyedVectors
-from .queries import top_indices, weighted_keys
+from .queries import top_indices, weighted_keys, whole_number
 
 logger = logging.getLogger("fastw2v")
 
@@ -85,13 +86,16 @@ class OutputSpaceMixin:
         -------
         list of (str, float), or np.ndarray of every cosine if ``topn`` is None
         """
-        if isinstance(topn, int) and topn < 1:
+        if isinstance(topn, Integral) and topn < 1:
             return []
+        if topn:
+            whole_number("topn", topn)
         src, dst = self._space_pair(space)
         keys, weights = weighted_keys(positive, negative)
         query = src.get_mean_vector(keys, weights, pre_normalize=True, post_normalize=True,
                                     ignore_missing=False)
-        end = len(dst) if not restrict_vocab else min(int(restrict_vocab), len(dst))
+        end = len(dst) if not restrict_vocab else \
+            min(whole_number("restrict_vocab", restrict_vocab), len(dst))
         dists = dst.row_cosines(query, 0, end)
         if not topn:
             return dists
@@ -155,7 +159,7 @@ class OutputSpaceMixin:
         probs = self.predict_output_distribution(context_words_list, output_layer)
         if probs is None:
             return None
-        n = len(probs) if topn is None else int(topn)
+        n = len(probs) if topn is None else whole_number("topn", topn)
         return [(self.wv.index_to_key[i], float(probs[i])) for i in top_indices(probs, n)]
 
     def predict_output_distribution(self, context_words_list,

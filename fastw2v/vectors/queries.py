@@ -43,6 +43,14 @@ def unitvec(vec: np.ndarray) -> np.ndarray:
     return vec
 
 
+def whole_number(name: str, value) -> int:
+    """``value`` as an int; ``TypeError`` for a number that is not an integer type (gensim
+    slices and partitions with it, which raises the same), rather than truncating it."""
+    if isinstance(value, Integral):
+        return int(value)
+    raise TypeError(f"{name} must be an integer, not {type(value).__name__} {value!r}")
+
+
 def top_indices(scores: np.ndarray, topn: int, exclude=(), offset: int = 0) -> List[int]:
     """Indices (plus ``offset``) of the ``topn`` largest ``scores`` not in ``exclude``,
     best first; equal scores keep row order."""
@@ -153,14 +161,19 @@ class SimilarityQueries:
         """
         if isinstance(topn, Integral) and topn < 1:
             return []
+        if topn:
+            whole_number("topn", topn)
         keys, weights = weighted_keys(positive, negative)
         mean = self.get_mean_vector(keys, weights, pre_normalize=True, post_normalize=True,
                                     ignore_missing=False)
         if indexer is not None and isinstance(topn, Integral):
             return indexer.most_similar(mean, topn)
         if restrict_vocab:
-            clip_start, clip_end = 0, int(restrict_vocab)
-        clip_end = len(self) if clip_end is None else min(int(clip_end), len(self))
+            clip_start, clip_end = 0, whole_number("restrict_vocab", restrict_vocab)
+        # gensim's ``clip_end or len``: 0 and None both mean "to the last row"
+        clip_start = whole_number("clip_start", clip_start)
+        clip_end = min(whole_number("clip_end", clip_end), len(self)) if clip_end \
+            else len(self)
         exclude = [self.get_index(k) for k in keys
                    if isinstance(k, KEY_TYPES) and self.has_index_for(k)]
         dists = self.row_cosines(mean, clip_start, clip_end)
@@ -195,7 +208,8 @@ class SimilarityQueries:
         """
         if not isinstance(topn, Integral) or topn < 1:
             raise ValueError(f"topn={topn!r} is invalid: must be an integer >= 1")
-        end = len(self) if not restrict_vocab else min(int(restrict_vocab), len(self))
+        end = len(self) if not restrict_vocab else \
+            min(whole_number("restrict_vocab", restrict_vocab), len(self))
         if isinstance(queries, np.ndarray) and queries.ndim == 2:
             if queries.shape[1] != self.vector_size:
                 raise ValueError(f"query vectors have {queries.shape[1]} columns, expected "
@@ -234,12 +248,15 @@ class SimilarityQueries:
         ``restrict_vocab=N`` searches only the first N rows (gensim ignores it)."""
         if isinstance(topn, Integral) and topn < 1:
             return []
+        if topn:
+            whole_number("topn", topn)
         positive, negative = ensure_list(positive), ensure_list(negative)
         if not positive:
             raise EmptyQueryError("cannot compute similarity with no input")
         exclude = {self.get_index(w) for w in positive + negative
                    if not isinstance(w, np.ndarray) and self.has_index_for(w)}
-        end = len(self) if not restrict_vocab else min(int(restrict_vocab), len(self))
+        end = len(self) if not restrict_vocab else \
+            min(whole_number("restrict_vocab", restrict_vocab), len(self))
 
         def shifted(term):
             vec = self._query_vector(term) if isinstance(term, np.ndarray) \
@@ -261,8 +278,14 @@ class SimilarityQueries:
                                            np.linalg.norm(vectors_all, axis=1))
 
     def similarity(self, w1, w2) -> float:
-        """Cosine similarity of two keys."""
-        return float(np.dot(unitvec(self[w1]), unitvec(self[w2])))
+        """Cosine similarity of two keys, computed in float64 and rounded to the vectors'
+        precision (at least float32), so a key's similarity with itself is exactly 1.0
+        (gensim's float32 arithmetic leaves it 1 ulp off for about a fifth of keys)."""
+        v1, v2 = self[w1], self[w2]
+        dtype = np.promote_types(np.asarray(v1).dtype, np.float32)
+        cos = np.dot(unitvec(np.asarray(v1, dtype=np.float64)),
+                     unitvec(np.asarray(v2, dtype=np.float64)))
+        return float(dtype.type(cos))
 
     def distance(self, w1, w2) -> float:
         """Cosine distance ``1 - similarity(w1, w2)``."""

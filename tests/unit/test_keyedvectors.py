@@ -104,6 +104,24 @@ def test_most_similar_vectors_and_clipping(pair):
                                       theirs.most_similar("war", topn=None, clip_start=100, clip_end=900))})
     assert ours.most_similar("war", topn=0) == [] == theirs.most_similar("war", topn=0)
     assert len(ours.most_similar("war", topn=None)) == len(ours)
+    # gensim's ``clip_end or len``: 0 searches to the last row, as None does
+    for clip in ({"clip_end": 0}, {"clip_start": 50, "clip_end": 0}):
+        assert_same(ours.most_similar("war", topn=7, **clip), theirs.most_similar("war", topn=7, **clip),
+                    full(theirs, theirs.most_similar("war", topn=None)))
+
+
+@pytest.mark.parametrize("call", [
+    lambda kv: kv.most_similar("war", topn=2.5), lambda kv: kv.most_similar("war", topn=3.0),
+    lambda kv: kv.most_similar("war", restrict_vocab=100.5),
+    lambda kv: kv.most_similar("war", clip_start=1.5, clip_end=100),
+    lambda kv: kv.most_similar_cosmul("war", topn=2.5), lambda kv: kv.similar_by_key("war", 2.5)])
+def test_counts_that_are_not_integers_raise_type_error_as_gensim(pair, call):
+    ours, theirs = pair
+    with pytest.raises(TypeError):
+        call(theirs)
+    with pytest.raises(TypeError, match="must be an integer"):
+        call(ours)
+    assert ours.most_similar("war", topn=np.int64(3)) == ours.most_similar("war", topn=3)
 
 
 @pytest.mark.parametrize("pos,neg", [(["king", "france"], ["man"]), (["war"], []),
@@ -135,6 +153,9 @@ def test_cosmul_restrict_vocab_against_numpy(pair):
 
 def test_pairwise_queries(pair, caplog):
     ours, theirs = pair
+    # float64 arithmetic: every key is exactly as similar to itself as possible
+    # (gensim's float32 leaves some at 0.99999994)
+    assert all(ours.similarity(k, k) == 1.0 for k in ours.index_to_key[:2000])
     for a, b in [("king", "war"), ("city", "river"), ("music", "film")]:
         assert ours.similarity(a, b) == pytest.approx(float(theirs.similarity(a, b)), abs=TOL)
         assert ours.distance(a, b) == pytest.approx(float(theirs.distance(a, b)), abs=TOL)

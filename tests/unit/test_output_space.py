@@ -85,6 +85,9 @@ def test_cross_space_names_and_consistency(both):
             both.most_similar_across("war", space=bad)
     with pytest.raises(KeyError):
         both.most_similar_across("zzqqx")
+    for bad in ({"topn": 2.5}, {"restrict_vocab": 50.5}):
+        with pytest.raises(TypeError, match="must be an integer"):
+            both.most_similar_across("war", **bad)
 
 
 @pytest.mark.parametrize("normalize", [False, True])
@@ -124,6 +127,10 @@ def test_predict_output_word_ns_matches_gensim(both):
     np.testing.assert_allclose([p for _, p in ours], [p for _, p in theirs], rtol=1e-4,
                                atol=1e-9)
     assert both.predict_output_word(["zzqqx"]) is None          # as gensim
+    with pytest.raises(TypeError):                              # a count that is not whole
+        GensimWord2Vec.predict_output_word(fake, ["the", "war"], topn=2.5)
+    with pytest.raises(TypeError, match="topn must be an integer"):
+        both.predict_output_word(["the", "war"], topn=2.5)
 
 
 def _hs_by_tree_walk(model, context):
