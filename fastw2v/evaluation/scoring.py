@@ -203,15 +203,18 @@ def evaluate_word_analogies(kv, path, restrict_vocab=300000, case_insensitive=Tr
              "correct": [q for s in sections for q in s["correct"]],
              "incorrect": [q for s in sections for q in s["incorrect"]]}
     for s in sections:
-        _log_section(s)
+        log_accuracy(s)
     if n_questions:
         logger.info("analogies with out-of-vocabulary words: %.1f%%", 100.0 * n_oov / n_questions)
-    score = _log_section(total)
+    score = log_accuracy(total)
     sections.append(total)
     return score, sections
 
 
-def _log_section(section) -> float:
+def log_accuracy(section) -> float:
+    """Log one section of :func:`evaluate_word_analogies` (``{"section": name, "correct":
+    [...], "incorrect": [...]}``) as gensim's ``KeyedVectors.log_accuracy`` does, and
+    return its accuracy (0.0 for a section with no questions, which is not logged)."""
     correct, incorrect = len(section["correct"]), len(section["incorrect"])
     if correct + incorrect == 0:
         return 0.0
@@ -512,7 +515,14 @@ def evaluate_word_pairs(kv, path, delimiter="\t", restrict_vocab=300000,
     pearson = pearson_correlation(gold_a, model)
     spearman = spearman_correlation(gold_a, model)
     oov_ratio = 100.0 * n_oov / (len(gold) if dummy4unknown else len(gold) + n_oov)
-    logger.info("Pearson correlation with %s: %.4f", path, pearson.statistic)
-    logger.info("Spearman rank-order correlation with %s: %.4f", path, spearman.statistic)
-    logger.info("pairs with unknown words: %.1f%%", oov_ratio)
+    log_evaluate_word_pairs(pearson, spearman, oov_ratio, path)
     return pearson, spearman, oov_ratio
+
+
+def log_evaluate_word_pairs(pearson, spearman, oov, pairs) -> None:
+    """Log :func:`evaluate_word_pairs`' results as gensim's
+    ``KeyedVectors.log_evaluate_word_pairs`` does (``pearson``/``spearman``: a result
+    whose first item is the correlation; ``oov``: percent; ``pairs``: the file)."""
+    logger.info("Pearson correlation with %s: %.4f", pairs, pearson[0])
+    logger.info("Spearman rank-order correlation with %s: %.4f", pairs, spearman[0])
+    logger.info("pairs with unknown words: %.1f%%", oov)

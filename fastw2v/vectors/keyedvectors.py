@@ -632,6 +632,23 @@ class KeyedVectors(SimilarityQueries):
         return evaluate_word_pairs(self, pairs, delimiter, restrict_vocab, case_insensitive,
                                    dummy4unknown, encoding)
 
+    @staticmethod
+    def log_accuracy(section) -> float:
+        """Log one section of :meth:`evaluate_word_analogies` (gensim's static method);
+        returns its accuracy."""
+        from ..evaluation.scoring import log_accuracy
+        return log_accuracy(section)
+
+    @staticmethod
+    def log_evaluate_word_pairs(pearson, spearman, oov, pairs) -> None:
+        """Log :meth:`evaluate_word_pairs`' results (gensim's static method)."""
+        from ..evaluation.scoring import log_evaluate_word_pairs
+        log_evaluate_word_pairs(pearson, spearman, oov, pairs)
+
+    def similarity_unseen_docs(self, *args, **kwargs):
+        """Refused, as in gensim: it is a Doc2Vec method."""
+        raise NotImplementedError("Call similarity_unseen_docs on a Doc2Vec model instead.")
+
     def save(self, fname) -> None:
         """Save keys, vectors and attributes to one native file, atomically (mmap-able)."""
         from ..io.native import encode_strings, save_native

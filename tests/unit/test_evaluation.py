@@ -1,6 +1,7 @@
 """fastw2v.evaluation.scoring against gensim's evaluators (and SciPy's statistics) on the same
 vectors: trained vectors, plus case variants of frequent words to exercise the
 case-folding rules."""
+import logging
 import os
 
 import numpy as np
@@ -407,3 +408,30 @@ def test_no_allowed_word_left_is_a_wrong_answer(kvs, tmp_path):
     path.write_text(f": s\n{a} {b} {c} {a}\n", encoding="utf-8")
     assert ours.evaluate_word_analogies(path, restrict_vocab=3)[0] == \
         theirs.evaluate_word_analogies(str(path), restrict_vocab=3)[0] == 0.0
+
+
+def test_log_helpers_as_gensim(caplog):
+    """gensim's static logging helpers: the same figures logged, for a section and for
+    a word-pair result; a section without questions logs nothing."""
+    section = {"section": "capital-world", "correct": [("a", "b", "c", "d")] * 3,
+               "incorrect": [("a", "b", "c", "e")]}
+    empty = {"section": "empty", "correct": [], "incorrect": []}
+    with caplog.at_level(logging.INFO):
+        GensimKV.log_accuracy(section)
+        GensimKV.log_accuracy(empty)
+        GensimKV.log_evaluate_word_pairs((0.5, 0.01), (0.25, 0.1), 12.5, "ws.tsv")
+    theirs = [r.getMessage() for r in caplog.records]
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="fastw2v"):
+        assert KeyedVectors.log_accuracy(section) == 0.75
+        assert KeyedVectors.log_accuracy(empty) == 0.0
+        KeyedVectors.log_evaluate_word_pairs((0.5, 0.01), (0.25, 0.1), 12.5, "ws.tsv")
+    ours = [r.getMessage() for r in caplog.records]
+    assert len(ours) == len(theirs) == 4
+    assert ours[0] == theirs[0] == "capital-world: 75.0% (3/4)"
+    for figure, o, t in zip(["0.5000", "0.2500", "12.5%"], ours[1:], theirs[1:]):
+        assert figure in o and figure in t and ("ws.tsv" in o) == ("ws.tsv" in t)
+    with pytest.raises(NotImplementedError, match="Doc2Vec"):
+        GensimKV(4).similarity_unseen_docs()
+    with pytest.raises(NotImplementedError, match="Doc2Vec"):
+        KeyedVectors(4).similarity_unseen_docs()
