@@ -2,34 +2,87 @@
 # weights and tables) and Worker (one thread) (included by _train.pxi).
 
 
-def apply_private_deltas(Model model, workers, int part=0, int parts=1):
+#: The fraction of the way to where a job pulls a row that one use of the row is taken
+#: to cover (the learning rate times sigma' times the squared norm of the other side's
+#: vector, about 0.4 x 0.025 at the start of training; see apply_private_deltas).
+CONTRACTION = 0.01
+
+
+def apply_private_deltas(Model model, workers, int part=0, int parts=1,
+                         double contraction=CONTRACTION):
     """Add the workers' private-row differences (see :meth:`Worker.private_to_deltas`)
     to the shared weights, worker after worker in list order, for the rows ``r`` with
     ``r % parts == part``: threads can share the work without touching the same row,
-    and every row still receives its differences in the same order."""
+    and every row still receives its differences in the same order.
+
+    A row that one or two workers touched gets the sum of their differences. A row
+    that k > 2 workers touched gets the sum times ``min(1, 2 F / (k f))``, where
+    ``f = 1 - (1 - contraction) ** n`` is the share of the way to where its job pulls
+    the row that a worker covers in n uses (n: the workers' mean) and
+    ``F = 1 - (1 - f) ** k`` the share k workers would cover one after another.
+    Every worker trained the row from the same start and saw only its own updates, so
+    a frequent word's row (a negative drawn thousands of times in one job) is pulled
+    most of the way by every worker, and the plain sum of k such moves overshoots
+    k - 1 times: training diverged from 3 workers on. The weight caps the combined
+    move at twice what k workers one after another would make, the most that a sum
+    of two ever gives (so two workers keep the plain sum), and leaves rows used a few
+    times per job summed. ``contraction=0`` gives the plain sum."""
     cdef Worker wk
     cdef PrivateRowsC *pr
+    cdef PrivateRowsC *other
     cdef ModelC *m = &model.c
-    cdef int64_t s, d = m.p.dim, ld = m.p.ld
+    cdef int64_t s, d = m.p.dim, ld = m.p.ld, uses
+    cdef int t, u, k, mat, T
+    cdef int32_t row, su
+    cdef double weight, f
     cdef list ws = list(workers)
+    cdef PrivateRowsC **all_rows
     if parts < 1 or not 0 <= part < parts:
         raise ValueError("need 0 <= part < parts")
+    if not 0 <= contraction < 1:
+        raise ValueError("need 0 <= contraction < 1")
     for wk in ws:
         if wk.model is not model:
             raise ValueError("worker belongs to another model")
-    for wk in ws:
-        pr = &wk.c.private
-        with nogil:
+        if wk.c.private.slot_of[0] == NULL:
+            raise ValueError("worker does not use private rows")
+    T = len(ws)
+    all_rows = <PrivateRowsC **>malloc(max(T, 1) * sizeof(PrivateRowsC *))
+    if all_rows == NULL:
+        raise MemoryError("cannot allocate the merge's worker list")
+    for t in range(T):
+        wk = ws[t]
+        all_rows[t] = &wk.c.private
+    with nogil:
+        for t in range(T):
+            pr = all_rows[t]
             for s in range(pr.n_slots):
-                if pr.slot_row[s] % parts != part:
+                row = pr.slot_row[s]
+                if row % parts != part:
                     continue
-                fw_axpy(1.0, private_slot_row(m, pr, s),
-                        matrix_of(m, pr.slot_matrix[s]) + <int64_t>pr.slot_row[s] * ld, <int>d)
+                mat = pr.slot_matrix[s]
+                weight = 1.0
+                if T > 2 and contraction > 0:
+                    k = 0
+                    uses = 0
+                    for u in range(T):
+                        other = all_rows[u]
+                        su = other.slot_of[mat][row]
+                        if su >= 0:
+                            k += 1
+                            uses += other.slot_uses[su]
+                    if k > 2:
+                        f = 1.0 - pow(1.0 - contraction, <double>uses / k)
+                        weight = min(1.0, 2.0 * (1.0 - pow(1.0 - f, k)) / (k * f))
+                fw_axpy(<float>weight, private_slot_row(m, pr, s),
+                        matrix_of(m, mat) + <int64_t>row * ld, <int>d)
+    free(all_rows)
 
 
 def merge_private_rows(Model model, workers):
     """Fold the workers' private rows into the shared weights, in list order, on the
-    calling thread: differences first (for all workers), then additions, then clearing.
+    calling thread: differences first (for all workers), then their per-row means
+    (:func:`apply_private_deltas`), then clearing.
     The result depends only on what each worker computed, not on thread timing."""
     cdef Worker wk
     ws = list(workers)
@@ -296,6 +349,7 @@ cdef class Worker:
         free(pr.pages)
         free(pr.slot_row)
         free(pr.slot_matrix)
+        free(pr.slot_uses)
         memset(pr, 0, sizeof(PrivateRowsC))
         self.c.reproducible = 0
 
@@ -416,6 +470,21 @@ cdef class Worker:
     def private_row_count(self):
         """Rows held privately since the last merge."""
         return int(self.c.private.n_slots)
+
+    def private_rows(self):
+        """``(matrix, row, uses)`` of each row held privately since the last merge, as
+        int64 arrays in the order first touched: matrix 0 is the input vectors, 1 the
+        hierarchical-softmax nodes, 2 the negative-sampling outputs; ``uses`` counts the
+        times the job asked for the row (:func:`apply_private_deltas` weighs by it)."""
+        cdef PrivateRowsC *pr = &self.c.private
+        cdef int64_t s, n = pr.n_slots
+        out = np.empty((3, n), dtype=np.int64)
+        cdef int64_t[:, ::1] o = out
+        for s in range(n):
+            o[0, s] = pr.slot_matrix[s]
+            o[1, s] = pr.slot_row[s]
+            o[2, s] = pr.slot_uses[s]
+        return out[0], out[1], out[2]
 
     def train(self, const int32_t[::1] ids, int64_t start, int64_t end, uint64_t seed):
         """Train on ``ids[start:end]`` without the GIL, with a random stream from ``seed``.

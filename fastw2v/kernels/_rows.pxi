@@ -16,6 +16,7 @@ cdef float *private_row(const ModelC *m, PrivateRowsC *pr, int mat, float *base,
     cdef float *dst
     cdef void *grown
     if s >= 0:
+        pr.slot_uses[s] += pr.slot_uses[s] < 0x7FFFFFFF
         return pr.pages[s >> PAGE_BITS] + <int64_t>(s & PAGE_MASK) * m.p.ld
     s = <int32_t>pr.n_slots
     page = s >> PAGE_BITS
@@ -30,6 +31,11 @@ cdef float *private_row(const ModelC *m, PrivateRowsC *pr, int mat, float *base,
             pr.out_of_memory = 1
             return base + <int64_t>row * m.p.ld
         pr.slot_matrix = <uint8_t *>grown
+        grown = realloc(pr.slot_uses, 2 * (pr.slot_cap + PAGE_ROWS) * sizeof(int32_t))
+        if grown == NULL:
+            pr.out_of_memory = 1
+            return base + <int64_t>row * m.p.ld
+        pr.slot_uses = <int32_t *>grown
         pr.slot_cap = 2 * (pr.slot_cap + PAGE_ROWS)
     if page >= pr.n_pages:
         grown = realloc(pr.pages, 2 * (pr.n_pages + 1) * sizeof(float *))
@@ -49,6 +55,7 @@ cdef float *private_row(const ModelC *m, PrivateRowsC *pr, int mat, float *base,
     pr.slot_of[mat][row] = s
     pr.slot_row[s] = row
     pr.slot_matrix[s] = <uint8_t>mat
+    pr.slot_uses[s] = 1
     pr.n_slots += 1
     return dst
 

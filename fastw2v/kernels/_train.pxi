@@ -24,6 +24,7 @@
 import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.math cimport pow
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset
 

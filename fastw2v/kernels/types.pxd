@@ -113,6 +113,7 @@ ctypedef struct PrivateRowsC:
     int64_t n_pages
     int32_t *slot_row             # [slot capacity] row of each slot
     uint8_t *slot_matrix          # [slot capacity] matrix of each slot
+    int32_t *slot_uses            # [slot capacity] times the job asked for the slot's row
     int64_t n_slots, slot_cap
     int out_of_memory
     int64_t progress_base         # schedule position of this job's start

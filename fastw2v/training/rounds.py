@@ -8,16 +8,24 @@ reading the shared weights as they were at the start of the round plus its own u
 which it writes to private copies of the rows it touches
 (:meth:`fastw2v.kernels.Worker.use_private_rows`). At the end of the round every thread
 turns its private rows into differences; then the differences are added to the shared
-rows worker after worker in thread order, the rows split between the threads by
-``row % T`` so that the addition runs in parallel and no row is written by two threads.
+rows worker after worker in thread order (weighted, see below), the rows split
+between the threads by ``row % T`` so that the addition runs in parallel and no row
+is written by two threads.
 The learning rate of a job depends only on the round's start position and the thread's
 own reading. Nothing depends on timing, so runs are bit-identical for the same seed,
 corpus and worker count, across processes and machines with the same build.
 
 The price: threads wait for each other at the end of every round, and within a round
 they do not see each other's updates (a staleness of one round, like a mini-batch of
-T jobs). Job sizes are those of the default mode (corpus_file: at most
-:data:`fastw2v.training.trainer.MAX_BLOCK` stream entries; iterable: ``batch_words``).
+T jobs). So from 3 threads on the jobs are shorter than the default mode's: a round
+holds about :data:`fastw2v.training.trainer.ROUND_ENTRIES` words whatever T is
+(:func:`~fastw2v.training.trainer.round_job_size`; iterable input: ``batch_words`` or
+that, whichever is less). A frequent word's row is pulled most of the way by every job
+that touches it, so the merge does not simply add the k differences of a row that
+k > 2 threads touched (k moves of the whole way overshoot k - 1 times, and training
+diverged from 3 threads on): :func:`fastw2v.kernels.apply_private_deltas` weighs them
+by how often each thread used the row.
+
 The threads run on :class:`fastw2v.training.runner.ThreadRunner`, as the lock-free
 schedule's do. An interrupted round is dropped whole: the shared weights are only ever written by
 complete merges, so the model stays consistent.

@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 
 from ..errors import CorpusError
 from .progress import make_progress
-from .trainer import EpochStats, Trainer, corpus_blocks, iter_id_batches
+from .trainer import EpochStats, Trainer, corpus_blocks, iter_id_batches, round_job_size
 
 logger = logging.getLogger("fastw2v")
 
@@ -121,7 +121,7 @@ def file_jobs(state, corpus_file):
     if enc.n_words == 0:
         raise CorpusError(f"no word of {corpus_file!r} is in the vocabulary")
     ids = enc.ids
-    blocks = corpus_blocks(len(ids), state.config.workers)
+    blocks = corpus_blocks(len(ids), state.config.workers, state.config.reproducible)
     # an epoch's raw token count spread over its jobs (exact sum), so that an
     # interrupted epoch reports about the share it trained
     n_ids = max(len(ids), 1)
@@ -147,6 +147,8 @@ def file_jobs(state, corpus_file):
 def iterable_jobs(state, sentences, total_examples, total_words):
     """``(words per epoch, epoch_jobs)`` for a re-iterable of token lists."""
     index, batch_words = state.vocab.index, state.batch_words
+    if state.config.reproducible and round_job_size(state.config.workers) is not None:
+        batch_words = min(batch_words, round_job_size(state.config.workers))
 
     def epoch_jobs(_):
         return ((b, 0, len(b), raw) for b, raw in iter_id_batches(sentences, index, batch_words))

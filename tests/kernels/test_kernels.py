@@ -340,6 +340,77 @@ def test_private_rows_merge_adds_each_workers_change(mode):
         np.testing.assert_allclose(a, x, rtol=1e-5, atol=1e-6)
 
 
+def _merge_weight(uses, contraction):
+    """The weight of a row's summed differences (the definition in apply_private_deltas):
+    1 for up to 2 workers, else min(1, 2 F / (k f)) with f = 1 - (1 - c) ** mean(uses)
+    and F = 1 - (1 - f) ** k."""
+    k = len(uses)
+    if k <= 2 or contraction == 0:
+        return 1.0
+    f = 1.0 - (1.0 - contraction) ** (sum(uses) / k)
+    return min(1.0, 2.0 * (1.0 - (1.0 - f) ** k) / (k * f))
+
+
+@pytest.mark.parametrize("mode", ["sg-ns", "cbow-hs", "sg-both"])
+@pytest.mark.parametrize("n_workers,contraction", [(3, 0.2), (5, 0.05), (5, None), (4, 0.0)])
+def test_private_rows_merge_weighs_rows_that_many_workers_touched(mode, n_workers, contraction):
+    """More than two workers: each row gets the sum of the differences of the workers that
+    touched it (each computed alone from the round's start), times the weight its use
+    counts give; a row one worker touched gets that worker's difference whole."""
+    weights, kw, ids = _private_case(mode)
+    bounds = np.linspace(0, len(ids), n_workers + 1).astype(int)
+    jobs = [(bounds[i], bounds[i + 1], 11 + i) for i in range(n_workers)]
+    start = [w.copy() for w in weights]
+    alone_deltas = []
+    for s, e, seed in jobs:
+        alone = [w.copy() for w in start]
+        km = _kernels.Model(*alone, **kw)
+        km.set_schedule(0.03, 0.03, 0)
+        _kernels.Worker(km).train(ids, s, e, seed)
+        alone_deltas.append([a.astype(np.float64) - s0 for a, s0 in zip(alone, start)])
+    km = _kernels.Model(*weights, **kw)
+    km.set_schedule(0.03, 0.03, 0)
+    workers = [_kernels.Worker(km) for _ in jobs]
+    touched = {}                                  # (matrix, row) -> [uses of each worker]
+    for t, (w, (s, e, seed)) in enumerate(zip(workers, jobs)):
+        w.use_private_rows(True)
+        w.set_job_schedule(0, n_workers)
+        w.train(ids, s, e, seed)
+        mats, rows, uses = w.private_rows()
+        assert len(rows) == w.private_row_count and (uses >= 1).all()
+        for mat, row, u in zip(mats.tolist(), rows.tolist(), uses.tolist()):
+            touched.setdefault((mat, row), []).append((t, u))
+    c = 0.01 if contraction is None else contraction
+    expected = [s0.astype(np.float64) for s0 in start]
+    for (mat, row), who in touched.items():
+        weight = _merge_weight([u for _, u in who], c)
+        expected[mat][row] += weight * sum(alone_deltas[t][mat][row] for t, _ in who)
+    assert any(len(who) > 2 for who in touched.values())
+    if contraction == 0.2:           # the weights do cut some rows down (to 2/3 at most, k=3)
+        assert min(_merge_weight([u for _, u in who], c) for who in touched.values()) < 0.9
+    for w in workers:
+        w.private_to_deltas()
+    extra = {} if contraction is None else {"contraction": contraction}
+    for part in range(3):
+        _kernels.apply_private_deltas(km, workers, part, 3, **extra)
+    for a, x in zip(weights, expected):
+        if a is not None and a.size:
+            np.testing.assert_allclose(a, x, rtol=1e-5, atol=1e-6)
+
+
+def test_merge_refuses_workers_without_private_rows():
+    weights, kw, ids = _private_case("sg-ns")
+    km = _kernels.Model(*weights, **kw)
+    plain = _kernels.Worker(km)
+    with pytest.raises(ValueError, match="private rows"):
+        _kernels.apply_private_deltas(km, [plain])
+    repro = _kernels.Worker(km)
+    repro.use_private_rows(True)
+    for bad in (-0.1, 1.0, float("nan")):
+        with pytest.raises(ValueError, match="contraction"):
+            _kernels.apply_private_deltas(km, [repro], contraction=bad)
+
+
 HOT_SETTINGS = [dict(nodes=4, merge_every=1000), dict(nodes=4, merge_every=1),
                 dict(nodes=7, merge_every=2), dict(nodes=1, merge_every=1),
                 dict(merge_every=1000), dict(outputs=5, merge_every=1),
