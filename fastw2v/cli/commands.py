@@ -34,7 +34,7 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _writable(parser, path, what="output") -> str:
+def check_writable(parser, path, what="output") -> str:
     """Usage error (exit 2) unless a file can be written at ``path``: its directory
     exists and takes new files, and ``path`` is not a directory. Checked before the
     work starts, so that a long training does not end in a file that cannot be written."""
@@ -397,7 +397,7 @@ def cmd_demo(args, parser) -> int:
     if args.workers < 1 or args.epochs < 1:
         parser.error("--workers and --epochs must be >= 1")
     if args.output:
-        _writable(parser, args.output, "output")
+        check_writable(parser, args.output, "output")
     say(f"training {'skip-gram' if args.sg else 'CBOW'} with negative sampling on {corpus} "
         f"({plural(args.workers, 'thread')}, {plural(args.epochs, 'epoch')})...")
     t0 = time.perf_counter()
@@ -490,9 +490,9 @@ def cmd_train(args, parser) -> int:
     if accuracy:
         _existing(parser, accuracy, "analogy file")
     if args.output:
-        _writable(parser, args.output, "output")
+        check_writable(parser, args.output, "output")
     if args.save_vocab:
-        _writable(parser, args.save_vocab, "vocabulary file")
+        check_writable(parser, args.save_vocab, "vocabulary file")
     options = dict(vector_size=args.vector_size, window=args.window, min_count=args.min_count,
                    sample=args.sample, sg=args.sg, hs=args.hs, negative=args.negative,
                    epochs=args.epochs, alpha=args.alpha, min_alpha=args.min_alpha,

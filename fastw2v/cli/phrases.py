@@ -13,6 +13,7 @@ then trains on the result; see docs/phrases.md.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from ..corpus import UNICODE_ERRORS
@@ -66,7 +67,8 @@ def add_phrase_commands(sub) -> None:
                    help="apply this saved model instead of learning one")
     p.add_argument("--save", metavar="MODEL", help="save the learnt model (Phrases.load)")
     p.add_argument("--freeze", action="store_true",
-                   help="save only the phrases and their scores (FrozenPhrases)")
+                   help="with --save: save only the phrases and their scores "
+                   "(FrozenPhrases)")
     p.add_argument("--export", metavar="TSV",
                    help="write 'phrase<TAB>score' lines, highest score first")
     p.add_argument("--min-count", type=_number, default=None, metavar="N",
@@ -129,11 +131,25 @@ def _connector_words(spec: str, parser) -> frozenset:
 def cmd_phrases(args, parser) -> int:
     from ..phrases import FrozenPhrases, Phrases
     from ..phrases.params import check_min_count, check_threshold
+    from .commands import check_writable
 
     if not (args.output or args.save or args.export):
         parser.error("nothing to do: give -o OUT, --save MODEL and/or --export TSV")
     if args.model and args.save:
         parser.error("--model applies a saved model; --save is for a learnt one")
+    if args.freeze and not args.save:
+        # -o and --export always apply the model frozen; --freeze only chooses what is saved
+        parser.error("--freeze chooses what --save writes (a FrozenPhrases); it needs "
+                     "--save MODEL")
+    # before the corpus is read: learning a large corpus, then failing to write, wastes it
+    for path, what, example in ((args.output, "output", "corpus-phrases.txt"),
+                                (args.save, "model file", "phrases.model"),
+                                (args.export, "export file", "phrases.tsv")):
+        if path and os.path.isdir(path):
+            parser.error(f"{what} {path!r} is a directory: give a file name, e.g. "
+                         f"{os.path.join(path, example)!r}")
+        if path:
+            check_writable(parser, path, what)
     learning = {"--scoring": args.scoring, "--connector-words": args.connector_words,
                 "--delimiter": args.delimiter, "--max-vocab-size": args.max_vocab_size}
     scoring = {"--min-count": args.min_count, "--threshold": args.threshold}
@@ -154,7 +170,8 @@ def cmd_phrases(args, parser) -> int:
             check_min_count(args.min_count)
             model.min_count = args.min_count
         if args.threshold is not None:
-            check_threshold(args.threshold, model.scoring)
+            # a loaded model holds its scorer as a function: checked as its name would be
+            check_threshold(args.threshold, model.scoring, functions=True)
             model.threshold = args.threshold
     else:
         # the options given; the others keep Phrases' own defaults (gensim's)

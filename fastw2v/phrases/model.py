@@ -22,6 +22,7 @@ from ..config import check_progress_per, check_unicode_errors
 from ..corpus import iter_file_sentences
 from ..errors import FormatError, ParameterError
 from ..io import load_native, save_native
+from ..io.native import MAGIC as NATIVE_MAGIC
 from . import _phrases
 from ._phrases import Applier, KeyTable
 from .params import (check_connector_words, check_delimiter, check_max_vocab_size,
@@ -47,6 +48,18 @@ def _is_single(obj):
     if isinstance(first, str):
         return True, rest
     return False, (rest if iterator is obj else obj)
+
+
+def _starts_as_native(fname) -> bool:
+    """Whether ``fname`` starts as a fastw2v native file does (its magic, or the start of
+    it in a file cut short, an empty one included): a file that fails to load is then a
+    damaged fastw2v file, not some other format such as a gensim pickle."""
+    try:
+        with open(fname, "rb") as fh:
+            head = fh.read(len(NATIVE_MAGIC))
+    except OSError:
+        return False
+    return NATIVE_MAGIC.startswith(head)
 
 
 #: Guards every model's count of table users (held for a few instructions only)
@@ -188,6 +201,8 @@ class _PhrasesTransformation:
         try:
             meta, arrays = load_native(fname)
         except FormatError as exc:
+            if _starts_as_native(fname):
+                raise     # a fastw2v file, truncated or damaged: the hint would mislead
             raise FormatError(f"{exc} (a gensim phrase model? load it with gensim and "
                               "convert it with fastw2v.FrozenPhrases(model))") from None
         if meta.get("format") != _FORMAT or meta.get("class") not in ("Phrases",
@@ -283,7 +298,8 @@ class Phrases(_PhrasesTransformation):
     max_vocab_size : int
         When more entries (unigrams and candidates together) than this are counted,
         after a sentence, entries counted fewer than ``min_reduce`` times are dropped and
-        ``min_reduce`` grows by one (gensim's pruning).
+        ``min_reduce`` grows by one (gensim's pruning). A value beyond int64 is a limit
+        never reached (counted as ``2**63 - 1``).
     delimiter : str
         Joins the words of a phrase; non-empty, no whitespace.
     progress_per : int
@@ -382,8 +398,10 @@ class Phrases(_PhrasesTransformation):
         if sentences is None and corpus_file is None:
             raise ParameterError("add_vocab needs sentences or corpus_file")
         check_unicode_errors(unicode_errors)
+        # a max_vocab_size beyond int64 (gensim takes any int) is a limit never reached
         learner = learn_counts(sentences, corpus_file, self.connector_words, self.delimiter,
-                               self.max_vocab_size, self.progress_per, unicode_errors)
+                               check_max_vocab_size(self.max_vocab_size), self.progress_per,
+                               unicode_errors)
         with self._using_table("add_vocab()", changes=True):
             self.corpus_word_count += learner.total_words
             if len(self._table):

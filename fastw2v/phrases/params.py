@@ -7,7 +7,8 @@ from inspect import getfullargspec
 
 from ..config import is_int, is_real
 from ..errors import ParameterError
-from .scoring import SCORER_ARGS, npmi_scorer, original_scorer
+from . import _phrases
+from .scoring import SCORER_ARGS, builtin_kind, npmi_scorer, original_scorer
 
 
 def check_scoring(scoring):
@@ -41,12 +42,18 @@ def check_min_count(min_count):
                              "(gensim: at least 1)")
 
 
-def check_threshold(threshold, scoring):
+def check_threshold(threshold, scoring, functions=False):
     """``threshold`` must be a number; with ``scoring`` named ``'default'``, above 0, with
     ``'npmi'``, in -1..1. A scoring function passed as such is not checked, whichever it
-    is (gensim checks the names only)."""
+    is (gensim checks the names only), unless ``functions`` is true: then the default and
+    npmi scorer functions (fastw2v's or gensim's, as a loaded model holds them) are
+    checked as their names are (the command line, which applies a saved model)."""
     if not is_real(threshold) or math.isnan(threshold):
         raise ParameterError(f"threshold={threshold!r} is invalid: must be a number")
+    if functions and not isinstance(scoring, str):
+        kind = builtin_kind(scoring)
+        scoring = ("default" if kind == _phrases.DEFAULT else
+                   "npmi" if kind == _phrases.NPMI else scoring)
     if isinstance(scoring, str) and scoring == "default" and threshold <= 0:
         raise ParameterError(f"threshold={threshold!r} is invalid: must be > 0 for the "
                              "default scoring")
@@ -55,10 +62,19 @@ def check_threshold(threshold, scoring):
                              "for npmi scoring")
 
 
-def check_max_vocab_size(max_vocab_size):
+#: The largest ``max_vocab_size`` the compiled counting takes (an int64); a larger one
+#: is a limit no table reaches, so it counts as this one.
+MAX_VOCAB_SIZE_LIMIT = 2 ** 63 - 1
+
+
+def check_max_vocab_size(max_vocab_size) -> int:
+    """``max_vocab_size`` must be an integer >= 1; returns it as the compiled counting
+    takes it: a value beyond int64 (``2**63``, ``10**20``, which gensim accepts and never
+    reaches) becomes :data:`MAX_VOCAB_SIZE_LIMIT`, so nothing is pruned, as in gensim."""
     if not is_int(max_vocab_size) or max_vocab_size < 1:
         raise ParameterError(f"max_vocab_size={max_vocab_size!r} is invalid: must be an "
                              "integer >= 1")
+    return min(int(max_vocab_size), MAX_VOCAB_SIZE_LIMIT)
 
 
 def check_delimiter(delimiter):
@@ -96,5 +112,6 @@ def check_source(sentences, corpus_file) -> None:
                             f"{type(sentences).__name__}")
 
 
-__all__ = ["check_connector_words", "check_delimiter", "check_max_vocab_size",
-           "check_min_count", "check_scoring", "check_source", "check_threshold"]
+__all__ = ["MAX_VOCAB_SIZE_LIMIT", "check_connector_words", "check_delimiter",
+           "check_max_vocab_size", "check_min_count", "check_scoring", "check_source",
+           "check_threshold"]

@@ -163,7 +163,8 @@ def word2phrase(train, output, min_count=5, threshold=100.0, max_vocab_size=3500
     say = report or (lambda message: None)
     say(f"Starting training using file {train}")
     start = time.perf_counter()
-    learner = learn_counts(corpus_file=train, delimiter="_", max_vocab_size=max_vocab_size,
+    learner = learn_counts(corpus_file=train, delimiter="_",
+                           max_vocab_size=check_max_vocab_size(max_vocab_size),
                            unicode_errors=unicode_errors, word2phrase=True)
     learn_seconds = time.perf_counter() - start
     say(f"Vocab size (unigrams + bigrams): {len(learner.vocab)}")

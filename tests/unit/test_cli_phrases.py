@@ -145,6 +145,99 @@ def test_phrases_errors(hand_corpus, tmp_path, capsys, argv, code, message):
     assert message in capsys.readouterr().err
 
 
+def test_phrases_threshold_of_a_loaded_model_is_checked_as_its_scoring(hand_corpus, tmp_path,
+                                                                      capsys):
+    """A loaded model's scoring is a function; --threshold is refused out of the range of
+    the scoring it stands for, as it is when learning (it was accepted, joining nonsense)."""
+    default, npmi = tmp_path / "d.model", tmp_path / "n.model"
+    Phrases(corpus_file=hand_corpus, min_count=1, threshold=1).save(default)
+    Phrases(corpus_file=hand_corpus, min_count=1, threshold=0.1, scoring="npmi").save(npmi)
+    out = tmp_path / "o.txt"
+    for model, threshold, message in (
+            (default, "-1e9", "threshold=-1000000000.0 is invalid: must be > 0 for the "
+                              "default scoring"),
+            (default, "0", "threshold=0.0 is invalid: must be > 0"),
+            (npmi, "2", "threshold=2.0 is invalid: must be between -1 and 1 for npmi"),
+            (npmi, "-1.5", "threshold=-1.5 is invalid: must be between -1 and 1")):
+        assert main(["phrases", str(hand_corpus), "--model", str(model), "-o", str(out),
+                     f"--threshold={threshold}"]) == 1
+        assert message in capsys.readouterr().err
+        assert not out.exists()
+        # the same threshold is refused when learning with that scoring
+        scoring = "npmi" if model == npmi else "default"
+        assert main(["phrases", str(hand_corpus), "--scoring", scoring, "-o", str(out),
+                     f"--threshold={threshold}"]) == 1
+        assert message in capsys.readouterr().err
+    # in range, it applies: npmi takes a negative threshold
+    assert main(["phrases", str(hand_corpus), "--model", str(npmi), "--export",
+                 str(tmp_path / "n.tsv"), "--threshold=-0.5"]) == 0
+    model = Phrases.load(npmi)
+    model.threshold = -0.5
+    rows = (tmp_path / "n.tsv").read_text().splitlines()
+    assert {p: float(s) for p, s in (r.split("\t") for r in rows)} == model.export_phrases()
+
+
+@pytest.mark.parametrize("flag,what", [("-o", "output"), ("--export", "export file"),
+                                       ("--save", "model file")])
+def test_phrases_outputs_are_checked_before_the_corpus_is_read(tmp_path, capsys, flag, what):
+    """A corpus that is not UTF-8 fails when read (status 1); an output that cannot be
+    written is found first (status 2, a usage error), with nothing written."""
+    bad_corpus = tmp_path / "bad.txt"
+    bad_corpus.write_bytes(b"a \xff b\n")
+    (tmp_path / "file").write_text("x")
+    cases = ((tmp_path / "missing" / "x.out", "does not exist"),
+             (tmp_path / "file" / "x.out", "is not a directory"),
+             (tmp_path, "is a directory: give a file name"))
+    for target, reason in cases:
+        with pytest.raises(SystemExit) as exc:
+            main(["phrases", str(bad_corpus), flag, str(target)])
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert what in err and str(target) in err and reason in err
+        assert "UTF-8" not in err
+    # with --model too, before the model is loaded (this one is not a model)
+    if flag != "--save":
+        with pytest.raises(SystemExit) as exc:
+            main(["phrases", str(bad_corpus), "--model", str(bad_corpus), flag,
+                  str(tmp_path / "missing" / "x.out")])
+        assert exc.value.code == 2 and "does not exist" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.txt", "file"]
+    # a writable output: the corpus is read, and its error reported
+    assert main(["phrases", str(bad_corpus), flag, str(tmp_path / "x.out")]) == 1
+    assert "not valid UTF-8" in capsys.readouterr().err
+
+
+def test_phrases_freeze_needs_save(hand_corpus, tmp_path, capsys):
+    """--freeze only chooses what --save writes (-o and --export apply the frozen model
+    anyway): without --save it was ignored without a word; now it is a usage error."""
+    for outputs in (["-o", str(tmp_path / "o.txt")], ["--export", str(tmp_path / "p.tsv")]):
+        with pytest.raises(SystemExit) as exc:
+            main(["phrases", str(hand_corpus), *outputs, "--freeze"])
+        assert exc.value.code == 2
+        assert ("--freeze chooses what --save writes (a FrozenPhrases); it needs --save "
+                "MODEL") in capsys.readouterr().err
+    assert not (tmp_path / "o.txt").exists() and not (tmp_path / "p.tsv").exists()
+    # with --save it saves the frozen model, and -o is the same as without --freeze
+    saved = tmp_path / "f.model"
+    assert main(["phrases", str(hand_corpus), "--save", str(saved), "--freeze",
+                 "--min-count", "2", "--threshold", "1", "-o", str(tmp_path / "o.txt")]) == 0
+    assert isinstance(Phrases.load(saved), FrozenPhrases)
+    assert (tmp_path / "o.txt").read_text() == "a_b c\na_b d\na_b c\nx y\n"
+
+
+@pytest.mark.parametrize("size", ["9223372036854775808", "99999999999999999999"])
+def test_phrases_max_vocab_size_beyond_int64(small_text_file, tmp_path, capsys, size):
+    """gensim takes any max_vocab_size; one beyond int64 is a limit never reached (it
+    stopped with 'Python int too large to convert to C long', naming no parameter)."""
+    tsv = tmp_path / "p.tsv"
+    assert main(["phrases", small_text_file, "--export", str(tsv), "--max-vocab-size", size,
+                 "--min-count", "2", "--threshold", "1"]) == 0
+    assert f"max_vocab_size={size}" in capsys.readouterr().err
+    rows = [line.split("\t") for line in tsv.read_text(encoding="utf-8").splitlines()]
+    unpruned = Phrases(corpus_file=small_text_file, min_count=2, threshold=1)
+    assert {p: float(s) for p, s in rows} == unpruned.export_phrases()
+
+
 def test_subprocess_help_lists_the_commands():
     proc = subprocess.run([sys.executable, "-m", "fastw2v", "--help"], capture_output=True,
                           text=True, cwd=tempfile.gettempdir(), timeout=120)

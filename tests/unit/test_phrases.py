@@ -13,6 +13,7 @@ from fastw2v import (ENGLISH_CONNECTOR_WORDS, CorpusError, FormatError, FrozenPh
                      ParameterError, Phraser, Phrases)
 from fastw2v.corpus import sources
 from fastw2v.phrases import npmi_scorer, original_scorer, word2phrase
+from fastw2v.phrases.params import check_max_vocab_size, check_threshold
 
 CONFIGS = {
     "default": dict(min_count=5, threshold=10.0),
@@ -130,6 +131,39 @@ def test_pruning_matches_gensim(small_text_file, small_lines, max_vocab_size):
     theirs.add_vocab(small_lines[half:])
     assert ours.min_reduce == theirs.min_reduce
     assert list(ours.vocab.items()) == list(theirs.vocab.items())
+
+
+@pytest.mark.parametrize("max_vocab_size", [2 ** 63 - 1, 2 ** 63, 10 ** 20])
+def test_max_vocab_size_beyond_int64_prunes_nothing_as_gensim(small_text_file, small_lines,
+                                                              tmp_path, max_vocab_size):
+    """gensim takes any int (a limit no dict reaches); the compiled counting takes an
+    int64, so a larger one counts as 2**63 - 1: no OverflowError, and no pruning."""
+    assert check_max_vocab_size(max_vocab_size) == 2 ** 63 - 1
+    lines = small_lines[:400]
+    kw = dict(min_count=2, threshold=1.0, max_vocab_size=max_vocab_size)
+    theirs = gensim_model(lines, **kw)
+    unpruned = gensim_model(lines, min_count=2, threshold=1.0)
+    assert dict(theirs.vocab) == dict(unpruned.vocab) and theirs.min_reduce == 1
+    path = tmp_path / "c.txt"
+    path.write_text("".join(" ".join(line) + "\n" for line in lines), encoding="utf-8")
+    for ours in (Phrases(lines, **kw), Phrases(corpus_file=path, **kw)):
+        assert ours.max_vocab_size == theirs.max_vocab_size == max_vocab_size
+        assert list(ours.vocab.items()) == list(theirs.vocab.items())
+        assert ours.export_phrases() == theirs.export_phrases()
+        assert ours.min_reduce == theirs.min_reduce == 1
+    # add_vocab counts into a table of the same limit, then merges without pruning
+    ours, theirs = Phrases(lines[:200], **kw), gensim_model(lines[:200], **kw)
+    ours.add_vocab(lines[200:])
+    theirs.add_vocab(lines[200:])
+    assert list(ours.vocab.items()) == list(theirs.vocab.items())
+    # the value given is kept (as gensim) and survives a save
+    ours.save(tmp_path / "p.model")
+    assert Phrases.load(tmp_path / "p.model").max_vocab_size == max_vocab_size
+    # the C tool's word2phrase takes it too, and prunes nothing either
+    word2phrase(path, tmp_path / "big.txt", min_count=2, threshold=1.0,
+                max_vocab_size=max_vocab_size)
+    word2phrase(path, tmp_path / "plain.txt", min_count=2, threshold=1.0)
+    assert (tmp_path / "big.txt").read_bytes() == (tmp_path / "plain.txt").read_bytes()
 
 
 def test_pruning_bounds_memory_on_one_long_line(tmp_path):
@@ -353,14 +387,30 @@ def test_save_load_round_trip(tmp_path, small_lines):
 def test_load_rejects_other_files(tmp_path):
     theirs = gensim_model([["a", "b"]])
     theirs.save(str(tmp_path / "gensim.model"))
-    with pytest.raises(FormatError, match="gensim"):
+    with pytest.raises(FormatError, match="not a fastw2v model file.*a gensim phrase model"):
         Phrases.load(tmp_path / "gensim.model")
+    (tmp_path / "text.txt").write_text("a b c\n")
+    with pytest.raises(FormatError, match="a gensim phrase model"):
+        Phrases.load(tmp_path / "text.txt")
     model = Phrases([["a", "b"]] * 3, min_count=1)
     model.save(tmp_path / "p.model")
     data = (tmp_path / "p.model").read_bytes()
     (tmp_path / "cut.model").write_bytes(data[: len(data) - 5])
     with pytest.raises(FormatError, match="truncated"):
         Phrases.load(tmp_path / "cut.model")
+    # a fastw2v file cut short, empty, or with a damaged header is not a gensim model:
+    # its error is told as it is, without the hint (and a cut one is still an EOFError)
+    (tmp_path / "empty.model").write_bytes(b"")
+    (tmp_path / "head.model").write_bytes(data[:5])
+    broken = bytearray(data)
+    broken[20:24] = b"\xff\xff\xff\xff"           # inside the JSON header
+    (tmp_path / "header.model").write_bytes(bytes(broken))
+    for name, match in (("cut.model", "truncated"), ("empty.model", "too short"),
+                        ("head.model", "too short"), ("header.model", "corrupt header")):
+        with pytest.raises(FormatError, match=match) as exc:
+            Phrases.load(tmp_path / name)
+        assert "gensim" not in str(exc.value), name
+        assert isinstance(exc.value, EOFError) == (name != "header.model"), name
     local = Phrases([["a", "b"]], scoring=lambda worda_count, wordb_count, bigram_count,
                     len_vocab, min_count, corpus_word_count: 1.0)
     with pytest.raises(ParameterError, match="cannot be saved"):
@@ -393,6 +443,34 @@ def test_load_rejects_other_files(tmp_path):
 def test_parameters_out_of_domain(kwargs, match):
     with pytest.raises(ParameterError, match=match):
         Phrases([["a", "b"]], **kwargs)
+
+
+def test_threshold_of_a_scorer_function_is_checked_only_when_asked():
+    """gensim checks the threshold against the scoring names only: Phrases(threshold=-1,
+    scoring=original_scorer) is accepted by both. A loaded model holds its scorer as a
+    function, so the command line asks (functions=True) for the names' ranges."""
+    sentences = [["a", "b", "c"]] * 4 + [["a", "c"]]
+    for scorer in (original_scorer, gensim_phrases.original_scorer):
+        ours = Phrases(sentences, min_count=1, threshold=-1.0, scoring=scorer)
+        theirs = gensim_model(sentences, min_count=1, threshold=-1.0, scoring=scorer)
+        assert ours.export_phrases() == theirs.export_phrases()
+        check_threshold(-1.0, scorer)
+        with pytest.raises(ParameterError, match="threshold=-1.0 is invalid: must be > 0 "
+                           "for the default scoring"):
+            check_threshold(-1.0, scorer, functions=True)
+        check_threshold(0.5, scorer, functions=True)
+    for scorer in (npmi_scorer, gensim_phrases.npmi_scorer):
+        assert gensim_model(sentences, min_count=1, threshold=2.0, scoring=scorer)
+        check_threshold(2.0, scorer)
+        for bad in (2.0, -1.5):
+            with pytest.raises(ParameterError, match=f"threshold={bad} is invalid: must be "
+                               "between -1 and 1 for npmi scoring"):
+                check_threshold(bad, scorer, functions=True)
+        check_threshold(-0.5, scorer, functions=True)
+    # a custom function has no known range
+    check_threshold(-1e9, count_ratio, functions=True)
+    with pytest.raises(ParameterError, match="threshold=nan is invalid"):
+        check_threshold(float("nan"), count_ratio, functions=True)
 
 
 def test_corpus_errors(tmp_path):
