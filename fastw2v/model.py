@@ -65,7 +65,7 @@ def noise_cum_table(counts, ns_exponent: float, domain: int = CUM_TABLE_DOMAIN) 
     return np.rint(running / running[-1] * domain).astype(np.uint32)
 
 
-class _TrainRecord:
+class TrainRecord:
     """The first callback of every ``train()`` call: the ``"train"`` lifecycle event at
     its end, before the user's callbacks see the model (gensim's order). The state
     counts ``train_count``, ``total_train_time`` and ``min_alpha_yet_reached``."""
@@ -623,7 +623,7 @@ class Word2Vec(OutputSpaceMixin):
             earlier = self.state.partial_epoch
             try:
                 return train_model(self, args, corpus_iterable, corpus_file,
-                                   (_TrainRecord(self), *callbacks))
+                                   (TrainRecord(self), *callbacks))
             except BaseException:
                 partial = self.state.partial_epoch      # the epoch this error cut short
                 if partial is not None and partial is not earlier:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
 import time
 import uuid
 from typing import Dict, List, Optional
@@ -14,7 +15,7 @@ import numpy as np
 from ..config import check_distributed_args
 from ..corpus import CorpusError
 from ..errors import DistributedTrainingError
-from ..model import Word2Vec
+from ..model import Word2Vec, TrainRecord
 from ..training.session import Callbacks, end_epoch, end_training
 from ..training.trainer import EpochStats
 from ..vocab import builder_from_counts
@@ -29,6 +30,11 @@ _MASK64 = (1 << 64) - 1
 DEFAULT_ROUNDS_PER_EPOCH = 20
 #: Seconds train_distributed() waits for a first worker when the cluster has none yet.
 WORKER_WAIT_S = 30
+#: Seconds training waits, between rounds, for a live worker when it has lost them all.
+REJOIN_WAIT_S = 120
+#: Seconds between two looks at the scheduler's list of workers while data is being
+#: sent to one of them (a worker that left the list is given up at once).
+POLL_S = 0.25
 
 
 def _check_client(client):
@@ -92,20 +98,36 @@ def _raise_input_errors(results):
 
 def _count_vocabulary(client, run_id, paths, homes, max_vocab_size, unicode_errors,
                       storage_options, retries):
-    parts = [client.submit(count_shard, run_id, p, max_vocab_size, unicode_errors,
-                           storage_options, workers=[homes[i]], allow_other_workers=True,
-                           retries=retries, pure=False, key=f"fastw2v-count-{i}-{run_id}")
-             for i, p in enumerate(paths)]
+    counts = [client.submit(count_shard, run_id, p, max_vocab_size, unicode_errors,
+                            storage_options, workers=[homes[i]], allow_other_workers=True,
+                            retries=retries, pure=False, key=f"fastw2v-count-{i}-{run_id}")
+              for i, p in enumerate(paths)]
+    parts, merges = list(counts), []
     level = 0
     while len(parts) > 1:                     # tree reduction, order preserved
         nxt = [client.submit(merge_counts, parts[i], parts[i + 1], max_vocab_size,
                              retries=retries, pure=False,
                              key=f"fastw2v-merge-{level}-{i}-{run_id}")
                for i in range(0, len(parts) - 1, 2)]
+        merges += nxt
         if len(parts) % 2:
             nxt.append(parts[-1])
         parts, level = nxt, level + 1
-    result = parts[0].result()
+    try:
+        # a count that failed beyond its retries ends the run at once; the counts still
+        # running are cancelled (their worker deletes what they copied once the run is
+        # dropped) rather than left to finish for nothing
+        from distributed import as_completed
+        for fut in as_completed(counts):
+            if fut.status == "error":
+                exc = fut.exception()
+                raise DistributedTrainingError(
+                    f"counting shard {paths[counts.index(fut)]!r} failed after {retries} "
+                    f"retries: {exc!r}") from exc
+        result = parts[0].result()
+    except BaseException:
+        client.cancel(counts + merges)
+        raise
     _raise_input_errors([result])
     return result
 
@@ -157,7 +179,10 @@ def train_distributed(corpus_files, client=None, *, workers: Optional[int] = Non
         sent to and received from workers.
     """
     check_distributed_args(params, workers, round_words, merge, retries)
-    model = Word2Vec(**params, workers=workers or 1, unicode_errors=unicode_errors,
+    # ``workers`` sets the threads of each partition; where it is not given the model
+    # keeps Word2Vec's default, which a later train() on one machine then uses
+    local = {} if workers is None else {"workers": workers}
+    model = Word2Vec(**params, **local, unicode_errors=unicode_errors,
                      callbacks=callbacks)                     # validates the parameters
     paths = _check_paths(corpus_files)
     worker_threads = _check_client(client)
@@ -193,15 +218,9 @@ def _train(model, client, run_id, paths, part_shards, part_addrs, worker_threads
     tables = state.build_tables()          # built once here, broadcast with the plan
     plan = Plan(c.as_dict(), list(state.vocab.words), np.asarray(state.vocab.counts),
                  tables, unicode_errors, storage_options)
-    plan_f = _broadcast(client, plan, part_addrs)
+    cluster = _Cluster(client, plan, part_addrs, 2 * len(part_addrs))
+    preps = cluster.prepare(run_id, part_shards, retries)
     t_vocab = time.perf_counter()
-
-    preps = client.gather([
-        client.submit(prepare_partition, plan_f, run_id, shards, workers=[addr],
-                      allow_other_workers=True, retries=retries, pure=False,
-                      key=f"fastw2v-encode-{p}-{run_id}")
-        for p, (shards, addr) in enumerate(zip(part_shards, part_addrs))])
-    _raise_input_errors(preps)
     part_words = [sum(s[1] for s in prep) for prep in preps]
     corpus_words = sum(part_words)
     if corpus_words == 0:
@@ -216,73 +235,63 @@ def _train(model, client, run_id, paths, part_shards, part_addrs, worker_threads
 
     current = state.weights()
     full_bytes = sum(a.nbytes for a in current.values())
-    acc = {k: np.zeros_like(v) for k, v in current.items()}
-    den = np.zeros(len(model.vocab), dtype=np.float64)
+    merger = _Merger(current, len(model.vocab), merge)
     weights = Weights(0, True, current)
-    rounds, epoch_stat = [], None
-    cbs = Callbacks(model, callbacks)
+    rounds = []
+    # the record of Word2Vec.train: its "train" lifecycle events, the first callback at
+    # the end (TrainRecord), stop_training reset, then honoured between epochs
+    model.add_lifecycle_event("train", log_level=logging.DEBUG, msg=(
+        f"training model with {len(part_addrs)} partitions of {threads} threads on "
+        f"{len(model.wv)} vocabulary and {model.layer1_size} features, using sg={c.sg} "
+        f"hs={c.hs} sample={c.sample} negative={c.negative} window={c.window} "
+        f"shrink_windows={c.shrink_windows}"))
+    cbs = Callbacks(model, (TrainRecord(model), *callbacks))
+    model.stop_training = False
     cbs.call("on_train_begin")
-    for r in range(n_rounds):
-        epoch, chunk = divmod(r, chunks)
-        if chunk == 0:
-            epoch_stat = dict(words_read=0, words_trained=0, loss=0.0, loss_examples=0)
-            cbs.call("on_epoch_begin")
-        t0 = time.perf_counter()
-        a0 = _alpha(c, r / n_rounds)
-        a1 = _alpha(c, (r + 1) / n_rounds)
-        homes_now = _refresh_homes(client, part_addrs)
-        if homes_now != part_addrs:             # the plan may have died with a worker
-            part_addrs = homes_now
-            plan_f = _broadcast(client, plan, part_addrs)
-        w_f = _broadcast(client, weights, part_addrs)
-        sent = weights.nbytes * len(set(part_addrs))
+    for epoch in range(c.epochs):
+        if model.stop_training:
+            break
+        cbs.call("on_epoch_begin")
+        if model.stop_training:
+            break
+        epoch_stat = dict(words_read=0, words_trained=0, raw_words=0, loss=0.0,
+                          loss_examples=0)
+        for chunk in range(chunks):
+            r = epoch * chunks + chunk
+            t0 = time.perf_counter()
+            a0 = _alpha(c, r / n_rounds)
+            a1 = _alpha(c, (r + 1) / n_rounds)
 
-        def submit(p, w, tag=""):
-            return client.submit(
-                train_round, plan_f, w, run_id, p, part_shards[p], r, chunk, chunks, a0, a1,
-                (c.seed * 0x9E3779B97F4A7C15 + p + 1) & _MASK64, threads[p], c.compute_loss,
-                workers=[part_addrs[p]], allow_other_workers=True, retries=retries,
-                pure=False, key=f"fastw2v-round-{r}-{p}{tag}-{run_id}")
+            def submit(p, plan_f, w_f, tag=""):
+                return client.submit(
+                    train_round, plan_f, w_f, run_id, p, part_shards[p], r, chunk, chunks,
+                    a0, a1, (c.seed * 0x9E3779B97F4A7C15 + p + 1) & _MASK64, threads[p],
+                    c.compute_loss, workers=[cluster.homes[p]], allow_other_workers=True,
+                    retries=retries, pure=False, key=f"fastw2v-round-{r}-{p}{tag}-{run_id}")
 
-        futs = {p: submit(p, w_f) for p in range(len(part_addrs))}
-        results: Dict[int, dict] = {}
-        resends = 0
-        while futs:
-            done = _gather_round(client, futs, r, n_rounds, retries)
-            again = [p for p, res in done.items() if res is None or res.get("stale")]
-            results.update({p: res for p, res in done.items() if p not in again})
-            if resends + len(again) > 2 * len(part_addrs):
-                raise DistributedTrainingError(f"round {r + 1}: workers keep losing their "
-                                               "state or their tasks")
-            if any(done[p] is None for p in again):
-                # a task Dask cancelled: its scattered inputs may have died with a worker,
-                # so the plan goes out again to the live workers
-                part_addrs = _refresh_homes(client, part_addrs)
-                plan_f = _broadcast(client, plan, part_addrs)
-            futs = {}
-            for p in again:       # the full weights, which any worker can start from
-                resends += 1
-                full = client.scatter(Weights(r, True, current), hash=False)
-                sent += full_bytes
-                futs[p] = submit(p, full, f"-full{resends}")
-        weights, received, touched, dense = _merge(current, acc, den, results, r + 1, merge)
-        stat = dict(round=r, epoch=epoch, words=sum(x["words"] for x in results.values()),
-                    seconds=time.perf_counter() - t0,
-                    train_seconds=max(x["seconds"] for x in results.values()),
-                    bytes_to_workers=int(sent), bytes_from_workers=int(received),
-                    rows_changed=touched, dense=dense, full_resends=resends,
-                    start_alpha=a0, end_alpha=a1)
-        rounds.append(stat)
-        for key in epoch_stat:
-            epoch_stat[key] += sum(x[key] for x in results.values())
-        logger.info("round %d/%d: %d words in %.2fs, %.1f MB out, %.1f MB back", r + 1,
-                    n_rounds, stat["words"], stat["seconds"], sent / 1e6, received / 1e6)
-        if chunk == chunks - 1:
-            stats = EpochStats(epoch=state.epochs_trained,
-                               seconds=sum(s["seconds"] for s in rounds[-chunks:]),
-                               **epoch_stat)
-            # the bookkeeping of single-machine training; the alpha the epoch ended at
-            end_epoch(model, cbs, stats, a1)
+            done = cluster.run_round(submit, weights, Weights(r, True, current), merger,
+                                     r, n_rounds, retries)
+            weights, received, touched, dense = merger.apply(r + 1)
+            stat = dict(round=r, epoch=epoch, words=sum(x["words"] for x in done.values()),
+                        seconds=time.perf_counter() - t0,
+                        train_seconds=max(x["seconds"] for x in done.values()),
+                        bytes_to_workers=int(cluster.sent), bytes_from_workers=int(received),
+                        rows_changed=touched, dense=dense, full_resends=cluster.resends,
+                        start_alpha=a0, end_alpha=a1)
+            rounds.append(stat)
+            for key in epoch_stat:
+                epoch_stat[key] += sum(x[key] for x in done.values())
+            logger.info("round %d/%d: %d words in %.2fs, %.1f MB out, %.1f MB back", r + 1,
+                        n_rounds, stat["words"], stat["seconds"], cluster.sent / 1e6,
+                        received / 1e6)
+        stats = EpochStats(epoch=state.epochs_trained,
+                           seconds=sum(s["seconds"] for s in rounds[-chunks:]), **epoch_stat)
+        # the bookkeeping of single-machine training; the alpha the epoch ended at
+        if not end_epoch(model, cbs, stats, a1):
+            break
+    if model.stop_training:
+        logger.info("training stopped by a callback (model.stop_training) with %d "
+                    "epochs trained", state.epochs_trained)
     end_training(model, cbs)
     model.distributed_stats = dict(
         partitions=len(part_addrs), dask_workers=len(worker_threads), threads=threads,
@@ -294,41 +303,246 @@ def _train(model, client, run_id, paths, part_shards, part_addrs, worker_threads
     return model
 
 
-def _broadcast(client, obj, addrs):
-    """A copy of ``obj`` on each of the workers ``addrs``, as one future."""
-    [fut] = client.scatter([obj], workers=sorted(set(addrs)), broadcast=True, hash=False)
-    return fut
+class _Lost(Exception):
+    """A worker that could not be sent its data: it died or left the cluster."""
+
+    def __init__(self, addr: str, cause):
+        super().__init__(f"worker {addr}: {cause}")
+        self.addr, self.cause = addr, cause
 
 
-def _gather_round(client, futs, r, n_rounds, retries):
-    """Wait for a round's tasks ``{partition: future}``: ``{partition: result}``, the
-    result None where Dask cancelled the task instead of retrying it (seen when a worker
-    process dies in mid-round). A task that failed beyond its retries, or one that met an
-    input error, raises."""
-    def failed(exc):
-        return DistributedTrainingError(
-            f"round {r + 1} of {n_rounds} failed after {retries} retries; the model holds "
-            f"the weights of round {r}: {exc!r}")
+def _send(client, obj, addrs) -> Dict[str, object]:
+    """A copy of ``obj`` on each of the workers ``addrs``: ``{address: future}``, or
+    :class:`_Lost` for the first worker that died or left before it had its copy.
 
-    try:
-        out = client.gather(futs, errors="skip")     # a failed task's result is None
-    except Exception as exc:
-        raise failed(exc) from exc
-    for p, f in futs.items():
-        if out[p] is None and not f.cancelled():
-            exc = f.exception()
-            raise failed(exc) from exc
-        if out[p] is None:
-            logger.warning("distributed: Dask cancelled round %d's task for partition %d; "
-                           "it is sent again", r + 1, p)
-    _raise_input_errors(out.values())
+    Each worker gets its own ``scatter`` (no ``broadcast=True``: the scheduler's
+    replication retries a dead worker for ever when it has not yet noticed the death,
+    and a worker it has already removed fails with a raw ``KeyError``). A copy is sent
+    from a thread, and the wait for it ends as soon as its worker leaves the
+    scheduler's list, so a death is never waited out; the thread of a lost worker is
+    left to its comm's own timeout. The workers are sent their copies one after
+    another: every byte goes through the client's link anyway, and a serialized copy
+    in flight per worker would multiply the client's memory by the workers."""
+    out: Dict[str, object] = {}
+    for a in sorted(set(addrs)):
+        box: dict = {}
+
+        def send(a=a, box=box):
+            try:
+                [box["fut"]] = client.scatter([obj], workers=[a], hash=False)
+            except BaseException as exc:       # noqa: B036 - handed to the caller
+                box["exc"] = exc
+        thread = threading.Thread(target=send, daemon=True, name=f"fastw2v-scatter-{a}")
+        thread.start()
+        while True:
+            thread.join(POLL_S)
+            if not thread.is_alive():
+                break
+            if a not in client.scheduler_info()["workers"]:
+                raise _Lost(a, "it left the cluster while it was sent data")
+        if "exc" in box:
+            raise _Lost(a, box["exc"])
+        out[a] = box["fut"]
     return out
 
 
-def _refresh_homes(client, homes: List[str]) -> List[str]:
+class _Cluster:
+    """Where the partitions live and what their workers hold: the plan on each
+    partition's worker, and the round's tasks, sent again where a worker is lost.
+
+    ``budget`` bounds, per round, the partitions sent again (a stale answer, a task
+    Dask cancelled, or a worker lost while it was being sent its inputs)."""
+
+    def __init__(self, client, plan: Plan, homes: List[str], budget: int):
+        self.client, self.plan, self.homes, self.budget = client, plan, list(homes), budget
+        self.plan_on: Dict[str, object] = {}     # address -> future of the plan there
+        self.gone: set = set()                   # workers found dead, maybe still listed
+        self.sent = 0                            # payload bytes of the round under way
+        self.resends = 0                         # partitions the round sent again
+
+    # -- where the partitions live -------------------------------------------------------
+    def rehome(self) -> None:
+        """Move partitions whose worker has left (died, restarted under a new address, or
+        found dead here) to live workers, spread partitions that had to share a worker
+        onto idle ones, and have the plan on every partition's worker."""
+        while True:
+            alive = self._alive()
+            self.homes = _refresh_homes(self.homes, alive)
+            self.plan_on = {a: f for a, f in self.plan_on.items() if a in alive}
+            try:
+                self.plan_on.update(_send(self.client, self.plan,
+                                          [a for a in self.homes if a not in self.plan_on]))
+                return
+            except _Lost as lost:
+                self._lose(lost, "the plan", self.homes.count(lost.addr))
+
+    def _alive(self) -> List[str]:
+        """The scheduler's workers but those found dead; waits up to REJOIN_WAIT_S for
+        one where there is none."""
+        deadline = time.monotonic() + REJOIN_WAIT_S
+        while True:
+            listed = self.client.scheduler_info()["workers"]
+            self.gone &= set(listed)           # forget those the scheduler removed
+            alive = sorted(a for a in listed if a not in self.gone)
+            if alive:
+                return alive
+            if time.monotonic() > deadline:
+                raise DistributedTrainingError(
+                    f"the Dask cluster has no live worker (waited {REJOIN_WAIT_S} s for "
+                    "one to join)")
+            time.sleep(POLL_S)
+
+    def _lose(self, lost: _Lost, what: str, moved: int, round_no: Optional[int] = None):
+        """Note a worker found dead while it was sent ``what``: its ``moved`` partitions
+        are sent again elsewhere, within the budget (DistributedTrainingError beyond
+        it, naming the cause)."""
+        self.gone.add(lost.addr)
+        self.plan_on.pop(lost.addr, None)
+        logger.warning("distributed: could not send %s to worker %s (%s); its %d "
+                       "partition(s) move to live workers", what, lost.addr, lost.cause,
+                       moved)
+        self.resends += moved
+        if self.resends > self.budget:
+            where = "" if round_no is None else f"round {round_no + 1}: "
+            raise DistributedTrainingError(
+                f"{where}workers keep losing their state or their tasks: could not send "
+                f"{what} to worker {lost.addr}: {lost.cause!r}") from (
+                    lost.cause if isinstance(lost.cause, BaseException) else None)
+
+    # -- the tasks -----------------------------------------------------------------------
+    def prepare(self, run_id: str, part_shards, retries: int) -> list:
+        """Encode each partition's shards on its worker (kept there for all rounds):
+        per partition, ``[(entries, words, sentences, raw tokens)]`` per shard. A task
+        Dask cancelled (its plan died with a worker) is sent again, within the budget."""
+        def failed(exc):
+            return DistributedTrainingError(
+                f"encoding the shards failed after {retries} retries: {exc!r}")
+
+        self.resends = 0
+        preps: Dict[int, list] = {}
+        todo = list(range(len(part_shards)))
+        while todo:
+            self.rehome()
+            tag = f"-again{self.resends}" if self.resends else ""
+            futs = {p: self.client.submit(
+                        prepare_partition, self.plan_on[self.homes[p]], run_id,
+                        part_shards[p], workers=[self.homes[p]], allow_other_workers=True,
+                        retries=retries, pure=False, key=f"fastw2v-encode-{p}{tag}-{run_id}")
+                    for p in todo}
+            todo = []
+            for p, res in self._results(futs, failed):
+                if res is None:
+                    todo.append(p)
+                else:
+                    preps[p] = res
+            if self.resends + len(todo) > self.budget:
+                raise DistributedTrainingError("encoding the shards: workers keep losing "
+                                               "their tasks")
+            self.resends += len(todo)
+            if todo:
+                self.plan_on.clear()
+        return [preps[p] for p in range(len(part_shards))]
+
+    def run_round(self, submit, update: Weights, full: Weights, merger: "_Merger",
+                  r: int, n_rounds: int, retries: int) -> Dict[int, dict]:
+        """Run round ``r`` on every partition and add each result to ``merger`` as it
+        arrives: ``{partition: result}`` (the deltas taken out). A partition whose task
+        answers "stale", is cancelled by Dask, or whose worker is lost while it is sent
+        its inputs is sent again with the full weights, within the budget; a task
+        that fails beyond its retries, or meets an input error, raises (the round's
+        other tasks cancelled first)."""
+        def failed(exc):
+            return DistributedTrainingError(
+                f"round {r + 1} of {n_rounds} failed after {retries} retries; the model "
+                f"holds the weights of round {r}: {exc!r}")
+
+        self.sent, self.resends = 0, 0
+        pending = {p: update for p in range(len(self.homes))}
+        done: Dict[int, dict] = {}
+        while pending:
+            self.rehome()
+            try:
+                futs = self._submit(submit, pending, full)
+            except _Lost as lost:
+                # the partitions of that worker start from the full weights elsewhere
+                moved = [p for p in pending if self.homes[p] == lost.addr]
+                pending.update({p: full for p in moved})
+                self._lose(lost, "the weights", len(moved), r)
+                continue
+            pending = {}
+            cancelled = False
+            for p, res in self._results(futs, failed):
+                if res is None or res.get("stale"):
+                    pending[p] = full
+                    cancelled |= res is None
+                else:
+                    done[p] = merger.add(p, res)
+            if self.resends + len(pending) > self.budget:
+                raise DistributedTrainingError(f"round {r + 1}: workers keep losing their "
+                                               "state or their tasks")
+            self.resends += len(pending)
+            if cancelled:
+                # a task Dask cancelled: its scattered inputs may have died with a worker,
+                # so the plan goes out again to the partitions' workers
+                self.plan_on.clear()
+        return done
+
+    def _submit(self, submit, pending: Dict[int, Weights], full: Weights) -> Dict[int, object]:
+        """The weights each pending partition starts from (the update, or the full
+        weights for one sent again) sent to its worker, then its task: ``{partition:
+        future}``. All the sends come first, so a lost worker leaves no task behind."""
+        on = {}
+        for w in (w for w in (pending.get(p) for p in sorted(pending))
+                  if w is not None):
+            if id(w) in on:
+                continue
+            addrs = sorted({self.homes[p] for p, x in pending.items() if x is w})
+            on[id(w)] = _send(self.client, w, addrs)
+            self.sent += w.nbytes * len(addrs)
+        tag = f"-full{self.resends}"
+        return {p: submit(p, self.plan_on[self.homes[p]], on[id(w)][self.homes[p]],
+                          tag if w is full else "")
+                for p, w in pending.items()}
+
+    def _results(self, futs: Dict[int, object], failed):
+        """``(partition, result)`` of tasks as they finish, the result None where Dask
+        cancelled the task instead of retrying it (seen when a worker process dies
+        holding its inputs). A task that failed beyond its retries raises ``failed(its
+        exception)``, and one that met an input error raises that; first the other
+        tasks are cancelled, as they are whenever the caller stops early: they must not
+        write into the run that is about to be dropped."""
+        from distributed import as_completed
+        part = {f.key: p for p, f in futs.items()}
+        try:
+            for f in as_completed(list(futs.values())):
+                p = part[f.key]
+                if not f.cancelled() and f.status == "error":
+                    exc = f.exception()
+                    raise failed(exc) from exc
+                try:
+                    res = None if f.cancelled() else f.result()
+                except BaseException as exc:
+                    if not f.cancelled():
+                        if not isinstance(exc, Exception):
+                            raise          # Ctrl-C
+                        raise failed(exc) from exc
+                    res = None             # cancelled while its result was fetched
+                if res is None:
+                    logger.warning("distributed: Dask cancelled the task %s; it is sent "
+                                   "again", f.key)
+                    yield p, None
+                    continue
+                f.release()                # its result leaves the cluster's memory
+                _raise_input_errors([res])
+                yield p, res
+        except BaseException:
+            self.client.cancel(list(futs.values()))
+            raise
+
+
+def _refresh_homes(homes: List[str], alive: List[str]) -> List[str]:
     """Move partitions whose worker has left (died, or restarted under a new address) to
     live workers, and spread partitions that had to share a worker onto idle ones."""
-    alive = sorted(_workers_after_wait(client, 120))
     out = list(homes)
     for p, h in enumerate(homes):
         if h not in alive:
@@ -348,39 +562,78 @@ def _alpha(c, fraction: float) -> float:
     return max(c.min_alpha, c.alpha - (c.alpha - c.min_alpha) * fraction)
 
 
-def _merge(current, acc, den, results, version, merge):
-    """Apply a finished round to the client's weights (in place): per row, the sum of the
-    partitions' deltas, or (``merge="average"``) their mean weighted by words trained
-    over the partitions that changed the row. Returns the update for the next round,
-    the bytes received, and per matrix the number of rows changed and whether they
-    move as one dense block."""
-    received = 0
-    update_rows, update_vals, touched, dense = {}, {}, {}, {}
-    for name, W in current.items():
-        a = acc[name]
-        den[:] = 0.0
-        for p in sorted(results):
-            res = results[p]
+class _Merger:
+    """The client's side of the merge: a round's deltas are added to an accumulator as
+    the partitions' results arrive, in partition order (a result that comes before its
+    predecessors waits for them: float sums depend on their order, and the run must not
+    depend on which worker finished first), so the client holds only the results that
+    arrived early rather than all of them; they are applied to the weights, in place,
+    only once the round is complete (:meth:`apply`): per row, the sum of the partitions'
+    deltas, or (``merge="average"``) their mean weighted by words trained over the
+    partitions that changed the row."""
+
+    def __init__(self, current: Dict[str, np.ndarray], n_rows: int, merge: str):
+        self.current, self.merge = current, merge
+        self.acc = {k: np.zeros_like(v) for k, v in current.items()}
+        # per matrix, the weight of the partitions that changed each row (for the
+        # average) or just whether one did (for the sum)
+        self.den = {k: np.zeros(n_rows, dtype=np.float64) for k in current}
+        self.received = 0
+        self.waiting: Dict[int, dict] = {}       # results ahead of their turn
+        self.next = 0                            # the partition whose turn it is
+
+    def add(self, partition: int, res: dict) -> dict:
+        """Take partition ``partition``'s result (added now if its turn has come);
+        returns ``res`` without the deltas (its other figures kept)."""
+        self.waiting[partition] = res
+        while self.next in self.waiting:
+            self._add(self.waiting.pop(self.next))
+            self.next += 1
+        return {k: v for k, v in res.items() if k not in ("rows", "deltas")}
+
+    def _add(self, res: dict) -> None:
+        n = float(max(res["words"], 1)) if self.merge == "average" else 1.0
+        for name, a in self.acc.items():
             rows, delta = res["rows"][name], res["deltas"][name]
-            received += index_bytes(rows) + delta.nbytes
-            n = float(max(res["words"], 1)) if merge == "average" else 1.0
-            a[rows] += np.float32(n) * delta
-            if isinstance(rows, slice):          # dense: rows the partition left alone
-                den += n * np.any(delta != 0, axis=1)   # do not count for the average
+            self.received += index_bytes(rows) + delta.nbytes
+            if n != 1.0:
+                delta *= np.float32(n)           # the result is ours: scaled in place
+            if isinstance(rows, slice):
+                a += delta                       # the dense block: no copy of the rows
+                # rows the partition left alone do not count for the average
+                self.den[name] += n * np.any(delta != 0, axis=1)
             else:
-                den[rows] += n
-        changed = np.flatnonzero(den)
-        sel = row_selection(changed, W.shape[0])
-        if merge == "average":
-            d = den[sel]
-            d[d == 0] = 1.0                      # rows nobody changed: a is 0 there
-            W[sel] += a[sel] / d[:, None].astype(np.float32)
-        else:
-            W[sel] += a[sel]
-        a[sel] = 0.0
-        update_rows[name] = sel
-        update_vals[name] = W[sel].copy()
-        touched[name] = int(len(changed))
-        dense[name] = isinstance(sel, slice)
-    return Weights(version, False, update_vals, update_rows), received, touched, dense
+                a[rows] += delta
+                self.den[name][rows] += n
+
+    def apply(self, version: int):
+        """Apply the round's accumulated deltas to the weights and reset the
+        accumulator. Returns the update for the next round, the bytes received, and per
+        matrix the number of rows changed and whether they move as one dense block."""
+        if self.waiting:
+            raise RuntimeError(f"partitions {sorted(self.waiting)} merged before "
+                               f"partition {self.next}")
+        self.next = 0
+        update_rows, update_vals, touched, dense = {}, {}, {}, {}
+        for name, W in self.current.items():
+            a, den = self.acc[name], self.den[name]
+            changed = np.flatnonzero(den)
+            sel = row_selection(changed, W.shape[0])
+            if self.merge == "average":
+                d = den[sel]
+                d[d == 0] = 1.0                  # rows nobody changed: a is 0 there
+                W[sel] += a[sel] / d[:, None].astype(np.float32)
+            else:
+                W[sel] += a[sel]
+            a[sel] = 0.0
+            den[:] = 0.0
+            update_rows[name] = sel
+            # a dense update is the weights themselves, not a copy: it is serialized to
+            # the workers before the next merge changes them (and a worker copies what
+            # it receives into its base)
+            update_vals[name] = W if isinstance(sel, slice) else W[sel]
+            touched[name] = int(len(changed))
+            dense[name] = isinstance(sel, slice)
+        received, self.received = self.received, 0
+        return Weights(version, False, update_vals, update_rows), received, touched, dense
 

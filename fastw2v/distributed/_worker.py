@@ -63,6 +63,11 @@ class InputError:
         self.exc = exc
 
 
+class RunDropped(RuntimeError):
+    """A task of a run this worker has already dropped (its client finished or failed
+    while the task was queued or running): whatever the task made is deleted."""
+
+
 class _RunState:
     def __init__(self):
         self.lock = threading.Lock()          # guards the fields below
@@ -72,19 +77,31 @@ class _RunState:
         self.skeleton: Optional[ModelState] = None
         self.base: Dict[str, np.ndarray] = {}
         self.version = -1
+        #: set by close(): a task still running then must not record a file here, where
+        #: nothing would ever delete it
+        self.closed = False
 
     def close(self) -> None:
+        self.closed = True
         for enc in self.encoded.values():
             enc.close()
         for path in self.local_copies.values():
-            try:
-                os.remove(path)
-            except OSError:
-                pass
+            _remove(path)
         self.encoded.clear()
         self.local_copies.clear()
         self.skeleton = None
         self.base = {}
+
+
+def _remove(path: str) -> None:
+    """Delete a local shard copy: a file, or the folder a URL directory was copied to."""
+    if os.path.isdir(path):
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        try:
+            os.remove(path)
+        except OSError:
+            pass
 
 
 _RUNS: "OrderedDict[str, _RunState]" = OrderedDict()
@@ -93,11 +110,18 @@ _RUNS_LOCK = threading.Lock()
 #: behind; the least recently used run beyond this many is dropped (a run that is still
 #: alive then only pays a re-encode and a full-weights resend: its tasks answer "stale").
 MAX_RUNS = 4
+#: Runs dropped on this worker, most recent last (at most MAX_DROPPED): a task of one of
+#: them that starts or finishes late (the client dropped the run after a failure while
+#: the task was queued or copying a shard) must not make that run's state again.
+_DROPPED: "OrderedDict[str, None]" = OrderedDict()
+MAX_DROPPED = 256
 
 
 def _state(run_id: str) -> _RunState:
     evicted = []
     with _RUNS_LOCK:
+        if run_id in _DROPPED:
+            raise RunDropped(f"run {run_id} was dropped on this worker")
         st = _RUNS.get(run_id)
         if st is None:
             st = _RUNS[run_id] = _RunState()
@@ -114,6 +138,9 @@ def drop_run(run_id: str) -> int:
     """Forget a run on this worker (``client.run`` target); returns 1 if it was known."""
     with _RUNS_LOCK:
         st = _RUNS.pop(run_id, None)
+        _DROPPED[run_id] = None
+        while len(_DROPPED) > MAX_DROPPED:
+            _DROPPED.popitem(last=False)
     if st is None:
         return 0
     with st.lock:
@@ -133,8 +160,16 @@ def _is_url(path: str) -> bool:
     return "://" in path
 
 
+#: What fsspec raises for a URL that no retry can mend: it does not exist, it cannot be
+#: read, its protocol is unknown (ValueError) or needs a package that is not installed.
+_FINAL_URL_ERRORS = (FileNotFoundError, IsADirectoryError, NotADirectoryError,
+                     PermissionError, ValueError, ImportError)
+
+
 def _local_path(st: _RunState, path: str, storage_options: dict) -> str:
-    """A local file for ``path``: itself, or a copy of an fsspec URL (made once per run)."""
+    """A local file for ``path``: itself, or a copy of an fsspec URL (made once per run;
+    a URL directory becomes a local folder of the same files, read as a local directory
+    shard is)."""
     if not _is_url(path):
         corpus_paths(path)                     # CorpusError if missing or unreadable
         return path
@@ -142,21 +177,56 @@ def _local_path(st: _RunState, path: str, storage_options: dict) -> str:
         local = st.local_copies.get(path)
     if local is not None:
         return local
-    import fsspec
-    name = path.rstrip("/").rsplit("/", 1)[-1]
-    suffix = "".join(name.partition(".")[1:]) if "." in name else ""   # keep .txt.gz etc.
-    fd, local = tempfile.mkstemp(prefix="fastw2v-shard-", suffix=suffix, dir=_local_dir())
     try:
-        with os.fdopen(fd, "wb") as dst, fsspec.open(path, "rb", **storage_options) as src:
-            shutil.copyfileobj(src, dst, 1 << 22)
-    except FileNotFoundError:
-        os.remove(local)
-        raise CorpusError(f"corpus shard {path!r} does not exist") from None
-    except BaseException:
-        os.remove(local)
-        raise
+        local = _copy_url(path, storage_options)
+    except _FINAL_URL_ERRORS as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise CorpusError(f"corpus shard {path!r} does not exist") from None
+        raise CorpusError(f"corpus shard {path!r} cannot be read: "
+                          f"{type(exc).__name__}: {exc}") from None
     with st.lock:
-        st.local_copies[path] = local
+        if st.closed:          # the run was dropped while this task copied the shard
+            _remove(local)
+            raise RunDropped(f"the run of shard {path!r} was dropped on this worker")
+        kept = st.local_copies.setdefault(path, local)
+    if kept != local:          # another task of this run copied it meanwhile
+        _remove(local)
+    return kept
+
+
+def _copy_url(path: str, storage_options: dict) -> str:
+    """Copy the file or directory at URL ``path`` into this worker's local directory;
+    the local path. A directory's files are the ones :func:`corpus_paths` would take
+    from a local directory (regular files not starting with '.'), under their own names
+    so that their suffixes still choose the decompression."""
+    import fsspec
+    fs, root = fsspec.core.url_to_fs(path, **storage_options)
+    if not fs.isdir(root):
+        name = path.rstrip("/").rsplit("/", 1)[-1]
+        suffix = "".join(name.partition(".")[1:]) if "." in name else ""   # keep .txt.gz
+        fd, local = tempfile.mkstemp(prefix="fastw2v-shard-", suffix=suffix,
+                                     dir=_local_dir())
+        try:
+            with os.fdopen(fd, "wb") as dst, fs.open(root, "rb") as src:
+                shutil.copyfileobj(src, dst, 1 << 22)
+        except BaseException:
+            _remove(local)
+            raise
+        return local
+    files = sorted((e["name"] for e in fs.ls(root, detail=True) if e["type"] == "file"
+                    and not e["name"].rstrip("/").rsplit("/", 1)[-1].startswith(".")),
+                   key=lambda n: n.rstrip("/").rsplit("/", 1)[-1])
+    if not files:
+        raise CorpusError(f"corpus directory {path!r} contains no files")
+    local = tempfile.mkdtemp(prefix="fastw2v-shard-", dir=_local_dir())
+    try:
+        for name in files:
+            dst_path = os.path.join(local, name.rstrip("/").rsplit("/", 1)[-1])
+            with open(dst_path, "wb") as dst, fs.open(name, "rb") as src:
+                shutil.copyfileobj(src, dst, 1 << 22)
+    except BaseException:
+        _remove(local)
+        raise
     return local
 
 
@@ -178,9 +248,14 @@ def merge_counts(a, b, max_vocab_size):
             return part
     counter = Counter(a[0])
     counter.update(b[0])
-    min_reduce = max(a[3], b[3])
-    # the C tool's pruning, applied to the merged table as it is to each shard's
-    while max_vocab_size is not None and len(counter) > max_vocab_size:
+    # a single reader of a then b would have taken b's pruning steps after a's:
+    # min_reduce counts the steps of both (it starts at 1 in each shard)
+    min_reduce = a[3] + b[3] - 1
+    # the counter's rule (VocabBuilder, as the C tool): a table above max_vocab_size
+    # loses, once, the words counted min_reduce times or fewer. One step, not a loop
+    # down to max_vocab_size: a single reader of the shards prunes once per sentence
+    # that overflows, so its table too may end above max_vocab_size.
+    if max_vocab_size is not None and len(counter) > max_vocab_size:
         counter = Counter({w: c for w, c in counter.items() if c > min_reduce})
         min_reduce += 1
     return counter, a[1] + b[1], a[2] + b[2], min_reduce
@@ -227,9 +302,13 @@ def _encoded(st: _RunState, plan: Plan, path: str) -> EncodedCorpus:
     if enc is None:
         local = _local_path(st, path, plan.storage_options)
         index = {w: i for i, w in enumerate(plan.words)}
-        enc = EncodedCorpus(local, index, plan.unicode_errors, tmp_dir=_local_dir())
+        new = EncodedCorpus(local, index, plan.unicode_errors, tmp_dir=_local_dir())
         with st.lock:
-            enc = st.encoded.setdefault(path, enc)
+            enc = None if st.closed else st.encoded.setdefault(path, new)
+        if enc is not new:         # the run was dropped meanwhile, or another task won
+            new.close()
+        if enc is None:
+            raise RunDropped(f"the run of shard {path!r} was dropped on this worker")
     return enc
 
 
@@ -282,7 +361,11 @@ def train_round(plan: Plan, weights: Weights, run_id: str, partition: int,
         s, e = max(lo - offset, 0), min(hi - offset, len(enc.ids))
         if s < e:
             n_words += int(np.count_nonzero(enc.ids[s:e] >= 0))
-            jobs += [(enc.ids, s + a, s + b, 0) for a, b in corpus_blocks(e - s, threads)]
+            # each job's share of the shard's raw tokens (the file_jobs rule of
+            # single-machine training): the rounds of an epoch add up to the shard's
+            raw, n_ids = enc.raw_words, len(enc.ids)
+            jobs += [(enc.ids, s + a, s + b, raw * (s + b) // n_ids - raw * (s + a) // n_ids)
+                     for a, b in corpus_blocks(e - s, threads)]
             slices.append((enc, s, e))
         offset += len(enc.ids)
     skel = _skeleton(st, plan)
@@ -313,6 +396,7 @@ def train_round(plan: Plan, weights: Weights, run_id: str, partition: int,
     return {"partition": partition, "rows": rows, "deltas": deltas, "words": n_words,
             "words_read": sum(s.words_read for s in stats),
             "words_trained": sum(s.words_trained for s in stats),
+            "raw_words": sum(s.raw_words for s in stats),
             "loss": sum(s.loss for s in stats),
             "loss_examples": sum(s.loss_examples for s in stats),
             "seconds": time.perf_counter() - t0}

@@ -15,7 +15,7 @@ from dask.distributed import Client, LocalCluster
 
 from fastw2v import CorpusError, ParameterError, VocabularyError, Word2Vec, datasets
 from fastw2v.distributed import train_distributed
-from fastw2v.distributed._client import _merge
+from fastw2v.distributed._client import _Merger
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -177,7 +177,7 @@ def test_merge_against_numpy(merge, dense_partition):
     rng = np.random.default_rng(0)
     V, d = 12, 4
     W = rng.standard_normal((V, d)).astype(np.float32)
-    expected = W.copy()
+    expected, expected_before = W.copy(), W.copy()
     changed = {0: [0, 3, 5], 1: [3, 5, 7, 11]}
     words = {0: 300, 1: 100}
     deltas = {p: rng.standard_normal((len(r), d)).astype(np.float32) for p, r in changed.items()}
@@ -196,8 +196,12 @@ def test_merge_against_numpy(merge, dense_partition):
         full[changed[1]] = deltas[1]
         results[1].update(rows={"vectors": slice(None)}, deltas={"vectors": full})
     current = {"vectors": W}
-    update, received, touched, dense = _merge(current, {"vectors": np.zeros_like(W)},
-                                              np.zeros(V), results, 5, merge)
+    merger = _Merger(current, V, merge)
+    # results arriving last partition first are added in partition order all the same
+    for p in sorted(results, reverse=True):
+        merger.add(p, results[p])
+        assert np.array_equal(W, expected_before) and bool(merger.waiting) == (p != 0)
+    update, received, touched, dense = merger.apply(5)
     np.testing.assert_allclose(W, expected, rtol=1e-5, atol=1e-6)
     assert touched == {"vectors": 5} and dense == {"vectors": False}
     assert list(update.rows["vectors"]) == [0, 3, 5, 7, 11]
@@ -385,3 +389,195 @@ def test_worker_keeps_state_for_a_bounded_number_of_runs(tmp_path, small_shards)
     finally:
         for run in runs:
             _worker.drop_run(run)
+
+
+# ------------------------------------------------- workers lost, stopping, record keeping
+def worker_files(client):
+    """The fastw2v temporary files (shard copies, encoded shards) in each worker's
+    local directory."""
+    return client.run(lambda dask_worker: sorted(
+        f for f in os.listdir(dask_worker.local_directory) if f.startswith("fastw2v")))
+
+
+def test_worker_killed_between_epochs_is_survived(small_shards):
+    # a worker process killed by a callback between two epochs (SIGKILL; its nanny
+    # starts a new one under a new address). The scheduler may not have noticed the
+    # death when the next round's update is sent: that send must not wait for the dead
+    # worker for ever, and its partition moves, with the full weights, to a live one.
+    # Deterministic (1 thread per worker), so the model is the clean run's.
+    import signal
+    params = dict(SMALL, epochs=2)
+
+    class KillOnce:
+        def __init__(self, pid):
+            self.pid = pid
+
+        def on_epoch_end(self, model):
+            if self.pid is not None:
+                os.kill(self.pid, signal.SIGKILL)
+                self.pid = None
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as c:
+        ref = train_distributed(small_shards, client=c, **params)
+        victim = max(c.run(os.getpid).values())
+        out = {}
+
+        def train():
+            try:
+                out["model"] = train_distributed(small_shards, client=c,
+                                                 callbacks=[KillOnce(victim)], **params)
+            except BaseException as exc:        # reported by the assertion below
+                out["error"] = exc
+
+        thread = threading.Thread(target=train, daemon=True)
+        thread.start()
+        thread.join(120)          # a hang: the scheduler retrying the dead worker
+        assert not thread.is_alive(), "training hangs after a worker died between epochs"
+        assert "error" not in out, out.get("error")
+        model = out["model"]
+        assert model.epochs_trained == 2
+        assert sum(r["full_resends"] for r in model.distributed_stats["rounds"]) >= 1
+        for a, b in zip(weights(model), weights(ref)):
+            assert np.array_equal(a, b)
+        assert all(files == [] for files in worker_files(c).values())
+
+
+class Recorder:
+    """Records the callback calls and sets ``stop_training`` in the call ``stop_at``
+    (a method name and the how-manieth call of it)."""
+
+    def __init__(self, stop_at):
+        self.stop_at, self.calls = stop_at, []
+
+    def _call(self, name, model):
+        self.calls.append(name)
+        if (name, self.calls.count(name)) == self.stop_at:
+            model.stop_training = True
+
+    def on_train_begin(self, model):
+        self._call("on_train_begin", model)
+
+    def on_epoch_begin(self, model):
+        self._call("on_epoch_begin", model)
+
+    def on_epoch_end(self, model):
+        self._call("on_epoch_end", model)
+
+    def on_train_end(self, model):
+        self._call("on_train_end", model)
+
+
+@pytest.mark.parametrize("stop_at", [("on_epoch_end", 1), ("on_epoch_begin", 2),
+                                     ("on_train_begin", 1)])
+def test_callback_stops_training_as_on_one_machine(client, small_shards, small_text_file,
+                                                    stop_at):
+    # model.stop_training set by a callback: the epoch under way ends, no other starts,
+    # on_train_end is still called; as Word2Vec.train does
+    params = {k: v for k, v in SMALL.items() if k != "round_words"}
+    params["epochs"] = 3
+    local = Recorder(stop_at)
+    single = Word2Vec(corpus_file=small_text_file, callbacks=[local], **params)
+    dist = Recorder(stop_at)
+    model = train_distributed(small_shards, client=client, callbacks=[dist],
+                              round_words=SMALL["round_words"], **params)
+    assert dist.calls == local.calls
+    assert model.epochs_trained == single.epochs_trained < 3
+    assert len(model.epoch_stats) == model.epochs_trained
+    assert model.train_count == single.train_count == 1
+    rounds = model.distributed_stats["rounds"]
+    assert len(rounds) == model.epochs_trained * model.distributed_stats["rounds_per_epoch"]
+
+
+def test_model_records_training_as_on_one_machine(client, clean_model, small_text_file):
+    params = {k: v for k, v in SMALL.items() if k not in ("round_words", "workers")}
+    single = Word2Vec(corpus_file=small_text_file, **params)
+    # the threads of a later train() on one machine: Word2Vec's default, not 1
+    assert Word2Vec(**params).workers == single.workers > 1
+    dist = train_distributed([small_text_file], client=client, **dict(SMALL, workers=None))
+    assert dist.workers == single.workers
+    # the corpus tokens read, out-of-vocabulary ones included, as Word2Vec counts them
+    assert clean_model.epoch_stats[0].raw_words == single.epoch_stats[0].raw_words
+    assert clean_model.epoch_stats[0].raw_words == clean_model.corpus_total_words
+    # gensim's lifecycle: a "train" event at the start and one at the end of training
+    local_train = [e for e in single.lifecycle_events if e["event"] == "train"]
+    ours = [e for e in clean_model.lifecycle_events if e["event"] == "train"]
+    assert len(ours) == len(local_train) == 2
+    raw = clean_model.epoch_stats[0].raw_words
+    assert ours[-1]["msg"].startswith(f"training on {raw} raw words")
+
+
+def test_url_directories_are_shards(client, small_shards, tmp_path):
+    # a shard may be a directory, as a local path or as a URL: the URL's files are
+    # copied and read as the local directory's are, so the model is the same
+    folder = tmp_path / "dir"
+    folder.mkdir()
+    for k, p in enumerate(small_shards):
+        with open(p, "rb") as src, open(folder / f"part-{k}.txt", "wb") as dst:
+            dst.write(src.read())
+    (folder / ".hidden").write_text("not read\n")
+    local = train_distributed([str(folder)], client=client, **SMALL)
+    url = train_distributed(["file://" + str(folder)], client=client, **SMALL)
+    assert url.wv.index_to_key == local.wv.index_to_key
+    for a, b in zip(weights(url), weights(local)):
+        assert np.array_equal(a, b)
+    assert all(files == [] for files in worker_files(client).values())
+    # input errors of URLs are final (a CorpusError at once, not retried then raised raw)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CorpusError, match="contains no files"):
+        train_distributed(["file://" + str(tmp_path / "empty")], client=client, **SMALL)
+    with pytest.raises(CorpusError, match="'nosuch://x/s0.txt' cannot be read"):
+        train_distributed(["nosuch://x/s0.txt"], client=client, **SMALL)
+
+
+def test_failed_run_leaves_no_file_on_the_workers(client, small_shards, tmp_path):
+    # the run fails in a round (retries=0): the round's other task is cancelled and
+    # the run's shard copies and encoded shards are deleted on every worker
+    from fastw2v.distributed import DistributedTrainingError
+    urls = ["file://" + os.path.abspath(p) for p in small_shards]
+    marker = str(tmp_path / "failed")
+    with injected_fault(client, (1, 1, marker, "raise")), \
+            pytest.raises(DistributedTrainingError, match="round 2 of"):
+        train_distributed(urls, client=client, retries=0, **SMALL)
+    assert all(files == [] for files in worker_files(client).values())
+
+
+def test_dropped_run_records_no_copy(small_shards, tmp_path, monkeypatch):
+    # a task still copying a shard when its run is dropped (the client failed, or
+    # finished) deletes its copy instead of recording it where nothing would delete
+    # it; a task of a dropped run that starts only then makes no state again
+    from fastw2v.distributed import _worker
+    monkeypatch.setattr(_worker, "_local_dir", lambda: str(tmp_path))
+    url = "file://" + os.path.abspath(small_shards[0])
+    run = "test-dropped-run"
+    copy = _worker._copy_url
+
+    def copy_then_drop(path, options):
+        local = copy(path, options)
+        _worker.drop_run(run)                   # the client drops the run meanwhile
+        return local
+
+    monkeypatch.setattr(_worker, "_copy_url", copy_then_drop)
+    with pytest.raises(_worker.RunDropped):
+        _worker.count_shard(run, url, None, "strict", {})
+    monkeypatch.setattr(_worker, "_copy_url", copy)
+    with pytest.raises(_worker.RunDropped):
+        _worker.count_shard(run, url, None, "strict", {})
+    assert run not in _worker._RUNS
+    assert [f for f in os.listdir(tmp_path) if f.startswith("fastw2v")] == []
+
+
+def test_merged_counts_are_pruned_as_one_counter_prunes():
+    # max_vocab_size: a table above it loses, once, the words counted min_reduce
+    # times or fewer (the counter's rule), not words until it fits; min_reduce counts
+    # the pruning steps of both shards, as one reader of both would have taken them
+    from collections import Counter
+    from fastw2v.distributed._worker import merge_counts
+    a = (Counter({"x": 5, "y": 2, "z": 1}), 8, 2, 1)
+    b = (Counter({"y": 1, "w": 3, "v": 2}), 5, 1, 2)     # b was pruned once
+    counter, words, sentences, min_reduce = merge_counts(a, b, 1)
+    assert list(counter.items()) == [("x", 5), ("y", 3), ("w", 3)]
+    assert (words, sentences, min_reduce) == (13, 3, 3)
+    # a table within max_vocab_size is left alone
+    assert merge_counts(a, b, 10)[0] == Counter(a[0]) + Counter(b[0])
+    assert merge_counts(a, b, None)[0] == Counter(a[0]) + Counter(b[0])
