@@ -4,7 +4,7 @@ from . import datasets
 from .config import TrainConfig
 from .corpus import LineSentence, PathLineSentences, Text8Corpus
 from .errors import (CorpusError, EmptyCorpusError, EmptyQueryError, EmptyVocabularyError,
-                     FormatError, ParameterError, VocabularyError)
+                     FormatError, ParameterError, SourceError, VocabularyError)
 from .evaluation import compute_accuracy, evaluate_word_analogies, evaluate_word_pairs
 from .model import Word2Vec
 from .phrases import ENGLISH_CONNECTOR_WORDS, FrozenPhrases, Phraser, Phrases
@@ -47,7 +47,7 @@ __all__ = [
     "Word2Vec", "KeyedVectors", "LineSentence", "PathLineSentences", "Text8Corpus",
     "TrainConfig", "Vocab", "VocabBuilder", "ParameterError", "CorpusError",
     "VocabularyError", "FormatError", "EmptyQueryError", "EmptyVocabularyError",
-    "EmptyCorpusError",
+    "EmptyCorpusError", "SourceError",
     "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "__version__",
     "CallbackAny2Vec", "EvaluationCallback", "EarlyStopping",
     "evaluate_word_analogies", "evaluate_word_pairs", "compute_accuracy", "datasets",

@@ -21,7 +21,7 @@ from typing import Optional
 import numpy as np
 
 from .corpus import MAX_BATCH_WORDS, UNICODE_ERRORS, check_iterable, corpus_paths
-from .errors import ParameterError
+from .errors import ParameterError, SourceError
 
 
 def is_int(x) -> bool:
@@ -267,10 +267,10 @@ def check_progress_per(progress_per) -> None:
 
 
 def check_source(corpus_iterable, corpus_file):
-    """The one corpus given (``ValueError`` unless exactly one): a ``corpus_file`` whose
+    """The one corpus given (``SourceError`` unless exactly one): a ``corpus_file`` whose
     paths exist (``CorpusError`` otherwise), or a re-iterable of token lists."""
     if (corpus_iterable is None) == (corpus_file is None):
-        raise ValueError("pass exactly one of corpus_iterable (sentences) or corpus_file")
+        raise SourceError("pass exactly one of corpus_iterable (sentences) or corpus_file")
     if corpus_file is not None:
         corpus_paths(corpus_file)
         return corpus_file
@@ -296,7 +296,15 @@ def check_train_args(config: TrainConfig, epochs=None, start_alpha=None, end_alp
                      total_examples=None, total_words=None, report_delay=1.0,
                      progress=None) -> TrainArgs:
     """Check ``train()``'s arguments (``ParameterError`` naming the first bad one) and
-    fill ``epochs``/``start_alpha``/``end_alpha`` from ``config`` where None."""
+    fill ``epochs``/``start_alpha``/``end_alpha`` from ``config`` where None.
+
+    As in gensim, ``start_alpha=0`` also means the model's ``alpha`` (a rate of 0 trains
+    nothing), and ``report_delay=None`` the default of 1 s; ``report_delay=0`` logs at
+    every look at the progress."""
+    if start_alpha is not None and is_real(start_alpha) and start_alpha == 0:
+        start_alpha = None
+    if report_delay is None:
+        report_delay = 1.0
     epochs = config.epochs if epochs is None else epochs
     if not is_int(epochs) or not 1 <= epochs <= MAX_C_INT:
         raise ParameterError(f"epochs={epochs!r} is invalid: must be an integer from 1 "
@@ -308,13 +316,14 @@ def check_train_args(config: TrainConfig, epochs=None, start_alpha=None, end_alp
             raise ParameterError(f"{name}={value!r} is invalid: must be None or a finite "
                                  f"number {low}")
     for name, value in (("total_examples", total_examples), ("total_words", total_words)):
-        if value is not None and not (is_int(value) and value >= 0):
+        # 0 would put the whole schedule in the first word: alpha at its end from then
+        if value is not None and not (is_int(value) and value >= 1):
             raise ParameterError(f"{name}={value!r} is invalid: must be None or an "
-                                 "integer >= 0")
+                                 "integer >= 1 (the corpus's size per epoch)")
     if isinstance(report_delay, bool) or not isinstance(report_delay, (int, float)) \
-            or not report_delay > 0:
+            or not report_delay >= 0:
         raise ParameterError(f"report_delay={report_delay!r} is invalid: must be a "
-                             "number of seconds > 0")
+                             "number of seconds >= 0")
     check_progress(progress)
     return TrainArgs(epochs=int(epochs),
                      start_alpha=config.alpha if start_alpha is None else float(start_alpha),

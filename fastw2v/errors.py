@@ -1,7 +1,8 @@
 """Every exception fastw2v raises on purpose.
 
 Each is also an instance of the built-in that code written for gensim catches in the same
-situation (``ValueError`` for bad values, ``ZeroDivisionError`` for an empty query,
+situation (``ValueError`` for bad values, ``TypeError`` for a corpus given twice or not at all,
+``ZeroDivisionError`` for an empty query,
 ``EOFError`` for a truncated file, ``UnicodeDecodeError`` for an undecodable word,
 ``RuntimeError`` for an empty corpus or vocabulary or a distributed job that cannot
 finish), so
@@ -11,6 +12,11 @@ existing ``except`` clauses keep working while fastw2v's message names the probl
 
 class ParameterError(ValueError):
     """A training parameter is outside its domain."""
+
+
+class SourceError(ParameterError, TypeError):
+    """Both or neither of ``corpus_iterable`` (``sentences``) and ``corpus_file`` were
+    given (gensim raises ``TypeError`` here)."""
 
 
 class CorpusError(ValueError):

@@ -25,7 +25,7 @@ import numpy as np
 from .config import (TrainConfig, check_batch_words, check_callbacks, check_progress,
                      check_progress_per, check_source, check_train_args, check_trim_rule,
                      check_unicode_errors, check_vocab_flag)
-from .errors import ParameterError
+from .errors import ParameterError, SourceError
 from .state import SAVED_WEIGHTS, ModelState
 from .training.progress import make_progress
 from .training.score import score_sentences
@@ -149,7 +149,9 @@ class Word2Vec(OutputSpaceMixin):
         Objects with any of ``on_train_begin``, ``on_epoch_begin``, ``on_epoch_end``,
         ``on_train_end`` methods, each called with the model (see
         :mod:`fastw2v.training.callbacks`). A callback stops training early by setting
-        ``model.stop_training = True``: no further epoch starts.
+        ``model.stop_training = True``: no further epoch starts. They run for the
+        training the constructor starts (with a corpus) only; without a corpus they
+        are ignored with a warning, as in gensim 4: pass them to ``train()``.
     progress : bool, str or None
         Progress bar for ``build_vocab`` and ``train`` (words/s, alpha, loss, ETA):
         ``None`` shows it only when stderr is a terminal, ``False`` never, ``True``
@@ -251,14 +253,19 @@ class Word2Vec(OutputSpaceMixin):
         self.state = ModelState(config, batch_words, unicode_errors, comment, sorted_vocab,
                                 null_word)
         self.progress = progress
-        self.callbacks = check_callbacks(callbacks)
+        callbacks = check_callbacks(callbacks)
         if sentences is not None and corpus_file is not None:
-            raise ValueError("pass either sentences or corpus_file, not both")
+            raise SourceError("pass either sentences or corpus_file, not both")
         if sentences is not None or corpus_file is not None:
             self.build_vocab(corpus_iterable=sentences, corpus_file=corpus_file, trim_rule=trim_rule)
             self.train(corpus_iterable=sentences, corpus_file=corpus_file,
                        total_examples=self.corpus_count, total_words=self.corpus_total_words,
-                       epochs=self.epochs, callbacks=self.callbacks)
+                       epochs=self.epochs, callbacks=callbacks)
+        elif callbacks:
+            # as gensim 4: callbacks belong to one training, not to the model (a model
+            # holding them would run them in every later train() and pickle them)
+            logger.warning("callbacks given without a corpus are ignored: the model does "
+                           "not keep callbacks, pass them to train()")
         # last, as in gensim (after the build_vocab and train events)
         self.add_lifecycle_event("created", log_level=logging.DEBUG, params=str(self))
 
@@ -582,7 +589,8 @@ class Word2Vec(OutputSpaceMixin):
         ``epochs``, ``start_alpha`` and ``end_alpha``, where given, become the model's
         ``epochs``, ``alpha`` and ``min_alpha``, as in gensim.
 
-        Callbacks (``callbacks``, else the model's) get ``on_train_begin``,
+        Callbacks (``callbacks``: those of this call only, as in gensim 4; the model
+        does not keep the constructor's) get ``on_train_begin``,
         ``on_epoch_begin``, ``on_epoch_end`` and ``on_train_end`` calls with the model;
         any of them may set ``model.stop_training = True`` to start no further epoch.
         Progress is logged every ``report_delay`` seconds; ``progress`` overrides the
@@ -614,7 +622,7 @@ class Word2Vec(OutputSpaceMixin):
             self.config = self.config.replace(epochs=args.epochs, alpha=args.start_alpha,
                                               min_alpha=args.end_alpha)
             check_source(corpus_iterable, corpus_file)
-            callbacks = check_callbacks(callbacks) or self.callbacks
+            callbacks = check_callbacks(callbacks)
             c = self.config
             self.add_lifecycle_event("train", log_level=logging.DEBUG, msg=(
                 f"training model with {c.workers} workers on {len(self.wv)} vocabulary and "
@@ -795,7 +803,6 @@ class Word2Vec(OutputSpaceMixin):
         ``random`` is ``RandomState(seed)``)."""
         model = cls.__new__(cls)
         model.state = state
-        model.callbacks = ()
         model.hashfxn = hash
         return model
 

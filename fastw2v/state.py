@@ -51,6 +51,8 @@ SAVED_FIELDS: Dict[str, object] = {
     # gensim's record of the model's life (Word2Vec's attributes of these names)
     "train_count": 0, "total_train_time": 0.0, "min_alpha_yet_reached": None,
     "lifecycle_events": [],
+    # get_latest_training_loss(): the loss of the last train() call (gensim pickles it)
+    "running_training_loss": 0.0,
 }
 def _checked_field(name: str, value):
     """A :data:`SAVED_FIELDS` value read from a file, checked against what a save writes
@@ -75,6 +77,8 @@ def _checked_field(name: str, value):
         check_vocab_flag(name, value)
     elif name == "train_count":
         need(is_int(value) and value >= 0, "an integer >= 0")
+    elif name == "running_training_loss":
+        need(is_real(value), "a number")
     elif name == "total_train_time":
         need(is_real(value) and math.isfinite(value) and value >= 0, "a number of seconds")
     elif name == "min_alpha_yet_reached":
@@ -317,13 +321,14 @@ class ModelState:
     def record_epoch(self, stats, alpha: float) -> None:
         """Count a completed epoch: its statistics, the learning rate at its end (also
         gensim's ``min_alpha_yet_reached``), its seconds (added to ``total_train_time``)
-        and, with ``compute_loss``, its loss."""
+        and, if the epoch computed it (``compute_loss``), its loss."""
         self.epochs_trained += 1
         self.epoch_stats.append(stats)
         self.epoch_alphas.append(float(alpha))
         self.min_alpha_yet_reached = float(alpha)
         self.total_train_time += stats.seconds
-        if self.config.compute_loss:
+        computed = getattr(stats, "loss_computed", None)
+        if self.config.compute_loss if computed is None else computed:
             self.epoch_losses.append(stats.mean_loss)
             self.running_training_loss += stats.loss
 

@@ -12,7 +12,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from ..config import check_distributed_args
+from ..config import check_callbacks, check_distributed_args
 from ..corpus import CorpusError
 from ..errors import DistributedTrainingError
 from ..model import Word2Vec, TrainRecord
@@ -182,8 +182,9 @@ def train_distributed(corpus_files, client=None, *, workers: Optional[int] = Non
     # ``workers`` sets the threads of each partition; where it is not given the model
     # keeps Word2Vec's default, which a later train() on one machine then uses
     local = {} if workers is None else {"workers": workers}
-    model = Word2Vec(**params, **local, unicode_errors=unicode_errors,
-                     callbacks=callbacks)                     # validates the parameters
+    model = Word2Vec(**params, **local,
+                     unicode_errors=unicode_errors)           # validates the parameters
+    callbacks = check_callbacks(callbacks)
     paths = _check_paths(corpus_files)
     worker_threads = _check_client(client)
     addrs = list(worker_threads)
@@ -194,7 +195,7 @@ def train_distributed(corpus_files, client=None, *, workers: Optional[int] = Non
     try:
         return _train(model, client, run_id, paths, part_shards, addrs[:n_parts],
                       worker_threads, workers, round_words, retries, trim_rule,
-                      unicode_errors, storage_options, tuple(callbacks), merge)
+                      unicode_errors, storage_options, callbacks, merge)
     finally:
         try:
             client.run(drop_run, run_id)

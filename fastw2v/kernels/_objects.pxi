@@ -250,8 +250,13 @@ cdef class Model:
 
     @property
     def computes_loss(self):
-        """Whether the kernels sum the objective (``compute_loss``)."""
+        """Whether the kernels sum the objective (``compute_loss``). Set it only while
+        no worker trains (between epochs): a callback may switch the loss on or off."""
         return bool(self.c.p.compute_loss)
+
+    @computes_loss.setter
+    def computes_loss(self, bint on):
+        self.c.p.compute_loss = on
 
     @property
     def row_stride(self):

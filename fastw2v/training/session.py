@@ -84,15 +84,19 @@ def end_training(model, callbacks: Callbacks) -> None:
 def log_stopped(exc: BaseException, partial: Optional[EpochStats], done: int, total: int,
                 epochs_trained: int) -> None:
     """Say how far a training stopped by ``exc`` (Ctrl-C or an error) got."""
-    where = (f"during epoch {partial.epoch} after {partial.words_read} of its words"
-             if partial is not None else "between epochs")
-    what = ("interrupted by Ctrl-C (KeyboardInterrupt)" if isinstance(exc, KeyboardInterrupt)
-            else f"stopped by {type(exc).__name__}: {exc}")
-    logger.warning(
-        "training %s %s (%d of %d scheduled words, %.1f%%); epochs_trained=%d counts "
-        "completed epochs only, the partial epoch's updates stay in the weights "
-        "(model.partial_epoch); the model is consistent and train() can continue",
-        what, where, done, total, 100.0 * done / max(total, 1), epochs_trained)
+    # a KeyboardInterrupt may come from Ctrl-C or from a callback: named, not guessed at
+    what = (f"stopped by {type(exc).__name__}: {exc}" if str(exc)
+            else f"stopped by {type(exc).__name__}")
+    if partial is not None:
+        where = (f"during epoch {partial.epoch} after {partial.words_read} of its words; "
+                 f"epochs_trained={epochs_trained} counts completed epochs only, the "
+                 "partial epoch's updates stay in the weights (model.partial_epoch)")
+    else:
+        where = (f"between epochs; epochs_trained={epochs_trained}, and the weights hold "
+                 "those epochs' updates")
+    logger.warning("training %s %s (%d of %d scheduled words, %.1f%%); the model is "
+                   "consistent and train() can continue", what, where, done, total,
+                   100.0 * done / max(total, 1))
 
 
 # -- the jobs of an epoch ---------------------------------------------------------------
@@ -150,8 +154,22 @@ def iterable_jobs(state, sentences, total_examples, total_words):
     if state.config.reproducible and round_job_size(state.config.workers) is not None:
         batch_words = min(batch_words, round_job_size(state.config.workers))
 
-    def epoch_jobs(_):
-        return ((b, 0, len(b), raw) for b, raw in iter_id_batches(sentences, index, batch_words))
+    def epoch_jobs(i):
+        read = sentences_read = 0
+        for b, raw, n in iter_id_batches(sentences, index, batch_words):
+            read += raw
+            sentences_read += n
+            yield b, 0, len(b), raw
+        # the whole epoch read: a total that was not the corpus's put the learning rate
+        # on the wrong schedule (gensim's warnings)
+        if total_examples is not None and sentences_read != total_examples:
+            logger.warning("epoch %d of this train(): %d sentences read, but total_examples"
+                           "=%d; the learning rate decays as if the corpus had that many",
+                           i + 1, sentences_read, total_examples)
+        if total_words is not None and read != total_words:
+            logger.warning("epoch %d of this train(): %d words read, but total_words=%d; "
+                           "the learning rate decays as if the corpus had that many",
+                           i + 1, read, total_words)
     return expected_words(state, total_examples, total_words), epoch_jobs
 
 
@@ -181,6 +199,9 @@ def train_model(model, args, corpus_iterable, corpus_file, callbacks: Sequence):
         if model.stop_training:
             return False
         cbs.call("on_epoch_begin")
+        # a callback may switch the loss on or off (gensim reads compute_loss per job):
+        # it counts from the epoch about to start
+        kernel_model.computes_loss = state.config.compute_loss
         return not model.stop_training
 
     def on_epoch_end(epoch, stats: EpochStats):
@@ -196,7 +217,7 @@ def train_model(model, args, corpus_iterable, corpus_file, callbacks: Sequence):
     except BaseException as exc:
         bar.close()
         state.partial_epoch = trainer.partial
-        if trainer.partial is not None and c.compute_loss:
+        if trainer.partial is not None and trainer.partial.loss_computed:
             state.running_training_loss += trainer.partial.loss
         log_stopped(exc, trainer.partial, kernel_model.progress, total, state.epochs_trained)
         raise

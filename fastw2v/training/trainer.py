@@ -107,6 +107,8 @@ class EpochStats:
     raw_words: int = 0           # corpus tokens read, including out-of-vocabulary ones
     seconds: float = 0.0
     completed: bool = True
+    #: whether the kernels summed the loss in this epoch (None: as ``compute_loss`` says)
+    loss_computed: Optional[bool] = None
 
     @property
     def mean_loss(self) -> float:
@@ -147,9 +149,9 @@ def corpus_blocks(n_entries: int, workers: int,
 
 
 def iter_id_batches(sentences: Iterable, key_to_index: dict,
-                    batch_words: int) -> Iterator[Tuple[np.ndarray, int]]:
-    """Convert token lists to ``(int32 ids, raw token count)`` batches (``-1`` ends a
-    sentence; OOV words dropped), each holding about ``batch_words`` words.
+                    batch_words: int) -> Iterator[Tuple[np.ndarray, int, int]]:
+    """Convert token lists to ``(int32 ids, raw token count, sentence count)`` batches
+    (``-1`` ends a sentence; OOV words dropped), each holding about ``batch_words`` words.
 
     The per-token loop is :func:`fastw2v.corpus.encode_batch` (C); it runs on the
     calling thread while the workers train the previous batches."""
@@ -160,7 +162,7 @@ def iter_id_batches(sentences: Iterable, key_to_index: dict,
         if n == 0:
             return
         done += n
-        yield ids, raw
+        yield ids, raw, n
 
 
 class Trainer:
@@ -274,7 +276,8 @@ class Trainer:
     def _epoch_stats(self, epoch: int, t0: float, raw_words: int,
                      failure: Optional[BaseException]) -> EpochStats:
         """Sum the workers' counters (in worker order); raise ``failure`` if any."""
-        stats = EpochStats(epoch=epoch, seconds=time.perf_counter() - t0, raw_words=raw_words)
+        stats = EpochStats(epoch=epoch, seconds=time.perf_counter() - t0, raw_words=raw_words,
+                           loss_computed=self.kernel_model.computes_loss)
         for w in self.workers:
             loss, examples, read, trained = w.take_stats()
             stats.loss += loss

@@ -367,11 +367,12 @@ def test_other_constructor_parameters(kw, name):
 
 @pytest.mark.parametrize("kw,name", [
     (dict(epochs=0), "epochs"), (dict(epochs=1.5), "epochs"), (dict(epochs="2"), "epochs"),
-    (dict(start_alpha=0), "start_alpha"), (dict(start_alpha=NAN), "start_alpha"),
+    (dict(start_alpha=-0.1), "start_alpha"), (dict(start_alpha=NAN), "start_alpha"),
     (dict(start_alpha="0.1"), "start_alpha"), (dict(end_alpha=-1), "end_alpha"),
     (dict(end_alpha=INF), "end_alpha"), (dict(total_words=-5), "total_words"),
     (dict(total_examples="10"), "total_examples"), (dict(total_examples=1.5), "total_examples"),
-    (dict(compute_loss="yes"), "compute_loss"), (dict(report_delay=0), "report_delay"),
+    (dict(compute_loss="yes"), "compute_loss"), (dict(report_delay=-1), "report_delay"),
+    (dict(total_examples=0), "total_examples"), (dict(total_words=0), "total_words"),
     (dict(report_delay=NAN), "report_delay"), (dict(callbacks=3), "callbacks"),
     (dict(progress="fancy"), "progress"),
 ])

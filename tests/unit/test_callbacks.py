@@ -168,3 +168,145 @@ def test_callback_arguments_are_checked(tmp_path):
         EarlyStopping(patience=0)
     with pytest.raises(ValueError, match="mode"):
         EarlyStopping(mode="up")
+
+
+# -- gensim 4's rules for callbacks and train()'s arguments --------------------------------
+gensim_word2vec = pytest.importorskip("gensim.models.word2vec")
+gensim_callbacks = pytest.importorskip("gensim.models.callbacks")
+
+
+@pytest.fixture(scope="module")
+def sentences(small_text_file):
+    """20,000 words of the sample as token lists."""
+    with open(small_text_file, encoding="utf-8") as fh:
+        return [line.split() for line in fh][:400]
+
+
+def _counting(base):
+    class Count(base):
+        def __init__(self):
+            self.n = 0
+
+        def on_train_begin(self, model): self.n += 1
+        def on_epoch_begin(self, model): self.n += 1
+        def on_epoch_end(self, model): self.n += 1
+        def on_train_end(self, model): self.n += 1
+    return Count()
+
+
+def test_callbacks_are_not_kept_by_the_model_as_gensim(sentences, caplog):
+    """gensim 4 runs a callback only in the training it was given to: the constructor's
+    callbacks are not run again by a later train(), and train(callbacks=[]) runs none.
+    The model also pickles with a callback that cannot be pickled."""
+    counts = []
+    for lib, base in ((gensim_word2vec.Word2Vec, gensim_callbacks.CallbackAny2Vec),
+                      (Word2Vec, CallbackAny2Vec)):
+        cb = _counting(base)
+        cb.unpicklable = open(__file__)            # a callback holding a file
+        try:
+            m = lib(sentences, vector_size=8, min_count=3, epochs=3, workers=1,
+                    callbacks=[cb])
+            seen = [cb.n]
+            m.train(sentences, total_examples=m.corpus_count, epochs=1)
+            seen.append(cb.n)
+            m.train(sentences, total_examples=m.corpus_count, epochs=1, callbacks=[])
+            seen.append(cb.n)
+            import pickle
+            pickle.dumps(m)
+        finally:
+            cb.unpicklable.close()
+        counts.append(seen)
+    assert counts[0] == counts[1] == [8, 8, 8]
+    # given without a corpus, they are ignored with a warning (gensim's behaviour)
+    cb = _counting(CallbackAny2Vec)
+    with caplog.at_level("WARNING", logger="fastw2v"):
+        m = Word2Vec(vector_size=8, min_count=3, epochs=2, callbacks=[cb], progress=False)
+    assert "callbacks given without a corpus are ignored" in caplog.text
+    m.build_vocab(sentences)
+    m.train(sentences, total_examples=m.corpus_count, epochs=2)
+    assert cb.n == 0
+
+
+def test_compute_loss_switched_on_by_a_callback_counts_from_the_next_epoch(sentences):
+    """gensim reads compute_loss as it trains: switched on in on_epoch_end, the loss
+    counts from the next epoch. It used to be recorded as 0.0 for every epoch (the
+    kernels had been set up without it)."""
+    class SwitchOn(CallbackAny2Vec):
+        def __init__(self):
+            self.latest = []
+
+        def on_epoch_end(self, model):
+            self.latest.append(model.get_latest_training_loss())
+            model.compute_loss = True
+
+    class GensimSwitchOn(gensim_callbacks.CallbackAny2Vec):
+        def __init__(self):
+            self.latest = []
+
+        def on_epoch_end(self, model):
+            self.latest.append(model.get_latest_training_loss())
+            model.compute_loss = True
+
+    ours, theirs = SwitchOn(), GensimSwitchOn()
+    Word2Vec(sentences, vector_size=8, min_count=3, epochs=3, workers=1, callbacks=[ours],
+             progress=False)
+    gensim_word2vec.Word2Vec(sentences, vector_size=8, min_count=3, epochs=3, workers=1,
+                             callbacks=[theirs])
+    for latest in (ours.latest, theirs.latest):
+        assert latest[0] == 0.0 and 0 < latest[1] < latest[2]
+    assert ours.latest[2] / ours.latest[1] == pytest.approx(theirs.latest[2] / theirs.latest[1],
+                                                            rel=0.25)
+    m = Word2Vec(sentences, vector_size=8, min_count=3, epochs=3, workers=2,
+                 callbacks=[SwitchOn()], progress=False)
+    assert len(m.epoch_losses) == 2 and all(x > 0 for x in m.epoch_losses)
+    # switched off: the epochs after it record nothing (no made-up zeros)
+    m.compute_loss = True
+    m.train(sentences, total_examples=m.corpus_count, epochs=1)
+    m.train(sentences, total_examples=m.corpus_count, epochs=1, compute_loss=False)
+    assert len(m.epoch_losses) == 3 and all(x > 0 for x in m.epoch_losses)
+
+
+def test_latest_training_loss_survives_save_and_load(sentences, tmp_path):
+    m = Word2Vec(sentences, vector_size=8, min_count=3, epochs=2, compute_loss=True,
+                 progress=False)
+    assert m.get_latest_training_loss() > 0
+    m.save(str(tmp_path / "m.fw"))
+    assert Word2Vec.load(str(tmp_path / "m.fw")).get_latest_training_loss() == \
+        m.get_latest_training_loss()
+
+
+def test_train_arguments_as_gensim(sentences, caplog):
+    from fastw2v import ParameterError, SourceError
+    m = Word2Vec(vector_size=8, min_count=3, progress=False)
+    m.build_vocab(sentences)
+    g = gensim_word2vec.Word2Vec(vector_size=8, min_count=3)
+    g.build_vocab(sentences)
+    # both corpora, or neither: gensim's TypeError (also a ValueError here)
+    for kw in (dict(corpus_iterable=sentences, corpus_file=__file__), {}):
+        with pytest.raises(TypeError):
+            g.train(total_examples=len(sentences), epochs=1, **kw)
+        with pytest.raises(SourceError):
+            m.train(total_examples=len(sentences), epochs=1, **kw)
+    with pytest.raises(TypeError):
+        Word2Vec(sentences=sentences, corpus_file=__file__)
+    # a size of 0 would put the whole schedule in the first word (gensim hangs)
+    for kw in (dict(total_examples=0), dict(total_words=0)):
+        with pytest.raises(ParameterError, match=">= 1"):
+            m.train(sentences, epochs=1, **kw)
+    # start_alpha=0 is the model's alpha and report_delay 0/None are accepted, as gensim
+    m.train(sentences, total_examples=len(sentences), epochs=1, start_alpha=0,
+            report_delay=0)
+    assert m.alpha == 0.025
+    m.train(sentences, total_examples=len(sentences), epochs=1, report_delay=None)
+    # a total that is not the corpus's is named, as gensim warns
+    with caplog.at_level("WARNING", logger="fastw2v"):
+        m.train(sentences, total_examples=len(sentences) // 4, epochs=1)
+        m.train(sentences, total_words=1000, epochs=1)
+    assert f"{len(sentences)} sentences read, but total_examples={len(sentences) // 4}" \
+        in caplog.text
+    assert "but total_words=1000" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="fastw2v"):
+        Word2Vec(sentences, vector_size=8, min_count=3, epochs=1, progress=False)
+        m.train(sentences, total_examples=len(sentences), epochs=1)
+    assert "read, but" not in caplog.text
