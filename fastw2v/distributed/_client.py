@@ -97,16 +97,17 @@ def _raise_input_errors(results):
 
 
 def _count_vocabulary(client, run_id, paths, homes, max_vocab_size, unicode_errors,
-                      storage_options, retries):
+                      storage_options, retries, trim_rule=None):
     counts = [client.submit(count_shard, run_id, p, max_vocab_size, unicode_errors,
-                            storage_options, workers=[homes[i]], allow_other_workers=True,
+                            storage_options, trim_rule, workers=[homes[i]],
+                            allow_other_workers=True,
                             retries=retries, pure=False, key=f"fastw2v-count-{i}-{run_id}")
               for i, p in enumerate(paths)]
     parts, merges = list(counts), []
     level = 0
     while len(parts) > 1:                     # tree reduction, order preserved
         nxt = [client.submit(merge_counts, parts[i], parts[i + 1], max_vocab_size,
-                             retries=retries, pure=False,
+                             trim_rule, retries=retries, pure=False,
                              key=f"fastw2v-merge-{level}-{i}-{run_id}")
                for i in range(0, len(parts) - 1, 2)]
         merges += nxt
@@ -211,7 +212,7 @@ def _train(model, client, run_id, paths, part_shards, part_addrs, worker_threads
     homes = [part_addrs[i % len(part_addrs)] for i in range(len(paths))]
     counter, total, n_sentences, _ = _count_vocabulary(
         client, run_id, paths, homes, c.max_vocab_size, unicode_errors, storage_options,
-        retries)
+        retries, trim_rule)
     # the shards' counts, with the corpus's own token and sentence totals
     builder = builder_from_counts(counter)
     builder.total_words, builder.n_sentences = total, n_sentences

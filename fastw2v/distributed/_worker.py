@@ -22,7 +22,8 @@ from ..config import TrainConfig
 from ..corpus import CorpusError, EncodedCorpus, corpus_paths
 from ..state import ModelState
 from ..training.trainer import Trainer, corpus_blocks
-from ..vocab import RULE_KEEP, VocabBuilder, VocabularyError, builder_from_counts
+from ..vocab import (RULE_KEEP, VocabBuilder, VocabularyError, builder_from_counts,
+                     keep_vocab_item)
 
 _ROW_CHUNK = 1 << 16          # rows compared at a time when finding changed rows
 #: Above this fraction of changed rows a matrix moves as one dense block: fewer bytes
@@ -231,17 +232,19 @@ def _copy_url(path: str, storage_options: dict) -> str:
 
 
 def count_shard(run_id: str, path: str, max_vocab_size, unicode_errors: str,
-                 storage_options: dict):
-    """Map step: count the words of one shard -> (Counter, tokens, sentences, min_reduce)."""
+                 storage_options: dict, trim_rule=None):
+    """Map step: count the words of one shard -> (Counter, tokens, sentences, min_reduce).
+    ``trim_rule`` is consulted while pruning (``max_vocab_size``), as one machine's
+    counter consults it."""
     try:
         local = _local_path(_state(run_id), path, storage_options)
-        builder = VocabBuilder(max_vocab_size).add_file(local, unicode_errors)
+        builder = VocabBuilder(max_vocab_size, trim_rule).add_file(local, unicode_errors)
     except (CorpusError, VocabularyError, UnicodeError) as exc:
         return InputError(CorpusError(f"shard {path!r}: {exc}"))
     return builder.counter, builder.total_words, builder.n_sentences, builder.min_reduce
 
 
-def merge_counts(a, b, max_vocab_size):
+def merge_counts(a, b, max_vocab_size, trim_rule=None):
     """Reduce step: add two shards' counts, ``a``'s words first (first-seen order)."""
     for part in (a, b):
         if isinstance(part, InputError):
@@ -256,7 +259,8 @@ def merge_counts(a, b, max_vocab_size):
     # down to max_vocab_size: a single reader of the shards prunes once per sentence
     # that overflows, so its table too may end above max_vocab_size.
     if max_vocab_size is not None and len(counter) > max_vocab_size:
-        counter = Counter({w: c for w, c in counter.items() if c > min_reduce})
+        counter = Counter({w: c for w, c in counter.items()
+                           if keep_vocab_item(w, c, min_reduce + 1, trim_rule)})
         min_reduce += 1
     return counter, a[1] + b[1], a[2] + b[2], min_reduce
 

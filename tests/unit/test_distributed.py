@@ -581,3 +581,30 @@ def test_merged_counts_are_pruned_as_one_counter_prunes():
     # a table within max_vocab_size is left alone
     assert merge_counts(a, b, 10)[0] == Counter(a[0]) + Counter(b[0])
     assert merge_counts(a, b, None)[0] == Counter(a[0]) + Counter(b[0])
+
+
+def test_trim_rule_decides_while_shards_prune(client, small_text_file):
+    """trim_rule is consulted while a shard's table is pruned (max_vocab_size) and when
+    merged tables are, as one machine's counter consults it: with one shard the
+    vocabulary is the single-machine one, the words the rule keeps included."""
+    from collections import Counter
+    from fastw2v.distributed._worker import merge_counts
+    from fastw2v.vocab import RULE_DEFAULT, RULE_KEEP
+
+    def rule(word, count, min_count):          # a closure: Dask pickles it by value
+        return RULE_KEEP if word.startswith("q") else RULE_DEFAULT
+
+    a = (Counter({"x": 5, "qa": 1, "z": 1}), 7, 2, 1)
+    b = (Counter({"w": 3, "v": 1}), 4, 1, 1)
+    assert list(merge_counts(a, b, 1, rule)[0]) == ["x", "qa", "w"]
+    assert list(merge_counts(a, b, 1)[0]) == ["x", "w"]
+    params = dict(vector_size=8, min_count=2, epochs=1, seed=3, max_vocab_size=400)
+    local = Word2Vec(corpus_file=small_text_file, trim_rule=rule, workers=1, **params)
+    dist = train_distributed([small_text_file], client=client, trim_rule=rule, workers=1,
+                             **params)
+    kept = [w for w in local.wv.index_to_key if w.startswith("q")]
+    assert kept and dist.wv.index_to_key == local.wv.index_to_key
+    assert np.array_equal(dist.vocab.counts, local.vocab.counts)
+    # without the rule while pruning, those words would have lost counts or gone
+    plain = Word2Vec(corpus_file=small_text_file, workers=1, **params)
+    assert [w for w in plain.wv.index_to_key if w.startswith("q")] != kept
