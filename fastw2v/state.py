@@ -327,7 +327,7 @@ class ModelState:
         self.epoch_alphas.append(float(alpha))
         self.min_alpha_yet_reached = float(alpha)
         self.total_train_time += stats.seconds
-        computed = getattr(stats, "loss_computed", None)
+        computed = stats.loss_computed
         if self.config.compute_loss if computed is None else computed:
             self.epoch_losses.append(stats.mean_loss)
             self.running_training_loss += stats.loss

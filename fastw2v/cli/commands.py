@@ -34,13 +34,13 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def check_writable(parser, path, what="output") -> str:
+def check_writable(parser, path, what="output", example="vectors.bin") -> str:
     """Usage error (exit 2) unless a file can be written at ``path``: its directory
     exists and takes new files, and ``path`` is not a directory. Checked before the
     work starts, so that a long training does not end in a file that cannot be written."""
     if os.path.isdir(path):
         parser.error(f"{what} {path!r} is a directory: give a file name, e.g. "
-                     f"{os.path.join(path, 'vectors.bin')!r}")
+                     f"{os.path.join(path, example)!r}")
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         reason = (f"{directory!r} is not a directory" if os.path.exists(directory)

@@ -13,7 +13,6 @@ then trains on the result; see docs/phrases.md.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from ..corpus import UNICODE_ERRORS
@@ -145,11 +144,8 @@ def cmd_phrases(args, parser) -> int:
     for path, what, example in ((args.output, "output", "corpus-phrases.txt"),
                                 (args.save, "model file", "phrases.model"),
                                 (args.export, "export file", "phrases.tsv")):
-        if path and os.path.isdir(path):
-            parser.error(f"{what} {path!r} is a directory: give a file name, e.g. "
-                         f"{os.path.join(path, example)!r}")
         if path:
-            check_writable(parser, path, what)
+            check_writable(parser, path, what, example)
     learning = {"--scoring": args.scoring, "--connector-words": args.connector_words,
                 "--delimiter": args.delimiter, "--max-vocab-size": args.max_vocab_size}
     scoring = {"--min-count": args.min_count, "--threshold": args.threshold}

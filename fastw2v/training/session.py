@@ -151,8 +151,9 @@ def file_jobs(state, corpus_file):
 def iterable_jobs(state, sentences, total_examples, total_words):
     """``(words per epoch, epoch_jobs)`` for a re-iterable of token lists."""
     index, batch_words = state.vocab.index, state.batch_words
-    if state.config.reproducible and round_job_size(state.config.workers) is not None:
-        batch_words = min(batch_words, round_job_size(state.config.workers))
+    limit = round_job_size(state.config.workers) if state.config.reproducible else None
+    if limit is not None:
+        batch_words = min(batch_words, limit)
 
     def epoch_jobs(i):
         read = sentences_read = 0

@@ -143,8 +143,9 @@ def corpus_blocks(n_entries: int, workers: int,
     if n_entries == 0:
         return []
     size = max(10_000, min(MAX_BLOCK, math.ceil(n_entries / (16 * workers))))
-    if reproducible and round_job_size(workers) is not None:
-        size = min(size, round_job_size(workers))
+    limit = round_job_size(workers) if reproducible else None
+    if limit is not None:
+        size = min(size, limit)
     return [(s, min(s + size, n_entries)) for s in range(0, n_entries, size)]
 
 
