@@ -566,8 +566,9 @@ class Word2Vec(OutputSpaceMixin):
         """Use the vocabulary file ``path`` (``word count`` lines, the C tool's
         ``-save-vocab`` format) instead of counting the corpus. Words with equal counts
         keep the file's order, as in the C tool, so a vocabulary saved and read back is
-        the same."""
-        return self._build_from_counts(read_vocab_counts(path), trim_rule=trim_rule,
+        the same. Its words are decoded as the corpus is (the model's ``unicode_errors``)."""
+        return self._build_from_counts(read_vocab_counts(path, self.unicode_errors),
+                                       trim_rule=trim_rule,
                                        ranked=True)
 
     def save_vocab(self, path) -> None:

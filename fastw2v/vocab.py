@@ -448,10 +448,20 @@ def read_word_counts(path, skip_sentence_end: bool = True, decode=None) -> Dict[
     return counts
 
 
-def read_vocab_counts(path) -> Dict[str, int]:
+def read_vocab_counts(path, unicode_errors: str = "strict") -> Dict[str, int]:
     """The counts of a vocabulary file for training: :func:`read_word_counts` without the
-    C tool's ``</s>`` entry (fastw2v ends sentences without a token)."""
-    return read_word_counts(path, skip_sentence_end=True)
+    C tool's ``</s>`` entry (fastw2v ends sentences without a token). Its words are read
+    as a corpus is (``unicode_errors``): a file that the C tool saved from a corpus that
+    is not UTF-8 reads with ``"replace"`` or ``"ignore"`` (a word that ``"ignore"`` leaves
+    empty is dropped; two that decode alike keep the first count)."""
+    if unicode_errors == "strict":
+        return read_word_counts(path, skip_sentence_end=True)
+    counts = read_word_counts(path, skip_sentence_end=True,
+                              decode=lambda raw, _: raw.decode("utf-8", unicode_errors))
+    counts.pop("", None)
+    if not counts:
+        raise VocabularyError(f"vocabulary file {os.fspath(path)!r} has no entries")
+    return counts
 
 
 def builder_from_counts(word_counts: Dict[str, int], ranked: bool = False) -> VocabBuilder:

@@ -14,6 +14,8 @@ from typing import Sequence
 import numpy as np
 
 from .. import datasets
+from ..vocab import C_SENTENCE_END, read_word_counts
+from .ctool import sentence_end_row, sentence_ends, write_classes_file, write_vocab_file
 from .vector_files import format_of, load_vectors, save_vectors
 
 
@@ -532,16 +534,62 @@ class _TrainRun:
         self.written = []
 
 
+def _c_sentence_ends(args, model) -> int:
+    """The count of the C tool's ``</s>``: the corpus's line breaks, or the count a
+    ``-read-vocab`` file gives it (0 where it has none)."""
+    if args.read_vocab:
+        counts = read_word_counts(args.read_vocab, skip_sentence_end=False,
+                                  decode=lambda raw, _: raw.decode("utf-8", "replace"))
+        return counts.get(C_SENTENCE_END, 0)
+    return sentence_ends(args.corpus, model.corpus_count)
+
+
+def _write_c_output(args, model, fmt: str, ends: int) -> str:
+    """The C tool's output file: its word classes (``-classes K``), or the vectors with
+    its ``</s>`` row first (unless a corpus word is spelled ``</s>``) and its text
+    format; returns what was written, for the message."""
+    wv = model.wv
+    lead = [] if C_SENTENCE_END in wv else [
+        (C_SENTENCE_END, sentence_end_row(model.vector_size), ends)]
+    if args.classes:
+        from ..vectors.clusters import word_classes
+        matrices = [row[None, :] for _, row, _ in lead] + [wv.vectors]
+        classes = word_classes(*matrices, classes=args.classes)
+        write_classes_file(args.output, [k for k, _, _ in lead] + list(wv.index_to_key),
+                           classes)
+        return f"classes of {len(classes)} words, k-means with {args.classes} classes"
+    wv.save_word2vec_format(args.output, binary=(fmt == "bin"), leading=lead,
+                            c_text=(fmt != "bin"))
+    return f"{fmt}, {len(wv) + len(lead)} words x {model.vector_size}"
+
+
 def _train(args, model, fmt, accuracy, note, run: _TrainRun) -> int:
     t0 = time.perf_counter()
+    c_tool = getattr(args, "c_tool", False)
+    if c_tool:
+        for line in args.c_notes:
+            note(f"warning: {line}")
+        # the C tool's lines, on standard output where its users' scripts read them
+        print(f"Starting training using file {args.corpus}", flush=True)
     if args.read_vocab:
         model.read_vocab(args.read_vocab)
         note(f"read {plural(len(model.wv), 'word')} from {args.read_vocab}")
     else:
         model.build_vocab(corpus_file=args.corpus)
-    note(f"vocabulary: {plural(len(model.wv), 'word')}")
+    if c_tool:
+        ends = _c_sentence_ends(args, model)
+        if args.debug > 0:
+            with_end = len(model.wv) + (C_SENTENCE_END not in model.wv)
+            print(f"Vocab size: {with_end}\nWords in train file: "
+                  f"{int(np.sum(model.wv.expandos['count'])) + ends}", flush=True)
+    else:
+        note(f"vocabulary: {plural(len(model.wv), 'word')}")
     if args.save_vocab:
-        model.save_vocab(args.save_vocab)
+        if c_tool:
+            write_vocab_file(args.save_vocab, model.wv.index_to_key,
+                             model.wv.expandos["count"], ends)
+        else:
+            model.save_vocab(args.save_vocab)
         run.written.append(args.save_vocab)
         note(f"wrote {args.save_vocab}")
     if not args.output:
@@ -556,13 +604,16 @@ def _train(args, model, fmt, accuracy, note, run: _TrainRun) -> int:
     words = sum(s.words_read for s in model.epoch_stats)
     note(f"trained in {secs:.1f} s ({words / max(secs, 1e-9):,.0f} words/s)")
     run.stage = "writing"
+    what = f"{fmt}, {len(model.wv)} words x {model.vector_size}"
     if fmt == "fw2v":
         model.save(args.output)
+    elif c_tool:
+        what = _write_c_output(args, model, fmt, ends)
     else:
         save_vectors(model.wv, args.output, fmt)
     run.stage = "done"
     run.written.append(args.output)
-    note(f"wrote {args.output} ({fmt}, {len(model.wv)} words x {model.vector_size})")
+    note(f"wrote {args.output} ({what})")
     if accuracy:
         # gensim's word2vec_standalone -accuracy: the analogy scores after training
         scores = evaluate_all(model.wv, accuracy, [])

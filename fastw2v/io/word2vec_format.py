@@ -805,7 +805,8 @@ def _check_key(key) -> str:
 
 
 def save_word2vec_format(kv, fname, fvocab=None, binary=False, total_vec=None,
-                         write_header=True, prefix="", append=False, sort_attr="count"):
+                         write_header=True, prefix="", append=False, sort_attr="count", *,
+                         leading=(), c_text=False):
     """Write ``kv`` in the word2vec C tool's text or binary format, atomically.
 
     As in gensim, several sets of vectors can make one file: write the first with
@@ -818,26 +819,42 @@ def save_word2vec_format(kv, fname, fvocab=None, binary=False, total_vec=None,
     that attribute, as gensim does. Text values are printed with 9 significant digits (17
     for float64), which read back to the same float32; binary rows are float32 followed
     by ``\\n`` as the C tool writes them. ``fvocab`` also writes ``word count`` lines.
+
+    Two additions of fastw2v's, for files that the C tool's readers take as its own:
+    ``leading`` holds ``(key, vector, count)`` rows written first and counted in the
+    header (the C tool's ``</s>`` row), and ``c_text=True`` prints text values as the
+    C tool's ``"%lf "`` does (six decimals, a space after every value, the last one too).
     """
+    leading = [(_check_key(key), np.asarray(vec), int(count)) for key, vec, count in leading]
     V, d = kv.vectors.shape
+    for key, vec, _ in leading:
+        if vec.shape != (d,):
+            raise ValueError(f"leading row {key!r} has shape {vec.shape}, not ({d},)")
+        if key in kv:
+            raise ValueError(f"leading row {key!r} is also a key of the vectors")
     if total_vec is not None and int(total_vec) < V:
         raise ValueError(f"total_vec={total_vec} is less than the {V} vectors to write: "
                          "readers would stop before the last ones")
-    header_rows = V if total_vec is None else int(total_vec)
+    header_rows = (V if total_vec is None else int(total_vec)) + len(leading)
     if sort_attr in kv.expandos:
         order = np.argsort(-kv.expandos[sort_attr], kind="stable")
     else:
         order = np.arange(V)
-    keys = [_check_key(prefix + str(kv.index_to_key[i])) for i in order]
+    keys = [key for key, _, _ in leading] + \
+        [_check_key(prefix + str(kv.index_to_key[i])) for i in order]
     if fvocab is not None:
         for key in keys:            # refused before any file is written
             check_vocab_word(key)
-    if binary or kv.vectors.dtype.itemsize <= 4:
+    if binary or kv.vectors.dtype.itemsize <= 4 or c_text:
         values = kv.vectors.astype(np.float32, copy=False)
         fmt = " ".join(["%.9g"] * d)
     else:
         values = kv.vectors
         fmt = " ".join(["%.17g"] * d)
+    if c_text:
+        fmt = "%f " * d
+    rows = [vec.astype(values.dtype) for _, vec, _ in leading]
+    order = [-1 - j for j in range(len(leading))] + list(order)
 
     compression = by_suffix(fname)
 
@@ -847,7 +864,7 @@ def save_word2vec_format(kv, fname, fvocab=None, binary=False, total_vec=None,
             out.write(f"{header_rows} {d}\n".encode("utf-8"))
         chunk = []
         for key, i in zip(keys, order):
-            row = values[i]
+            row = values[i] if i >= 0 else rows[-1 - i]
             if binary:
                 chunk.append(key.encode("utf-8") + b" " + row.astype("<f4").tobytes() + b"\n")
             else:
@@ -870,7 +887,8 @@ def save_word2vec_format(kv, fname, fvocab=None, binary=False, total_vec=None,
         counts = kv.expandos.get("count")
 
         def write_vocab(fh):
-            write_word_counts(fh, keys, [int(counts[i]) if counts is not None else 0
+            write_word_counts(fh, keys, [leading[-1 - i][2] if i < 0 else
+                                         int(counts[i]) if counts is not None else 0
                                          for i in order])
 
         put(fvocab, write_vocab)

@@ -714,14 +714,16 @@ class KeyedVectors(SimilarityQueries):
 
     def save_word2vec_format(self, fname, fvocab=None, binary: bool = False, total_vec=None,
                              write_header: bool = True, prefix: str = "",
-                             append: bool = False, sort_attr: str = "count") -> None:
+                             append: bool = False, sort_attr: str = "count", *,
+                             leading=(), c_text: bool = False) -> None:
         """Write the word2vec C tool's text or binary format (see
         :func:`fastw2v.io.word2vec_format.save_word2vec_format`; ``append`` and
-        ``total_vec`` join several sets of vectors in one file, as in gensim)."""
+        ``total_vec`` join several sets of vectors in one file, as in gensim; ``leading``
+        rows and ``c_text`` write the C tool's own files, fastw2v's additions)."""
         from ..io.word2vec_format import save_word2vec_format
         save_word2vec_format(self, fname, fvocab=fvocab, binary=binary, total_vec=total_vec,
                              write_header=write_header, prefix=prefix, append=append,
-                             sort_attr=sort_attr)
+                             sort_attr=sort_attr, leading=leading, c_text=c_text)
 
     @classmethod
     def load_word2vec_format(cls, fname, fvocab=None, binary: bool = False, encoding="utf8",
