@@ -3,11 +3,13 @@
 Each is also an instance of the built-in that code written for gensim catches in the same
 situation (``ValueError`` for bad values, ``TypeError`` for a corpus given twice or not at all,
 ``ZeroDivisionError`` for an empty query,
-``EOFError`` for a truncated file, ``UnicodeDecodeError`` for an undecodable word,
-``RuntimeError`` for an empty corpus or vocabulary or a distributed job that cannot
-finish), so
-existing ``except`` clauses keep working while fastw2v's message names the problem.
+``EOFError`` for a truncated file, ``pickle.UnpicklingError`` for a damaged gensim
+pickle, ``FileNotFoundError`` for a missing companion file, ``UnicodeDecodeError`` for an
+undecodable word, ``RuntimeError`` for an empty corpus or vocabulary or a distributed job
+that cannot finish), so existing ``except`` clauses keep working while fastw2v's message
+names the problem.
 """
+import pickle
 
 
 class ParameterError(ValueError):
@@ -39,6 +41,21 @@ class FormatError(ValueError):
 class TruncatedFileError(FormatError, EOFError):
     """A vector or model file ends before its header said it would (gensim code catches
     ``EOFError`` here)."""
+
+
+class TruncatedPickleError(TruncatedFileError, pickle.UnpicklingError):
+    """A gensim model's pickle ends early (gensim code catches ``EOFError`` or
+    ``pickle.UnpicklingError`` here)."""
+
+
+class CorruptPickleError(FormatError, pickle.UnpicklingError):
+    """A gensim model's pickle is damaged (gensim code catches ``pickle.UnpicklingError``
+    here)."""
+
+
+class MissingFileError(FormatError, FileNotFoundError):
+    """A file that a saved model needs beside it is missing: a ``.npy``/``.npz`` array
+    gensim saved separately (gensim code catches ``FileNotFoundError`` here)."""
 
 
 class UndecodableError(FormatError, UnicodeDecodeError):
@@ -87,6 +104,7 @@ class DistributedTrainingError(RuntimeError):
 
 
 __all__ = ["ParameterError", "CorpusError", "VocabularyError", "FormatError",
-           "TruncatedFileError", "UndecodableError", "UnsafePickleError",
+           "TruncatedFileError", "TruncatedPickleError", "CorruptPickleError",
+           "MissingFileError", "UndecodableError", "UnsafePickleError",
            "UnsupportedModelError", "EmptyVocabularyError", "EmptyQueryError", "UsageError",
            "DistributedTrainingError"]

@@ -32,7 +32,7 @@ from .training.score import score_sentences
 from .training.session import exclusive, train_model
 from .vectors.output_space import OutputSpaceMixin
 from .vocab import (VocabBuilder, builder_from_counts, keep_vocab_item, read_vocab_counts,
-                    vocab_report)
+                    update_min_count, vocab_report)
 
 logger = logging.getLogger("fastw2v")
 
@@ -395,6 +395,11 @@ class Word2Vec(OutputSpaceMixin):
             min_count=self.config.min_count if min_count is None else min_count,
             sample=self.config.sample if sample is None else sample)
         if update:
+            if config.max_final_vocab is not None:
+                # as gensim: max_final_vocab raises the new corpus's min_count so that
+                # about that many of its words pass (all those of the cut count drop)
+                config = config.replace(min_count=max(config.min_count, update_min_count(
+                    builder.counter.values(), config.max_final_vocab)))
             # as gensim: the words of the new corpus that pass min_count (and trim_rule),
             # whether new to the model or not
             known, kept, new_words = self.state.vocab.index, [], 0
@@ -792,8 +797,9 @@ class Word2Vec(OutputSpaceMixin):
         :meth:`ModelState.load`); ``mmap="r"`` maps the weights read-only.
 
         ``train_count``, ``total_train_time``, ``min_alpha_yet_reached`` and
-        ``lifecycle_events`` come from the file (a native file of an earlier version, or
-        a gensim file's events: an empty list), and a ``"loaded"`` event is added."""
+        ``lifecycle_events`` come from the file (a native file of an earlier version:
+        an empty list; a gensim file: gensim's events), and a ``"loaded"`` event is
+        added."""
         model = cls.from_state(ModelState.load(fname, mmap=mmap))
         model.add_lifecycle_event("loaded", log_level=logging.DEBUG, fname=str(fname))
         return model

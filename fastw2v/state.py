@@ -30,7 +30,8 @@ from .config import (TrainConfig, check_batch_words, check_unicode_errors, check
 from .corpus import EncodedCorpus, corpus_paths
 from .errors import FormatError, VocabularyError
 from .io.gensim_pickle import GensimModel, is_gensim_pickle, read_gensim
-from .io.native import decode_strings, encode_strings, load_native, save_native
+from .io.native import (decode_strings, encode_strings, load_native, pack_attrs, save_native,
+                        unpack_attrs)
 from .tables import build_huffman, huffman_from_paths, keep_thresholds, noise_table, sigmoid_table
 from .vectors.keyedvectors import KeyedVectors
 from .vocab import (NULL_WORD, Vocab, VocabBuilder, extend_vocab, retained_in,
@@ -45,6 +46,9 @@ FORMAT = "fastw2v.Word2Vec"
 #: each with the value a file written before the field existed loads with.
 SAVED_FIELDS: Dict[str, object] = {
     "corpus_count": 0, "corpus_total_words": 0, "epochs_trained": 0,
+    # in-vocabulary tokens of the last counted corpus: after build_vocab(update=True) the
+    # counts cover every corpus, and train() on the last one schedules by this
+    "corpus_retained_words": None,
     "epoch_losses": [], "epoch_alphas": [], "batch_words": 10000,
     "unicode_errors": "strict", "comment": None, "effective_min_count": None,
     "sorted_vocab": 1, "null_word": 0,
@@ -71,7 +75,7 @@ def _checked_field(name: str, value):
         check_unicode_errors(value)
     elif name == "comment":
         need(value is None or isinstance(value, str), "None or a string")
-    elif name == "effective_min_count":
+    elif name in ("effective_min_count", "corpus_retained_words"):
         need(value is None or (is_int(value) and value >= 0), "None or an integer >= 0")
     elif name in ("sorted_vocab", "null_word"):
         check_vocab_flag(name, value)
@@ -453,6 +457,10 @@ class ModelState:
         for name in SAVED_WEIGHTS:
             if getattr(self, name) is not None and name not in ignore:
                 arrays[name] = getattr(self, name)
+        # the other per-key attributes (the vocabulary's counts are saved above)
+        attr_arrays, attr_lists = pack_attrs(
+            {a: v for a, v in self.wv.expandos.items() if a != "count"}, len(self.vocab))
+        arrays.update(attr_arrays)
         tree = self._tables.get("huffman")
         if tree is not None and self.syn1 is not None and "syn1" not in ignore:
             # the tree syn1 was trained for: one taken over from gensim need not be the
@@ -462,6 +470,8 @@ class ModelState:
         meta = {"format": FORMAT, "config": self.config.as_dict(),
                 "vocab_total_words": self.vocab.total_words}
         meta.update((name, getattr(self, name)) for name in SAVED_FIELDS)
+        if attr_lists:
+            meta["object_attrs"] = attr_lists
         if self.lifecycle_events is not None:
             # events may hold anything a caller of add_lifecycle_event passed (gensim
             # pickles it): what JSON cannot hold is saved as its str()
@@ -509,6 +519,7 @@ class ModelState:
         state.vocab = Vocab(g.index_to_key, counts, state.corpus_total_words or None,
                             state.corpus_count, require_sorted=False)
         state.wv = KeyedVectors(config.vector_size, g.index_to_key, g.vectors, counts)
+        state.wv.expandos.update(g.attrs)
         if g.vectors_lockf is not None:
             state.wv.vectors_lockf = g.vectors_lockf
         state.syn1neg, state.syn1 = g.syn1neg, g.syn1
@@ -520,6 +531,7 @@ class ModelState:
         except ValueError as exc:
             raise FormatError(f"{g.path}: corrupt gensim model ({exc})") from None
         state.epochs_trained = state.train_count * config.epochs
+        state.lifecycle_events = list(g.lifecycle_events)
         state.running_training_loss = float(t.get("running_training_loss") or 0.0)
         state.effective_min_count = t.get("effective_min_count")
         if g.huffman_paths is not None:
@@ -553,6 +565,8 @@ class ModelState:
                 raise ValueError(f"vectors_lockf has shape {lockf.shape} or values that "
                                  "are not finite")
             state.wv.vectors_lockf = lockf
+        # per-key attributes (set_vecattr)
+        state.wv.expandos.update(unpack_attrs(arrays, meta.get("object_attrs", {}), len(words)))
         for name in SAVED_WEIGHTS:
             setattr(state, name, arrays.get(name))
         state.check_weights()

@@ -283,6 +283,14 @@ def extend_vocab(old: Vocab, builder: VocabBuilder, min_count: int = 5,
                  old.n_sentences + builder.n_sentences, require_sorted=False)
 
 
+def update_min_count(counts, max_final_vocab: int) -> int:
+    """The ``min_count`` that ``max_final_vocab`` implies for a vocabulary update, by
+    gensim's rule: one more than the count at rank ``max_final_vocab`` (from 0) of the new
+    corpus's counts, most frequent first, or 1 when it has no more words than that."""
+    ranked = sorted(counts, reverse=True)
+    return int(ranked[max_final_vocab]) + 1 if max_final_vocab < len(ranked) else 1
+
+
 def retained_in(vocab: Vocab, builder: VocabBuilder) -> int:
     """Tokens of the corpus counted by ``builder`` that are in ``vocab``."""
     index = vocab.index

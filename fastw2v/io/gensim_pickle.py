@@ -22,18 +22,22 @@ from __future__ import annotations
 
 import _compat_pickle
 import io
+import logging
 import os
 import pickle
 import pickletools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 import numpy as np
 
 from ..corpus.compression import DECOMPRESSION_ERRORS, MAGIC_LENGTH, by_magic
 from ..tables import huffman_from_paths
-from ..errors import (FormatError, ParameterError, TruncatedFileError, UnsafePickleError,
+from ..errors import (CorruptPickleError, FormatError, MissingFileError, ParameterError,
+                      TruncatedFileError, TruncatedPickleError, UnsafePickleError,
                       UnsupportedModelError)
+
+logger = logging.getLogger(__name__)
 
 try:  # NumPy >= 2
     from numpy._core import multiarray as _multiarray
@@ -193,7 +197,7 @@ _STAND_IN_NAMES = {
     "numpy.random._pcg64": {"PCG64", "PCG64DXSM"},
     "numpy.random._philox": {"Philox"},
     "numpy.random._sfc64": {"SFC64"},
-    "numpy.random.bit_generator": {"SeedSequence"},
+    "numpy.random.bit_generator": {"SeedSequence", "__pyx_unpickle_SeedSequence"},
 }
 #: Any class of these modules becomes a stand-in (gensim 3 pickled training callbacks).
 _STAND_IN_MODULES = ("gensim.models.callbacks",)
@@ -298,8 +302,8 @@ class GensimModel:
     ----------
     kind : str
         ``"word2vec"`` (a full model) or ``"keyedvectors"`` (vectors only).
-    index_to_key : list of str
-        The words, row order of every matrix.
+    index_to_key : list of str (or int)
+        The words, row order of every matrix (a KeyedVectors may have int keys).
     counts : np.ndarray or None
         int64 [V] corpus counts (gensim's ``count`` attribute of each key); None for
         KeyedVectors that have none.
@@ -321,6 +325,13 @@ class GensimModel:
         KeyedVectors.
     gensim_version : str or None
         The gensim that saved the file, from its lifecycle events.
+    attrs : dict
+        The other per-key attributes (``set_vecattr``) of numbers or text (gensim keeps
+        text in object arrays), by name: [V] arrays.
+        gensim's own ``code``/``point`` (in ``huffman_paths``) and ``sample_int``
+        (fastw2v computes its down-sampling from the counts) are not among them.
+    lifecycle_events : list of dict
+        gensim's record of the model's life (``lifecycle_events``), oldest first.
     path : str
     huffman_paths : tuple or None
         ``(codes, points, offsets)`` of the Huffman tree gensim trained ``syn1`` for
@@ -342,6 +353,8 @@ class GensimModel:
     gensim_version: Optional[str] = None
     path: str = ""
     huffman_paths: Optional[tuple] = None
+    attrs: Dict[str, np.ndarray] = field(default_factory=dict)
+    lifecycle_events: List[dict] = field(default_factory=list)
 
     @property
     def vector_size(self) -> int:
@@ -363,12 +376,18 @@ def _head(path, n: int) -> bytes:
         return b""
 
 
+#: how a protocol 0 or 1 pickle of a gensim object starts (``pickle_protocol=0/1``)
+_OLD_PROTOCOL_STARTS = (b"ccopy_reg\n_reconstructor\n", b"cgensim.")
+
+
 def is_gensim_pickle(path) -> bool:
     """Whether ``path`` starts as a pickle of protocol 2 to 5 does (as gensim's
-    ``save()`` writes; also inside gzip, bzip2 or xz): a cheap test to route a file to
-    :func:`read_gensim`, which tells a gensim model from other pickles."""
-    head = _head(path, 2)
-    return len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5
+    ``save()`` writes; also inside gzip, bzip2 or xz), or as one of protocol 0 or 1 of
+    an object does: a cheap test to route a file to :func:`read_gensim`, which tells a
+    gensim model from other pickles."""
+    head = _head(path, 32)
+    return (len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5) or \
+        head.startswith(_OLD_PROTOCOL_STARTS)
 
 
 def pickled_class(path) -> Optional[str]:
@@ -478,7 +497,7 @@ def _array(obj: Optional[PickledObject], attribute: str, mmap, path: str,
             raise UnsupportedModelError(f"{path}: {attribute} was saved as a sparse matrix,"
                                         " which a Word2Vec model never holds")
         if not os.path.exists(value.path):
-            raise FormatError(
+            raise MissingFileError(
                 f"{value.path} is missing: gensim saved {attribute} of {path} in that "
                 "separate file; keep the files gensim wrote beside the model together")
         if compressed:
@@ -541,11 +560,11 @@ def _unpickle(path: str) -> tuple:
             raise
         raise type(exc)(f"{path}: {exc}") from None
     except EOFError:
-        raise TruncatedFileError(f"{path}: the pickle ends early (truncated file?)") from None
+        raise TruncatedPickleError(f"{path}: the pickle ends early (truncated file?)") from None
     except pickle.UnpicklingError as exc:
         if "truncated" in str(exc):
-            raise TruncatedFileError(f"{path}: the pickle ends early ({exc})") from None
-        raise FormatError(f"{path}: corrupt pickle ({exc})") from None
+            raise TruncatedPickleError(f"{path}: the pickle ends early ({exc})") from None
+        raise CorruptPickleError(f"{path}: corrupt pickle ({exc})") from None
     except FormatError as exc:
         raise FormatError(f"{path}: {exc}") from None
     except Exception as exc:  # whatever a damaged stream makes the unpickler raise
@@ -611,10 +630,17 @@ def read_gensim(path, mmap: Optional[str] = None) -> GensimModel:
     keys = wv.fields["index_to_key"]
     if not isinstance(keys, list):
         raise FormatError(f"{path}: index_to_key is a {type(keys).__name__}")
-    if not all(isinstance(k, str) for k in keys):
-        odd = next(k for k in keys if not isinstance(k, str))
-        raise _unsupported(path, f"KeyedVectors with keys that are not strings ({odd!r}, "
-                                 "as Doc2Vec's document tags)")
+    # words are strings; KeyedVectors may also have int keys (gensim allows any hashable,
+    # fastw2v's KeyedVectors str and int)
+    if kind == "word2vec":
+        allowed, what = (lambda k: isinstance(k, str)), "strings"
+    else:
+        allowed, what = (lambda k: isinstance(k, (str, int)) and not isinstance(k, bool)), \
+            "strings or integers"
+    odd = next((k for k in keys if not allowed(k)), None)
+    if odd is not None:
+        raise _unsupported(path, f"{'a Word2Vec model' if kind == 'word2vec' else 'KeyedVectors'}"
+                                 f" with keys that are not {what} ({odd!r})")
     V = len(keys)
     vectors = _array(wv, "vectors", mmap, path, compressed)
     if vectors is None or vectors.ndim != 2:
@@ -632,6 +658,18 @@ def read_gensim(path, mmap: Optional[str] = None) -> GensimModel:
                 or counts.dtype.kind not in "iu"):
             raise FormatError(f"{path}: counts are not {V} integers")
         counts = counts.astype(np.int64)
+    attrs: Dict[str, np.ndarray] = {}
+    for name, values in expandos.items():
+        if name in ("count", "code", "point", "sample_int"):
+            continue
+        if (isinstance(name, str) and isinstance(values, np.ndarray) and values.shape == (V,)
+                and (values.dtype.kind in "biufSU" or (values.dtype.kind == "O" and all(
+                    isinstance(v, (str, int, float, bool, type(None))) for v in values)))):
+            attrs[name] = np.array(values)
+        else:
+            logger.warning("%s: per-key attribute %r is not %d numbers or strings (%s); "
+                           "it is not loaded", path, name, V,
+                           getattr(values, "dtype", type(values).__name__))
     huffman_paths = None
     if kind == "word2vec" and expandos.get("code") is not None \
             and expandos.get("point") is not None:
@@ -662,15 +700,15 @@ def read_gensim(path, mmap: Optional[str] = None) -> GensimModel:
 
     version = None
     events = top.fields.get("lifecycle_events")
-    if isinstance(events, list):
-        for event in reversed(events):
-            if isinstance(event, dict) and isinstance(event.get("gensim"), str):
-                version = event["gensim"]
-                break
+    events = [dict(e) for e in events if isinstance(e, dict)] if isinstance(events, list) else []
+    for event in reversed(events):
+        if isinstance(event.get("gensim"), str):
+            version = event["gensim"]
+            break
     return GensimModel(kind=kind, index_to_key=list(keys), counts=counts, vectors=vectors,
                        vectors_lockf=lockf, syn1neg=syn1neg, syn1=syn1, params=params,
                        training=training, gensim_version=version, path=path,
-                       huffman_paths=huffman_paths)
+                       huffman_paths=huffman_paths, attrs=attrs, lifecycle_events=events)
 
 
 def _huffman_paths(codes, points, V: int, path) -> tuple:

@@ -171,12 +171,61 @@ def atomic_write(path, write_fn) -> None:
         raise
 
 
+#: the dtype kinds of native arrays: no objects, so no pickles
+_KINDS = "biufSU"
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def pack_attrs(expandos: Dict[str, np.ndarray], n: int) -> Tuple[Dict[str, np.ndarray], dict]:
+    """Per-key attributes (``set_vecattr``) for a native file: ``(arrays, lists)``, arrays
+    named ``attr:NAME``, and for an object array (gensim's kind for text attributes) a
+    JSON list of its values, which must be ``str``, numbers, booleans or None
+    (``TypeError`` naming the attribute otherwise, before anything is written)."""
+    arrays, lists = {}, {}
+    for attr, vals in expandos.items():
+        vals = np.asarray(vals)
+        if vals.shape != (n,):
+            raise ValueError(f"attribute {attr!r} has shape {vals.shape}, not ({n},)")
+        if vals.dtype.kind != "O":
+            arrays["attr:" + attr] = vals
+            continue
+        items = [v.item() if isinstance(v, np.generic) else v for v in vals.tolist()]
+        bad = next((v for v in items if not isinstance(v, _PLAIN)), _PLAIN)
+        if bad is not _PLAIN:
+            raise TypeError(f"attribute {attr!r} holds a {type(bad).__name__} ({bad!r:.60}); "
+                            "a saved attribute holds numbers, text, booleans or None")
+        lists[attr] = items
+    return arrays, lists
+
+
+def unpack_attrs(arrays: Dict[str, np.ndarray], lists, n: int) -> Dict[str, np.ndarray]:
+    """The attributes :func:`pack_attrs` wrote, checked (``ValueError`` otherwise)."""
+    out = {}
+    for name, vals in arrays.items():
+        if name.startswith("attr:"):
+            if vals.shape != (n,):
+                raise ValueError(f"attribute {name[5:]!r} has shape {vals.shape}")
+            out[name[5:]] = np.array(vals)
+    if not isinstance(lists, dict):
+        raise ValueError("object_attrs is not an object")
+    for attr, items in lists.items():
+        if not (isinstance(items, list) and len(items) == n
+                and all(isinstance(v, _PLAIN) for v in items)):
+            raise ValueError(f"attribute {attr!r} is not a list of {n} plain values")
+        arr = np.empty(n, dtype=object)
+        arr[:] = items
+        out[attr] = arr
+    return out
+
+
 def save_native(path, meta: dict, arrays: Dict[str, np.ndarray]) -> None:
     """Save ``meta`` (JSON-serialisable) and named arrays into one native file, atomically."""
     arrays = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
     for name, arr in arrays.items():
-        if arr.dtype.hasobject:
-            raise TypeError(f"array {name!r} has dtype object; it cannot be saved")
+        # what load_native reads back: numbers, booleans, fixed-width bytes and text
+        if arr.dtype.kind not in _KINDS:
+            raise TypeError(f"array {name!r} has dtype {arr.dtype}; it cannot be saved "
+                            "(numbers, booleans and fixed-width strings can)")
     descr = {}
     offset = 0
     for name, arr in arrays.items():
@@ -245,7 +294,7 @@ def load_native(path, mmap: Optional[str] = None) -> Tuple[dict, Dict[str, np.nd
             start = data_start + int(d["offset"])
         except (TypeError, ValueError, KeyError, OverflowError) as exc:
             raise FormatError(f"{path}: corrupt description of array {name!r} ({exc})") from None
-        if any(s < 0 for s in shape) or start < data_start or dtype.kind not in "biuf" \
+        if any(s < 0 for s in shape) or start < data_start or dtype.kind not in _KINDS \
                 or dtype.itemsize == 0 or len(shape) > 32:
             raise FormatError(f"{path}: corrupt description of array {name!r}")
         nbytes = math.prod(shape) * dtype.itemsize

@@ -107,7 +107,11 @@ def expected_words(state, total_examples, total_words) -> int:
     # the vocabulary's counts cover several corpora)
     retained = state.corpus_retained_words
     if retained is None:
+        # not counted here (a gensim model): the counts, unless they cover more than the
+        # last corpus's tokens (counts summed over several corpora by an update)
         retained = v.retained_words
+        if state.corpus_total_words:
+            retained = min(retained, state.corpus_total_words)
     if total_words is not None and state.corpus_total_words:
         return max(1, round(total_words * retained / state.corpus_total_words))
     if total_examples is not None and state.corpus_count:

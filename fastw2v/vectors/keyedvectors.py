@@ -413,13 +413,17 @@ class KeyedVectors(SimilarityQueries):
         """Per-key attribute, e.g. ``"count"``."""
         if attr not in self.expandos:
             raise KeyError(f"no attribute {attr!r}; known: {sorted(self.expandos)}")
-        return self.expandos[attr][self.get_index(key)].item()
+        value = self.expandos[attr][self.get_index(key)]
+        return value.item() if isinstance(value, np.generic) else value
 
     def set_vecattr(self, key, attr: str, val) -> None:
         """Set per-key attribute ``attr`` of ``key`` (made, zero for every key, on first
-        use, with ``val``'s dtype)."""
+        use: of ``val``'s dtype for a number or boolean, else of objects, as gensim's, so
+        that longer text later is kept whole)."""
         if attr not in self.expandos:
-            self.expandos[attr] = np.zeros(len(self), dtype=np.asarray(val).dtype)
+            dtype = np.asarray(val).dtype
+            self.expandos[attr] = np.zeros(len(self), dtype=dtype if dtype.kind in "biuf"
+                                           else object)
         self.expandos[attr][self.get_index(key)] = val
 
     def allocate_vecattrs(self, attrs=None, types=None) -> None:
@@ -651,7 +655,7 @@ class KeyedVectors(SimilarityQueries):
 
     def save(self, fname) -> None:
         """Save keys, vectors and attributes to one native file, atomically (mmap-able)."""
-        from ..io.native import encode_strings, save_native
+        from ..io.native import encode_strings, pack_attrs, save_native
         packed = self._packed
         if packed is not None:
             blob, offsets = packed.blob, packed.offsets
@@ -668,24 +672,29 @@ class KeyedVectors(SimilarityQueries):
                     "with save_word2vec_format()")
             blob, offsets = encode_strings(self.index_to_key)
         arrays = {"keys_blob": blob, "keys_offsets": offsets, "vectors": self._vectors}
-        for attr, vals in self.expandos.items():
-            arrays["attr:" + attr] = vals
+        attr_arrays, attr_lists = pack_attrs(self.expandos, len(self))
+        arrays.update(attr_arrays)
         arrays["vectors_lockf"] = np.asarray(self.vectors_lockf, dtype=np.float32).reshape(-1)
-        save_native(fname, {"format": _NATIVE_FORMAT, "vector_size": self.vector_size}, arrays)
+        meta = {"format": _NATIVE_FORMAT, "vector_size": self.vector_size}
+        if attr_lists:
+            meta["object_attrs"] = attr_lists
+        save_native(fname, meta, arrays)
 
     @classmethod
     def load(cls, fname, mmap: Optional[str] = None) -> "KeyedVectors":
         """Load a file written by :meth:`save`, or by gensim 4's ``save()`` (its
-        KeyedVectors, or a Word2Vec model's ``wv`` as gensim's ``KeyedVectors.load``
-        gives; read without gensim and without running code from the file, see
-        :mod:`fastw2v.io.gensim_pickle`); ``mmap="r"`` maps the vectors read-only."""
+        KeyedVectors with their per-key attributes, or a Word2Vec model's ``wv``, where
+        gensim's ``KeyedVectors.load`` returns the whole model; read without gensim and
+        without running code from the file, see :mod:`fastw2v.io.gensim_pickle`);
+        ``mmap="r"`` maps the vectors read-only."""
         from ..io.gensim_pickle import is_gensim_pickle, read_gensim
-        from ..io.native import FormatError, load_native
+        from ..io.native import FormatError, load_native, unpack_attrs
         if is_gensim_pickle(fname):
             g = read_gensim(fname, mmap=mmap)
             kv = cls(g.vector_size, g.index_to_key, g.vectors, g.counts)
             if g.vectors_lockf is not None:
                 kv.vectors_lockf = np.array(g.vectors_lockf, dtype=np.float32)
+            kv.expandos.update(g.attrs)
             return kv
         meta, arrays = load_native(fname, mmap=mmap)
         fname = os.fspath(fname)
@@ -697,11 +706,7 @@ class KeyedVectors(SimilarityQueries):
             if len(repeated):
                 raise ValueError(f"key {keys.key_at(int(repeated[0]))!r} is there twice")
             kv = cls(int(meta["vector_size"]), keys, arrays["vectors"])
-            for name, vals in arrays.items():
-                if name.startswith("attr:"):
-                    if vals.shape != (len(keys),):
-                        raise FormatError(f"attribute {name[5:]!r} has shape {vals.shape}")
-                    kv.expandos[name[5:]] = vals
+            kv.expandos.update(unpack_attrs(arrays, meta.get("object_attrs", {}), len(keys)))
             if "vectors_lockf" in arrays:       # absent from files of earlier versions
                 lockf = np.array(arrays["vectors_lockf"], dtype=np.float32)
                 if lockf.ndim != 1 or len(lockf) == 0 or not np.all(np.isfinite(lockf)):

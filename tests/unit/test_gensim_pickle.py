@@ -112,12 +112,53 @@ def test_keyedvectors_without_counts_and_float64(tmp_path):
     np.testing.assert_array_equal(got.vectors, vectors.astype(np.float32))
 
 
-def test_keys_that_are_not_strings_are_refused(tmp_path):
+def test_integer_keys_load_and_other_keys_are_refused(tmp_path):
+    from fastw2v import KeyedVectors
     kv = gensim_models.KeyedVectors(2)
-    kv.add_vectors([0, 1], np.ones((2, 2), dtype=np.float32))
+    kv.add_vectors([10, 20, 30], np.array([[1, 0], [0.9, 0.1], [0, 1]], dtype=np.float32))
     kv.save(str(tmp_path / "tags.kv"))
-    with pytest.raises(UnsupportedModelError, match="not strings"):
-        read_gensim(tmp_path / "tags.kv")
+    ours = KeyedVectors.load(tmp_path / "tags.kv")
+    assert ours.index_to_key == [10, 20, 30]
+    got, want = ours.most_similar(10, topn=2), kv.most_similar(10, topn=2)
+    assert [k for k, _ in got] == [k for k, _ in want] == [20, 30]
+    np.testing.assert_allclose([v for _, v in got], [v for _, v in want], atol=1e-6)
+    kv = gensim_models.KeyedVectors(2)
+    kv.add_vectors([(1, 2), (3, 4)], np.ones((2, 2), dtype=np.float32))
+    kv.save(str(tmp_path / "tuples.kv"))
+    with pytest.raises(UnsupportedModelError, match=r"not strings or integers \(\(1, 2\)\)"):
+        read_gensim(tmp_path / "tuples.kv")
+
+
+def test_per_key_attributes_load_and_save_again(tmp_path, corpus):
+    from fastw2v import KeyedVectors, Word2Vec
+    model = train_gensim(corpus)
+    word = model.wv.index_to_key[3]
+    model.wv.set_vecattr(word, "freq", 0.25)
+    model.wv.set_vecattr(word, "tag", "noun")
+    model.save(str(tmp_path / "m.model"))
+    model.wv.save(str(tmp_path / "m.kv"))
+    kv = KeyedVectors.load(tmp_path / "m.kv")
+    ours = Word2Vec.load(tmp_path / "m.model")
+    for got in (kv, ours.wv):
+        assert got.get_vecattr(word, "freq") == 0.25 and got.get_vecattr(word, "tag") == "noun"
+        assert got.get_vecattr(model.wv.index_to_key[0], "freq") == 0.0
+    # the lifecycle gensim recorded, followed by fastw2v's "loaded"
+    events = [e.get("event") for e in ours.lifecycle_events]
+    assert events[:-1] == [e.get("event") for e in model.lifecycle_events]
+    assert events[-1] == "loaded"
+    # fastw2v's own files keep the attributes too, text of any length included
+    ours.wv.set_vecattr(model.wv.index_to_key[5], "tag", "a longer text")
+    ours.save(tmp_path / "m.fw2v")
+    kv.save(tmp_path / "n.kv")
+    for got in (Word2Vec.load(tmp_path / "m.fw2v").wv, KeyedVectors.load(tmp_path / "n.kv")):
+        assert got.get_vecattr(word, "freq") == 0.25 and got.get_vecattr(word, "tag") == "noun"
+    assert Word2Vec.load(tmp_path / "m.fw2v").wv.get_vecattr(
+        model.wv.index_to_key[5], "tag") == "a longer text"
+    # an attribute holding anything else cannot be saved, and nothing is written
+    kv.set_vecattr(word, "obj", object())
+    with pytest.raises(TypeError, match="attribute 'obj' holds a object"):
+        kv.save(tmp_path / "bad.kv")
+    assert not (tmp_path / "bad.kv").exists()
 
 
 def test_mmap_maps_the_separate_arrays(tmp_path, corpus):
@@ -144,15 +185,38 @@ def test_mmap_arguments_checked(tmp_path, corpus):
         read_gensim(tmp_path / "m.model", mmap="w+")  # would create/overwrite files
 
 
-@pytest.mark.parametrize("protocol", [2, 3, 5])
+@pytest.mark.parametrize("protocol", [0, 1, 2, 3, 5])
 def test_other_pickle_protocols(tmp_path, corpus, protocol):
     """Protocol 2 writes bytes as _codecs.encode(text, 'latin1') and names builtins;
-    protocol 5 frames arrays differently."""
+    protocol 5 frames arrays differently; 0 and 1 build objects with copyreg."""
     model = train_gensim(corpus, hs=1)
     model.save(str(tmp_path / "m.model"), pickle_protocol=protocol)
     got = read_gensim(tmp_path / "m.model")
     assert_same_as_gensim(got, model)
     assert got.vectors.flags.writeable and got.syn1.flags.writeable  # training writes them
+    assert is_gensim_pickle(tmp_path / "m.model")
+    model.wv.save(str(tmp_path / "m.kv"), pickle_protocol=protocol)
+    from fastw2v import KeyedVectors
+    np.testing.assert_array_equal(KeyedVectors.load(tmp_path / "m.kv").vectors, model.wv.vectors)
+
+
+@pytest.mark.parametrize("rng", ["default_rng", "RandomState()", "gensim 3.8"])
+def test_random_generators_that_hold_a_seed_sequence(tmp_path, corpus, rng):
+    """NumPy 2 pickles a SeedSequence through a Cython helper (__pyx_unpickle_...): a
+    model converted from gensim 3.8, or whose random is a Generator or an unseeded
+    RandomState, holds one."""
+    if rng == "gensim 3.8":
+        from gensim.test.utils import datapath
+        model = gensim_models.Word2Vec.load(datapath("model-from-gensim-3.8.0.w2v"))
+    else:
+        model = train_gensim(corpus)
+        model.random = (np.random.default_rng(1) if rng == "default_rng"
+                        else np.random.RandomState())
+    model.save(str(tmp_path / "m.model"))
+    from fastw2v import Word2Vec
+    ours = Word2Vec.load(tmp_path / "m.model")
+    assert ours.wv.index_to_key == model.wv.index_to_key
+    np.testing.assert_array_equal(ours.wv.vectors, model.wv.vectors)
 
 
 def test_a_model_loaded_and_saved_again_by_gensim(tmp_path, corpus):
@@ -323,9 +387,11 @@ def test_unsupported_gensim_models_written_here(tmp_path, corpus):
     d2v.save(str(tmp_path / "d.model"))
     with pytest.raises(UnsupportedModelError, match="Doc2Vec"):
         read_gensim(tmp_path / "d.model")
-    d2v.dv.save(str(tmp_path / "dv.kv"))  # document vectors: integer tags
-    with pytest.raises(UnsupportedModelError, match="not strings"):
-        read_gensim(tmp_path / "dv.kv")
+    d2v.dv.save(str(tmp_path / "dv.kv"))  # document vectors: integer tags, as gensim's
+    from fastw2v import KeyedVectors
+    dv = KeyedVectors.load(tmp_path / "dv.kv")
+    assert dv.index_to_key == d2v.dv.index_to_key and isinstance(dv.index_to_key[0], int)
+    np.testing.assert_array_equal(dv.vectors, d2v.dv.vectors)
     from gensim.models import LdaModel
     from gensim.corpora import Dictionary
     words = Dictionary(corpus[:5])
@@ -548,7 +614,9 @@ def test_truncated_pickle(tmp_path, saved, keep):
     (tmp_path / "cut.model").write_bytes(data[:n])
     with pytest.raises(TruncatedFileError) as info:
         read_gensim(tmp_path / "cut.model")
+    # what gensim raises here, either of them, catches it
     assert isinstance(info.value, EOFError) and "cut.model" in str(info.value)
+    assert isinstance(info.value, pickle.UnpicklingError)
 
 
 def test_truncated_compressed_pickle(tmp_path, corpus):
@@ -563,8 +631,9 @@ def test_missing_companion_is_named(tmp_path, saved):
     for name in os.listdir(saved):
         if name.startswith("sep.model") and name != "sep.model.wv.vectors.npy":
             copy_of(saved / name, tmp_path)
-    with pytest.raises(FormatError, match=r"sep\.model\.wv\.vectors\.npy is missing"):
+    with pytest.raises(FormatError, match=r"sep\.model\.wv\.vectors\.npy is missing") as info:
         read_gensim(tmp_path / "sep.model")
+    assert isinstance(info.value, FileNotFoundError)          # as gensim raises
     copy_of(saved / "sep.model.wv.vectors.npy", tmp_path)
     read_gensim(tmp_path / "sep.model")  # complete again
 
@@ -664,6 +733,40 @@ def test_training_continues_from_a_gensim_file(tmp_path, corpus, mode):
     # continued, not restarted: still close to gensim's vectors (one more epoch)
     change = np.linalg.norm(ours.wv.vectors - before) / np.linalg.norm(before)
     assert 0 < change < 1
+
+
+def test_update_after_a_gensim_update(tmp_path, small_text_file):
+    """A model gensim updated (build_vocab(update=True)) and saved: its counts cover both
+    corpora, so the schedule of train() on the last one must not take them for that
+    corpus's size (the rate barely fell); and max_final_vocab cuts an update as gensim's."""
+    from fastw2v import Word2Vec
+    words = open(small_text_file, encoding="utf-8").read().split()
+    a = [words[i:i + 40] for i in range(0, 40_000, 40)]
+    b = [words[i:i + 40] for i in range(60_000, 80_000, 40)]
+    g = gensim_models.Word2Vec(a, vector_size=8, min_count=3, epochs=1, workers=1, seed=3)
+    g.build_vocab(b, update=True)
+    g.train(b, total_examples=len(b), epochs=1)
+    g.save(str(tmp_path / "updated.model"))
+    ours = Word2Vec.load(tmp_path / "updated.model")
+    ours.train(b, total_examples=len(b), epochs=2)
+    # the schedule of gensim's own continued training ends near min_alpha; before the
+    # fix fastw2v ended this run at 0.019 (the counts of both corpora taken as b's size)
+    assert ours.epoch_alphas[-1] < 0.004
+    # max_final_vocab in an update: gensim's effective min_count on the new corpus
+    g = gensim_models.Word2Vec(a, vector_size=8, min_count=3, max_final_vocab=300,
+                               epochs=1, workers=1)
+    g.save(str(tmp_path / "capped.model"))
+    ours = Word2Vec.load(tmp_path / "capped.model")
+    g.build_vocab(b, update=True)
+    ours.build_vocab(b, update=True)
+    assert ours.wv.index_to_key == g.wv.index_to_key
+    assert ours.effective_min_count == g.effective_min_count > 3
+    # and a native model updated, saved and loaded keeps the last corpus's size
+    ours.save(tmp_path / "ours.fw2v")
+    again = Word2Vec.load(tmp_path / "ours.fw2v")
+    assert again.state.corpus_retained_words == ours.state.corpus_retained_words
+    again.train(b, total_examples=len(b), epochs=2)
+    assert again.epoch_alphas[-1] < 0.004
 
 
 def test_word2vec_load_names_what_a_gensim_file_is():

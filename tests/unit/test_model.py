@@ -330,7 +330,7 @@ def test_save_and_load_share_one_schema(tmp_path, small_text_file):
             assert back.lifecycle_events[:-1] == m.lifecycle_events
             assert back.lifecycle_events[-1]["event"] == "loaded"
             continue
-        assert getattr(back, name) == getattr(m, name), name
+        assert getattr(back.state, name) == getattr(m.state, name), name
     for name in SAVED_WEIGHTS:
         assert np.array_equal(getattr(back, name), getattr(m, name)), name
     assert back.config == m.config and back.vocab.words == m.vocab.words
