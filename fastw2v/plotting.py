@@ -7,8 +7,11 @@
 - :func:`export_tensorboard`: ``vectors.tsv`` + ``metadata.tsv`` (NumPy only).
 
 The plots need matplotlib (``pip install 'fastw2v[plot]'``), imported only when a plot
-is drawn, with the non-interactive Agg backend; the picture format follows the file
-suffix (``.png``, ``.svg``, ``.pdf``).
+is drawn. They are drawn on a :class:`matplotlib.figure.Figure` of their own, without
+pyplot: no display is needed, and the process's backend and figures (a notebook's,
+an interactive session's) are left as they were. The picture format follows the file
+suffix (``.png``, ``.svg``, ``.pdf``, ...); a name without one is written as PNG, under
+that very name.
 """
 from __future__ import annotations
 
@@ -20,16 +23,43 @@ import numpy as np
 _INSTALL = "pip install 'fastw2v[plot]'"
 
 
-def _pyplot():
-    """matplotlib.pyplot on the Agg backend (no display needed)."""
+def _matplotlib():
+    """``(Figure, colormaps)`` of matplotlib, or ``ImportError`` saying what to install."""
     try:
-        import matplotlib
+        from matplotlib import colormaps
+        from matplotlib.figure import Figure
     except ImportError:
         raise ImportError(f"plotting needs matplotlib, which is not installed: "
                           f"{_INSTALL}") from None
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-    return plt
+    return Figure, colormaps
+
+
+def picture_format(path) -> str:
+    """The picture format ``path`` is written in: its suffix (``png``, ``svg``, ``pdf``,
+    ...), or ``png`` without one; ``ValueError`` for a suffix that matplotlib cannot
+    write (checked before any work, so that a long plot does not end in that error)."""
+    suffix = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
+    formats = _matplotlib()[0]().canvas.get_supported_filetypes()
+    if suffix and suffix not in formats:
+        raise ValueError(f"cannot draw a picture as {os.fspath(path)!r}: its suffix "
+                         f"'.{suffix}' is not a picture format (use one of "
+                         f"{', '.join('.' + f for f in sorted(formats))})")
+    return suffix or "png"
+
+
+def _figure(path, **kwargs):
+    """``(figure, format)``: a new matplotlib ``Figure`` (no pyplot, so no backend is
+    chosen or changed and nothing stays registered) and :func:`picture_format`."""
+    fmt = picture_format(path)
+    return _matplotlib()[0](**kwargs), fmt
+
+
+def _words(value, what: str) -> List[str]:
+    """``value`` as a list of words; a single string is refused (it would be drawn letter
+    by letter)."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{what} is a single string ({value!r:.40}); pass a list of words")
+    return list(value)
 
 
 # -- projections -----------------------------------------------------------------------
@@ -84,6 +114,10 @@ def project_words(kv, words: Sequence[str], method: str = "pca", normalize: bool
     if missing:
         raise KeyError(f"words not in the vocabulary: {', '.join(map(repr, missing))}")
     x = np.asarray(kv.vectors[[kv.key_to_index[w] for w in words]], dtype=np.float64)
+    bad = [w for w, row in zip(words, x) if not np.all(np.isfinite(row))]
+    if bad:
+        raise ValueError(f"cannot project vectors holding NaN or infinity: "
+                         f"{', '.join(map(repr, bad[:10]))}{' ...' if len(bad) > 10 else ''}")
     if normalize:
         norms = np.linalg.norm(x, axis=1)
         x = x / np.where(norms > 0, norms, 1)[:, None]
@@ -127,7 +161,8 @@ def plot_words(kv, words: Sequence[str], path, method: str = "pca",
     dict of str to (x, y)
         The drawn coordinates.
     """
-    groups = {str(k): list(v) for k, v in (groups or {}).items()}
+    words = _words(words, "words")
+    groups = {str(k): _words(v, f"group {k!r}") for k, v in (groups or {}).items()}
     arrows = [tuple(a) for a in (arrows or [])]
     for a in arrows:
         if len(a) != 2:
@@ -142,43 +177,40 @@ def plot_words(kv, words: Sequence[str], path, method: str = "pca",
         arrows = [a for a in arrows if a[0] in kv.key_to_index and a[1] in kv.key_to_index]
     if len(order) < 2:
         raise ValueError("need at least two known words to plot")
-    plt = _pyplot()
+    fig, fmt = _figure(path, figsize=figsize)
     xy = project_words(kv, order, method=method, normalize=normalize, seed=seed)
     pos = {w: (float(x), float(y)) for w, (x, y) in zip(order, xy)}
     colour_of: Dict[str, int] = {}
     for gi, ws in enumerate(groups.values()):
         for w in ws:
             colour_of.setdefault(w, gi)
-    palette = plt.get_cmap("tab10")
-    fig, ax = plt.subplots(figsize=figsize)
-    try:
-        plain = [w for w in order if w not in colour_of]
-        if plain:
-            ax.scatter([pos[w][0] for w in plain], [pos[w][1] for w in plain], s=18,
-                       color="0.55", label="other" if groups else None)
-        for gi, name in enumerate(groups):
-            ws = [w for w in order if colour_of.get(w) == gi]
-            if ws:
-                ax.scatter([pos[w][0] for w in ws], [pos[w][1] for w in ws], s=26,
-                           color=palette(gi % 10), label=name)
-        for w in order:
-            ax.annotate(w, pos[w], xytext=(3, 3), textcoords="offset points", fontsize=9)
-        for a, b in arrows:
-            ax.annotate("", xy=pos[b], xytext=pos[a],
-                        arrowprops=dict(arrowstyle="->", color="0.25", lw=1.2,
-                                        shrinkA=4, shrinkB=4))
-        label = "PCA" if method == "pca" else "t-SNE"
-        ax.set_xlabel(f"{label} 1")
-        ax.set_ylabel(f"{label} 2")
-        ax.set_title(title or f"{len(order)} words, {label} of "
-                     f"{'unit ' if normalize else ''}vectors")
-        if groups:
-            ax.legend(loc="best", fontsize=9)
-        ax.margins(0.12)
-        fig.tight_layout()
-        fig.savefig(os.fspath(path), dpi=dpi)
-    finally:
-        plt.close(fig)
+    palette = _matplotlib()[1]["tab10"]
+    ax = fig.subplots()
+    plain = [w for w in order if w not in colour_of]
+    if plain:
+        ax.scatter([pos[w][0] for w in plain], [pos[w][1] for w in plain], s=18,
+                   color="0.55", label="other" if groups else None)
+    for gi, name in enumerate(groups):
+        ws = [w for w in order if colour_of.get(w) == gi]
+        if ws:
+            ax.scatter([pos[w][0] for w in ws], [pos[w][1] for w in ws], s=26,
+                       color=palette(gi % 10), label=name)
+    for w in order:
+        ax.annotate(w, pos[w], xytext=(3, 3), textcoords="offset points", fontsize=9)
+    for a, b in arrows:
+        ax.annotate("", xy=pos[b], xytext=pos[a],
+                    arrowprops=dict(arrowstyle="->", color="0.25", lw=1.2,
+                                    shrinkA=4, shrinkB=4))
+    label = "PCA" if method == "pca" else "t-SNE"
+    ax.set_xlabel(f"{label} 1")
+    ax.set_ylabel(f"{label} 2")
+    ax.set_title(title or f"{len(order)} words, {label} of "
+                 f"{'unit ' if normalize else ''}vectors")
+    if groups:
+        ax.legend(loc="best", fontsize=9)
+    ax.margins(0.12)
+    fig.tight_layout()
+    fig.savefig(os.fspath(path), dpi=dpi, format=fmt)
     return pos
 
 
@@ -190,36 +222,35 @@ def plot_training(model, path, title: Optional[str] = None, figsize=(9.0, 3.8),
     alphas = list(getattr(model, "epoch_alphas", []) or [])
     losses = [float(x) for x in (getattr(model, "epoch_losses", []) or [])]
     if not alphas and not losses:
-        raise ValueError("the model has no training record: train it first (with "
-                         "compute_loss=True for the loss curve)")
-    plt = _pyplot()
+        raise ValueError("the model has no per-epoch record (epoch_alphas, epoch_losses): "
+                         "fastw2v records one for each epoch it trains (a model trained by "
+                         "gensim and loaded has none); train it here first, with "
+                         "compute_loss=True for the loss curve")
     panels = 2 if losses else 1
-    fig, axes = plt.subplots(1, panels, figsize=figsize if panels == 2 else
-                             (figsize[0] / 2 + 0.5, figsize[1]), squeeze=False)
-    try:
-        ax_alpha = axes[0][-1]
-        if losses:
-            ax = axes[0][0]
-            ax.plot(range(1, len(losses) + 1), losses, marker="o", color="tab:blue")
-            ax.set_xlabel("epoch")
-            ax.set_ylabel("mean loss per example")
-            ax.set_title("training loss")
-            ax.grid(alpha=0.3)
-        if alphas:
-            ax_alpha.plot(range(1, len(alphas) + 1), alphas, marker="o", color="tab:orange")
-        ax_alpha.set_xlabel("epoch")
-        ax_alpha.set_ylabel("learning rate at epoch end")
-        ax_alpha.set_title("learning rate" + ("" if losses else
-                                              " (no loss: train with compute_loss=True)"))
-        ax_alpha.grid(alpha=0.3)
-        for ax in axes[0]:
-            ax.xaxis.get_major_locator().set_params(integer=True)
-        if title:
-            fig.suptitle(title)
-        fig.tight_layout()
-        fig.savefig(os.fspath(path), dpi=dpi)
-    finally:
-        plt.close(fig)
+    fig, fmt = _figure(path, figsize=figsize if panels == 2 else
+                       (figsize[0] / 2 + 0.5, figsize[1]))
+    axes = fig.subplots(1, panels, squeeze=False)
+    ax_alpha = axes[0][-1]
+    if losses:
+        ax = axes[0][0]
+        ax.plot(range(1, len(losses) + 1), losses, marker="o", color="tab:blue")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("mean loss per example")
+        ax.set_title("training loss")
+        ax.grid(alpha=0.3)
+    if alphas:
+        ax_alpha.plot(range(1, len(alphas) + 1), alphas, marker="o", color="tab:orange")
+    ax_alpha.set_xlabel("epoch")
+    ax_alpha.set_ylabel("learning rate at epoch end")
+    ax_alpha.set_title("learning rate" + ("" if losses else
+                                          " (no loss: train with compute_loss=True)"))
+    ax_alpha.grid(alpha=0.3)
+    for ax in axes[0]:
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(os.fspath(path), dpi=dpi, format=fmt)
 
 
 # -- TensorBoard projector ---------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import sys
 import tempfile
@@ -190,8 +191,10 @@ def evaluate_all(kv, analogies, pairs, restrict_vocab=300000, case_insensitive=T
                 similarity_function)
             out[f"{name} ({similarity_function})"] = score
             out["_sections"] = sections
-    for path in pairs:
-        name = os.path.splitext(os.path.basename(path))[0]
+    stems = [os.path.splitext(os.path.basename(p))[0] for p in pairs]
+    for path, stem in zip(pairs, stems):
+        # files of one name in two folders: named by their paths, so neither hides the other
+        name = stem if stems.count(stem) == 1 else os.fspath(path)
         pearson, spearman, oov = evaluate_word_pairs(
             kv, path, restrict_vocab=restrict_vocab, case_insensitive=case_insensitive,
             dummy4unknown=dummy4unknown)
@@ -217,6 +220,11 @@ def _check_eval_files(parser, args) -> None:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
 
 
+def _json_scores(scores: dict) -> dict:
+    """Scores for JSON: NaN (a correlation of constant scores) is not JSON, so null."""
+    return {k: (v if math.isfinite(v) else None) for k, v in scores.items()}
+
+
 def _print_sections(sections) -> None:
     """Accuracy per section of gensim's analogy result (its last entry is the total)."""
     for s in sections[:-1]:
@@ -233,7 +241,7 @@ def cmd_evaluate(args, parser) -> int:
     c_tool = scores.pop("_c_tool", None)
     sections = scores.pop("_sections", None)
     if args.json:
-        print(json.dumps(scores, indent=1))
+        print(json.dumps(_json_scores(scores), indent=1))
         return 0
     if c_tool is not None:
         print(c_tool.report())
@@ -293,8 +301,8 @@ def cmd_compare(args, parser) -> int:
         scores.append(s)
     overlap, n, shared = neighbour_overlap(kvs[0], kvs[1], args.words, args.topn)
     if args.json:
-        print(json.dumps({"a": args.a, "b": args.b, "scores_a": scores[0],
-                          "scores_b": scores[1], f"overlap@{args.topn}": overlap,
+        print(json.dumps({"a": args.a, "b": args.b, "scores_a": _json_scores(scores[0]),
+                          "scores_b": _json_scores(scores[1]), f"overlap@{args.topn}": overlap,
                           "words_compared": n, "shared_words": shared}, indent=1))
         return 0
     labels = ["A", "B"]
@@ -361,6 +369,11 @@ def cmd_plot(args, parser) -> int:
         words += [w for w in (a, b) if w not in words]
     if len(words) < 2:
         parser.error("plot needs at least two words (WORD..., --group or --arrow)")
+    try:
+        plotting.picture_format(args.output)
+    except ValueError as exc:
+        parser.error(str(exc))
+    check_writable(parser, args.output, "picture", example="words.png")
     kv = load_vectors(_existing(parser, args.vectors), args.format, args.unicode_errors)
     unknown = [w for w in words if w not in kv]
     for w in unknown:

@@ -156,6 +156,24 @@ def test_similar_and_analogy(trained):
     assert "three words are needed" in r.stderr
 
 
+def test_evaluate_pair_files_of_one_name_and_nan_in_json(trained, tmp_path):
+    d, _ = trained
+    vec = d / "vectors.bin"
+    kv = KeyedVectors.load_word2vec_format(vec, binary=True)
+    w = kv.index_to_key[10:20]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    one, two = tmp_path / "a" / "p.tsv", tmp_path / "b" / "p.tsv"
+    one.write_text("".join(f"{w[i]}\t{w[i + 1]}\t{i}\n" for i in range(5)))
+    two.write_text("".join(f"{w[i]}\t{w[i + 2]}\t5\n" for i in range(5)))  # constant
+    r = run("evaluate", vec, "--pairs", one, two, "--json")
+    assert r.returncode == 0, r.stderr
+    scores = json.loads(r.stdout)          # valid JSON: the constant file's NaN is null
+    p1, s1, _ = evaluate_word_pairs(kv, one)
+    assert scores[f"{one} spearman"] == s1[0] and scores[f"{one} pearson"] == p1[0]
+    assert scores[f"{two} spearman"] is None and scores[f"{two} oov%"] == 0.0
+
+
 def test_evaluate_prints_the_library_numbers(trained):
     d, _ = trained
     vec = d / "vectors.bin"
@@ -239,6 +257,10 @@ def test_plot_and_projector(trained, tmp_path):
     assert "qqzzqq" in r.stderr                            # left out, said so
     w, h = png_size(fig)
     assert 600 <= w <= 3000 and 400 <= h <= 3000 and os.path.getsize(fig) > 10_000
+    # a name without a suffix: a PNG under the name the message gives
+    r = run("plot", vec, "war", "army", "-o", tmp_path / "map")
+    assert r.returncode == 0 and f"wrote {tmp_path / 'map'}" in r.stderr
+    assert png_size(tmp_path / "map")[0] > 100
     r = run("projector", vec, tmp_path / "tb" / "wiki", "--limit", "250")
     assert r.returncode == 0, r.stderr
     assert len((tmp_path / "tb" / "wiki_vectors.tsv").read_text().splitlines()) == 250
@@ -320,6 +342,8 @@ def test_compressed_vector_files_are_recognised_by_content(trained, tmp_path):
     ["convert", "{d}/vectors.bin", "{d}/out.unknown"],
     ["plot", "{d}/vectors.bin", "king", "queen"],
     ["plot", "{d}/vectors.bin", "king", "--group", "nogroup", "-o", "{d}/f.png"],
+    ["plot", "{d}/vectors.bin", "king", "queen", "-o", "{d}/f.txt"],
+    ["plot", "{d}/vectors.bin", "king", "queen", "-o", "{d}/no/such/dir/f.png"],
     ["compare", "{d}/vectors.bin"],
 ])
 def test_bad_arguments_exit_2_with_usage(trained, corpus, args):

@@ -142,7 +142,7 @@ def test_plot_training(model, tmp_path):
     model.save(tmp_path / "m.fw2v")
     assert Word2Vec.load(tmp_path / "m.fw2v").epoch_alphas == model.epoch_alphas
     fresh = Word2Vec(vector_size=8)
-    with pytest.raises(ValueError, match="train it first"):
+    with pytest.raises(ValueError, match="train it here first"):
         plotting.plot_training(fresh, tmp_path / "none.png")
 
 
@@ -168,3 +168,40 @@ def test_export_tensorboard(tmp_path):
     assert open(m2).read().splitlines() == ["plain", "tab\\there", "new\\nline"]
     with pytest.raises(ValueError, match="limit"):
         plotting.export_tensorboard(kv, d, limit=0)
+
+
+def test_plots_leave_the_backend_and_figures_alone(model, tmp_path):
+    """A notebook's backend and open figures stay as they were: the plots draw on a
+    Figure of their own, without pyplot."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+    before = matplotlib.get_backend()
+    fig = plt.figure()
+    try:
+        plotting.plot_words(model.wv, ["the", "of", "and"], tmp_path / "w.png")
+        plotting.plot_training(model, tmp_path / "t.svg")
+        assert matplotlib.get_backend() == before
+        assert plt.get_fignums() == [fig.number]
+    finally:
+        plt.close("all")
+
+
+def test_picture_names_and_bad_input(model, tmp_path):
+    # no suffix: PNG, written under the very name given
+    plotting.plot_words(model.wv, ["the", "of", "and"], tmp_path / "map")
+    assert png_size(tmp_path / "map")[0] > 100 and not (tmp_path / "map.png").exists()
+    with pytest.raises(ValueError, match=r"'\.txt' is not a picture format"):
+        plotting.plot_words(model.wv, ["the", "of"], tmp_path / "map.txt")
+    assert plotting.picture_format("a/b.SVG") == "svg" and plotting.picture_format("x") == "png"
+    # a string where a list of words belongs
+    with pytest.raises(TypeError, match="single string"):
+        plotting.plot_words(model.wv, "king", tmp_path / "x.png")
+    with pytest.raises(TypeError, match="group 'g' is a single string"):
+        plotting.plot_words(model.wv, ["the", "of"], tmp_path / "x.png", groups={"g": "and"})
+    # a vector holding NaN is named, not an SVD that does not converge
+    kv = KeyedVectors(3)
+    kv.add_vectors(["a", "b", "c"], np.array([[1, 0, 0], [0, np.nan, 0], [0, 0, 1]],
+                                             dtype=np.float32))
+    with pytest.raises(ValueError, match="NaN or infinity: 'b'"):
+        plotting.plot_words(kv, ["a", "b", "c"], tmp_path / "x.png")
+    assert not (tmp_path / "x.png").exists()
