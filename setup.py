@@ -46,6 +46,7 @@ def extension(name, source, include, flags=()):
 
 
 extensions = [
+    extension("fastw2v._tables", "fastw2v/_tables.pyx", "fastw2v"),
     extension("fastw2v.corpus._tokenize", "fastw2v/corpus/_tokenize.pyx", "fastw2v/corpus"),
     extension("fastw2v.phrases._phrases", "fastw2v/phrases/_phrases.pyx", "fastw2v/phrases"),
     extension("fastw2v.io._binary", "fastw2v/io/_binary.pyx", "fastw2v/io"),

@@ -83,13 +83,20 @@ def huffman_from_paths(codes, points, offsets, V: int) -> HuffmanTree:
 
 
 def build_huffman(counts) -> HuffmanTree:
-    """Build the Huffman tree of ``counts`` (any order; word2vec passes them sorted).
+    """Build the Huffman tree of ``counts`` (in word order; word2vec passes them sorted),
+    the tree gensim builds for the same counts.
 
-    Two-queue construction: leaves sorted by count, inner nodes created in
-    non-decreasing order, so each merge picks the two smallest heads in O(1);
-    O(V log V) for the sort, O(V) after it. A single word gets a path of length 1
-    through one inner node so that it still has an output unit to train.
+    The two nodes of smallest count merge into a new inner node (numbered in the order
+    they are made, the first merged taking branch 0 and the second branch 1), until one
+    root is left. Equal counts can merge in more than one order, each giving an optimal
+    code; gensim takes its nodes from a binary heap ordered by count alone, and so does
+    :func:`fastw2v._tables.heap_merge_order`, making the heap's own moves, so the codes
+    and points are gensim's word for word (and ``score()`` gives gensim's numbers on
+    gensim's weights after a vocabulary update too). A single word gets a path of length
+    1 through one inner node so that it still has an output unit to train (gensim gives
+    it an empty path).
     """
+    from ._tables import heap_merge_order
     counts = np.asarray(counts, dtype=np.int64)
     V = len(counts)
     if V == 0:
@@ -97,29 +104,14 @@ def build_huffman(counts) -> HuffmanTree:
     if V == 1:
         return HuffmanTree(np.zeros(1, np.uint8), np.zeros(1, np.int32),
                            np.array([0, 1], dtype=np.int64))
-    order = np.argsort(counts, kind="stable")          # ascending leaves
-    leaf_counts = counts[order].tolist()
-    n_inner = V - 1
-    inner_counts = [0] * n_inner
+    first, second = heap_merge_order(counts)
     # node ids: leaves 0..V-1 (word ids), inner nodes V..2V-2
     parent = np.empty(2 * V - 1, dtype=np.int64)
     branch = np.zeros(2 * V - 1, dtype=np.uint8)
-    li = 0      # next leaf (position in `order`)
-    qi = 0      # next inner node not yet merged
-    order_l = order.tolist()
-    for k in range(n_inner):
-        picks = []
-        for _ in range(2):
-            if li < V and (qi >= k or leaf_counts[li] <= inner_counts[qi]):
-                picks.append((order_l[li], leaf_counts[li]))
-                li += 1
-            else:
-                picks.append((V + qi, inner_counts[qi]))
-                qi += 1
-        (a, ca), (b, cb) = picks
-        inner_counts[k] = ca + cb
-        parent[a] = parent[b] = V + k
-        branch[b] = 1
+    inner = np.arange(V, 2 * V - 1, dtype=np.int64)
+    parent[first] = inner
+    parent[second] = inner
+    branch[second] = 1
     root = 2 * V - 2
     # depth of every node, top-down (a parent's id is always larger than its child's)
     depth = np.zeros(2 * V - 1, dtype=np.int64)

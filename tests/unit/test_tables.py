@@ -48,6 +48,62 @@ def test_huffman_codes_prefix_free_and_optimal(counts):
     assert sum(2.0 ** -len(c) for c in codes) == pytest.approx(1.0)
 
 
+class _ByCount:
+    """A heap item that compares by count alone (as gensim's Heapitem)."""
+    __slots__ = ("count", "node", "first", "second")
+
+    def __init__(self, count, node, first=None, second=None):
+        self.count, self.node, self.first, self.second = count, node, first, second
+
+    def __lt__(self, other):
+        return self.count < other.count
+
+
+def reference_heap_tree(counts):
+    """The definition: merge the two smallest of a heapq heap of count-only items, the
+    first popped on branch 0; paths read from the root. Returns (codes, points) per word."""
+    V = len(counts)
+    heap = [_ByCount(c, i) for i, c in enumerate(counts)]
+    heapq.heapify(heap)
+    for k in range(V - 1):
+        a, b = heapq.heappop(heap), heapq.heappop(heap)
+        heapq.heappush(heap, _ByCount(a.count + b.count, V + k, a, b))
+    out = [None] * V
+    stack = [(heap[0], [], [])]
+    while stack:
+        node, codes, points = stack.pop()
+        if node.node < V:
+            out[node.node] = (codes, points)
+        else:
+            stack.append((node.first, codes + [0], points + [node.node - V]))
+            stack.append((node.second, codes + [1], points + [node.node - V]))
+    return out
+
+
+@pytest.mark.parametrize("counts", CASES + [
+    [int(x) for x in np.random.default_rng(1).integers(1, 4, 300)],        # ties everywhere
+    sorted(int(x) for x in np.random.default_rng(2).zipf(1.5, 2000) % 50 + 1)[::-1]])
+def test_huffman_is_the_heap_tree(counts):
+    """Ties between equal counts fall as in a binary heap ordered by count alone (gensim's
+    construction): the same codes and points for every word."""
+    t = build_huffman(counts)
+    for w, (codes, points) in enumerate(reference_heap_tree(counts)):
+        assert t.code(w).tolist() == codes and t.path(w).tolist() == points, w
+
+
+def test_huffman_is_gensims_on_real_text(small_text_file):
+    from gensim.models import Word2Vec as GensimWord2Vec
+    with open(small_text_file, encoding="utf-8") as fh:
+        sentences = [line.split() for _, line in zip(range(400), fh)]
+    for min_count in (1, 3):
+        g = GensimWord2Vec(vector_size=4, hs=1, negative=0, min_count=min_count)
+        g.build_vocab(sentences)
+        t = build_huffman(g.wv.expandos["count"])
+        for w in range(len(g.wv)):
+            assert np.array_equal(t.code(w), g.wv.get_vecattr(w, "code"))
+            assert np.array_equal(t.path(w), g.wv.get_vecattr(w, "point"))
+
+
 @pytest.mark.parametrize("counts", CASES)
 def test_huffman_paths_are_consistent_inner_nodes(counts):
     counts = sorted(counts, reverse=True)
