@@ -24,7 +24,7 @@ from .commands import (cmd_analogy, cmd_compare, cmd_convert, cmd_demo, cmd_eval
                        neighbour_overlap, say)
 from .vector_files import VECTOR_FORMATS, format_of, load_vectors, save_vectors, sniff_format
 from .phrases import add_phrase_commands
-from .ctool import C_HELP, C_USAGE, UsageError, c_flag, parse_c_args
+from .ctool import C_HELP, C_USAGE, UsageError, c_flag, in_c_terms, parse_c_args
 from ..corpus import UNICODE_ERRORS
 
 __all__ = ["main", "build_parser", "version_text", "cli_message", "load_vectors",
@@ -295,8 +295,9 @@ def cli_message(message: str, c_tool: bool = False) -> str:
     pass ``unicode_errors=`` names the ``--unicode-errors`` flag (``-unicode-errors``
     with the C tool's flags)."""
     flag = "-unicode-errors" if c_tool else "--unicode-errors"
-    return _UNICODE_ADVICE.sub(lambda m: f"give {flag} {m.group(1)} or {m.group(2)}",
-                               message)
+    message = _UNICODE_ADVICE.sub(lambda m: f"give {flag} {m.group(1)} or {m.group(2)}",
+                                  message)
+    return in_c_terms(message) if c_tool else message
 
 
 def main(argv: Optional[List[str]] = None, prog: str = "fastw2v") -> int:

@@ -16,7 +16,8 @@ import numpy as np
 
 from .. import datasets
 from ..vocab import C_SENTENCE_END, read_word_counts
-from .ctool import sentence_end_row, sentence_ends, write_classes_file, write_vocab_file
+from .ctool import (in_c_terms, sentence_end_row, sentence_ends, write_classes_file,
+                    write_vocab_file)
 from .vector_files import format_of, load_vectors, save_vectors
 
 
@@ -520,7 +521,7 @@ def cmd_train(args, parser) -> int:
     try:
         model = Word2Vec(**options)
     except ParameterError as exc:
-        parser.error(str(exc))
+        parser.error(in_c_terms(str(exc)) if c_tool else str(exc))
     log = logging.getLogger("fastw2v")
     log_filter = _TrainLog(verbose)
     log.addFilter(log_filter)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
@@ -82,6 +83,24 @@ The word2vec C tool's flags are accepted unchanged, with the C tool's defaults:
   underscore for any dash), -size=200, and -accuracy FILE (analogy accuracy on FILE
   after training). -unicode-errors replace|ignore reads a corpus (and a -read-vocab
   file) that is not clean UTF-8 (default strict: stop at the first bad byte)."""
+
+
+#: gensim's parameter names in the library's messages -> the C tool's flags
+_FLAG_OF = {attr: flag for flag, (attr, _, _) in _SPEC.items()
+            if attr in ("vector_size", "window", "sample", "hs", "negative", "workers",
+                        "epochs", "min_count", "alpha")}
+_NAMED = re.compile(r"\b(" + "|".join(sorted(_FLAG_OF, key=len, reverse=True)) +
+                    r")(=| must\b| > | >= |(?=[,;)]|$))")
+
+
+def in_c_terms(message: str) -> str:
+    """A library message in the C tool's terms: ``vector_size=-5 is invalid: vector_size
+    must be ...`` becomes ``-size -5 is invalid: -size must be ...``."""
+    def flag(m):
+        sep = m.group(2)
+        return _FLAG_OF[m.group(1)] + (" " if sep == "=" else sep)
+    message = _NAMED.sub(flag, message)
+    return re.sub(r"\blower (min_count)\b", "lower -min-count", message)
 
 
 def parse_c_args(argv: List[str]) -> argparse.Namespace:

@@ -141,6 +141,18 @@ def test_flags_parse_as_the_c_tool_parses_them():
     assert parse_c_args(["-train", "c.txt", "-classes", "30"]).classes == 30
 
 
+@pytest.mark.parametrize("flags,message", [
+    (["-size", "-5"], "error: -size -5 is invalid: -size must be an integer"),
+    (["-threads", "0"], "error: -threads 0 is invalid: -threads must be"),
+    (["-hs", "0", "-negative", "0"], "set -hs 1 (hierarchical softmax) and/or -negative > 0"),
+    (["-min-count", "10000000"], "-min-count 10000000 but the most frequent"),
+])
+def test_errors_name_the_c_tools_flags(corpus, tmp_path, flags, message):
+    r = run("-train", corpus, "-output", tmp_path / "v.txt", "-iter", "1", *flags)
+    assert r.returncode in (1, 2) and message in r.stderr, r.stderr
+    assert "vector_size" not in r.stderr and "Traceback" not in r.stderr
+
+
 def test_repeated_flag_warns_on_stderr(corpus, tmp_path):
     out = tmp_path / "v.txt"
     r = run("-train", corpus, "-output", out, "-size", "6", "-size", "9", "-iter", "1",
