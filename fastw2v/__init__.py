@@ -3,8 +3,11 @@ nogil Cython kernels on worker threads, with gensim 4's API."""
 from . import datasets
 from .config import TrainConfig
 from .corpus import LineSentence, PathLineSentences, Text8Corpus
-from .errors import (CorpusError, EmptyCorpusError, EmptyQueryError, EmptyVocabularyError,
-                     FormatError, ParameterError, SourceError, VocabularyError)
+from .errors import (CorpusError, CorruptPickleError, DistributedTrainingError,
+                     EmptyCorpusError, EmptyQueryError, EmptyVocabularyError, FormatError,
+                     MissingFileError, ParameterError, SourceError, TruncatedFileError,
+                     TruncatedPickleError, UndecodableError, UnsafePickleError,
+                     UnsupportedModelError, UsageError, VocabularyError)
 from .evaluation import compute_accuracy, evaluate_word_analogies, evaluate_word_pairs
 from .model import Word2Vec
 from .phrases import ENGLISH_CONNECTOR_WORDS, FrozenPhrases, Phraser, Phrases
@@ -47,7 +50,9 @@ __all__ = [
     "Word2Vec", "KeyedVectors", "LineSentence", "PathLineSentences", "Text8Corpus",
     "TrainConfig", "Vocab", "VocabBuilder", "ParameterError", "CorpusError",
     "VocabularyError", "FormatError", "EmptyQueryError", "EmptyVocabularyError",
-    "EmptyCorpusError", "SourceError",
+    "EmptyCorpusError", "SourceError", "TruncatedFileError", "TruncatedPickleError",
+    "CorruptPickleError", "MissingFileError", "UndecodableError", "UnsafePickleError",
+    "UnsupportedModelError", "UsageError", "DistributedTrainingError",
     "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "__version__",
     "CallbackAny2Vec", "EvaluationCallback", "EarlyStopping",
     "evaluate_word_analogies", "evaluate_word_pairs", "compute_accuracy", "datasets",

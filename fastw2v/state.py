@@ -461,10 +461,10 @@ class ModelState:
         attr_arrays, attr_lists = pack_attrs(
             {a: v for a, v in self.wv.expandos.items() if a != "count"}, len(self.vocab))
         arrays.update(attr_arrays)
-        tree = self._tables.get("huffman")
-        if tree is not None and self.syn1 is not None and "syn1" not in ignore:
-            # the tree syn1 was trained for: one taken over from gensim need not be the
-            # one the counts would give again
+        if self.syn1 is not None and "syn1" not in ignore:
+            # the tree syn1 was trained for, always: one taken over from gensim or from a
+            # file of an earlier build need not be the one the counts give now
+            tree = self.huffman()
             arrays.update(huffman_codes=tree.codes, huffman_points=tree.points,
                           huffman_offsets=tree.offsets)
         meta = {"format": FORMAT, "config": self.config.as_dict(),
@@ -574,6 +574,10 @@ class ModelState:
             state._tables["huffman"] = huffman_from_paths(
                 np.array(arrays["huffman_codes"]), np.array(arrays["huffman_points"]),
                 np.array(arrays["huffman_offsets"]), len(words))
+        elif state.syn1 is not None:
+            # a file of an earlier build, whose syn1 rows are the nodes of the tree that
+            # build made (ties between equal counts broken otherwise than gensim's heap)
+            state._tables["huffman"] = build_huffman(state.vocab.counts, ties="two-queue")
         return state
 
     def check_weights(self, ignore=()) -> None:

@@ -82,7 +82,7 @@ def huffman_from_paths(codes, points, offsets, V: int) -> HuffmanTree:
                        offsets.astype(np.int64))
 
 
-def build_huffman(counts) -> HuffmanTree:
+def build_huffman(counts, ties: str = "heap") -> HuffmanTree:
     """Build the Huffman tree of ``counts`` (in word order; word2vec passes them sorted),
     the tree gensim builds for the same counts.
 
@@ -95,6 +95,10 @@ def build_huffman(counts) -> HuffmanTree:
     gensim's weights after a vocabulary update too). A single word gets a path of length
     1 through one inner node so that it still has an output unit to train (gensim gives
     it an empty path).
+
+    ``ties="two-queue"`` builds the tree of earlier fastw2v builds (leaves sorted by
+    count, a leaf taken before an inner node of equal count): the tree that their
+    native files saved without a tree were trained with.
     """
     from ._tables import heap_merge_order
     counts = np.asarray(counts, dtype=np.int64)
@@ -104,7 +108,12 @@ def build_huffman(counts) -> HuffmanTree:
     if V == 1:
         return HuffmanTree(np.zeros(1, np.uint8), np.zeros(1, np.int32),
                            np.array([0, 1], dtype=np.int64))
-    first, second = heap_merge_order(counts)
+    if ties == "heap":
+        first, second = heap_merge_order(counts)
+    elif ties == "two-queue":
+        first, second = _two_queue_merge_order(counts)
+    else:
+        raise ValueError(f"ties={ties!r} is invalid: use 'heap' or 'two-queue'")
     # node ids: leaves 0..V-1 (word ids), inner nodes V..2V-2
     parent = np.empty(2 * V - 1, dtype=np.int64)
     branch = np.zeros(2 * V - 1, dtype=np.uint8)
@@ -137,6 +146,29 @@ def build_huffman(counts) -> HuffmanTree:
         write[active] -= 1
         active = active[up != root]
     return HuffmanTree(codes, points, offsets)
+
+
+def _two_queue_merge_order(counts: np.ndarray):
+    """The merge order of the two-queue construction (see :func:`build_huffman`)."""
+    V = len(counts)
+    order = np.argsort(counts, kind="stable").tolist()          # ascending leaves
+    leaf_counts = counts[order].tolist() if V else []
+    inner_counts = [0] * (V - 1)
+    first, second = np.empty(V - 1, np.int64), np.empty(V - 1, np.int64)
+    li = qi = 0         # next leaf (position in `order`), next inner node not yet merged
+    for k in range(V - 1):
+        picks = []
+        for _ in range(2):
+            if li < V and (qi >= k or leaf_counts[li] <= inner_counts[qi]):
+                picks.append((order[li], leaf_counts[li]))
+                li += 1
+            else:
+                picks.append((V + qi, inner_counts[qi]))
+                qi += 1
+        (a, ca), (b, cb) = picks
+        inner_counts[k] = ca + cb
+        first[k], second[k] = a, b
+    return first, second
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 
 from ..corpus import UNICODE_ERRORS, corpus_paths, open_corpus_file
+from ..corpus.compression import by_suffix, sniff
 from ..errors import UsageError
 from ..io import atomic_write
 from ..vocab import C_SENTENCE_END, write_word_counts
@@ -89,7 +90,7 @@ The word2vec C tool's flags are accepted unchanged, with the C tool's defaults:
 _FLAG_OF = {attr: flag for flag, (attr, _, _) in _SPEC.items()
             if attr in ("vector_size", "window", "sample", "hs", "negative", "workers",
                         "epochs", "min_count", "alpha")}
-_NAMED = re.compile(r"\b(" + "|".join(sorted(_FLAG_OF, key=len, reverse=True)) +
+_NAMED = re.compile(r"(?<![\w./\\-])(" + "|".join(sorted(_FLAG_OF, key=len, reverse=True)) +
                     r")(=| must\b| > | >= |(?=[,;)]|$))")
 
 
@@ -185,22 +186,38 @@ def sentence_end_row(size: int) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def _ends_in_newline(path: str) -> bool:
-    """Whether the corpus file ``path`` is empty or its text ends with a line break."""
-    with open_corpus_file(path) as fh:
-        last = b""
-        while True:
-            block = fh.read(1 << 20)
-            if not block:
-                return last in (b"", b"\n")
-            last = block[-1:]
+def _unterminated_words(path: str) -> bool:
+    """Whether the corpus file ``path`` ends in a line holding a word but no line break
+    (a line ``corpus_count`` counts and the C tool gives no ``</s>``). A plain file is
+    read backwards from its end to its last line break; a compressed one is read whole."""
+    if sniff(path) is None:
+        with open(path, "rb") as fh:
+            end = fh.seek(0, os.SEEK_END)
+            tail = b""
+            while end > 0:
+                start = max(0, end - (1 << 16))
+                fh.seek(start)
+                tail = fh.read(end - start) + tail
+                end = start
+                if b"\n" in tail:
+                    break
+    else:
+        with open_corpus_file(path) as fh:
+            tail = b""
+            while True:
+                block = fh.read(1 << 20)
+                if not block:
+                    break
+                tail = (tail + block)[-(1 << 16):] if b"\n" not in block else \
+                    block[block.rindex(b"\n"):]
+    return bool(tail[tail.rfind(b"\n") + 1:].decode("utf-8", "replace").split())
 
 
 def sentence_ends(corpus, lines: int) -> int:
     """The count the C tool gives ``</s>``: the line breaks of the corpus (a file or a
     directory of files). ``lines`` is the model's ``corpus_count``, which also counts a
-    last line without a line break, once per file that has one."""
-    return lines - sum(1 for p in corpus_paths(corpus) if not _ends_in_newline(p))
+    last line holding words without a line break, once per file that has one."""
+    return max(0, lines - sum(1 for p in corpus_paths(corpus) if _unterminated_words(p)))
 
 
 def write_vocab_file(path, words: Sequence[str], counts, ends: int) -> None:
@@ -218,10 +235,15 @@ def write_vocab_file(path, words: Sequence[str], counts, ends: int) -> None:
 
 def write_classes_file(path, words: Sequence[str], classes: np.ndarray) -> None:
     """The C tool's ``-classes`` output: a ``word class`` line per word, in vocabulary
-    order."""
+    order (compressed for a name ending in ``.gz``, ``.bz2`` or ``.xz``, as vectors are)."""
+    compression = by_suffix(path)
+
     def write(fh):
+        out = fh if compression is None else compression.wrap_writer(fh)
         for lo in range(0, len(words), 4096):
-            fh.write("".join(f"{w} {int(c)}\n" for w, c in zip(words[lo:lo + 4096],
-                                                               classes[lo:lo + 4096])
-                             ).encode("utf-8"))
+            out.write("".join(f"{w} {int(c)}\n" for w, c in zip(words[lo:lo + 4096],
+                                                                classes[lo:lo + 4096])
+                              ).encode("utf-8"))
+        if out is not fh:
+            out.close()
     atomic_write(path, write)

@@ -568,7 +568,8 @@ def _unpickle(path: str) -> tuple:
     except FormatError as exc:
         raise FormatError(f"{path}: {exc}") from None
     except Exception as exc:  # whatever a damaged stream makes the unpickler raise
-        raise FormatError(f"{path}: corrupt pickle ({type(exc).__name__}: {exc})") from None
+        raise CorruptPickleError(f"{path}: corrupt pickle ({type(exc).__name__}: {exc})"
+                                 ) from None
 
 
 def _check_layout(top: PickledObject, kind: str, path: str) -> PickledObject:
@@ -637,6 +638,9 @@ def read_gensim(path, mmap: Optional[str] = None) -> GensimModel:
     else:
         allowed, what = (lambda k: isinstance(k, (str, int)) and not isinstance(k, bool)), \
             "strings or integers"
+    if kind != "word2vec":
+        # NumPy integers (keys made with np.arange) as Python ints: equal and hashed alike
+        keys = [int(k) if isinstance(k, np.integer) else k for k in keys]
     odd = next((k for k in keys if not allowed(k)), None)
     if odd is not None:
         raise _unsupported(path, f"{'a Word2Vec model' if kind == 'word2vec' else 'KeyedVectors'}"

@@ -20,15 +20,16 @@ import numpy as np
 C_CLASS_ROUNDS = 10
 #: the C tool's starting "best" dot product: a word must beat it to leave class 0
 _C_FLOOR = -10.0
-#: rows handled at once (bounds the float64 copy and the scores of a block)
-_BLOCK_ROWS = 4096
+#: values handled at once: a block's rows times the larger of its width and the number
+#: of classes (bounds the float64 copy of a block and its scores, about 32 MB)
+_BLOCK_VALUES = 1 << 22
 
 
-def _blocks(matrices: Sequence[np.ndarray]) -> Iterator[Tuple[int, np.ndarray]]:
+def _blocks(matrices: Sequence[np.ndarray], rows: int) -> Iterator[Tuple[int, np.ndarray]]:
     start = 0
     for m in matrices:
-        for lo in range(0, m.shape[0], _BLOCK_ROWS):
-            yield start + lo, m[lo:lo + _BLOCK_ROWS]
+        for lo in range(0, m.shape[0], rows):
+            yield start + lo, m[lo:lo + rows]
         start += m.shape[0]
 
 
@@ -60,9 +61,10 @@ def word_classes(*matrices: np.ndarray, classes: int, rounds: int = C_CLASS_ROUN
         return np.zeros(0, dtype=np.int32)
     k = int(min(classes, n))          # classes beyond the words stay empty throughout
     cl = (np.arange(n, dtype=np.int64) % k).astype(np.int32)
+    rows = max(1, _BLOCK_VALUES // max(k, d, 1))
     for _ in range(int(rounds)):
         sums = np.zeros((k, d), dtype=np.float64)
-        for lo, block in _blocks(mats):
+        for lo, block in _blocks(mats, rows):
             np.add.at(sums, cl[lo:lo + block.shape[0]], block.astype(np.float64))
         members = np.bincount(cl, minlength=k)
         cent = sums / (members + 1)[:, None]
@@ -71,7 +73,7 @@ def word_classes(*matrices: np.ndarray, classes: int, rounds: int = C_CLASS_ROUN
         usable = np.isfinite(cent).all(axis=1)
         cent32 = np.where(usable[:, None], cent, 0.0).astype(np.float32)
         new = np.empty(n, dtype=np.int32)
-        for lo, block in _blocks(mats):
+        for lo, block in _blocks(mats, rows):
             scores = block.astype(np.float32, copy=False) @ cent32.T
             scores[:, ~usable] = -np.inf
             best = np.argmax(scores, axis=1)

@@ -438,6 +438,9 @@ class KeyedVectors(SimilarityQueries):
             raise ValueError(f"{len(attrs)} attributes but {len(types)} types")
         for attr, dtype in zip(attrs, types):
             old = self.expandos.get(attr)
+            dtype = np.dtype(dtype)
+            if dtype.kind not in "biuf":
+                dtype = np.dtype(object)    # text of any length, as gensim's
             new = np.zeros(len(self), dtype=dtype)
             if old is not None:
                 n = min(len(old), len(new))

@@ -833,3 +833,18 @@ def test_cli_reports_memory_and_overflow_errors(monkeypatch, capsys):
         assert app.main(["-train", "x.txt", "-output", "y.bin"]) == 1
         err = capsys.readouterr().err
         assert "Traceback" not in err and str(exc) in err
+
+
+def test_every_exception_class_is_importable_from_the_package():
+    """docs/errors.md: every class is importable from ``fastw2v`` and is also the
+    built-in gensim code catches."""
+    import pickle
+    import fastw2v
+    from fastw2v import errors
+    for name in errors.__all__:
+        assert getattr(fastw2v, name) is getattr(errors, name), name
+    assert issubclass(fastw2v.TruncatedPickleError, (EOFError, pickle.UnpicklingError))
+    assert issubclass(fastw2v.TruncatedPickleError, pickle.UnpicklingError)
+    assert issubclass(fastw2v.CorruptPickleError, pickle.UnpicklingError)
+    assert issubclass(fastw2v.MissingFileError, FileNotFoundError)
+    assert issubclass(fastw2v.MissingFileError, ValueError)

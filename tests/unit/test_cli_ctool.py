@@ -2,6 +2,7 @@
 vocabulary files (so that the C tool's own ``-read-vocab`` reads them back), its text
 format, its lines on standard output, its k-means word classes (``-classes``) and its
 parsing of repeated and boolean flags."""
+import gzip
 import subprocess
 import sys
 import tempfile
@@ -115,6 +116,21 @@ def test_sentence_end_count_with_a_directory_and_the_read_vocab_file(tmp_path):
     assert kv.index_to_key[0] == "</s>" and sorted(kv.index_to_key[1:]) == ["x", "y", "z"]
 
 
+def test_sentence_end_count_with_unterminated_blank_lines(tmp_path):
+    """A last line of spaces without a line break is no sentence (corpus_count skips
+    it) and has no '</s>' in the C tool either; the count never goes below 0."""
+    for files, ends in (({"a.txt": "a b a\n   "}, 1), ({"a.txt": "x y x", "b.txt": " "}, 0),
+                        ({"a.txt": "x y\n\n x"}, 2)):
+        d = tmp_path / f"c{ends}{len(files)}"
+        d.mkdir()
+        for name, text in files.items():
+            (d / name).write_text(text, encoding="utf-8")
+        voc = tmp_path / f"v{ends}{len(files)}.vocab"
+        r = run("-train", d, "-save-vocab", voc, "-min-count", "1")
+        assert r.returncode == 0, r.stderr
+        assert voc.read_text().splitlines()[0] == f"</s> {ends}", files
+
+
 def test_a_corpus_word_spelled_like_the_sentence_end(tmp_path):
     corpus = tmp_path / "c.txt"
     corpus.write_text("a </s> b a\nb a </s>\n", encoding="utf-8")
@@ -162,13 +178,17 @@ def test_repeated_flag_warns_on_stderr(corpus, tmp_path):
     assert out.read_text().split("\n", 1)[0].endswith(" 6")
 
 
-def test_classes_are_the_c_tools_k_means_of_the_vectors(corpus, tmp_path):
+def test_classes_are_the_k_means_of_the_written_vectors(corpus, tmp_path):
+    # (word_classes itself is checked against the C tool's definition below)
     vec, cls = tmp_path / "v.bin", tmp_path / "classes.txt"
     # one thread and the fixed seed: both runs train the same vectors
     r = run("-train", corpus, "-output", vec, "-binary", "1", *FLAGS)
     assert r.returncode == 0, r.stderr
     r = run("-train", corpus, "-output", cls, "-classes", "20", *FLAGS)
     assert r.returncode == 0, r.stderr
+    r = run("-train", corpus, "-output", tmp_path / "classes.txt.gz", "-classes", "20", *FLAGS)
+    # compressed by its name, as vectors are
+    assert r.returncode == 0 and gzip.open(tmp_path / "classes.txt.gz").read() == cls.read_bytes()
     kv = KeyedVectors.load_word2vec_format(vec, binary=True)
     lines = [ln.split(" ") for ln in cls.read_text(encoding="utf-8").splitlines()]
     assert [w for w, _ in lines] == kv.index_to_key            # '</s>' first, vocab order

@@ -123,6 +123,12 @@ def test_integer_keys_load_and_other_keys_are_refused(tmp_path):
     assert [k for k, _ in got] == [k for k, _ in want] == [20, 30]
     np.testing.assert_allclose([v for _, v in got], [v for _, v in want], atol=1e-6)
     kv = gensim_models.KeyedVectors(2)
+    kv.add_vectors(list(np.arange(3)), np.eye(3, 2, dtype=np.float32))     # NumPy integers
+    kv.save(str(tmp_path / "np.kv"))
+    ours = KeyedVectors.load(tmp_path / "np.kv")
+    assert ours.index_to_key == [0, 1, 2] and type(ours.index_to_key[0]) is int
+    np.testing.assert_array_equal(ours[np.int64(1)], kv[np.int64(1)])
+    kv = gensim_models.KeyedVectors(2)
     kv.add_vectors([(1, 2), (3, 4)], np.ones((2, 2), dtype=np.float32))
     kv.save(str(tmp_path / "tuples.kv"))
     with pytest.raises(UnsupportedModelError, match=r"not strings or integers \(\(1, 2\)\)"):
@@ -154,6 +160,10 @@ def test_per_key_attributes_load_and_save_again(tmp_path, corpus):
         assert got.get_vecattr(word, "freq") == 0.25 and got.get_vecattr(word, "tag") == "noun"
     assert Word2Vec.load(tmp_path / "m.fw2v").wv.get_vecattr(
         model.wv.index_to_key[5], "tag") == "a longer text"
+    # gensim's allocate_vecattrs with a text type: objects too, so text is not cut
+    kv.allocate_vecattrs(["label"], [str])
+    kv.set_vecattr(word, "label", "a long label")
+    assert kv.get_vecattr(word, "label") == "a long label"
     # an attribute holding anything else cannot be saved, and nothing is written
     kv.set_vecattr(word, "obj", object())
     with pytest.raises(TypeError, match="attribute 'obj' holds a object"):

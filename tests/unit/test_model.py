@@ -354,3 +354,29 @@ def test_copies_of_a_corpus_file_model_encode_their_own(small_text_file, how):
     assert c.state.encoded(small_text_file).path != enc.path
     del c
     assert os.path.exists(enc.path) and m.state.encoded(small_text_file) is enc
+
+
+def test_hs_file_of_an_earlier_build_keeps_its_tree(tmp_path, small_text_file):
+    """Native files saved before the tree was stored in them were trained with the
+    two-queue tree, which breaks ties between equal counts otherwise than the heap
+    order built now: loading one rebuilds that tree, not today's."""
+    from fastw2v.io.native import load_native, save_native
+    from fastw2v.tables import build_huffman
+    m = Word2Vec(vector_size=8, min_count=2, hs=1, negative=0, workers=1, progress=False)
+    m.build_vocab(corpus_file=small_text_file)
+    old_tree = build_huffman(m.vocab.counts, ties="two-queue")
+    new_tree = build_huffman(m.vocab.counts)
+    assert not np.array_equal(old_tree.points, new_tree.points)    # ties do differ here
+    m.state._tables["huffman"] = old_tree                           # as the earlier build
+    m.train(corpus_file=small_text_file, total_words=m.corpus_total_words, epochs=1)
+    sentences = [line.split() for _, line in zip(range(20), open(small_text_file))]
+    want = m.score(sentences, total_sentences=20)
+    m.save(tmp_path / "new.fw2v")
+    meta, arrays = load_native(tmp_path / "new.fw2v")
+    assert "huffman_offsets" in arrays                              # saved with its tree now
+    save_native(tmp_path / "old.fw2v", meta, {k: v for k, v in arrays.items()
+                                              if not k.startswith("huffman_")})
+    for name in ("new.fw2v", "old.fw2v"):
+        back = Word2Vec.load(tmp_path / name)
+        np.testing.assert_array_equal(back.state.huffman().points, old_tree.points)
+        np.testing.assert_array_equal(back.score(sentences, total_sentences=20), want)

@@ -176,14 +176,17 @@ def test_plots_leave_the_backend_and_figures_alone(model, tmp_path):
     import matplotlib
     import matplotlib.pyplot as plt
     before = matplotlib.get_backend()
+    matplotlib.use("svg", force=True)         # a backend of the user's choice, not Agg
     fig = plt.figure()
     try:
         plotting.plot_words(model.wv, ["the", "of", "and"], tmp_path / "w.png")
         plotting.plot_training(model, tmp_path / "t.svg")
-        assert matplotlib.get_backend() == before
+        assert matplotlib.get_backend() == "svg"
         assert plt.get_fignums() == [fig.number]
+        assert png_size(tmp_path / "w.png")[0] > 100
     finally:
         plt.close("all")
+        matplotlib.use(before, force=True)
 
 
 def test_picture_names_and_bad_input(model, tmp_path):
