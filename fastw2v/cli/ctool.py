@@ -21,7 +21,7 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 
 from ..corpus import UNICODE_ERRORS, corpus_paths, open_corpus_file
-from ..corpus.compression import by_suffix, sniff
+from ..corpus.compression import sniff, write_by_suffix
 from ..errors import UsageError
 from ..io import atomic_write
 from ..vocab import C_SENTENCE_END, write_word_counts
@@ -236,14 +236,9 @@ def write_vocab_file(path, words: Sequence[str], counts, ends: int) -> None:
 def write_classes_file(path, words: Sequence[str], classes: np.ndarray) -> None:
     """The C tool's ``-classes`` output: a ``word class`` line per word, in vocabulary
     order (compressed for a name ending in ``.gz``, ``.bz2`` or ``.xz``, as vectors are)."""
-    compression = by_suffix(path)
-
-    def write(fh):
-        out = fh if compression is None else compression.wrap_writer(fh)
+    def write(out):
         for lo in range(0, len(words), 4096):
             out.write("".join(f"{w} {int(c)}\n" for w, c in zip(words[lo:lo + 4096],
                                                                 classes[lo:lo + 4096])
                               ).encode("utf-8"))
-        if out is not fh:
-            out.close()
-    atomic_write(path, write)
+    atomic_write(path, write_by_suffix(path, write))

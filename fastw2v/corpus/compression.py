@@ -195,6 +195,30 @@ def strip_suffix(path) -> str:
     return name[: -len(suffix)]
 
 
+def write_by_suffix(path, write: Callable[[BinaryIO], None]) -> Callable[[BinaryIO], None]:
+    """``write`` (a function writing to a binary file) made to compress what it writes
+    when ``path``'s suffix names a format; ``write`` itself for a plain name. The
+    compressor is closed (its end written) once ``write`` returns; if ``write`` raises,
+    that error is the one that propagates."""
+    compression = by_suffix(path)
+    if compression is None:
+        return write
+
+    def compressed(fh: BinaryIO) -> None:
+        out = compression.wrap_writer(fh)
+        try:
+            write(out)
+        except BaseException:
+            try:
+                out.close()
+            except Exception:       # the first error says what went wrong
+                pass
+            raise
+        out.close()
+
+    return compressed
+
+
 def open_by_suffix(path) -> BinaryIO:
     """A binary reader of ``path``, decompressing if its suffix names a format."""
     compression = by_suffix(path)
@@ -208,4 +232,5 @@ def open_by_magic(path) -> BinaryIO:
 
 
 __all__ = ["COMPRESSIONS", "Compression", "DECOMPRESSION_ERRORS", "TrailingDataError", "MAGIC_LENGTH", "by_magic",
-           "by_suffix", "open_by_magic", "open_by_suffix", "sniff", "strip_suffix"]
+           "by_suffix", "open_by_magic", "open_by_suffix", "sniff", "strip_suffix",
+           "write_by_suffix"]

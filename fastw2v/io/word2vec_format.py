@@ -39,7 +39,7 @@ from typing import Dict
 import numpy as np
 
 from ..corpus import usable_cpus
-from ..corpus.compression import DECOMPRESSION_ERRORS, MAGIC_LENGTH, by_magic, by_suffix
+from ..corpus.compression import DECOMPRESSION_ERRORS, MAGIC_LENGTH, by_magic, write_by_suffix
 from ..errors import TruncatedFileError, UndecodableError
 from ..vocab import check_vocab_word, read_word_counts, write_word_counts
 from ._binary import LINE_BREAK_IN_WORD, TRUNCATED, join_words
@@ -856,10 +856,7 @@ def save_word2vec_format(kv, fname, fvocab=None, binary=False, total_vec=None,
     rows = [vec.astype(values.dtype) for _, vec, _ in leading]
     order = [-1 - j for j in range(len(leading))] + list(order)
 
-    compression = by_suffix(fname)
-
-    def write(fh):
-        out = fh if compression is None else compression.wrap_writer(fh)
+    def write(out):
         if write_header:
             out.write(f"{header_rows} {d}\n".encode("utf-8"))
         chunk = []
@@ -873,8 +870,6 @@ def save_word2vec_format(kv, fname, fvocab=None, binary=False, total_vec=None,
                 out.write(b"".join(chunk))
                 chunk = []
         out.write(b"".join(chunk))
-        if out is not fh:
-            out.close()
 
     def put(path, write):
         if append:
@@ -882,7 +877,7 @@ def save_word2vec_format(kv, fname, fvocab=None, binary=False, total_vec=None,
         else:
             atomic_write(path, write)
 
-    put(fname, write)
+    put(fname, write_by_suffix(fname, write))
     if fvocab is not None:
         counts = kv.expandos.get("count")
 

@@ -16,7 +16,7 @@ from typing import Optional
 
 from ..config import check_unicode_errors, is_int, is_real
 from ..corpus import corpus_paths, iter_blocks
-from ..corpus.compression import by_suffix
+from ..corpus.compression import by_suffix, write_by_suffix
 from ..errors import EmptyCorpusError, ParameterError
 from ..io import atomic_write
 from . import _phrases
@@ -48,28 +48,22 @@ def write_transformed(source, output, applier: Applier, unicode_errors: str,
     to ``output`` (compressed by its suffix), atomically."""
     stats = {"bytes_in": 0, "bytes_out": 0, "seconds": 0.0}
     start = time.perf_counter()
-    compression = by_suffix(output)
     applier.restart()
     before, tokens_before = applier.phrases_formed, applier.tokens_read
 
-    def write(fh):
-        out = compression.wrap_writer(fh) if compression else fh
-        try:
-            for raw, text, ends_file in iter_blocks(source, unicode_errors):
-                data = applier.apply_bytes(block_bytes(raw, text, unicode_errors))
-                if ends_file:
-                    data += applier.end_file()
-                stats["bytes_in"] += len(raw)
-                stats["bytes_out"] += len(data)
-                out.write(data)
-            if applier.tokens_read == tokens_before:
-                raise EmptyCorpusError(f"the corpus {os.fspath(source)!r} is empty: no words were "
-                                  "found")
-        finally:
-            if compression:
-                out.close()
+    def write(out):
+        for raw, text, ends_file in iter_blocks(source, unicode_errors):
+            data = applier.apply_bytes(block_bytes(raw, text, unicode_errors))
+            if ends_file:
+                data += applier.end_file()
+            stats["bytes_in"] += len(raw)
+            stats["bytes_out"] += len(data)
+            out.write(data)
+        if applier.tokens_read == tokens_before:
+            raise EmptyCorpusError(f"the corpus {os.fspath(source)!r} is empty: no words were "
+                                   "found")
 
-    atomic_write(output, write)
+    atomic_write(output, write_by_suffix(output, write))
     stats["phrases"] = applier.phrases_formed - before
     stats["seconds"] = time.perf_counter() - start
     logger.info("%s: wrote %s (%i phrases joined, %.1f MB) in %.2fs", what, output,
