@@ -595,13 +595,12 @@ def _train(args, model, fmt, accuracy, note, run: _TrainRun) -> int:
         if args.debug > 0:
             with_end = len(model.wv) + (C_SENTENCE_END not in model.wv)
             print(f"Vocab size: {with_end}\nWords in train file: "
-                  f"{int(np.sum(model.wv.expandos['count'])) + ends}", flush=True)
+                  f"{model.vocab.retained_words + ends}", flush=True)
     else:
         note(f"vocabulary: {plural(len(model.wv), 'word')}")
     if args.save_vocab:
         if c_tool:
-            write_vocab_file(args.save_vocab, model.wv.index_to_key,
-                             model.wv.expandos["count"], ends)
+            write_vocab_file(args.save_vocab, model.vocab.words, model.vocab.counts, ends)
         else:
             model.save_vocab(args.save_vocab)
         run.written.append(args.save_vocab)
