@@ -152,7 +152,7 @@ def _two_queue_merge_order(counts: np.ndarray):
     """The merge order of the two-queue construction (see :func:`build_huffman`)."""
     V = len(counts)
     order = np.argsort(counts, kind="stable").tolist()          # ascending leaves
-    leaf_counts = counts[order].tolist() if V else []
+    leaf_counts = counts[order].tolist()
     inner_counts = [0] * (V - 1)
     first, second = np.empty(V - 1, np.int64), np.empty(V - 1, np.int64)
     li = qi = 0         # next leaf (position in `order`), next inner node not yet merged

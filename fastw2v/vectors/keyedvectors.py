@@ -421,9 +421,7 @@ class KeyedVectors(SimilarityQueries):
         use: of ``val``'s dtype for a number or boolean, else of objects, as gensim's, so
         that longer text later is kept whole)."""
         if attr not in self.expandos:
-            dtype = np.asarray(val).dtype
-            self.expandos[attr] = np.zeros(len(self), dtype=dtype if dtype.kind in "biuf"
-                                           else object)
+            self.allocate_vecattrs([attr], [np.asarray(val).dtype])
         self.expandos[attr][self.get_index(key)] = val
 
     def allocate_vecattrs(self, attrs=None, types=None) -> None:
