@@ -23,7 +23,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .corpus import (ByteCounter, block_threads, check_sentence, iter_blocks,
-                     iter_file_pieces, run_in_file_order)
+                     iter_file_pieces, line_sentences, run_in_file_order)
 from .errors import EmptyCorpusError, EmptyVocabularyError, VocabularyError
 
 
@@ -156,8 +156,15 @@ class VocabBuilder:
         """
         if unicode_errors == "strict" and self.max_vocab_size is None:
             return self._add_file_bytes(source, progress, threads)
+        line = 0            # tokens of the line being read
         for i, (tokens, ends) in enumerate(iter_file_pieces(source, unicode_errors)):
-            self.add_tokens(tokens, ends)
+            # a file's lines count as gensim's LineSentence yields them (the C pass's
+            # ByteCounter.sentences): long ones as several sentences, empty ones as none
+            line += len(tokens)
+            self.add_tokens(tokens, False)
+            if ends:
+                self.n_sentences += line_sentences(line)
+                line = 0
             if progress is not None and i % progress_per == 0:
                 progress(self)
         return self

@@ -548,14 +548,14 @@ class _TrainRun:
         self.written = []
 
 
-def _c_sentence_ends(args, model) -> int:
+def _c_sentence_ends(args) -> int:
     """The count of the C tool's ``</s>``: the corpus's line breaks, or the count a
     ``-read-vocab`` file gives it (0 where it has none)."""
     if args.read_vocab:
         counts = read_word_counts(args.read_vocab, skip_sentence_end=False,
                                   decode=lambda raw, _: raw.decode("utf-8", "replace"))
         return counts.get(C_SENTENCE_END, 0)
-    return sentence_ends(args.corpus, model.corpus_count)
+    return sentence_ends(args.corpus)
 
 
 def _write_c_output(args, model, fmt: str, ends: int) -> str:
@@ -591,7 +591,7 @@ def _train(args, model, fmt, accuracy, note, run: _TrainRun) -> int:
     else:
         model.build_vocab(corpus_file=args.corpus)
     if c_tool:
-        ends = _c_sentence_ends(args, model)
+        ends = _c_sentence_ends(args)
         if args.debug > 0:
             with_end = len(model.wv) + (C_SENTENCE_END not in model.wv)
             print(f"Vocab size: {with_end}\nWords in train file: "

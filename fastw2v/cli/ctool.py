@@ -21,7 +21,7 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 
 from ..corpus import UNICODE_ERRORS, corpus_paths, open_corpus_file
-from ..corpus.compression import sniff, write_by_suffix
+from ..corpus.compression import write_by_suffix
 from ..errors import UsageError
 from ..io import atomic_write
 from ..vocab import C_SENTENCE_END, write_word_counts
@@ -186,38 +186,19 @@ def sentence_end_row(size: int) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def _unterminated_words(path: str) -> bool:
-    """Whether the corpus file ``path`` ends in a line holding a word but no line break
-    (a line ``corpus_count`` counts and the C tool gives no ``</s>``). A plain file is
-    read backwards from its end to its last line break; a compressed one is read whole."""
-    if sniff(path) is None:
-        with open(path, "rb") as fh:
-            end = fh.seek(0, os.SEEK_END)
-            tail = b""
-            while end > 0:
-                start = max(0, end - (1 << 16))
-                fh.seek(start)
-                tail = fh.read(end - start) + tail
-                end = start
-                if b"\n" in tail:
-                    break
-    else:
+def sentence_ends(corpus) -> int:
+    """The count the C tool gives ``</s>``: the line breaks of the corpus (a file or a
+    directory of files), empty lines included. Counted in a pass of its own: the model's
+    ``corpus_count`` is gensim's, which counts neither empty lines nor line breaks."""
+    breaks = 0
+    for path in corpus_paths(corpus):
         with open_corpus_file(path) as fh:
-            tail = b""
             while True:
                 block = fh.read(1 << 20)
                 if not block:
                     break
-                tail = (tail + block)[-(1 << 16):] if b"\n" not in block else \
-                    block[block.rindex(b"\n"):]
-    return bool(tail[tail.rfind(b"\n") + 1:].decode("utf-8", "replace").split())
-
-
-def sentence_ends(corpus, lines: int) -> int:
-    """The count the C tool gives ``</s>``: the line breaks of the corpus (a file or a
-    directory of files). ``lines`` is the model's ``corpus_count``, which also counts a
-    last line holding words without a line break, once per file that has one."""
-    return max(0, lines - sum(1 for p in corpus_paths(corpus) if _unterminated_words(p)))
+                breaks += block.count(b"\n")
+    return breaks
 
 
 def write_vocab_file(path, words: Sequence[str], counts, ends: int) -> None:

@@ -260,23 +260,66 @@ static int fw_counter_merge(fw_counter *dst, const fw_counter *src) {
     return 0;
 }
 
-/* Count the tokens of data[0:n] (same cutting rules as fw_encode_bytes). 0, or -1 when
- * out of memory. */
+/* ---- gensim's sentence count of a corpus file: LineSentence's sentences. ----
+ * A line with tokens is one sentence per started FW_LINE_SENTENCE_WORDS tokens (gensim's
+ * max_sentence_length); a line without tokens is none. The line ends are kept as
+ * (first line, sentences after it, open line), so that the counts of consecutive blocks
+ * counted apart compose exactly (fw_lines_merge). A line end is a '\n' or a file's end. */
+#define FW_LINE_SENTENCE_WORDS 10000
+typedef struct {
+    int64_t sentences;        /* of the lines ended after the first one */
+    int64_t head;             /* tokens of the first line ended (when first_ended) */
+    int64_t line;             /* tokens since the last line end (or since the start) */
+    int first_ended;
+} fw_lines;
+
+static inline int64_t fw_line_sentences(int64_t tokens) {
+    return (tokens + FW_LINE_SENTENCE_WORDS - 1) / FW_LINE_SENTENCE_WORDS;
+}
+
+static inline void fw_lines_end(fw_lines *l) {
+    if (l->first_ended) {
+        l->sentences += fw_line_sentences(l->line);
+    } else {
+        l->head = l->line;
+        l->first_ended = 1;
+    }
+    l->line = 0;
+}
+
+/* dst followed by src (counted from a fresh fw_lines) */
+static inline void fw_lines_merge(fw_lines *dst, const fw_lines *src) {
+    if (!src->first_ended) {
+        dst->line += src->line;
+        return;
+    }
+    dst->line += src->head;
+    fw_lines_end(dst);
+    dst->sentences += src->sentences;
+    dst->line = src->line;
+}
+
+/* The sentences of the lines ended so far. */
+static inline int64_t fw_lines_total(const fw_lines *l) {
+    return l->sentences + (l->first_ended ? fw_line_sentences(l->head) : 0);
+}
+
+/* Count the tokens of data[0:n] (same cutting rules as fw_encode_bytes) and their line
+ * ends into *lines. 0, or -1 when out of memory. */
 static int fw_count_bytes(fw_counter *c, const uint8_t *data, int64_t n, int64_t *raw,
-                          int64_t *lines, int *open_line) {
+                          fw_lines *lines) {
     const uint8_t *p = data, *end = data + n, *start = NULL;
     int64_t len = 0;
     uint64_t h = 0;
     int kind;
     while ((kind = fw_next_token(&p, end, &start, &len, &h)) != 0) {
         if (kind == 2) {
-            (*lines)++;
-            *open_line = 0;
+            fw_lines_end(lines);
             continue;
         }
         if (fw_counter_add(c, start, len, h) < 0) return -1;
         (*raw)++;
-        *open_line = 1;
+        lines->line++;
     }
     return 0;
 }

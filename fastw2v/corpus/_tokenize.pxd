@@ -18,5 +18,14 @@ cdef extern from "_tokenize.h" nogil:
     void fw_counter_clear(fw_counter *c)
     int64_t fw_encode_bytes(const fw_vocab_table *t, const uint8_t *data, int64_t n,
                             int32_t *out, int64_t *raw, int64_t *lines, int *open_line)
+    ctypedef struct fw_lines:
+        int64_t sentences
+        int64_t head
+        int64_t line
+        int first_ended
+    int FW_LINE_SENTENCE_WORDS
+    void fw_lines_end(fw_lines *l)
+    void fw_lines_merge(fw_lines *dst, const fw_lines *src)
+    int64_t fw_lines_total(const fw_lines *l)
     int fw_count_bytes(fw_counter *c, const uint8_t *data, int64_t n, int64_t *raw,
-                       int64_t *lines, int *open_line)
+                       fw_lines *lines)

@@ -20,7 +20,7 @@ from cpython.ref cimport PyObject
 from cpython.sequence cimport PySequence_Fast_GET_SIZE, PySequence_Fast_ITEMS
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memset
 
 cnp.import_array()
 
@@ -102,56 +102,61 @@ def map_tokens(list tokens, dict index):
 
 
 
+#: gensim's ``max_sentence_length`` (its ``LineSentence`` default): the sentences a
+#: corpus file's line counts as in ``corpus_count`` (:class:`ByteCounter`).
+LINE_SENTENCE_WORDS = FW_LINE_SENTENCE_WORDS
+
+
+def line_sentences(int64_t tokens):
+    """The sentences gensim's ``LineSentence`` makes of a line of ``tokens`` tokens: one
+    per started :data:`LINE_SENTENCE_WORDS`, none for an empty line."""
+    return (tokens + FW_LINE_SENTENCE_WORDS - 1) // FW_LINE_SENTENCE_WORDS
+
+
 cdef class _ByteTokens:
     """What the two C passes over corpus bytes share (see ``_tokenize.h``): a table of
-    words numbered in first-seen order, and the token and line counts. Tokens are split
+    words numbered in first-seen order, and the token count. Tokens are split
     exactly where Python's ``str.split()`` splits (every character for which
-    ``str.isspace()`` is true) and ``'\\n'`` ends a sentence. The bytes must be valid UTF-8
+    ``str.isspace()`` is true) and ``'\\n'`` ends a line. The bytes must be valid UTF-8
     (decode them strictly first) and each block must end at whitespace or at the end of a
     file."""
     cdef fw_counter c
-    cdef int open_line
     cdef readonly int64_t raw_tokens
-    cdef readonly int64_t sentences
 
     def __cinit__(self, *args, **kwargs):
         if fw_counter_init(&self.c) < 0:
             raise MemoryError("cannot allocate the word table")
-        self.open_line = 0
         self.raw_tokens = 0
-        self.sentences = 0
 
     def __dealloc__(self):
         fw_counter_free(&self.c)
-
-    def add_totals(self, int64_t raw, int64_t lines, bint open_after):
-        """Count the next block as read: its tokens, its newlines, and whether a token
-        follows its last newline (or, without one, is in it at all), as
-        :meth:`ByteEncoder.encode_block` gives them."""
-        self.raw_tokens += raw
-        self.sentences += lines
-        self.open_line = open_after if lines else (self.open_line or open_after)
-
-    cdef bint _close_file(self):
-        """A file's end ends its last line: True (and one more sentence) if that line had
-        tokens but no newline."""
-        if self.open_line:
-            self.open_line = 0
-            self.sentences += 1
-            return True
-        return False
 
 
 cdef class ByteEncoder(_ByteTokens):
     """Encode UTF-8 corpus bytes to vocabulary ids without creating Python objects: the
     same stream as splitting the decoded text and looking the tokens up in a dict (the
     tests check it), tokens not in ``words`` dropped, ``-1`` at each newline.
+    ``sentences`` counts the ``-1`` written: every line, an empty one too.
 
     Parameters
     ----------
     words : list of str
         The vocabulary; a word's id is its position.
     """
+    cdef int open_line
+    cdef readonly int64_t sentences
+
+    def __cinit__(self, *args, **kwargs):
+        self.open_line = 0
+        self.sentences = 0
+
+    def add_totals(self, int64_t raw, int64_t lines, bint open_after):
+        """Count the next block as read: its tokens, its newlines, and whether a token
+        follows its last newline (or, without one, is in it at all), as
+        :meth:`encode_block` gives them."""
+        self.raw_tokens += raw
+        self.sentences += lines
+        self.open_line = open_after if lines else (self.open_line or open_after)
 
     def __init__(self, words):
         cdef bytes b
@@ -195,12 +200,29 @@ cdef class ByteEncoder(_ByteTokens):
     def end_file(self):
         """At the end of a file: ``[-1]`` if its last line had tokens but no newline
         (a file always ends a sentence), else an empty array."""
-        return np.full(1 if self._close_file() else 0, -1, dtype=np.int32)
+        cdef bint closes = self.open_line
+        if closes:
+            self.open_line = 0
+            self.sentences += 1
+        return np.full(1 if closes else 0, -1, dtype=np.int32)
 
 
 cdef class ByteCounter(_ByteTokens):
     """Count the tokens of UTF-8 corpus bytes in C (the vocabulary pass of a corpus file):
-    the counts, first-seen order and totals of counting ``str.split()`` tokens."""
+    the counts, first-seen order and totals of counting ``str.split()`` tokens.
+
+    ``sentences`` is gensim's ``corpus_count`` of the lines ended so far: what its
+    ``LineSentence`` yields, one sentence per started :data:`LINE_SENTENCE_WORDS`
+    tokens of a line and none for an empty one (:func:`line_sentences`)."""
+    cdef fw_lines lines
+
+    def __cinit__(self, *args, **kwargs):
+        memset(&self.lines, 0, sizeof(fw_lines))
+
+    @property
+    def sentences(self):
+        """Sentences of the lines ended so far (see the class)."""
+        return fw_lines_total(&self.lines)
 
     @property
     def distinct(self):
@@ -212,8 +234,7 @@ cdef class ByteCounter(_ByteTokens):
         cdef const uint8_t *p = <const uint8_t *>PyBytes_AS_STRING(data)
         cdef int rc
         with nogil:
-            rc = fw_count_bytes(&self.c, p, n, &self.raw_tokens, &self.sentences,
-                                &self.open_line)
+            rc = fw_count_bytes(&self.c, p, n, &self.raw_tokens, &self.lines)
         if rc < 0:
             raise MemoryError("out of memory while counting words")
 
@@ -222,8 +243,7 @@ cdef class ByteCounter(_ByteTokens):
         block after block: allocated once, not once per block by whichever thread)."""
         fw_counter_clear(&self.c)
         self.raw_tokens = 0
-        self.sentences = 0
-        self.open_line = 0
+        memset(&self.lines, 0, sizeof(fw_lines))
 
     def merge(self, ByteCounter block):
         """Add what ``block`` counted (a counter of the next block of the file, counted
@@ -237,11 +257,12 @@ cdef class ByteCounter(_ByteTokens):
             rc = fw_counter_merge(&self.c, &block.c)
         if rc < 0:
             raise MemoryError("out of memory while counting words")
-        self.add_totals(block.raw_tokens, block.sentences, block.open_line)
+        self.raw_tokens += block.raw_tokens
+        fw_lines_merge(&self.lines, &block.lines)
 
     def end_file(self):
-        """A file's end ends its last line (counted as a sentence if it had tokens)."""
-        self._close_file()
+        """A file's end ends its last line (counted if it had tokens)."""
+        fw_lines_end(&self.lines)
 
     def items(self):
         """``(words, counts)``: the distinct words (str) in first-seen order and their

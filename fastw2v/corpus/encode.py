@@ -19,7 +19,8 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from ._tokenize import MAX_BATCH_WORDS, ByteCounter, ByteEncoder, encode_batch, map_tokens
+from ._tokenize import (LINE_SENTENCE_WORDS, MAX_BATCH_WORDS, ByteCounter, ByteEncoder,
+                        encode_batch, line_sentences, map_tokens)
 from .sources import iter_file_pieces, run_in_file_order
 
 #: The id that ends a sentence in the encoded stream.
@@ -159,5 +160,5 @@ def _remove_quietly(path: str) -> None:
         pass
 
 
-__all__ = ["MAX_BATCH_WORDS", "SENTENCE_END", "ByteCounter", "ByteEncoder", "EncodedCorpus", "encode_batch",
+__all__ = ["LINE_SENTENCE_WORDS", "MAX_BATCH_WORDS", "SENTENCE_END", "ByteCounter", "ByteEncoder", "EncodedCorpus", "encode_batch", "line_sentences",
            "map_tokens"]

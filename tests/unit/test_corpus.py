@@ -1,6 +1,7 @@
 import bz2
 import gzip
 import lzma
+import io
 import os
 
 import numpy as np
@@ -225,6 +226,42 @@ def test_block_passes_use_a_thread_per_worker_up_to_the_usable_cpus(monkeypatch)
     assert [sources.block_threads(w) for w in (1, 3, 4, 64, 0, -2)] == [1, 3, 4, 4, 1, 1]
 
 
+def test_counted_sentences_are_gensims_line_sentences(tmp_path):
+    """A corpus file's sentence count is what gensim's LineSentence yields (gensim's
+    corpus_file scan counts it so): empty and blank lines are none, a line longer than
+    10,000 words is one per started 10,000, a last line without a line break is one. It
+    comes out the same from any cut of the file into blocks merged in order, from the
+    Python pass and from the file read as an iterable of LineSentence."""
+    from fastw2v.corpus import LINE_SENTENCE_WORDS, ByteCounter, line_sentences
+    from fastw2v.vocab import VocabBuilder
+    assert LINE_SENTENCE_WORDS == 10000
+    assert [line_sentences(n) for n in (0, 1, 9999, 10000, 10001, 25000)] == [0, 1, 1, 1, 2, 3]
+    rng = np.random.default_rng(3)
+    lines = ["a b", "", "   ", " ".join(["w"] * 25000), "c", "\t", " ".join(["v"] * 10000),
+             " ".join(["u"] * 10001), "d e"]
+    data = ("\n".join(lines)).encode()            # the last line without a line break
+    expected = sum(1 for _ in LineSentence(io.BytesIO(data)))
+    assert expected == 1 + 3 + 1 + 1 + 2 + 1
+    for trial in range(20):
+        cuts = sorted(rng.choice(np.arange(1, len(data)), size=6, replace=False))
+        one, merged = ByteCounter(), ByteCounter()
+        for lo, hi in zip([0] + list(cuts), list(cuts) + [len(data)]):
+            part = ByteCounter()
+            part.count(data[lo:hi])
+            merged.merge(part)
+            one.count(data[lo:hi])
+        one.end_file()
+        merged.end_file()
+        assert one.sentences == merged.sentences == expected, cuts
+    path = tmp_path / "c.txt"
+    path.write_bytes(data)
+    for kw in ({}, {"max_vocab_size": 10 ** 6}):           # the C pass, the Python pass
+        b = VocabBuilder(**kw).add_file(str(path))
+        assert b.n_sentences == expected, kw
+    b = VocabBuilder().add_file(str(path), unicode_errors="replace")
+    assert b.n_sentences == expected
+
+
 def test_merged_block_counters_are_the_counter_of_one_pass():
     """Counters of consecutive blocks, merged in order, hold what one counter reading the
     blocks holds: words in first-seen order, counts, tokens, lines, and whether the last
@@ -244,7 +281,8 @@ def test_merged_block_counters_are_the_counter_of_one_pass():
     assert words == ["b", "a", "c", "d", "e", "f"] and counts.tolist() == [2, 3, 1, 2, 1, 1]
     assert [x.tolist() if hasattr(x, "tolist") else x for x in one.items()] == \
         [words, counts.tolist()]
-    assert (merged.raw_tokens, merged.sentences) == (one.raw_tokens, one.sentences) == (10, 5)
+    # lines "b a b", "", "c a d d", "e", "f a": the empty one is no sentence (gensim's)
+    assert (merged.raw_tokens, merged.sentences) == (one.raw_tokens, one.sentences) == (10, 4)
     with pytest.raises(ValueError, match="itself"):
         merged.merge(merged)
     part.clear()                        # emptied for the next block, and usable again
@@ -281,7 +319,8 @@ def test_bad_bytes_while_threads_encode_name_the_line_and_leave_no_file(tmp_path
 @pytest.mark.parametrize("block, threads", [(7, 1), (1 << 20, 1), (7, 3), (4096, 2)])
 def test_byte_counter_equals_counting_split_tokens(tmp_path, monkeypatch, block, threads):
     """The C vocabulary pass gives the counts, first-seen order, token and sentence totals
-    of counting str.split() tokens (the Python pass, used for non-strict decoding), also
+    of counting str.split() tokens (the Python pass, used for non-strict decoding; the
+    sentences as LineSentence yields them), also
     with several threads counting blocks whose counters are merged in order."""
     from fastw2v.vocab import VocabBuilder
     monkeypatch.setattr(sources, "BLOCK_BYTES", block)
@@ -298,7 +337,10 @@ def test_byte_counter_equals_counting_split_tokens(tmp_path, monkeypatch, block,
     slow = VocabBuilder().add_file(d, unicode_errors="replace")
     assert list(fast.counter.items()) == list(slow.counter.items())
     _, raw, lines = reference_stream(texts, {})
-    assert (fast.total_words, fast.n_sentences) == (slow.total_words, slow.n_sentences) == (raw, lines)
+    sentences = sum(1 for _ in LineSentence(d))          # gensim's count: not every line
+    assert sentences < lines
+    assert (fast.total_words, fast.n_sentences) == (slow.total_words, slow.n_sentences) == \
+        (raw, sentences)
     assert fast.distinct == len(slow.counter) > 2000
     # counting adds to what a builder already holds, as Counter.update does
     twice = VocabBuilder().add_file(d, threads=threads).add_file(d, threads=threads)
