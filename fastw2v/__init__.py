@@ -3,7 +3,8 @@ nogil Cython kernels on worker threads, with gensim 4's API."""
 from . import datasets
 from .config import TrainConfig
 from .corpus import LineSentence, PathLineSentences, Text8Corpus
-from .errors import (CorpusError, CorruptPickleError, DistributedTrainingError,
+from .errors import (CorpusError, CorpusNotFoundError, CorpusReadError, CorruptPickleError,
+                     DistributedTrainingError, TruncatedCorpusError, UndecodableCorpusError,
                      EmptyCorpusError, EmptyQueryError, EmptyVocabularyError, FormatError,
                      MissingFileError, ParameterError, SourceError, TruncatedFileError,
                      TruncatedPickleError, UndecodableError, UnsafePickleError,
@@ -52,7 +53,8 @@ __all__ = [
     "VocabularyError", "FormatError", "EmptyQueryError", "EmptyVocabularyError",
     "EmptyCorpusError", "SourceError", "TruncatedFileError", "TruncatedPickleError",
     "CorruptPickleError", "MissingFileError", "UndecodableError", "UnsafePickleError",
-    "UnsupportedModelError", "UsageError", "DistributedTrainingError",
+    "UnsupportedModelError", "UsageError", "DistributedTrainingError", "CorpusNotFoundError",
+    "CorpusReadError", "TruncatedCorpusError", "UndecodableCorpusError",
     "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "__version__",
     "CallbackAny2Vec", "EvaluationCallback", "EarlyStopping",
     "evaluate_word_analogies", "evaluate_word_pairs", "compute_accuracy", "datasets",

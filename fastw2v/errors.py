@@ -4,8 +4,8 @@ Each is also an instance of the built-in that code written for gensim catches in
 situation (``ValueError`` for bad values, ``TypeError`` for a corpus given twice or not at all,
 ``ZeroDivisionError`` for an empty query,
 ``EOFError`` for a truncated file, ``pickle.UnpicklingError`` for a damaged gensim
-pickle, ``FileNotFoundError`` for a missing companion file, ``UnicodeDecodeError`` for an
-undecodable word, ``RuntimeError`` for an empty corpus or vocabulary or a distributed job
+pickle, ``FileNotFoundError`` for a missing file, ``OSError`` for one that cannot be
+read, ``UnicodeDecodeError`` for an undecodable word, ``RuntimeError`` for an empty corpus or vocabulary or a distributed job
 that cannot finish), so existing ``except`` clauses keep working while fastw2v's message
 names the problem.
 """
@@ -23,6 +23,22 @@ class SourceError(ParameterError, TypeError):
 
 class CorpusError(ValueError):
     """A corpus cannot be read: missing, unreadable, not UTF-8, empty, or of the wrong type."""
+
+
+class CorpusNotFoundError(CorpusError, FileNotFoundError):
+    """A corpus file or directory does not exist (gensim's readers raise
+    ``FileNotFoundError``)."""
+
+
+class CorpusReadError(CorpusError, OSError):
+    """A corpus file cannot be opened or read: not readable, not a regular file, or a
+    compressed file that is damaged (gensim's readers raise an ``OSError`` here:
+    ``PermissionError``, ``IsADirectoryError``, ``gzip.BadGzipFile``...)."""
+
+
+class TruncatedCorpusError(CorpusError, EOFError):
+    """A compressed corpus file ends before its compressed stream does (gensim's readers
+    raise ``EOFError``)."""
 
 
 class EmptyCorpusError(CorpusError, RuntimeError):
@@ -77,6 +93,11 @@ class UndecodableError(FormatError, UnicodeDecodeError):
                              self.reason))
 
 
+class UndecodableCorpusError(CorpusError, UndecodableError):
+    """A corpus file's bytes are not UTF-8 (gensim's readers raise ``UnicodeDecodeError``);
+    the message names the file, the line and the byte offset."""
+
+
 class UnsafePickleError(FormatError):
     """A pickled model asks to build something the restricted loader does not allow (a
     crafted file trying to run code); nothing from it was executed."""
@@ -103,7 +124,8 @@ class DistributedTrainingError(RuntimeError):
     """A round could not be completed (a task kept failing after its retries)."""
 
 
-__all__ = ["ParameterError", "CorpusError", "VocabularyError", "FormatError",
+__all__ = ["ParameterError", "CorpusError", "CorpusNotFoundError", "CorpusReadError",
+           "TruncatedCorpusError", "UndecodableCorpusError", "VocabularyError", "FormatError",
            "TruncatedFileError", "TruncatedPickleError", "CorruptPickleError",
            "MissingFileError", "UndecodableError", "UnsafePickleError",
            "UnsupportedModelError", "EmptyVocabularyError", "EmptyQueryError", "UsageError",

@@ -15,7 +15,8 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO, Callable, Iterator, List, Optional, Tuple
 
-from ..errors import CorpusError
+from ..errors import (CorpusError, CorpusNotFoundError, CorpusReadError, TruncatedCorpusError,
+                      UndecodableCorpusError)
 from .compression import DECOMPRESSION_ERRORS, open_by_suffix
 
 #: Bytes read from a corpus file at a time (each block is then cut at whitespace).
@@ -33,9 +34,28 @@ def check_unicode_errors(unicode_errors: str) -> None:
         )
 
 
+def _missing(path: str, what: str = "corpus file") -> CorpusNotFoundError:
+    return CorpusNotFoundError(f"{what} {path!r} does not exist")
+
+
+def corpus_path(source) -> str:
+    """``source`` (a str or ``os.PathLike``) as a path, ``~`` expanded as gensim's
+    readers (through smart_open) expand it. A ``file://`` URL is its path; other URLs are
+    refused here (a distributed job reads them: :mod:`fastw2v.distributed`)."""
+    path = os.fspath(source)
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if path.startswith("file://"):
+        path = path[len("file://"):]
+    elif "://" in path and not os.path.exists(path):
+        raise CorpusError(f"corpus {path!r} is a URL: fastw2v reads local files (a Dask "
+                          f"job reads URLs: fastw2v.distributed)")
+    return os.path.expanduser(path)
+
+
 def corpus_paths(source) -> List[str]:
     """The files making up ``source``: one file, or every regular file in a directory (sorted)."""
-    path = os.fspath(source)
+    path = corpus_path(source)
     if os.path.isdir(path):
         files = sorted(
             os.path.join(path, name) for name in os.listdir(path)
@@ -45,11 +65,11 @@ def corpus_paths(source) -> List[str]:
             raise CorpusError(f"corpus directory {path!r} contains no files")
         return files
     if not os.path.exists(path):
-        raise CorpusError(f"corpus file {path!r} does not exist")
+        raise _missing(path)
     if not os.path.isfile(path):
-        raise CorpusError(f"corpus path {path!r} is not a regular file or directory")
+        raise CorpusReadError(f"corpus path {path!r} is not a regular file or directory")
     if not os.access(path, os.R_OK):
-        raise CorpusError(f"corpus file {path!r} is not readable (permission denied)")
+        raise CorpusReadError(f"corpus file {path!r} is not readable (permission denied)")
     return [path]
 
 
@@ -59,7 +79,7 @@ def open_corpus_file(path: str) -> BinaryIO:
     try:
         return open_by_suffix(path)
     except OSError as exc:
-        raise CorpusError(f"cannot open corpus file {path!r}: {exc}") from exc
+        raise CorpusReadError(f"cannot open corpus file {path!r}: {exc}") from exc
 
 
 def _decode(data: bytes, path: str, offset: int, line_no: int, unicode_errors: str) -> str:
@@ -68,11 +88,11 @@ def _decode(data: bytes, path: str, offset: int, line_no: int, unicode_errors: s
     except UnicodeDecodeError as exc:
         bad = offset + exc.start
         line = line_no + data.count(b"\n", 0, exc.start)
-        raise CorpusError(
+        raise UndecodableCorpusError(
             f"{path}: line {line} (byte offset {bad}) is not valid UTF-8 "
             f"(byte {data[exc.start:exc.start + 1]!r}); pass unicode_errors='replace' or "
-            f"'ignore' to read such a file anyway"
-        ) from None
+            f"'ignore' to read such a file anyway", exc.encoding, exc.object, exc.start,
+            exc.end, exc.reason) from None
 
 
 def is_file_object(source) -> bool:
@@ -107,7 +127,8 @@ def _file_blocks(fh, name: str, unicode_errors: str) -> Iterator[Tuple[bytes, st
         try:
             block = fh.read(BLOCK_BYTES)
         except DECOMPRESSION_ERRORS as exc:
-            raise CorpusError(f"cannot read corpus file {name!r}: {exc}") from exc
+            kind = TruncatedCorpusError if isinstance(exc, EOFError) else CorpusReadError
+            raise kind(f"cannot read corpus file {name!r}: {exc}") from exc
         if isinstance(block, str):       # a file opened in text mode
             block = block.encode("utf-8", "surrogateescape")
         if block:
@@ -234,6 +255,14 @@ def check_max_sentence_length(n) -> None:
         raise ValueError(f"max_sentence_length={n!r} is invalid: must be an integer >= 1")
 
 
+def check_limit(limit) -> None:
+    """``ValueError`` unless ``limit`` is None or an integer >= 0 (gensim's readers raise
+    it through ``itertools.islice`` when they first read)."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
+                              or limit < 0):
+        raise ValueError(f"limit={limit!r} is invalid: must be None or an integer >= 0")
+
+
 class LineSentence:
     """Iterate over a text file (plain, .gz, .bz2 or .xz), a directory of them, or an
     open file object: one sentence per line, tokens separated by whitespace (gensim's
@@ -253,6 +282,7 @@ class LineSentence:
             corpus_paths(source)          # fail now, not in the middle of training
         check_unicode_errors(unicode_errors)
         check_max_sentence_length(max_sentence_length)
+        check_limit(limit)
         self.source = source
         self.max_sentence_length = max_sentence_length
         self.limit = limit
@@ -284,7 +314,8 @@ class PathLineSentences:
                  unicode_errors: str = "strict"):
         check_unicode_errors(unicode_errors)
         check_max_sentence_length(max_sentence_length)
-        path = os.fspath(source)
+        check_limit(limit)
+        path = corpus_path(source)
         if os.path.isfile(path):
             self.input_files = [path]
         elif os.path.isdir(path):
@@ -292,7 +323,10 @@ class PathLineSentences:
                 os.path.join(path, name) for name in os.listdir(path)
                 if os.path.isfile(os.path.join(path, name)))
         else:
-            raise CorpusError(f"PathLineSentences: {path!r} is neither a file nor a directory")
+            if not os.path.exists(path):
+                raise _missing(path, "PathLineSentences: path")
+            raise CorpusReadError(f"PathLineSentences: {path!r} is neither a file nor a "
+                                  "directory")
         self.source = source
         self.max_sentence_length = max_sentence_length
         self.limit = limit
@@ -316,9 +350,10 @@ class Text8Corpus:
     def __init__(self, fname, max_sentence_length: int = 10000, unicode_errors: str = "strict"):
         corpus_paths(fname)
         check_unicode_errors(unicode_errors)
-        if not isinstance(max_sentence_length, int) or max_sentence_length < 1:
-            raise ValueError(f"max_sentence_length={max_sentence_length!r} is invalid: must "
-                             "be an integer >= 1")
+        if max_sentence_length is None:
+            raise ValueError("max_sentence_length=None is invalid for Text8Corpus: its "
+                             "sentences are cut every max_sentence_length words")
+        check_max_sentence_length(max_sentence_length)
         self.fname = fname
         self.max_sentence_length = max_sentence_length
         self.unicode_errors = unicode_errors
@@ -370,6 +405,6 @@ def check_sentence(sentence, index: int) -> None:
 
 
 __all__ = ["BLOCK_BYTES", "UNICODE_ERRORS", "LineSentence", "PathLineSentences", "Text8Corpus",
-           "check_iterable", "check_sentence", "check_unicode_errors", "corpus_paths",
+           "check_iterable", "check_limit", "check_sentence", "check_unicode_errors", "corpus_paths",
            "is_file_object", "iter_blocks", "iter_file_pieces", "iter_file_sentences",
-           "block_threads", "open_corpus_file", "run_in_file_order", "usable_cpus"]
+           "block_threads", "corpus_path", "open_corpus_file", "run_in_file_order", "usable_cpus"]

@@ -87,6 +87,68 @@ def test_missing_and_unreadable(tmp_path):
         sentences_of(bad_gz)
 
 
+def test_read_errors_are_the_builtins_gensim_readers_raise(tmp_path):
+    """Code written for gensim catches FileNotFoundError, UnicodeDecodeError, EOFError and
+    OSError around its readers: fastw2v's CorpusError for each is also that built-in, for
+    the readers and for corpus_file=, and gensim raises the same built-in on the file."""
+    from gensim.models.word2vec import LineSentence as GensimLineSentence
+    from fastw2v import Word2Vec
+    from fastw2v.errors import (CorpusNotFoundError, CorpusReadError, TruncatedCorpusError,
+                                UndecodableCorpusError)
+    undecodable = tmp_path / "bad.txt"
+    undecodable.write_bytes(b"ok \xff word\n")
+    truncated = tmp_path / "t.gz"
+    truncated.write_bytes(gzip.compress(b"a b c\n" * 100)[:30])
+    not_gzip = tmp_path / "n.gz"
+    not_gzip.write_bytes(b"this is not gzip data at all")
+    missing = tmp_path / "nope.txt"
+    for path, ours, builtin in ((missing, CorpusNotFoundError, FileNotFoundError),
+                                (undecodable, UndecodableCorpusError, UnicodeDecodeError),
+                                (truncated, TruncatedCorpusError, EOFError),
+                                (not_gzip, CorpusReadError, OSError)):
+        with pytest.raises(builtin):
+            list(GensimLineSentence(str(path)))
+        for make in (lambda: list(LineSentence(path)), lambda: list(Text8Corpus(path)),
+                     lambda: list(PathLineSentences(path)),
+                     lambda: Word2Vec(corpus_file=str(path), min_count=1, vector_size=4)):
+            with pytest.raises(ours) as info:
+                make()
+            assert isinstance(info.value, (builtin, CorpusError)), path
+            assert isinstance(info.value, builtin) and isinstance(info.value, CorpusError)
+            assert path.name in str(info.value)
+    with pytest.raises(UnicodeDecodeError) as info:
+        list(LineSentence(undecodable))
+    assert (info.value.encoding, info.value.start, info.value.object[info.value.start]) == \
+        ("utf-8", 3, 0xFF)
+
+
+def test_paths_expand_the_home_directory_and_file_urls(tmp_path, monkeypatch):
+    """gensim opens paths through smart_open, which expands '~' and reads file:// URLs;
+    other URLs are refused with a message that says where they are read."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "c.txt").write_text("a b\nc\n", encoding="utf-8")
+    for source in ("~/c.txt", "file://" + str(tmp_path / "c.txt")):
+        assert list(LineSentence(source)) == [["a", "b"], ["c"]]
+        assert list(PathLineSentences(source)) == [["a", "b"], ["c"]]
+        assert list(Text8Corpus(source)) == [["a", "b", "c"]]
+    with pytest.raises(CorpusError, match="is a URL"):
+        LineSentence("s3://bucket/c.txt")
+
+
+def test_limit_and_sentence_length_are_checked_as_gensim_checks_them(tmp_path):
+    p = tmp_path / "c.txt"
+    p.write_text("a b\nc\nd\n", encoding="utf-8")
+    assert [len(list(LineSentence(p, limit=n))) for n in (0, 1, 2, 9, None)] == [0, 1, 2, 3, 3]
+    for bad in (-1, 2.0, "2", True):
+        with pytest.raises(ValueError, match="limit"):
+            LineSentence(p, limit=bad)
+        with pytest.raises(ValueError, match="limit"):
+            PathLineSentences(p, limit=bad)
+    for bad in (None, True, 0, 2.5):
+        with pytest.raises(ValueError, match="max_sentence_length"):
+            Text8Corpus(p, max_sentence_length=bad)
+
+
 def test_check_iterable():
     check_iterable([["a"]])
     for bad, msg in ((None, "None"), ("a b c", "single string"), (5, "iterable"),
@@ -504,7 +566,11 @@ def test_path_line_sentences_matches_gensim(tmp_path, sample_words):
     assert len(list(PathLineSentences(d, limit=5))) == 15          # 5 lines per file
     single = PathLineSentences(d / "a.txt")
     assert list(single) == list(GensimPathLineSentences(str(d / "a.txt")))
-    with pytest.raises(ValueError, match="neither a file nor a directory"):
+    with pytest.raises(ValueError, match="neither a file nor a"):
+        GensimPathLineSentences(str(tmp_path / "missing"))
+    with pytest.raises(ValueError, match="does not exist"):     # gensim's ValueError, and
+        PathLineSentences(tmp_path / "missing")
+    with pytest.raises(FileNotFoundError):                      # what a missing file is
         PathLineSentences(tmp_path / "missing")
 
 
