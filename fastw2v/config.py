@@ -34,6 +34,21 @@ def is_real(x) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
 
 
+def whole_number(x):
+    """``x`` as an ``int`` where it is a float holding a whole number (``5.0``, NumPy's
+    ``np.float64(5)``): gensim passes its integer parameters through ``int()``, so
+    tuners and JSON configs hand them over as floats. Anything else is returned as it
+    is, for the checks to accept or name (``5.5`` is refused, not cut to 5)."""
+    if is_real(x) and not is_int(x) and math.isfinite(x) and float(x).is_integer():
+        return int(x)
+    return x
+
+
+#: the integer hyper-parameters (and 0/1 switches) that take whole-number floats
+_WHOLE_FIELDS = ("vector_size", "window", "min_count", "max_vocab_size", "max_final_vocab",
+                 "seed", "workers", "negative", "epochs", "sg", "hs", "cbow_mean")
+
+
 def is_flag(x) -> bool:
     """True/False, NumPy booleans, or the integers 0 and 1 (gensim users write ``sg=1``);
     not strings, floats or None, which ``bool()`` would silently turn into a flag."""
@@ -136,6 +151,8 @@ class TrainConfig:
     reproducible: bool = False
 
     def __post_init__(self):
+        for name in _WHOLE_FIELDS:
+            object.__setattr__(self, name, whole_number(getattr(self, name)))
         self.validate()
         # store plain Python numbers: NumPy scalars (np.int64(5), np.float32(0.1),
         # np.True_) pass validation but would not survive the JSON header of a saved model
@@ -213,6 +230,7 @@ class TrainConfig:
 
 def check_batch_words(batch_words) -> int:
     """``batch_words`` as an ``int``; ``ParameterError`` unless an integer >= 1."""
+    batch_words = whole_number(batch_words)
     if not is_int(batch_words) or not 1 <= batch_words <= MAX_BATCH_WORDS:
         raise ParameterError(f"batch_words={batch_words!r} is invalid: must be an integer "
                              f"from 1 to {MAX_BATCH_WORDS}")
@@ -305,6 +323,11 @@ def check_train_args(config: TrainConfig, epochs=None, start_alpha=None, end_alp
         start_alpha = None
     if report_delay is None:
         report_delay = 1.0
+    epochs, total_examples, total_words = (whole_number(v) for v in
+                                           (epochs, total_examples, total_words))
+    # gensim schedules by total_examples if it is truthy, else by total_words
+    if total_examples == 0 and total_words is not None:
+        total_examples = None
     epochs = config.epochs if epochs is None else epochs
     if not is_int(epochs) or not 1 <= epochs <= MAX_C_INT:
         raise ParameterError(f"epochs={epochs!r} is invalid: must be an integer from 1 "
@@ -328,7 +351,8 @@ def check_train_args(config: TrainConfig, epochs=None, start_alpha=None, end_alp
     return TrainArgs(epochs=int(epochs),
                      start_alpha=config.alpha if start_alpha is None else float(start_alpha),
                      end_alpha=config.min_alpha if end_alpha is None else float(end_alpha),
-                     total_examples=total_examples, total_words=total_words,
+                     total_examples=None if total_examples is None else int(total_examples),
+                     total_words=None if total_words is None else int(total_words),
                      report_delay=float(report_delay), progress=progress)
 
 

@@ -152,19 +152,34 @@ def file_jobs(state, corpus_file):
     return enc.n_words, epoch_jobs
 
 
-def iterable_jobs(state, sentences, total_examples, total_words):
-    """``(words per epoch, epoch_jobs)`` for a re-iterable of token lists."""
+def iterable_jobs(state, sentences, total_examples, total_words, measured=None):
+    """``(words per epoch, epoch_jobs)`` for a re-iterable of token lists. ``measured``
+    (a dict, optional) gets each whole epoch's ``sentences`` and in-vocabulary ``words``."""
     index, batch_words = state.vocab.index, state.batch_words
     limit = round_job_size(state.config.workers) if state.config.reproducible else None
     if limit is not None:
         batch_words = min(batch_words, limit)
 
+    per_epoch = expected_words(state, total_examples, total_words)
+
     def epoch_jobs(i):
-        read = sentences_read = 0
+        read = sentences_read = words = 0
         for b, raw, n in iter_id_batches(sentences, index, batch_words):
             read += raw
             sentences_read += n
+            words += len(b) - n             # the ids less the n sentence ends
             yield b, 0, len(b), raw
+        if measured is not None:
+            measured.update(sentences=sentences_read, words=words)
+        if i == 0 and total_examples is not None and total_words is None and sentences_read:
+            assumed = per_epoch * sentences_read / total_examples
+            if abs(words - assumed) > 0.05 * assumed:
+                logger.warning(
+                    "epoch 1 of this train(): %.1f words of the vocabulary per sentence, "
+                    "where the corpus build_vocab counted has %.1f: this epoch's learning "
+                    "rate decayed by that estimate, later epochs' follow total_examples "
+                    "(pass total_words= for an exact schedule)", words / sentences_read,
+                    per_epoch / total_examples)
         # the whole epoch read: a total that was not the corpus's put the learning rate
         # on the wrong schedule (gensim's warnings)
         if total_examples is not None and sentences_read != total_examples:
@@ -175,7 +190,21 @@ def iterable_jobs(state, sentences, total_examples, total_words):
             logger.warning("epoch %d of this train(): %d words read, but total_words=%d; "
                            "the learning rate decays as if the corpus had that many",
                            i + 1, read, total_words)
-    return expected_words(state, total_examples, total_words), epoch_jobs
+    return per_epoch, epoch_jobs
+
+
+def scheduled_words(total_examples, total_words, measured, words_per_epoch) -> int:
+    """Words per epoch for the rest of a ``train()`` call, once an epoch was read.
+
+    The schedule runs on words (the kernels count them); ``total_examples`` is a count of
+    sentences, which :func:`expected_words` turned into words by the density of the
+    corpus ``build_vocab`` counted. gensim's rate follows the sentences, so once a whole
+    epoch was read its own density (``measured``) takes over: from the next epoch on,
+    alpha is where gensim's is. Without ``total_examples``, or when ``total_words`` rules
+    (gensim takes ``total_examples`` first), the estimate stands."""
+    if total_examples is None or not measured.get("sentences"):
+        return words_per_epoch
+    return max(1, round(total_examples * measured["words"] / measured["sentences"]))
 
 
 # -- one train() call --------------------------------------------------------------------
@@ -186,11 +215,13 @@ def train_model(model, args, corpus_iterable, corpus_file, callbacks: Sequence):
     ``(trained_words, raw_words)`` summed over the epochs."""
     state = model.state
     c = state.config
+    measured: dict = {}        # an iterable's last whole epoch: sentences, words
     if corpus_file is not None:
         words_per_epoch, epoch_jobs = file_jobs(state, corpus_file)
     else:
         words_per_epoch, epoch_jobs = iterable_jobs(state, corpus_iterable,
-                                                    args.total_examples, args.total_words)
+                                                    args.total_examples, args.total_words,
+                                                    measured)
     kernel_model = state.kernel_model(c.compute_loss)
     trainer = Trainer(kernel_model, c.workers, c.seed, reproducible=c.reproducible)
     cbs = Callbacks(model, callbacks)
@@ -207,7 +238,23 @@ def train_model(model, args, corpus_iterable, corpus_file, callbacks: Sequence):
         # a callback may switch the loss on or off (gensim reads compute_loss per job):
         # it counts from the epoch about to start
         kernel_model.computes_loss = state.config.compute_loss
+        reschedule()
         return not model.stop_training
+
+    schedule = {"rates": (args.start_alpha, args.end_alpha),
+                "total": words_per_epoch * args.epochs}
+
+    def reschedule():
+        """Between epochs (no worker runs): the rate follows gensim's, which reads
+        ``alpha``/``min_alpha`` for every job (a callback that sets them, as in manual
+        decay, changes the rate from the next epoch on, on the line between them over the
+        whole call) and counts ``total_examples`` in sentences (:func:`scheduled_words`)."""
+        rates = (state.config.alpha, state.config.min_alpha)
+        total = scheduled_words(args.total_examples, args.total_words, measured,
+                                words_per_epoch) * args.epochs
+        if rates != schedule["rates"] or total != schedule["total"]:
+            kernel_model.set_schedule(rates[0], rates[1], total, kernel_model.progress)
+            schedule.update(rates=rates, total=total)
 
     def on_epoch_end(epoch, stats: EpochStats):
         return end_epoch(model, cbs, stats, kernel_model.alpha)
@@ -233,5 +280,8 @@ def train_model(model, args, corpus_iterable, corpus_file, callbacks: Sequence):
                     "epochs trained", state.epochs_trained)
     end_training(model, cbs)
     if stats and sum(s.words_read for s in stats) == 0:
-        raise CorpusError("training read no word that is in the vocabulary")
+        # gensim trains nothing and returns (0, raw): a batch of new words in online
+        # training is no error
+        logger.warning("training read no word that is in the vocabulary: nothing was "
+                       "trained (add the words with build_vocab(update=True) first)")
     return sum(s.words_trained for s in stats), sum(s.raw_words for s in stats)

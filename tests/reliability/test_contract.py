@@ -275,9 +275,13 @@ def test_corpus_with_no_word_of_the_vocabulary(tmp_path):
 # -- every parameter outside its domain ----------------------------------------------------
 NAN, INF = float("nan"), float("inf")
 NOT_NUMBERS = ["1", None, [1], {"a": 1}, b"1"]
-BAD_INT = NOT_NUMBERS + [2.5, 1.0, NAN, INF, True, np.float64(3.0)]
+# whole numbers as floats (5.0) are taken as gensim's int() takes them; fractions are not
+BAD_INT = NOT_NUMBERS + [2.5, 1.5, NAN, INF, True, np.float64(3.5)]
 BAD_FLOAT = ["0.1", None, [0.1], NAN, INF, -INF, True, 1j]
-BAD_FLAG = ["yes", "False", "", 2, -1, 0.5, 1.0, None, NAN, [1], np.float64(1.0), np.int64(2)]
+BAD_FLAG = ["yes", "False", "", 2, -1, 0.5, 2.0, None, NAN, [1], np.float64(0.5), np.int64(2)]
+# the 0/1 switches gensim passes through int() take 1.0; the booleans do not
+BAD_BOOL_FLAG = BAD_FLAG + [1.0, np.float64(1.0)]
+BOOL_FLAGS = {"shrink_windows", "compute_loss", "shared_negatives", "reproducible"}
 # the lower edge of each numeric domain, beyond which values are rejected
 BELOW = {"vector_size": [0, -1], "window": [0, -3], "min_count": [-1], "workers": [0, -2],
          "negative": [-1], "epochs": [0, -1], "max_vocab_size": [0, -5],
@@ -296,7 +300,7 @@ def bad_values(field):
     chosen from the field's declared type."""
     kind = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", "")
     if field.name in FLAGS:
-        return BAD_FLAG
+        return BAD_BOOL_FLAG if field.name in BOOL_FLAGS else BAD_FLAG
     optional = "Optional" in kind
     if "int" in kind:
         values = BAD_INT + BELOW[field.name] + ABOVE.get(field.name, [])

@@ -310,3 +310,120 @@ def test_train_arguments_as_gensim(sentences, caplog):
         Word2Vec(sentences, vector_size=8, min_count=3, epochs=1, progress=False)
         m.train(sentences, total_examples=len(sentences), epochs=1)
     assert "read, but" not in caplog.text
+
+
+class _EpochAlphas(gensim_callbacks.CallbackAny2Vec if gensim_callbacks else object):
+    """Records min_alpha_yet_reached after each epoch; ``freeze`` then sets alpha and
+    min_alpha to 1e-9 (the manual-decay pattern) and keeps a copy of the vectors."""
+
+    def __init__(self, freeze=False):
+        self.alphas, self.vectors, self.freeze = [], [], freeze
+
+    def on_epoch_end(self, model):
+        self.alphas.append(model.min_alpha_yet_reached)
+        self.vectors.append(model.wv.vectors.copy())
+        if self.freeze:
+            model.alpha = model.min_alpha = 1e-9
+
+
+def _both(sentences, **kw):
+    # small jobs: gensim sets one rate per job, from the progress at the job's start
+    kw = dict(vector_size=12, min_count=3, workers=1, seed=1, batch_words=500, **kw)
+    ours = Word2Vec(progress=False, **kw)
+    theirs = gensim_word2vec.Word2Vec(**kw)
+    return ours, theirs
+
+
+def test_a_callback_that_sets_alpha_changes_the_next_epochs_as_gensim(sentences):
+    """gensim reads alpha and min_alpha for every job, so a callback that sets them
+    changes the rate from the next epoch on: set to 1e-9 after epoch 1, the vectors stop
+    moving in both libraries (fastw2v used to keep its schedule to the end of the call)."""
+    for model in _both(sentences):
+        rec = _EpochAlphas(freeze=True)
+        model.build_vocab(sentences)
+        model.train(sentences, total_examples=len(sentences), epochs=3, callbacks=[rec])
+        moved = [float(np.abs(b - a).max()) for a, b in zip(rec.vectors, rec.vectors[1:])]
+        assert rec.alphas[0] > 0.01 and max(rec.alphas[1:]) < 1e-8, (type(model), rec.alphas)
+        assert max(moved) < 1e-5, (type(model), moved)
+    # a new rate (not a freeze) continues on the line between the new ends, as gensim's
+    for model in _both(sentences):
+        rec = _EpochAlphas()
+
+        class Halve(gensim_callbacks.CallbackAny2Vec):
+            def on_epoch_end(self, m):
+                m.alpha = 0.0125
+        model.build_vocab(sentences)
+        model.train(sentences, total_examples=len(sentences), epochs=2,
+                    callbacks=[rec, Halve()])
+        # after epoch 1 of 2: 0.0125 - (0.0125 - min_alpha) * 1 at the call's end
+        assert rec.alphas[1] == pytest.approx(0.0001, abs=2e-4), (type(model), rec.alphas)
+
+
+def test_total_examples_schedules_by_sentences_as_gensim(sentences, caplog):
+    """total_examples counts sentences; the kernels schedule by words, converted with the
+    density of the corpus build_vocab counted. Trained on the same words cut into shorter
+    sentences, that estimate is off: the first epoch says so, and from the second epoch on
+    the rate follows the sentences read, where gensim's is (before, it barely decayed:
+    0.0233, 0.0217, 0.0200 against gensim's 0.0174, 0.0091, 0.0008)."""
+    words = [w for s in sentences for w in s]
+    short = [words[i:i + 10] for i in range(0, len(words), 10)]
+    got = {}
+    for model in _both(sentences):
+        rec = _EpochAlphas()
+        model.build_vocab(sentences)
+        with caplog.at_level("WARNING", logger="fastw2v"):
+            model.train(short, total_examples=len(short), epochs=3, callbacks=[rec])
+        got[type(model).__module__.split(".")[0]] = rec.alphas
+    assert got["fastw2v"][1:] == pytest.approx(got["gensim"][1:], abs=1.5e-3), got
+    assert "words of the vocabulary per sentence" in caplog.text
+    # the vocabulary built from frequencies alone (no corpus_count): the same
+    for model in _both(sentences):
+        rec = _EpochAlphas()
+        freq = {}
+        for w in words:
+            freq[w] = freq.get(w, 0) + 100            # counts of a corpus 100x larger
+        model.build_vocab_from_freq(freq)
+        model.train(sentences, total_examples=len(sentences), epochs=3, callbacks=[rec])
+        got[type(model).__module__.split(".")[0]] = rec.alphas
+    assert got["fastw2v"][1:] == pytest.approx(got["gensim"][1:], abs=1.5e-3), got
+
+
+def test_a_batch_without_vocabulary_words_trains_nothing_as_gensim(sentences, caplog):
+    """Online training meets batches of new words only: gensim returns (0, raw words);
+    fastw2v did the same but then raised CorpusError after the call was recorded."""
+    batch = [["zzqx", "yyqx"]] * 10
+    results = []
+    for model in _both(sentences):
+        model.build_vocab(sentences)
+        before = model.wv.vectors.copy()
+        with caplog.at_level("WARNING", logger="fastw2v"):
+            results.append(model.train(batch, total_examples=10, epochs=1))
+        assert np.array_equal(model.wv.vectors, before)
+    assert results[0] == results[1] == (0, 20)
+    assert "read no word that is in the vocabulary" in caplog.text
+
+
+def test_whole_numbers_given_as_floats_are_accepted_as_gensim(sentences):
+    """gensim passes its integer parameters through int(): tuners and JSON configs give
+    window=5.0, min_count=np.float64(3), ... A float that is not whole is still refused."""
+    from fastw2v import ParameterError
+    floats = dict(window=3.0, negative=2.0, sg=1.0, hs=0.0, cbow_mean=0.0,
+                  min_count=np.float64(3))
+    ints = {k: int(v) for k, v in floats.items()}
+    # and these, which gensim itself does not take as floats
+    a = Word2Vec(sentences, batch_words=500.0, workers=1, progress=False, vector_size=8.0,
+                 seed=2.0, epochs=1.0, **floats)
+    b = Word2Vec(sentences, batch_words=500, workers=1, progress=False, vector_size=8, seed=2,
+                 epochs=1, **ints)
+    g = gensim_word2vec.Word2Vec(sentences, batch_words=500.0, workers=1, vector_size=8,
+                                 epochs=1, **floats)
+    assert np.array_equal(a.wv.vectors, b.wv.vectors)
+    assert all(type(getattr(a, k)) is int for k in list(ints) + ["vector_size", "seed"])
+    assert a.wv.index_to_key == g.wv.index_to_key
+    assert a.train(sentences, total_examples=float(len(sentences)), epochs=1.0)[1] == \
+        g.train(sentences, total_examples=float(len(sentences)), epochs=1)[1]
+    # total_examples=0 beside total_words is "not given", as gensim takes it
+    a.train(sentences, total_examples=0, total_words=a.corpus_total_words, epochs=1)
+    for bad in (dict(window=2.5), dict(sg=2.0), dict(min_count=float("inf"))):
+        with pytest.raises(ParameterError):
+            Word2Vec(**bad)
