@@ -548,10 +548,22 @@ def _plain(value):
 
 def _unpickle(path: str) -> tuple:
     """The top object of ``path``'s pickle and the first class it names."""
+    return restricted_unpickle(path)
+
+
+def restricted_unpickle(path: str, unpickler=None) -> tuple:
+    """``(top object, first class named)`` of the pickle in ``path`` (plain, or gzip,
+    bzip2 or xz compressed), read with ``unpickler`` (a :class:`RestrictedUnpickler`
+    subclass taking ``(file, path)``; :class:`RestrictedUnpickler` by default).
+
+    Errors name ``path``: :class:`~fastw2v.errors.UnsafePickleError` and
+    :class:`~fastw2v.errors.UnsupportedModelError` as the unpickler raised them,
+    :class:`~fastw2v.errors.TruncatedPickleError` for a pickle that ends early,
+    :class:`~fastw2v.errors.CorruptPickleError` for a damaged one."""
     with open(path, "rb") as raw:
         compression = by_magic(raw.read(MAGIC_LENGTH))
     stream = open(path, "rb") if compression is None else compression.open(path, "rb")
-    unpickler = RestrictedUnpickler(stream, path)
+    unpickler = (unpickler or RestrictedUnpickler)(stream, path)
     try:
         with stream:
             return unpickler.load(), unpickler.top_class
@@ -742,4 +754,4 @@ def _huffman_paths(codes, points, V: int, path) -> tuple:
 
 
 __all__ = ["GensimModel", "PickledObject", "RestrictedUnpickler", "WORKAROUND",
-           "is_gensim_pickle", "pickled_class", "read_gensim"]
+           "is_gensim_pickle", "pickled_class", "read_gensim", "restricted_unpickle"]

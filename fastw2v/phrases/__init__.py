@@ -7,6 +7,7 @@ compiled counting and applying.
 * :mod:`.params` -- the checks on every parameter.
 * :mod:`.passes` -- the passes over a corpus: counting, writing a transformed corpus
   file, and :func:`word2phrase` (one pass of the word2vec toolkit's tool).
+* :mod:`.gensim_format` -- reading the phrase models gensim saved (restricted unpickling).
 * ``_phrases`` -- the compiled half: the key table, counting and applying on UTF-8
   bytes (``_phrases.h``).
 

@@ -13,6 +13,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import os
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Mapping
@@ -22,9 +25,11 @@ from ..config import check_progress_per, check_unicode_errors
 from ..corpus import iter_file_sentences
 from ..errors import FormatError, ParameterError
 from ..io import load_native, save_native
+from ..io.gensim_pickle import is_gensim_pickle
 from ..io.native import MAGIC as NATIVE_MAGIC
 from . import _phrases
 from ._phrases import Applier, KeyTable
+from .gensim_format import phrasegram_table, read_gensim_phrases
 from .params import (check_connector_words, check_delimiter, check_max_vocab_size,
                      check_min_count, check_scoring, check_source, check_threshold)
 from .passes import connector_table, learn_counts, write_transformed
@@ -33,6 +38,7 @@ from .scoring import NEGATIVE_INFINITY, builtin_kind, scoring_from_name, scoring
 logger = logging.getLogger(__name__)
 
 _FORMAT = "fastw2v.phrases"
+_MMAP_MODES = (None, "r", "r+", "c")
 
 
 def _is_single(obj):
@@ -186,35 +192,74 @@ class _PhrasesTransformation:
         self.min_count = meta["min_count"]
         self.threshold = meta["threshold"]
 
-    def save(self, fname) -> None:
+    def save(self, fname, separately=None, sep_limit=10 * 1024 ** 2, ignore=frozenset(),
+             pickle_protocol=4) -> None:
         """Save the model to ``fname`` in fastw2v's native format (one header and the
-        tables as raw arrays; no pickle), atomically. A custom scoring function is saved
-        by its importable name (``module:qualname``)."""
+        tables as raw arrays; no pickle), atomically; ``fname`` may also be a binary
+        file object open for writing (as gensim allows), which gets the same bytes
+        (written in place, so not atomically, and left open). A custom scoring function
+        is saved by its importable name (``module:qualname``).
+
+        ``separately``, ``sep_limit``, ``ignore`` and ``pickle_protocol`` are gensim's
+        and have no effect: they choose which NumPy arrays gensim writes beside its
+        pickle, which attributes it leaves out, and the pickle's protocol, where a phrase
+        model's file holds its settings and one table, and nothing is pickled."""
         blob, offsets, values = self._table_for_save().to_arrays()
-        save_native(fname, self._meta(), {"key_blob": blob, "key_offsets": offsets,
-                                          "values": values})
+        arrays = {"key_blob": blob, "key_offsets": offsets, "values": values}
+        if not hasattr(fname, "write"):
+            save_native(fname, self._meta(), arrays)
+            return
+        # the native writer writes files by name: write one, then copy it over
+        with tempfile.TemporaryDirectory(prefix="fastw2v-phrases-") as scratch:
+            path = os.path.join(scratch, "model")
+            save_native(path, self._meta(), arrays)
+            with open(path, "rb") as src:
+                shutil.copyfileobj(src, fname)
 
     @classmethod
-    def load(cls, fname):
-        """Load a model saved by :meth:`save`: a :class:`Phrases` or a
-        :class:`FrozenPhrases`, whichever was saved (as gensim's ``load``)."""
+    def load(cls, fname, mmap=None, scoring=None):
+        """Load a model saved by :meth:`save`, or by gensim's ``save()`` (gensim 4's
+        ``Phrases`` and ``FrozenPhrases``, gensim 3's ``Phrases`` and ``Phraser``; read
+        without gensim and without running code from the file): a :class:`Phrases` or
+        a :class:`FrozenPhrases`, whichever was saved, as gensim's ``load`` (``Phrases``,
+        ``FrozenPhrases`` and ``Phraser`` all load either).
+
+        Parameters
+        ----------
+        fname : str or os.PathLike
+        mmap : {None, 'r', 'r+', 'c'}
+            gensim's; no effect (the table is read into memory).
+        scoring : {'default', 'npmi'} or callable, optional
+            The scoring function of the loaded model, in place of the one the file
+            names, which is then not imported. Needed for a gensim model that scores
+            with a function of its own (fastw2v imports no function a gensim file
+            names).
+        """
+        if mmap not in _MMAP_MODES:
+            raise ParameterError(f"mmap={mmap!r} is invalid: use one of {_MMAP_MODES}")
+        if scoring is not None:
+            scoring = check_scoring(scoring)
+        if not _starts_as_native(fname) and is_gensim_pickle(fname):
+            kind, meta, table, scorer = read_gensim_phrases(fname, scoring)
+            model = _CLASSES[kind].__new__(_CLASSES[kind])
+            model._restore(meta, table, scorer)
+            return model
         try:
             meta, arrays = load_native(fname)
         except FormatError as exc:
             if _starts_as_native(fname):
                 raise     # a fastw2v file, truncated or damaged: the hint would mislead
-            raise FormatError(f"{exc} (a gensim phrase model? load it with gensim and "
-                              "convert it with fastw2v.FrozenPhrases(model))") from None
-        if meta.get("format") != _FORMAT or meta.get("class") not in ("Phrases",
-                                                                      "FrozenPhrases"):
+            raise FormatError(f"{exc} (neither a fastw2v phrase model nor a model saved "
+                              "by gensim)") from None
+        if meta.get("format") != _FORMAT or meta.get("class") not in _CLASSES:
             raise FormatError(f"{fname}: not a fastw2v phrase model")
         try:
             frozen = meta["class"] == "FrozenPhrases"
             table = KeyTable.from_arrays(arrays["key_blob"], arrays["key_offsets"],
                                          arrays["values"], frozen)
-            scoring = scoring_from_name(meta["scoring"], fname)
-            model = (FrozenPhrases if frozen else Phrases).__new__(
-                FrozenPhrases if frozen else Phrases)
+            if scoring is None:
+                scoring = scoring_from_name(meta["scoring"], fname)
+            model = _CLASSES[meta["class"]].__new__(_CLASSES[meta["class"]])
             model._restore(meta, table, scoring)
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, FormatError):
@@ -350,7 +395,7 @@ class Phrases(_PhrasesTransformation):
         self._cache = None
         if sentences is not None or corpus_file is not None:
             start = time.perf_counter()
-            self.add_vocab(sentences, corpus_file=corpus_file, unicode_errors=unicode_errors)
+            self._add_vocab(sentences, corpus_file, unicode_errors, empty_ok=False)
             logger.info("built %s in %.2fs", self, time.perf_counter() - start)
 
     def _restore(self, meta: dict, table: KeyTable, scoring) -> None:
@@ -392,8 +437,13 @@ class Phrases(_PhrasesTransformation):
 
         As gensim does, the new corpus is counted into a table of its own (pruned on its
         own), then merged; if the merged table holds more than ``max_vocab_size``
-        entries it is pruned once more.
+        entries it is pruned once more. A batch without words (``add_vocab([])``, empty
+        sentences, an empty corpus file) changes nothing, as in gensim (only the
+        constructor refuses an empty corpus).
         """
+        self._add_vocab(sentences, corpus_file, unicode_errors, empty_ok=True)
+
+    def _add_vocab(self, sentences, corpus_file, unicode_errors, empty_ok: bool) -> None:
         check_source(sentences, corpus_file)
         if sentences is None and corpus_file is None:
             raise ParameterError("add_vocab needs sentences or corpus_file")
@@ -401,7 +451,13 @@ class Phrases(_PhrasesTransformation):
         # a max_vocab_size beyond int64 (gensim takes any int) is a limit never reached
         learner = learn_counts(sentences, corpus_file, self.connector_words, self.delimiter,
                                check_max_vocab_size(self.max_vocab_size), self.progress_per,
-                               unicode_errors)
+                               unicode_errors, empty_ok=empty_ok)
+        if learner.total_words == 0:
+            (logger.warning if corpus_file is not None else logger.info)(
+                "add_vocab: no words in %s; %s is unchanged",
+                repr(os.fspath(corpus_file)) if corpus_file is not None else "the sentences",
+                self)
+            return
         with self._using_table("add_vocab()", changes=True):
             self.corpus_word_count += learner.total_words
             if len(self._table):
@@ -531,7 +587,9 @@ class FrozenPhrases(_PhrasesTransformation):
         self.min_count = phrases_model.min_count
         self.delimiter = check_delimiter(phrases_model.delimiter)
         self.scoring = phrases_model.scoring
-        self.connector_words = frozenset(getattr(phrases_model, "connector_words", ()))
+        # a gensim 3 model loaded by gensim 4 keeps its connector words as bytes
+        self.connector_words = check_connector_words(getattr(phrases_model,
+                                                             "connector_words", ()))
         start = time.perf_counter()
         if isinstance(phrases_model, Phrases):
             table = phrases_model._export_table()
@@ -541,9 +599,7 @@ class FrozenPhrases(_PhrasesTransformation):
             grams = getattr(phrases_model, "phrasegrams", None)
             if grams is None:
                 grams = phrases_model.export_phrases()
-            table = KeyTable(True, len(grams))
-            for phrase, score in grams.items():
-                table.set(phrase, score)
+            table = phrasegram_table(grams, self.delimiter, str(phrases_model))
         self._set_table(table)
         logger.info("exported %s from %s in %.2fs", self, phrases_model,
                     time.perf_counter() - start)
@@ -607,6 +663,9 @@ class FrozenPhrases(_PhrasesTransformation):
 
 #: gensim's older name for :class:`FrozenPhrases`.
 Phraser = FrozenPhrases
+
+#: the class of each class name a saved model records
+_CLASSES = {"Phrases": Phrases, "FrozenPhrases": FrozenPhrases}
 
 
 __all__ = ["FrozenPhrases", "PhraseVocab", "Phraser", "Phrases"]

@@ -90,10 +90,21 @@ def check_delimiter(delimiter):
 
 
 def check_connector_words(connector_words) -> frozenset:
+    """``connector_words`` as a frozenset of str; UTF-8 ``bytes`` are decoded (gensim 3
+    kept its ``common_terms`` so, and gensim 4 loads them unchanged)."""
     if isinstance(connector_words, (str, bytes)) or not hasattr(connector_words, "__iter__"):
         raise ParameterError(f"connector_words={connector_words!r} is invalid: must be a set "
                              "of str (e.g. fastw2v.ENGLISH_CONNECTOR_WORDS)")
-    words = frozenset(connector_words)
+    words = []
+    for word in connector_words:
+        if isinstance(word, (bytes, bytearray)):
+            try:
+                word = bytes(word).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ParameterError(f"connector_words is invalid: {bytes(word)!r} is not "
+                                     f"UTF-8 ({exc.reason})") from None
+        words.append(word)
+    words = frozenset(words)
     bad = [w for w in words if not isinstance(w, str)]
     if bad:
         raise ParameterError(f"connector_words is invalid: {bad[0]!r} is not a str")

@@ -92,10 +92,10 @@ def expected_entries(corpus_file) -> int:
 
 def learn_counts(sentences=None, corpus_file=None, connector_words=frozenset(),
                  delimiter="_", max_vocab_size=40000000, progress_per=10000,
-                 unicode_errors="strict", word2phrase=False) -> Learner:
+                 unicode_errors="strict", word2phrase=False, empty_ok=False) -> Learner:
     """Count unigrams and candidate phrases of one corpus (an iterable of token lists, or
     a corpus file or directory, plain or compressed) into a fresh :class:`Learner`;
-    ``CorpusError`` if it holds no word."""
+    ``CorpusError`` if it holds no word, unless ``empty_ok``."""
     expect = expected_entries(corpus_file) if corpus_file is not None else 0
     learner = Learner(connector_table(frozenset(connector_words)), delimiter, max_vocab_size,
                       word2phrase, expect)
@@ -116,7 +116,7 @@ def learn_counts(sentences=None, corpus_file=None, connector_words=frozenset(),
                 logger.info("PROGRESS: at sentence #%i, processed %i words and %i word types",
                             number, learner.total_words, len(learner.vocab))
             learner.learn_sentence(sentence)
-    if learner.total_words == 0:
+    if learner.total_words == 0 and not empty_ok:
         where = f" {os.fspath(corpus_file)!r}" if corpus_file is not None else ""
         raise EmptyCorpusError(f"the corpus{where} is empty: no words were found")
     logger.info("collected %i token types (unigram + bigrams) from a corpus of %i words and "

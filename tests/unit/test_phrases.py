@@ -117,6 +117,29 @@ def test_add_vocab_merges_as_gensim(small_lines):
     assert_same_model(ours, theirs, small_lines)
 
 
+def test_add_vocab_of_an_empty_batch_changes_nothing_as_gensim(small_lines, tmp_path):
+    """Streaming code adds whatever batch came; an empty one is no error in gensim."""
+    (tmp_path / "empty.txt").write_text(" \n\n")
+    ours, theirs = Phrases(small_lines[:300]), gensim_model(small_lines[:300])
+    before = (list(ours.vocab.items()), ours.corpus_word_count, ours.min_reduce)
+    for batch in ([], [[]], [[], []], iter([])):
+        ours.add_vocab(batch)
+        theirs.add_vocab(batch)
+    ours.add_vocab(corpus_file=tmp_path / "empty.txt")
+    assert (list(ours.vocab.items()), ours.corpus_word_count, ours.min_reduce) == before
+    assert_same_model(ours, theirs, small_lines[:300], thorough=False)
+    assert ours.corpus_word_count == theirs.corpus_word_count
+    fresh, their_fresh = Phrases(), gensim_model(None)      # a model without counts yet
+    fresh.add_vocab([])
+    their_fresh.add_vocab([])
+    assert len(fresh.vocab) == len(their_fresh.vocab) == 0 and fresh.corpus_word_count == 0
+    fresh.add_vocab(small_lines[:300])                      # and it still learns
+    assert list(fresh.vocab.items()) == list(ours.vocab.items())
+    # the constructor still refuses an empty corpus (documented)
+    with pytest.raises(CorpusError, match="empty"):
+        Phrases([])
+
+
 @pytest.mark.parametrize("max_vocab_size", [500, 5000, 40000])
 def test_pruning_matches_gensim(small_text_file, small_lines, max_vocab_size):
     kw = dict(min_count=2, threshold=1.0, max_vocab_size=max_vocab_size)
@@ -256,6 +279,16 @@ def test_frozen_from_a_gensim_model(small_lines):
         assert list(frozen[small_lines[:50]]) == list(theirs.freeze()[small_lines[:50]])
 
 
+def test_connector_words_given_as_bytes_are_decoded():
+    """gensim 3 kept connector words (``common_terms``) as UTF-8 bytes."""
+    sentences = [["bank", "of", "america"], ["the", "bank", "of", "the", "river"]] * 4
+    model = Phrases(sentences, min_count=1, threshold=0.1, connector_words=[b"of", "the"])
+    assert model.connector_words == frozenset({"of", "the"})
+    assert model[["bank", "of", "america"]] == ["bank_of_america"]
+    with pytest.raises(ParameterError, match="not UTF-8"):
+        Phrases(sentences, connector_words=[b"\xff"])
+
+
 # -- word2phrase.c -----------------------------------------------------------------------
 
 def test_word2phrase_by_hand(tmp_path):
@@ -384,14 +417,57 @@ def test_save_load_round_trip(tmp_path, small_lines):
         assert list(clone[small_lines[:100]]) == list(obj[small_lines[:100]])
 
 
+def test_save_load_take_gensims_keywords(tmp_path, small_lines):
+    """gensim's SaveLoad arguments are accepted (and change nothing in a native file);
+    save() also writes to an open binary file object, as gensim's does."""
+    import io
+    model = Phrases(small_lines[:300], connector_words=ENGLISH_CONNECTOR_WORDS, threshold=5)
+    model.save(tmp_path / "plain.model")
+    plain = (tmp_path / "plain.model").read_bytes()
+    model.save(tmp_path / "kw.model", separately=["vocab"], sep_limit=0,
+               ignore=frozenset({"vocab"}), pickle_protocol=2)
+    model.save(tmp_path / "pos.model", None, 10 * 1024 ** 2, frozenset(), 4)
+    assert (tmp_path / "kw.model").read_bytes() == (tmp_path / "pos.model").read_bytes() \
+        == plain
+    buffer = io.BytesIO()
+    model.save(buffer)
+    assert buffer.getvalue() == plain
+    with open(tmp_path / "handle.model", "wb") as fh:
+        fh.write(b"")
+        model.save(fh)
+        assert not fh.closed                                 # the caller's to close
+    for mmap in (None, "r", "r+", "c"):
+        loaded = Phrases.load(tmp_path / "handle.model", mmap=mmap)
+        assert list(loaded.vocab.items()) == list(model.vocab.items())
+        assert loaded.export_phrases() == model.export_phrases()
+    frozen = model.freeze()
+    buffer = io.BytesIO()
+    frozen.save(buffer, pickle_protocol=5)
+    (tmp_path / "f.model").write_bytes(buffer.getvalue())
+    assert FrozenPhrases.load(tmp_path / "f.model", mmap="r").phrasegrams == frozen.phrasegrams
+    with pytest.raises(ParameterError, match="mmap='w' is invalid"):
+        Phrases.load(tmp_path / "f.model", mmap="w")
+
+
+def test_load_with_scoring_replaces_the_saved_scorer(tmp_path, small_lines):
+    custom = Phrases(small_lines[:300], scoring=count_ratio, threshold=0.1)
+    custom.save(tmp_path / "c.model")
+    assert Phrases.load(tmp_path / "c.model", scoring="npmi").scoring is npmi_scorer
+    assert Phrases.load(tmp_path / "c.model", scoring=original_scorer).scoring \
+        is original_scorer
+    with pytest.raises(ParameterError, match="scoring='pmi' is invalid"):
+        Phrases.load(tmp_path / "c.model", scoring="pmi")
+
+
 def test_load_rejects_other_files(tmp_path):
-    theirs = gensim_model([["a", "b"]])
-    theirs.save(str(tmp_path / "gensim.model"))
-    with pytest.raises(FormatError, match="not a fastw2v model file.*a gensim phrase model"):
-        Phrases.load(tmp_path / "gensim.model")
     (tmp_path / "text.txt").write_text("a b c\n")
-    with pytest.raises(FormatError, match="a gensim phrase model"):
-        Phrases.load(tmp_path / "text.txt")
+    (tmp_path / "long.txt").write_text("a b c d e f g h i j k l m n o p q r s t u v w x\n")
+    for name in ("text.txt", "long.txt"):
+        with pytest.raises(FormatError, match="neither a fastw2v phrase model nor a model "
+                                              "saved by gensim"):
+            Phrases.load(tmp_path / name)
+    with pytest.raises(FileNotFoundError):
+        Phrases.load(tmp_path / "missing.model")
     model = Phrases([["a", "b"]] * 3, min_count=1)
     model.save(tmp_path / "p.model")
     data = (tmp_path / "p.model").read_bytes()
