@@ -2,7 +2,7 @@
 nogil Cython kernels on worker threads, with gensim 4's API."""
 from . import datasets
 from .config import TrainConfig
-from .corpus import LineSentence, PathLineSentences, Text8Corpus
+from .corpus import BrownCorpus, LineSentence, PathLineSentences, Text8Corpus
 from .errors import (CorpusError, CorpusNotFoundError, CorpusReadError, CorruptPickleError,
                      DistributedTrainingError, TruncatedCorpusError, UndecodableCorpusError,
                      EmptyCorpusError, EmptyQueryError, EmptyVocabularyError, FormatError,
@@ -48,7 +48,7 @@ def show_config(file=None) -> dict:
 
 
 __all__ = [
-    "Word2Vec", "KeyedVectors", "LineSentence", "PathLineSentences", "Text8Corpus",
+    "Word2Vec", "KeyedVectors", "BrownCorpus", "LineSentence", "PathLineSentences", "Text8Corpus",
     "TrainConfig", "Vocab", "VocabBuilder", "ParameterError", "CorpusError",
     "VocabularyError", "FormatError", "EmptyQueryError", "EmptyVocabularyError",
     "EmptyCorpusError", "SourceError", "TruncatedFileError", "TruncatedPickleError",

@@ -15,6 +15,7 @@ import logging
 import math
 import platform
 import sys
+import warnings
 import weakref
 from collections import Counter
 from datetime import datetime
@@ -630,6 +631,15 @@ class Word2Vec(OutputSpaceMixin):
             check_source(corpus_iterable, corpus_file)
             callbacks = check_callbacks(callbacks)
             c = self.config
+            # gensim's two warnings, in its words
+            if c.hs and c.negative:
+                logger.warning("Both hierarchical softmax and negative sampling are "
+                               "activated: each word trains both objectives, probably a "
+                               "mistake; set hs=0 or negative=0 to disable one of them")
+            if c.alpha > self.min_alpha_yet_reached:
+                logger.warning("Effective 'alpha' higher than previous training cycles "
+                               "(alpha=%g, the last epoch ended at %g)", c.alpha,
+                               self.min_alpha_yet_reached)
             self.add_lifecycle_event("train", log_level=logging.DEBUG, msg=(
                 f"training model with {c.workers} workers on {len(self.wv)} vocabulary and "
                 f"{self.layer1_size} features, using sg={c.sg} hs={c.hs} sample={c.sample} "
@@ -765,7 +775,12 @@ class Word2Vec(OutputSpaceMixin):
     def init_sims(self, replace=False) -> None:
         """Deprecated, as in gensim 4: ``wv.init_sims(replace)`` (queries compute the
         norms themselves; ``replace=True`` makes the vectors unit length)."""
-        self.wv.init_sims(replace=replace)
+        warnings.warn("init_sims() is deprecated, as in gensim 4: queries compute the norms "
+                      "themselves (wv.fill_norms()); use wv.unit_normalize_all() to replace "
+                      "the vectors by unit vectors", DeprecationWarning, stacklevel=2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)      # said once, above
+            self.wv.init_sims(replace=replace)
 
     # -- persistence --------------------------------------------------------------------
     def save(self, fname, separately=None, sep_limit=10 * 1024 ** 2, ignore=frozenset(),
@@ -827,11 +842,15 @@ class Word2Vec(OutputSpaceMixin):
             pass
 
     def __str__(self) -> str:
+        """gensim's string, word for word (its "created" lifecycle event and logs carry
+        it); ``repr()`` adds the training mode."""
         c = self.config
-        return (f"Word2Vec<vocab={len(self.wv)}, vector_size={c.vector_size}, "
-                f"alpha={c.alpha}, {'sg' if c.sg else 'cbow'}, hs={c.hs}, negative={c.negative}>")
+        return f"{type(self).__name__}<vocab={len(self.wv)}, vector_size={c.vector_size}, alpha={c.alpha}>"
 
-    __repr__ = __str__
+    def __repr__(self) -> str:
+        c = self.config
+        return (f"{str(self)[:-1]}, {'sg' if c.sg else 'cbow'}, hs={c.hs}, "
+                f"negative={c.negative}>")
 
 
 for _name in _STATE_ATTRIBUTES:

@@ -338,6 +338,43 @@ class PathLineSentences:
                                            self.max_sentence_length, self.limit)
 
 
+class BrownCorpus:
+    """The Brown corpus as NLTK ships it (gensim's ``BrownCorpus``): every file of a
+    directory, one sentence per line of ``word/TAG`` tokens, each yielded as
+    ``word/TA`` (the word lower-cased, the tag's first two characters) where those two
+    characters are letters; other tokens (punctuation, tokens without exactly one
+    ``/``) are dropped, and so are lines left empty.
+
+    The files are read in sorted name order (gensim's order is the directory's, which
+    the file system decides), hidden ones too, subdirectories not.
+    """
+
+    def __init__(self, dirname, unicode_errors: str = "strict"):
+        check_unicode_errors(unicode_errors)
+        path = corpus_path(dirname)
+        if not os.path.isdir(path):
+            if not os.path.exists(path):
+                raise _missing(path, "BrownCorpus: directory")
+            raise CorpusReadError(f"BrownCorpus: {path!r} is not a directory")
+        self.dirname = dirname
+        self.unicode_errors = unicode_errors
+
+    def __iter__(self) -> Iterator[List[str]]:
+        path = corpus_path(self.dirname)
+        for name in sorted(os.listdir(path)):
+            fname = os.path.join(path, name)
+            if not os.path.isfile(fname):
+                continue
+            for tokens in iter_file_sentences(fname, self.unicode_errors):
+                words = []
+                for token in tokens:
+                    parts = token.split("/")
+                    if len(parts) == 2 and parts[1][:2].isalpha():
+                        words.append(f"{parts[0].lower()}/{parts[1][:2]}")
+                if words:
+                    yield words
+
+
 class Text8Corpus:
     """A text8-style file (one huge line) as sentences of ``max_sentence_length`` words
     (gensim's ``Text8Corpus``, with its default of 10,000).
@@ -404,7 +441,7 @@ def check_sentence(sentence, index: int) -> None:
         )
 
 
-__all__ = ["BLOCK_BYTES", "UNICODE_ERRORS", "LineSentence", "PathLineSentences", "Text8Corpus",
+__all__ = ["BLOCK_BYTES", "UNICODE_ERRORS", "BrownCorpus", "LineSentence", "PathLineSentences", "Text8Corpus",
            "check_iterable", "check_limit", "check_sentence", "check_unicode_errors", "corpus_paths",
            "is_file_object", "iter_blocks", "iter_file_pieces", "iter_file_sentences",
            "block_threads", "corpus_path", "open_corpus_file", "run_in_file_order", "usable_cpus"]

@@ -427,3 +427,26 @@ def test_whole_numbers_given_as_floats_are_accepted_as_gensim(sentences):
     for bad in (dict(window=2.5), dict(sg=2.0), dict(min_count=float("inf"))):
         with pytest.raises(ParameterError):
             Word2Vec(**bad)
+
+
+def test_str_and_training_warnings_as_gensim(sentences, caplog):
+    """str() is gensim's (its lifecycle event and logs carry it); gensim's warnings for
+    both objectives on and for a rate above the previous training's end are logged."""
+    ours, theirs = _both(sentences, hs=1, negative=2)
+    ours.build_vocab(sentences)
+    theirs.build_vocab(sentences)
+    assert str(ours) == str(theirs)
+    assert ours.lifecycle_events[0]["params"] == theirs.lifecycle_events[0]["params"]
+    assert "sg" in repr(ours) or "cbow" in repr(ours)
+    for model in (ours, theirs):
+        caplog.clear()
+        with caplog.at_level("WARNING"):
+            model.train(sentences, total_examples=len(sentences), epochs=1)
+        assert "Both hierarchical softmax and negative sampling" in caplog.text
+        assert "Effective 'alpha'" not in caplog.text
+        caplog.clear()
+        with caplog.at_level("WARNING"):
+            model.train(sentences, total_examples=len(sentences), epochs=1)
+        assert "Effective 'alpha' higher than previous training cycles" in caplog.text
+    with pytest.warns(DeprecationWarning, match="init_sims"):
+        ours.init_sims()

@@ -626,3 +626,41 @@ def test_release_drops_whole_pages_and_the_ids_read_the_same(tmp_path):
     enc.close()
     assert enc.ids is None and not os.path.exists(path)
     enc.release(0, n)                                      # closed: nothing to release
+
+
+def test_brown_corpus_as_gensims(tmp_path, sample_corpus_path):
+    """gensim's BrownCorpus on NLTK's layout: 'word/TAG' tokens, kept as 'word/TA'
+    (lower-cased, two tag letters) where the tag starts with two letters; punctuation
+    tags, tokens without exactly one '/', and lines left empty are dropped. Built here
+    from the Wikipedia sample's words with Brown tags."""
+    from gensim.models.word2vec import BrownCorpus as GensimBrown
+    from fastw2v import BrownCorpus
+    words = lzma.open(sample_corpus_path, "rt", encoding="utf-8").read(60_000).split()
+    tags = ["nn", "NN-TL", "vbd", "at", "np$", ",", ".", "``", "jj", "in", "cd", "*",
+            "ppss+bem", "nn-hl", "fw-nn", "'", "--", "rb"]
+    rng = np.random.default_rng(7)
+    d = tmp_path / "brown"
+    d.mkdir()
+    (d / "sub").mkdir()                                    # not read
+    for f in range(3):
+        lines = []
+        for _ in range(120):
+            n = int(rng.integers(0, 14))
+            toks = [f"{rng.choice(words).title() if rng.random() < .2 else rng.choice(words)}"
+                    f"/{rng.choice(tags)}" for _ in range(n)]
+            if rng.random() < 0.2:
+                toks.insert(0, rng.choice(["a/b/nn", "noslash", "Café/NN", "./."]))
+            lines.append("\t" + " ".join(toks))
+        (d / f"c{f}").write_text("\n".join(lines) + "\n\n", encoding="utf-8")
+    ours = list(BrownCorpus(d))
+    theirs = list(GensimBrown(str(d)))
+    assert sorted(map(tuple, ours)) == sorted(map(tuple, theirs)) and len(ours) > 200
+    single = tmp_path / "one"
+    single.mkdir()
+    (single / "ca01").write_bytes((d / "c0").read_bytes())
+    assert list(BrownCorpus(single)) == list(GensimBrown(str(single)))
+    assert "café/NN" in {w for s in BrownCorpus(d) for w in s}
+    with pytest.raises(FileNotFoundError):
+        BrownCorpus(tmp_path / "missing")
+    with pytest.raises(CorpusError, match="not a directory"):
+        BrownCorpus(d / "c0")
