@@ -21,7 +21,7 @@ import time
 from collections.abc import Mapping
 from typing import Iterator, List
 
-from ..config import check_progress_per, check_unicode_errors
+from ..config import check_progress_per, check_unicode_errors, whole_number
 from ..corpus import iter_file_sentences
 from ..errors import FormatError, ParameterError
 from ..io import load_native, save_native
@@ -387,7 +387,7 @@ class Phrases(_PhrasesTransformation):
         self.scoring = scoring
         self.min_count = min_count
         self.threshold = threshold
-        self.max_vocab_size = max_vocab_size
+        self.max_vocab_size = whole_number(max_vocab_size)     # 1e7 as gensim takes it
         self.progress_per = progress_per
         self.min_reduce = 1
         self.corpus_word_count = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from inspect import getfullargspec
 
-from ..config import is_int, is_real
+from ..config import is_int, is_real, whole_number
 from ..errors import ParameterError
 from . import _phrases
 from .scoring import SCORER_ARGS, builtin_kind, npmi_scorer, original_scorer
@@ -70,7 +70,9 @@ MAX_VOCAB_SIZE_LIMIT = 2 ** 63 - 1
 def check_max_vocab_size(max_vocab_size) -> int:
     """``max_vocab_size`` must be an integer >= 1; returns it as the compiled counting
     takes it: a value beyond int64 (``2**63``, ``10**20``, which gensim accepts and never
-    reaches) becomes :data:`MAX_VOCAB_SIZE_LIMIT`, so nothing is pruned, as in gensim."""
+    reaches) becomes :data:`MAX_VOCAB_SIZE_LIMIT`, so nothing is pruned, as in gensim.
+    A float holding a whole number (``1e7``) is that integer."""
+    max_vocab_size = whole_number(max_vocab_size)
     if not is_int(max_vocab_size) or max_vocab_size < 1:
         raise ParameterError(f"max_vocab_size={max_vocab_size!r} is invalid: must be an "
                              "integer >= 1")

@@ -156,6 +156,19 @@ def test_pruning_matches_gensim(small_text_file, small_lines, max_vocab_size):
     assert list(ours.vocab.items()) == list(theirs.vocab.items())
 
 
+def test_max_vocab_size_as_a_whole_float_as_gensim(small_lines):
+    """gensim users write max_vocab_size=1e7 (gensim compares it with a count)."""
+    from fastw2v.phrases import Phrases
+    import gensim.models.phrases as gp
+    for size in (1e7, 2000.0):
+        ours = Phrases(small_lines, min_count=2, threshold=1.0, max_vocab_size=size)
+        theirs = gp.Phrases(small_lines, min_count=2, threshold=1.0, max_vocab_size=size)
+        assert ours.max_vocab_size == int(size) and type(ours.max_vocab_size) is int
+        assert ours.export_phrases() == theirs.export_phrases()
+    with pytest.raises(ValueError, match="max_vocab_size"):
+        Phrases(small_lines, max_vocab_size=2.5)
+
+
 @pytest.mark.parametrize("max_vocab_size", [2 ** 63 - 1, 2 ** 63, 10 ** 20])
 def test_max_vocab_size_beyond_int64_prunes_nothing_as_gensim(small_text_file, small_lines,
                                                               tmp_path, max_vocab_size):
