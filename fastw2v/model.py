@@ -25,7 +25,7 @@ import numpy as np
 
 from .config import (TrainConfig, check_batch_words, check_callbacks, check_progress,
                      check_progress_per, check_source, check_train_args, check_trim_rule,
-                     check_unicode_errors, check_vocab_flag)
+                     check_unicode_errors, check_vocab_flag, is_int)
 from .errors import ParameterError, SourceError
 from .state import SAVED_WEIGHTS, ModelState
 from .training.progress import make_progress
@@ -491,14 +491,18 @@ class Word2Vec(OutputSpaceMixin):
         return self.config.min_count if value is None else int(value)
 
     def build_vocab_from_freq(self, word_freq: Dict[str, int], keep_raw_vocab=False,
-                              corpus_count=None, trim_rule=None, update=False):
+                              corpus_count=None, trim_rule=None, update=False, *,
+                              corpus_total_words=None):
         """Build the vocabulary from ``{word: count}`` instead of a corpus (gensim's name);
-        ``update=True`` grows the existing vocabulary as :meth:`build_vocab` does."""
+        ``update=True`` grows the existing vocabulary as :meth:`build_vocab` does.
+        ``corpus_total_words`` (fastw2v's): the corpus's tokens, where they are more than
+        the counts add up to (counts pruned while counting); by default their sum."""
         return self._build_from_counts(word_freq, keep_raw_vocab, corpus_count, trim_rule,
-                                       update)
+                                       update, corpus_total_words=corpus_total_words)
 
     def _build_from_counts(self, word_freq, keep_raw_vocab=False, corpus_count=None,
-                           trim_rule=None, update=False, ranked=False):
+                           trim_rule=None, update=False, ranked=False,
+                           corpus_total_words=None):
         check_trim_rule(trim_rule)
         with exclusive(self, "build_vocab_from_freq()"):
             if update:
@@ -506,6 +510,13 @@ class Word2Vec(OutputSpaceMixin):
             builder = builder_from_counts(word_freq, ranked)
             if corpus_count is not None:
                 builder.n_sentences = int(corpus_count)
+            if corpus_total_words is not None:
+                if not is_int(corpus_total_words) or \
+                        corpus_total_words < builder.total_words:
+                    raise ParameterError(
+                        f"corpus_total_words={corpus_total_words!r} is invalid: must be an "
+                        f"integer >= the counts' sum ({builder.total_words})")
+                builder.total_words = int(corpus_total_words)
             self._raw = builder
             self._prepare(update, keep_raw_vocab, trim_rule)
         return self

@@ -18,7 +18,6 @@ from ..errors import DistributedTrainingError
 from ..model import Word2Vec, TrainRecord
 from ..training.session import Callbacks, end_epoch, end_training
 from ..training.trainer import EpochStats
-from ..vocab import builder_from_counts
 from ._worker import (index_bytes, InputError, Plan, Weights, count_shard, drop_run,
                       merge_counts, prepare_partition, row_selection, train_round)
 
@@ -85,9 +84,34 @@ def _check_paths(corpus_files) -> List[str]:
         raise CorpusError("corpus_files is empty: pass at least one shard path or URL")
     if any(not isinstance(p, str) for p in paths):
         raise TypeError("corpus_files must be str paths or URLs")
+    _check_distinct(paths)
+    return paths
+
+
+def _local_files(path: str):
+    """The local files a shard path reads (a directory's files), or None for a URL."""
+    if "://" in path and not path.startswith("file://"):
+        return None
+    local = os.path.expanduser(path[len("file://"):] if path.startswith("file://") else path)
+    if os.path.isdir(local):
+        return [os.path.realpath(os.path.join(local, n)) for n in os.listdir(local)
+                if not n.startswith(".") and os.path.isfile(os.path.join(local, n))]
+    return [os.path.realpath(local)]
+
+
+def _check_distinct(paths: List[str]) -> None:
+    """``ValueError`` if two shards read the same data: the same string, the same local
+    file spelled two ways, or a file that a directory shard also reads (the counts
+    would double)."""
     if len(set(paths)) != len(paths):
         raise ValueError("corpus_files lists a shard more than once")
-    return paths
+    seen = {}
+    for p in paths:
+        for f in _local_files(p) or ():
+            if f in seen:
+                raise ValueError(f"corpus_files reads {f!r} twice: through {seen[f]!r} and "
+                                 f"{p!r}")
+            seen[f] = p
 
 
 def _raise_input_errors(results):
@@ -213,10 +237,12 @@ def _train(model, client, run_id, paths, part_shards, part_addrs, worker_threads
     counter, total, n_sentences, _ = _count_vocabulary(
         client, run_id, paths, homes, c.max_vocab_size, unicode_errors, storage_options,
         retries, trim_rule)
-    # the shards' counts, with the corpus's own token and sentence totals
-    builder = builder_from_counts(counter)
-    builder.total_words, builder.n_sentences = total, n_sentences
-    state.set_vocab(builder, trim_rule)
+    # the shards' counts, with the corpus's own token and sentence totals, made the
+    # vocabulary as build_vocab makes it (its checks, report and lifecycle events)
+    model.build_vocab_from_freq(counter, corpus_count=n_sentences, trim_rule=trim_rule,
+                                corpus_total_words=total)
+    model.add_lifecycle_event("build_vocab", log_level=logging.DEBUG, update=False,
+                              trim_rule=str(trim_rule))
     tables = state.build_tables()          # built once here, broadcast with the plan
     plan = Plan(c.as_dict(), list(state.vocab.words), np.asarray(state.vocab.counts),
                  tables, unicode_errors, storage_options)

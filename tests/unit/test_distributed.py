@@ -124,6 +124,21 @@ def test_model_is_ordinary_saveable_and_queryable(clean_model, tmp_path):
     assert np.abs(clean_model.syn1neg).max() > 0
 
 
+def test_vocabulary_record_is_single_machine_training_s(clean_model, small_shards):
+    """The vocabulary is built as build_vocab builds it: the same report in the model's
+    lifecycle events (what min_count kept, what down-sampling leaves) as one machine's."""
+    single = Word2Vec(**{k: v for k, v in SMALL.items() if k != "round_words"})
+    single.build_vocab(corpus_file=os.path.dirname(small_shards[0]))
+
+    def vocab_events(m):
+        return [(e["event"], e.get("msg"), e.get("update"), e.get("trim_rule"))
+                for e in m.lifecycle_events if e["event"] in ("prepare_vocab", "build_vocab")]
+    ours, theirs = vocab_events(clean_model), vocab_events(single)
+    assert ours == theirs and len(ours) == 4, (ours, theirs)
+    assert clean_model.corpus_count == single.corpus_count
+    assert clean_model.corpus_total_words == single.corpus_total_words
+
+
 def test_learning_rate_schedule_spans_all_rounds(clean_model):
     rounds = clean_model.distributed_stats["rounds"]
     assert len(rounds) >= 3
@@ -263,6 +278,14 @@ def test_bad_input(client, small_shards, tmp_path):
         train_distributed([small_shards[0], bad], client=client, **SMALL)
     with pytest.raises(CorpusError, match="empty"):
         train_distributed([], client=client)
+    # one file read twice would double its counts: the same file spelled another way,
+    # or a file that a directory shard also reads
+    d = os.path.dirname(small_shards[0])
+    for twice in ([small_shards[0], os.path.join(d, "..", os.path.basename(d),
+                                                 os.path.basename(small_shards[0]))],
+                  [small_shards[0], d], [small_shards[1], "file://" + small_shards[1]]):
+        with pytest.raises(ValueError, match="reads .* twice"):
+            train_distributed(twice, client=client, **SMALL)
     with pytest.raises(VocabularyError, match="min_count"):
         train_distributed(small_shards, client=client, **dict(SMALL, min_count=10 ** 9))
     with pytest.raises(ParameterError, match="round_words"):

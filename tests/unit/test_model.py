@@ -380,3 +380,16 @@ def test_hs_file_of_an_earlier_build_keeps_its_tree(tmp_path, small_text_file):
         back = Word2Vec.load(tmp_path / name)
         np.testing.assert_array_equal(back.state.huffman().points, old_tree.points)
         np.testing.assert_array_equal(back.score(sentences, total_sentences=20), want)
+
+
+def test_build_vocab_from_freq_takes_the_corpus_token_total():
+    """Counts pruned while counting add up to less than the corpus's tokens; the total
+    given is the model's corpus_total_words (the distributed vocabulary passes it)."""
+    from fastw2v import ParameterError
+    m = Word2Vec(min_count=1, vector_size=4)
+    m.build_vocab_from_freq({"a": 5, "b": 3}, corpus_count=2, corpus_total_words=11)
+    assert (m.corpus_total_words, m.corpus_count, list(m.vocab.counts)) == (11, 2, [5, 3])
+    for bad in (7, 2.5, "11"):
+        with pytest.raises(ParameterError, match="corpus_total_words"):
+            Word2Vec(min_count=1).build_vocab_from_freq({"a": 5, "b": 3},
+                                                        corpus_total_words=bad)
