@@ -22,6 +22,7 @@ from .compression import DECOMPRESSION_ERRORS, open_by_suffix
 #: Bytes read from a corpus file at a time (each block is then cut at whitespace).
 BLOCK_BYTES = 1 << 20
 _ASCII_SPACE = (b"\n", b" ", b"\t", b"\r", b"\x0b", b"\x0c")
+_ASCII_SPACE_TEXT = tuple(c.decode() for c in _ASCII_SPACE)
 #: The accepted ``unicode_errors`` values.
 UNICODE_ERRORS = ("strict", "replace", "ignore")
 
@@ -116,8 +117,46 @@ def block_threads(workers: int) -> int:
     return max(1, min(int(workers), usable_cpus()))
 
 
+def _read_error(exc: BaseException, name: str) -> CorpusError:
+    """The CorpusError for an error reading ``name``: also the built-in it was."""
+    message = f"cannot read corpus file {name!r}: {exc}"
+    if isinstance(exc, UnicodeDecodeError):      # a text-mode file object's own decoding
+        return UndecodableCorpusError(message, exc.encoding, exc.object, exc.start,
+                                      exc.end, exc.reason)
+    if isinstance(exc, EOFError):
+        return TruncatedCorpusError(message)
+    return CorpusReadError(message)
+
+
+def _text_blocks(fh, first: str, name: str) -> Iterator[Tuple[bytes, str, bool]]:
+    """:func:`iter_blocks` of a file opened in text mode, whose first read gave ``first``:
+    its text is already decoded (by the file's own ``encoding`` and ``errors``, which may
+    have left lone surrogates, as ``errors="surrogateescape"`` does: kept as they are, as
+    gensim keeps them), so it is only cut at whitespace; ``raw`` is its UTF-8 encoding,
+    surrogates passed through."""
+    leftover: List[str] = []
+    block = first
+    while True:
+        if block:
+            cut = max(block.rfind(c) for c in _ASCII_SPACE_TEXT)
+            if cut < 0:
+                leftover.append(block)
+            else:
+                leftover.append(block[: cut + 1])
+                head, leftover = "".join(leftover), [block[cut + 1:]]
+                yield head.encode("utf-8", "surrogatepass"), head, False
+        else:
+            head = "".join(leftover)
+            yield head.encode("utf-8", "surrogatepass"), head, True
+            return
+        try:
+            block = fh.read(BLOCK_BYTES)
+        except DECOMPRESSION_ERRORS as exc:
+            raise _read_error(exc, name) from exc
+
+
 def _file_blocks(fh, name: str, unicode_errors: str) -> Iterator[Tuple[bytes, str, bool]]:
-    """:func:`iter_blocks` of one open binary (or text: encoded to UTF-8) file."""
+    """:func:`iter_blocks` of one open binary (or text: :func:`_text_blocks`) file."""
     # the bytes after the last whitespace so far, in pieces: a token longer than a block
     # (a file without whitespace) is joined once, when it ends, so reading stays linear
     leftover: List[bytes] = []
@@ -127,10 +166,10 @@ def _file_blocks(fh, name: str, unicode_errors: str) -> Iterator[Tuple[bytes, st
         try:
             block = fh.read(BLOCK_BYTES)
         except DECOMPRESSION_ERRORS as exc:
-            kind = TruncatedCorpusError if isinstance(exc, EOFError) else CorpusReadError
-            raise kind(f"cannot read corpus file {name!r}: {exc}") from exc
+            raise _read_error(exc, name) from exc
         if isinstance(block, str):       # a file opened in text mode
-            block = block.encode("utf-8", "surrogateescape")
+            yield from _text_blocks(fh, block, name)
+            return
         if block:
             cut = max(block.rfind(c) for c in _ASCII_SPACE)
             if cut < 0:          # the token goes on past this block: keep reading

@@ -664,3 +664,22 @@ def test_brown_corpus_as_gensims(tmp_path, sample_corpus_path):
         BrownCorpus(tmp_path / "missing")
     with pytest.raises(CorpusError, match="not a directory"):
         BrownCorpus(d / "c0")
+
+
+def test_text_mode_file_objects_keep_their_own_decoding_as_gensim(tmp_path):
+    """A file object opened in text mode has decoded its bytes already, by its own
+    encoding and errors: gensim takes its lines as they are, lone surrogates of
+    errors='surrogateescape' included. fastw2v re-encoded them and then refused them."""
+    from gensim.models.word2vec import LineSentence as GensimLineSentence
+    p = tmp_path / "c.txt"
+    p.write_bytes(b"ok \xff word\nb\xe9 c\rd\n" + b"x y\n" * 3000)
+    for make in (lambda: open(p, errors="surrogateescape"),
+                 lambda: open(p, encoding="latin-1"),
+                 lambda: io.StringIO("a \ud800 b\nc\n")):
+        with make() as a, make() as b:
+            ours = list(LineSentence(a))
+            assert ours == list(GensimLineSentence(b)) and len(ours) >= 2
+    with open(p, encoding="utf-8") as fh:
+        with pytest.raises(UnicodeDecodeError) as info:
+            list(LineSentence(fh))
+    assert isinstance(info.value, CorpusError) and "c.txt" in str(info.value)
