@@ -842,6 +842,11 @@ def save_word2vec_format(kv, fname, fvocab=None, binary=False, total_vec=None,
         order = np.arange(V)
     keys = [key for key, _, _ in leading] + \
         [_check_key(prefix + str(kv.index_to_key[i])) for i in order]
+    if fvocab is not None and sort_attr not in kv.expandos:
+        # gensim's refusal: the lines would say 0 for every word
+        raise ValueError(f"Cannot store vocabulary with {sort_attr!r} because that "
+                         "attribute does not exist (vectors read from a word2vec file have "
+                         "no counts: set_vecattr(key, 'count', n), or save without fvocab)")
     if fvocab is not None:
         for key in keys:            # refused before any file is written
             check_vocab_word(key)

@@ -70,6 +70,21 @@ def _renamed(old: str, new: str) -> str:
             "Migrating-from-Gensim-3.x-to-4")
 
 
+def _check_fits(attr: str, have: np.dtype, want: np.dtype) -> None:
+    """``TypeError`` unless values of dtype ``want`` fit attribute ``attr`` of dtype
+    ``have`` without losing anything (gensim refuses a conflicting type): objects hold
+    anything, numbers widen within their kind or from integers to floats, but a float
+    is no integer, a boolean no number, and text no number."""
+    have, want = np.dtype(have), np.dtype(want)
+    if have.kind in "OUS" and want.kind in "OUS" or have == want:
+        return        # text: the attribute becomes objects where it must (_fit_attr)
+    if want.kind == "b" and have.kind != "b" or \
+            not np.can_cast(want, have, casting="same_kind") or \
+            (have.kind in "iu" and want.kind not in "iu"):
+        raise TypeError(f"can't set attribute {attr!r} of type {have} to values of type "
+                        f"{want}: it would lose them (gensim refuses a conflicting type too)")
+
+
 class KeyedVectors(SimilarityQueries):
     """Vectors for a list of keys, loadable and queryable without a model.
 
@@ -97,7 +112,17 @@ class KeyedVectors(SimilarityQueries):
 
     def __init__(self, vector_size: int, index_to_key: Sequence[str] = (),
                  vectors: Optional[np.ndarray] = None, counts=None, dtype=np.float32, *,
-                 key_to_index: Optional[Dict[str, int]] = None, count=None):
+                 key_to_index: Optional[Dict[str, int]] = None, count=None,
+                 mapfile_path=None):
+        if isinstance(index_to_key, Integral) and not isinstance(index_to_key, bool) \
+                and index_to_key == 0 and count is None:
+            index_to_key = ()       # KeyedVectors(size, 0): gensim's positional count 0
+        if count == 0 and not isinstance(count, bool):
+            count = None            # gensim's default: nothing preallocated
+        if mapfile_path is not None:
+            raise TypeError("mapfile_path (gensim's vectors in a memory-mapped file of "
+                            "your own) is not supported: save() and load(fname, mmap='r') "
+                            "map the vectors")
         if isinstance(index_to_key, (str, Integral)) or count is not None:
             raise TypeError("index_to_key must be a sequence of keys (gensim's preallocation "
                             "count is not supported: make KeyedVectors(vector_size) and "
@@ -391,11 +416,15 @@ class KeyedVectors(SimilarityQueries):
         raise KeyError(f"Key {key!r} not present in vocabulary")
 
     def get_vector(self, key, norm: bool = False) -> np.ndarray:
-        """The vector of ``key`` (a view); a new unit-length copy if ``norm``."""
+        """The vector of ``key``: a read-only view, as gensim's (written through, it
+        would leave the cached norms stale; assign ``kv[key] = vector`` instead); a new
+        unit-length copy if ``norm``."""
         idx = self.get_index(key)
         if norm:
             return self._vectors[idx] / self.safe_norms(idx, idx + 1)[0]
-        return self._vectors[idx]
+        view = self._vectors[idx]
+        view.flags.writeable = False
+        return view
 
     word_vec = get_vector
 
@@ -422,12 +451,24 @@ class KeyedVectors(SimilarityQueries):
         that longer text later is kept whole)."""
         if attr not in self.expandos:
             self.allocate_vecattrs([attr], [np.asarray(val).dtype])
+        else:
+            self._fit_attr(attr, np.asarray(val).dtype)
         self.expandos[attr][self.get_index(key)] = val
+
+    def _fit_attr(self, attr: str, dtype) -> None:
+        """Check that values of ``dtype`` fit attribute ``attr`` (:func:`_check_fits`);
+        fixed-width text (from a file) becomes objects, so that longer text fits."""
+        have = self.expandos[attr]
+        _check_fits(attr, have.dtype, dtype)
+        if have.dtype.kind in "US" and np.dtype(dtype).kind in "OUS":
+            self.expandos[attr] = have.astype(object)
 
     def allocate_vecattrs(self, attrs=None, types=None) -> None:
         """Make sure every attribute in ``attrs`` (default: those there) has one value per
         key, of the dtype in ``types`` (gensim's name): new ones zero, existing ones
-        extended with zeros or converted."""
+        extended with zeros. A type an existing attribute cannot hold without losing
+        values (a float for integers, text for numbers) raises ``TypeError``, as gensim
+        refuses a type that conflicts with the existing one."""
         if attrs is None:
             attrs, types = list(self.expandos), [a.dtype for a in self.expandos.values()]
         attrs = list(attrs)
@@ -439,6 +480,9 @@ class KeyedVectors(SimilarityQueries):
             dtype = np.dtype(dtype)
             if dtype.kind not in "biuf":
                 dtype = np.dtype(object)    # text of any length, as gensim's
+            if old is not None:
+                _check_fits(attr, old.dtype, dtype)
+                dtype = old.dtype
             new = np.zeros(len(self), dtype=dtype)
             if old is not None:
                 n = min(len(old), len(new))
@@ -503,6 +547,12 @@ class KeyedVectors(SimilarityQueries):
                              f"({len(keys)}, {self.vector_size})")
         weights = weights.reshape(len(keys), self.vector_size)
         extras = {k: np.asarray(v) for k, v in (extras or {}).items()}
+        for attr, vals in extras.items():          # checked before anything changes
+            if vals.shape[:1] != (len(keys),):
+                raise ValueError(f"extras[{attr!r}] has {vals.shape[0] if vals.ndim else 0} "
+                                 f"values for {len(keys)} keys")
+            if attr in self.expandos:
+                self._fit_attr(attr, vals.dtype)
         new_keys, new_pos, seen = [], [], set()
         for pos, key in enumerate(keys):
             idx = self.key_to_index.get(key)
@@ -513,6 +563,8 @@ class KeyedVectors(SimilarityQueries):
                 new_keys.append(key)
                 new_pos.append(pos)
             elif replace:
+                if not self._vectors.flags.writeable:      # mapped read-only: a copy
+                    self.vectors = np.array(self._vectors)
                 self._vectors[idx] = weights[pos]
                 for attr, vals in extras.items():
                     self.set_vecattr(key, attr, vals[pos])
@@ -654,8 +706,12 @@ class KeyedVectors(SimilarityQueries):
         """Refused, as in gensim: it is a Doc2Vec method."""
         raise NotImplementedError("Call similarity_unseen_docs on a Doc2Vec model instead.")
 
-    def save(self, fname) -> None:
-        """Save keys, vectors and attributes to one native file, atomically (mmap-able)."""
+    def save(self, fname, separately=None, sep_limit=10 * 1024 ** 2, ignore=frozenset(),
+             pickle_protocol=4) -> None:
+        """Save keys, vectors and attributes to one native file, atomically (mmap-able).
+        ``separately``, ``sep_limit``, ``ignore`` and ``pickle_protocol`` are gensim's
+        and have no effect: the arrays are always in the one file, and nothing is
+        pickled."""
         from ..io.native import encode_strings, pack_attrs, save_native
         packed = self._packed
         if packed is not None:

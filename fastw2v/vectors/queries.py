@@ -186,7 +186,9 @@ class SimilarityQueries:
         """Keys nearest ``key`` (``most_similar([key])``)."""
         return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
 
-    similar_by_word = similar_by_key
+    def similar_by_word(self, word, topn=10, restrict_vocab=None):
+        """gensim's alias of :meth:`similar_by_key` (its argument is named ``word``)."""
+        return self.similar_by_key(word, topn, restrict_vocab)
 
     def similar_by_vector(self, vector, topn: Optional[int] = 10, restrict_vocab=None):
         """Keys nearest an arbitrary vector (the "vec2word" question)."""
@@ -410,13 +412,16 @@ class SimilarityQueries:
         """A new :class:`KeyedVectors` with the vectors (copies) of the given keys that are
         present, each once, in the order first given. Counts are made up in descending
         order as gensim does, unless ``copy_vecattrs`` copies every attribute of the keys
-        (``get_vecattr``). ``allow_inference`` matters only where out-of-vocabulary keys
-        can be inferred (fastText); here no key is."""
+        (``get_vecattr``). With ``allow_inference=False`` only keys of ``key_to_index``
+        are taken; with it (gensim's default), also ints as row numbers, as gensim's
+        ``key in kv`` takes them."""
         chosen, seen = [], set()
         for key in keys:
             if key not in seen:
                 seen.add(key)
-                if self.has_index_for(key):
+                # as gensim: with inference, any key it can look up (an int is also a
+                # row number); without, only the keys themselves
+                if self.has_index_for(key) if allow_inference else key in self.key_to_index:
                     chosen.append(key)
         rows = [self.get_index(k) for k in chosen]
         n = len(chosen)

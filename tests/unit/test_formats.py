@@ -157,10 +157,24 @@ def test_fvocab_is_read_and_written_by_the_vocab_module(kv, tmp_path):
         vocab.write_bytes(content)
         with pytest.raises(VocabularyError, match=msg):
             KeyedVectors.load_word2vec_format(path, fvocab=vocab)
-    odd = KeyedVectors(2, ["ok", "tab\there"], np.ones((2, 2), dtype=np.float32))
+    odd = KeyedVectors(2, ["ok", "tab\there"], np.ones((2, 2), dtype=np.float32),
+                       counts=[2, 1])
     with pytest.raises(ValueError, match="cannot be written to a vocabulary file"):
         odd.save_word2vec_format(tmp_path / "odd.txt", fvocab=tmp_path / "odd.vocab")
     assert not (tmp_path / "odd.txt").exists() and not (tmp_path / "odd.vocab").exists()
+
+
+def test_fvocab_without_counts_is_refused_as_gensim(tmp_path):
+    """Vectors read from a word2vec file have no counts: gensim refuses to write their
+    vocabulary file, which would say 0 for every word; so does fastw2v now."""
+    kv = KeyedVectors(2, ["a", "b"], np.ones((2, 2), dtype=np.float32))
+    theirs = GensimKV(2)
+    theirs.add_vectors(["a", "b"], np.ones((2, 2), dtype=np.float32))
+    for k, where in ((kv, "ours"), (theirs, "theirs")):
+        with pytest.raises(ValueError, match="Cannot store vocabulary with 'count'"):
+            k.save_word2vec_format(str(tmp_path / f"{where}.txt"),
+                                   fvocab=str(tmp_path / f"{where}.vocab"))
+    assert not (tmp_path / "ours.txt").exists() and not (tmp_path / "ours.vocab").exists()
 
 
 def test_duplicate_words_keep_the_first(tmp_path):
@@ -422,8 +436,10 @@ def test_binary_bytes_differ_from_gensims_only_by_row_newlines(kv, tmp_path):
 def test_two_vector_sets_appended_into_one_file_as_gensim(tmp_path, binary, suffix):
     from gensim.models import KeyedVectors as GensimKV
     rng = np.random.default_rng(0)
-    a = KeyedVectors(5, ["alpha", "beta", "gamma"], rng.random((3, 5), dtype=np.float32))
-    b = KeyedVectors(5, ["delta", "epsilon"], rng.random((2, 5), dtype=np.float32))
+    a = KeyedVectors(5, ["alpha", "beta", "gamma"], rng.random((3, 5), dtype=np.float32),
+                     counts=[9, 8, 7])
+    b = KeyedVectors(5, ["delta", "epsilon"], rng.random((2, 5), dtype=np.float32),
+                     counts=[6, 5])
     path = tmp_path / f"both.vec{suffix}"
     a.save_word2vec_format(path, binary=binary, total_vec=5, fvocab=tmp_path / "v.txt")
     b.save_word2vec_format(path, binary=binary, append=True, write_header=False,

@@ -671,3 +671,81 @@ def test_zero_and_nan_vectors(pair):
     assert [k for k, _ in kv.most_similar(keys[5], topn=3)] == [keys[0], keys[1], keys[2]]
     ranked = kv.most_similar(keys[0], topn=len(keys))
     assert ranked[-1][0] == keys[7] and np.isnan(ranked[-1][1])
+
+
+def _hand_made(lib):
+    kv = lib(3)
+    kv.add_vectors(["a", "b", "c"], np.array([[1, 0, 0], [0, 1, 0], [1, 1, 0]], np.float32))
+    return kv
+
+
+def test_vectors_read_by_key_are_read_only_as_gensim(pair):
+    """Written through kv[key], a vector would leave the cached norms stale (a cosine of
+    .004 where the true one is .40): gensim hands out read-only views, and so does
+    fastw2v now; assigning kv[key] = vector goes through add_vectors."""
+    ours, theirs = pair
+    for kv in (ours, theirs):
+        word = kv.index_to_key[50]
+        with pytest.raises(ValueError, match="read-only"):
+            kv[word] *= 0.5
+        with pytest.raises(ValueError, match="read-only"):
+            kv.get_vector(word)[0] = 1.0
+    assert ours.vectors.flags.writeable             # the matrix itself stays writable
+    kv = _hand_made(KeyedVectors)
+    kv.fill_norms()
+    kv["c"] = np.array([0, 0, 2], np.float32)
+    assert kv.most_similar("c", topn=1)[0][1] == pytest.approx(0.0, abs=1e-6)
+    assert kv.norms[2] == pytest.approx(2.0)
+
+
+def test_attribute_types_conflict_as_gensim():
+    """A value an attribute cannot hold is refused (gensim: TypeError), not cut: a
+    float into counts lost its fraction, text turned counts into strings."""
+    for lib in (KeyedVectors, GensimKV):
+        kv = _hand_made(lib)
+        kv.set_vecattr("a", "count", 5)
+        with pytest.raises(TypeError):
+            kv.set_vecattr("b", "count", 2.7)
+        with pytest.raises(TypeError):
+            kv.allocate_vecattrs(["count"], [np.float64])
+        assert kv.get_vecattr("b", "count") == 0
+    kv = _hand_made(KeyedVectors)
+    kv.set_vecattr("a", "count", 5)
+    kv.set_vecattr("b", "count", np.int32(3))            # an integer of another width
+    for extras in ({"count": np.array(["x"])}, {"count": np.array([1.5])},
+                   {"count": np.array([], dtype=np.int64)}):
+        with pytest.raises((TypeError, ValueError)):
+            kv.add_vectors(["d"], np.ones((1, 3), np.float32), extras=extras)
+        assert len(kv) == 3 and kv.vectors.shape == (3, 3) and len(kv.expandos["count"]) == 3
+    kv.add_vectors(["d"], np.ones((1, 3), np.float32), extras={"count": np.array([4])})
+    assert [kv.get_vecattr(k, "count") for k in "abcd"] == [5, 3, 0, 4]
+    kv.set_vecattr("a", "tag", "x")
+    kv.set_vecattr("b", "tag", "a much longer text")        # kept whole
+    assert kv.get_vecattr("b", "tag") == "a much longer text"
+
+
+def test_replacing_a_vector_of_a_mapped_file_copies_it_as_gensim(tmp_path):
+    kv = _hand_made(KeyedVectors)
+    kv.save(str(tmp_path / "k.kv"))
+    mapped = KeyedVectors.load(str(tmp_path / "k.kv"), mmap="r")
+    mapped["a"] = np.array([3, 3, 3], np.float32)
+    assert mapped["a"].tolist() == [3, 3, 3]
+    assert KeyedVectors.load(str(tmp_path / "k.kv"))["a"].tolist() == [1, 0, 0]
+
+
+def test_gensim_constructor_save_and_lookup_arguments(tmp_path):
+    """KeyedVectors(size, 0), count=0 and mapfile_path=None are gensim's defaults;
+    save() takes gensim's SaveLoad arguments; similar_by_word's argument is 'word';
+    vectors_for_all(allow_inference=False) takes only keys, not ints as row numbers."""
+    for kv in (KeyedVectors(4, 0), KeyedVectors(4, count=0, mapfile_path=None)):
+        assert len(kv) == 0 and kv.vector_size == 4
+    with pytest.raises(TypeError, match="mapfile_path"):
+        KeyedVectors(4, mapfile_path=str(tmp_path / "m"))
+    ours, theirs = _hand_made(KeyedVectors), _hand_made(GensimKV)
+    ours.save(str(tmp_path / "k.kv"), separately=[], sep_limit=1, ignore=frozenset(),
+              pickle_protocol=2)
+    assert KeyedVectors.load(str(tmp_path / "k.kv")).index_to_key == ["a", "b", "c"]
+    assert [w for w, _ in ours.similar_by_word(word="a")] == \
+        [w for w, _ in theirs.similar_by_word(word="a")]
+    assert ours.vectors_for_all([1, "a"], allow_inference=False).index_to_key == \
+        theirs.vectors_for_all([1, "a"], allow_inference=False).index_to_key == ["a"]
