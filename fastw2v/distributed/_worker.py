@@ -369,7 +369,7 @@ def train_round(plan: Plan, weights: Weights, run_id: str, partition: int,
             # single-machine training): the rounds of an epoch add up to the shard's
             raw, n_ids = enc.raw_words, len(enc.ids)
             jobs += [(enc.ids, s + a, s + b, raw * (s + b) // n_ids - raw * (s + a) // n_ids)
-                     for a, b in corpus_blocks(e - s, threads)]
+                     for a, b in corpus_blocks(e - s, threads, ids=enc.ids[s:e])]
             slices.append((enc, s, e))
         offset += len(enc.ids)
     skel = _skeleton(st, plan)

@@ -129,7 +129,7 @@ def file_jobs(state, corpus_file):
     if enc.n_words == 0:
         raise CorpusError(f"no word of {corpus_file!r} is in the vocabulary")
     ids = enc.ids
-    blocks = corpus_blocks(len(ids), state.config.workers, state.config.reproducible)
+    blocks = corpus_blocks(len(ids), state.config.workers, state.config.reproducible, ids)
     # an epoch's raw token count spread over its jobs (exact sum), so that an
     # interrupted epoch reports about the share it trained
     n_ids = max(len(ids), 1)

@@ -135,18 +135,37 @@ def round_job_size(workers: int) -> Optional[int]:
     return max(MIN_ROUND_JOB, math.ceil(ROUND_ENTRIES / workers))
 
 
-def corpus_blocks(n_entries: int, workers: int,
-                  reproducible: bool = False) -> List[Tuple[int, int]]:
+def corpus_blocks(n_entries: int, workers: int, reproducible: bool = False,
+                  ids: Optional[np.ndarray] = None) -> List[Tuple[int, int]]:
     """Split ``[0, n_entries)`` into contiguous blocks: several per worker so a slow
     thread does not hold the others back, none larger than :data:`MAX_BLOCK`, nor
-    than :func:`round_job_size` in the reproducible mode."""
+    than :func:`round_job_size` in the reproducible mode.
+
+    With the encoded stream ``ids`` (``-1`` ends a sentence), each cut moves on to the
+    next sentence end, if one comes within half a block: a job trains its sentences
+    whole, so no context pair across a cut is lost (a cut inside a sentence dropped its
+    pairs there, a few per job, more with more workers). A line longer than that (a
+    text8-style file) is still cut where the block ends; its blocks are then at most
+    1.5 times as long."""
     if n_entries == 0:
         return []
     size = max(10_000, min(MAX_BLOCK, math.ceil(n_entries / (16 * workers))))
     limit = round_job_size(workers) if reproducible else None
     if limit is not None:
         size = min(size, limit)
-    return [(s, min(s + size, n_entries)) for s in range(0, n_entries, size)]
+    cuts = list(range(size, n_entries, size))
+    if ids is not None:
+        reach = size // 2
+        moved = []
+        for cut in cuts:
+            # ids[cut - 1] is the last entry of the block: a -1 there is a whole cut
+            ends = np.flatnonzero(ids[cut - 1:min(cut - 1 + reach, n_entries)] == -1)
+            cut = cut + int(ends[0]) if len(ends) else cut
+            if cut < n_entries and (not moved or cut > moved[-1]):
+                moved.append(cut)
+        cuts = moved
+    bounds = [0] + cuts + [n_entries]
+    return list(zip(bounds[:-1], bounds[1:]))
 
 
 def iter_id_batches(sentences: Iterable, key_to_index: dict,

@@ -11,7 +11,7 @@ import threading
 import numpy as np
 import pytest
 
-from fastw2v import CallbackAny2Vec, Word2Vec, kernels
+from fastw2v import CallbackAny2Vec, LineSentence, Word2Vec, kernels
 from fastw2v.training.trainer import Trainer
 
 FAST = dict(vector_size=16, min_count=3, workers=2, progress=False)
@@ -347,8 +347,12 @@ def test_corpus_file_pages_released_behind_the_jobs(small_text_file, monkeypatch
     calls = []
     real = EncodedCorpus.release
 
+    stream = []
+
     def spy(enc, start, end):
         calls.append((start, end, len(enc.ids)))
+        if not stream:
+            stream.append(np.array(enc.ids))
         real(enc, start, end)
     monkeypatch.setattr(EncodedCorpus, "release", spy)
     kept = Word2Vec(corpus_file=small_text_file, **kw)
@@ -357,7 +361,7 @@ def test_corpus_file_pages_released_behind_the_jobs(small_text_file, monkeypatch
     released = Word2Vec(corpus_file=small_text_file, **kw)
     assert calls
     n = calls[0][2]
-    blocks = corpus_blocks(n, workers)
+    blocks = corpus_blocks(n, workers, ids=stream[0])
     lag = 4 * workers
     assert len(blocks) > lag + 1
     # per epoch: jobs 0 .. len - lag - 1 released one by one, in order, as the job lag
@@ -371,3 +375,31 @@ def test_corpus_file_pages_released_behind_the_jobs(small_text_file, monkeypatch
     else:
         assert released.wv.vectors.shape == kept.wv.vectors.shape
         assert np.isfinite(released.wv.vectors).all()
+
+
+@pytest.mark.parametrize("workers, reproducible", [(1, False), (2, False), (4, False),
+                                                   (8, True), (20, True)])
+def test_corpus_file_jobs_train_every_pair_of_every_sentence(tmp_path, workers,
+                                                             reproducible):
+    """A corpus file is cut into jobs; a cut inside a sentence lost the context pairs
+    across it (12 of 119,600 with 1-4 workers, 60 with 20), so what was trained
+    depended on the worker count. Jobs now end at sentence ends: with window 1, no
+    down-sampling and no window shrinking, every sentence of n words gives 2 (n - 1)
+    pairs, as the iterable mode trains them."""
+    from fastw2v.training.trainer import corpus_blocks
+    rng = np.random.default_rng(3)
+    p = tmp_path / "c.txt"
+    p.write_text("\n".join(" ".join(f"w{i}" for i in rng.integers(0, 500, 300))
+                           for _ in range(200)) + "\n", encoding="utf-8")
+    kw = dict(vector_size=8, window=1, shrink_windows=False, sample=0, sg=1, min_count=1,
+              compute_loss=True, epochs=1, seed=1, workers=workers,
+              reproducible=reproducible)
+    for model in (Word2Vec(corpus_file=str(p), **kw),
+                  Word2Vec(LineSentence(str(p)), **kw)):
+        assert model.epoch_stats[-1].loss_examples == 200 * 2 * 299
+    # the cuts: at sentence ends where one comes within half a block, else where they were
+    ids = np.array(([1] * 9 + [-1]) * 3000, dtype=np.int32)
+    blocks = corpus_blocks(len(ids), 1, ids=ids)
+    assert blocks[0][0] == 0 and blocks[-1][1] == len(ids) and len(blocks) > 1
+    assert all(a[1] == b[0] and ids[a[1] - 1] == -1 for a, b in zip(blocks, blocks[1:]))
+    assert corpus_blocks(len(ids), 1, ids=np.ones_like(ids)) == corpus_blocks(len(ids), 1)
