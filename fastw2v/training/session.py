@@ -200,9 +200,10 @@ def scheduled_words(total_examples, total_words, measured, words_per_epoch) -> i
     sentences, which :func:`expected_words` turned into words by the density of the
     corpus ``build_vocab`` counted. gensim's rate follows the sentences, so once a whole
     epoch was read its own density (``measured``) takes over: from the next epoch on,
-    alpha is where gensim's is. Without ``total_examples``, or when ``total_words`` rules
-    (gensim takes ``total_examples`` first), the estimate stands."""
-    if total_examples is None or not measured.get("sentences"):
+    alpha is where gensim's is. Without ``total_examples``, or with ``total_words`` too
+    (an exact count of words, which fastw2v's schedule takes first), the first schedule
+    stands."""
+    if total_examples is None or total_words is not None or not measured.get("sentences"):
         return words_per_epoch
     return max(1, round(total_examples * measured["words"] / measured["sentences"]))
 

@@ -376,6 +376,14 @@ def test_total_examples_schedules_by_sentences_as_gensim(sentences, caplog):
         got[type(model).__module__.split(".")[0]] = rec.alphas
     assert got["fastw2v"][1:] == pytest.approx(got["gensim"][1:], abs=1.5e-3), got
     assert "words of the vocabulary per sentence" in caplog.text
+    # with total_words too, the exact word count schedules every epoch (no estimate)
+    ours = _both(sentences)[0]
+    rec = _EpochAlphas()
+    ours.build_vocab(sentences)
+    ours.train(short, total_examples=len(short), total_words=len(words), epochs=3,
+               callbacks=[rec])
+    line = [0.025 - (0.025 - 0.0001) * k / 3 for k in (1, 2, 3)]
+    assert rec.alphas == pytest.approx(line, abs=5e-4), rec.alphas
     # the vocabulary built from frequencies alone (no corpus_count): the same
     for model in _both(sentences):
         rec = _EpochAlphas()
