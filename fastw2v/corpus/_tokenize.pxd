@@ -24,6 +24,7 @@ cdef extern from "_tokenize.h" nogil:
         int64_t line
         int first_ended
     int FW_LINE_SENTENCE_WORDS
+    int64_t fw_line_sentences(int64_t tokens)
     void fw_lines_end(fw_lines *l)
     void fw_lines_merge(fw_lines *dst, const fw_lines *src)
     int64_t fw_lines_total(const fw_lines *l)

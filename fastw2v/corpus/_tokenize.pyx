@@ -109,8 +109,9 @@ LINE_SENTENCE_WORDS = FW_LINE_SENTENCE_WORDS
 
 def line_sentences(int64_t tokens):
     """The sentences gensim's ``LineSentence`` makes of a line of ``tokens`` tokens: one
-    per started :data:`LINE_SENTENCE_WORDS`, none for an empty line."""
-    return (tokens + FW_LINE_SENTENCE_WORDS - 1) // FW_LINE_SENTENCE_WORDS
+    per started :data:`LINE_SENTENCE_WORDS`, none for an empty line (the C counter's
+    rule, ``fw_line_sentences``)."""
+    return fw_line_sentences(tokens)
 
 
 cdef class _ByteTokens:

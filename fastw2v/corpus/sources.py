@@ -128,63 +128,48 @@ def _read_error(exc: BaseException, name: str) -> CorpusError:
     return CorpusReadError(message)
 
 
-def _text_blocks(fh, first: str, name: str) -> Iterator[Tuple[bytes, str, bool]]:
-    """:func:`iter_blocks` of a file opened in text mode, whose first read gave ``first``:
-    its text is already decoded (by the file's own ``encoding`` and ``errors``, which may
-    have left lone surrogates, as ``errors="surrogateescape"`` does: kept as they are, as
-    gensim keeps them), so it is only cut at whitespace; ``raw`` is its UTF-8 encoding,
-    surrogates passed through."""
-    leftover: List[str] = []
-    block = first
+def _cut_at_whitespace(fh, name: str):
+    """Yield ``(head, ends)`` pieces of an open file, each ending at its last whitespace
+    (``ends`` true for the last piece, which ends where the file does). The pieces are
+    bytes, or str for a file opened in text mode."""
+    # what follows the last whitespace so far, in pieces: a token longer than a block
+    # (a file without whitespace) is joined once, when it ends, so reading stays linear
+    leftover: list = []
+    spaces = None
     while True:
-        if block:
-            cut = max(block.rfind(c) for c in _ASCII_SPACE_TEXT)
-            if cut < 0:
-                leftover.append(block)
-            else:
-                leftover.append(block[: cut + 1])
-                head, leftover = "".join(leftover), [block[cut + 1:]]
-                yield head.encode("utf-8", "surrogatepass"), head, False
-        else:
-            head = "".join(leftover)
-            yield head.encode("utf-8", "surrogatepass"), head, True
-            return
         try:
             block = fh.read(BLOCK_BYTES)
         except DECOMPRESSION_ERRORS as exc:
             raise _read_error(exc, name) from exc
+        if spaces is None:
+            spaces = _ASCII_SPACE_TEXT if isinstance(block, str) else _ASCII_SPACE
+        if not block:
+            yield block[:0].join(leftover), True
+            return
+        cut = max(block.rfind(c) for c in spaces)
+        if cut < 0:              # the token goes on past this block: keep reading
+            leftover.append(block)
+            continue
+        leftover.append(block[: cut + 1])
+        head, leftover = block[:0].join(leftover), [block[cut + 1:]]
+        yield head, False
 
 
 def _file_blocks(fh, name: str, unicode_errors: str) -> Iterator[Tuple[bytes, str, bool]]:
-    """:func:`iter_blocks` of one open binary (or text: :func:`_text_blocks`) file."""
-    # the bytes after the last whitespace so far, in pieces: a token longer than a block
-    # (a file without whitespace) is joined once, when it ends, so reading stays linear
-    leftover: List[bytes] = []
-    offset = 0          # byte offset of `leftover`'s first byte in the file
+    """:func:`iter_blocks` of one open file. Bytes are decoded (which checks them); a
+    file opened in text mode has decoded its text already, by its own ``encoding`` and
+    ``errors``, which may have left lone surrogates (``errors="surrogateescape"``): they
+    are kept, as gensim keeps them, and ``raw`` is the text's UTF-8, surrogates passed."""
+    offset = 0          # byte offset of the next head in the file
     line_no = 1
-    while True:
-        try:
-            block = fh.read(BLOCK_BYTES)
-        except DECOMPRESSION_ERRORS as exc:
-            raise _read_error(exc, name) from exc
-        if isinstance(block, str):       # a file opened in text mode
-            yield from _text_blocks(fh, block, name)
-            return
-        if block:
-            cut = max(block.rfind(c) for c in _ASCII_SPACE)
-            if cut < 0:          # the token goes on past this block: keep reading
-                leftover.append(block)
-                continue
-            leftover.append(block[: cut + 1])
-            head, leftover = b"".join(leftover), [block[cut + 1:]]
-        else:
-            head, leftover = b"".join(leftover), []
+    for head, ends in _cut_at_whitespace(fh, name):
+        if isinstance(head, str):
+            yield head.encode("utf-8", "surrogatepass"), head, ends
+            continue
         text = _decode(head, name, offset, line_no, unicode_errors)
         offset += len(head)
         line_no += head.count(b"\n")
-        yield head, text, not block
-        if not block:
-            break
+        yield head, text, ends
 
 
 def iter_blocks(source, unicode_errors: str = "strict") -> Iterator[Tuple[bytes, str, bool]]:
