@@ -13,7 +13,7 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from ..config import check_callbacks, check_distributed_args
-from ..corpus import CorpusError
+from ..corpus import CorpusError, corpus_paths
 from ..errors import DistributedTrainingError
 from ..model import Word2Vec, TrainRecord
 from ..training.session import Callbacks, end_epoch, end_training
@@ -89,14 +89,15 @@ def _check_paths(corpus_files) -> List[str]:
 
 
 def _local_files(path: str):
-    """The local files a shard path reads (a directory's files), or None for a URL."""
+    """The real paths of the local files a shard path reads (a directory's files, as
+    :func:`fastw2v.corpus.corpus_paths` lists them), or None for a URL. A shard that
+    cannot be read is left to the worker that reads it, which says why."""
     if "://" in path and not path.startswith("file://"):
         return None
-    local = os.path.expanduser(path[len("file://"):] if path.startswith("file://") else path)
-    if os.path.isdir(local):
-        return [os.path.realpath(os.path.join(local, n)) for n in os.listdir(local)
-                if not n.startswith(".") and os.path.isfile(os.path.join(local, n))]
-    return [os.path.realpath(local)]
+    try:
+        return [os.path.realpath(f) for f in corpus_paths(path)]
+    except CorpusError:
+        return []
 
 
 def _check_distinct(paths: List[str]) -> None:

@@ -169,11 +169,15 @@ def _scoring(value, path: str, scoring, frozen: bool):
 
 
 def _connector_words(fields: dict, path: str) -> frozenset:
-    # gensim 3 called them common_terms; older models have neither
+    # gensim 3 called them common_terms (UTF-8 bytes, which the check decodes); older
+    # models have neither
     words = fields.get("connector_words", fields.get("common_terms", frozenset()))
     if not isinstance(words, (set, frozenset, list, tuple)):
         raise _fail(path, f"connector_words is a {type(words).__name__}")
-    return frozenset(_text(w, path, "connector word") for w in words)
+    try:
+        return check_connector_words(words)
+    except ParameterError as exc:
+        raise _fail(path, str(exc)) from None
 
 
 def _key(key, delimiter: str, path: str) -> str:
@@ -296,7 +300,6 @@ def read_gensim_phrases(path, scoring=None) -> Tuple[str, dict, KeyTable, object
             corpus_word_count=_number(fields, "corpus_word_count", path, 0,
                                       lambda v: is_int(v) and v >= 0, "an integer >= 0"))
         table = _vocab_table(fields.get("vocab"), path)
-    check_connector_words(settings["connector_words"])
     return kind, settings, table, scorer
 
 
