@@ -171,7 +171,8 @@ def iterable_jobs(state, sentences, total_examples, total_words, measured=None):
             yield b, 0, len(b), raw
         if measured is not None:
             measured.update(sentences=sentences_read, words=words)
-        if i == 0 and total_examples is not None and total_words is None and sentences_read:
+        # (an epoch without a vocabulary word gets train()'s own warning instead)
+        if i == 0 and total_examples is not None and total_words is None and words:
             assumed = per_epoch * sentences_read / total_examples
             if abs(words - assumed) > 0.05 * assumed:
                 logger.warning(

@@ -409,6 +409,7 @@ def test_a_batch_without_vocabulary_words_trains_nothing_as_gensim(sentences, ca
         assert np.array_equal(model.wv.vectors, before)
     assert results[0] == results[1] == (0, 20)
     assert "read no word that is in the vocabulary" in caplog.text
+    assert "per sentence" not in caplog.text        # not also the schedule's warning
 
 
 def test_whole_numbers_given_as_floats_are_accepted_as_gensim(sentences):
