@@ -144,12 +144,29 @@ def atomic_write(path, write_fn) -> None:
     ``path``: readers see the old file or the complete new one, never a partial one.
 
     The file gets the permissions any other writer's would (``0o666`` less the umask, or
-    the replaced file's own), and an ``OSError`` names ``path``, never the temporary."""
+    the replaced file's own), and an ``OSError`` names ``path``, never the temporary.
+
+    A symbolic link is followed: the file it points to is replaced and the link stays,
+    as ``open(path, "wb")`` would leave it. A path that is not a regular file (``-output
+    /dev/stdout``, a named pipe, ``/dev/null``) cannot be replaced by a rename, so it is
+    written straight through, as the C tool writes it."""
     path = os.fspath(path)
+    try:
+        kind = os.stat(path).st_mode
+    except OSError:
+        kind = None
+    if kind is not None and not stat.S_ISREG(kind):
+        try:
+            fh = open(path, "wb")
+        except OSError as exc:
+            raise _public_error(exc, path) from None
+        write_through(fh, path, write_fn)
+        return
+    shown, path = path, os.path.realpath(path)
     try:
         fd, tmp = _create_beside(path)
     except OSError as exc:
-        raise _public_error(exc, path) from None
+        raise _public_error(exc, shown) from None
     try:
         def write_and_sync(out):
             write_fn(out)
@@ -157,17 +174,17 @@ def atomic_write(path, write_fn) -> None:
             try:
                 os.fsync(out.fileno())
             except OSError as exc:
-                raise _public_error(exc, path) from None
+                raise _public_error(exc, shown) from None
 
-        write_through(os.fdopen(fd, "wb"), path, write_and_sync)
+        write_through(os.fdopen(fd, "wb"), shown, write_and_sync)
         os.replace(tmp, path)
     except BaseException as exc:
         try:
             os.remove(tmp)
         except OSError:
             pass
-        if isinstance(exc, OSError) and tmp in (exc.filename, exc.filename2):
-            raise _public_error(exc, path) from None
+        if isinstance(exc, OSError) and tmp in (exc.filename, exc.filename2, path):
+            raise _public_error(exc, shown) from None
         raise
 
 

@@ -3,6 +3,8 @@ ways, options, unicode, and loaders that fail cleanly on damaged files (fuzzed i
 test_fuzz.py)."""
 import gzip
 import os
+import stat
+import threading
 
 import numpy as np
 import pytest
@@ -385,6 +387,36 @@ def test_overwriting_keeps_the_files_mode_and_errors_name_the_target(kv, tmp_pat
     with pytest.raises(FileNotFoundError) as err:
         kv.save(tmp_path / "no_such_dir" / "k.fw2v")
     assert ".tmp" not in str(err.value)
+
+
+def test_saving_through_a_link_or_into_a_pipe_writes_the_target(kv, tmp_path):
+    # saves are atomic (a temporary file renamed over the target); a rename must not
+    # replace a symbolic link by a regular file, nor /dev/stdout or a pipe by a file
+    target = tmp_path / "target.txt"
+    target.write_bytes(b"")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    kv.save_word2vec_format(link)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert KeyedVectors.load_word2vec_format(target).index_to_key == kv.index_to_key
+    dangling = tmp_path / "dangling.bin"
+    dangling.symlink_to(tmp_path / "made.bin")
+    kv.save_word2vec_format(dangling, binary=True)
+    assert dangling.is_symlink() and (tmp_path / "made.bin").is_file()
+    assert sorted(os.listdir(tmp_path)) == ["dangling.bin", "link.txt", "made.bin", "target.txt"]
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
+    reader.start()
+    kv.save_word2vec_format(fifo)
+    reader.join(30)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    (tmp_path / "plain.txt").write_bytes(got[0])
+    assert KeyedVectors.load_word2vec_format(tmp_path / "plain.txt").index_to_key == kv.index_to_key
+    kv.save(os.devnull)
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
 
 
 @pytest.mark.parametrize("dims", [100, 12, 2])
