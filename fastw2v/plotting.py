@@ -267,7 +267,8 @@ def export_tensorboard(kv, dir_or_prefix, limit: Optional[int] = None,
 
     ``dir_or_prefix``: an existing directory (or a path ending in a separator) gets
     ``vectors.tsv`` and ``metadata.tsv`` inside; anything else is a prefix
-    (``out/wiki`` -> ``out/wiki_vectors.tsv``, ``out/wiki_metadata.tsv``). ``limit``
+    (``out/wiki`` -> ``out/wiki_vectors.tsv``, ``out/wiki_metadata.tsv``); directories
+    on the way that do not exist are created, as ``mkdir -p`` would. ``limit``
     keeps the first (most frequent) words. With ``counts`` and real word counts (not
     the stand-ins V, V-1, ..., 1 of a vector file read without counts), the
     metadata has a header line and a ``count`` column; else one word per line, no

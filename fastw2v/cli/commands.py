@@ -41,11 +41,19 @@ def plural(n: int, word: str) -> str:
 def check_writable(parser, path, what="output", example="vectors.bin") -> str:
     """Usage error (exit 2) unless a file can be written at ``path``: its directory
     exists and takes new files, and ``path`` is not a directory. Checked before the
-    work starts, so that a long training does not end in a file that cannot be written."""
+    work starts, so that a long training does not end in a file that cannot be written.
+
+    A symbolic link is checked where it points (a save replaces that file), and an
+    existing path that is not a regular file (``/dev/stdout``, a named pipe), which a
+    save writes straight through, by its own write permission."""
     if os.path.isdir(path):
         parser.error(f"{what} {path!r} is a directory: give a file name, e.g. "
                      f"{os.path.join(path, example)!r}")
-    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.exists(path) and not os.path.isfile(path):
+        if not os.access(path, os.W_OK):
+            parser.error(f"cannot write {what} {path!r}: permission denied")
+        return path
+    directory = os.path.dirname(os.path.realpath(path))
     if not os.path.isdir(directory):
         reason = (f"{directory!r} is not a directory" if os.path.exists(directory)
                   else f"directory {directory!r} does not exist")
@@ -325,6 +333,7 @@ def cmd_convert(args, parser) -> int:
     if to is None:
         parser.error(f"cannot tell the output format from {args.output!r}: name it .bin, "
                      ".txt, .vec or .fw2v, or give --to")
+    check_writable(parser, args.output, "output", "vectors" + os.path.splitext(args.output)[1])
     kv = load_vectors(args.input, getattr(args, "from"), args.unicode_errors)
     if args.limit is not None:
         if args.limit < 1:

@@ -13,6 +13,8 @@ then trains on the result; see docs/phrases.md.
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 
 from ..corpus import UNICODE_ERRORS
@@ -101,15 +103,44 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def cmd_word2phrase(args, parser) -> int:
-    from ..phrases import word2phrase
+_PARAMETER = re.compile(r"\b(min_count|threshold|scoring|delimiter|max_vocab_size|"
+                        r"connector_words)=")
 
+
+def _usage_error(parser, exc, dashes: str):
+    """A parameter the library refused, as a usage error (status 2) naming the flag:
+    ``min_count=0 is invalid`` becomes ``--min-count 0 is invalid`` (``-min-count`` with
+    word2phrase's one dash)."""
+    parser.error(_PARAMETER.sub(lambda m: dashes + m.group(1).replace("_", "-") + " ",
+                                str(exc)))
+
+
+def _check_corpus(parser, path, what) -> None:
+    """A usage error (status 2) before any work where the corpus does not exist, as
+    ``fastw2v train`` gives."""
+    if not os.path.exists(path):
+        parser.error(f"{what} {path!r} does not exist")
+
+
+def cmd_word2phrase(args, parser) -> int:
+    from ..config import ParameterError
+    from ..phrases import word2phrase
+    from .commands import check_writable
+
+    _check_corpus(parser, args.train, "-train")
+    # before the corpus is counted, which may take minutes
+    check_writable(parser, args.output, "-output", "text-phrase.txt")
     report = _say if args.debug > 0 else None
     if args.debug > 1:
         import logging
         logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    word2phrase(args.train, args.output, min_count=args.min_count, threshold=args.threshold,
-                unicode_errors=args.unicode_errors, report=report)
+    try:
+        # the parameters are checked before anything is read
+        word2phrase(args.train, args.output, min_count=args.min_count,
+                    threshold=args.threshold, unicode_errors=args.unicode_errors,
+                    report=report)
+    except ParameterError as exc:
+        _usage_error(parser, exc, "-")
     return 0
 
 
@@ -128,6 +159,7 @@ def _connector_words(spec: str, parser) -> frozenset:
 
 
 def cmd_phrases(args, parser) -> int:
+    from ..config import ParameterError
     from ..phrases import FrozenPhrases, Phrases
     from ..phrases.params import check_min_count, check_threshold
     from .commands import check_writable
@@ -146,6 +178,10 @@ def cmd_phrases(args, parser) -> int:
                                 (args.export, "export file", "phrases.tsv")):
         if path:
             check_writable(parser, path, what, example)
+    if args.output or not args.model:
+        _check_corpus(parser, args.corpus, "corpus")
+    if args.model:
+        _check_corpus(parser, args.model, "model")
     learning = {"--scoring": args.scoring, "--connector-words": args.connector_words,
                 "--delimiter": args.delimiter, "--max-vocab-size": args.max_vocab_size}
     scoring = {"--min-count": args.min_count, "--threshold": args.threshold}
@@ -162,12 +198,17 @@ def cmd_phrases(args, parser) -> int:
         if given and isinstance(model, FrozenPhrases):
             parser.error(f"{', '.join(given)}: {args.model} is a frozen model, which keeps "
                          "only the phrases that scored above its threshold")
+        try:
+            if args.min_count is not None:
+                check_min_count(args.min_count)
+            if args.threshold is not None:
+                # a loaded model holds its scorer as a function: checked as its name would be
+                check_threshold(args.threshold, model.scoring, functions=True)
+        except ParameterError as exc:
+            _usage_error(parser, exc, "--")
         if args.min_count is not None:
-            check_min_count(args.min_count)
             model.min_count = args.min_count
         if args.threshold is not None:
-            # a loaded model holds its scorer as a function: checked as its name would be
-            check_threshold(args.threshold, model.scoring, functions=True)
             model.threshold = args.threshold
     else:
         # the options given; the others keep Phrases' own defaults (gensim's)
@@ -176,8 +217,12 @@ def cmd_phrases(args, parser) -> int:
                  "max_vocab_size": args.max_vocab_size,
                  "connector_words": (None if args.connector_words is None else
                                      _connector_words(args.connector_words, parser))}
-        model = Phrases(corpus_file=args.corpus, unicode_errors=args.unicode_errors,
-                        **{k: v for k, v in given.items() if v is not None})
+        try:
+            # the parameters are checked before the corpus is read
+            model = Phrases(corpus_file=args.corpus, unicode_errors=args.unicode_errors,
+                            **{k: v for k, v in given.items() if v is not None})
+        except ParameterError as exc:
+            _usage_error(parser, exc, "--")
         _say(f"learnt {model} from {model.corpus_word_count} words")
     frozen = model if isinstance(model, FrozenPhrases) else model.freeze()
     _say(f"{len(frozen.phrasegrams)} phrases score above the threshold")

@@ -46,17 +46,33 @@ def test_word2phrase_twice_as_mikolovs_recipe(tmp_path):
     assert two.read_text().splitlines()[0] == "new_york_times_square"
 
 
+def _status(argv):
+    """main()'s exit status, also where argparse exits (usage errors)."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
 def test_word2phrase_errors(tmp_path, capsys):
-    assert main(["word2phrase", "-train", str(tmp_path / "none.txt"), "-output",
-                 str(tmp_path / "o.txt"), "-debug", "0"]) == 1
-    assert "does not exist" in capsys.readouterr().err
-    with pytest.raises(SystemExit) as exc:
-        main(["word2phrase", "-train", "x.txt"])
-    assert exc.value.code == 2 and "-output" in capsys.readouterr().err
+    """Usage errors (status 2, as for every command): a missing input, an output that
+    cannot be written, a parameter value out of its domain (named by its flag); failures
+    while running (status 1): a corpus that is not UTF-8."""
     (tmp_path / "in.txt").write_text("a b\n")
-    assert main(["word2phrase", "-train", str(tmp_path / "in.txt"), "-output",
-                 str(tmp_path / "o.txt"), "-min-count", "0", "-debug", "0"]) == 1
-    assert "min_count=0 is invalid" in capsys.readouterr().err
+    cases = ((["-train", str(tmp_path / "none.txt"), "-output", str(tmp_path / "o.txt")],
+              f"-train {str(tmp_path / 'none.txt')!r} does not exist"),
+             (["-train", "x.txt"], "-output"),
+             (["-train", str(tmp_path / "in.txt"), "-output", str(tmp_path / "o.txt"),
+               "-min-count", "0"], "-min-count 0 is invalid: must be a number > 0"),
+             (["-train", str(tmp_path / "in.txt"), "-output", str(tmp_path / "o.txt"),
+               "-threshold", "nan"], "-threshold nan is invalid: must be a number"),
+             (["-train", str(tmp_path / "in.txt"), "-output", str(tmp_path / "no" / "o.txt")],
+              "cannot write -output"))
+    for argv, message in cases:
+        assert _status(["word2phrase", *argv, "-debug", "0"]) == 2
+        err = capsys.readouterr().err
+        assert message in err and "usage:" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.txt"]
     (tmp_path / "bad.txt").write_bytes(b"a \xff b\n")
     assert main(["word2phrase", "-train", str(tmp_path / "bad.txt"), "-output",
                  str(tmp_path / "o.txt"), "-debug", "0"]) == 1
@@ -122,27 +138,31 @@ def test_phrases_npmi_and_word_list(hand_corpus, tmp_path):
 
 @pytest.mark.parametrize("argv,code,message", [
     (["phrases", "{corpus}"], 2, "nothing to do"),
-    (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--threshold", "0"], 1,
-     "threshold=0.0 is invalid"),
-    (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--delimiter", " "], 1, "holds whitespace"),
-    (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--delimiter", ""], 1, "delimiter='' is invalid"),
-    (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--scoring", "npmi", "--threshold", "2"], 1,
+    (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--threshold", "0"], 2,
+     "--threshold 0.0 is invalid"),
+    (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--delimiter", " "], 2, "holds whitespace"),
+    (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--delimiter", ""], 2,
+     "--delimiter '' is invalid"),
+    (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--scoring", "npmi", "--threshold", "2"], 2,
      "between -1 and 1"),
-    (["phrases", "{tmp}/missing.txt", "-o", "{tmp}/o.txt"], 1, "does not exist"),
+    (["phrases", "{tmp}/missing.txt", "-o", "{tmp}/o.txt"], 2, "missing.txt' does not exist"),
+    (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--model", "{tmp}/none.model"], 2,
+     "none.model' does not exist"),
     (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--model", "{corpus}"], 1, "not a fastw2v"),
-    (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--max-vocab-size", "0"], 1,
-     "max_vocab_size=0 is invalid"),
+    (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--max-vocab-size", "0"], 2,
+     "--max-vocab-size 0 is invalid"),
+    (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--min-count", "0"], 2,
+     "--min-count 0 is invalid"),
     (["phrases", "{corpus}", "-o", "{tmp}/o.txt", "--connector-words", ","], 2,
      "--connector-words"),
 ])
 def test_phrases_errors(hand_corpus, tmp_path, capsys, argv, code, message):
+    """Status 2 for usage errors (bad values named by their flags, missing inputs), 1 for
+    failures while running, as cli.md's table says for every command."""
     argv = [a.format(corpus=hand_corpus, tmp=tmp_path) for a in argv]
-    try:
-        got = main(argv)
-    except SystemExit as exc:
-        got = exc.code
-    assert got == code
+    assert _status(argv) == code
     assert message in capsys.readouterr().err
+    assert not (tmp_path / "o.txt").exists()
 
 
 def test_phrases_threshold_of_a_loaded_model_is_checked_as_its_scoring(hand_corpus, tmp_path,
@@ -154,19 +174,19 @@ def test_phrases_threshold_of_a_loaded_model_is_checked_as_its_scoring(hand_corp
     Phrases(corpus_file=hand_corpus, min_count=1, threshold=0.1, scoring="npmi").save(npmi)
     out = tmp_path / "o.txt"
     for model, threshold, message in (
-            (default, "-1e9", "threshold=-1000000000.0 is invalid: must be > 0 for the "
+            (default, "-1e9", "--threshold -1000000000.0 is invalid: must be > 0 for the "
                               "default scoring"),
-            (default, "0", "threshold=0.0 is invalid: must be > 0"),
-            (npmi, "2", "threshold=2.0 is invalid: must be between -1 and 1 for npmi"),
-            (npmi, "-1.5", "threshold=-1.5 is invalid: must be between -1 and 1")):
-        assert main(["phrases", str(hand_corpus), "--model", str(model), "-o", str(out),
-                     f"--threshold={threshold}"]) == 1
+            (default, "0", "--threshold 0.0 is invalid: must be > 0"),
+            (npmi, "2", "--threshold 2.0 is invalid: must be between -1 and 1 for npmi"),
+            (npmi, "-1.5", "--threshold -1.5 is invalid: must be between -1 and 1")):
+        assert _status(["phrases", str(hand_corpus), "--model", str(model), "-o", str(out),
+                        f"--threshold={threshold}"]) == 2
         assert message in capsys.readouterr().err
         assert not out.exists()
         # the same threshold is refused when learning with that scoring
         scoring = "npmi" if model == npmi else "default"
-        assert main(["phrases", str(hand_corpus), "--scoring", scoring, "-o", str(out),
-                     f"--threshold={threshold}"]) == 1
+        assert _status(["phrases", str(hand_corpus), "--scoring", scoring, "-o", str(out),
+                        f"--threshold={threshold}"]) == 2
         assert message in capsys.readouterr().err
     # in range, it applies: npmi takes a negative threshold
     assert main(["phrases", str(hand_corpus), "--model", str(npmi), "--export",

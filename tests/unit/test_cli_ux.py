@@ -64,6 +64,35 @@ def test_unwritable_output_is_refused_before_training(small_text_file, tmp_path,
     assert "Traceback" not in r.stderr and r.stdout == ""
 
 
+def test_convert_refuses_an_unwritable_output_before_loading(vectors, tmp_path):
+    r = run("convert", vectors, tmp_path / "nonexistent" / "x.txt")
+    assert r.returncode == 2, r.stderr
+    assert (f"cannot write output '{tmp_path / 'nonexistent' / 'x.txt'}': directory "
+            "") in r.stderr and "usage:" in r.stderr
+
+
+def test_outputs_through_links_and_to_stdout(small_text_file, vectors, tmp_path):
+    """The C tool's users write '-output /dev/stdout'; a save (a temporary file renamed
+    over the target) replaced that link, or any symbolic link, by a regular file."""
+    r = run("-train", small_text_file, "-output", "/dev/stdout", "-size", "8", "-iter", "1",
+            "-threads", "2", "-min-count", "5", "-debug", "0")
+    assert r.returncode == 0, r.stderr
+    # the C tool prints this line to stdout at any -debug, then the file follows
+    first, *lines = r.stdout.splitlines()
+    assert first.startswith("Starting training using file")
+    header = lines[0].split()
+    assert len(header) == 2 and header[1] == "8" and len(lines) == int(header[0]) + 1
+    assert os.path.islink("/dev/stdout")
+    target = tmp_path / "real.txt"
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    r = run("convert", vectors, link)
+    assert r.returncode == 0, r.stderr
+    assert link.is_symlink() and len(KeyedVectors.load_word2vec_format(target)) > 100
+    r = run("word2phrase", "-train", small_text_file, "-output", "/dev/stdout", "-debug", "0")
+    assert r.returncode == 0 and len(r.stdout.splitlines()) > 10, r.stderr
+
+
 def test_unwritable_vocabulary_file_is_refused_before_training(small_text_file, tmp_path):
     r = run("-train", small_text_file, "-save-vocab", tmp_path / "no" / "vocab.txt")
     assert r.returncode == 2 and "cannot write vocabulary file" in r.stderr
