@@ -65,9 +65,7 @@ def load_vectors(path, fmt: Optional[str] = None, unicode_errors: str = "strict"
     (``fmt``, else recognised from the content); ``unicode_errors`` says what to do with
     words of a word2vec or GloVe file that are not UTF-8 (native files hold valid
     UTF-8)."""
-    from ..io.native import load_native
     from ..vectors.keyedvectors import KeyedVectors
-    from ..model import Word2Vec
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path}: no such file")
@@ -76,9 +74,7 @@ def load_vectors(path, fmt: Optional[str] = None, unicode_errors: str = "strict"
         # gensim's .model/.kv pickles, read without running code from them
         return KeyedVectors.load(path)
     if fmt == "fw2v":
-        meta, _ = load_native(path, mmap="r")
-        if meta.get("format") == "fastw2v.Word2Vec":
-            return Word2Vec.load(path, mmap="r").wv
+        # a vector file, or a whole model's (KeyedVectors.load reads only its wv)
         return KeyedVectors.load(path, mmap="r")
     return KeyedVectors.load_word2vec_format(path, binary=(fmt == "bin"),
                                              no_header=(fmt == "glove"),

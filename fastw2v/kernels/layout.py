@@ -54,9 +54,10 @@ def zeros(n: int, vector_size: int) -> np.ndarray:
     try:
         buf = np.zeros(n * ld + ROW_ALIGN // _FLOAT, dtype=np.float32)
     except MemoryError:
+        padded = f", its rows padded to {ld:,} floats" if ld != d else ""
         raise MemoryError(f"cannot allocate a {n:,} x {d:,} float32 matrix "
-                          f"({n * ld * _FLOAT / 2**30:,.1f} GiB): too many words for "
-                          "this vector_size on this machine") from None
+                          f"({n * ld * _FLOAT / 2**30:,.1f} GiB{padded}): too many words "
+                          "for this vector_size on this machine") from None
     skip = (-buf.ctypes.data % ROW_ALIGN) // _FLOAT
     return buf[skip:skip + n * ld].reshape(n, ld)[:, :d]
 

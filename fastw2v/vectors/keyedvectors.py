@@ -33,6 +33,8 @@ from ._keys import PackedKeys
 from .queries import KEY_TYPES, SimilarityQueries
 
 _NATIVE_FORMAT = "fastw2v.KeyedVectors"
+#: a whole model's native file (:mod:`fastw2v.state`), whose ``wv`` :meth:`load` reads
+_MODEL_FORMAT = "fastw2v.Word2Vec"
 #: The two attributes built from packed keys when first used.
 _KEY_ATTRS = frozenset(("index_to_key", "key_to_index"))
 
@@ -743,7 +745,8 @@ class KeyedVectors(SimilarityQueries):
         KeyedVectors with their per-key attributes, or a Word2Vec model's ``wv``, where
         gensim's ``KeyedVectors.load`` returns the whole model; read without gensim and
         without running code from the file, see :mod:`fastw2v.io.gensim_pickle`);
-        ``mmap="r"`` maps the vectors read-only."""
+        ``mmap="r"`` maps the vectors read-only. A whole model saved by fastw2v's
+        ``Word2Vec.save()`` gives its ``wv`` too, read without its other weights."""
         from ..io.gensim_pickle import is_gensim_pickle, read_gensim
         from ..io.native import FormatError, load_native, unpack_attrs
         if is_gensim_pickle(fname):
@@ -756,13 +759,27 @@ class KeyedVectors(SimilarityQueries):
         meta, arrays = load_native(fname, mmap=mmap)
         fname = os.fspath(fname)
         try:
-            if not isinstance(meta, dict) or meta.get("format") != _NATIVE_FORMAT:
-                raise FormatError(f"not a fastw2v KeyedVectors file (format "
-                                  f"{meta.get('format') if isinstance(meta, dict) else None!r})")
-            keys, repeated = PackedKeys.from_arrays(arrays["keys_blob"], arrays["keys_offsets"])
+            fmt = meta.get("format") if isinstance(meta, dict) else None
+            if fmt == _MODEL_FORMAT:
+                # a whole model (state.ModelState.save): its words, counts and vectors
+                if not isinstance(meta.get("config"), dict):
+                    raise TypeError("the header has no 'config' object")
+                keys, repeated = PackedKeys.from_arrays(arrays["words_blob"],
+                                                        arrays["words_offsets"])
+                vector_size = meta["config"]["vector_size"]
+                counts = arrays["counts"]
+                if counts.dtype.kind not in "iu":
+                    raise ValueError(f"counts have dtype {counts.dtype}, not integers")
+            elif fmt == _NATIVE_FORMAT:
+                keys, repeated = PackedKeys.from_arrays(arrays["keys_blob"],
+                                                        arrays["keys_offsets"])
+                vector_size, counts = meta["vector_size"], None
+            else:
+                raise FormatError(f"not a fastw2v KeyedVectors file (format {fmt!r})")
             if len(repeated):
                 raise ValueError(f"key {keys.key_at(int(repeated[0]))!r} is there twice")
-            kv = cls(int(meta["vector_size"]), keys, arrays["vectors"])
+            kv = cls(int(vector_size), keys, arrays["vectors"],
+                     None if counts is None else np.array(counts, dtype=np.int64))
             kv.expandos.update(unpack_attrs(arrays, meta.get("object_attrs", {}), len(keys)))
             if "vectors_lockf" in arrays:       # absent from files of earlier versions
                 lockf = np.array(arrays["vectors_lockf"], dtype=np.float32)

@@ -536,10 +536,12 @@ def native_files(tmp_path_factory, kv):
     Word2Vec(SENTENCES, **FAST).save(d / "model.fw2v")
     kv.save(d / "kv.fw2v")
     return {"model": ((d / "model.fw2v").read_bytes(), Word2Vec.load),
-            "kv": ((d / "kv.fw2v").read_bytes(), KeyedVectors.load)}
+            "kv": ((d / "kv.fw2v").read_bytes(), KeyedVectors.load),
+            # KeyedVectors.load reads a model file's wv
+            "model-wv": ((d / "model.fw2v").read_bytes(), KeyedVectors.load)}
 
 
-@pytest.mark.parametrize("which", ["model", "kv"])
+@pytest.mark.parametrize("which", ["model", "kv", "model-wv"])
 def test_native_file_truncated(native_files, tmp_path, which):
     data, load = native_files[which]
     for cut in (len(data) - 1, len(data) // 2, 100, 19, 5, 0):
@@ -549,7 +551,7 @@ def test_native_file_truncated(native_files, tmp_path, which):
             load(p)
 
 
-@pytest.mark.parametrize("which", ["model", "kv"])
+@pytest.mark.parametrize("which", ["model", "kv", "model-wv"])
 def test_native_file_corrupt_header(native_files, tmp_path, which):
     data, load = native_files[which]
     header_len = int.from_bytes(data[12:20], "little")
@@ -575,8 +577,12 @@ def test_native_file_of_the_other_kind(native_files, tmp_path):
     (tmp_path / "k.fw2v").write_bytes(native_files["kv"][0])
     with pytest.raises(FormatError, match=r"k\.fw2v: not a fastw2v Word2Vec file"):
         Word2Vec.load(tmp_path / "k.fw2v")
-    with pytest.raises(FormatError, match=r"m\.fw2v.*not a fastw2v KeyedVectors file"):
-        KeyedVectors.load(tmp_path / "m.fw2v")
+    # a model file gives its wv, as a gensim model file does (gensim: the whole model)
+    wv, model = KeyedVectors.load(tmp_path / "m.fw2v"), Word2Vec.load(tmp_path / "m.fw2v")
+    assert type(wv) is KeyedVectors and wv.index_to_key == model.wv.index_to_key
+    assert np.array_equal(wv.vectors, model.wv.vectors)
+    assert np.array_equal(wv.expandos["count"], model.wv.expandos["count"])
+    assert np.array_equal(wv.vectors_lockf, model.wv.vectors_lockf)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         Word2Vec.load(tmp_path / "absent.fw2v")
     with pytest.raises(IsADirectoryError, match="is a directory"):

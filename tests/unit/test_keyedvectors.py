@@ -325,11 +325,12 @@ def test_native_save_load(pair, tmp_path, mmap):
     assert not [p for p in tmp_path.iterdir() if p.name != "vectors.fw2v"]   # no temp files left
 
 
-def test_native_load_rejects_other_files(tmp_path, model):
-    bad = tmp_path / "model.bin"
-    model.save(bad)
-    with pytest.raises(FormatError, match="model.bin"):
-        KeyedVectors.load(bad)
+def test_native_load_reads_a_models_wv_and_rejects_other_files(tmp_path, model):
+    saved = tmp_path / "model.bin"
+    model.save(saved)
+    wv = KeyedVectors.load(saved)
+    assert wv.index_to_key == model.wv.index_to_key
+    assert wv.most_similar("king", topn=5) == model.wv.most_similar("king", topn=5)
     junk = tmp_path / "junk.bin"
     junk.write_bytes(b"not a fastw2v file at all" * 10)
     with pytest.raises(FormatError, match="junk.bin"):
