@@ -367,8 +367,10 @@ class Word2Vec(OutputSpaceMixin):
         weights (gensim does that in a separate ``prepare_weights()``, which fastw2v
         also has).
 
-        ``min_count``/``sample`` override the model's values and are stored in it (as
-        gensim). With ``dry_run=True`` nothing changes: only the report is computed.
+        ``min_count``/``sample`` override the model's values and are stored in it; as in
+        gensim, 0 (like None) keeps the model's value, so ``sample=0`` here does not turn
+        down-sampling off (set ``model.sample = 0`` or pass it to the constructor). With
+        ``dry_run=True`` nothing changes: only the report is computed.
         The raw counts are dropped afterwards unless ``keep_raw_vocab=True``.
 
         Returns
@@ -392,9 +394,9 @@ class Word2Vec(OutputSpaceMixin):
                                "build_vocab()) first")
         if update:
             self.state.need_vocab()
-        config = self.config.replace(
-            min_count=self.config.min_count if min_count is None else min_count,
-            sample=self.config.sample if sample is None else sample)
+        # as gensim (``min_count or self.min_count``): 0 or None keeps the model's value
+        config = self.config.replace(min_count=min_count or self.config.min_count,
+                                     sample=sample or self.config.sample)
         if update:
             if config.max_final_vocab is not None:
                 # as gensim: max_final_vocab raises the new corpus's min_count so that

@@ -107,6 +107,22 @@ def test_build_vocab_passes_prepare_arguments_on(sentences):
         Word2Vec().build_vocab(sentences, nonsense=1)
 
 
+def test_zero_min_count_or_sample_in_build_vocab_keeps_the_models_as_in_gensim(sentences):
+    """gensim's prepare_vocab takes ``min_count or self.min_count`` (and so for sample):
+    a 0 passed there keeps the model's value; fastw2v had kept every word."""
+    for kwargs in ({"min_count": 0}, {"sample": 0}, {"min_count": 0, "sample": 0.0}):
+        ours, theirs = Word2Vec(min_count=5), GensimWord2Vec(min_count=5)
+        ours.build_vocab(sentences, **kwargs)
+        theirs.build_vocab(sentences, **kwargs)
+        assert ours.wv.index_to_key == theirs.wv.index_to_key
+        assert (ours.min_count, ours.sample) == (theirs.min_count, theirs.sample) == (5, 1e-3)
+        ours, theirs = Word2Vec(min_count=5), GensimWord2Vec(min_count=5)
+        ours.scan_vocab(sentences)
+        theirs.scan_vocab(sentences)
+        assert ours.prepare_vocab(dry_run=True, **kwargs) == \
+            theirs.prepare_vocab(dry_run=True, **kwargs)
+
+
 def test_effective_min_count_with_max_final_vocab(sentences):
     m = Word2Vec(min_count=2, max_final_vocab=500)
     m.build_vocab(sentences)
