@@ -796,10 +796,11 @@ class Word2Vec(OutputSpaceMixin):
             self.wv.init_sims(replace=replace)
 
     # -- persistence --------------------------------------------------------------------
-    def save(self, fname, separately=None, sep_limit=10 * 1024 ** 2, ignore=frozenset(),
-             pickle_protocol=4) -> None:
+    def save(self, fname_or_handle, separately=None, sep_limit=10 * 1024 ** 2,
+             ignore=frozenset(), pickle_protocol=4) -> None:
         """Save the whole model (vocabulary, weights, parameters) to one native file,
-        atomically.
+        atomically; or, as gensim allows, into a binary file object open for writing
+        (``io.BytesIO``, an archive member), written in place and left open.
 
         gensim's arguments are accepted. ``separately`` and ``sep_limit`` choose which
         arrays gensim writes beside its pickle: the native format keeps every array in
@@ -815,14 +816,19 @@ class Word2Vec(OutputSpaceMixin):
             raise ParameterError("save(ignore=...) cannot leave out the word vectors: a "
                                  "native file always holds them")
         self.add_lifecycle_event("saving", log_level=logging.DEBUG,
-                                 fname_or_handle=str(fname), separately=str(separately),
-                                 sep_limit=sep_limit, ignore=sorted(ignore, key=str))
-        self.state.save(fname, ignore=ignore & set(SAVED_WEIGHTS))
+                                 fname_or_handle=str(fname_or_handle),
+                                 separately=str(separately), sep_limit=sep_limit,
+                                 ignore=sorted(ignore, key=str))
+        self.state.save(fname_or_handle, ignore=ignore & set(SAVED_WEIGHTS))
 
     @classmethod
-    def load(cls, fname, mmap=None) -> "Word2Vec":
+    def load(cls, fname, mmap=None, *, rethrow=False) -> "Word2Vec":
         """Load a model saved by :meth:`save`, or by gensim 4 (see
         :meth:`ModelState.load`); ``mmap="r"`` maps the weights read-only.
+
+        ``rethrow`` is gensim's and changes nothing: gensim, without it, tries its
+        pre-4.0 loader after a failure; fastw2v always raises the error, which names
+        the file and the problem.
 
         ``train_count``, ``total_train_time``, ``min_alpha_yet_reached`` and
         ``lifecycle_events`` come from the file (a native file of an earlier version:

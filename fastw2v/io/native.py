@@ -236,7 +236,11 @@ def unpack_attrs(arrays: Dict[str, np.ndarray], lists, n: int) -> Dict[str, np.n
 
 
 def save_native(path, meta: dict, arrays: Dict[str, np.ndarray]) -> None:
-    """Save ``meta`` (JSON-serialisable) and named arrays into one native file, atomically."""
+    """Save ``meta`` (JSON-serialisable) and named arrays into one native file, atomically.
+
+    ``path`` may also be a binary file object open for writing (gensim's
+    ``fname_or_handle``): it gets the same bytes from its current position, written in
+    place (so not atomically), flushed and left open."""
     arrays = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
     for name, arr in arrays.items():
         # what load_native reads back: numbers, booleans, fixed-width bytes and text
@@ -261,9 +265,16 @@ def save_native(path, meta: dict, arrays: Dict[str, np.ndarray]) -> None:
         for name, arr in arrays.items():
             start = descr[name]["offset"]
             fh.write(b"\0" * (start - pos))
-            fh.write(arr.astype(arr.dtype.newbyteorder("<"), copy=False).tobytes())
+            # the array's own buffer (no copy of it in bytes) where it is little-endian
+            fh.write(np.ascontiguousarray(arr.astype(arr.dtype.newbyteorder("<"),
+                                                     copy=False)).data)
             pos = start + arr.nbytes
 
+    if hasattr(path, "write"):
+        out = NamedWriter(path, str(getattr(path, "name", "the file object")))
+        write(out)
+        out.flush()
+        return
     atomic_write(path, write)
 
 

@@ -14,8 +14,6 @@ import contextlib
 import itertools
 import logging
 import os
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Mapping
@@ -192,10 +190,10 @@ class _PhrasesTransformation:
         self.min_count = meta["min_count"]
         self.threshold = meta["threshold"]
 
-    def save(self, fname, separately=None, sep_limit=10 * 1024 ** 2, ignore=frozenset(),
-             pickle_protocol=4) -> None:
-        """Save the model to ``fname`` in fastw2v's native format (one header and the
-        tables as raw arrays; no pickle), atomically; ``fname`` may also be a binary
+    def save(self, fname_or_handle, separately=None, sep_limit=10 * 1024 ** 2,
+             ignore=frozenset(), pickle_protocol=4) -> None:
+        """Save the model to ``fname_or_handle`` in fastw2v's native format (one header
+        and the tables as raw arrays; no pickle), atomically; it may also be a binary
         file object open for writing (as gensim allows), which gets the same bytes
         (written in place, so not atomically, and left open). A custom scoring function
         is saved by its importable name (``module:qualname``).
@@ -206,15 +204,7 @@ class _PhrasesTransformation:
         model's file holds its settings and one table, and nothing is pickled."""
         blob, offsets, values = self._table_for_save().to_arrays()
         arrays = {"key_blob": blob, "key_offsets": offsets, "values": values}
-        if not hasattr(fname, "write"):
-            save_native(fname, self._meta(), arrays)
-            return
-        # the native writer writes files by name: write one, then copy it over
-        with tempfile.TemporaryDirectory(prefix="fastw2v-phrases-") as scratch:
-            path = os.path.join(scratch, "model")
-            save_native(path, self._meta(), arrays)
-            with open(path, "rb") as src:
-                shutil.copyfileobj(src, fname)
+        save_native(fname_or_handle, self._meta(), arrays)
 
     @classmethod
     def load(cls, fname, mmap=None, scoring=None):

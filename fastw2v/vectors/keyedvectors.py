@@ -708,12 +708,13 @@ class KeyedVectors(SimilarityQueries):
         """Refused, as in gensim: it is a Doc2Vec method."""
         raise NotImplementedError("Call similarity_unseen_docs on a Doc2Vec model instead.")
 
-    def save(self, fname, separately=None, sep_limit=10 * 1024 ** 2, ignore=frozenset(),
-             pickle_protocol=4) -> None:
-        """Save keys, vectors and attributes to one native file, atomically (mmap-able).
-        ``separately``, ``sep_limit``, ``ignore`` and ``pickle_protocol`` are gensim's
-        and have no effect: the arrays are always in the one file, and nothing is
-        pickled."""
+    def save(self, fname_or_handle, separately=None, sep_limit=10 * 1024 ** 2,
+             ignore=frozenset(), pickle_protocol=4) -> None:
+        """Save keys, vectors and attributes to one native file, atomically (mmap-able);
+        or, as gensim allows, into a binary file object open for writing, written in
+        place and left open. ``separately``, ``sep_limit``, ``ignore`` and
+        ``pickle_protocol`` are gensim's and have no effect: the arrays are always in
+        the one file, and nothing is pickled."""
         from ..io.native import encode_strings, pack_attrs, save_native
         packed = self._packed
         if packed is not None:
@@ -737,7 +738,7 @@ class KeyedVectors(SimilarityQueries):
         meta = {"format": _NATIVE_FORMAT, "vector_size": self.vector_size}
         if attr_lists:
             meta["object_attrs"] = attr_lists
-        save_native(fname, meta, arrays)
+        save_native(fname_or_handle, meta, arrays)
 
     @classmethod
     def load(cls, fname, mmap: Optional[str] = None) -> "KeyedVectors":

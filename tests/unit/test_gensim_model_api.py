@@ -277,6 +277,44 @@ def test_save_accepts_gensims_arguments(sentences, tmp_path):
         m.save(tmp_path / "x.fw2v", ignore=["wv"])
 
 
+def test_save_takes_gensims_fname_or_handle(sentences, tmp_path):
+    """gensim's save(fname_or_handle) also writes into an open binary file (a BytesIO,
+    an archive member); fastw2v refused one with 'expected str, bytes or os.PathLike'."""
+    import io
+    import zipfile
+    from fastw2v import KeyedVectors, Phrases
+    m = Word2Vec(sentences[:300], vector_size=8, min_count=3, epochs=1, workers=1)
+    g = GensimWord2Vec(sentences[:300], vector_size=8, min_count=3, epochs=1, workers=1)
+    g.save(io.BytesIO())                                    # what gensim allows
+    g.save(fname_or_handle=str(tmp_path / "g.model"))
+    def content(obj):
+        if isinstance(obj, Phrases):
+            return sorted(obj.export_phrases().items())
+        wv = obj.wv if isinstance(obj, Word2Vec) else obj
+        return wv.index_to_key, wv.vectors.tolist(), getattr(obj, "syn1neg", np.zeros(1)).tolist()
+
+    for obj, load in ((m, Word2Vec.load), (m.wv, KeyedVectors.load),
+                      (Phrases(sentences[:300], min_count=2), Phrases.load)):
+        buf = io.BytesIO(b"prefix")
+        buf.seek(6)
+        obj.save(buf)
+        assert not buf.closed and buf.getvalue().startswith(b"prefix")
+        (tmp_path / "from_buffer").write_bytes(buf.getvalue()[6:])
+        obj.save(fname_or_handle=tmp_path / "by_name")
+        with zipfile.ZipFile(tmp_path / "a.zip", "w") as archive, \
+                archive.open("member", "w") as member:
+            obj.save(member)
+        with zipfile.ZipFile(tmp_path / "a.zip") as archive:
+            (tmp_path / "from_zip").write_bytes(archive.read("member"))
+        for name in ("from_buffer", "by_name", "from_zip"):
+            loaded = load(tmp_path / name)
+            assert type(loaded) is type(obj) and content(loaded) == content(obj), name
+    assert Word2Vec.load(tmp_path / "g.model", rethrow=True).wv.index_to_key == g.wv.index_to_key
+    model = Word2Vec.load(tmp_path / "g.model")
+    model.save(tmp_path / "m.fw2v")
+    assert Word2Vec.load(tmp_path / "m.fw2v", rethrow=False).wv.index_to_key == g.wv.index_to_key
+
+
 # -- vectors_lockf -------------------------------------------------------------------------
 @pytest.mark.parametrize("input_mode", ["sentences", "corpus_file"])
 @pytest.mark.parametrize("reproducible", [False, True], ids=["lock-free", "reproducible"])
