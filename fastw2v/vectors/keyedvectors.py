@@ -441,11 +441,11 @@ class KeyedVectors(SimilarityQueries):
         self.add_vectors(keys, weights, replace=True)
 
     def get_vecattr(self, key, attr: str):
-        """Per-key attribute, e.g. ``"count"``."""
+        """Per-key attribute, e.g. ``"count"``: as gensim, the element of its array (a
+        NumPy scalar such as ``np.int64`` for counts; the object itself for text)."""
         if attr not in self.expandos:
             raise KeyError(f"no attribute {attr!r}; known: {sorted(self.expandos)}")
-        value = self.expandos[attr][self.get_index(key)]
-        return value.item() if isinstance(value, np.generic) else value
+        return self.expandos[attr][self.get_index(key)]
 
     def set_vecattr(self, key, attr: str, val) -> None:
         """Set per-key attribute ``attr`` of ``key`` (made, zero for every key, on first

@@ -154,13 +154,14 @@ class OutputSpaceMixin:
 
         Returns
         -------
-        list of (str, float), or None if no context word is known (as gensim)
+        list of (str, np.float32), or None if no context word is known (as gensim)
         """
         probs = self.predict_output_distribution(context_words_list, output_layer)
         if probs is None:
             return None
         n = len(probs) if topn is None else whole_number("topn", topn)
-        return [(self.wv.index_to_key[i], float(probs[i])) for i in top_indices(probs, n)]
+        # gensim's probabilities are np.float32 (its softmax runs in float32)
+        return [(self.wv.index_to_key[i], np.float32(probs[i])) for i in top_indices(probs, n)]
 
     def predict_output_distribution(self, context_words_list,
                                     output_layer: Optional[str] = None):

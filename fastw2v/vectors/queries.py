@@ -279,18 +279,19 @@ class SimilarityQueries:
         return (vectors_all @ vector_1) / (np.linalg.norm(vector_1) *
                                            np.linalg.norm(vectors_all, axis=1))
 
-    def similarity(self, w1, w2) -> float:
+    def similarity(self, w1, w2) -> np.floating:
         """Cosine similarity of two keys, computed in float64 and rounded to the vectors'
         precision (at least float32), so a key's similarity with itself is exactly 1.0
-        (gensim's float32 arithmetic leaves it 1 ulp off for about a fifth of keys)."""
+        (gensim's float32 arithmetic leaves it 1 ulp off for about a fifth of keys).
+        A NumPy scalar of that precision (``np.float32``), as gensim's."""
         v1, v2 = self[w1], self[w2]
         dtype = np.promote_types(np.asarray(v1).dtype, np.float32)
         cos = np.dot(unitvec(np.asarray(v1, dtype=np.float64)),
                      unitvec(np.asarray(v2, dtype=np.float64)))
-        return float(dtype.type(cos))
+        return dtype.type(cos)
 
-    def distance(self, w1, w2) -> float:
-        """Cosine distance ``1 - similarity(w1, w2)``."""
+    def distance(self, w1, w2) -> np.floating:
+        """Cosine distance ``1 - similarity(w1, w2)`` (``np.float32``, as gensim's)."""
         return 1 - self.similarity(w1, w2)
 
     def distances(self, word_or_vector, other_words=()) -> np.ndarray:
@@ -301,8 +302,9 @@ class SimilarityQueries:
             self._vectors[[self.get_index(w) for w in other_words]]
         return 1 - self.cosine_similarities(vec, others)
 
-    def n_similarity(self, ws1, ws2) -> float:
-        """Cosine similarity of the means of two lists of keys (raw, not unit, vectors)."""
+    def n_similarity(self, ws1, ws2) -> np.floating:
+        """Cosine similarity of the means of two lists of keys (raw, not unit, vectors),
+        a NumPy scalar of the vectors' precision (``np.float32``), as gensim's."""
         if not (len(ws1) and len(ws2)):
             raise EmptyQueryError("At least one of the passed list is empty.")
         for w in list(ws1) + list(ws2):
@@ -310,7 +312,8 @@ class SimilarityQueries:
                 self.get_index(w)   # unknown keys: KeyError (gensim silently drops them)
         m1 = self.get_mean_vector(ws1, pre_normalize=False)
         m2 = self.get_mean_vector(ws2, pre_normalize=False)
-        return float(np.dot(unitvec(m1), unitvec(m2)))
+        dtype = np.promote_types(m1.dtype, np.float32)
+        return dtype.type(np.dot(unitvec(m1), unitvec(m2)))
 
     def closer_than(self, key1, key2) -> List[str]:
         """Keys closer to ``key1`` than ``key2`` is."""
@@ -327,8 +330,9 @@ class SimilarityQueries:
         return keys_list[int(np.argmax([self.similarity(key1, k) for k in keys_list]))]
 
     def rank_by_centrality(self, words, use_norm: bool = True):
-        """``(cosine, word)`` pairs sorted by similarity to the centroid of ``words``;
-        unknown words are ignored with a warning."""
+        """``(cosine, word)`` pairs sorted by similarity to the centroid of ``words``
+        (the cosines ``np.float32``, as gensim's); unknown words are ignored with a
+        warning."""
         used = [w for w in words if w in self]
         if len(used) != len(words):
             logger.warning("vectors for words %s are not present in the model, ignoring these "
@@ -337,7 +341,7 @@ class SimilarityQueries:
             raise EmptyQueryError("cannot select a word from an empty list")
         vecs = np.vstack([self.get_vector(w, norm=use_norm) for w in used]).astype(np.float32)
         mean = unitvec(vecs.astype(np.float64).mean(axis=0)).astype(np.float32)
-        return sorted(zip((vecs @ mean).tolist(), used), reverse=True)
+        return sorted(zip(vecs @ mean, used), reverse=True)
 
     def doesnt_match(self, words):
         """The word furthest from the centroid of ``words`` (unknown words ignored)."""

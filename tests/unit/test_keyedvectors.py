@@ -29,6 +29,29 @@ def pair(model):
     return ours, theirs
 
 
+def test_single_numbers_have_gensims_types(pair, model):
+    """gensim returns NumPy scalars from these (code calls .item() or .dtype on them);
+    fastw2v returned Python floats and ints."""
+    ours, theirs = pair
+    calls = (lambda kv: kv.similarity("war", "army"), lambda kv: kv.distance("war", "army"),
+             lambda kv: kv.n_similarity(["war", "city"], ["army"]),
+             lambda kv: kv.rank_by_centrality(["war", "army", "city"])[0][0],
+             lambda kv: kv.most_similar("war", topn=1)[0][1],
+             lambda kv: kv.relative_cosine_similarity("war", "army"),
+             lambda kv: kv.rank("war", "army"))
+    for call in calls:
+        a, b = call(ours), call(theirs)
+        assert type(a) is type(b), (a, b)
+        assert a == pytest.approx(b, rel=1e-5)
+    counted = GensimKV(2)
+    counted.add_vectors(["a", "b"], np.eye(2, dtype=np.float32))
+    counted.set_vecattr("b", "count", 7)
+    assert type(ours.get_vecattr("the", "count")) is type(counted.get_vecattr("b", "count")) \
+        is np.int64
+    assert ours.get_vecattr("the", "count") == ours.expandos["count"][ours.get_index("the")]
+    assert ours.similarity("war", "war") == 1.0 and ours.distance("war", "war") == 0.0
+
+
 def assert_same(ours, theirs, gensim_all=None, tol=TOL):
     """Same (word, score) lists; where words differ the scores must be tied within tol
     and our word must have that score in gensim's own full score array."""

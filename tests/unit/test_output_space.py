@@ -117,6 +117,7 @@ def test_predict_output_word_ns_matches_gensim(both):
         ours = both.predict_output_word(context, topn=10)
         assert [w for w, _ in ours] == [w for w, _ in theirs]
         np.testing.assert_allclose([p for _, p in ours], [p for _, p in theirs], rtol=1e-5)
+        assert {type(p) for _, p in ours} == {type(p) for _, p in theirs} == {np.float32}
     probs = both.predict_output_distribution(["the", "war"])
     assert probs.shape == (len(both.wv),) and probs.sum() == pytest.approx(1.0)
     # topn=None: every word, most probable first, as gensim returns it
