@@ -1,7 +1,7 @@
 """fastw2v: word2vec (skip-gram / CBOW, hierarchical softmax / negative sampling) trained by
 nogil Cython kernels on worker threads, with gensim 4's API."""
 from . import datasets
-from .config import TrainConfig
+from .config import MAX_WORDS_IN_BATCH, TrainConfig
 from .corpus import BrownCorpus, LineSentence, PathLineSentences, Text8Corpus
 from .errors import (CorpusError, CorpusNotFoundError, CorpusReadError, CorruptPickleError,
                      DistributedTrainingError, TruncatedCorpusError, UndecodableCorpusError,
@@ -17,6 +17,14 @@ from .vectors import KeyedVectors
 from .vocab import RULE_DEFAULT, RULE_DISCARD, RULE_KEEP, Vocab, VocabBuilder
 
 __version__ = "0.1.0"
+
+#: gensim's module-level names that code imports from ``gensim.models.word2vec`` and
+#: ``gensim.models.keyedvectors``: ``FAST_VERSION`` > -1 says the compiled routines are
+#: there (always, here: 1, gensim's value for its float32 path); ``MAX_WORDS_IN_BATCH``
+#: (from config) is gensim's default ``batch_words``; ``Word2VecKeyedVectors`` is gensim
+#: 3's name of ``KeyedVectors``, an alias in gensim 4.
+FAST_VERSION = 1
+Word2VecKeyedVectors = KeyedVectors
 
 
 def show_config(file=None) -> dict:
@@ -59,4 +67,5 @@ __all__ = [
     "CallbackAny2Vec", "EvaluationCallback", "EarlyStopping",
     "evaluate_word_analogies", "evaluate_word_pairs", "compute_accuracy", "datasets",
     "show_config", "Phrases", "FrozenPhrases", "Phraser", "ENGLISH_CONNECTOR_WORDS",
+    "FAST_VERSION", "MAX_WORDS_IN_BATCH", "Word2VecKeyedVectors",
 ]

@@ -23,6 +23,10 @@ import numpy as np
 from .corpus import MAX_BATCH_WORDS, UNICODE_ERRORS, check_iterable, corpus_paths
 from .errors import ParameterError, SourceError
 
+#: gensim's default ``batch_words`` (its name, ``gensim.models.word2vec.MAX_WORDS_IN_BATCH``):
+#: the words in one job of a sentence corpus
+MAX_WORDS_IN_BATCH = 10000
+
 
 def is_int(x) -> bool:
     """An integer, not a boolean."""

@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import logging
 import math
-import platform
 import sys
 import warnings
 import weakref
 from collections import Counter
-from datetime import datetime
 from typing import Dict, Optional
 
 import numpy as np
 
-from .config import (TrainConfig, check_batch_words, check_callbacks, check_progress,
-                     check_progress_per, check_source, check_train_args, check_trim_rule,
-                     check_unicode_errors, check_vocab_flag, is_int)
+from .config import (MAX_WORDS_IN_BATCH, TrainConfig, check_batch_words, check_callbacks,
+                     check_progress, check_progress_per, check_source, check_train_args,
+                     check_trim_rule, check_unicode_errors, check_vocab_flag, is_int)
 from .errors import ParameterError, SourceError
+from .lifecycle import LifecycleEvents
 from .state import SAVED_WEIGHTS, ModelState
 from .training.progress import make_progress
 from .training.score import score_sentences
@@ -114,7 +113,7 @@ _STATE_ATTRIBUTES = ("config", "vocab", "wv", "syn1neg", "syn1", "corpus_count",
 _PREPARE_ARGS = ("min_count", "sample", "dry_run")
 
 
-class Word2Vec(OutputSpaceMixin):
+class Word2Vec(OutputSpaceMixin, LifecycleEvents):
     """Train word2vec embeddings: skip-gram or CBOW, hierarchical softmax and/or negative
     sampling, on worker threads that run without the GIL.
 
@@ -231,8 +230,8 @@ class Word2Vec(OutputSpaceMixin):
                  window=5, min_count=5, max_vocab_size=None, sample=1e-3, seed=1,
                  workers=3, min_alpha=0.0001, sg=0, hs=0, negative=5, ns_exponent=0.75,
                  cbow_mean=1, hashfxn=hash, epochs=5, null_word=0, trim_rule=None,
-                 sorted_vocab=1, batch_words=10000, compute_loss=False, callbacks=(),
-                 comment=None, max_final_vocab=None, shrink_windows=True,
+                 sorted_vocab=1, batch_words=MAX_WORDS_IN_BATCH, compute_loss=False,
+                 callbacks=(), comment=None, max_final_vocab=None, shrink_windows=True,
                  unicode_errors="strict", progress=None, shared_negatives=False,
                  reproducible=False):
         if not callable(hashfxn):
@@ -741,20 +740,6 @@ class Word2Vec(OutputSpaceMixin):
         # reference, so that a replaced vocabulary is not kept alive by the cache)
         self._cum_table = (weakref.ref(vocab), exponent,
                            noise_cum_table(vocab.counts, exponent, domain))
-
-    def add_lifecycle_event(self, event_name: str, log_level=logging.INFO, **event) -> None:
-        """Append an event to :attr:`lifecycle_events` (gensim's method) and log it at
-        ``log_level`` (falsy: not logged). ``event``'s items are kept, with
-        ``datetime``, ``fastw2v`` (the version), ``python``, ``platform`` and ``event``
-        (``event_name``) added. Nothing is recorded while ``lifecycle_events`` is None."""
-        from . import __version__
-        record = dict(event)
-        record.update(datetime=datetime.now().isoformat(), fastw2v=__version__,
-                      python=sys.version, platform=platform.platform(), event=event_name)
-        if log_level:
-            logger.log(log_level, "%s lifecycle event %s", type(self).__name__, record)
-        if self.lifecycle_events is not None:
-            self.lifecycle_events.append(record)
 
     def get_latest_training_loss(self) -> float:
         """The training objective summed since the current (or last) ``train()`` call

@@ -22,6 +22,7 @@ from typing import Dict, Optional, Tuple
 from ..config import is_int, is_real
 from ..errors import FormatError, ParameterError, UnsafePickleError, UnsupportedModelError
 from ..io.gensim_pickle import PickledObject, RestrictedUnpickler, restricted_unpickle
+from ..lifecycle import saved_events
 from ._phrases import KeyTable
 from .params import check_connector_words, check_delimiter
 from .scoring import npmi_scorer, original_scorer
@@ -286,6 +287,10 @@ def read_gensim_phrases(path, scoring=None) -> Tuple[str, dict, KeyTable, object
         "threshold": _number(fields, "threshold", path, None,
                              lambda v: is_real(v) and not math.isnan(v), "a number"),
     }
+    events = fields.get("lifecycle_events")
+    # gensim's record of the model's life, kept as a native save keeps it (plain JSON)
+    settings["lifecycle_events"] = saved_events(
+        [dict(e) for e in events if isinstance(e, dict)] if isinstance(events, list) else [])
     scorer = _scoring(fields.get("scoring"), path, scoring, kind == "FrozenPhrases")
     if kind == "FrozenPhrases":
         table = phrasegram_table(fields.get("phrasegrams"), delimiter, path)

@@ -25,6 +25,7 @@ from ..errors import FormatError, ParameterError
 from ..io import load_native, save_native
 from ..io.gensim_pickle import is_gensim_pickle
 from ..io.native import MAGIC as NATIVE_MAGIC
+from ..lifecycle import LifecycleEvents, loaded_events, saved_events
 from . import _phrases
 from ._phrases import Applier, KeyTable
 from .gensim_format import phrasegram_table, read_gensim_phrases
@@ -71,7 +72,7 @@ _USERS_LOCK = threading.Lock()
 
 # -- the models ------------------------------------------------------------------------
 
-class _PhrasesTransformation:
+class _PhrasesTransformation(LifecycleEvents):
     """What both models share: applying (``model[sentence]``, ``model[corpus]``,
     :meth:`transform_file`), :meth:`find_phrases`, saving and loading."""
 
@@ -177,10 +178,14 @@ class _PhrasesTransformation:
 
     # -- files -------------------------------------------------------------------------
     def _meta(self) -> dict:
-        return {"format": _FORMAT, "version": 1, "class": type(self).__name__,
+        meta = {"format": _FORMAT, "version": 1, "class": type(self).__name__,
                 "threshold": self.threshold, "min_count": self.min_count,
                 "delimiter": self.delimiter, "scoring": scoring_name(self.scoring),
                 "connector_words": sorted(self.connector_words)}
+        events = saved_events(getattr(self, "lifecycle_events", None))
+        if events is not None:
+            meta["lifecycle_events"] = events
+        return meta
 
     def _restore(self, meta: dict, table: KeyTable, scoring) -> None:
         """Set what :meth:`_meta` saved for both models; each model adds its own."""
@@ -189,6 +194,7 @@ class _PhrasesTransformation:
         self.scoring = scoring
         self.min_count = meta["min_count"]
         self.threshold = meta["threshold"]
+        self.lifecycle_events = loaded_events(meta.get("lifecycle_events"))
 
     def save(self, fname_or_handle, separately=None, sep_limit=10 * 1024 ** 2,
              ignore=frozenset(), pickle_protocol=4) -> None:
@@ -202,6 +208,10 @@ class _PhrasesTransformation:
         and have no effect: they choose which NumPy arrays gensim writes beside its
         pickle, which attributes it leaves out, and the pickle's protocol, where a phrase
         model's file holds its settings and one table, and nothing is pickled."""
+        self.add_lifecycle_event("saving", log_level=logging.DEBUG,
+                                 fname_or_handle=str(fname_or_handle),
+                                 separately=str(separately), sep_limit=sep_limit,
+                                 ignore=sorted(ignore, key=str))
         blob, offsets, values = self._table_for_save().to_arrays()
         arrays = {"key_blob": blob, "key_offsets": offsets, "values": values}
         save_native(fname_or_handle, self._meta(), arrays)
@@ -233,6 +243,7 @@ class _PhrasesTransformation:
             kind, meta, table, scorer = read_gensim_phrases(fname, scoring)
             model = _CLASSES[kind].__new__(_CLASSES[kind])
             model._restore(meta, table, scorer)
+            model.add_lifecycle_event("loaded", log_level=logging.DEBUG, fname=str(fname))
             return model
         try:
             meta, arrays = load_native(fname)
@@ -255,6 +266,7 @@ class _PhrasesTransformation:
             if isinstance(exc, FormatError):
                 raise
             raise FormatError(f"{fname}: corrupt phrase model ({exc})") from None
+        model.add_lifecycle_event("loaded", log_level=logging.DEBUG, fname=str(fname))
         return model
 
 
@@ -386,7 +398,8 @@ class Phrases(_PhrasesTransformation):
         if sentences is not None or corpus_file is not None:
             start = time.perf_counter()
             self._add_vocab(sentences, corpus_file, unicode_errors, empty_ok=False)
-            logger.info("built %s in %.2fs", self, time.perf_counter() - start)
+            self.add_lifecycle_event("created", msg=f"built {self} in "
+                                                    f"{time.perf_counter() - start:.2f}s")
 
     def _restore(self, meta: dict, table: KeyTable, scoring) -> None:
         super()._restore(meta, table, scoring)
@@ -591,8 +604,8 @@ class FrozenPhrases(_PhrasesTransformation):
                 grams = phrases_model.export_phrases()
             table = phrasegram_table(grams, self.delimiter, str(phrases_model))
         self._set_table(table)
-        logger.info("exported %s from %s in %.2fs", self, phrases_model,
-                    time.perf_counter() - start)
+        self.add_lifecycle_event("created", msg=f"exported {self} from {phrases_model} in "
+                                                f"{time.perf_counter() - start:.2f}s")
 
     def _set_table(self, table: KeyTable) -> None:
         self._table = table

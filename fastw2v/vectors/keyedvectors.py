@@ -29,6 +29,7 @@ import numpy as np
 
 logger = logging.getLogger("fastw2v")
 
+from ..lifecycle import LifecycleEvents, loaded_events, saved_events
 from ._keys import PackedKeys
 from .queries import KEY_TYPES, SimilarityQueries
 
@@ -87,7 +88,7 @@ def _check_fits(attr: str, have: np.dtype, want: np.dtype) -> None:
                         f"{want}: it would lose them (gensim refuses a conflicting type too)")
 
 
-class KeyedVectors(SimilarityQueries):
+class KeyedVectors(SimilarityQueries, LifecycleEvents):
     """Vectors for a list of keys, loadable and queryable without a model.
 
     Parameters
@@ -119,6 +120,11 @@ class KeyedVectors(SimilarityQueries):
         if isinstance(index_to_key, Integral) and not isinstance(index_to_key, bool) \
                 and index_to_key == 0 and count is None:
             index_to_key = ()       # KeyedVectors(size, 0): gensim's positional count 0
+            if isinstance(vectors, (type, np.dtype)):
+                # the rest of gensim's order too: (vector_size, count, dtype, mapfile_path)
+                dtype, vectors = vectors, None
+                if counts is not None:
+                    mapfile_path, counts = counts, None
         if count == 0 and not isinstance(count, bool):
             count = None            # gensim's default: nothing preallocated
         if mapfile_path is not None:
@@ -665,8 +671,9 @@ class KeyedVectors(SimilarityQueries):
             self._vectors[ours] = vectors[theirs]
             factors[ours] = lockf
             self._norms = None
-        logger.info("merged %d vectors into %s matrix from %s", len(hits),
-                    self._vectors.shape, path)
+        self.add_lifecycle_event("intersect_word2vec_format",
+                                 msg=f"merged {len(hits)} vectors into "
+                                     f"{self._vectors.shape} matrix from {path}")
         return len(hits)
 
     # -- persistence --------------------------------------------------------------------
@@ -716,6 +723,10 @@ class KeyedVectors(SimilarityQueries):
         ``pickle_protocol`` are gensim's and have no effect: the arrays are always in
         the one file, and nothing is pickled."""
         from ..io.native import encode_strings, pack_attrs, save_native
+        self.add_lifecycle_event("saving", log_level=logging.DEBUG,
+                                 fname_or_handle=str(fname_or_handle),
+                                 separately=str(separately), sep_limit=sep_limit,
+                                 ignore=sorted(ignore, key=str))
         packed = self._packed
         if packed is not None:
             blob, offsets = packed.blob, packed.offsets
@@ -738,6 +749,9 @@ class KeyedVectors(SimilarityQueries):
         meta = {"format": _NATIVE_FORMAT, "vector_size": self.vector_size}
         if attr_lists:
             meta["object_attrs"] = attr_lists
+        events = saved_events(getattr(self, "lifecycle_events", None))
+        if events is not None:
+            meta["lifecycle_events"] = events
         save_native(fname_or_handle, meta, arrays)
 
     @classmethod
@@ -756,6 +770,8 @@ class KeyedVectors(SimilarityQueries):
             if g.vectors_lockf is not None:
                 kv.vectors_lockf = np.array(g.vectors_lockf, dtype=np.float32)
             kv.expandos.update(g.attrs)
+            kv.lifecycle_events = list(g.lifecycle_events)
+            kv.add_lifecycle_event("loaded", log_level=logging.DEBUG, fname=str(fname))
             return kv
         meta, arrays = load_native(fname, mmap=mmap)
         fname = os.fspath(fname)
@@ -788,8 +804,10 @@ class KeyedVectors(SimilarityQueries):
                     raise FormatError(f"vectors_lockf has shape {lockf.shape} or values "
                                       "that are not finite")
                 kv.vectors_lockf = lockf
+            kv.lifecycle_events = loaded_events(meta.get("lifecycle_events"))
         except (KeyError, TypeError, ValueError) as exc:
             raise FormatError(f"{fname}: corrupt KeyedVectors file ({exc})") from None
+        kv.add_lifecycle_event("loaded", log_level=logging.DEBUG, fname=fname)
         return kv
 
     def save_word2vec_format(self, fname, fvocab=None, binary: bool = False, total_vec=None,
@@ -812,9 +830,18 @@ class KeyedVectors(SimilarityQueries):
         """Read the word2vec C tool's text/binary format, GloVe text (``no_header=True``)
         or fastText ``.vec`` files (see :mod:`fastw2v.io.word2vec_format`)."""
         from ..io.word2vec_format import load_word2vec_format
-        return load_word2vec_format(cls, fname, fvocab=fvocab, binary=binary, encoding=encoding,
-                                    unicode_errors=unicode_errors, limit=limit,
-                                    datatype=datatype, no_header=no_header)
+        kv = load_word2vec_format(cls, fname, fvocab=fvocab, binary=binary, encoding=encoding,
+                                  unicode_errors=unicode_errors, limit=limit,
+                                  datatype=datatype, no_header=no_header)
+        kv.add_lifecycle_event("load_word2vec_format",
+                               msg=f"loaded {kv.vectors.shape} matrix of type "
+                                   f"{kv.vectors.dtype} from {os.fspath(fname)}",
+                               binary=binary, encoding=encoding)
+        return kv
 
     def __repr__(self) -> str:
         return f"<KeyedVectors: {len(self)} keys, vector_size={self.vector_size}>"
+
+    def __str__(self) -> str:
+        # gensim's string, which log lines and its lifecycle events carry
+        return f"{type(self).__name__}<vector_size={self.vector_size}, {len(self)} keys>"

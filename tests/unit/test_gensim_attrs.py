@@ -154,6 +154,74 @@ def test_lifecycle_events_as_gensims(sentences, tmp_path):
     assert ours.lifecycle_events is None
 
 
+def test_keyedvectors_and_phrases_keep_lifecycle_events_as_gensim(sentences, trained,
+                                                                   tmp_path):
+    """gensim's KeyedVectors and phrase models record their events too (a vector file
+    read, an intersect, saves and loads; a phrase model's creation) and save them;
+    fastw2v had them on Word2Vec only, so kv.add_lifecycle_event raised."""
+    from gensim.models.phrases import FrozenPhrases as GensimFrozen
+    from gensim.models.phrases import Phrases as GensimPhrases
+
+    from fastw2v import FrozenPhrases, Phrases
+    ours_model, _ = trained
+    vec_file = tmp_path / "v.bin"
+    ours_model.wv.save_word2vec_format(vec_file, binary=True)
+    text_file = tmp_path / "v.txt"
+    ours_model.wv.save_word2vec_format(text_file)
+    names = {}
+    for tool, kv_cls in (("ours", KeyedVectors), ("gensim", GensimKeyedVectors)):
+        kv = kv_cls.load_word2vec_format(str(vec_file), binary=True)
+        assert not hasattr(kv_cls(4), "lifecycle_events")       # made by the first event
+        kv.vectors_lockf = np.ones(len(kv), dtype=np.float32)    # gensim's needs one
+        kv.intersect_word2vec_format(str(text_file))   # (gensim 4.4's binary one fails)
+        kv.add_lifecycle_event("note", msg="by hand")
+        kv.save(str(tmp_path / f"{tool}.kv"))
+        back = kv_cls.load(str(tmp_path / f"{tool}.kv"))
+        names[tool] = [e["event"] for e in back.lifecycle_events]
+        assert back.lifecycle_events[0]["msg"] == \
+            f"loaded ({len(kv)}, 16) matrix of type float32 from {vec_file}"
+        assert back.lifecycle_events[1]["msg"].startswith(f"merged {len(kv)} vectors into")
+        assert str(kv) == f"KeyedVectors<vector_size=16, {len(kv)} keys>"
+    assert names["ours"] == names["gensim"] == ["load_word2vec_format",
+                                                "intersect_word2vec_format", "note", "saving",
+                                                "loaded"]
+    # a gensim file's record comes along
+    gensim_kv = KeyedVectors.load(str(tmp_path / "gensim.kv"))
+    assert [e["event"] for e in gensim_kv.lifecycle_events] == names["gensim"]
+
+    for tool, (p_cls, f_cls) in (("ours", (Phrases, FrozenPhrases)),
+                                 ("gensim", (GensimPhrases, GensimFrozen))):
+        phrases = p_cls(sentences, min_count=2)
+        frozen = f_cls(phrases)
+        assert [e["event"] for e in phrases.lifecycle_events] == ["created"]
+        assert phrases.lifecycle_events[0]["msg"].startswith(f"built {phrases} in ")
+        assert frozen.lifecycle_events[0]["msg"].startswith(f"exported {frozen} from "
+                                                            f"{phrases} in ")
+        phrases.save(str(tmp_path / f"{tool}.phrases"))
+        back = p_cls.load(str(tmp_path / f"{tool}.phrases"))
+        assert [e["event"] for e in back.lifecycle_events] == ["created", "saving", "loaded"]
+    gensim_phrases = Phrases.load(str(tmp_path / "gensim.phrases"))
+    assert [e["event"] for e in gensim_phrases.lifecycle_events] == ["created", "saving",
+                                                                     "loaded"]
+    assert "gensim" in gensim_phrases.lifecycle_events[0]
+
+
+def test_gensims_module_names_and_keyedvectors_positional_order():
+    """gensim.models.word2vec's FAST_VERSION and MAX_WORDS_IN_BATCH, keyedvectors'
+    Word2VecKeyedVectors alias, and KeyedVectors(vector_size, count, dtype)."""
+    import fastw2v
+    from gensim.models import keyedvectors, word2vec
+    assert fastw2v.FAST_VERSION > -1 and word2vec.FAST_VERSION > -1
+    assert fastw2v.MAX_WORDS_IN_BATCH == word2vec.MAX_WORDS_IN_BATCH
+    assert Word2Vec().batch_words == GensimWord2Vec().batch_words == word2vec.MAX_WORDS_IN_BATCH
+    assert fastw2v.Word2VecKeyedVectors is KeyedVectors
+    assert keyedvectors.Word2VecKeyedVectors is GensimKeyedVectors
+    for cls in (KeyedVectors, GensimKeyedVectors):
+        kv = cls(10, 0, np.float64)
+        kv.add_vectors(["a"], np.ones((1, 10)))
+        assert kv.vectors.dtype == np.float64 and len(kv) == 1
+
+
 def test_loaded_models_have_the_attributes(trained, tmp_path):
     ours, _ = trained
     path = str(tmp_path / "m.fw2v")
