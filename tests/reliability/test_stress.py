@@ -142,7 +142,7 @@ def test_concurrent_queries_match_single_threaded_answers(corpus):
 
 def same(a, b):
     """Equal query answers: same words in the same order, scores to float32 rounding."""
-    if isinstance(a, float):
+    if isinstance(a, (float, np.floating)):
         return abs(a - b) <= 1e-6
     if isinstance(a, list) and a and isinstance(a[0], list):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
