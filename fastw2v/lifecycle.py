@@ -36,6 +36,45 @@ class LifecycleEvents:
             self.lifecycle_events.append(record)
 
 
+#: the most values (containers, numbers, texts) a file's lifecycle events may expand to,
+#: and how deep they may nest: gensim's events are a few dozen flat dictionaries, and a
+#: pickle can make a few hundred bytes expand to 2**40 values by sharing one list twice
+#: at each of 40 levels
+EVENT_VALUES = 200_000
+EVENT_DEPTH = 16
+
+
+def plain_events(events) -> list:
+    """The lifecycle events of a file another library wrote (gensim's pickles), as
+    plain JSON values: dictionaries with text keys, lists (for tuples and sets too),
+    text, numbers, booleans and None (anything else as its ``str()``, cut to 1,000
+    characters). Not a list: no events. ``ValueError`` if they expand to more than
+    :data:`EVENT_VALUES` values or nest deeper than :data:`EVENT_DEPTH`."""
+    budget = [EVENT_VALUES]
+
+    def plain(value, depth):
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise ValueError(f"lifecycle_events expand to more than {EVENT_VALUES:,} values")
+        if depth > EVENT_DEPTH:
+            raise ValueError(f"lifecycle_events nest deeper than {EVENT_DEPTH} levels")
+        if value is None or isinstance(value, (bool, str)):
+            return value
+        if isinstance(value, (int, float)):
+            return value
+        if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
+            return plain(value.item(), depth)          # a NumPy scalar
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return [plain(v, depth + 1) for v in value]
+        if isinstance(value, dict):
+            return {str(k)[:1000]: plain(v, depth + 1) for k, v in value.items()}
+        return str(value)[:1000]
+
+    if not isinstance(events, list):
+        return []
+    return [plain(e, 1) for e in events if isinstance(e, dict)]
+
+
 def saved_events(events):
     """``events`` as a native file's header holds them (JSON): what JSON cannot hold
     (an object a caller passed to ``add_lifecycle_event``) becomes its ``str()``, as

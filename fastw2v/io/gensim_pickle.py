@@ -14,7 +14,10 @@ code. :class:`RestrictedUnpickler` resolves only an explicit list of names: NumP
 dtype and scalar reconstruction, plain containers, and gensim's classes (and NumPy's random
 generators), which become inert :class:`PickledObject` stand-ins recording the state they
 are given. gensim is never imported and no method chosen by the file runs; any other name
-raises :class:`~fastw2v.errors.UnsafePickleError` before it is built. Files of models this
+raises :class:`~fastw2v.errors.UnsafePickleError` before it is built. NumPy's calls are
+recorded too, not made: NumPy's ``__setstate__`` trusts its state (a dtype's flags, an
+object array's length), so :func:`materialise` builds the arrays afterwards from checked
+state with NumPy's public constructors. Files of models this
 module does not read (gensim 3.x and older layouts, FastText, Doc2Vec, ...) raise
 :class:`~fastw2v.errors.UnsupportedModelError` saying what the file is and how to convert it.
 """
@@ -23,28 +26,24 @@ from __future__ import annotations
 import _compat_pickle
 import io
 import logging
+import math
 import os
 import pickle
 import pickletools
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 import numpy as np
 
 from ..corpus.compression import DECOMPRESSION_ERRORS, MAGIC_LENGTH, by_magic
+from ..lifecycle import plain_events
 from ..tables import huffman_from_paths
 from ..errors import (CorruptPickleError, FormatError, MissingFileError, ParameterError,
                       TruncatedFileError, TruncatedPickleError, UnsafePickleError,
                       UnsupportedModelError)
 
 logger = logging.getLogger(__name__)
-
-try:  # NumPy >= 2
-    from numpy._core import multiarray as _multiarray
-    from numpy._core import numeric as _numeric
-except ImportError:  # pragma: no cover - NumPy 1.x
-    from numpy.core import multiarray as _multiarray
-    from numpy.core import numeric as _numeric
 
 #: How to turn a model this module does not read into a file fastw2v does.
 WORKAROUND = ("in gensim: model.wv.save_word2vec_format('x.bin', binary=True), then in "
@@ -112,6 +111,32 @@ def _stand_in(qualified: str) -> type:
 
 
 # -- the few real callables a model pickle needs, guarded ---------------------------------
+class _Guarded:
+    """A callable the pickle may name (a global of :data:`_ALLOWED`), wrapped: a pickle
+    can apply ``BUILD`` to any object it holds, a global included, and ``BUILD`` without
+    ``__setstate__`` sets attributes; on a bare function or class that would change it
+    for the rest of the process. The wrapper refuses that, and has no attributes to set."""
+
+    __slots__ = ("_call", "_name")
+
+    def __init__(self, call, name: str):
+        object.__setattr__(self, "_call", call)
+        object.__setattr__(self, "_name", name)
+
+    def __call__(self, *args, **kwargs):
+        return self._call(*args, **kwargs)
+
+    def __setstate__(self, state):
+        raise UnsafePickleError(f"the pickle changes {self._name} (BUILD on a global): "
+                                "refused")
+
+    def __setattr__(self, name, value):
+        raise UnsafePickleError(f"the pickle changes {self._name}: refused")
+
+    def __repr__(self) -> str:
+        return f"<{self._name}>"
+
+
 def _plain_dict(*args):
     """``collections.defaultdict``/``OrderedDict``/``Counter``: a plain dict, so no
     factory named by the file is ever called on a missing key."""
@@ -123,16 +148,18 @@ def _plain_dict(*args):
 
 def _reconstructor(cls, base, state):
     """``copyreg._reconstructor`` (protocol 0/1 objects), for stand-ins only."""
-    if not (isinstance(cls, type) and issubclass(cls, PickledObject)) or base is not object:
+    if not (isinstance(cls, type) and issubclass(cls, PickledObject)) or \
+            base is not _ALLOWED[("builtins", "object")]:
         raise UnsafePickleError(f"copyreg._reconstructor of {cls!r} on {base!r} refused")
     return cls.__new__(cls)
 
 
 def _codecs_encode(text, encoding="utf-8", errors="strict"):
     """``_codecs.encode``, as protocol 2 writes ``bytes``: ``encode(str, 'latin1')``."""
-    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1") or \
+            errors != "strict":
         raise UnsafePickleError("_codecs.encode is allowed only for latin1 text")
-    return text.encode("latin1", errors)
+    return text.encode("latin1")
 
 
 def _bytes_like(kind):
@@ -146,6 +173,62 @@ def _bytes_like(kind):
     return build
 
 
+# -- NumPy objects, rebuilt from checked state ---------------------------------------------
+# NumPy pickles an array as ``_reconstruct(ndarray, (0,), b'b')`` followed by ``BUILD``
+# with ``(version, shape, dtype, fortran, data)``, a dtype as ``dtype(name, align, copy)``
+# with ``BUILD (3, byteorder, ..., elsize, alignment, flags)``, a scalar as
+# ``scalar(dtype, bytes)`` and, with protocol 5, an array as ``_frombuffer(buffer, dtype,
+# shape, order)``. NumPy's own ``__setstate__`` trusts that state: the flags of a dtype
+# can turn file bytes into object pointers, an object array's list can be shorter than
+# its shape, and a second BUILD on an array frees memory a view of it still uses. So the
+# pickle builds inert records of these calls (below), and :func:`materialise` makes the
+# real objects afterwards from state it has checked, with NumPy's public constructors
+# only: plain numbers, text and objects, every length matched to the shape.
+_DTYPE_NAME = re.compile(r"\A(?:b1|[iu][1248]|f[248]|c(?:8|16)|[US][0-9]{1,7}|O[48])\Z")
+_MAX_DIMS = 32
+
+
+class _NumpyRecord:
+    """The arguments and state a pickle gave one NumPy call, nothing else."""
+
+    __slots__ = ("args", "state")
+
+    def __init__(self, *args):
+        self.args, self.state = args, None
+
+    def __setstate__(self, state) -> None:
+        self.state = state
+
+    def __repr__(self) -> str:
+        return f"<pickled {type(self).__name__[1:]}>"
+
+
+class _Dtype(_NumpyRecord):
+    """``numpy.dtype(name, align, copy)``."""
+    __slots__ = ()
+
+
+class _Array(_NumpyRecord):
+    """``_reconstruct(ndarray, (0,), ...)``, filled by ``BUILD``."""
+    __slots__ = ()
+
+
+class _Scalar(_NumpyRecord):
+    """``numpy._core.multiarray.scalar(dtype, data)``."""
+    __slots__ = ()
+
+    def __setstate__(self, state) -> None:
+        raise FormatError("a NumPy scalar given a state")
+
+
+class _Buffer(_NumpyRecord):
+    """``numpy._core.numeric._frombuffer(buffer, dtype, shape, order)`` (protocol 5)."""
+    __slots__ = ()
+
+    def __setstate__(self, state) -> None:
+        raise FormatError("a NumPy array from a buffer given a state")
+
+
 class _ArrayClass:
     """What the pickle's ``numpy.ndarray`` (or ``numpy.memmap``) resolves to: accepted only
     as the class argument of :func:`_reconstruct`, so the file cannot call ``ndarray(shape)``
@@ -156,22 +239,183 @@ class _ArrayClass:
 
 
 def _reconstruct(subtype, shape, dtype):
-    """NumPy's ``_reconstruct`` as every pickled array uses it: an empty array that
-    ``__setstate__`` then fills (and checks against its data's length)."""
-    if subtype is not _ArrayClass or tuple(shape) != (0,):
+    """NumPy's ``_reconstruct`` as every pickled array uses it: an empty array that the
+    pickle's ``BUILD`` then describes (recorded, see :func:`materialise`)."""
+    if subtype is not _ALLOWED[("numpy", "ndarray")] or tuple(shape) != (0,):
         raise UnsafePickleError(f"numpy _reconstruct of shape {shape!r} refused (NumPy "
                                 "pickles an array empty, then fills it)")
-    return _multiarray._reconstruct(np.ndarray, (0,), dtype)
+    return _Array()
+
+
+def _checked_dtype(record) -> np.dtype:
+    """The dtype a :class:`_Dtype` record describes: booleans, integers, floats,
+    complex numbers, fixed-width text or bytes, or objects, in the byte order its state
+    gives; anything else (structured, void, datetime dtypes, flags, sizes that disagree)
+    is refused."""
+    if not isinstance(record, _Dtype):
+        raise FormatError(f"an array's dtype is a {type(record).__name__}")
+    name = record.args[0] if record.args else None
+    if isinstance(name, bytes):
+        name = name.decode("latin1")
+    if not isinstance(name, str) or not _DTYPE_NAME.match(name):
+        raise FormatError(f"dtype {name!r:.40} is not one a gensim model holds")
+    dtype = np.dtype(object) if name[0] == "O" else np.dtype(name)
+    state = record.state
+    if state is not None:
+        if not (isinstance(state, tuple) and len(state) in (8, 9) and state[0] == 3
+                and state[1] in ("<", ">", "|", "=")):
+            raise FormatError(f"dtype {name} has a state NumPy never writes")
+        elsize = state[5]
+        if not (isinstance(elsize, int) and elsize in (-1, dtype.itemsize)) and \
+                dtype.kind != "O":
+            raise FormatError(f"dtype {name} claims {elsize!r} bytes an item")
+        if state[1] in "<>" and dtype.kind not in "bOS":
+            dtype = dtype.newbyteorder(state[1])
+    return dtype
+
+
+def _shape(value) -> tuple:
+    if not (isinstance(value, tuple) and len(value) <= _MAX_DIMS
+            and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                    for n in value)):
+        raise FormatError(f"array shape {value!r:.60} is not a tuple of sizes")
+    return value
+
+
+def _from_bytes(data, dtype: np.dtype, shape: tuple, fortran: bool) -> np.ndarray:
+    """A new, writable array of ``shape`` from exactly as many bytes as it needs."""
+    if isinstance(data, str):
+        data = data.encode("latin1")     # protocol 0-2 bytes under encoding="latin1"
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise FormatError(f"array data is a {type(data).__name__}, not bytes")
+    n = math.prod(shape)
+    if len(data) != n * dtype.itemsize:
+        raise FormatError(f"array of shape {shape} and dtype {dtype} holds {len(data)} "
+                          f"bytes, not {n * dtype.itemsize}")
+    flat = np.frombuffer(data, dtype=dtype, count=n) if n else np.zeros(0, dtype)
+    return flat.reshape(shape, order="F" if fortran else "C").copy(order="K")
+
+
+#: what an object array of a gensim model holds: text (set_vecattr), numbers, and arrays
+#: (a Huffman code and point per word)
+_OBJECT_ITEMS = (str, bytes, int, float, complex, bool, type(None), np.generic, np.ndarray)
+
+
+def _from_items(items, shape: tuple, fortran: bool) -> np.ndarray:
+    if not isinstance(items, list):
+        raise FormatError(f"an object array's data is a {type(items).__name__}, not a list")
+    n = math.prod(shape)
+    if len(items) != n:
+        raise FormatError(f"an object array of shape {shape} holds {len(items)} items")
+    out = np.empty(n, dtype=object)
+    for i, item in enumerate(items):
+        if not isinstance(item, _OBJECT_ITEMS):
+            raise FormatError(f"an object array holds a {type(item).__name__}")
+        out[i] = item
+    return out.reshape(shape, order="F" if fortran else "C")
+
+
+def _build_array(record: _Array, build) -> np.ndarray:
+    state = record.state
+    if isinstance(state, tuple) and len(state) == 5:
+        state = state[1:]                # (version, shape, dtype, fortran, data)
+    if not (isinstance(state, tuple) and len(state) == 4):
+        raise FormatError("an array without NumPy's state (shape, dtype, order, data)")
+    shape, dtype, fortran, data = _shape(state[0]), _checked_dtype(state[1]), state[2], \
+        state[3]
+    if not isinstance(fortran, bool):
+        raise FormatError(f"array order flag {fortran!r:.20}")
+    if dtype.kind == "O":
+        return _from_items(build(data), shape, fortran)
+    return _from_bytes(data, dtype, shape, fortran)
+
+
+def _build_scalar(record: _Scalar) -> np.generic:
+    if len(record.args) != 2:
+        raise FormatError("a NumPy scalar without (dtype, data)")
+    dtype = _checked_dtype(record.args[0])
+    if dtype.kind == "O":
+        raise FormatError("a NumPy object scalar")
+    return _from_bytes(record.args[1], dtype, (1,), False)[0]
+
+
+def _build_buffer(record: _Buffer) -> np.ndarray:
+    if len(record.args) != 4 or record.args[3] not in ("C", "F"):
+        raise FormatError("a NumPy array from a buffer without (buffer, dtype, shape, order)")
+    buffer, dtype, shape, order = record.args
+    dtype = _checked_dtype(dtype)
+    if dtype.kind == "O":
+        raise FormatError("a NumPy object array from a buffer")
+    return _from_bytes(buffer, dtype, _shape(shape), order == "F")
+
+
+def materialise(obj, path: str = "<pickle>"):
+    """``obj`` (what :class:`RestrictedUnpickler` returned) with every NumPy record
+    replaced by the array, scalar or dtype it describes, checked (``FormatError``
+    naming ``path`` otherwise). Containers are rebuilt and stand-ins' fields updated in
+    place; an object reached twice (the pickle's memo) is rebuilt once, so the work is
+    linear in the pickle."""
+    done: Dict[int, Any] = {}
+    keep: List[Any] = []          # the originals, so that no id is reused meanwhile
+
+    def build(x):
+        key = id(x)
+        if key in done:
+            return done[key]
+        keep.append(x)
+        if isinstance(x, (str, bytes, int, float, bool, type(None), complex)):
+            return x
+        if isinstance(x, list):
+            out = done[key] = []
+            out.extend(build(v) for v in x)
+            return out
+        if isinstance(x, dict):
+            out = done[key] = {}
+            for k, v in x.items():
+                out[build(k)] = build(v)
+            return out
+        if isinstance(x, PickledObject):
+            done[key] = x
+            x.args = tuple(build(v) for v in x.args)
+            for k in list(x.fields):
+                x.fields[k] = build(x.fields[k])
+            return x
+        if isinstance(x, tuple):
+            out = tuple(build(v) for v in x)
+        elif isinstance(x, (set, frozenset)):
+            out = type(x)(build(v) for v in x)
+        elif isinstance(x, _Array):
+            out = _build_array(x, build)
+        elif isinstance(x, _Scalar):
+            out = _build_scalar(x)
+        elif isinstance(x, _Buffer):
+            out = _build_buffer(x)
+        elif isinstance(x, _Dtype):
+            out = _checked_dtype(x)
+        else:
+            out = x
+        done[key] = out
+        return out
+
+    try:
+        return build(obj)
+    except RecursionError:
+        raise CorruptPickleError(f"{path}: the pickle nests containers too deeply") from None
+    except FormatError as exc:
+        raise FormatError(f"{path}: corrupt NumPy data in the pickle ({exc})") from None
+    except (TypeError, ValueError, OverflowError) as exc:
+        # unhashable or odd keys, sizes NumPy refuses
+        raise FormatError(f"{path}: corrupt pickle ({type(exc).__name__}: {exc})") from None
 
 
 _ALLOWED: Dict[tuple, Any] = {}
 for _core in ("numpy.core", "numpy._core"):
     _ALLOWED[(_core + ".multiarray", "_reconstruct")] = _reconstruct
-    _ALLOWED[(_core + ".multiarray", "scalar")] = _multiarray.scalar
-    _ALLOWED[(_core + ".numeric", "_frombuffer")] = _numeric._frombuffer
+    _ALLOWED[(_core + ".multiarray", "scalar")] = _Scalar
+    _ALLOWED[(_core + ".numeric", "_frombuffer")] = _Buffer
 _ALLOWED[("numpy", "ndarray")] = _ArrayClass
 _ALLOWED[("numpy", "memmap")] = _ArrayClass  # a model gensim loaded with mmap, saved again
-_ALLOWED[("numpy", "dtype")] = np.dtype
+_ALLOWED[("numpy", "dtype")] = _Dtype
 for _kind in (int, float, complex, bool, str, list, tuple, dict, set, frozenset, object):
     _ALLOWED[("builtins", _kind.__name__)] = _kind
 _ALLOWED[("builtins", "bytes")] = _bytes_like(bytes)
@@ -180,6 +424,9 @@ for _name in ("defaultdict", "OrderedDict", "Counter"):
     _ALLOWED[("collections", _name)] = _plain_dict
 _ALLOWED[("copyreg", "_reconstructor")] = _reconstructor
 _ALLOWED[("_codecs", "encode")] = _codecs_encode
+_ALLOWED = {key: _Guarded(call, ".".join(key)) for key, call in _ALLOWED.items()}
+# numpy.memmap is numpy.ndarray for _reconstruct
+_ALLOWED[("numpy", "memmap")] = _ALLOWED[("numpy", "ndarray")]
 
 #: Names that become stand-ins: gensim 4's classes and what their pickles hold besides
 #: (the ``load`` attribute gensim sets on instances, ``hashfxn``, NumPy random generators).
@@ -461,13 +708,13 @@ def _read_npy(path: str, mmap) -> np.ndarray:
         raise FormatError(f"{path}: not a readable .npy file ({exc})") from None
     if dtype.hasobject:
         raise FormatError(f"{path}: holds Python objects, which are not loaded")
-    needed = data_start + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    needed = data_start + math.prod(shape) * dtype.itemsize     # Python ints: no wrap
     if size < needed:
         raise TruncatedFileError(f"{path}: truncated ({size} bytes, the header of a "
                                  f"{dtype} array of shape {shape} needs {needed})")
     try:
         return np.load(path, mmap_mode=mmap, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
+    except (ValueError, OSError, EOFError, OverflowError) as exc:
         raise FormatError(f"{path}: cannot read the array ({exc})") from None
 
 
@@ -566,7 +813,7 @@ def restricted_unpickle(path: str, unpickler=None) -> tuple:
     unpickler = (unpickler or RestrictedUnpickler)(stream, path)
     try:
         with stream:
-            return unpickler.load(), unpickler.top_class
+            top = unpickler.load()
     except (UnsafePickleError, UnsupportedModelError) as exc:
         if str(exc).startswith(path):
             raise
@@ -582,6 +829,7 @@ def restricted_unpickle(path: str, unpickler=None) -> tuple:
     except Exception as exc:  # whatever a damaged stream makes the unpickler raise
         raise CorruptPickleError(f"{path}: corrupt pickle ({type(exc).__name__}: {exc})"
                                  ) from None
+    return materialise(top, path), unpickler.top_class
 
 
 def _check_layout(top: PickledObject, kind: str, path: str) -> PickledObject:
@@ -658,6 +906,10 @@ def read_gensim(path, mmap: Optional[str] = None) -> GensimModel:
         raise _unsupported(path, f"{'a Word2Vec model' if kind == 'word2vec' else 'KeyedVectors'}"
                                  f" with keys that are not {what} ({odd!r})")
     V = len(keys)
+    if len(set(keys)) != V:
+        seen: set = set()
+        twice = next(k for k in keys if k in seen or seen.add(k))
+        raise FormatError(f"{path}: key {twice!r:.60} is in index_to_key twice")
     vectors = _array(wv, "vectors", mmap, path, compressed)
     if vectors is None or vectors.ndim != 2:
         raise FormatError(f"{path}: no 2-d vectors array")
@@ -673,6 +925,9 @@ def read_gensim(path, mmap: Optional[str] = None) -> GensimModel:
         if (not isinstance(counts, np.ndarray) or counts.shape != (V,)
                 or counts.dtype.kind not in "iu"):
             raise FormatError(f"{path}: counts are not {V} integers")
+        if V and (counts.min() < 0 or counts.max() > np.iinfo(np.int64).max):
+            raise FormatError(f"{path}: counts outside 0..2**63-1 ({counts.min()} to "
+                              f"{counts.max()})")
         counts = counts.astype(np.int64)
     attrs: Dict[str, np.ndarray] = {}
     for name, values in expandos.items():
@@ -695,6 +950,9 @@ def read_gensim(path, mmap: Optional[str] = None) -> GensimModel:
         if lockf.ndim != 1 or not len(lockf) or lockf.dtype.kind != "f":
             raise FormatError(f"{path}: vectors_lockf has shape {lockf.shape}")
         lockf = lockf.astype(np.float32, copy=False)
+        if not np.all(np.isfinite(lockf)):
+            # training would scale every update by it: NaN vectors everywhere
+            raise FormatError(f"{path}: vectors_lockf holds values that are not finite")
 
     syn1neg = syn1 = None
     params: Dict[str, Any] = {"vector_size": int(vectors.shape[1])}
@@ -715,8 +973,10 @@ def read_gensim(path, mmap: Optional[str] = None) -> GensimModel:
         training["cum_table_saved"] = "cum_table" in f and f["cum_table"] is not None
 
     version = None
-    events = top.fields.get("lifecycle_events")
-    events = [dict(e) for e in events if isinstance(e, dict)] if isinstance(events, list) else []
+    try:
+        events = plain_events(top.fields.get("lifecycle_events"))
+    except ValueError as exc:
+        raise FormatError(f"{path}: {exc}") from None
     for event in reversed(events):
         if isinstance(event.get("gensim"), str):
             version = event["gensim"]
@@ -725,6 +985,11 @@ def read_gensim(path, mmap: Optional[str] = None) -> GensimModel:
                        vectors_lockf=lockf, syn1neg=syn1neg, syn1=syn1, params=params,
                        training=training, gensim_version=version, path=path,
                        huffman_paths=huffman_paths, attrs=attrs, lifecycle_events=events)
+
+
+#: no Huffman code is longer: a path of n branches needs counts growing at least like
+#: the Fibonacci numbers along it, and F(93) is past 2**63, the largest count there is
+MAX_CODE_LENGTH = 92
 
 
 def _huffman_paths(codes, points, V: int, path) -> tuple:
@@ -740,9 +1005,14 @@ def _huffman_paths(codes, points, V: int, path) -> tuple:
     for w in range(V):
         c, p = codes[w], points[w]
         if not (isinstance(c, np.ndarray) and isinstance(p, np.ndarray) and c.ndim == 1
-                and c.shape == p.shape):
+                and c.shape == p.shape and c.dtype.kind in "biu" and p.dtype.kind in "iu"):
             raise FormatError(f"{path}: the Huffman code and point of word {w} are not two "
-                              "arrays of the same length")
+                              "integer arrays of the same length")
+        if len(c) > MAX_CODE_LENGTH:
+            # checked before the paths are joined: a file can share one long array among
+            # all its words, and joining them would take words x length bytes
+            raise FormatError(f"{path}: word {w}'s Huffman code has {len(c)} branches, "
+                              f"more than any tree of int64 counts has ({MAX_CODE_LENGTH})")
     offsets = np.zeros(V + 1, dtype=np.int64)
     np.cumsum([len(c) for c in codes], out=offsets[1:])
     flat = (np.concatenate(list(codes)), np.concatenate(list(points)), offsets)

@@ -313,6 +313,7 @@ def load_native(path, mmap: Optional[str] = None) -> Tuple[dict, Dict[str, np.nd
                               f"{str(exc)[:200]})") from None
     data_start = -(-(_PREFIX.size + header_len) // _ALIGN) * _ALIGN
     arrays = {}
+    extents = []
     for name, d in descr.items():
         try:
             if not isinstance(d["dtype"], str) or not isinstance(d["shape"], list):
@@ -329,10 +330,23 @@ def load_native(path, mmap: Optional[str] = None) -> Tuple[dict, Dict[str, np.nd
         if start + nbytes > size:
             raise TruncatedFileError(f"{path}: truncated: array {name!r} needs bytes "
                               f"{start}..{start + nbytes} but the file has {size}")
+        if nbytes:
+            extents.append((start, start + nbytes, name))
         if mmap and nbytes:
             arrays[name] = np.memmap(path, dtype=dtype, mode=mmap, offset=start, shape=shape)
         else:
             arr = np.fromfile(path, dtype=dtype, count=nbytes // dtype.itemsize if dtype.itemsize else 0,
                               offset=start)
-            arrays[name] = arr.reshape(shape)
+            try:
+                arrays[name] = arr.reshape(shape)
+            except ValueError as exc:  # a zero-size shape NumPy cannot describe
+                raise FormatError(f"{path}: corrupt description of array {name!r} ({exc})"
+                                  ) from None
+    # a save writes each array in a region of its own: overlapping ones are a damaged or
+    # crafted header, whose arrays would alias each other's bytes
+    extents.sort()
+    for (_, end, first), (start, _, second) in zip(extents, extents[1:]):
+        if start < end:
+            raise FormatError(f"{path}: corrupt header (arrays {first!r} and {second!r} "
+                              "overlap)")
     return meta, arrays

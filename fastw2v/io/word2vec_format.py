@@ -38,6 +38,7 @@ from typing import Dict
 
 import numpy as np
 
+from ..config import MAX_VECTOR_SIZE
 from ..corpus import usable_cpus
 from ..corpus.compression import DECOMPRESSION_ERRORS, MAGIC_LENGTH, by_magic, write_by_suffix
 from ..errors import TruncatedFileError, UndecodableError
@@ -109,6 +110,11 @@ def _parse_header(path, data):
         raise TruncatedFileError(f"{path}: truncated after the header (no rows)")
     if rows < 0 or dims <= 0:
         raise FormatError(f"{path}: header says {rows} rows of {dims} dimensions")
+    if dims > MAX_VECTOR_SIZE:
+        # as many as training allows; more is a damaged header (checked even with no rows,
+        # where nothing else would catch it)
+        raise FormatError(f"{path}: header says {dims} dimensions, more than the "
+                          f"{MAX_VECTOR_SIZE} fastw2v reads and trains")
     return rows, dims, end + 1
 
 

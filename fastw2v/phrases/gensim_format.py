@@ -19,10 +19,12 @@ import math
 import os
 from typing import Dict, Optional, Tuple
 
+import numpy as np
+
 from ..config import is_int, is_real
 from ..errors import FormatError, ParameterError, UnsafePickleError, UnsupportedModelError
 from ..io.gensim_pickle import PickledObject, RestrictedUnpickler, restricted_unpickle
-from ..lifecycle import saved_events
+from ..lifecycle import plain_events
 from ._phrases import KeyTable
 from .params import check_connector_words, check_delimiter
 from .scoring import npmi_scorer, original_scorer
@@ -138,9 +140,13 @@ def _text(value, path: str, what: str) -> str:
 
 def _number(fields: dict, name: str, path: str, default, check, description: str):
     value = fields.get(name, default)
-    if hasattr(value, "item") and not isinstance(value, (list, dict)):
+    if isinstance(value, np.generic):
         value = value.item()     # a NumPy scalar
-    if not check(value):
+    try:
+        ok = check(value)
+    except OverflowError:        # an int beyond any float (math.isfinite(10**400))
+        ok = False
+    if not ok:
         raise _fail(path, f"{name}={value!r:.60} is not {description}")
     return value
 
@@ -287,10 +293,11 @@ def read_gensim_phrases(path, scoring=None) -> Tuple[str, dict, KeyTable, object
         "threshold": _number(fields, "threshold", path, None,
                              lambda v: is_real(v) and not math.isnan(v), "a number"),
     }
-    events = fields.get("lifecycle_events")
-    # gensim's record of the model's life, kept as a native save keeps it (plain JSON)
-    settings["lifecycle_events"] = saved_events(
-        [dict(e) for e in events if isinstance(e, dict)] if isinstance(events, list) else [])
+    try:
+        # gensim's record of the model's life, as plain JSON (bounded: see plain_events)
+        settings["lifecycle_events"] = plain_events(fields.get("lifecycle_events"))
+    except ValueError as exc:
+        raise _fail(path, str(exc)) from None
     scorer = _scoring(fields.get("scoring"), path, scoring, kind == "FrozenPhrases")
     if kind == "FrozenPhrases":
         table = phrasegram_table(fields.get("phrasegrams"), delimiter, path)

@@ -435,6 +435,11 @@ def test_save_load_take_gensims_keywords(tmp_path, small_lines):
     save() also writes to an open binary file object, as gensim's does."""
     import io
     model = Phrases(small_lines[:300], connector_words=ENGLISH_CONNECTOR_WORDS, threshold=5)
+    model.save(tmp_path / "events.model")
+    saving = Phrases.load(tmp_path / "events.model").lifecycle_events[-2]
+    assert saving["event"] == "saving" and saving["sep_limit"] == 10 * 1024 ** 2
+    # each save records itself (gensim's "saving" event): off, so that the bytes compare
+    model.lifecycle_events = None
     model.save(tmp_path / "plain.model")
     plain = (tmp_path / "plain.model").read_bytes()
     model.save(tmp_path / "kw.model", separately=["vocab"], sep_limit=0,

@@ -1,0 +1,273 @@
+"""Files crafted against the loaders of gensim pickles, native files and word2vec files:
+NumPy's own pickle state turned into memory corruption, a few hundred bytes that expand to
+gigabytes or hours, changes to the reader's own globals. Each must end in a clear
+exception naming the file, before any large allocation, with nothing changed.
+
+The pickles are written with the standard pickler from objects whose ``__reduce__``
+says what to emit, inside real gensim models where a model is needed (gensim is
+importable in the tests), so each file differs from a genuine one in one place only."""
+import json
+import math
+import pickle
+
+import numpy as np
+import pytest
+
+from fastw2v import KeyedVectors, Phrases, Word2Vec
+from fastw2v.errors import CorruptPickleError, FormatError, UnsafePickleError
+from fastw2v.io import gensim_pickle
+from fastw2v.io.gensim_pickle import MAX_CODE_LENGTH
+from fastw2v.lifecycle import EVENT_VALUES
+
+gensim_models = pytest.importorskip("gensim.models")
+
+try:  # NumPy >= 2
+    from numpy._core import multiarray as np_multiarray
+    from numpy._core import numeric as np_numeric
+except ImportError:  # pragma: no cover - NumPy 1.x
+    from numpy.core import multiarray as np_multiarray
+    from numpy.core import numeric as np_numeric
+
+
+class Emit:
+    """Pickles as ``call(*args)`` followed by ``BUILD state`` (when given)."""
+
+    def __init__(self, call, args, state=None):
+        self.reduced = (call, args) if state is None else (call, args, state)
+
+    def __reduce__(self):
+        return self.reduced
+
+
+def dtype_with(name, state):
+    """A dtype pickled as NumPy pickles one, with the BUILD state given."""
+    return Emit(np.dtype, (name, False, True), state)
+
+
+def array_with(state):
+    """An array pickled as NumPy pickles one: _reconstruct, then BUILD ``state``."""
+    return Emit(np_multiarray._reconstruct, (np.ndarray, (0,), b"b"), state)
+
+
+def gensim_kv(words=("a", "b"), dims=4):
+    kv = gensim_models.KeyedVectors(dims)
+    kv.add_vectors(list(words), np.ones((len(words), dims), dtype=np.float32))
+    return kv
+
+
+def write(path, obj, protocol=4):
+    with open(path, "wb") as fh:
+        pickle.dump(obj, fh, protocol=protocol)
+    return path
+
+
+def loads_refused(path, exc=FormatError, match=None):
+    """Every loader of gensim pickles refuses ``path`` with ``exc`` naming it."""
+    for load in (KeyedVectors.load, Word2Vec.load):
+        with pytest.raises(exc, match=match) as info:
+            load(path)
+        assert str(path) in str(info.value)
+
+
+# -- NumPy's state is checked before anything is built from it ----------------------------
+def test_dtype_flags_cannot_hide_pointers_in_file_bytes(tmp_path):
+    """A structured dtype whose object field is hidden by its flags (0), or an object
+    dtype flagged as plain: NumPy would take 8 file bytes as a PyObject pointer."""
+    kv = gensim_kv()
+    hidden = dtype_with("V8", (3, "|", None, ("f0",), {"f0": (np.dtype(object), 0)},
+                               8, 1, 0))
+    kv.expandos["tag"] = array_with((1, (2,), hidden, False, b"AAAAAAAA" * 2))
+    loads_refused(write(tmp_path / "v8.kv", kv), match=r"dtype 'V8' is not one a gensim")
+    kv.expandos["tag"] = array_with((1, (2,), dtype_with("O8", (3, "|", None, None, None,
+                                                               -1, -1, 0)),
+                                     False, b"AAAAAAAA" * 2))
+    loads_refused(write(tmp_path / "o8.kv", kv), match="an object array's data is a bytes")
+    kv.expandos["tag"] = Emit(np_multiarray.scalar, (hidden, b"AAAAAAAA"))
+    loads_refused(write(tmp_path / "scalar.kv", kv), match="dtype 'V8'")
+
+
+@pytest.mark.parametrize("claimed", [2, 1000, 100000])
+def test_object_arrays_hold_exactly_their_shape(tmp_path, claimed):
+    """NumPy 2.4 reads past the end of an object array's list shorter than its shape."""
+    kv = gensim_kv()
+    kv.expandos["tag"] = array_with((1, (claimed,), np.dtype(object), False, ["x"]))
+    loads_refused(write(tmp_path / "short.kv", kv),
+                  match=rf"an object array of shape \({claimed},\) holds 1 items")
+
+
+def test_an_array_cannot_be_a_view_of_another_records_memory(tmp_path):
+    """_frombuffer over an array the pickle built, then a second BUILD of that array,
+    freed the memory the view (used as the vectors) kept reading and writing."""
+    kv = gensim_kv()
+    inner = np.zeros(8, dtype=np.float32)
+    kv.vectors = Emit(np_numeric._frombuffer, (inner, np.dtype(np.float32), (2, 4), "C"))
+    loads_refused(write(tmp_path / "view.kv", kv), match="array data is a _Array, not bytes")
+
+
+def test_array_data_must_fill_the_shape_exactly(tmp_path):
+    kv = gensim_kv()
+    kv.vectors = array_with((1, (2, 4), np.dtype(np.float32), False, b"\0" * 31))
+    loads_refused(write(tmp_path / "short.kv", kv), match="holds 31 bytes, not 32")
+    kv.vectors = array_with((1, (2, -4), np.dtype(np.float32), False, b""))
+    loads_refused(write(tmp_path / "neg.kv", kv), match="not a tuple of sizes")
+    # a huge void dtype made each scalar a 2 GB allocation; and a NumPy scalar of text
+    # claiming more bytes than it has
+    kv.vectors = gensim_kv().vectors
+    kv.expandos["tag"] = Emit(np_multiarray.scalar, (np.dtype("V2000000000"), b""))
+    loads_refused(write(tmp_path / "void.kv", kv), match="dtype 'V2000000000'")
+    kv.expandos["tag"] = Emit(np_multiarray.scalar, (np.dtype("<U4"), b"ab"))
+    loads_refused(write(tmp_path / "text.kv", kv), match="holds 2 bytes, not 16")
+
+
+def test_build_on_an_allowed_global_is_refused_and_changes_nothing(tmp_path):
+    """BUILD with a (None, {...}) state sets attributes on whatever it is given: on the
+    reader's own globals (numpy.ndarray, _codecs.encode) that change outlived the load."""
+    before = {key: repr(call) for key, call in gensim_pickle._ALLOWED.items()}
+    for module, name in (("numpy", "ndarray"), ("_codecs", "encode"),
+                         ("collections", "OrderedDict"), ("builtins", "object")):
+        raw = (b"\x80\x02c" + f"{module}\n{name}\n".encode() + b"N}X\x08\x00\x00\x00__name__"
+               b"X\x05\x00\x00\x00pwneds\x86b.")
+        path = tmp_path / f"{name}.kv"
+        path.write_bytes(raw)
+        loads_refused(path, UnsafePickleError, match=rf"changes {module}\.{name}")
+    assert {key: repr(call) for key, call in gensim_pickle._ALLOWED.items()} == before
+    # and the reader still reads
+    real = gensim_kv()
+    real.save(str(tmp_path / "real.kv"))
+    assert KeyedVectors.load(tmp_path / "real.kv").index_to_key == ["a", "b"]
+
+
+# -- small files that would expand without bound -------------------------------------------
+def test_huffman_codes_shared_among_words_are_bounded_before_joining(tmp_path):
+    """One long code array shared by every word (the memo) cost bytes per word in the
+    file and words x length bytes when the paths were joined."""
+    words = [f"w{i}" for i in range(50)]
+    model = gensim_models.Word2Vec([words] * 3, vector_size=4, min_count=1, hs=1,
+                                   negative=0, epochs=1, workers=1)
+    long_code = np.zeros(MAX_CODE_LENGTH + 1, dtype=np.uint8)
+    long_point = np.zeros(MAX_CODE_LENGTH + 1, dtype=np.uint32)
+    codes = np.empty(len(model.wv), dtype=object)
+    points = np.empty(len(model.wv), dtype=object)
+    for i in range(len(model.wv)):
+        codes[i], points[i] = long_code, long_point
+    model.wv.expandos["code"], model.wv.expandos["point"] = codes, points
+    path = tmp_path / "hs.model"
+    model.save(str(path))
+    with pytest.raises(FormatError, match=rf"Huffman code has {MAX_CODE_LENGTH + 1} branches"):
+        Word2Vec.load(path)
+
+
+def nested_events(depth):
+    level = ["leaf"]
+    for _ in range(depth):
+        level = [level, level]          # one list, referenced twice: 2**depth leaves
+    return [{"event": "created", "msg": level}]
+
+
+def wide_events():
+    row = ["x"] * 1000
+    return [{"event": "created", "msg": [row] * (EVENT_VALUES // 1000 + 1)}]
+
+
+@pytest.mark.parametrize("events,message", [
+    (nested_events(40), "nest deeper than"), (wide_events(), "expand to more than")])
+def test_lifecycle_events_that_expand_are_refused(tmp_path, events, message):
+    """A few hundred bytes of shared lists expand to 2**40 values when the events are
+    copied or written as JSON (Phrases.load; Word2Vec and KeyedVectors at their next
+    save)."""
+    kv = gensim_kv()
+    kv.lifecycle_events = events
+    loads_refused(write(tmp_path / "events.kv", kv), match=message)
+    phrases = gensim_models.phrases.Phrases([["a", "b"]] * 3, min_count=1)
+    phrases.lifecycle_events = events
+    path = write(tmp_path / "events.phrases", phrases)
+    with pytest.raises(FormatError, match=message):
+        Phrases.load(path)
+
+
+def test_deep_nesting_is_a_clear_error(tmp_path):
+    """A list nested 100,000 deep (written with raw opcodes: 100,000 empty lists, each
+    appended to the one below) is read by the unpickler's own stack; rebuilding it must
+    end in a clear error, not a RecursionError from deep inside."""
+    depth = 100000
+    path = tmp_path / "deep.kv"
+    path.write_bytes(b"\x80\x02" + b"]" * depth + b"a" * (depth - 1) + b".")
+    for load in (KeyedVectors.load, Word2Vec.load, Phrases.load):
+        with pytest.raises((CorruptPickleError, FormatError), match="too deeply"):
+            load(path)
+
+
+# -- values a model cannot hold --------------------------------------------------------------
+def test_values_a_gensim_model_cannot_hold(tmp_path):
+    kv = gensim_kv()
+    kv.vectors_lockf = np.array([np.nan], dtype=np.float32)
+    loads_refused(write(tmp_path / "lockf.kv", kv), match="vectors_lockf holds values that "
+                                                           "are not finite")
+    kv = gensim_kv()
+    kv.expandos["count"] = np.array([2 ** 64 - 1, 2 ** 63], dtype=np.uint64)
+    loads_refused(write(tmp_path / "counts.kv", kv), match=r"counts outside 0\.\.2\*\*63-1")
+    kv = gensim_kv()
+    kv.index_to_key = ["a", "a"]
+    loads_refused(write(tmp_path / "twice.kv", kv), match="key 'a' is in index_to_key twice")
+    phrases = gensim_models.phrases.Phrases([["a", "b"]] * 3, min_count=1)
+    phrases.threshold = 10 ** 400
+    with pytest.raises(FormatError, match=r"threshold=1000.* is not a number"):
+        Phrases.load(write(tmp_path / "big.phrases", phrases))
+
+
+# -- native files and word2vec headers -------------------------------------------------------
+def native_file(path, meta, descr, data: bytes):
+    """A native file of the given header and data (the layout of io.native)."""
+    from fastw2v.io.native import _ALIGN, _PREFIX, MAGIC, VERSION
+    header = json.dumps({"meta": meta, "arrays": descr}).encode()
+    start = -(-(_PREFIX.size + len(header)) // _ALIGN) * _ALIGN
+    path.write_bytes(_PREFIX.pack(MAGIC, VERSION, len(header)) + header
+                     + b"\0" * (start - _PREFIX.size - len(header)) + data)
+    return path
+
+
+def test_native_arrays_may_not_overlap_or_describe_impossible_shapes(tmp_path):
+    meta = {"format": "fastw2v.KeyedVectors", "vector_size": 4}
+    keys = b"ab"
+    data = keys.ljust(64, b"\0") + np.ones(8, dtype="<f4").tobytes()
+    good = {"keys_blob": {"dtype": "|u1", "shape": [2], "offset": 0},
+            "keys_offsets": {"dtype": "<i8", "shape": [3], "offset": 128},
+            "vectors": {"dtype": "<f4", "shape": [2, 4], "offset": 64}}
+    data = data.ljust(128, b"\0") + np.array([0, 1, 2], dtype="<i8").tobytes()
+    assert KeyedVectors.load(native_file(tmp_path / "good.kv", meta, good,
+                                         data)).index_to_key == ["a", "b"]
+    overlap = dict(good, vectors={"dtype": "<f4", "shape": [2, 4], "offset": 0})
+    for load in (KeyedVectors.load, Word2Vec.load):
+        with pytest.raises(FormatError, match="'keys_blob' and 'vectors' overlap"):
+            load(native_file(tmp_path / "overlap.kv", meta, overlap, data))
+    impossible = dict(good, vectors={"dtype": "<f4", "shape": [2, 2 ** 62, 0], "offset": 64})
+    with pytest.raises(FormatError, match="corrupt description of array 'vectors'"):
+        KeyedVectors.load(native_file(tmp_path / "shape.kv", meta, impossible, data))
+
+
+@pytest.mark.parametrize("binary", [False, True])
+@pytest.mark.parametrize("dims", [3000000000, 10 ** 20, 2 ** 20 + 1])
+def test_word2vec_headers_with_impossible_dimensions(tmp_path, binary, dims):
+    """Checked even with no rows, where nothing else catches them: 10**20 raised NumPy's
+    'Maximum allowed dimension exceeded', 10**10 an OverflowError, 3e9 loaded."""
+    path = tmp_path / "v"
+    path.write_bytes(f"0 {dims}\n".encode())
+    with pytest.raises(FormatError, match=rf"{dims} dimensions, more than the {2 ** 20}"):
+        KeyedVectors.load_word2vec_format(path, binary=binary)
+    path.write_bytes(f"0 {2 ** 20}\n".encode())
+    assert KeyedVectors.load_word2vec_format(path, binary=binary).vector_size == 2 ** 20
+
+
+def test_npy_companions_whose_size_overflows(tmp_path):
+    """A separate .npy of shape (2**32, 2**32): the product wrapped to 0 in int64."""
+    kv = gensim_kv()
+    kv.save(str(tmp_path / "m.kv"), sep_limit=0)
+    shape = (2 ** 32, 2 ** 32)
+    header = "{'descr': '<f4', 'fortran_order': False, 'shape': %r, }" % (shape,)
+    header = header.ljust(117) + "\n"
+    (tmp_path / "m.kv.vectors.npy").write_bytes(b"\x93NUMPY\x01\x00"
+                                                + len(header).to_bytes(2, "little")
+                                                + header.encode() + b"\0" * 64)
+    for mmap in (None, "r"):
+        with pytest.raises(FormatError, match=rf"needs {math.prod(shape) * 4 + 128}"):
+            KeyedVectors.load(tmp_path / "m.kv", mmap=mmap)
