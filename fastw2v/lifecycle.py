@@ -42,15 +42,23 @@ class LifecycleEvents:
 #: at each of 40 levels
 EVENT_VALUES = 200_000
 EVENT_DEPTH = 16
+EVENT_CHARS = 10_000_000
 
 
 def plain_events(events) -> list:
     """The lifecycle events of a file another library wrote (gensim's pickles), as
     plain JSON values: dictionaries with text keys, lists (for tuples and sets too),
-    text, numbers, booleans and None (anything else as its ``str()``, cut to 1,000
-    characters). Not a list: no events. ``ValueError`` if they expand to more than
-    :data:`EVENT_VALUES` values or nest deeper than :data:`EVENT_DEPTH`."""
-    budget = [EVENT_VALUES]
+    text, numbers, booleans and None (anything else, an array say, as ``<ndarray of shape
+    (3,)>``). Not a list: no events. ``ValueError`` if they expand to more than
+    :data:`EVENT_VALUES` values or :data:`EVENT_CHARS` characters, or nest deeper than
+    :data:`EVENT_DEPTH`."""
+    budget = [EVENT_VALUES, EVENT_CHARS]
+
+    def text(value: str) -> str:
+        budget[1] -= len(value)
+        if budget[1] < 0:
+            raise ValueError(f"lifecycle_events hold more than {EVENT_CHARS:,} characters")
+        return value
 
     def plain(value, depth):
         budget[0] -= 1
@@ -58,21 +66,31 @@ def plain_events(events) -> list:
             raise ValueError(f"lifecycle_events expand to more than {EVENT_VALUES:,} values")
         if depth > EVENT_DEPTH:
             raise ValueError(f"lifecycle_events nest deeper than {EVENT_DEPTH} levels")
-        if value is None or isinstance(value, (bool, str)):
+        if value is None or isinstance(value, bool):
             return value
+        if isinstance(value, str):
+            return text(value)
         if isinstance(value, (int, float)):
-            return value
+            return value if not isinstance(value, int) or abs(value) < 1 << 64 \
+                else text(f"<an integer of {value.bit_length()} bits>")
         if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
             return plain(value.item(), depth)          # a NumPy scalar
         if isinstance(value, (list, tuple, set, frozenset)):
             return [plain(v, depth + 1) for v in value]
         if isinstance(value, dict):
-            return {str(k)[:1000]: plain(v, depth + 1) for k, v in value.items()}
-        return str(value)[:1000]
+            return {plain(k, depth + 1) if isinstance(k, str) else text(type(k).__name__):
+                    plain(v, depth + 1) for k, v in value.items()}
+        # an array or any other object: its kind, never its str() (which a file can make
+        # exponentially long, an object array holding itself twice per level)
+        shape = getattr(value, "shape", None)
+        return text(f"<{type(value).__name__}{'' if shape is None else f' of shape {shape}'}>")
 
     if not isinstance(events, list):
         return []
-    return [plain(e, 1) for e in events if isinstance(e, dict)]
+    try:
+        return [plain(e, 1) for e in events if isinstance(e, dict)]
+    except (MemoryError, RecursionError):
+        raise ValueError("lifecycle_events do not fit in memory") from None
 
 
 def saved_events(events):

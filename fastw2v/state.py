@@ -17,6 +17,7 @@ distributed training use this public API only.
 from __future__ import annotations
 
 import json
+import reprlib
 import logging
 import math
 import os
@@ -64,7 +65,7 @@ def _checked_field(name: str, value):
     header must not reach training as a string where a count belongs."""
     def need(ok, what):
         if not ok:
-            raise ValueError(f"{name} is {str(value)[:80]!r}, not {what}")
+            raise ValueError(f"{name} is {reprlib.repr(value)}, not {what}")
     if name in ("corpus_count", "corpus_total_words", "epochs_trained"):
         need(is_int(value) and value >= 0, "an integer >= 0")
     elif name in ("epoch_losses", "epoch_alphas"):
@@ -507,15 +508,27 @@ class ModelState:
             raise FormatError(f"{g.path}: a gensim KeyedVectors file, not a Word2Vec model: "
                               "read it with KeyedVectors.load()")
         names = set(TrainConfig.field_names())
-        config = TrainConfig(**{k: v for k, v in g.params.items() if k in names})
-        state = cls(config, batch_words=g.params.get("batch_words", 10000),
-                    comment=g.params.get("comment"),
-                    sorted_vocab=int(g.params.get("sorted_vocab", 1)),
-                    null_word=int(g.params.get("null_word", 0)))
         t = g.training
+        try:
+            # every value as a native file's is checked: a model loaded from gensim must
+            # train, and save to a file that loads again
+            config = TrainConfig(**{k: v for k, v in g.params.items() if k in names})
+            fields = {"batch_words": g.params.get("batch_words", 10000),
+                      "comment": g.params.get("comment"),
+                      "sorted_vocab": g.params.get("sorted_vocab", 1),
+                      "null_word": g.params.get("null_word", 0),
+                      "corpus_count": t.get("corpus_count") or 0,
+                      "corpus_total_words": t.get("corpus_total_words") or 0,
+                      "running_training_loss": t.get("running_training_loss") or 0.0,
+                      "effective_min_count": t.get("effective_min_count")}
+            fields = {name: _checked_field(name, value) for name, value in fields.items()}
+        except ValueError as exc:       # ParameterError too
+            raise FormatError(f"{g.path}: corrupt gensim model ({exc})") from None
+        state = cls(config, batch_words=fields["batch_words"], comment=fields["comment"],
+                    sorted_vocab=int(fields["sorted_vocab"]), null_word=int(fields["null_word"]))
         counts = g.counts if g.counts is not None else np.zeros(len(g.index_to_key), np.int64)
-        state.corpus_count = int(t.get("corpus_count") or 0)
-        state.corpus_total_words = int(t.get("corpus_total_words") or 0)
+        state.corpus_count = int(fields["corpus_count"])
+        state.corpus_total_words = int(fields["corpus_total_words"])
         state.vocab = Vocab(g.index_to_key, counts, state.corpus_total_words or None,
                             state.corpus_count, require_sorted=False)
         state.wv = KeyedVectors(config.vector_size, g.index_to_key, g.vectors, counts)
@@ -532,8 +545,8 @@ class ModelState:
             raise FormatError(f"{g.path}: corrupt gensim model ({exc})") from None
         state.epochs_trained = state.train_count * config.epochs
         state.lifecycle_events = list(g.lifecycle_events)
-        state.running_training_loss = float(t.get("running_training_loss") or 0.0)
-        state.effective_min_count = t.get("effective_min_count")
+        state.running_training_loss = float(fields["running_training_loss"])
+        state.effective_min_count = fields["effective_min_count"]
         if g.huffman_paths is not None:
             # syn1's rows are the inner nodes of gensim's own tree, whose ties between
             # equal counts can fall otherwise than in a tree rebuilt from the counts

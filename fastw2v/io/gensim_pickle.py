@@ -31,11 +31,14 @@ import os
 import pickle
 import pickletools
 import re
+import reprlib
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 import numpy as np
 
+from ..config import MAX_VECTOR_SIZE
 from ..corpus.compression import DECOMPRESSION_ERRORS, MAGIC_LENGTH, by_magic
 from ..lifecycle import plain_events
 from ..tables import huffman_from_paths
@@ -110,6 +113,17 @@ def _stand_in(qualified: str) -> type:
     return cls
 
 
+_BRIEF = reprlib.Repr()
+_BRIEF.maxlevel, _BRIEF.maxstring, _BRIEF.maxother = 3, 60, 60
+
+
+def brief(value) -> str:
+    """A short ``repr`` of a value from a file, for messages: bounded in work and length
+    (``f"{value!r:.60}"`` would build the whole repr first, and a pickle can share one
+    list at every level of a deep nesting, whose repr is then exponentially long)."""
+    return _BRIEF.repr(value)
+
+
 # -- the few real callables a model pickle needs, guarded ---------------------------------
 class _Guarded:
     """A callable the pickle may name (a global of :data:`_ALLOWED`), wrapped: a pickle
@@ -162,11 +176,43 @@ def _codecs_encode(text, encoding="utf-8", errors="strict"):
     return text.encode("latin1")
 
 
+#: how many items the builtins a pickle calls may copy in one load (see _builtin)
+COPY_BUDGET = 50_000_000
+_copies = threading.local()
+
+
+def _builtin(kind):
+    """A built-in type a pickle may name, as a value or to call (protocols 0-2 build sets
+    and some numbers by calling). A call copies what it is given, and the pickle can give
+    one shared list to a thousand calls: the items copied in one load are counted against
+    :data:`COPY_BUDGET`. Text is made from text or bytes only (``str`` of a list would be
+    its repr, which a file can make exponentially long)."""
+    def build(*args, **kwargs):
+        if kwargs:
+            raise FormatError(f"{kind.__name__}() called with keywords in the pickle")
+        if kind is str and not all(isinstance(a, (str, bytes)) for a in args):
+            raise FormatError("str() of something other than text in the pickle")
+        _spend(sum(len(a) for a in args if hasattr(a, "__len__")))
+        return kind(*args)
+    build.__name__ = kind.__name__
+    return build
+
+
+def _spend(items: int) -> None:
+    """Count ``items`` copied by a call the pickle made against :data:`COPY_BUDGET`."""
+    left = getattr(_copies, "left", COPY_BUDGET) - items
+    if left < 0:
+        raise FormatError(f"the pickle copies more than {COPY_BUDGET:,} items")
+    _copies.left = left
+
+
 def _bytes_like(kind):
     def build(*args):
         # bytes(n) / bytearray(n) would allocate n bytes from a number in the file
         if len(args) > 1 or (args and not isinstance(args[0], (bytes, bytearray, str))):
             raise FormatError(f"unexpected arguments to {kind.__name__} in the pickle")
+        if args:
+            _spend(len(args[0]))
         if args and isinstance(args[0], str):
             return kind(args[0], "latin1")
         return kind(*args)
@@ -258,7 +304,7 @@ def _checked_dtype(record) -> np.dtype:
     if isinstance(name, bytes):
         name = name.decode("latin1")
     if not isinstance(name, str) or not _DTYPE_NAME.match(name):
-        raise FormatError(f"dtype {name!r:.40} is not one a gensim model holds")
+        raise FormatError(f"dtype {brief(name)} is not one a gensim model holds")
     dtype = np.dtype(object) if name[0] == "O" else np.dtype(name)
     state = record.state
     if state is not None:
@@ -278,7 +324,7 @@ def _shape(value) -> tuple:
     if not (isinstance(value, tuple) and len(value) <= _MAX_DIMS
             and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
                     for n in value)):
-        raise FormatError(f"array shape {value!r:.60} is not a tuple of sizes")
+        raise FormatError(f"array shape {brief(value)} is not a tuple of sizes")
     return value
 
 
@@ -324,7 +370,7 @@ def _build_array(record: _Array, build) -> np.ndarray:
     shape, dtype, fortran, data = _shape(state[0]), _checked_dtype(state[1]), state[2], \
         state[3]
     if not isinstance(fortran, bool):
-        raise FormatError(f"array order flag {fortran!r:.20}")
+        raise FormatError(f"array order flag {brief(fortran)}")
     if dtype.kind == "O":
         return _from_items(build(data), shape, fortran)
     return _from_bytes(data, dtype, shape, fortran)
@@ -401,6 +447,8 @@ def materialise(obj, path: str = "<pickle>"):
         return build(obj)
     except RecursionError:
         raise CorruptPickleError(f"{path}: the pickle nests containers too deeply") from None
+    except MemoryError:
+        raise FormatError(f"{path}: the pickle's data do not fit in memory") from None
     except FormatError as exc:
         raise FormatError(f"{path}: corrupt NumPy data in the pickle ({exc})") from None
     except (TypeError, ValueError, OverflowError) as exc:
@@ -417,7 +465,7 @@ _ALLOWED[("numpy", "ndarray")] = _ArrayClass
 _ALLOWED[("numpy", "memmap")] = _ArrayClass  # a model gensim loaded with mmap, saved again
 _ALLOWED[("numpy", "dtype")] = _Dtype
 for _kind in (int, float, complex, bool, str, list, tuple, dict, set, frozenset, object):
-    _ALLOWED[("builtins", _kind.__name__)] = _kind
+    _ALLOWED[("builtins", _kind.__name__)] = _builtin(_kind)
 _ALLOWED[("builtins", "bytes")] = _bytes_like(bytes)
 _ALLOWED[("builtins", "bytearray")] = _bytes_like(bytearray)
 for _name in ("defaultdict", "OrderedDict", "Counter"):
@@ -667,21 +715,27 @@ class _Companion:
 def _names(obj: PickledObject, key: str, path: str) -> List[str]:
     value = obj.fields.get(key, [])
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise FormatError(f"{path}: corrupt gensim bookkeeping {key!r} ({value!r:.80})")
+        raise FormatError(f"{path}: corrupt gensim bookkeeping {key!r} ({brief(value)})")
     return list(value)
 
 
 def _attach_companions(obj: PickledObject, prefix: str, suffix: str, path: str,
-                       depth: int = 0) -> None:
+                       depth: int = 0, seen: Optional[set] = None) -> None:
     """Mark the attributes gensim's ``_save_specials`` set aside, as its ``_load_specials``
     restores them: separate arrays at ``<prefix>.<attribute>.<suffix>``, recursively for
-    ``__recursive_saveloads`` (``<prefix>.wv.vectors.npy``), ignored ones as None."""
+    ``__recursive_saveloads`` (``<prefix>.wv.vectors.npy``), ignored ones as None. Each
+    object once: gensim saves every object once, and a pickle that names one object from
+    many attributes at many levels would otherwise be walked once per path."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        raise FormatError(f"{path}: gensim bookkeeping names one object twice")
+    seen.add(id(obj))
     if depth > 8:
         raise FormatError(f"{path}: gensim bookkeeping nested too deeply")
     for attribute in _names(obj, "__recursive_saveloads", path):
         child = obj.fields.get(attribute)
         if isinstance(child, PickledObject):
-            _attach_companions(child, f"{prefix}.{attribute}", suffix, path, depth + 1)
+            _attach_companions(child, f"{prefix}.{attribute}", suffix, path, depth + 1, seen)
     for attribute in _names(obj, "__numpys", path):
         obj.fields[attribute] = _Companion(f"{prefix}.{attribute}.{suffix}", attribute)
     for attribute in _names(obj, "__scipys", path):
@@ -793,6 +847,17 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _scalar(value, name: str, path: str):
+    """A hyper-parameter or training figure of a gensim model: a number, text, a
+    boolean or None (NumPy scalars as Python ones), else ``FormatError`` naming it; its
+    range is checked where it is used (the model's parameter checks)."""
+    value = _plain(value)
+    if not isinstance(value, (type(None), bool, int, float, str)):
+        raise FormatError(f"{path}: {name} is a {type(value).__name__} ({brief(value)}), "
+                          "not a number or text")
+    return value
+
+
 def _unpickle(path: str) -> tuple:
     """The top object of ``path``'s pickle and the first class it names."""
     return restricted_unpickle(path)
@@ -811,6 +876,7 @@ def restricted_unpickle(path: str, unpickler=None) -> tuple:
         compression = by_magic(raw.read(MAGIC_LENGTH))
     stream = open(path, "rb") if compression is None else compression.open(path, "rb")
     unpickler = (unpickler or RestrictedUnpickler)(stream, path)
+    _copies.left = COPY_BUDGET
     try:
         with stream:
             top = unpickler.load()
@@ -909,12 +975,15 @@ def read_gensim(path, mmap: Optional[str] = None) -> GensimModel:
     if len(set(keys)) != V:
         seen: set = set()
         twice = next(k for k in keys if k in seen or seen.add(k))
-        raise FormatError(f"{path}: key {twice!r:.60} is in index_to_key twice")
+        raise FormatError(f"{path}: key {brief(twice)} is in index_to_key twice")
     vectors = _array(wv, "vectors", mmap, path, compressed)
     if vectors is None or vectors.ndim != 2:
         raise FormatError(f"{path}: no 2-d vectors array")
-    vector_size = wv.fields.get("vector_size", vectors.shape[1])
-    vectors = _weights(vectors, "vectors", (V, _plain(vector_size)), path)
+    vector_size = _scalar(wv.fields.get("vector_size", vectors.shape[1]), "vector_size", path)
+    if not (isinstance(vector_size, int) and 0 <= vector_size <= MAX_VECTOR_SIZE):
+        raise FormatError(f"{path}: vector_size {brief(vector_size)} is not an integer "
+                          f"from 0 to {MAX_VECTOR_SIZE}")
+    vectors = _weights(vectors, "vectors", (V, vector_size), path)
 
     counts = None
     expandos = wv.fields.get("expandos") or {}
@@ -938,8 +1007,8 @@ def read_gensim(path, mmap: Optional[str] = None) -> GensimModel:
                     isinstance(v, (str, int, float, bool, type(None))) for v in values)))):
             attrs[name] = np.array(values)
         else:
-            logger.warning("%s: per-key attribute %r is not %d numbers or strings (%s); "
-                           "it is not loaded", path, name, V,
+            logger.warning("%s: per-key attribute %s is not %d numbers or strings (%s); "
+                           "it is not loaded", path, brief(name), V,
                            getattr(values, "dtype", type(values).__name__))
     huffman_paths = None
     if kind == "word2vec" and expandos.get("code") is not None \
@@ -964,10 +1033,10 @@ def read_gensim(path, mmap: Optional[str] = None) -> GensimModel:
         syn1 = _weights(_array(top, "syn1", mmap, path, compressed), "syn1",
                         vectors.shape, path)
         for name, default in _PARAMS.items():
-            params[name] = _plain(f.get(name, default))
+            params[name] = _scalar(f.get(name, default), name, path)
         params["vector_size"] = int(vectors.shape[1])
         for name, default in _TRAINING.items():
-            training[name] = _plain(f.get(name, default))
+            training[name] = _scalar(f.get(name, default), name, path)
         raw_vocab = f.get("raw_vocab")
         training["raw_vocab_size"] = len(raw_vocab) if isinstance(raw_vocab, dict) else 0
         training["cum_table_saved"] = "cum_table" in f and f["cum_table"] is not None

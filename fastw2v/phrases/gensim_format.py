@@ -23,7 +23,7 @@ import numpy as np
 
 from ..config import is_int, is_real
 from ..errors import FormatError, ParameterError, UnsafePickleError, UnsupportedModelError
-from ..io.gensim_pickle import PickledObject, RestrictedUnpickler, restricted_unpickle
+from ..io.gensim_pickle import PickledObject, RestrictedUnpickler, brief, restricted_unpickle
 from ..lifecycle import plain_events
 from ._phrases import KeyTable
 from .params import check_connector_words, check_delimiter
@@ -134,7 +134,7 @@ def _text(value, path: str, what: str) -> str:
             raise _fail(path, f"{what} {bytes(value)[:60]!r} is not UTF-8: {exc.reason}"
                         ) from None
     if not isinstance(value, str):
-        raise _fail(path, f"{what} {value!r:.60} is not text but {type(value).__name__}")
+        raise _fail(path, f"{what} {brief(value)} is not text but {type(value).__name__}")
     return value
 
 
@@ -147,7 +147,7 @@ def _number(fields: dict, name: str, path: str, default, check, description: str
     except OverflowError:        # an int beyond any float (math.isfinite(10**400))
         ok = False
     if not ok:
-        raise _fail(path, f"{name}={value!r:.60} is not {description}")
+        raise _fail(path, f"{name}={brief(value)} is not {description}")
     return value
 
 
@@ -172,7 +172,7 @@ def _scoring(value, path: str, scoring, frozen: bool):
             f"load({os.path.basename(path)!r}, scoring={value.name.rpartition('.')[2]}) "
             f"({other}), or load the model with gensim and convert it with "
             "fastw2v.FrozenPhrases(model)")
-    raise _fail(path, f"scoring is {value!r:.60}")
+    raise _fail(path, f"scoring is {brief(value)}")
 
 
 def _connector_words(fields: dict, path: str) -> frozenset:
@@ -191,7 +191,7 @@ def _key(key, delimiter: str, path: str) -> str:
     """A phrasegram's key: ``'new_york'``, or gensim 3's ``(b'new', b'york')``."""
     if isinstance(key, tuple):
         if len(key) < 2:
-            raise _fail(path, f"phrase {key!r:.60} has fewer than two words")
+            raise _fail(path, f"phrase {brief(key)} has fewer than two words")
         return delimiter.join(_text(part, path, "phrase word") for part in key)
     return _text(key, path, "phrase")
 
@@ -203,7 +203,7 @@ def _score(value, key: str, path: str) -> float:
     if hasattr(value, "item") and not isinstance(value, (list, dict, tuple)):
         value = value.item()
     if not is_real(value):
-        raise _fail(path, f"the score of {key!r:.60} is {value!r:.60}")
+        raise _fail(path, f"the score of {brief(key)} is {brief(value)}")
     return float(value)
 
 
@@ -230,7 +230,7 @@ def _vocab_table(vocab, path: str) -> KeyTable:
         if hasattr(count, "item"):
             count = count.item()
         if not is_int(count) or not 0 <= count <= _INT64_MAX:
-            raise _fail(path, f"the count of {word!r:.60} is {count!r:.60}")
+            raise _fail(path, f"the count of {brief(word)} is {brief(count)}")
         table.set(word, count)
     if len(table) != len(vocab):
         raise _fail(path, "vocabulary keys repeat once their bytes are decoded")

@@ -271,3 +271,88 @@ def test_npy_companions_whose_size_overflows(tmp_path):
     for mmap in (None, "r"):
         with pytest.raises(FormatError, match=rf"needs {math.prod(shape) * 4 + 128}"):
             KeyedVectors.load(tmp_path / "m.kv", mmap=mmap)
+
+
+# -- a second review's attacks on the records' design ----------------------------------------
+def laughs(depth, leaf="x"):
+    level = [leaf]
+    for _ in range(depth):
+        level = [level, level]
+    return level
+
+
+def test_messages_and_logs_do_not_build_a_files_whole_repr(tmp_path, caplog):
+    """``f"{value!r:.60}"`` built the whole repr of a value before cutting it: a shared
+    list nested 27 deep made a 600-byte file take half a minute and a gigabyte."""
+    kv = gensim_kv()
+    kv.__dict__["__numpys"] = laughs(30)
+    loads_refused(write(tmp_path / "numpys.kv", kv), match=r"bookkeeping '__numpys' \(\[\[")
+    kv = gensim_kv()
+    name = ("x",)
+    for _ in range(20):
+        name = (name, name)            # an attribute name whose repr has 6 million characters
+    kv.expandos[name] = np.zeros(2)    # not loaded, and logged briefly
+    write(tmp_path / "names.kv", kv)
+    assert len(KeyedVectors.load(tmp_path / "names.kv")) == 2
+    assert max(len(r.getMessage()) for r in caplog.records) < 2000
+    model = gensim_models.Word2Vec(vector_size=4, min_count=1)
+    model.build_vocab([["a", "b"]])
+    model.window = laughs(30)
+    path = tmp_path / "window.model"
+    model.save(str(path))
+    with pytest.raises(FormatError, match=r"window is a list \(\[\[.*not a number or text"):
+        Word2Vec.load(path)
+
+
+def test_calls_to_builtins_are_budgeted_and_str_takes_text_only(tmp_path):
+    """A pickle may call set(), list(), bytes()... (protocols 0-2 do): each copies its
+    argument, and one shared list given to many calls multiplied a megabyte by
+    thousands; str() of a list is its repr."""
+    shared = list(range(1000))
+    kv = gensim_kv()
+    kv.lifecycle_events = [{"event": "x", "copies": [Emit(list, (shared,))
+                                                     for _ in range(60000)]}]
+    loads_refused(write(tmp_path / "copies.kv", kv), match="copies more than 50,000,000")
+    kv.lifecycle_events = [{"event": "x", "text": Emit(str, (laughs(30),))}]
+    loads_refused(write(tmp_path / "str.kv", kv), match=r"str\(\) of something other than")
+
+
+def test_events_never_print_arrays_and_bookkeeping_is_walked_once(tmp_path):
+    """str() of an object array holding the level below twice is exponential: events
+    hold an array's kind, not its text. An object named from many attributes at many
+    levels of gensim's bookkeeping was walked once per path (N**7)."""
+    level = np.array(["x"], dtype=object)
+    for _ in range(40):
+        pair = np.empty(2, dtype=object)
+        pair[0] = pair[1] = level
+        level = pair
+    kv = gensim_kv()
+    kv.lifecycle_events = [{"event": "x", "msg": level}]
+    write(tmp_path / "array.kv", kv)
+    events = KeyedVectors.load(tmp_path / "array.kv").lifecycle_events
+    assert events[0]["msg"] == "<ndarray of shape (2,)>"
+    child = gensim_kv()
+    kv = gensim_kv()
+    kv.__dict__.update({"a": child, "b": child, "__recursive_saveloads": ["a", "b"]})
+    loads_refused(write(tmp_path / "fanout.kv", kv), match="names one object twice")
+
+
+def test_gensim_fields_are_checked_as_a_native_files(tmp_path):
+    """A model loaded from gensim must train and save to a file that loads again:
+    batch_words='x' failed in train(), comment=<object> in save()."""
+    for name, value, match in (("batch_words", "x", "batch_words"),
+                               ("comment", gensim_models.KeyedVectors(2), "comment is a"),
+                               ("effective_min_count", [1], "effective_min_count is a list"),
+                               ("corpus_count", float("inf"), "corpus_count is inf")):
+        model = gensim_models.Word2Vec(vector_size=4, min_count=1)
+        model.build_vocab([["a", "b"]])
+        setattr(model, name, value)
+        path = tmp_path / f"{name}.model"
+        model.save(str(path))
+        with pytest.raises(FormatError, match=match) as info:
+            Word2Vec.load(path)
+        assert str(path) in str(info.value)
+    kv = gensim_kv(words=(), dims=4)
+    kv.vector_size = 2 ** 40
+    kv.vectors = np.zeros((0, 2 ** 40), dtype=np.float32)
+    loads_refused(write(tmp_path / "dims.kv", kv), match=r"vector_size 1099511627776 is not")
