@@ -220,7 +220,16 @@ class Trainer:
         """Feed ``jobs`` to the worker threads; return when all are trained."""
         if self.rounds is not None:
             return self._run_epoch_rounds(epoch, jobs, tick)
-        q: "queue.Queue" = queue.Queue(maxsize=2 * len(self.workers))
+        # Jobs go through C queues (queue.SimpleQueue), bounded by a second one of free
+        # slots: this thread, the one a Ctrl-C interrupts, then takes no lock of Python
+        # code. A KeyboardInterrupt can land right after a `with lock:` took its lock and
+        # before the block that releases it began; in queue.Queue.put that left the
+        # queue's mutex held, and the end markers and every worker waited for it forever
+        # (seen after 20 to 200 Ctrl-Cs). A SimpleQueue's get and put are one C call each.
+        q: "queue.SimpleQueue" = queue.SimpleQueue()
+        slots: "queue.SimpleQueue" = queue.SimpleQueue()
+        for _ in range(2 * len(self.workers)):
+            slots.put(None)
         stop = threading.Event()
         raw_done = [0] * len(self.workers)     # corpus tokens of the jobs each one trained
 
@@ -230,6 +239,7 @@ class Trainer:
                 item = q.get()
                 if item is None:
                     return
+                slots.put(None)         # the job left the queue: room for the next
                 if stop.is_set():
                     continue            # drain without training
                 ids, start, end, seed, raw = item
@@ -246,14 +256,15 @@ class Trainer:
                 item = (ids, start, end, job_seed(self.seed, epoch, job_no), raw)
                 while not stop.is_set():
                     try:
-                        q.put(item, timeout=TICK)
+                        slots.get(timeout=TICK)
                         break
-                    except queue.Full:
+                    except queue.Empty:
                         pass
                     if tick is not None:
                         tick()
                 if stop.is_set():
                     break
+                q.put(item)
                 if tick is not None and time.perf_counter() - last_tick >= TICK:
                     tick()
                     last_tick = time.perf_counter()
@@ -264,10 +275,8 @@ class Trainer:
             sent = 0
             while sent < n_started:
                 try:
-                    q.put(None, timeout=TICK)
+                    q.put(None)         # unbounded: never waits (an extra one is harmless)
                     sent += 1
-                except queue.Full:
-                    pass
                 except KeyboardInterrupt as exc:
                     pending = exc
                     stop.set()
