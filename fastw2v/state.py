@@ -16,10 +16,9 @@ distributed training use this public API only.
 """
 from __future__ import annotations
 
-import json
-import reprlib
 import logging
 import math
+import reprlib
 import os
 from typing import Dict, List, Optional
 
@@ -31,6 +30,7 @@ from .config import (TrainConfig, check_batch_words, check_unicode_errors, check
 from .corpus import EncodedCorpus, corpus_paths
 from .errors import FormatError, VocabularyError
 from .io.gensim_pickle import GensimModel, is_gensim_pickle, read_gensim
+from .lifecycle import saved_events
 from .io.native import (decode_strings, encode_strings, load_native, pack_attrs, save_native,
                         unpack_attrs)
 from .tables import build_huffman, huffman_from_paths, keep_thresholds, noise_table, sigmoid_table
@@ -476,8 +476,7 @@ class ModelState:
         if self.lifecycle_events is not None:
             # events may hold anything a caller of add_lifecycle_event passed (gensim
             # pickles it): what JSON cannot hold is saved as its str()
-            meta["lifecycle_events"] = json.loads(json.dumps(self.lifecycle_events,
-                                                             default=str))
+            meta["lifecycle_events"] = saved_events(self.lifecycle_events)
         save_native(fname, meta, arrays)
 
     @classmethod
