@@ -396,10 +396,14 @@ def _check_keys(blob, offsets):
         order = 1
     else:
         with nogil:
+            # every offset in order first: a key is read only once all of them lie
+            # inside the blob (a later offset past the end, then one back inside,
+            # would otherwise let an earlier key be read past the blob's end)
             for i in range(n):
                 if o[i + 1] < o[i]:
                     order = 1
                     break
+            for i in range(n if not order else 0):
                 bad = _utf8_error(&b[0] + o[i], o[i + 1] - o[i])
                 if bad >= 0:
                     row = i

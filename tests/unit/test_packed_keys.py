@@ -121,6 +121,9 @@ def test_empty_and_pickled(words):
     (b"abc", [0, 2], "in order"),
     (b"abc", [1, 3], "in order"),
     (b"abc", [], "in order"),
+    # an offset past the blob's end, then one back inside: no key is read before all
+    # offsets are known to be in order (key 0 would span the blob's end and its \xff)
+    (b"a" * 40 + b"\xffbcd", [0, 50, 10, 44], "in order"),
 ])
 def test_bad_arrays_are_refused(blob, offsets, message):
     with pytest.raises(ValueError, match=message):
