@@ -454,7 +454,7 @@ def _parallel_text_rows(data, start, rows, dims, dtype, first_line, threads):
     it from the start and gives its values, errors and warnings. Values that only
     Python parses are read one line at a time with the GIL. Each thread releases the
     pages of the memory map it has read, as the sequential reader does."""
-    from concurrent.futures import ThreadPoolExecutor
+    from ..training.runner import ThreadRunner
 
     n = _end_of_last_line(data, start)      # blank lines at the end hold no row
     if n <= start:
@@ -472,6 +472,8 @@ def _parallel_text_rows(data, start, rows, dims, dtype, first_line, threads):
         pos, stop, total = bounds[i], bounds[i + 1], 0
         released = pos // mmap.PAGESIZE * mmap.PAGESIZE
         while pos < stop:
+            if given_up:
+                raise _NotPlain
             upto = min(pos + _RELEASE_BYTES, stop)
             total += count_lines(data, pos, upto)
             pos = upto
@@ -479,7 +481,7 @@ def _parallel_text_rows(data, start, rows, dims, dtype, first_line, threads):
                 released = _release_pages(data, released, pos)
         return total
 
-    given_up = []           # set by the first thread that finds the file not plain
+    given_up = []       # set when the threads are to stop (see in_threads)
 
     def run(i):
         pos, line_no, row = bounds[i], first_line + first_rows[i], first_rows[i]
@@ -509,8 +511,23 @@ def _parallel_text_rows(data, start, rows, dims, dtype, first_line, threads):
             raise _NotPlain
         return parts
 
-    with ThreadPoolExecutor(threads, thread_name_prefix="fastw2v-load") as pool:
-        lines = list(pool.map(count, range(threads)))
+    def in_threads(body):
+        """``body(i)`` for every run ``i``, each on its own thread; their results in
+        order. Ctrl-C, or one thread finding the file not plain, stops every thread at
+        its next chunk (1 MiB), and all of them have ended before this returns or
+        raises: an interrupt is not held up until the whole file is read, and no thread
+        still reads the map when the caller closes it."""
+        results = [None] * threads
+
+        def work(i):
+            results[i] = body(i)
+
+        ThreadRunner("fastw2v-load", threads, work,
+                     stop=lambda: given_up.append(-1)).run(lambda: None)
+        return results
+
+    try:
+        lines = in_threads(count)
         if data[n - 1:n] != b"\n":
             lines[-1] += 1                      # the last line, unended
         if sum(lines) != rows:
@@ -519,13 +536,9 @@ def _parallel_text_rows(data, start, rows, dims, dtype, first_line, threads):
         out = np.empty((rows, dims), dtype=dtype)
         starts = np.empty(rows, dtype=np.int64)
         ends = np.empty(rows, dtype=np.int64)
-        futures = [pool.submit(run, i) for i in range(threads)]
-        try:
-            parts = [p for f in futures for p in f.result()]
-        except _NotPlain:
-            for f in futures:
-                f.cancel()
-            return None
+        parts = [p for ps in in_threads(run) for p in ps]
+    except _NotPlain:
+        return None
     return parts, starts, out
 
 

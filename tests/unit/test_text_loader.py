@@ -726,3 +726,44 @@ def test_glove_file_as_gensim(tmp_path):
     theirs = GensimKV.load_word2vec_format(str(path), no_header=True)
     assert list(ours.index_to_key) == list(theirs.index_to_key)
     assert ours.vectors.tobytes() == theirs.vectors.tobytes()
+
+
+@pytest.mark.parametrize("stage", ["count", "parse"])
+def test_ctrl_c_stops_every_parser_thread_at_its_next_chunk(tmp_path, monkeypatch, stage):
+    """Ctrl-C while several threads read a text file: the interrupt is raised once every
+    thread has stopped at the end of its current chunk (1 MiB), not after the whole file,
+    and no thread still reads the memory map when the loader closes it (that closing
+    raised BufferError instead of the KeyboardInterrupt)."""
+    import os
+    import signal
+    import threading
+    import time
+
+    rng = np.random.default_rng(17)
+    path = tmp_path / "big.txt"
+    path.write_bytes(random_text_file(rng, 40_000, 50))     # about 20 chunks of 1 MiB
+    chunks = path.stat().st_size >> 20
+    monkeypatch.setattr(wf, "_text_threads", lambda nbytes: 2)
+    name = {"count": "count_lines", "parse": "parse_text_rows"}[stage]
+    real, calls, lock = getattr(wf, name), [], threading.Lock()
+
+    def chunk(*args, **kw):
+        with lock:
+            calls.append(threading.current_thread().name)
+            first = len(calls) == 1
+        if first:           # a real SIGINT, as a terminal sends it, while the main
+            os.kill(os.getpid(), signal.SIGINT)     # thread waits for the parsers
+        time.sleep(0.1)     # a chunk of a slower disk or CPU
+        return real(*args, **kw)
+
+    monkeypatch.setattr(wf, name, chunk)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            KeyedVectors.load_word2vec_format(path)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert not [t for t in threading.enumerate() if t.name.startswith("fastw2v-load")]
+    # each thread finishes the chunk it is in, and at most two more if the kernel handed
+    # the signal to another thread than the main one (which then sees it within 0.2 s)
+    assert len(calls) <= 2 * 3 < chunks, (len(calls), chunks)
