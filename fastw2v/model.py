@@ -422,9 +422,9 @@ class Word2Vec(OutputSpaceMixin, LifecycleEvents):
                     report["downsample_total"])
         if dry_run:
             return report
-        if not update:               # as gensim: the applied settings become the model's
-            self.config = config
         self.state.set_vocab(builder, trim_rule, update, min_count=config.min_count)
+        if not update:               # as gensim: the applied settings become the model's
+            self.config = config     # (after the vocabulary: a Ctrl-C there keeps both)
         if not keep_raw_vocab:
             self._raw = None
         return report

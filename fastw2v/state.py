@@ -202,7 +202,11 @@ class ModelState:
         ``update=True``, grow the existing vocabulary and weights); clears the caches.
 
         ``min_count`` (unless given) and ``max_final_vocab`` come from the
-        configuration, ``sorted_vocab`` and ``null_word`` from the state."""
+        configuration, ``sorted_vocab`` and ``null_word`` from the state.
+
+        The slow parts (the vocabulary, the new weight matrices) are made first and the
+        state changes only after them, so that a Ctrl-C during them leaves the model as
+        it was, its vocabulary and vectors still matching."""
         c = self.config
         if min_count is not None:
             c = c.replace(min_count=min_count)
@@ -210,35 +214,44 @@ class ModelState:
             self.need_vocab()
             self.check_wv_matches_vocab()       # before anything changes
             old_size = len(self.vocab)
-            self.vocab = extend_vocab(self.vocab, builder, c.min_count, trim_rule)
-            logger.info("vocabulary update: %d new words (min_count=%d), %d in all",
-                        len(self.vocab) - old_size, c.min_count, len(self.vocab))
+            vocab = extend_vocab(self.vocab, builder, c.min_count, trim_rule)
         else:
-            self.vocab = builder.finalize(c.min_count, c.max_final_vocab, trim_rule,
-                                          sorted_vocab=bool(self.sorted_vocab))
-            logger.info("vocabulary: %d words (min_count=%d) of %d distinct, %d of %d "
-                        "tokens kept", len(self.vocab), c.min_count, len(builder.counter),
-                        self.vocab.retained_words, builder.total_words)
+            vocab = builder.finalize(c.min_count, c.max_final_vocab, trim_rule,
+                                     sorted_vocab=bool(self.sorted_vocab))
         if self.null_word:
-            self.vocab = with_null_word(self.vocab, by_count=bool(self.sorted_vocab)
-                                        and not update)
-        self.effective_min_count = c.min_count
-        if not update and c.max_final_vocab is not None and len(self.vocab):
-            kept = self.vocab.counts
+            vocab = with_null_word(vocab, by_count=bool(self.sorted_vocab) and not update)
+        effective_min_count = c.min_count
+        if not update and c.max_final_vocab is not None and len(vocab):
+            kept = vocab.counts
             if self.null_word:
-                kept = np.delete(kept, self.vocab.index[NULL_WORD])
+                kept = np.delete(kept, vocab.index[NULL_WORD])
             if len(kept):
-                self.effective_min_count = max(c.min_count, int(kept.min()))
+                effective_min_count = max(c.min_count, int(kept.min()))
+        retained = retained_in(vocab, builder)
+        if update:
+            grown = self._grown_weights(vocab, old_size)
+            # the one slow step that changes the state: the keys are added with their
+            # new rows, all or none of them (see KeyedVectors.add_vectors)
+            self._set_grown_weights(vocab, old_size, *grown)
+        else:
+            fresh = self._fresh_weights(vocab)
+        # from here on the state changes, with nothing slow left to interrupt
+        self.drop_encoded()
+        self._tables = {}
+        self.vocab = vocab
+        self.effective_min_count = effective_min_count
         # the last counted corpus sizes train()'s default schedule
         self.corpus_count = builder.n_sentences
         self.corpus_total_words = builder.total_words
-        self.corpus_retained_words = retained_in(self.vocab, builder)
+        self.corpus_retained_words = retained
         if update:
-            self.grow_weights(old_size)
+            logger.info("vocabulary update: %d new words (min_count=%d), %d in all",
+                        len(vocab) - old_size, c.min_count, len(vocab))
         else:
-            self.reset_weights()
-        self._tables = {}
-        self.drop_encoded()
+            self._set_fresh_weights(*fresh)
+            logger.info("vocabulary: %d words (min_count=%d) of %d distinct, %d of %d "
+                        "tokens kept", len(vocab), c.min_count, len(builder.counter),
+                        vocab.retained_words, builder.total_words)
 
     def adopt_vocab(self, other: "ModelState") -> None:
         """Share ``other``'s vocabulary, tables and corpus sizes, then fresh weights
@@ -272,14 +285,21 @@ class ModelState:
 
     def reset_weights(self) -> None:
         """Fresh weights for the vocabulary (seeded by ``seed``) and an empty history."""
-        c, V = self.config, len(self.vocab)
+        self._set_fresh_weights(*self._fresh_weights(self.vocab))
+
+    def _fresh_weights(self, vocab):
+        """Fresh ``(wv, syn1neg, syn1)`` for ``vocab``, the state unchanged."""
+        c, V = self.config, len(vocab)
         # a negative seed (allowed, as in gensim) is taken modulo 2**64, as the trainer's
         # job seeds are; NumPy's generators refuse negative seeds
         vectors = self.fresh_vectors(V, np.random.default_rng(
             c.seed if c.seed >= 0 else c.seed & 0xFFFFFFFFFFFFFFFF))
-        self.wv = KeyedVectors(c.vector_size, self.vocab.words, vectors, self.vocab.counts)
-        self.syn1neg = kernels.layout.zeros(V, c.vector_size) if c.negative else None
-        self.syn1 = kernels.layout.zeros(V, c.vector_size) if c.hs else None
+        return (KeyedVectors(c.vector_size, vocab.words, vectors, vocab.counts),
+                kernels.layout.zeros(V, c.vector_size) if c.negative else None,
+                kernels.layout.zeros(V, c.vector_size) if c.hs else None)
+
+    def _set_fresh_weights(self, wv, syn1neg, syn1) -> None:
+        self.wv, self.syn1neg, self.syn1 = wv, syn1neg, syn1
         self.clear_history()
 
     def grow_weights(self, old_size: int) -> None:
@@ -289,8 +309,13 @@ class ModelState:
         With ``hs=1`` the Huffman tree is rebuilt from the new counts, so the old rows of
         ``syn1`` now belong to different inner nodes: training re-adapts them (as gensim).
         """
-        c, V = self.config, len(self.vocab)
-        extra = V - old_size
+        self._set_grown_weights(self.vocab, old_size,
+                                *self._grown_weights(self.vocab, old_size))
+
+    def _grown_weights(self, vocab, old_size: int):
+        """``(input vectors, syn1neg, syn1)`` grown to ``vocab``, the state unchanged:
+        the whole input matrix, in the kernels' layout, its new rows fresh."""
+        c, V = self.config, len(vocab)
 
         def grow(arr):
             if arr is None:
@@ -299,16 +324,21 @@ class ModelState:
             out[:old_size] = arr[:old_size]
             return out
 
+        vectors = grow(self.wv.vectors)
+        if V > old_size:
+            vectors[old_size:] = self.fresh_vectors(
+                V - old_size, np.random.default_rng([c.seed & 0xFFFFFFFF, old_size]))
+        return vectors, grow(self.syn1neg), grow(self.syn1)
+
+    def _set_grown_weights(self, vocab, old_size: int, vectors, syn1neg, syn1) -> None:
         # the same KeyedVectors grows, as gensim's does, so that a reference to model.wv
         # taken before stays the model's; add_vectors gives a per-word vectors_lockf 1.0
-        # (trainable) for the new words
-        if extra:
-            self.wv.add_vectors(self.vocab.words[old_size:], self.fresh_vectors(
-                extra, np.random.default_rng([c.seed & 0xFFFFFFFF, old_size])))
-        self.wv.expandos["count"] = np.array(self.vocab.counts, dtype=np.int64)
-        self.wv.vectors = kernels.layout.trainable(self.wv.vectors)
-        self.syn1neg = grow(self.syn1neg)
-        self.syn1 = grow(self.syn1)
+        # (trainable) for the new words. Its matrix then becomes the grown one, in the
+        # kernels' layout.
+        self.wv.add_vectors(vocab.words[old_size:], vectors[old_size:])
+        self.wv.vectors = vectors
+        self.wv.expandos["count"] = np.array(vocab.counts, dtype=np.int64)
+        self.syn1neg, self.syn1 = syn1neg, syn1
 
     def weights(self) -> Dict[str, np.ndarray]:
         """The weight matrices present, by saved name (``vectors``, ``syn1neg``, ``syn1``)."""

@@ -580,22 +580,26 @@ class KeyedVectors(SimilarityQueries, LifecycleEvents):
             start = len(self.index_to_key)
             lockf = np.asarray(self.vectors_lockf)
             per_key = lockf.ndim == 1 and len(lockf) == start and start > 1
-            for i, key in enumerate(new_keys):
-                self.key_to_index[key] = start + i
-            self.index_to_key.extend(new_keys)
+            # the grown arrays are made first: a Ctrl-C or a MemoryError while they are
+            # leaves the keys and vectors as they were, still matching
             grown = np.concatenate([self._vectors, weights[new_pos]])
-            for attr in list(self.expandos):
+            expandos = {}
+            for attr, values in self.expandos.items():
                 add = extras[attr][new_pos] if attr in extras else \
-                    np.zeros(len(new_keys), dtype=self.expandos[attr].dtype)
-                self.expandos[attr] = np.concatenate([self.expandos[attr], add])
+                    np.zeros(len(new_keys), dtype=values.dtype)
+                expandos[attr] = np.concatenate([values, add])
             for attr, vals in extras.items():
                 if attr not in self.expandos:
-                    self.expandos[attr] = np.concatenate(
+                    expandos[attr] = np.concatenate(
                         [np.zeros(start, dtype=vals.dtype), vals[new_pos]])
+            if per_key:
+                lockf = np.concatenate([lockf, np.ones(len(new_keys), dtype=lockf.dtype)])
+            self.key_to_index.update(zip(new_keys, range(start, start + len(new_keys))))
+            self.index_to_key.extend(new_keys)
+            self.expandos.update(expandos)
             self.vectors = grown
             if per_key:
-                self.vectors_lockf = np.concatenate(
-                    [lockf, np.ones(len(new_keys), dtype=lockf.dtype)])
+                self.vectors_lockf = lockf
         self._norms = None
 
     def add_vector(self, key, vector) -> int:

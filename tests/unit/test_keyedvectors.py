@@ -773,3 +773,35 @@ def test_gensim_constructor_save_and_lookup_arguments(tmp_path):
         [w for w, _ in theirs.similar_by_word(word="a")]
     assert ours.vectors_for_all([1, "a"], allow_inference=False).index_to_key == \
         theirs.vectors_for_all([1, "a"], allow_inference=False).index_to_key == ["a"]
+
+
+def test_add_vectors_is_all_or_nothing(monkeypatch):
+    """A Ctrl-C or MemoryError while the grown arrays are made (the slow part on a large
+    matrix) leaves keys, vectors, attributes and lock factors as they were."""
+    rng = np.random.default_rng(4)
+    kv = KeyedVectors(8, [f"w{i}" for i in range(5)], rng.random((5, 8), dtype=np.float32),
+                      counts=[9, 8, 7, 6, 5])
+    kv.vectors_lockf = np.ones(5, dtype=np.float32)
+    before = (list(kv.index_to_key), dict(kv.key_to_index), kv.vectors.copy(),
+              kv.expandos["count"].copy(), kv.vectors_lockf.copy())
+    real, calls = np.concatenate, []
+
+    for fail_at in range(3):        # the vectors, the counts, the lock factors
+        def concatenate(*args, **kw):
+            calls.append(1)
+            if len(calls) > fail_at:
+                raise KeyboardInterrupt
+            return real(*args, **kw)
+
+        calls.clear()
+        monkeypatch.setattr(np, "concatenate", concatenate)
+        with pytest.raises(KeyboardInterrupt):
+            kv.add_vectors(["x", "y"], rng.random((2, 8)), extras={"count": [1, 2]})
+        monkeypatch.undo()
+        assert (list(kv.index_to_key), dict(kv.key_to_index)) == tuple(before[:2])
+        np.testing.assert_array_equal(kv.vectors, before[2])
+        np.testing.assert_array_equal(kv.expandos["count"], before[3])
+        np.testing.assert_array_equal(kv.vectors_lockf, before[4])
+    kv.add_vectors(["x", "y"], np.ones((2, 8)), extras={"count": [1, 2]})
+    assert kv.index_to_key[-2:] == ["x", "y"] and kv.get_vecattr("y", "count") == 2
+    assert len(kv.vectors) == len(kv.vectors_lockf) == 7

@@ -227,6 +227,38 @@ def test_interrupt_in_iterable_mode(sentences, caplog):
     assert m.epochs_trained == 2 and m.partial_epoch is None
 
 
+@pytest.mark.parametrize("update", [False, True])
+def test_ctrl_c_while_building_the_vocabulary_leaves_the_model_as_it_was(sentences,
+                                                                         monkeypatch, update):
+    """A Ctrl-C while the new vocabulary's vectors are made (the slow part of
+    build_vocab() on a large vocabulary) changes nothing: vocabulary, vectors, output
+    weights and history are the old ones, still matching, and training goes on."""
+    from fastw2v.state import ModelState
+    m = Word2Vec(sentences[:300], epochs=1, seed=3, **FAST)
+    before = (list(m.wv.index_to_key), m.wv.vectors.copy(), m.syn1neg.copy(),
+              m.epochs_trained, m.corpus_count, m.wv.get_vecattr(m.wv.index_to_key[0], "count"))
+
+    def interrupted(self, n, rng):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ModelState, "fresh_vectors", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        m.build_vocab(sentences, update=update, min_count=2)
+    monkeypatch.undo()
+    assert m.min_count == FAST["min_count"]
+    assert list(m.wv.index_to_key) == before[0] == list(m.state.vocab.words)
+    np.testing.assert_array_equal(m.wv.vectors, before[1])
+    np.testing.assert_array_equal(m.syn1neg, before[2])
+    assert (m.epochs_trained, m.corpus_count) == before[3:5]
+    assert m.wv.get_vecattr(before[0][0], "count") == before[5]
+    m.train(sentences[:300], total_examples=300, epochs=1)
+    trained = m.wv.vectors.copy()
+    m.build_vocab(sentences, update=update)             # and the call works once let be
+    assert len(m.wv) > len(before[0]) and list(m.wv.index_to_key) == list(m.state.vocab.words)
+    if update:                                          # the trained rows kept
+        np.testing.assert_array_equal(m.wv.vectors[:len(before[0])], trained)
+
+
 # -- errors and threads ------------------------------------------------------------------
 @pytest.mark.parametrize("workers", [1, 2, 3, 4])
 def test_hot_rows_by_worker_count(sentences, workers):
