@@ -839,6 +839,22 @@ class Word2Vec(OutputSpaceMixin, LifecycleEvents):
         state.pop("_cum_table", None)
         return state
 
+    def __copy__(self) -> "Word2Vec":
+        """``copy.copy(model)`` as gensim's: the copy shares the vocabulary, ``wv`` and
+        the weight matrices with the model, but its settings, counters and history are
+        its own (``copy.alpha = 0.5``, or training the copy, leaves the model's settings,
+        ``epochs_trained`` and per-epoch losses as they were). Without this the two would
+        share one :class:`ModelState` and so every setting."""
+        new = self.__class__.__new__(self.__class__)
+        new.__dict__.update(self.__getstate__())
+        new.state = self.state.__class__.__new__(self.state.__class__)
+        new.state.__dict__.update(self.state.__getstate__())
+        for holder in (new, new.state):        # lists and dicts of history and caches
+            for name, value in vars(holder).items():
+                if type(value) in (list, dict):
+                    setattr(holder, name, type(value)(value))
+        return new
+
     def __del__(self):
         try:
             self.state.drop_encoded()

@@ -337,6 +337,29 @@ def test_save_and_load_share_one_schema(tmp_path, small_text_file):
     assert len(back.epoch_alphas) == back.epochs_trained == 2
 
 
+def test_shallow_copy_has_its_own_settings_as_in_gensim(small_text_file):
+    """copy.copy(model), as gensim's: ``wv`` and the weights are shared, the settings
+    and the training history are the copy's own."""
+    import copy
+    from gensim.models import Word2Vec as GensimW2V
+    sentences = [line.split() for _, line in zip(range(300), open(small_text_file))]
+    for cls in (Word2Vec, GensimW2V):
+        m = cls(sentences, vector_size=8, min_count=3, epochs=1, workers=1, seed=1)
+        before = (m.alpha, m.window, m.epochs, m.min_count)
+        c = copy.copy(m)
+        c.alpha, c.window, c.epochs, c.min_count = 0.5, 2, 7, 9
+        assert (m.alpha, m.window, m.epochs, m.min_count) == before, cls
+        assert c.wv is m.wv and c.syn1neg is m.syn1neg, cls
+    m = Word2Vec(sentences, vector_size=8, min_count=3, epochs=1, workers=1, seed=1,
+                 compute_loss=True)
+    losses, trained = list(m.epoch_losses), m.epochs_trained
+    c = copy.copy(m)
+    c.train(sentences, total_examples=len(sentences), epochs=2, compute_loss=True)
+    assert len(losses) == trained == 1
+    assert (m.epochs_trained, list(m.epoch_losses)) == (trained, losses)
+    assert c.epochs_trained == trained + 2 and len(c.epoch_losses) == len(losses) + 2
+
+
 @pytest.mark.parametrize("how", ["deepcopy", "pickle"])
 def test_copies_of_a_corpus_file_model_encode_their_own(small_text_file, how):
     """The encoded corpus is a cache on a temporary file of one model: copies and pickles
