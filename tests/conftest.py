@@ -1,8 +1,18 @@
+import atexit
 import os
+import shutil
+import tempfile
 
 import pytest
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fastw2v", "data")
+
+#: An empty directory for the Pythons the tests start (``python -m fastw2v``, ``-c``) to
+#: run in: their sys.path starts with it, so neither the checkout's ./fastw2v (instead
+#: of the installed package) nor a stray *.py file of the temporary directory (shadowing
+#: the standard library) is imported.
+CHILD_CWD = tempfile.mkdtemp(prefix="fastw2v-tests-cwd-")
+atexit.register(shutil.rmtree, CHILD_CWD, True)
 
 
 @pytest.fixture(scope="session")

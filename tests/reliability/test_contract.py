@@ -16,6 +16,8 @@ from dataclasses import fields
 import numpy as np
 import pytest
 
+from conftest import CHILD_CWD
+
 from fastw2v import (CorpusError, KeyedVectors, LineSentence, ParameterError, TrainConfig,
                      VocabularyError, Word2Vec)
 from fastw2v.corpus import check_iterable
@@ -32,7 +34,7 @@ def run_child(code: str, *args, timeout=120):
     A crash (signal) or hang fails the test with the child's stderr."""
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code), *map(str, args)],
                           capture_output=True, text=True, timeout=timeout,
-                          cwd=tempfile.gettempdir())
+                          cwd=CHILD_CWD)
     assert proc.returncode == 0, f"child exited with {proc.returncode}:\n{proc.stderr[-3000:]}"
     return json.loads(proc.stdout.strip().splitlines()[-1])
 

@@ -12,11 +12,12 @@ import json
 import re
 import struct
 import subprocess
-import tempfile
 import sys
 
 import numpy as np
 import pytest
+
+from conftest import CHILD_CWD
 
 from fastw2v import KeyedVectors, Word2Vec
 
@@ -163,7 +164,7 @@ def run_cases(cases, timeout=240):
     stdin = "".join(json.dumps(c) + "\n" for c in cases)
     try:
         proc = subprocess.run([sys.executable, "-c", CHILD], input=stdin, capture_output=True,
-                              cwd=tempfile.gettempdir(),  # the installed package, not ./fastw2v
+                              cwd=CHILD_CWD,  # the installed package, not ./fastw2v
                               text=True, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
         out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")

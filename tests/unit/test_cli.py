@@ -8,10 +8,11 @@ import shutil
 import struct
 import subprocess
 import sys
-import tempfile
 
 import numpy as np
 import pytest
+
+from conftest import CHILD_CWD
 
 from fastw2v import KeyedVectors, Word2Vec
 from fastw2v.cli.ctool import parse_c_args
@@ -24,7 +25,7 @@ def run(*args, stdin=None, exe=None):
     CI, leaves the source tree without compiled kernels)."""
     cmd = (exe or [sys.executable, "-m", "fastw2v"]) + [str(a) for a in args]
     return subprocess.run(cmd, input=stdin, capture_output=True, text=True,
-                          cwd=tempfile.gettempdir(), timeout=120)
+                          cwd=CHILD_CWD, timeout=120)
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,11 @@ parsing of repeated and boolean flags."""
 import gzip
 import subprocess
 import sys
-import tempfile
 
 import numpy as np
 import pytest
+
+from conftest import CHILD_CWD
 
 from fastw2v import KeyedVectors
 from fastw2v.cli.ctool import parse_c_args, sentence_end_row, UsageError
@@ -17,7 +18,7 @@ from fastw2v.vectors.clusters import word_classes
 
 def run(*args):
     cmd = [sys.executable, "-m", "fastw2v"] + [str(a) for a in args]
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=tempfile.gettempdir(),
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=CHILD_CWD,
                           timeout=120)
 
 

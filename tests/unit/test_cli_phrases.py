@@ -2,9 +2,10 @@
 in-process through :func:`fastw2v.cli.main` and once as a subprocess."""
 import subprocess
 import sys
-import tempfile
 
 import pytest
+
+from conftest import CHILD_CWD
 
 from fastw2v import FrozenPhrases, Phrases
 from fastw2v.cli import main
@@ -260,8 +261,8 @@ def test_phrases_max_vocab_size_beyond_int64(small_text_file, tmp_path, capsys, 
 
 def test_subprocess_help_lists_the_commands():
     proc = subprocess.run([sys.executable, "-m", "fastw2v", "--help"], capture_output=True,
-                          text=True, cwd=tempfile.gettempdir(), timeout=120)
+                          text=True, cwd=CHILD_CWD, timeout=120)
     assert proc.returncode == 0 and "word2phrase" in proc.stdout and "phrases" in proc.stdout
     proc = subprocess.run([sys.executable, "-m", "fastw2v", "word2phrase", "--help"],
-                          capture_output=True, text=True, cwd=tempfile.gettempdir(), timeout=120)
+                          capture_output=True, text=True, cwd=CHILD_CWD, timeout=120)
     assert proc.returncode == 0 and "-min-count" in proc.stdout and "train_words" in proc.stdout

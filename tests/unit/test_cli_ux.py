@@ -9,10 +9,11 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 
 import pytest
+
+from conftest import CHILD_CWD
 
 from fastw2v import KeyedVectors
 from fastw2v.cli import main
@@ -28,7 +29,7 @@ _SIGINT_AS_IN_A_TERMINAL = dict(preexec_fn=lambda: signal.signal(signal.SIGINT, 
 def run(*args, **kwargs):
     """``python -m fastw2v ARGS`` outside the source tree (the installed package)."""
     cmd = [sys.executable, "-m", "fastw2v"] + [str(a) for a in args]
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=tempfile.gettempdir(),
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=CHILD_CWD,
                           timeout=120, **kwargs)
 
 
