@@ -29,6 +29,7 @@ from .config import (TrainConfig, check_batch_words, check_unicode_errors, check
                      is_int, is_real)
 from .corpus import EncodedCorpus, corpus_paths
 from .errors import FormatError, VocabularyError
+from .interrupts import deferred_interrupt
 from .io.gensim_pickle import GensimModel, is_gensim_pickle, read_gensim
 from .lifecycle import saved_events
 from .io.native import (decode_strings, encode_strings, load_native, pack_attrs, save_native,
@@ -204,9 +205,10 @@ class ModelState:
         ``min_count`` (unless given) and ``max_final_vocab`` come from the
         configuration, ``sorted_vocab`` and ``null_word`` from the state.
 
-        The slow parts (the vocabulary, the new weight matrices) are made first and the
-        state changes only after them, so that a Ctrl-C during them leaves the model as
-        it was, its vocabulary and vectors still matching."""
+        The vocabulary and the new weights are made first, then the state changes as
+        one step that a Ctrl-C does not split (:func:`~fastw2v.interrupts.
+        deferred_interrupt`): an interrupt leaves the model as it was or as it is to
+        become, its vocabulary and vectors matching."""
         c = self.config
         if min_count is not None:
             c = c.replace(min_count=min_count)
@@ -229,26 +231,28 @@ class ModelState:
                 effective_min_count = max(c.min_count, int(kept.min()))
         retained = retained_in(vocab, builder)
         if update:
-            grown = self._grown_weights(vocab, old_size)
-            # the one slow step that changes the state: the keys are added with their
-            # new rows, all or none of them (see KeyedVectors.add_vectors)
-            self._set_grown_weights(vocab, old_size, *grown)
+            rows = self._new_rows(vocab, old_size)
         else:
             fresh = self._fresh_weights(vocab)
-        # from here on the state changes, with nothing slow left to interrupt
-        self.drop_encoded()
-        self._tables = {}
-        self.vocab = vocab
-        self.effective_min_count = effective_min_count
-        # the last counted corpus sizes train()'s default schedule
-        self.corpus_count = builder.n_sentences
-        self.corpus_total_words = builder.total_words
-        self.corpus_retained_words = retained
+        # the state changes from here on, as one step for Ctrl-C (the grown matrices are
+        # made within it: made before, they would all be held twice at once)
+        with deferred_interrupt():
+            if update:
+                self._set_grown_weights(vocab, old_size, rows)
+            else:
+                self._set_fresh_weights(*fresh)
+            self.drop_encoded()
+            self._tables = {}
+            self.vocab = vocab
+            self.effective_min_count = effective_min_count
+            # the last counted corpus sizes train()'s default schedule
+            self.corpus_count = builder.n_sentences
+            self.corpus_total_words = builder.total_words
+            self.corpus_retained_words = retained
         if update:
             logger.info("vocabulary update: %d new words (min_count=%d), %d in all",
                         len(vocab) - old_size, c.min_count, len(vocab))
         else:
-            self._set_fresh_weights(*fresh)
             logger.info("vocabulary: %d words (min_count=%d) of %d distinct, %d of %d "
                         "tokens kept", len(vocab), c.min_count, len(builder.counter),
                         vocab.retained_words, builder.total_words)
@@ -309,12 +313,20 @@ class ModelState:
         With ``hs=1`` the Huffman tree is rebuilt from the new counts, so the old rows of
         ``syn1`` now belong to different inner nodes: training re-adapts them (as gensim).
         """
-        self._set_grown_weights(self.vocab, old_size,
-                                *self._grown_weights(self.vocab, old_size))
+        with deferred_interrupt():
+            self._set_grown_weights(self.vocab, old_size,
+                                    self._new_rows(self.vocab, old_size))
 
-    def _grown_weights(self, vocab, old_size: int):
-        """``(input vectors, syn1neg, syn1)`` grown to ``vocab``, the state unchanged:
-        the whole input matrix, in the kernels' layout, its new rows fresh."""
+    def _new_rows(self, vocab, old_size: int) -> np.ndarray:
+        """Fresh input rows for the words of ``vocab`` past ``old_size``."""
+        c = self.config
+        return self.fresh_vectors(len(vocab) - old_size,
+                                  np.random.default_rng([c.seed & 0xFFFFFFFF, old_size]))
+
+    def _set_grown_weights(self, vocab, old_size: int, rows) -> None:
+        """Every matrix grown to ``vocab``: its first ``old_size`` rows kept, ``rows``
+        the new input rows, the new output rows zero. (Each grown matrix is made as the
+        old one is dropped, so the peak memory holds one matrix twice, not all.)"""
         c, V = self.config, len(vocab)
 
         def grow(arr):
@@ -324,21 +336,15 @@ class ModelState:
             out[:old_size] = arr[:old_size]
             return out
 
-        vectors = grow(self.wv.vectors)
-        if V > old_size:
-            vectors[old_size:] = self.fresh_vectors(
-                V - old_size, np.random.default_rng([c.seed & 0xFFFFFFFF, old_size]))
-        return vectors, grow(self.syn1neg), grow(self.syn1)
-
-    def _set_grown_weights(self, vocab, old_size: int, vectors, syn1neg, syn1) -> None:
         # the same KeyedVectors grows, as gensim's does, so that a reference to model.wv
         # taken before stays the model's; add_vectors gives a per-word vectors_lockf 1.0
-        # (trainable) for the new words. Its matrix then becomes the grown one, in the
-        # kernels' layout.
-        self.wv.add_vectors(vocab.words[old_size:], vectors[old_size:])
-        self.wv.vectors = vectors
+        # (trainable) for the new words
+        if len(rows):
+            self.wv.add_vectors(vocab.words[old_size:], rows)
         self.wv.expandos["count"] = np.array(vocab.counts, dtype=np.int64)
-        self.syn1neg, self.syn1 = syn1neg, syn1
+        self.wv.vectors = kernels.layout.trainable(self.wv.vectors)
+        self.syn1neg = grow(self.syn1neg)
+        self.syn1 = grow(self.syn1)
 
     def weights(self) -> Dict[str, np.ndarray]:
         """The weight matrices present, by saved name (``vectors``, ``syn1neg``, ``syn1``)."""

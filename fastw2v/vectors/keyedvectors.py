@@ -29,6 +29,7 @@ import numpy as np
 
 logger = logging.getLogger("fastw2v")
 
+from ..interrupts import deferred_interrupt
 from ..lifecycle import LifecycleEvents, loaded_events, saved_events
 from ._keys import PackedKeys
 from .queries import KEY_TYPES, SimilarityQueries
@@ -594,12 +595,13 @@ class KeyedVectors(SimilarityQueries, LifecycleEvents):
                         [np.zeros(start, dtype=vals.dtype), vals[new_pos]])
             if per_key:
                 lockf = np.concatenate([lockf, np.ones(len(new_keys), dtype=lockf.dtype)])
-            self.key_to_index.update(zip(new_keys, range(start, start + len(new_keys))))
-            self.index_to_key.extend(new_keys)
-            self.expandos.update(expandos)
-            self.vectors = grown
-            if per_key:
-                self.vectors_lockf = lockf
+            with deferred_interrupt():         # then the change, which Ctrl-C won't split
+                self.key_to_index.update(zip(new_keys, range(start, start + len(new_keys))))
+                self.index_to_key.extend(new_keys)
+                self.expandos.update(expandos)
+                self.vectors = grown
+                if per_key:
+                    self.vectors_lockf = lockf
         self._norms = None
 
     def add_vector(self, key, vector) -> int:

@@ -259,6 +259,69 @@ def test_ctrl_c_while_building_the_vocabulary_leaves_the_model_as_it_was(sentenc
         np.testing.assert_array_equal(m.wv.vectors[:len(before[0])], trained)
 
 
+@pytest.mark.parametrize("update", [False, True])
+def test_ctrl_c_while_the_vocabulary_is_switched_comes_after_it(sentences, monkeypatch,
+                                                               update):
+    """A Ctrl-C that lands while the new vocabulary and vectors are put in place (a real
+    SIGINT, raised by Python at its next check point) is raised once they are: the
+    model has the new vocabulary, its vectors matching, and trains."""
+    from fastw2v.state import ModelState
+    from fastw2v.vectors.keyedvectors import KeyedVectors
+    m = Word2Vec(sentences[:300], epochs=1, seed=3, **FAST)
+    old = len(m.wv)
+    # a step within the switch: the grown wv settling its keys, the history cleared
+    owner, name = (KeyedVectors, "_settle") if update else (ModelState, "clear_history")
+    real, sent = getattr(owner, name), []
+
+    def step(self):
+        if not sent:
+            sent.append(1)
+            signal.raise_signal(signal.SIGINT)
+        return real(self)
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        monkeypatch.setattr(owner, name, step)
+        with pytest.raises(KeyboardInterrupt):
+            m.build_vocab(sentences, update=update)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        monkeypatch.undo()
+    assert sent and len(m.wv) > old
+    assert list(m.wv.index_to_key) == list(m.state.vocab.words)
+    assert len(m.wv.vectors) == len(m.syn1neg) == len(m.wv)
+    m.train(sentences, total_examples=len(sentences), epochs=1)
+
+
+def test_deferred_interrupt_holds_ctrl_c_to_the_end_of_the_block():
+    from fastw2v.interrupts import deferred_interrupt
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        steps = []
+        with pytest.raises(KeyboardInterrupt):
+            with deferred_interrupt():
+                with deferred_interrupt():          # nested: handed to the outer one
+                    signal.raise_signal(signal.SIGINT)
+                    steps.append("inner")
+                steps.append("outer")
+        assert steps == ["inner", "outer"]
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        with deferred_interrupt():                  # no signal: nothing raised
+            steps.append("quiet")
+        # off the main thread the block just runs (Python runs handlers on the main one)
+        done = []
+        t = threading.Thread(target=lambda: done.append(deferred_interrupt().__enter__()))
+        t.start()
+        t.join()
+        assert done == [None]
+        signal.signal(signal.SIGINT, signal.SIG_IGN)    # ignored: stays ignored
+        with deferred_interrupt():
+            signal.raise_signal(signal.SIGINT)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 # -- errors and threads ------------------------------------------------------------------
 @pytest.mark.parametrize("workers", [1, 2, 3, 4])
 def test_hot_rows_by_worker_count(sentences, workers):
