@@ -23,6 +23,7 @@ from typing import Dict, List, NamedTuple, Optional, Tuple
 import numpy as np
 
 from ..corpus.compression import DECOMPRESSION_ERRORS, open_by_suffix
+from ..errors import UndecodableError
 from .statistics import pearson_correlation, spearman_correlation
 
 logger = logging.getLogger("fastw2v")
@@ -59,8 +60,10 @@ def _read_lines(path, encoding="utf-8") -> List[str]:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         name = "UTF-8" if encoding.lower().replace("-", "") in ("utf8",) else encoding
-        raise ValueError(f"{path}: line {line}: bytes that are not {name} "
-                         f"(at byte offset {exc.start})") from None
+        # a ValueError, and the UnicodeDecodeError that gensim code catches here
+        raise UndecodableError(f"{path}: line {line}: bytes that are not {name} "
+                               f"(at byte offset {exc.start})", exc.encoding, exc.object,
+                               exc.start, exc.end, exc.reason) from None
     # lines end at \n, \r\n or \r only (str.splitlines would also cut at \x0b, \x0c,
     # \x85, \u2028, ..., which gensim reads as spaces inside a line)
     return _LINE.findall(text)

@@ -59,8 +59,12 @@ def pearson_correlation(x, y) -> CorrelationResult:
 
 def spearman_correlation(x, y) -> CorrelationResult:
     """Spearman's rho (Pearson's r of the tie-averaged ranks) and its two-sided p-value
-    (Student's t approximation with n - 2 degrees of freedom, as SciPy)."""
-    return pearson_correlation(rankdata(x), rankdata(y))
+    (Student's t approximation with n - 2 degrees of freedom, as SciPy: so NaN for two
+    pairs, which leave none; Pearson's exact p is 1.0 there)."""
+    result = pearson_correlation(rankdata(x), rankdata(y))
+    if len(x) == 2:
+        return CorrelationResult(result.statistic, float("nan"))
+    return result
 
 
 def _correlation_pvalue(r: float, n: int) -> float:

@@ -191,8 +191,10 @@ class SimilarityQueries:
         return self.similar_by_key(word, topn, restrict_vocab)
 
     def similar_by_vector(self, vector, topn: Optional[int] = 10, restrict_vocab=None):
-        """Keys nearest an arbitrary vector (the "vec2word" question)."""
-        vector = self._query_vector(vector)
+        """Keys nearest an arbitrary vector (the "vec2word" question). A key given
+        instead is taken as gensim takes it: as ``most_similar(key)``, itself left out."""
+        if not isinstance(vector, KEY_TYPES):
+            vector = self._query_vector(vector)
         return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)
 
     def most_similar_batch(self, queries, topn: int = 10, restrict_vocab: Optional[int] = None):

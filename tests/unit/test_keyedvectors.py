@@ -121,6 +121,9 @@ def test_most_similar_vectors_and_clipping(pair):
                 full(theirs, theirs.similar_by_vector(vec, topn=None)))
     # a vector given directly is not excluded (only keys are)
     assert ours.similar_by_vector(ours["war"], topn=1)[0][0] == "war"
+    # a key given instead of a vector: gensim's most_similar(key), the key left out
+    assert_same(ours.similar_by_vector("war", topn=10), theirs.similar_by_vector("war", topn=10),
+                full(theirs, theirs.similar_by_vector("war", topn=None)))
     assert_same(ours.most_similar("war", topn=7, clip_start=100, clip_end=900),
                 theirs.most_similar("war", topn=7, clip_start=100, clip_end=900),
                 {k: v for k, v in zip(theirs.index_to_key[100:900],
