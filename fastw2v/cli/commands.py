@@ -3,6 +3,7 @@ overlap); :mod:`fastw2v.cli.app` parses the command line and calls them, and
 :mod:`fastw2v.cli.vector_files` reads and writes the vector files they take."""
 from __future__ import annotations
 
+import io
 import json
 import logging
 import math
@@ -66,6 +67,18 @@ def check_writable(parser, path, what="output", example="vectors.bin") -> str:
         parser.error(f"cannot write {what} {path!r}: directory {directory!r} is not "
                      f"writable ({exc.strerror or exc})")
     return path
+
+
+def _is_stdout(path) -> bool:
+    """Whether ``path`` is the file standard output goes to (``/dev/stdout``, or the
+    file it is redirected into)."""
+    if not path:
+        return False
+    try:
+        a, b = os.stat(path), os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
 
 def _write_failed(path, exc: OSError) -> str:
@@ -542,8 +555,8 @@ def cmd_train(args, parser) -> int:
         say(_interrupted(args, model, run))
         return 130
     except OSError as exc:
-        if run.stage != "writing":
-            raise
+        if run.stage != "writing" or isinstance(exc, BrokenPipeError):
+            raise           # a reader that went away ('| head'): main() ends quietly
         raise OSError(_write_failed(args.output, exc)) from None
     finally:
         log.removeFilter(log_filter)
@@ -590,11 +603,14 @@ def _write_c_output(args, model, fmt: str, ends: int) -> str:
 def _train(args, model, fmt, accuracy, note, run: _TrainRun) -> int:
     t0 = time.perf_counter()
     c_tool = getattr(args, "c_tool", False)
+    # the C tool's lines, on standard output where its users' scripts read them, unless
+    # a file is written there ('-output /dev/stdout'), which they would make unreadable
+    lines_to = sys.stderr if any(_is_stdout(p) for p in (args.output, args.save_vocab)) \
+        else sys.stdout
     if c_tool:
         for line in args.c_notes:
             note(f"warning: {line}")
-        # the C tool's lines, on standard output where its users' scripts read them
-        print(f"Starting training using file {args.corpus}", flush=True)
+        print(f"Starting training using file {args.corpus}", file=lines_to, flush=True)
     if args.read_vocab:
         model.read_vocab(args.read_vocab)
         note(f"read {plural(len(model.wv), 'word')} from {args.read_vocab}")
@@ -605,7 +621,7 @@ def _train(args, model, fmt, accuracy, note, run: _TrainRun) -> int:
         if args.debug > 0:
             with_end = len(model.wv) + (C_SENTENCE_END not in model.wv)
             print(f"Vocab size: {with_end}\nWords in train file: "
-                  f"{model.vocab.retained_words + ends}", flush=True)
+                  f"{model.vocab.retained_words + ends}", file=lines_to, flush=True)
     else:
         note(f"vocabulary: {plural(len(model.wv), 'word')}")
     if args.save_vocab:

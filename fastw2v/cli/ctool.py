@@ -79,7 +79,8 @@ The word2vec C tool's flags are accepted unchanged, with the C tool's defaults:
   written with -save-vocab, '</s>' first), as in the C tool. As in the C tool, the
   first of a flag given twice counts and the lines 'Starting training using file',
   'Vocab size' and 'Words in train file' go to standard output (-debug 0: the first
-  only); fastw2v's own messages and, on a terminal, a progress bar go to standard error.
+  only; standard error where -output is standard output); fastw2v's own messages and,
+  on a terminal, a progress bar go to standard error.
   The spellings of gensim's word2vec_standalone script work too: -min_count (an
   underscore for any dash), -size=200, and -accuracy FILE (analogy accuracy on FILE
   after training). -unicode-errors replace|ignore reads a corpus (and a -read-vocab
@@ -104,6 +105,11 @@ def in_c_terms(message: str) -> str:
     return re.sub(r"\blower (min_count)\b", "lower -min-count", message)
 
 
+#: the spelling of a flag's number (ASCII: re's [0-9], not \d)
+_NUMBER = {int: re.compile(r"[+-]?[0-9]+"),
+           float: re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")}
+
+
 def parse_c_args(argv: List[str]) -> argparse.Namespace:
     """The C tool's ``-flag value`` pairs as the namespace ``fastw2v train`` uses."""
     values: Dict[str, object] = {}
@@ -125,6 +131,10 @@ def parse_c_args(argv: List[str]) -> argparse.Namespace:
             raise UsageError(f"{flag} needs a value")
         attr, kind, _ = _SPEC[flag]
         try:
+            # ASCII digits only: Python's int() and float() also take '1_0', spaces and
+            # other scripts' digits, which the C tool's atoi/atof read otherwise
+            if kind in _NUMBER and not _NUMBER[kind].fullmatch(raw):
+                raise ValueError(raw)
             value = kind(raw)
         except ValueError:
             raise UsageError(f"{flag} {raw!r}: expected {'an integer' if kind is int else 'a number'}"

@@ -156,6 +156,14 @@ def test_flags_parse_as_the_c_tool_parses_them():
     with pytest.raises(UsageError, match="-classes writes"):
         parse_c_args(["-train", "c.txt", "-classes", "3", "-output", "m.fw2v"])
     assert parse_c_args(["-train", "c.txt", "-classes", "30"]).classes == 30
+    # numbers in ASCII digits only (Python's int() and float() take more)
+    for flag, raw in (("-size", "1_0"), ("-size", "\u0661\u0660"), ("-size", " 10"),
+                      ("-alpha", "0_1"), ("-alpha", "nan"), ("-sample", "\u0661e-3")):
+        with pytest.raises(UsageError, match="expected an? (integer|number)"):
+            parse_c_args(["-train", "c.txt", flag, raw])
+    a = parse_c_args(["-train", "c.txt", "-size", "+10", "-alpha", ".05", "-sample", "1E-4",
+                      "-min-count", "-3"])
+    assert (a.vector_size, a.alpha, a.sample, a.min_count) == (10, 0.05, 1e-4, -3)
 
 
 @pytest.mark.parametrize("flags,message", [

@@ -76,13 +76,26 @@ def test_outputs_through_links_and_to_stdout(small_text_file, vectors, tmp_path)
     """The C tool's users write '-output /dev/stdout'; a save (a temporary file renamed
     over the target) replaced that link, or any symbolic link, by a regular file."""
     r = run("-train", small_text_file, "-output", "/dev/stdout", "-size", "8", "-iter", "1",
-            "-threads", "2", "-min-count", "5", "-debug", "0")
+            "-threads", "2", "-min-count", "5", "-debug", "2")
     assert r.returncode == 0, r.stderr
-    # the C tool prints this line to stdout at any -debug, then the file follows
-    first, *lines = r.stdout.splitlines()
-    assert first.startswith("Starting training using file")
+    # the C tool's lines go to stderr here: stdout is the vector file alone, readable
+    lines = r.stdout.splitlines()
     header = lines[0].split()
     assert len(header) == 2 and header[1] == "8" and len(lines) == int(header[0]) + 1
+    assert "Starting training using file" in r.stderr and "Vocab size:" in r.stderr
+    written = tmp_path / "from_stdout.txt"
+    written.write_text(r.stdout)
+    assert len(KeyedVectors.load_word2vec_format(written)) == int(header[0])
+    # a reader that goes away early ends the command quietly, as '| head' should (the
+    # file, some 1,000 rows of 100 values, is more than a pipe holds)
+    proc = subprocess.Popen([sys.executable, "-m", "fastw2v", "-train", small_text_file,
+                             "-output", "/dev/stdout", "-size", "100", "-iter", "1",
+                             "-min-count", "5", "-debug", "0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=CHILD_CWD)
+    proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0 and "nothing was written" not in err, err
     assert os.path.islink("/dev/stdout")
     target = tmp_path / "real.txt"
     link = tmp_path / "link.txt"
