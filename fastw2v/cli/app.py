@@ -316,7 +316,11 @@ def main(argv: Optional[List[str]] = None, prog: str = "fastw2v") -> int:
                 train_parser.error(str(exc))
             return cmd_train(args, train_parser)
         parser = build_parser(prog)
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:
+            # named with the command's own usage (argparse would give the top level's)
+            which = parser.commands.get(getattr(args, "command", None), parser)
+            which.error(f"unrecognized arguments: {' '.join(unknown)}")
         if args.command is None:
             parser.print_usage(sys.stderr)
             say(f"{prog}: error: a command is needed (try '{prog} demo' or '{prog} --help')")

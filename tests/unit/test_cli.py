@@ -15,6 +15,7 @@ import pytest
 from conftest import CHILD_CWD
 
 from fastw2v import KeyedVectors, Word2Vec
+from fastw2v.cli import main
 from fastw2v.cli.ctool import parse_c_args
 from fastw2v.evaluation.scoring import datasets, evaluate_word_analogies, evaluate_word_pairs
 
@@ -353,6 +354,19 @@ def test_bad_arguments_exit_2_with_usage(trained, corpus, args):
     assert r.returncode == 2, (r.returncode, r.stderr)
     assert "usage:" in r.stderr and "error:" in r.stderr
     assert "Traceback" not in r.stderr and r.stdout == ""
+
+
+@pytest.mark.parametrize("command", [["word2phrase", "-train", "c.txt", "-output", "o.txt"],
+                                     ["similar", "v.bin", "king"], ["train", "c.txt"]])
+def test_an_unknown_flag_is_named_with_the_commands_own_usage(command, capsys):
+    """argparse reports a subcommand's unknown flags with the top level's usage
+    ('fastw2v [-h] [--version] COMMAND'), which says nothing of the command's flags."""
+    with pytest.raises(SystemExit) as stop:
+        main(command + ["--bogus", "1"], prog="fastw2v")
+    err = capsys.readouterr().err
+    assert stop.value.code == 2
+    assert f"usage: fastw2v {command[0]} " in err
+    assert f"fastw2v {command[0]}: error: unrecognized arguments: --bogus 1" in err
 
 
 def test_unreadable_vector_file_exits_1_without_traceback(tmp_path):
