@@ -432,8 +432,10 @@ def test_busy_marker_stays_out_of_the_model(sentences):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_corpus_file_pages_released_behind_the_jobs(small_text_file, monkeypatch, workers):
-    """An encoded corpus's pages are handed back in order, only for jobs 4 x workers
-    behind the one handed out, and releasing changes nothing in what is trained."""
+    """An encoded corpus's pages are handed back in order: behind the searches for
+    sentence ends that place the cuts, then for jobs 4 x workers behind the one handed
+    out, and an epoch's last jobs once the next epoch is as far. Releasing changes
+    nothing in what is trained."""
     from fastw2v.corpus import EncodedCorpus
     from fastw2v.training import session
     from fastw2v.training.trainer import corpus_blocks
@@ -441,6 +443,7 @@ def test_corpus_file_pages_released_behind_the_jobs(small_text_file, monkeypatch
     kw = dict(vector_size=16, window=3, min_count=3, epochs=2, seed=4, workers=workers)
     calls = []
     real = EncodedCorpus.release
+    real_blocks = session.corpus_blocks
 
     stream = []
 
@@ -449,21 +452,43 @@ def test_corpus_file_pages_released_behind_the_jobs(small_text_file, monkeypatch
         if not stream:
             stream.append(np.array(enc.ids))
         real(enc, start, end)
+
+    def blocks_spy(*args, **kwargs):
+        calls.append("cuts")
+        out = real_blocks(*args, **kwargs)
+        calls.append("jobs")
+        return out
     monkeypatch.setattr(EncodedCorpus, "release", spy)
+    monkeypatch.setattr(session, "corpus_blocks", blocks_spy)
+
+    def phases():
+        cuts = calls[calls.index("cuts") + 1:calls.index("jobs")]
+        jobs = calls[calls.index("jobs") + 1:]
+        calls.clear()
+        # the searches: from the start to the end of the stream, each from where the
+        # last one ended
+        assert cuts[0][0] == 0 and cuts[-1][1] == cuts[-1][2] and len(cuts) > 2
+        assert all(a[1] == b[0] and a[0] <= a[1] for a, b in zip(cuts, cuts[1:]))
+        return jobs
+
     kept = Word2Vec(corpus_file=small_text_file, **kw)
-    assert calls == []                      # 100k words: less than RELEASE_ENTRIES
-    monkeypatch.setattr(session, "RELEASE_ENTRIES", 1)          # after every job
-    released = Word2Vec(corpus_file=small_text_file, **kw)
-    assert calls
-    n = calls[0][2]
+    jobs = phases()
+    n = jobs[0][2]
     blocks = corpus_blocks(n, workers, ids=stream[0])
     lag = 4 * workers
     assert len(blocks) > lag + 1
+    # 100k words: less than RELEASE_ENTRIES, no job's pages released; the second
+    # epoch drops the first's from its own jobs in flight on
+    assert jobs == [(blocks[lag][1], n, n)]
+    monkeypatch.setattr(session, "RELEASE_ENTRIES", 1)          # after every job
+    released = Word2Vec(corpus_file=small_text_file, **kw)
     # per epoch: jobs 0 .. len - lag - 1 released one by one, in order, as the job lag
-    # places after each is handed out (the last lag jobs stay mapped)
+    # places after each is handed out; the last lag jobs stay mapped until the next
+    # epoch has handed out as many
     per_epoch = [(blocks[k - 1][1] if k else 0, blocks[k][1], n)
                  for k in range(len(blocks) - lag)]
-    assert calls == per_epoch * kw["epochs"]
+    tail = max(blocks[-lag - 1][1], blocks[lag][1])     # not the jobs handed out
+    assert phases() == per_epoch + [(tail, n, n)] + per_epoch
     if workers == 1:                                            # bit for bit the same
         assert np.array_equal(kept.wv.vectors, released.wv.vectors)
         assert np.array_equal(kept.syn1neg, released.syn1neg)
