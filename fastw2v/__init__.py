@@ -42,7 +42,7 @@ def show_config(file=None) -> dict:
         "fastw2v": __version__,
         "simd_variant": kernels.SIMD_VARIANT,
         "simd_available": kernels.available_variants(),
-        "register_kernels": bool(kernels.HAVE_REG_PATH),
+        "register_kernels": bool(kernels.REGISTER_KERNELS),
         "machine": platform.machine(),
         "python": platform.python_version(),
         "numpy": numpy.__version__,

@@ -439,7 +439,8 @@ class ModelState:
             code_offsets=huff.offsets if huff else None,
             alias_threshold=noise.threshold if noise else None,
             alias_index=noise.alias if noise else None, sigmoid=sigmoid_table(),
-            shared_negatives=c.shared_negatives, lockf=self.lockf())
+            shared_negatives=c.shared_negatives, register_kernels=kernels.REGISTER_KERNELS,
+            lockf=self.lockf())
 
     def lockf(self) -> Optional[np.ndarray]:
         """The input rows' update factors for the kernels: ``wv.vectors_lockf`` (gensim's

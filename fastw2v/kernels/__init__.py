@@ -17,7 +17,7 @@ import importlib.util
 import os
 
 from . import layout  # noqa: F401  (kernels.layout: the weights' layout)
-from ._cpu import runnable_variants
+from ._cpu import amd_family, runnable_variants
 
 #: Every variant the package may contain, best first.
 VARIANTS = ("native", "avx512", "avx2", "portable")
@@ -71,7 +71,29 @@ PROGRESS_EVERY = impl.PROGRESS_EVERY
 NOISE_STREAM_KEY = impl.NOISE_STREAM_KEY
 HAVE_REG_PATH = impl.HAVE_REG_PATH
 
+#: AMD's family 0x19 with AVX-512 is Zen 4, whose 512-bit operations take two passes
+#: through 256-bit units: there the register-resident loops trained slower than the
+#: AVX2 kernels (one worker at vector_size 100: skip-gram/HS at 0.69x, CBOW/HS 0.88x,
+#: skip-gram/NS 0.93x), and the 16-float loops of the rest of the variant did not.
+_REGISTER_KERNELS_SLOW = (0x19,)
+
+
+def _register_kernels() -> bool:
+    forced = os.environ.get("FASTW2V_REGISTER_KERNELS", "").strip()
+    if forced:
+        if forced not in ("0", "1"):
+            raise ImportError(f"FASTW2V_REGISTER_KERNELS={forced!r}: use 1 (on) or 0 (off)")
+        return HAVE_REG_PATH and forced == "1"
+    return HAVE_REG_PATH and amd_family() not in _REGISTER_KERNELS_SLOW
+
+
+#: Whether models use the variant's register-resident loops (AVX-512, vector_size <=
+#: 128): where the variant has them, unless this CPU runs them slower (Zen 4).
+#: ``FASTW2V_REGISTER_KERNELS=0`` or ``1`` overrides the choice.
+REGISTER_KERNELS = _register_kernels()
+
 __all__ = ["Model", "Worker", "learning_rate", "merge_private_rows", "apply_private_deltas",
            "pack_alias", "draw_noise_samples", "random_stream", "SIGMOID_TABLE_RANGE",
            "MAX_SENTENCE", "PROGRESS_EVERY", "NOISE_STREAM_KEY", "HAVE_REG_PATH",
+           "REGISTER_KERNELS",
            "SIMD_VARIANT", "VARIANTS", "available_variants"]

@@ -70,6 +70,62 @@ def test_register_path_only_in_the_avx512_variant():
             assert km.uses_register_kernels is (impl.HAVE_REG_PATH and dim <= 128 and asked)
 
 
+def test_amd_family_agrees_with_cpuinfo():
+    """The CPU family read by CPUID is the one Linux reports (0 on other vendors)."""
+    from fastw2v.kernels._cpu import amd_family
+    try:
+        with open("/proc/cpuinfo") as f:
+            info = dict(line.split(":", 1) for line in f.read().split("\n\n")[0].splitlines()
+                        if ":" in line)
+    except OSError:
+        pytest.skip("no /proc/cpuinfo to compare with")
+    info = {k.strip(): v.strip() for k, v in info.items()}
+    if "vendor_id" not in info or "cpu family" not in info:
+        pytest.skip("/proc/cpuinfo names no x86 vendor and family")
+    amd = info["vendor_id"] == "AuthenticAMD"
+    assert amd_family() == (int(info["cpu family"]) if amd else 0)
+
+
+@pytest.mark.parametrize("env, family, want", [
+    ("", 0x19, False),          # Zen 4: the register loops are slower there
+    ("", 0x1A, True),           # Zen 5
+    ("", 0, True),              # Intel, or not x86
+    ("1", 0x19, True),
+    ("0", 0x1A, False),
+    (" 0 ", 0, False),
+])
+def test_register_kernels_choice(monkeypatch, env, family, want):
+    """Models use the register-resident loops where the variant has them, unless the CPU
+    runs them slower (AMD family 0x19 with AVX-512: Zen 4) or FASTW2V_REGISTER_KERNELS
+    says otherwise."""
+    monkeypatch.setenv("FASTW2V_REGISTER_KERNELS", env)
+    monkeypatch.setattr(kernels, "amd_family", lambda: family)
+    assert kernels._register_kernels() is (want and kernels.HAVE_REG_PATH)
+
+
+def test_register_kernels_rejects_a_bad_setting(monkeypatch):
+    monkeypatch.setenv("FASTW2V_REGISTER_KERNELS", "yes")
+    with pytest.raises(ImportError, match="FASTW2V_REGISTER_KERNELS='yes': use 1"):
+        kernels._register_kernels()
+
+
+@pytest.mark.parametrize("setting", ["0", "1"])
+def test_models_train_with_the_register_kernels_chosen(setting):
+    """A model's kernels follow the choice made at import (FASTW2V_REGISTER_KERNELS here),
+    and show_config reports it."""
+    code = ("import fastw2v, io; from fastw2v import Word2Vec, kernels; "
+            "m = Word2Vec([['a', 'b', 'c']] * 20, vector_size=100, min_count=1); "
+            "print(m.state.kernel_model(False).uses_register_kernels, "
+            "fastw2v.show_config(io.StringIO())['register_kernels'], kernels.HAVE_REG_PATH)")
+    env = dict(os.environ, FASTW2V_REGISTER_KERNELS=setting)
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                       cwd=os.path.dirname(__file__))
+    assert r.returncode == 0, r.stderr
+    used, reported, have = r.stdout.split()
+    want = str(have == "True" and setting == "1")
+    assert used == reported == want
+
+
 def _import_with(value):
     env = dict(os.environ, FASTW2V_FORCE_SIMD=value)
     code = "import fastw2v.kernels as k; print(k.SIMD_VARIANT)"
