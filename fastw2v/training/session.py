@@ -140,8 +140,9 @@ def file_jobs(state, corpus_file):
     # queue of 2 x workers, workers training): the jobs further back are done with, but
     # for a thread far slower than the others, which then maps its pages again. They
     # go from memory in steps of RELEASE_ENTRIES.
-    # The last jobs of an epoch go when the next epoch is as far (they had stayed
-    # mapped beside its jobs: 3 MB more in the second epoch of a 12 MB stream).
+    # The last jobs of an epoch go when the next one starts (an epoch ends when all its
+    # jobs are trained; they had stayed mapped beside the next epoch's jobs: 3 MB more in
+    # the second epoch of a 12 MB stream).
     lag = 4 * state.config.workers
     tail = [len(ids)]               # where the previous epoch's kept pages start
 
@@ -149,7 +150,7 @@ def file_jobs(state, corpus_file):
         released = 0
         for k, ((s, e), raw) in enumerate(zip(blocks, raw_counts)):
             done = blocks[k - lag][1] if k >= lag else 0    # where the jobs done end
-            if k == lag and max(tail[0], e) < len(ids):
+            if k == 0 and max(tail[0], e) < len(ids):
                 enc.release(max(tail[0], e), len(ids))
                 tail[0] = len(ids)
             if done - released >= RELEASE_ENTRIES:

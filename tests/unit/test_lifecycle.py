@@ -434,8 +434,8 @@ def test_busy_marker_stays_out_of_the_model(sentences):
 def test_corpus_file_pages_released_behind_the_jobs(small_text_file, monkeypatch, workers):
     """An encoded corpus's pages are handed back in order: behind the searches for
     sentence ends that place the cuts, then for jobs 4 x workers behind the one handed
-    out, and an epoch's last jobs once the next epoch is as far. Releasing changes
-    nothing in what is trained."""
+    out, and an epoch's last jobs when the next epoch starts. Releasing changes nothing
+    in what is trained."""
     from fastw2v.corpus import EncodedCorpus
     from fastw2v.training import session
     from fastw2v.training.trainer import corpus_blocks
@@ -478,16 +478,16 @@ def test_corpus_file_pages_released_behind_the_jobs(small_text_file, monkeypatch
     lag = 4 * workers
     assert len(blocks) > lag + 1
     # 100k words: less than RELEASE_ENTRIES, no job's pages released; the second
-    # epoch drops the first's from its own jobs in flight on
-    assert jobs == [(blocks[lag][1], n, n)]
+    # epoch drops the first's, but for its own first job's
+    assert jobs == [(blocks[0][1], n, n)]
     monkeypatch.setattr(session, "RELEASE_ENTRIES", 1)          # after every job
     released = Word2Vec(corpus_file=small_text_file, **kw)
     # per epoch: jobs 0 .. len - lag - 1 released one by one, in order, as the job lag
     # places after each is handed out; the last lag jobs stay mapped until the next
-    # epoch has handed out as many
+    # epoch starts
     per_epoch = [(blocks[k - 1][1] if k else 0, blocks[k][1], n)
                  for k in range(len(blocks) - lag)]
-    tail = max(blocks[-lag - 1][1], blocks[lag][1])     # not the jobs handed out
+    tail = max(blocks[-lag - 1][1], blocks[0][1])       # not the job handed out
     assert phases() == per_epoch + [(tail, n, n)] + per_epoch
     if workers == 1:                                            # bit for bit the same
         assert np.array_equal(kept.wv.vectors, released.wv.vectors)
