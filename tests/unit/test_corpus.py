@@ -587,30 +587,28 @@ def test_path_line_sentences_trains_a_model(tmp_path, sample_words):
 
 # --- handing an encoded corpus's pages back ---------------------------------------------
 
-def mapped_kib(path) -> int:
-    """Resident KiB of this process's mappings of ``path`` (/proc/self/smaps)."""
+def resident_kib(maps) -> int:
+    """Resident KiB of this process's mappings whose smaps header line ``maps(line)``
+    accepts (/proc/self/smaps)."""
     total, inside = 0, False
     with open("/proc/self/smaps") as fh:
         for line in fh:
             head = line.split()
             if head and "-" in head[0] and len(head) >= 5 and ":" in head[3]:
-                inside = line.rstrip().endswith(str(path))
+                inside = maps(line.rstrip())
             elif inside and line.startswith("Rss:"):
                 total += int(head[1])
     return total
+
+
+def mapped_kib(path) -> int:
+    """Resident KiB of this process's mappings of ``path``."""
+    return resident_kib(lambda line: line.endswith(str(path)))
 
 
 def encoded_kib(folder) -> int:
     """Resident KiB of this process's maps of encoded corpora in ``folder``."""
-    total, inside = 0, False
-    with open("/proc/self/smaps") as fh:
-        for line in fh:
-            head = line.split()
-            if head and "-" in head[0] and len(head) >= 5 and ":" in head[3]:
-                inside = f"{folder}{os.sep}fastw2v-encoded-" in line
-            elif inside and line.startswith("Rss:"):
-                total += int(head[1])
-    return total
+    return resident_kib(lambda line: f"{folder}{os.sep}fastw2v-encoded-" in line)
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/smaps"), reason="needs Linux's /proc")
