@@ -140,24 +140,20 @@ def file_jobs(state, corpus_file):
     # queue of 2 x workers, workers training): the jobs further back are done with, but
     # for a thread far slower than the others, which then maps its pages again. They
     # go from memory in steps of RELEASE_ENTRIES.
-    # The last jobs of an epoch go when the next one starts (an epoch ends when all its
-    # jobs are trained; they had stayed mapped beside the next epoch's jobs: 3 MB more in
-    # the second epoch of a 12 MB stream).
     lag = 4 * state.config.workers
-    tail = [len(ids)]               # where the previous epoch's kept pages start
 
     def epoch_jobs(_):
+        # all but the first job's pages: the previous epoch's last jobs, which had stayed
+        # mapped beside this epoch's (3 MB more in the second epoch of a 12 MB stream);
+        # an epoch ends when all its jobs are trained
+        enc.release(blocks[0][1], len(ids))
         released = 0
         for k, ((s, e), raw) in enumerate(zip(blocks, raw_counts)):
             done = blocks[k - lag][1] if k >= lag else 0    # where the jobs done end
-            if k == 0 and max(tail[0], e) < len(ids):
-                enc.release(max(tail[0], e), len(ids))
-                tail[0] = len(ids)
             if done - released >= RELEASE_ENTRIES:
                 enc.release(released, done)
                 released = done
             yield ids, s, e, raw
-        tail[0] = released
     return enc.n_words, epoch_jobs
 
 
