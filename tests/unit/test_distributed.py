@@ -3,9 +3,11 @@ serialization): quality against single-machine fastw2v on real text, the vocabul
 map-reduce, fault handling (a task that fails, a worker that dies), traffic accounting
 and bad input. The cluster is started once for the module."""
 import contextlib
+import logging
 import lzma
 import os
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -422,34 +424,53 @@ def worker_files(client):
         f for f in os.listdir(dask_worker.local_directory) if f.startswith("fastw2v")))
 
 
-def test_worker_killed_between_epochs_is_survived(small_shards):
-    # a worker process killed by a callback between two epochs (SIGKILL; its nanny
-    # starts a new one under a new address). The scheduler may not have noticed the
-    # death when the next round's update is sent: that send must not wait for the dead
-    # worker for ever, and its partition moves, with the full weights, to a live one.
-    # Deterministic (1 thread per worker), so the model is the clean run's.
+@pytest.mark.parametrize("restart", [True, False], ids=["restarted", "gone"])
+def test_worker_killed_between_epochs_is_survived(small_shards, caplog, restart):
+    # a worker process killed by a callback between two epochs (SIGKILL).
+    # restarted: its nanny starts a new one under a new address. The scheduler may not
+    # have noticed the death when the next round's update is sent: that send must not
+    # wait for the dead worker for ever, and its partition moves to a live worker. If
+    # that is the restarted one (no state: its task answers "stale"), the partition is
+    # sent again with the full weights; if the restart has not joined yet, it is the
+    # survivor, which needs no resend. Which one happens depends on timing.
+    # gone: its nanny is told first not to restart it (as at a cluster's shutdown), and
+    # the callback waits until the scheduler has dropped it: the partition moves to the
+    # survivor, which holds the run's weights already, so nothing is sent again.
+    # Deterministic (1 thread per worker), so the model is the clean run's either way.
     import signal
     params = dict(SMALL, epochs=2)
 
     class KillOnce:
-        def __init__(self, pid):
-            self.pid = pid
+        def __init__(self, client, addr, pid, nanny):
+            self.client, self.addr, self.pid, self.nanny = client, addr, pid, nanny
 
         def on_epoch_end(self, model):
-            if self.pid is not None:
-                os.kill(self.pid, signal.SIGKILL)
-                self.pid = None
+            if self.pid is None:
+                return
+            if self.nanny is not None:
+                self.nanny.close_gracefully(reason="test: no restart")
+            os.kill(self.pid, signal.SIGKILL)
+            self.pid = None
+            if self.nanny is not None:
+                deadline = time.monotonic() + 60
+                while (self.addr in self.client.scheduler_info()["workers"]
+                       and time.monotonic() < deadline):
+                    time.sleep(0.05)
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as c:
         ref = train_distributed(small_shards, client=c, **params)
-        victim = max(c.run(os.getpid).values())
+        victim_addr, victim = max(c.run(os.getpid).items(), key=lambda kv: kv[1])
+        nanny = None if restart else next(
+            n for n in cluster.workers.values() if n.worker_address == victim_addr)
+        caplog.set_level(logging.WARNING, logger="fastw2v")
         out = {}
 
         def train():
             try:
-                out["model"] = train_distributed(small_shards, client=c,
-                                                 callbacks=[KillOnce(victim)], **params)
+                out["model"] = train_distributed(
+                    small_shards, client=c,
+                    callbacks=[KillOnce(c, victim_addr, victim, nanny)], **params)
             except BaseException as exc:        # reported by the assertion below
                 out["error"] = exc
 
@@ -460,7 +481,16 @@ def test_worker_killed_between_epochs_is_survived(small_shards):
         assert "error" not in out, out.get("error")
         model = out["model"]
         assert model.epochs_trained == 2
-        assert sum(r["full_resends"] for r in model.distributed_stats["rounds"]) >= 1
+        moved = [r.getMessage() for r in caplog.records
+                 if victim_addr in r.getMessage() and "move" in r.getMessage()]
+        resends = sum(r["full_resends"] for r in model.distributed_stats["rounds"])
+        if restart:
+            # sent its weights again elsewhere, or moved to a worker that needed none
+            assert resends >= 1 or moved, "the dead worker's partition never moved"
+        else:
+            survivor, = (a for a in c.scheduler_info()["workers"])
+            assert resends == 0
+            assert any(m.endswith(f"moves to {survivor}") for m in moved), moved
         for a, b in zip(weights(model), weights(ref)):
             assert np.array_equal(a, b)
         assert all(files == [] for files in worker_files(c).values())
