@@ -87,7 +87,9 @@ def clean_model(client, small_shards):
 def test_quality_matches_single_machine(client, sample_text_file, tmp_path):
     settings = dict(vector_size=50, window=5, min_count=5, sample=1e-3, epochs=5, sg=1,
                     negative=5, seed=1)
-    single = Word2Vec(corpus_file=sample_text_file, workers=2, **settings)
+    # one worker: the same reference every run (two lock-free ones move with the
+    # timing: WS-353 .389 to .405 over three runs of seed 1)
+    single = Word2Vec(corpus_file=sample_text_file, workers=1, **settings)
     shards = split_lines(sample_text_file, str(tmp_path), 3)
     dist = train_distributed(shards, client=client, workers=1, round_words=200_000,
                              **settings)
@@ -386,14 +388,15 @@ def test_task_cancelled_every_time_gives_up(client, small_shards, monkeypatch):
 
 @pytest.mark.slow
 def test_worker_process_death_is_survived(client, small_shards, clean_model, tmp_path):
-    # the last test that uses the cluster: it kills a worker process (its nanny starts a
-    # new one)
+    # kills a worker process (its nanny starts a new one); the tests after it use the
+    # cluster too, so it ends once the replacement has joined
     marker = str(tmp_path / "died-once")
     with injected_fault(client, (1, 0, marker, "exit")):
         model = train_distributed(small_shards, client=client, **SMALL)
     assert os.path.exists(marker)
     for a, b in zip(weights(model), weights(clean_model)):
         assert np.array_equal(a, b)
+    client.wait_for_workers(2, timeout=120)
 
 
 def test_worker_keeps_state_for_a_bounded_number_of_runs(tmp_path, small_shards):
