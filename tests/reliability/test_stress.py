@@ -217,6 +217,21 @@ def test_stop_training_from_a_callback_or_a_timer_at_random_points(corpus, tmp_p
             if model.epochs_trained == self.epoch:
                 model.stop_training = True
 
+    class StartTimer(CallbackAny2Vec):
+        """Sets stop_training from a timer thread, ``delay`` seconds after epoch 1."""
+        def __init__(self, delay):
+            self.delay, self.timer = delay, None
+
+        def on_epoch_end(self, model):
+            if self.timer is None:
+                self.timer = threading.Timer(self.delay, setattr,
+                                             (model, "stop_training", True))
+                self.timer.start()
+
+        def join(self):
+            if self.timer is not None:
+                self.timer.join()
+
     def run():
         before = set(threading.enumerate())
         for i in range(6):
@@ -230,9 +245,11 @@ def test_stop_training_from_a_callback_or_a_timer_at_random_points(corpus, tmp_p
         for i in range(6):           # a timer on another thread, at a random moment
             m = Word2Vec(vector_size=16, min_count=2, workers=3, progress=False)
             m.build_vocab(sentences)
-            timer = threading.Timer(rng.uniform(0, 0.3), setattr, (m, "stop_training", True))
-            timer.start()
-            m.train(sentences, total_examples=len(sentences), epochs=30)
+            # started once the first epoch has ended: train() resets stop_training as it
+            # begins, and a flag set between that reset and the first epoch's check
+            # rightly trains no epoch at all
+            timer = StartTimer(rng.uniform(0, 0.3))
+            m.train(sentences, total_examples=len(sentences), epochs=30, callbacks=[timer])
             timer.join()
             assert 1 <= m.epochs_trained <= 30
             check_consistent_and_saveable(m, tmp_path, f"timer{i}")
