@@ -744,17 +744,23 @@ def _attach_companions(obj: PickledObject, prefix: str, suffix: str, path: str,
         obj.fields[attribute] = None
 
 
+def _npy_header(fh) -> tuple:
+    """``(shape, dtype)`` from the header of the ``.npy`` data ``fh`` is at."""
+    version = np.lib.format.read_magic(fh)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+    elif version == (2, 0):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+    else:   # 3.0: field names in UTF-8, which no array of a gensim model has
+        raise ValueError(f".npy format version {version[0]}.{version[1]} is not read here")
+    return shape, dtype
+
+
 def _read_npy(path: str, mmap) -> np.ndarray:
     try:
         size = os.path.getsize(path)
         with open(path, "rb") as fh:
-            version = np.lib.format.read_magic(fh)
-            if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
-            elif version == (2, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
-            else:
-                shape, fortran, dtype = np.lib.format._read_array_header(fh, version)
+            shape, dtype = _npy_header(fh)
             data_start = fh.tell()
     except FileNotFoundError:
         raise
@@ -777,6 +783,18 @@ def _read_npz(path: str) -> np.ndarray:
         with np.load(path, allow_pickle=False) as archive:
             if "val" not in archive.files:
                 raise FormatError(f"{path}: no array 'val' (holds {archive.files})")
+            # the array's size from its header, bounded by what its compressed bytes can
+            # hold, before NumPy allocates and fills it
+            member = archive.zip.getinfo("val.npy")
+            with archive.zip.open(member) as fh:
+                shape, dtype = _npy_header(fh)
+            needed = math.prod(shape) * dtype.itemsize
+            limit, why = expansion_limit(member.compress_size)
+            if needed > limit:
+                raise FormatError(
+                    f"{path}: its array claims {needed:,} bytes from {member.compress_size:,}"
+                    f" compressed bytes, more than they may expand to here ({limit:,}: "
+                    f"{why}): a decompression bomb, or too large for this machine?")
             return archive["val"]
     except FileNotFoundError:
         raise
@@ -858,6 +876,68 @@ def _scalar(value, name: str, path: str):
     return value
 
 
+#: A compressed pickle or ``.npz`` array may expand to this many times its compressed
+#: size (and to :data:`EXPANSION_FLOOR` bytes whatever its size), and no further than the
+#: memory available. Deflate (gzip, ``.npz``) cannot expand further than 1,032 times,
+#: so a valid gzip file that fits in memory always passes; bzip2 and xz can (a few
+#: kilobytes of bzip2 hold gigabytes of zeros), and such a file is refused before it
+#: fills the memory, as is any file whose data would not fit in it.
+EXPANSION_LIMIT = 1100
+EXPANSION_FLOOR = 256 << 20
+
+
+def available_memory() -> Optional[int]:
+    """The kernel's estimate of the memory available (``MemAvailable``), or None."""
+    try:
+        with open("/proc/meminfo", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def expansion_limit(compressed_bytes: int) -> tuple:
+    """``(most bytes, why)``: what ``compressed_bytes`` of compressed data may expand to
+    here, and the rule that sets it, for messages."""
+    limit = max(EXPANSION_FLOOR, EXPANSION_LIMIT * compressed_bytes)
+    why = f"{EXPANSION_LIMIT} times its compressed size, or {EXPANSION_FLOOR >> 20} MiB"
+    avail = available_memory()
+    if avail is not None and avail < limit:
+        limit, why = avail, "the memory available"
+    return limit, why
+
+
+class _Bounded(io.RawIOBase):
+    """The uncompressed bytes of ``stream`` up to ``limit`` of them; reading beyond raises
+    :class:`~fastw2v.errors.FormatError`. Reads are cut at the limit, so a pickle that asks
+    for gigabytes in one read fills no more memory than the limit."""
+
+    def __init__(self, stream, compressed_bytes: int, what: str):
+        self._limit, self._why = expansion_limit(compressed_bytes)
+        self._stream, self._left, self._what = stream, self._limit, what
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        view = memoryview(b).cast("B")
+        n = self._stream.readinto(view[:min(len(view), self._left + 1)])
+        self._left -= n
+        if self._left < 0:
+            raise FormatError(
+                f"the {self._what} file expands to more than {self._limit:,} bytes "
+                f"({self._why}): a decompression bomb, or too large for this machine? If "
+                "you trust the file, decompress it and load the plain file")
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            self._stream.close()
+        super().close()
+
+
 def _unpickle(path: str) -> tuple:
     """The top object of ``path``'s pickle and the first class it names."""
     return restricted_unpickle(path)
@@ -874,7 +954,11 @@ def restricted_unpickle(path: str, unpickler=None) -> tuple:
     :class:`~fastw2v.errors.CorruptPickleError` for a damaged one."""
     with open(path, "rb") as raw:
         compression = by_magic(raw.read(MAGIC_LENGTH))
-    stream = open(path, "rb") if compression is None else compression.open(path, "rb")
+    if compression is None:
+        stream = open(path, "rb")
+    else:
+        stream = io.BufferedReader(_Bounded(compression.open(path, "rb"),
+                                            os.path.getsize(path), compression.name), 1 << 16)
     unpickler = (unpickler or RestrictedUnpickler)(stream, path)
     _copies.left = COPY_BUDGET
     try:

@@ -197,6 +197,71 @@ def test_deep_nesting_is_a_clear_error(tmp_path):
             load(path)
 
 
+# -- decompression bombs --------------------------------------------------------------------
+def zeros_pickle(path, opener, n):
+    """A pickle of ``n`` zero bytes (PROTO 4, BINBYTES8 n) compressed by ``opener``."""
+    with opener(path, "wb") as fh:
+        fh.write(b"\x80\x04\x8e" + n.to_bytes(8, "little"))
+        for _ in range(n >> 20):
+            fh.write(bytes(1 << 20))
+        fh.write(b".")
+    return path
+
+
+def test_compressed_pickles_that_expand_beyond_their_bound(tmp_path, monkeypatch):
+    """A few hundred bytes of bzip2 or xz hold gigabytes of zeros (1 GB: 807 bytes of
+    bzip2, which took 2.1 GB of memory to refuse as "not a gensim model"; 20 GB ended in
+    the kernel's OOM killer). The pickle may expand to 1,100 times its compressed size
+    (deflate's own limit is 1,032) or the floor, lowered here to 1 MiB; reading stops at
+    the bound. gzip cannot go that far, so its files are bounded by the memory only."""
+    import bz2
+    import gzip
+    import lzma
+    monkeypatch.setattr(gensim_pickle, "EXPANSION_FLOOR", 1 << 20)
+    for suffix, opener in (("bz2", bz2.open), ("xz", lzma.open)):
+        path = zeros_pickle(tmp_path / f"bomb.kv.{suffix}", opener, 64 << 20)
+        assert path.stat().st_size * 1100 < 64 << 20
+        limit = max(1 << 20, 1100 * path.stat().st_size)
+        loads_refused(path, match=f"the {'bzip2' if suffix == 'bz2' else 'xz'} file "
+                                  f"expands to more than {limit:,} bytes.*decompression bomb")
+        with pytest.raises(FormatError, match="decompression bomb"):
+            Phrases.load(path)
+    # within the bound: read whole, then refused for what it is
+    path = zeros_pickle(tmp_path / "zeros.kv.gz", gzip.open, 16 << 20)
+    loads_refused(path, match="a pickle of a bytes, not a gensim model")
+    # the memory available bounds every format
+    monkeypatch.setattr(gensim_pickle, "available_memory", lambda: 4 << 20)
+    loads_refused(path, match=r"more than 4,194,304 bytes \(the memory available\)")
+    # a genuine compressed model loads as before
+    kv = gensim_kv()
+    kv.save(str(tmp_path / "real.kv.bz2"))
+    np.testing.assert_array_equal(KeyedVectors.load(tmp_path / "real.kv.bz2")["a"], kv["a"])
+
+
+def test_npz_companions_are_bounded_before_numpy_allocates(tmp_path, monkeypatch):
+    """A compressed model's arrays are ``.npz`` files (deflate: up to 1,032 times their
+    size, so 20 MB can hold 20 GB of zeros). An array larger than the memory available,
+    or than its compressed bytes can hold, is refused from its header, before NumPy
+    allocates and fills it; the genuine companion loads."""
+    import zipfile
+    kv = gensim_kv(dims=1 << 18)                       # 2 MiB of vectors
+    path = tmp_path / "m.kv.bz2"
+    kv.save(str(path), separately=["vectors"])
+    companion = tmp_path / "m.kv.bz2.vectors.npz"
+    np.testing.assert_array_equal(KeyedVectors.load(path).vectors, kv.vectors)
+    with monkeypatch.context() as patch:
+        patch.setattr(gensim_pickle, "available_memory", lambda: 1 << 20)
+        loads_refused(path, match=r"m\.kv\.bz2\.vectors\.npz: its array claims 2,097,152 "
+                                  r"bytes from [\d,]+ compressed bytes, more than they may expand"
+                                  r" to here \(1,048,576: the memory available\)")
+    with zipfile.ZipFile(companion, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("val.npy", "w") as fh:
+            np.lib.format.write_array_header_1_0(
+                fh, {"descr": "<f4", "fortran_order": False, "shape": (100000, 100000)})
+            fh.write(bytes(4096))
+    loads_refused(path, match=r"its array claims 40,000,000,000 bytes from [\d,]+ compressed")
+
+
 # -- values a model cannot hold --------------------------------------------------------------
 def test_values_a_gensim_model_cannot_hold(tmp_path):
     kv = gensim_kv()
