@@ -51,6 +51,7 @@ extensions = [
     extension("fastw2v.phrases._phrases", "fastw2v/phrases/_phrases.pyx", "fastw2v/phrases"),
     extension("fastw2v.io._binary", "fastw2v/io/_binary.pyx", "fastw2v/io"),
     extension("fastw2v.io._text", "fastw2v/io/_text.pyx", "fastw2v/io"),
+    extension("fastw2v.io._pickle_scan", "fastw2v/io/_pickle_scan.pyx", "fastw2v/io"),
     extension("fastw2v.vectors._keys", "fastw2v/vectors/_keys.pyx", "fastw2v/vectors"),
     extension("fastw2v.kernels._cpu", "fastw2v/kernels/_cpu.pyx", "fastw2v/kernels"),
 ] + [

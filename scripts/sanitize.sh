@@ -21,7 +21,7 @@ TESTS=("$@")
 if [ ${#TESTS[@]} -eq 0 ]; then
     TESTS=(tests/kernels tests/unit/test_vocab.py tests/unit/test_tables.py
            tests/unit/test_formats.py tests/unit/test_text_loader.py tests/unit/test_corpus.py
-           tests/unit/test_packed_keys.py
+           tests/unit/test_packed_keys.py tests/unit/test_pickle_scan.py
            tests/reliability)
 fi
 

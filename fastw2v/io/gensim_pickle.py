@@ -32,6 +32,8 @@ import pickle
 import pickletools
 import re
 import reprlib
+import shutil
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
@@ -41,6 +43,7 @@ import numpy as np
 from ..config import MAX_VECTOR_SIZE
 from ..corpus.compression import DECOMPRESSION_ERRORS, MAGIC_LENGTH, by_magic
 from ..lifecycle import plain_events
+from ._pickle_scan import scan as scan_pickle
 from ..tables import huffman_from_paths
 from ..errors import (CorruptPickleError, FormatError, MissingFileError, ParameterError,
                       TruncatedFileError, TruncatedPickleError, UnsafePickleError,
@@ -178,6 +181,9 @@ def _codecs_encode(text, encoding="utf-8", errors="strict"):
 
 #: how many items the builtins a pickle calls may copy in one load (see _builtin)
 COPY_BUDGET = 50_000_000
+#: how many objects the unpickler may hash as dict keys and set items in one load,
+#: counting a tuple as all it holds, plus one per opcode (``_pickle_scan``)
+HASH_BUDGET = 50_000_000
 _copies = threading.local()
 
 
@@ -884,6 +890,9 @@ def _scalar(value, name: str, path: str):
 #: fills the memory, as is any file whose data would not fit in it.
 EXPANSION_LIMIT = 1100
 EXPANSION_FLOOR = 256 << 20
+#: a compressed pickle is decompressed into memory up to this size, beyond into a
+#: temporary file
+SPOOL_BYTES = 64 << 20
 
 
 def available_memory() -> Optional[int]:
@@ -954,16 +963,36 @@ def restricted_unpickle(path: str, unpickler=None) -> tuple:
     :class:`~fastw2v.errors.CorruptPickleError` for a damaged one."""
     with open(path, "rb") as raw:
         compression = by_magic(raw.read(MAGIC_LENGTH))
-    if compression is None:
-        stream = open(path, "rb")
-    else:
-        stream = io.BufferedReader(_Bounded(compression.open(path, "rb"),
-                                            os.path.getsize(path), compression.name), 1 << 16)
-    unpickler = (unpickler or RestrictedUnpickler)(stream, path)
+    size = os.path.getsize(path)
     _copies.left = COPY_BUDGET
     try:
+        if compression is None:
+            stream = open(path, "rb")
+        else:
+            # decompressed once, within the bound, into memory (or a temporary file
+            # beyond SPOOL_BYTES), for the walk and then the unpickler
+            stream = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+            with io.BufferedReader(_Bounded(compression.open(path, "rb"), size,
+                                            compression.name), 1 << 16) as source:
+                try:
+                    shutil.copyfileobj(source, stream, 1 << 20)
+                except OSError as exc:
+                    if exc.errno is None:       # the decompressor's: a damaged file
+                        raise
+                    stream.close()              # the system's: a full disk, ...
+                    raise OSError(exc.errno, f"{exc.strerror} while decompressing "
+                                  f"{path} into a temporary file in "
+                                  f"{tempfile.gettempdir()}; set TMPDIR to a folder with "
+                                  "more room") from None
+            size = stream.tell()
         with stream:
-            top = unpickler.load()
+            # what the C unpickler would do in steps nothing can interrupt is refused
+            # first
+            stream.seek(0)
+            scan_pickle(stream, HASH_BUDGET, size)
+            stream.seek(0)
+            reader = (unpickler or RestrictedUnpickler)(stream, path)
+            top = reader.load()
     except (UnsafePickleError, UnsupportedModelError) as exc:
         if str(exc).startswith(path):
             raise
@@ -976,10 +1005,15 @@ def restricted_unpickle(path: str, unpickler=None) -> tuple:
         raise CorruptPickleError(f"{path}: corrupt pickle ({exc})") from None
     except FormatError as exc:
         raise FormatError(f"{path}: {exc}") from None
+    except OSError as exc:
+        if exc.errno is not None:       # the system's (a full disk): not the file's fault
+            raise
+        raise CorruptPickleError(f"{path}: corrupt pickle ({type(exc).__name__}: {exc})"
+                                 ) from None
     except Exception as exc:  # whatever a damaged stream makes the unpickler raise
         raise CorruptPickleError(f"{path}: corrupt pickle ({type(exc).__name__}: {exc})"
                                  ) from None
-    return materialise(top, path), unpickler.top_class
+    return materialise(top, path), reader.top_class
 
 
 def _check_layout(top: PickledObject, kind: str, path: str) -> PickledObject:

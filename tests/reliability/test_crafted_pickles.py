@@ -197,6 +197,26 @@ def test_deep_nesting_is_a_clear_error(tmp_path):
             load(path)
 
 
+# -- steps of the C unpickler that nothing interrupts ----------------------------------------
+def test_pickles_that_hash_for_ever_or_allocate_a_huge_memo(tmp_path):
+    """168 bytes: a tuple of one shared tuple twice, 80 times over, as a dict key. The
+    unpickler hashes it in C (2**80 steps: the load hung for good). 12 bytes: an object
+    stored at memo index 2**27, for which the unpickler allocated and cleared a 2 GB
+    table (2**30: 16 GB). Both are refused by the walk over the opcodes that runs first,
+    also inside a compressed file."""
+    import bz2
+    bomb = b"\x80\x04}" + b")" + b"2\x86" * 80 + b"K\x01s."
+    memo = b"\x80\x02N" + b"r" + (1 << 27).to_bytes(4, "little") + b"."
+    for name, data, message in (("hash", bomb, "objects to hash"),
+                                ("memo", memo, "memo index 134,217,728")):
+        for path, raw in ((tmp_path / f"{name}.kv", data),
+                          (tmp_path / f"{name}.kv.bz2", bz2.compress(data))):
+            path.write_bytes(raw)
+            loads_refused(path, match=message)
+            with pytest.raises(FormatError, match=message):
+                Phrases.load(path)
+
+
 # -- decompression bombs --------------------------------------------------------------------
 def zeros_pickle(path, opener, n):
     """A pickle of ``n`` zero bytes (PROTO 4, BINBYTES8 n) compressed by ``opener``."""
@@ -369,15 +389,19 @@ def test_messages_and_logs_do_not_build_a_files_whole_repr(tmp_path, caplog):
         Word2Vec.load(path)
 
 
-def test_calls_to_builtins_are_budgeted_and_str_takes_text_only(tmp_path):
+def test_calls_to_builtins_are_budgeted_and_str_takes_text_only(tmp_path, monkeypatch):
     """A pickle may call set(), list(), bytes()... (protocols 0-2 do): each copies its
     argument, and one shared list given to many calls multiplied a megabyte by
-    thousands; str() of a list is its repr."""
+    thousands; str() of a list is its repr. The walk before the unpickler charges each
+    call its arguments and refuses first; the copies are counted too, as they are made."""
     shared = list(range(1000))
     kv = gensim_kv()
     kv.lifecycle_events = [{"event": "x", "copies": [Emit(list, (shared,))
                                                      for _ in range(60000)]}]
-    loads_refused(write(tmp_path / "copies.kv", kv), match="copies more than 50,000,000")
+    path = write(tmp_path / "copies.kv", kv)
+    loads_refused(path, match="expand to more than 50,[0-9,]+ objects to hash")
+    monkeypatch.setattr(gensim_pickle, "HASH_BUDGET", 10 ** 12)
+    loads_refused(path, match="copies more than 50,000,000")
     kv.lifecycle_events = [{"event": "x", "text": Emit(str, (laughs(30),))}]
     loads_refused(write(tmp_path / "str.kv", kv), match=r"str\(\) of something other than")
 

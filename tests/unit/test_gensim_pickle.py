@@ -637,6 +637,36 @@ def test_truncated_compressed_pickle(tmp_path, corpus):
         read_gensim(tmp_path / "m.model.gz")
 
 
+def test_compressed_pickle_damaged_or_with_no_room_to_decompress(tmp_path, corpus,
+                                                                monkeypatch):
+    """A compressed pickle is decompressed once, into memory or beyond 64 MB a
+    temporary file: bytes the decompressor refuses are a corrupt pickle, a full disk
+    is the system's OSError, naming TMPDIR."""
+    import errno
+    import tempfile
+    from fastw2v.errors import CorruptPickleError
+    from fastw2v.io import gensim_pickle
+    model = train_gensim(corpus)
+    model.save(str(tmp_path / "m.model.bz2"))
+    ours = read_gensim(tmp_path / "m.model.bz2")
+    np.testing.assert_array_equal(ours.vectors, model.wv.vectors)
+    data = bytearray((tmp_path / "m.model.bz2").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (tmp_path / "bad.model.bz2").write_bytes(bytes(data))
+    with pytest.raises(CorruptPickleError, match=r"bad\.model\.bz2: corrupt pickle"):
+        read_gensim(tmp_path / "bad.model.bz2")
+
+    class Full(tempfile.SpooledTemporaryFile):
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(gensim_pickle.tempfile, "SpooledTemporaryFile", Full)
+    with pytest.raises(OSError, match=r"No space left on device while decompressing "
+                                      r".*m\.model\.bz2 .*set TMPDIR") as info:
+        read_gensim(tmp_path / "m.model.bz2")
+    assert info.value.errno == errno.ENOSPC
+
+
 def test_missing_companion_is_named(tmp_path, saved):
     for name in os.listdir(saved):
         if name.startswith("sep.model") and name != "sep.model.wv.vectors.npy":

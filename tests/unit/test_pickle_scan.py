@@ -1,0 +1,177 @@
+"""The opcode walk that runs before the unpickler (``fastw2v.io._pickle_scan``), against
+a slow reference: the hashing the unpickler does for the same pickle, counted on the
+unpickled objects. Bombs are refused; genuine pickles of every protocol pass; a damaged
+or truncated pickle ends the walk quietly, for the unpickler to report."""
+import io
+import pickle
+import random
+
+import pytest
+
+from fastw2v.errors import FormatError
+from fastw2v.io._pickle_scan import MEMO_SLACK, scan
+
+
+def tree_size(x) -> int:
+    """Objects in ``x`` expanded as a tree: what hashing it costs (a tuple's hash is not
+    cached, so a shared element is hashed once per place it is held)."""
+    if isinstance(x, (tuple, frozenset)):
+        return 1 + sum(tree_size(e) for e in x)
+    return 1
+
+
+def reference_hashing(top) -> int:
+    """The tree sizes of every dict key and set or frozenset item, each container counted
+    once (the pickler writes a shared container once and refers back to it)."""
+    seen, todo, total = set(), [top], 0
+    while todo:
+        x = todo.pop()
+        if id(x) in seen:
+            continue
+        seen.add(id(x))
+        if isinstance(x, dict):
+            total += sum(tree_size(k) for k in x)
+            todo += list(x) + list(x.values())
+        elif isinstance(x, (set, frozenset)):
+            total += sum(tree_size(e) for e in x)
+            todo += list(x)
+        elif isinstance(x, (list, tuple)):
+            todo += list(x)
+    return total
+
+
+def random_structure(rng: random.Random, n: int):
+    """A dict of ``n`` random entries whose keys, values and items share objects made
+    before them (strings, ints, tuples, frozensets; lists, dicts and sets as values)."""
+    hashables, anything = [0, "a"], [0, "a"]
+
+    def hashable():
+        kind = rng.random()
+        if kind < 0.3:
+            x = rng.choice([rng.randrange(-5, 300), f"w{rng.randrange(50)}", 1.5, None])
+        elif kind < 0.8:
+            x = tuple(rng.choice(hashables) for _ in range(rng.randrange(0, 5)))
+        else:
+            x = frozenset(rng.choice(hashables) for _ in range(rng.randrange(0, 4)))
+        hashables.append(x)
+        anything.append(x)
+        return x
+
+    def value():
+        kind = rng.random()
+        if kind < 0.4:
+            return hashable()
+        if kind < 0.6:
+            x = [rng.choice(anything) for _ in range(rng.randrange(0, 6))]
+        elif kind < 0.8:
+            x = {hashable(): rng.choice(anything) for _ in range(rng.randrange(0, 4))}
+        else:
+            x = {hashable() for _ in range(rng.randrange(0, 4))}
+        anything.append(x)
+        return x
+
+    return {hashable(): value() for _ in range(n)}
+
+
+@pytest.mark.parametrize("protocol", [4, 5])
+def test_the_hashing_charged_is_the_unpicklers(protocol):
+    """Protocols 4 and 5 build sets and frozensets with their own opcodes, so the walk's
+    charge is exactly the reference's. (Older protocols call ``set(list)``, and a call's
+    arguments are charged whole: more than the reference, never less.)"""
+    rng = random.Random(protocol)
+    for trial in range(200):
+        obj = random_structure(rng, rng.randrange(1, 40))
+        data = pickle.dumps(obj, protocol=protocol)
+        assert scan(io.BytesIO(data), 10 ** 9) == reference_hashing(pickle.loads(data))
+    for proto in range(0, 4):
+        data = pickle.dumps(obj, protocol=proto)
+        assert scan(io.BytesIO(data), 10 ** 9) >= reference_hashing(obj)
+
+
+def test_genuine_pickles_of_every_protocol_pass():
+    values = [list(range(3000)), {"x": (1,) * 5, (1, 2): [3]}, set(range(300)),
+              frozenset({(1, 2), "a"}), b"xx" * 100000, "\u00e9" * 100, 2 ** 100, -5,
+              bytearray(b"abc"), 1.5, None, True, ((),) * 3, [[[]]]]
+    shared = ("s", 1)
+    values.append([shared] * 1000 + [{shared: shared}])       # sharing, linear
+    for protocol in range(0, pickle.HIGHEST_PROTOCOL + 1):
+        for v in values:
+            data = pickle.dumps(v, protocol=protocol)
+            scan(io.BytesIO(data), 10 ** 6)
+            # a plain file: byte strings are skipped by seeking
+            scan(io.BytesIO(data), 10 ** 6, size=len(data))
+
+
+#: pickles holding a tuple of one shared tuple twice, ``n`` times over (2**n objects
+#: when expanded), that the unpickler hashes
+BOMBS = {
+    # as a dict key: EMPTY_DICT, the tuple, a value, SETITEM
+    "setitem": lambda n: b"\x80\x04}" + b")" + b"2\x86" * n + b"K\x01s.",
+    # built through the memo instead of DUP: BINPUT, then BINGET twice
+    "memo": lambda n: (b"\x80\x02}" + b")q\x000" + b"h\x00h\x00\x86q\x000" * n +
+                       b"h\x00K\x01s."),
+    # as a set item (protocol 4's ADDITEMS) and in a frozenset
+    "additems": lambda n: b"\x80\x04\x8f(" + b")" + b"2\x86" * n + b"\x90.",
+    "frozenset": lambda n: b"\x80\x04(" + b")" + b"2\x86" * n + b"\x91.",
+    # the DICT opcode: mark, key, value, DICT
+    "dict": lambda n: b"\x80\x02(" + b")" + b"2\x86" * n + b"K\x01d.",
+    # protocol 0's text opcodes: PUT and GET by decimal index
+    "text": lambda n: b"(dp0\n" + b")p1\n0" + b"g1\ng1\n\x86p1\n0" * n + b"g1\nI1\ns.",
+    # in a list changed after it was memoised, then given to a call: set(list)
+    "list": lambda n: (b"\x80\x02c__builtin__\nset\n]q\x00" + b")" + b"2\x86" * n +
+                       b"a0h\x00\x85R."),
+}
+
+
+@pytest.mark.parametrize("name", list(BOMBS))
+def test_hash_bombs_are_refused(name):
+    """Each is a valid pickle that the unpickler really hashes: at 2**18 objects it
+    loads (and the walk charges at least that), at 2**80 it would hash for ever."""
+    small = BOMBS[name](18)
+    pickle.loads(small)
+    assert 2 ** 18 <= scan(io.BytesIO(small), 2 ** 20) < 2 ** 20
+    with pytest.raises(FormatError, match="expand to more than 50,000,.* objects to hash"):
+        scan(io.BytesIO(BOMBS[name](80)), 50_000_000)
+
+
+def test_the_budget_counts_what_a_small_bomb_would_hash():
+    """2**20 - 1 objects in a key: charged in full, within a budget a little larger,
+    and refused by one a little smaller."""
+    data = b"\x80\x04}" + b")" + b"2\x86" * 20 + b"K\x01s."
+    assert scan(io.BytesIO(data), 2 ** 21) == 2 ** 21 - 1
+    with pytest.raises(FormatError):
+        scan(io.BytesIO(data), 2 ** 21 - 100)
+
+
+def test_a_memo_index_far_past_the_objects_stored_is_refused():
+    """``LONG_BINPUT 2**27`` after one object: the unpickler would allocate and clear a
+    table of 2**28 slots (2 GB), 2**30 took 16 GB; indices a pickler writes pass."""
+    far = b"\x80\x02N" + b"r" + (1 << 27).to_bytes(4, "little") + b"."
+    with pytest.raises(FormatError, match="memo index 134,217,728 after storing 0"):
+        scan(io.BytesIO(far), 10 ** 6)
+    near = b"\x80\x02N" + b"r" + MEMO_SLACK.to_bytes(4, "little") + b"."
+    scan(io.BytesIO(near), 10 ** 6)
+    data = pickle.dumps([str(i) for i in range(100000)], protocol=2)   # BINPUT, LONG_BINPUT
+    scan(io.BytesIO(data), 10 ** 6)
+
+
+def test_damaged_or_truncated_pickles_end_the_walk_quietly():
+    """The walk stops where the unpickler would raise, and leaves the error to it."""
+    data = pickle.dumps({"a": [1, (2, 3)], "b": b"x" * 5000}, protocol=4)
+    for cut in range(0, len(data), 7):
+        scan(io.BytesIO(data[:cut]), 10 ** 6)
+        scan(io.BytesIO(data[:cut]), 10 ** 6, size=cut)
+    rng = random.Random(5)
+    for _ in range(2000):
+        broken = bytearray(data)
+        for _ in range(rng.randrange(1, 4)):
+            broken[rng.randrange(len(broken))] = rng.randrange(256)
+        try:
+            scan(io.BytesIO(bytes(broken)), 10 ** 6)
+        except FormatError:
+            pass                       # a damaged length or index can look like a bomb
+    # underflows, unknown opcodes, a GET of nothing, a BINBYTES8 longer than the file
+    for bad in (b"\x80\x04\x86.", b"\x80\x04(\x86.", b"\xff", b"h\x05.", b"0.", b"1.",
+                b"\x80\x04\x8e" + (1 << 62).to_bytes(8, "little") + b"."):
+        scan(io.BytesIO(bad), 10 ** 6)
+        scan(io.BytesIO(bad), 10 ** 6, size=len(bad))
