@@ -10,15 +10,20 @@ runs, and a few bytes can make them take forever or fill the memory:
 * the memo: ``LONG_BINPUT`` with index 2**30 makes the unpickler allocate and clear a
   table of 2**31 slots (16 GB) for one object.
 
-:func:`scan` follows the unpickler's stack and memo without building anything. Each
-object on the stack is a weight: how many objects it holds when expanded as a tree (a
+:func:`scan` follows the unpickler's stack, marks, memo and frames without building
+anything. Each object is a weight: how many objects it holds when expanded as a tree (a
 tuple of a shared tuple counts it twice), saturating at 2**62. Every hash the unpickler
 (or a builtin the pickle calls) may compute is charged its key's weight against a
-budget, and a memo index far past the objects stored so far is refused. The walk stops
-quietly where the pickle is damaged or ends early: the unpickler then raises its own
-error at that point, after doing no more than the walk checked. Byte strings are
-skipped, not read (``seek`` on a plain file), so the walk costs a few nanoseconds per
-opcode: about 40 ms for a 1M-word gensim file whose load takes 1.7 s.
+budget, a memo index far past the objects stored so far is refused, and so is an
+opcode that crosses the end of its frame
+(the unpickler reads such a pickle differently from a plain reading; no pickler writes
+one). Where the pickle is damaged or ends early the walk stops and says where: the
+unpickler is then given only the bytes up to there, so it raises its own error at that
+point and runs nothing the walk did not check. Byte strings are skipped, not read
+(``seek`` on a plain file), so the walk costs a few nanoseconds per opcode: about 80 ms
+for a 1M-word gensim file (35 MB) whose load takes 1.8 s. Objects that can no longer be
+reached (popped, and not in the memo) are forgotten, so the walk's own memory follows
+what the unpickler holds.
 """
 from libc.stdint cimport int64_t, uint64_t
 from libc.stdlib cimport free, realloc
@@ -28,16 +33,19 @@ from ..errors import FormatError
 
 #: weights saturate here (no overflow, and any bound is far below)
 cdef uint64_t WEIGHT_CAP = (<uint64_t>1) << 62
-#: the memo index may run this far past twice the objects stored so far
-MEMO_SLACK = C_MEMO_SLACK
 cdef Py_ssize_t CHUNK = 1 << 20
 
-# what a value on the simulated stack is: an index into the weights of the objects
-# (0: every scalar, weight 1, never changed); -1 is an empty memo slot
+# what a value on the simulated stack is: an index into the objects' tables; the first
+# RESERVED are shared and never change or go (0: every scalar, weight 1)
 cdef enum:
     SCALAR = 0
-    MARK_ENTRY = -1
+    RESERVED = 1
+    EMPTY = -1                  # a memo slot not stored
     C_MEMO_SLACK = 1 << 16
+
+#: the memo index may run this far past twice the objects stored so far
+MEMO_SLACK = C_MEMO_SLACK
+
 
 # the opcodes (pickletools.opcodes)
 cdef enum:
@@ -118,16 +126,26 @@ cdef inline uint64_t sat_add(uint64_t a, uint64_t b) noexcept nogil:
     return r
 
 
+cdef inline uint64_t sat_mul(uint64_t a, uint64_t b) noexcept nogil:
+    if a and b > WEIGHT_CAP // a:
+        return WEIGHT_CAP
+    return a * b
+
+
 cdef class _Walk:
-    # the input: the bytes read so far and not consumed, from ``pos`` to ``end``
+    # the input: ``buf`` holds the bytes from absolute offset ``base``; ``pos`` and
+    # ``end`` index it
     cdef object stream
     cdef bytes buf
     cdef const unsigned char *p
     cdef Py_ssize_t pos, end
+    cdef int64_t base
     cdef bint seekable
-    cdef object size          # a plain file's size (for seeks past its end), or None
-    # the objects' weights, the stack (object indices) and the memo (index -> object)
+    cdef int64_t size          # a plain file's size (for seeks), or -1
+    cdef int64_t frame_end     # where the current frame ends, or -1 outside frames
+    # per object: weight, and references from the stack and memo
     cdef uint64_t *weight
+    cdef int64_t *refs
     cdef int64_t n_obj, cap_obj
     cdef int64_t *stack
     cdef int64_t n_stack, cap_stack
@@ -137,27 +155,37 @@ cdef class _Walk:
     cdef int64_t cap_memo, memo_filled
     # the hashing charged so far, and its bound
     cdef uint64_t spent, budget, ops
+    cdef bint complete
 
     def __cinit__(self):
         self.weight = NULL
+        self.refs = NULL
         self.stack = NULL
         self.marks = NULL
         self.memo = NULL
 
     def __dealloc__(self):
         free(self.weight)
+        free(self.refs)
         free(self.stack)
         free(self.marks)
         free(self.memo)
 
     # -- input -----------------------------------------------------------------------
+    cdef inline int64_t at(self) noexcept:
+        """The absolute offset of the next byte."""
+        return self.base + self.pos
+
     cdef bint fill(self, Py_ssize_t k) except -1:
         """At least ``k`` bytes from ``pos`` in the buffer; False at the end of the input."""
         cdef bytes more
+        cdef Py_ssize_t have
         while self.end - self.pos < k:
-            more = self.stream.read(max(CHUNK, k - (self.end - self.pos)))
+            have = self.end - self.pos
+            more = self.stream.read(max(CHUNK, k - have, have))      # geometric growth
             if not more:
                 return False
+            self.base += self.pos
             self.buf = self.buf[self.pos:self.end] + more
             self.p = <const unsigned char *>self.buf
             self.pos, self.end = 0, len(self.buf)
@@ -171,19 +199,25 @@ cdef class _Walk:
             self.pos += <Py_ssize_t>n
             return True
         n -= <uint64_t>have
-        self.pos = self.end
+        self.base += self.end
+        self.buf = b""
+        self.p = <const unsigned char *>self.buf
+        self.pos = self.end = 0
         if self.seekable:
-            if self.stream.seek(n, 1) > self.size:
+            if n > <uint64_t>(self.size - self.base):
                 return False
+            self.stream.seek(n, 1)
+            self.base += <int64_t>n
             return True
         while n:
             chunk = self.stream.read(min(n, <uint64_t>CHUNK))
             if not chunk:
                 return False
             n -= len(chunk)
+            self.base += len(chunk)
         return True
 
-    cdef uint64_t uint(self, int k):
+    cdef uint64_t uint(self, int k) noexcept:
         """The little-endian unsigned integer of the next ``k`` bytes (filled already)."""
         cdef uint64_t v = 0
         cdef int i
@@ -195,31 +229,63 @@ cdef class _Walk:
     cdef object line(self):
         """The next line without its end, as bytes; None if the input ends first."""
         cdef const void *nl
-        cdef Py_ssize_t at, want = 1
+        cdef Py_ssize_t at, searched = 0
         cdef bytes out
         while True:
-            if not self.fill(want):
+            if not self.fill(searched + 1):
                 return None
-            nl = memchr(self.p + self.pos, b"\n", self.end - self.pos)
+            nl = memchr(self.p + self.pos + searched, b"\n", self.end - self.pos - searched)
             if nl != NULL:
                 at = <const unsigned char *>nl - self.p
                 out = self.buf[self.pos:at]
                 self.pos = at + 1
                 return out
-            want = self.end - self.pos + 1
+            searched = self.end - self.pos
 
-    # -- the stack -------------------------------------------------------------------
+    cdef object number(self):
+        """A text line's integer as the unpickler reads it (C's string ends at a NUL),
+        or None (the unpickler refuses it, or the input ends)."""
+        cdef object text = self.line()
+        if text is None:
+            return None
+        try:
+            return int(text.split(b"\0", 1)[0])
+        except ValueError:
+            return None
+
+    # -- objects and the stack ---------------------------------------------------------
+    cdef int grow_objects(self) except -1:
+        cdef int64_t cap = max(1024, 2 * self.cap_obj)
+        cdef void *w = realloc(self.weight, cap * sizeof(uint64_t))
+        if w != NULL:
+            self.weight = <uint64_t *>w
+        cdef void *r = realloc(self.refs, cap * sizeof(int64_t))
+        if r != NULL:
+            self.refs = <int64_t *>r
+        if w == NULL or r == NULL:
+            raise MemoryError()
+        self.cap_obj = cap
+        return 0
+
     cdef int64_t new_object(self, uint64_t w) except -1:
-        cdef uint64_t *grown
         if self.n_obj == self.cap_obj:
-            self.cap_obj = max(1024, 2 * self.cap_obj)
-            grown = <uint64_t *>realloc(self.weight, self.cap_obj * sizeof(uint64_t))
-            if grown == NULL:
-                raise MemoryError()
-            self.weight = grown
+            self.grow_objects()
         self.weight[self.n_obj] = w
+        self.refs[self.n_obj] = 0
         self.n_obj += 1
         return self.n_obj - 1
+
+    cdef inline void hold(self, int64_t obj) noexcept:
+        if obj >= RESERVED:
+            self.refs[obj] += 1
+
+    cdef inline void release(self, int64_t obj) noexcept:
+        """One reference fewer; objects at the end of the table that nothing refers to
+        any more are forgotten (their weights were copied into whatever held them)."""
+        if obj >= RESERVED:
+            self.refs[obj] -= 1
+            while self.n_obj > RESERVED and self.refs[self.n_obj - 1] == 0:
+                self.n_obj -= 1
 
     cdef int push(self, int64_t obj) except -1:
         cdef int64_t *grown
@@ -231,7 +297,14 @@ cdef class _Walk:
             self.stack = grown
         self.stack[self.n_stack] = obj
         self.n_stack += 1
+        self.hold(obj)
         return 0
+
+    cdef void truncate(self, int64_t m) noexcept:
+        """Drop the stack from ``m`` on (top first)."""
+        while self.n_stack > m:
+            self.n_stack -= 1
+            self.release(self.stack[self.n_stack])
 
     cdef int push_mark(self) except -1:
         cdef int64_t *grown
@@ -252,8 +325,8 @@ cdef class _Walk:
         self.n_marks -= 1
         return self.marks[self.n_marks]
 
-    cdef uint64_t w(self, int64_t obj) noexcept:
-        return 1 if obj <= SCALAR else self.weight[obj]
+    cdef inline uint64_t w(self, int64_t obj) noexcept:
+        return 1 if obj < RESERVED else self.weight[obj]
 
     cdef uint64_t total(self, int64_t lo, int64_t hi) noexcept:
         cdef uint64_t t = 0
@@ -262,14 +335,29 @@ cdef class _Walk:
             t = sat_add(t, self.w(self.stack[i]))
         return t
 
+    cdef bint under_fence(self, int64_t k) noexcept:
+        """Whether popping ``k`` items would reach below the last mark (or the bottom):
+        the unpickler's "stack underflow"."""
+        cdef int64_t fence = self.marks[self.n_marks - 1] if self.n_marks else 0
+        return self.n_stack - k < fence
+
+    # -- charges -----------------------------------------------------------------------
     cdef int charge(self, uint64_t weight) except -1:
-        """Count a hash of an object of ``weight`` against the budget."""
+        """Count ``weight`` objects hashed, compared or copied against the budget."""
         self.spent = sat_add(self.spent, weight)
         if self.spent > sat_add(self.budget, self.ops):
             raise FormatError(
                 f"the pickle's dict keys, set items and call arguments expand to more than "
                 f"{self.budget + self.ops:,} objects to hash or copy (a tuple or list that "
                 "holds one shared object many times over: a crafted file?)")
+        return 0
+
+    cdef int charge_all(self, int64_t lo, int64_t hi, int64_t step) except -1:
+        """Charge the weights of the stack's items ``lo, lo + step, ...`` below ``hi``
+        (keys, set items): each is hashed."""
+        cdef int64_t i
+        for i in range(lo, hi, step):
+            self.charge(self.w(self.stack[i]))
         return 0
 
     cdef int memo_put(self, uint64_t idx, int64_t obj) except -1:
@@ -286,54 +374,65 @@ cdef class _Walk:
             if grown == NULL:
                 raise MemoryError()
             for i in range(self.cap_memo, cap):
-                grown[i] = MARK_ENTRY          # not stored
+                grown[i] = EMPTY
             self.memo, self.cap_memo = grown, cap
-        if self.memo[idx] == MARK_ENTRY:
+        if self.memo[idx] == EMPTY:
             self.memo_filled += 1
+        else:
+            self.release(self.memo[idx])
         self.memo[idx] = obj
+        self.hold(obj)
         return 0
 
-    # -- the walk --------------------------------------------------------------------
-    cdef bint under_fence(self, int64_t k) noexcept:
-        """Whether popping ``k`` items would reach below the last mark (or the bottom):
-        the unpickler's "stack underflow"."""
-        cdef int64_t fence = self.marks[self.n_marks - 1] if self.n_marks else 0
-        return self.n_stack - k < fence
-
-    cdef int reduce_to(self, int64_t m, bint hashes) except -1:
-        """Replace the stack from ``m`` on by one new object holding them all; charge
-        their weight as hashed where ``hashes``."""
+    # -- what the opcodes build ----------------------------------------------------------
+    cdef int build(self, int64_t m, bint hashed) except -1:
+        """Replace the stack from ``m`` on by one new object holding them all (a tuple,
+        a frozenset, a list, a call's result); ``hashed``: their weights are charged."""
         cdef uint64_t t = self.total(m, self.n_stack)
-        if hashes:
+        if hashed:
             self.charge(t)
-        self.n_stack = m
+        self.truncate(m)
         self.push(self.new_object(sat_add(1, t)))
         return 0
 
-    cdef int add_to(self, int64_t obj, int64_t m) except -1:
-        """Add the stack from ``m`` on to the container ``obj`` and drop it from the
-        stack."""
-        cdef uint64_t t = self.total(m, self.n_stack)
-        if obj > SCALAR:
-            self.weight[obj] = sat_add(self.weight[obj], t)
-        self.n_stack = m
+    cdef int swap_under(self) except -1:
+        """A call's result (the top, built from its arguments) replaces the callable
+        under it."""
+        cdef int64_t result = self.stack[self.n_stack - 1]
+        self.hold(result)
+        self.truncate(self.n_stack - 2)
+        self.push(result)
+        self.release(result)
         return 0
 
+    cdef int add_to(self, int64_t obj, int64_t m) except -1:
+        """Add the stack from ``m`` on to the container ``obj`` and drop it."""
+        cdef uint64_t t = self.total(m, self.n_stack)
+        if obj >= RESERVED:
+            self.weight[obj] = sat_add(self.weight[obj], t)
+        self.truncate(m)
+        return 0
+
+    # -- the walk --------------------------------------------------------------------
     cdef int run(self) except -1:
-        """Follow the opcodes up to STOP, or until the pickle is damaged or ends."""
+        """Follow the opcodes up to STOP (``complete``), or until the pickle is damaged
+        or ends; the input is then left where the walk stopped."""
         cdef unsigned char op
         cdef uint64_t n
-        cdef int64_t m, i
+        cdef int64_t m, start
         cdef int k
-        cdef object text
+        cdef object text, module
         while True:
             if not self.fill(1):
                 return 0
+            start = self.at()
+            if self.frame_end >= 0 and start >= self.frame_end:
+                self.frame_end = -1
             op = self.p[self.pos]
             self.pos += 1
             self.ops += 1
             # -- data, pushed as scalars; byte strings skipped -------------------------
-            if op in (OP_BININT1, OP_BININT2, OP_BININT, OP_BINFLOAT, OP_PROTO, OP_FRAME,
+            if op in (OP_BININT1, OP_BININT2, OP_BININT, OP_BINFLOAT, OP_PROTO,
                       OP_EXT1, OP_EXT2, OP_EXT4):
                 k = (1 if op in (OP_BININT1, OP_PROTO, OP_EXT1) else
                      2 if op in (OP_BININT2, OP_EXT2) else
@@ -341,8 +440,18 @@ cdef class _Walk:
                 if not self.fill(k):
                     return 0
                 self.pos += k
-                if op not in (OP_PROTO, OP_FRAME):
+                if op != OP_PROTO:
                     self.push(SCALAR)
+            elif op == OP_FRAME:
+                if not self.fill(8):
+                    return 0
+                n = self.uint(8)
+                if self.frame_end >= 0:
+                    raise FormatError("the pickle starts a frame inside another (no "
+                                      "pickler writes that: a crafted file?)")
+                if n > <uint64_t>WEIGHT_CAP:
+                    return 0
+                self.frame_end = self.at() + <int64_t>n
             elif op in (OP_SHORT_BINBYTES, OP_LONG1, OP_SHORT_BINSTRING,
                         OP_SHORT_BINUNICODE, OP_LONG4, OP_BINSTRING, OP_BINBYTES,
                         OP_BINUNICODE, OP_BINUNICODE8, OP_BINBYTES8, OP_BYTEARRAY8):
@@ -365,29 +474,30 @@ cdef class _Walk:
                     return 0
                 self.push(SCALAR)
             elif op in (OP_GLOBAL, OP_INST):    # module and name lines
-                if self.line() is None or self.line() is None:
+                module = self.line()
+                if module is None or self.line() is None:
                     return 0
                 if op == OP_GLOBAL:
                     self.push(SCALAR)
-                else:                           # INST: mark, args...
+                else:                           # INST: a call of the global on mark, args...
                     m = self.pop_mark()
                     if m < 0:
                         return 0
-                    self.reduce_to(m, True)
+                    self.build(m, True)
             elif op == OP_MARK:
                 self.push_mark()
             elif op == OP_STOP:
+                self.complete = True
                 return 0
             # -- the memo ----------------------------------------------------------------
             elif op in (OP_PUT, OP_BINPUT, OP_LONG_BINPUT, OP_MEMOIZE):
                 if op == OP_PUT:
-                    text = self.line()
-                    if text is None:
+                    text = self.number()
+                    if text is None or text < 0:
                         return 0
-                    try:
-                        n = int(text)
-                    except (ValueError, OverflowError):
-                        return 0
+                    if text > WEIGHT_CAP:
+                        text = WEIGHT_CAP
+                    n = text
                 elif op == OP_MEMOIZE:
                     n = <uint64_t>self.memo_filled
                 else:
@@ -400,19 +510,16 @@ cdef class _Walk:
                 self.memo_put(n, self.stack[self.n_stack - 1])
             elif op in (OP_GET, OP_BINGET, OP_LONG_BINGET):
                 if op == OP_GET:
-                    text = self.line()
-                    if text is None:
+                    text = self.number()
+                    if text is None or text < 0 or text >= self.cap_memo:
                         return 0
-                    try:
-                        n = int(text)
-                    except (ValueError, OverflowError):
-                        return 0
+                    n = text
                 else:
                     k = 1 if op == OP_BINGET else 4
                     if not self.fill(k):
                         return 0
                     n = self.uint(k)
-                if n >= <uint64_t>self.cap_memo or self.memo[n] == MARK_ENTRY:
+                if n >= <uint64_t>self.cap_memo or self.memo[n] == EMPTY:
                     return 0                # the unpickler raises: no such memo entry
                 self.push(self.memo[n])
             # -- containers ----------------------------------------------------------------
@@ -422,15 +529,16 @@ cdef class _Walk:
                 k = op - OP_TUPLE1 + 1
                 if self.under_fence(k):
                     return 0
-                self.reduce_to(self.n_stack - k, False)
+                self.build(self.n_stack - k, False)
             elif op in (OP_TUPLE, OP_LIST, OP_FROZENSET, OP_DICT):
                 m = self.pop_mark()
                 if m < 0:
                     return 0
                 if op == OP_DICT:
-                    for i in range(m, self.n_stack, 2):
-                        self.charge(self.w(self.stack[i]))
-                self.reduce_to(m, op == OP_FROZENSET)
+                    if (self.n_stack - m) % 2:
+                        return 0            # a key without its value: refused
+                    self.charge_all(m, self.n_stack, 2)
+                self.build(m, op == OP_FROZENSET)
             elif op in (OP_APPEND, OP_SETITEM):
                 k = 1 if op == OP_APPEND else 2
                 if self.under_fence(k + 1):
@@ -443,26 +551,26 @@ cdef class _Walk:
                 m = self.pop_mark()
                 if m < 1 or self.under_fence(self.n_stack - m + 1):
                     return 0
-                if op != OP_APPENDS:
-                    for i in range(m, self.n_stack, 2 if op == OP_SETITEMS else 1):
-                        self.charge(self.w(self.stack[i]))
+                if op == OP_SETITEMS:
+                    if (self.n_stack - m) % 2:
+                        return 0
+                    self.charge_all(m, self.n_stack, 2)
+                elif op == OP_ADDITEMS:
+                    self.charge_all(m, self.n_stack, 1)
                 self.add_to(self.stack[m - 1], m)
-            # -- calls: what a builtin called on them may hash is charged ------------------
+            # -- calls -------------------------------------------------------------------
             elif op in (OP_REDUCE, OP_NEWOBJ, OP_NEWOBJ_EX):   # callable, args (, kwargs)
                 k = 3 if op == OP_NEWOBJ_EX else 2
                 if self.under_fence(k):
                     return 0
-                m = self.n_stack - k
-                self.reduce_to(m + 1, True)          # the arguments, as one object
-                self.stack[m] = self.stack[m + 1]    # ... in the callable's place
-                self.n_stack = m + 1
+                self.build(self.n_stack - k + 1, True)
+                self.swap_under()
             elif op == OP_OBJ:                  # mark, class, args...
                 m = self.pop_mark()
                 if m < 0 or m == self.n_stack:
                     return 0
-                self.reduce_to(m + 1, True)
-                self.stack[m] = self.stack[m + 1]
-                self.n_stack = m + 1
+                self.build(m + 1, True)
+                self.swap_under()
             elif op == OP_BUILD:                # obj, state
                 if self.under_fence(2):
                     return 0
@@ -471,44 +579,56 @@ cdef class _Walk:
                 k = 2 if op == OP_STACK_GLOBAL else 1
                 if self.under_fence(k):
                     return 0
-                self.n_stack -= k
+                self.truncate(self.n_stack - k)
                 self.push(SCALAR)
             # -- the stack itself ----------------------------------------------------------
             elif op == OP_POP:                  # the top item, or the last mark
                 if self.n_marks and self.marks[self.n_marks - 1] == self.n_stack:
                     self.n_marks -= 1
                 elif self.n_stack:
-                    self.n_stack -= 1
+                    self.truncate(self.n_stack - 1)
                 else:
                     return 0
             elif op == OP_POP_MARK:
                 m = self.pop_mark()
                 if m < 0:
                     return 0
-                self.n_stack = m
+                self.truncate(m)
             elif op == OP_DUP:
                 if self.under_fence(1):
                     return 0
                 self.push(self.stack[self.n_stack - 1])
             else:
                 return 0                        # not an opcode: the unpickler refuses it
+            if self.frame_end >= 0 and start < self.frame_end < self.at():
+                raise FormatError("an opcode of the pickle crosses the end of its frame "
+                                  "(no pickler writes that: a crafted file?)")
 
 
 def scan(stream, uint64_t budget, size=None):
     """Walk the pickle that ``stream`` holds (binary, read from its start) and raise
-    :class:`~fastw2v.errors.FormatError` where the unpickler would hash more than
-    ``budget`` objects (plus one per opcode) or allocate a memo far larger than the
-    objects stored. ``size``: the file's size when ``stream`` is a plain file (seekable:
-    byte strings are then skipped with ``seek``). Returns the hashing charged: the
-    weights of the dict keys, set and frozenset items, and the arguments of calls."""
+    :class:`~fastw2v.errors.FormatError` where the unpickler would hash, compare or copy
+    more than ``budget`` objects (plus one per opcode), allocate a memo far larger than
+    the objects stored, or read a frame differently from the walk. ``size``: the file's
+    size when ``stream`` is a plain file (seekable: byte strings are then skipped with
+    ``seek``).
+
+    Returns ``(charged, scanned, complete)``: the objects charged; how many bytes of
+    the stream the walk read; whether it reached STOP. When it did not, the pickle is
+    damaged or cut short within those bytes, and the unpickler must be given no more of
+    them (it then raises its own error and runs nothing unchecked)."""
     cdef _Walk walk = _Walk()
+    cdef int i
     walk.stream = stream
     walk.buf = b""
     walk.p = <const unsigned char *>walk.buf
     walk.pos = walk.end = 0
+    walk.base = 0
     walk.seekable = size is not None
-    walk.size = size
+    walk.size = size if size is not None else -1
+    walk.frame_end = -1
     walk.budget = budget
-    walk.new_object(1)                      # object 0: the scalars
+    for i in range(RESERVED):
+        walk.new_object(1)
     walk.run()
-    return walk.spent
+    return walk.spent, walk.at(), walk.complete

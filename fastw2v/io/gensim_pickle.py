@@ -185,6 +185,10 @@ COPY_BUDGET = 50_000_000
 #: counting a tuple as all it holds, plus one per opcode (``_pickle_scan``)
 HASH_BUDGET = 50_000_000
 _copies = threading.local()
+_hashes = threading.local()
+#: the encodings str() may decode with in a pickle
+_TEXT_ENCODINGS = frozenset(["utf-8", "utf8", "latin1", "latin-1", "iso-8859-1", "ascii",
+                             "us-ascii"])
 
 
 def _builtin(kind):
@@ -198,7 +202,22 @@ def _builtin(kind):
             raise FormatError(f"{kind.__name__}() called with keywords in the pickle")
         if kind is str and not all(isinstance(a, (str, bytes)) for a in args):
             raise FormatError("str() of something other than text in the pickle")
+        if kind is str and len(args) > 1 and str(args[1]).lower().replace("_", "-") not in \
+                _TEXT_ENCODINGS:
+            # some codecs decode in quadratic time (punycode)
+            raise FormatError(f"str() with the encoding {brief(args[1])} in the pickle")
         _spend(sum(len(a) for a in args if hasattr(a, "__len__")))
+        if kind in (set, frozenset, dict) and args:
+            items = args[0]
+            if kind is dict:
+                items = (list(items) if isinstance(items, dict) else
+                         [p[0] for p in items if isinstance(p, (tuple, list)) and p])
+            left = getattr(_hashes, "left", HASH_BUDGET)
+            left -= _hash_cost(items, left)
+            if left < 0:
+                raise FormatError(f"{kind.__name__}() in the pickle hashes more than "
+                                  f"{HASH_BUDGET:,} objects (a crafted file?)")
+            _hashes.left = left
         return kind(*args)
     build.__name__ = kind.__name__
     return build
@@ -931,8 +950,11 @@ class _Bounded(io.RawIOBase):
         return True
 
     def readinto(self, b) -> int:
-        view = memoryview(b).cast("B")
-        n = self._stream.readinto(view[:min(len(view), self._left + 1)])
+        # the views are released on the way out, an exception included: the caller may
+        # free ``b`` while a traceback still holds this frame
+        with memoryview(b) as whole, whole.cast("B") as view, \
+                view[:min(len(view), self._left + 1)] as part:
+            n = self._stream.readinto(part)
         self._left -= n
         if self._left < 0:
             raise FormatError(
@@ -945,6 +967,89 @@ class _Bounded(io.RawIOBase):
         if not self.closed:
             self._stream.close()
         super().close()
+
+
+class _Prefix(io.RawIOBase):
+    """The first ``length`` bytes of ``stream`` (which stays open)."""
+
+    def __init__(self, stream, length: int):
+        self._stream, self._left = stream, length
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        with memoryview(b) as whole, whole.cast("B") as view, \
+                view[:min(len(view), self._left)] as part:
+            n = self._stream.readinto(part)
+        self._left -= n
+        return n
+
+
+def _hash_cost(items, limit: int) -> int:
+    """What hashing ``items`` into one set or dict costs: each item's objects expanded
+    as a tree (a tuple's hash is not cached: a shared tuple is hashed once per place),
+    plus, for items whose hash can be chosen (ints past 2**61 - 1, which hash modulo it,
+    and tuples and frozensets holding them), a comparison with every earlier item of
+    the same hash. Stops counting past ``limit``."""
+    sizes: Dict[int, tuple] = {}          # id -> (tree size, collidable)
+
+    def measure(x) -> tuple:
+        if isinstance(x, int):
+            return 1, not -_HASH_MODULUS < x < _HASH_MODULUS
+        if not isinstance(x, (tuple, frozenset)):
+            return 1, False
+        todo = [x]
+        while todo:
+            y = todo[-1]
+            if id(y) in sizes:
+                todo.pop()
+                continue
+            inner = [e for e in y if isinstance(e, (tuple, frozenset)) and id(e) not in sizes]
+            if inner:
+                todo += inner
+                continue
+            size, collides = 1, False
+            for e in y:
+                s, c = sizes[id(e)] if isinstance(e, (tuple, frozenset)) else measure(e)
+                size, collides = min(size + s, limit + 1), collides or c
+            sizes[id(y)] = (size, collides)
+            todo.pop()
+        return sizes[id(x)]
+
+    cost, same_hash = 0, {}
+    for x in items:
+        size, collides = measure(x)
+        cost += size
+        if collides:           # compared with every earlier item of its hash
+            h = hash(x)
+            cost += same_hash.get(h, 0)
+            same_hash[h] = same_hash.get(h, 0) + 1
+        if cost > limit:
+            break
+    return cost
+
+
+_HASH_MODULUS = 2 ** 61 - 1
+
+
+#: int keys of one hash a KeyedVectors file may hold (random 64-bit ids share a hash
+#: modulo 2**61 - 1 a few times at most)
+SAME_HASH_KEYS = 64
+
+
+def _check_key_hashes(keys, path: str) -> None:
+    """Refuse int keys made to share a hash: each insertion into a set or dict compares
+    with every earlier key of its hash, so 1M of them take an hour."""
+    counts: Dict[int, int] = {}
+    for k in keys:
+        if isinstance(k, int) and not -_HASH_MODULUS < k < _HASH_MODULUS:
+            h = hash(k)
+            counts[h] = counts.get(h, 0) + 1
+            if counts[h] > SAME_HASH_KEYS:
+                raise FormatError(f"{path}: more than {SAME_HASH_KEYS} of its integer keys "
+                                  "share one hash (keys chosen to slow the load: a crafted "
+                                  "file?)")
 
 
 def _unpickle(path: str) -> tuple:
@@ -965,6 +1070,7 @@ def restricted_unpickle(path: str, unpickler=None) -> tuple:
         compression = by_magic(raw.read(MAGIC_LENGTH))
     size = os.path.getsize(path)
     _copies.left = COPY_BUDGET
+    _hashes.left = HASH_BUDGET
     try:
         if compression is None:
             stream = open(path, "rb")
@@ -987,11 +1093,12 @@ def restricted_unpickle(path: str, unpickler=None) -> tuple:
             size = stream.tell()
         with stream:
             # what the C unpickler would do in steps nothing can interrupt is refused
-            # first
+            # first; where the walk stopped short, the unpickler reads no further
             stream.seek(0)
-            scan_pickle(stream, HASH_BUDGET, size)
+            _, scanned, complete = scan_pickle(stream, HASH_BUDGET, size)
             stream.seek(0)
-            reader = (unpickler or RestrictedUnpickler)(stream, path)
+            source = stream if complete else io.BufferedReader(_Prefix(stream, scanned))
+            reader = (unpickler or RestrictedUnpickler)(source, path)
             top = reader.load()
     except (UnsafePickleError, UnsupportedModelError) as exc:
         if str(exc).startswith(path):
@@ -1090,6 +1197,7 @@ def read_gensim(path, mmap: Optional[str] = None) -> GensimModel:
         raise _unsupported(path, f"{'a Word2Vec model' if kind == 'word2vec' else 'KeyedVectors'}"
                                  f" with keys that are not {what} ({odd!r})")
     V = len(keys)
+    _check_key_hashes(keys, path)
     if len(set(keys)) != V:
         seen: set = set()
         twice = next(k for k in keys if k in seen or seen.add(k))

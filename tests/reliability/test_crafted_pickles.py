@@ -217,6 +217,58 @@ def test_pickles_that_hash_for_ever_or_allocate_a_huge_memo(tmp_path):
                 Phrases.load(path)
 
 
+def test_ways_around_the_walk_found_by_a_review(tmp_path):
+    """Each was a valid pickle that the walk passed while the unpickler hashed the
+    2**80 tuple. A list filled after it went into a call's arguments: set(L), dict(L)
+    hash what it holds when called (charged then, in Python). A NUL in a PUT or GET
+    line: the unpickler's C string ends there, and the walk reads it the same way. An
+    opcode across the end of a frame: the unpickler re-reads it after the frame; no
+    pickler writes one. A byte string longer than the file (2**62): a clear error, not
+    the seek's OSError. str() decoding with punycode (quadratic) is refused."""
+    import struct
+    bomb = b"K\x01" + b"2\x86" * 80
+    frame = 1 << 17
+    cases = {
+        "set": (b"\x80\x02c__builtin__\nset\n]q\x00\x85h\x00" + bomb + b"a0R.",
+                r"set\(\) in the pickle hashes more than 50,000,000 objects"),
+        "dict": (b"\x80\x02c__builtin__\ndict\n]q\x00\x85h\x00(" + bomb + b"Nla0R.",
+                 r"dict\(\) in the pickle hashes more than 50,000,000 objects"),
+        "nul-get": (b"\x80\x02}q\x00g0\x00\n0" + bomb + b"Ns.", "objects to hash"),
+        "nul-put": (b"\x80\x02}p0\x00\n" + bomb + b"Ns.", "objects to hash"),
+        "frame": (b"\x80\x04\x95" + struct.pack("<Q", frame) + b"B" +
+                  struct.pack("<I", frame - 8) + bytes(frame - 8) + b"0M\x00\x00.}" + bomb +
+                  b"Ns.", "crosses the end of its frame"),
+        "seek": (b"\x80\x04\x8e" + struct.pack("<Q", 1 << 62) + b"xx.", "corrupt pickle"),
+    }
+    for name, (data, message) in cases.items():
+        path = tmp_path / f"{name}.kv"
+        path.write_bytes(data)
+        with pytest.raises(FormatError, match=message) as info:
+            KeyedVectors.load(path)
+        assert str(path) in str(info.value)
+    kv = gensim_kv()
+    kv.lifecycle_events = [{"event": "x", "text": Emit(str, (b"abc-d", "punycode"))}]
+    loads_refused(write(tmp_path / "puny.kv", kv, protocol=2),
+                  match=r"str\(\) with the encoding 'punycode'")
+
+
+def test_integer_keys_made_to_share_a_hash(tmp_path):
+    """Ints equal modulo 2**61 - 1 hash alike, and each insertion into a set or dict
+    compares with every earlier key of that hash: 10,000 such keys took 0.5 s, 1M would
+    take an hour. More than 64 keys of one hash are refused; random 64-bit ids load."""
+    import random
+    modulus = 2 ** 61 - 1
+    crafted = gensim_models.KeyedVectors(4)
+    crafted.add_vectors([k * modulus for k in range(1, 101)], np.ones((100, 4), np.float32))
+    loads_refused(write(tmp_path / "same.kv", crafted),
+                  match="more than 64 of its integer keys share one hash")
+    rng = random.Random(3)
+    ids = [rng.getrandbits(64) for _ in range(5000)]
+    genuine = gensim_models.KeyedVectors(4)
+    genuine.add_vectors(ids, np.ones((5000, 4), np.float32))
+    assert KeyedVectors.load(write(tmp_path / "ids.kv", genuine)).index_to_key == ids
+
+
 # -- decompression bombs --------------------------------------------------------------------
 def zeros_pickle(path, opener, n):
     """A pickle of ``n`` zero bytes (PROTO 4, BINBYTES8 n) compressed by ``opener``."""

@@ -12,6 +12,13 @@ from fastw2v.errors import FormatError
 from fastw2v.io._pickle_scan import MEMO_SLACK, scan
 
 
+def charged(data: bytes, budget: int = 10 ** 9) -> int:
+    """What the walk charges for ``data``, which it must read to its STOP."""
+    spent, scanned, complete = scan(io.BytesIO(data), budget)
+    assert complete and scanned == len(data)
+    return spent
+
+
 def tree_size(x) -> int:
     """Objects in ``x`` expanded as a tree: what hashing it costs (a tuple's hash is not
     cached, so a shared element is hashed once per place it is held)."""
@@ -82,10 +89,10 @@ def test_the_hashing_charged_is_the_unpicklers(protocol):
     for trial in range(200):
         obj = random_structure(rng, rng.randrange(1, 40))
         data = pickle.dumps(obj, protocol=protocol)
-        assert scan(io.BytesIO(data), 10 ** 9) == reference_hashing(pickle.loads(data))
+        assert charged(data) == reference_hashing(pickle.loads(data))
     for proto in range(0, 4):
         data = pickle.dumps(obj, protocol=proto)
-        assert scan(io.BytesIO(data), 10 ** 9) >= reference_hashing(obj)
+        assert charged(data) >= reference_hashing(obj)
 
 
 def test_genuine_pickles_of_every_protocol_pass():
@@ -129,7 +136,7 @@ def test_hash_bombs_are_refused(name):
     loads (and the walk charges at least that), at 2**80 it would hash for ever."""
     small = BOMBS[name](18)
     pickle.loads(small)
-    assert 2 ** 18 <= scan(io.BytesIO(small), 2 ** 20) < 2 ** 20
+    assert 2 ** 18 <= charged(small, 2 ** 20) < 2 ** 20
     with pytest.raises(FormatError, match="expand to more than 50,000,.* objects to hash"):
         scan(io.BytesIO(BOMBS[name](80)), 50_000_000)
 
@@ -138,7 +145,7 @@ def test_the_budget_counts_what_a_small_bomb_would_hash():
     """2**20 - 1 objects in a key: charged in full, within a budget a little larger,
     and refused by one a little smaller."""
     data = b"\x80\x04}" + b")" + b"2\x86" * 20 + b"K\x01s."
-    assert scan(io.BytesIO(data), 2 ** 21) == 2 ** 21 - 1
+    assert charged(data, 2 ** 21) == 2 ** 21 - 1
     with pytest.raises(FormatError):
         scan(io.BytesIO(data), 2 ** 21 - 100)
 
@@ -175,3 +182,42 @@ def test_damaged_or_truncated_pickles_end_the_walk_quietly():
                 b"\x80\x04\x8e" + (1 << 62).to_bytes(8, "little") + b"."):
         scan(io.BytesIO(bad), 10 ** 6)
         scan(io.BytesIO(bad), 10 ** 6, size=len(bad))
+
+
+def test_the_walk_says_where_it_stopped():
+    """Short of STOP, the walk reports how far it read: the unpickler is given no more,
+    so it raises there and runs nothing the walk did not see."""
+    data = pickle.dumps({"a": [1, (2, 3)], "b": b"x" * 5000}, protocol=4)
+    assert scan(io.BytesIO(data), 10 ** 6)[1:] == (len(data), True)
+    for cut in (1, 10, 40, len(data) - 1):
+        _, scanned, complete = scan(io.BytesIO(data[:cut]), 10 ** 6)
+        assert not complete and scanned <= cut
+    bad = b"\x80\x04K\x01\xff" + data
+    assert scan(io.BytesIO(bad), 10 ** 6)[1:] == (5, False)     # after the bad opcode
+    # a NUL ends a PUT's number, as the unpickler's C string does
+    assert scan(io.BytesIO(b"\x80\x02Np0\x00junk\nh\x00."), 10 ** 6)[2]
+
+
+def test_frames_are_read_as_the_unpickler_reads_them():
+    """Protocols 4 and 5 cut the opcodes into frames; large byte strings go between
+    frames. An opcode across a frame's end, or a frame in a frame, is refused: the
+    unpickler re-reads such bytes differently, and no pickler writes them."""
+    import struct
+    big = [b"x" * 300000, "y" * 70000, list(range(50000)), b"z" * 10]
+    for protocol in (4, 5):
+        data = pickle.dumps(big, protocol=protocol)
+        assert b"\x95" in data                      # frames, and data between them
+        assert charged(data) >= 0
+    frame = b"\x80\x04\x95" + struct.pack("<Q", 3) + b"K\x01K"     # cuts BININT1's byte
+    with pytest.raises(FormatError, match="crosses the end of its frame"):
+        scan(io.BytesIO(frame + b"\x02."), 10 ** 6)
+    nested = b"\x80\x04\x95" + struct.pack("<Q", 20) + b"\x95" + struct.pack("<Q", 2)
+    with pytest.raises(FormatError, match="frame inside another"):
+        scan(io.BytesIO(nested + b"N." + bytes(10)), 10 ** 6)
+
+
+def test_objects_nothing_refers_to_are_forgotten():
+    """16M empty lists made and popped: the walk's tables stay small (its memory follows
+    what the unpickler holds), and what stays referenced keeps its weight."""
+    data = b"\x80\x04" + b"]0" * (1 << 24) + b"}" + b")" + b"2\x86" * 20 + b"K\x01s."
+    assert charged(data) == 2 ** 21 - 1
