@@ -558,7 +558,7 @@ class ModelState:
                       "running_training_loss": t.get("running_training_loss") or 0.0,
                       "effective_min_count": t.get("effective_min_count")}
             fields = {name: _checked_field(name, value) for name, value in fields.items()}
-        except ValueError as exc:       # ParameterError too
+        except (ValueError, OverflowError) as exc:     # ParameterError too; ints past floats
             raise FormatError(f"{g.path}: corrupt gensim model ({exc})") from None
         state = cls(config, batch_words=fields["batch_words"], comment=fields["comment"],
                     sorted_vocab=int(fields["sorted_vocab"]), null_word=int(fields["null_word"]))
@@ -577,11 +577,16 @@ class ModelState:
                 value = t.get(name)
                 if value is not None:
                     setattr(state, name, _checked_field(name, value))
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:
             raise FormatError(f"{g.path}: corrupt gensim model ({exc})") from None
+        try:
+            running_loss = float(fields["running_training_loss"])
+        except OverflowError:
+            raise FormatError(f"{g.path}: corrupt gensim model (running_training_loss "
+                              "is an int beyond any float)") from None
         state.epochs_trained = state.train_count * config.epochs
         state.lifecycle_events = list(g.lifecycle_events)
-        state.running_training_loss = float(fields["running_training_loss"])
+        state.running_training_loss = running_loss
         state.effective_min_count = fields["effective_min_count"]
         if g.huffman_paths is not None:
             # syn1's rows are the inner nodes of gensim's own tree, whose ties between

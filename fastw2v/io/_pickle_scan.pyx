@@ -42,9 +42,13 @@ cdef enum:
     RESERVED = 1
     EMPTY = -1                  # a memo slot not stored
     C_MEMO_SLACK = 1 << 16
+    C_MAX_DEPTH = 5000
 
 #: the memo index may run this far past twice the objects stored so far
 MEMO_SLACK = C_MEMO_SLACK
+#: containers may nest this deep (CPython hashes and compares tuples recursively in C,
+#: and a million levels overflowed its stack: SIGSEGV)
+MAX_DEPTH = C_MAX_DEPTH
 
 
 # the opcodes (pickletools.opcodes)
@@ -143,8 +147,9 @@ cdef class _Walk:
     cdef bint seekable
     cdef int64_t size          # a plain file's size (for seeks), or -1
     cdef int64_t frame_end     # where the current frame ends, or -1 outside frames
-    # per object: weight, and references from the stack and memo
+    # per object: weight, nesting depth, and references from the stack and memo
     cdef uint64_t *weight
+    cdef int64_t *depth
     cdef int64_t *refs
     cdef int64_t n_obj, cap_obj
     cdef int64_t *stack
@@ -159,6 +164,7 @@ cdef class _Walk:
 
     def __cinit__(self):
         self.weight = NULL
+        self.depth = NULL
         self.refs = NULL
         self.stack = NULL
         self.marks = NULL
@@ -166,6 +172,7 @@ cdef class _Walk:
 
     def __dealloc__(self):
         free(self.weight)
+        free(self.depth)
         free(self.refs)
         free(self.stack)
         free(self.marks)
@@ -262,15 +269,23 @@ cdef class _Walk:
         cdef void *r = realloc(self.refs, cap * sizeof(int64_t))
         if r != NULL:
             self.refs = <int64_t *>r
-        if w == NULL or r == NULL:
+        cdef void *d = realloc(self.depth, cap * sizeof(int64_t))
+        if d != NULL:
+            self.depth = <int64_t *>d
+        if w == NULL or r == NULL or d == NULL:
             raise MemoryError()
         self.cap_obj = cap
         return 0
 
-    cdef int64_t new_object(self, uint64_t w) except -1:
+    cdef int64_t new_object(self, uint64_t w, int64_t depth=0) except -1:
+        if depth > C_MAX_DEPTH:
+            raise FormatError(
+                f"the pickle nests containers too deeply (more than {C_MAX_DEPTH:,} "
+                "levels: hashing or freeing them would overflow the C stack)")
         if self.n_obj == self.cap_obj:
             self.grow_objects()
         self.weight[self.n_obj] = w
+        self.depth[self.n_obj] = depth
         self.refs[self.n_obj] = 0
         self.n_obj += 1
         return self.n_obj - 1
@@ -327,6 +342,15 @@ cdef class _Walk:
 
     cdef inline uint64_t w(self, int64_t obj) noexcept:
         return 1 if obj < RESERVED else self.weight[obj]
+
+    cdef inline int64_t d(self, int64_t obj) noexcept:
+        return 0 if obj < RESERVED else self.depth[obj]
+
+    cdef int64_t deepest(self, int64_t lo, int64_t hi) noexcept:
+        cdef int64_t i, best = 0
+        for i in range(lo, hi):
+            best = max(best, self.d(self.stack[i]))
+        return best
 
     cdef uint64_t total(self, int64_t lo, int64_t hi) noexcept:
         cdef uint64_t t = 0
@@ -389,10 +413,11 @@ cdef class _Walk:
         """Replace the stack from ``m`` on by one new object holding them all (a tuple,
         a frozenset, a list, a call's result); ``hashed``: their weights are charged."""
         cdef uint64_t t = self.total(m, self.n_stack)
+        cdef int64_t depth = 1 + self.deepest(m, self.n_stack)
         if hashed:
             self.charge(t)
         self.truncate(m)
-        self.push(self.new_object(sat_add(1, t)))
+        self.push(self.new_object(sat_add(1, t), depth))
         return 0
 
     cdef int swap_under(self) except -1:
@@ -408,8 +433,13 @@ cdef class _Walk:
     cdef int add_to(self, int64_t obj, int64_t m) except -1:
         """Add the stack from ``m`` on to the container ``obj`` and drop it."""
         cdef uint64_t t = self.total(m, self.n_stack)
+        cdef int64_t depth = 1 + self.deepest(m, self.n_stack)
         if obj >= RESERVED:
             self.weight[obj] = sat_add(self.weight[obj], t)
+            if depth > self.depth[obj]:
+                if depth > C_MAX_DEPTH:
+                    self.new_object(1, depth)           # raises
+                self.depth[obj] = depth
         self.truncate(m)
         return 0
 
@@ -464,15 +494,23 @@ cdef class _Walk:
                     return 0                # a negative length: the unpickler refuses it
                 if not self.skip(n):
                     return 0
-                self.push(SCALAR)
+                if op in (OP_LONG1, OP_LONG4) and n > 8:
+                    # hashing an int reads all its digits, every time (not cached)
+                    self.push(self.new_object(1 + n // 8))
+                else:
+                    self.push(SCALAR)
             elif op in (OP_NONE, OP_NEWTRUE, OP_NEWFALSE, OP_NEXT_BUFFER):
                 self.push(SCALAR)
             elif op == OP_READONLY_BUFFER:
                 pass
             elif op in (OP_INT, OP_LONG, OP_FLOAT, OP_STRING, OP_UNICODE, OP_PERSID):
-                if self.line() is None:
+                text = self.line()
+                if text is None:
                     return 0
-                self.push(SCALAR)
+                if op in (OP_INT, OP_LONG) and len(text) > 19:
+                    self.push(self.new_object(1 + len(text) // 19))
+                else:
+                    self.push(SCALAR)
             elif op in (OP_GLOBAL, OP_INST):    # module and name lines
                 module = self.line()
                 if module is None or self.line() is None:

@@ -90,11 +90,14 @@ class PickledObject:
         pass
 
     def __setstate__(self, state) -> None:
+        # a copy: one shared state given to many BUILDs is counted each time
         if (isinstance(state, tuple) and len(state) == 2
                 and all(part is None or isinstance(part, dict) for part in state)):
             for part in state:  # (__dict__, slot values)
+                _spend(len(part or {}))
                 self.fields.update(part or {})
         elif isinstance(state, dict):
+            _spend(len(state))
             self.fields.update(state)
         else:
             self.fields["__state__"] = state
@@ -116,14 +119,22 @@ def _stand_in(qualified: str) -> type:
     return cls
 
 
-_BRIEF = reprlib.Repr()
+class _Brief(reprlib.Repr):
+    def repr_int(self, x, level):
+        if x.bit_length() > 13000:    # repr() of an int past 4300 digits raises
+            return f"<an int of {x.bit_length()} bits>"
+        return super().repr_int(x, level)
+
+
+_BRIEF = _Brief()
 _BRIEF.maxlevel, _BRIEF.maxstring, _BRIEF.maxother = 3, 60, 60
 
 
 def brief(value) -> str:
     """A short ``repr`` of a value from a file, for messages: bounded in work and length
     (``f"{value!r:.60}"`` would build the whole repr first, and a pickle can share one
-    list at every level of a deep nesting, whose repr is then exponentially long)."""
+    list at every level of a deep nesting, whose repr is then exponentially long; an int
+    of more than 4300 digits has no repr at all)."""
     return _BRIEF.repr(value)
 
 
@@ -160,7 +171,10 @@ def _plain_dict(*args):
     if len(args) > 1 or (args and not (args[0] is None or callable(args[0])
                                        or isinstance(args[0], dict))):
         raise FormatError("unexpected arguments to a dictionary in the pickle")
-    return dict(args[0]) if args and isinstance(args[0], dict) else {}
+    if args and isinstance(args[0], dict):
+        _spend(len(args[0]))
+        return dict(args[0])
+    return {}
 
 
 def _reconstructor(cls, base, state):
@@ -176,6 +190,7 @@ def _codecs_encode(text, encoding="utf-8", errors="strict"):
     if not isinstance(text, str) or encoding not in ("latin1", "latin-1") or \
             errors != "strict":
         raise UnsafePickleError("_codecs.encode is allowed only for latin1 text")
+    _spend(len(text))
     return text.encode("latin1")
 
 
@@ -186,6 +201,7 @@ COPY_BUDGET = 50_000_000
 HASH_BUDGET = 50_000_000
 _copies = threading.local()
 _hashes = threading.local()
+_array_bytes = threading.local()
 #: the encodings str() may decode with in a pickle
 _TEXT_ENCODINGS = frozenset(["utf-8", "utf8", "latin1", "latin-1", "iso-8859-1", "ascii",
                              "us-ascii"])
@@ -229,6 +245,20 @@ def _spend(items: int) -> None:
     if left < 0:
         raise FormatError(f"the pickle copies more than {COPY_BUDGET:,} items")
     _copies.left = left
+
+
+def _spend_bytes(n: int) -> None:
+    """Count ``n`` bytes of arrays built from the pickle against what the pickle holds
+    (its size, and 64 MiB): many arrays made from one shared string would otherwise
+    multiply it (4,000 of 100 KB from a 132 KB file took 382 MB)."""
+    left = getattr(_array_bytes, "left", None)
+    if left is None:
+        return
+    left -= n
+    if left < 0:
+        raise FormatError("the pickle builds more array bytes than it holds (one string "
+                          "shared by many arrays: a crafted file?)")
+    _array_bytes.left = left
 
 
 def _bytes_like(kind):
@@ -347,7 +377,7 @@ def _checked_dtype(record) -> np.dtype:
 
 def _shape(value) -> tuple:
     if not (isinstance(value, tuple) and len(value) <= _MAX_DIMS
-            and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+            and all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 2 ** 63
                     for n in value)):
         raise FormatError(f"array shape {brief(value)} is not a tuple of sizes")
     return value
@@ -363,6 +393,7 @@ def _from_bytes(data, dtype: np.dtype, shape: tuple, fortran: bool) -> np.ndarra
     if len(data) != n * dtype.itemsize:
         raise FormatError(f"array of shape {shape} and dtype {dtype} holds {len(data)} "
                           f"bytes, not {n * dtype.itemsize}")
+    _spend_bytes(len(data))
     flat = np.frombuffer(data, dtype=dtype, count=n) if n else np.zeros(0, dtype)
     return flat.reshape(shape, order="F" if fortran else "C").copy(order="K")
 
@@ -898,6 +929,8 @@ def _scalar(value, name: str, path: str):
     if not isinstance(value, (type(None), bool, int, float, str)):
         raise FormatError(f"{path}: {name} is a {type(value).__name__} ({brief(value)}), "
                           "not a number or text")
+    if isinstance(value, int) and not -2 ** 63 <= value < 2 ** 64:
+        raise FormatError(f"{path}: {name} is {brief(value)}, beyond any 64-bit number")
     return value
 
 
@@ -1120,7 +1153,11 @@ def restricted_unpickle(path: str, unpickler=None) -> tuple:
     except Exception as exc:  # whatever a damaged stream makes the unpickler raise
         raise CorruptPickleError(f"{path}: corrupt pickle ({type(exc).__name__}: {exc})"
                                  ) from None
-    return materialise(top, path), reader.top_class
+    _array_bytes.left = size + (64 << 20)
+    try:
+        return materialise(top, path), reader.top_class
+    finally:
+        _array_bytes.left = None
 
 
 def _check_layout(top: PickledObject, kind: str, path: str) -> PickledObject:
@@ -1225,13 +1262,16 @@ def read_gensim(path, mmap: Optional[str] = None) -> GensimModel:
                               f"{counts.max()})")
         counts = counts.astype(np.int64)
     attrs: Dict[str, np.ndarray] = {}
+    copied: Dict[int, np.ndarray] = {}      # one copy of an array the file shares
     for name, values in expandos.items():
         if name in ("count", "code", "point", "sample_int"):
             continue
         if (isinstance(name, str) and isinstance(values, np.ndarray) and values.shape == (V,)
                 and (values.dtype.kind in "biufSU" or (values.dtype.kind == "O" and all(
                     isinstance(v, (str, int, float, bool, type(None))) for v in values)))):
-            attrs[name] = np.array(values)
+            if id(values) not in copied:
+                copied[id(values)] = np.array(values)
+            attrs[name] = copied[id(values)]
         else:
             logger.warning("%s: per-key attribute %s is not %d numbers or strings (%s); "
                            "it is not loaded", path, brief(name), V,

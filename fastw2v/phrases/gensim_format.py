@@ -202,9 +202,12 @@ def _score(value, key: str, path: str) -> float:
         value = value[1]
     if hasattr(value, "item") and not isinstance(value, (list, dict, tuple)):
         value = value.item()
-    if not is_real(value):
-        raise _fail(path, f"the score of {brief(key)} is {brief(value)}")
-    return float(value)
+    try:
+        if is_real(value):
+            return float(value)
+    except OverflowError:        # an int beyond any float
+        pass
+    raise _fail(path, f"the score of {brief(key)} is {brief(value)}")
 
 
 def phrasegram_table(grams, delimiter: str, path: str = "<model>") -> KeyTable:

@@ -6,6 +6,7 @@ exception naming the file, before any large allocation, with nothing changed.
 The pickles are written with the standard pickler from objects whose ``__reduce__``
 says what to emit, inside real gensim models where a model is needed (gensim is
 importable in the tests), so each file differs from a genuine one in one place only."""
+import io
 import json
 import math
 import pickle
@@ -250,6 +251,53 @@ def test_ways_around_the_walk_found_by_a_review(tmp_path):
     kv.lifecycle_events = [{"event": "x", "text": Emit(str, (b"abc-d", "punycode"))}]
     loads_refused(write(tmp_path / "puny.kv", kv, protocol=2),
                   match=r"str\(\) with the encoding 'punycode'")
+
+
+def test_second_review_deep_tuples_big_ints_shared_states_and_arrays(tmp_path):
+    """A second review of the walk. A tuple nested a million deep crashed the process
+    (CPython hashes tuples recursively in C: SIGSEGV); an int of many digits counted as
+    one object though each hash reads all its digits; one dict given as the state of
+    many BUILDs was copied each time (quadratic); 4,000 arrays made from one shared
+    100 KB string took 382 MB from a 132 KB file; shapes of huge ints took minutes in
+    math.prod; ints past 4300 digits broke the error messages themselves."""
+    import struct
+    from fastw2v.io._pickle_scan import scan
+    deep = b"\x80\x04})" + b"\x85" * 1_000_000 + b"Ns."
+    with pytest.raises(FormatError, match="nests containers too deeply"):
+        scan(io.BytesIO(deep), 50_000_000)
+    # one 80,000-byte int as a key 100 times: each insertion hashes all its digits
+    big = b"\x80\x04\x8b" + struct.pack("<I", 80000) + b"\x01" * 80000 + b"\x94}"
+    charged, _, complete = scan(io.BytesIO(big + b"h\x00Ns" * 100 + b"."), 50_000_000)
+    assert complete and charged >= 100 * 10000
+    # one shared dict as the state of 20,000 stand-ins
+    state = b"}q\x00(" + b"".join(b"J" + struct.pack("<i", i) + b"N" for i in range(3000))
+    builds = (b"\x80\x04cgensim.models.keyedvectors\nKeyedVectors\n)\x81" + state +
+              b"u0" + b"h\x00b" * 20000 + b".")
+    (tmp_path / "builds.kv").write_bytes(builds)
+    with pytest.raises(FormatError, match="copies more than 50,000,000 items"):
+        gensim_pickle.restricted_unpickle(str(tmp_path / "builds.kv"))
+    # 4,000 arrays from one memoised 100 KB state
+    n = 100000
+    arrays = (b"\x80\x04cnumpy.core.multiarray\n_reconstruct\nq\x00"
+              b"cnumpy\nndarray\nK\x00\x85C\x01b\x87q\x01(K\x01J" + struct.pack("<i", n) +
+              b"\x85cnumpy\ndtype\nX\x02\x00\x00\x00u1\x89\x88\x87R\x89\x8e" +
+              struct.pack("<Q", n) + bytes(n) + b"tq\x020](" + b"h\x00h\x01Rh\x02b" * 4000 +
+              b"e.")
+    (tmp_path / "arrays.kv").write_bytes(arrays)
+    with pytest.raises(FormatError, match="builds more array bytes than it holds"):
+        gensim_pickle.restricted_unpickle(str(tmp_path / "arrays.kv"))
+    # huge ints in a shape, and in a model's parameters
+    kv = gensim_kv()
+    kv.vectors = Emit(np_numeric._frombuffer, (b"", np.dtype("f4"), (1 << 70000, 0), "C"))
+    loads_refused(write(tmp_path / "shape.kv", kv),
+                  match=r"<an int of 70001 bits>, 0\) is not a tuple of sizes")
+    model = gensim_models.Word2Vec(vector_size=4, min_count=1)
+    model.build_vocab([["a", "b"]] * 3)
+    for name in ("alpha", "seed", "corpus_count", "running_training_loss"):
+        setattr(model, name, 1 << 20000)
+        with pytest.raises(FormatError, match=r"<an int of 20001 bits>|beyond any float"):
+            Word2Vec.load(write(tmp_path / f"{name}.model", model))
+        setattr(model, name, 1)
 
 
 def test_integer_keys_made_to_share_a_hash(tmp_path):
