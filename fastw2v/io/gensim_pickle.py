@@ -240,10 +240,13 @@ def _builtin(kind):
 
 
 def _spend(items: int) -> None:
-    """Count ``items`` copied by a call the pickle made against :data:`COPY_BUDGET`."""
+    """Count ``items`` copied by a call the pickle made against :data:`COPY_BUDGET`
+    plus the pickle's size (what it copies once from its own bytes: text made into
+    ``bytes`` for each key of a gensim 3 phrase model, for instance)."""
     left = getattr(_copies, "left", COPY_BUDGET) - items
     if left < 0:
-        raise FormatError(f"the pickle copies more than {COPY_BUDGET:,} items")
+        limit = getattr(_copies, "limit", COPY_BUDGET)
+        raise FormatError(f"the pickle copies more than {limit:,} items")
     _copies.left = left
 
 
@@ -1102,7 +1105,6 @@ def restricted_unpickle(path: str, unpickler=None) -> tuple:
     with open(path, "rb") as raw:
         compression = by_magic(raw.read(MAGIC_LENGTH))
     size = os.path.getsize(path)
-    _copies.left = COPY_BUDGET
     _hashes.left = HASH_BUDGET
     try:
         if compression is None:
@@ -1124,6 +1126,7 @@ def restricted_unpickle(path: str, unpickler=None) -> tuple:
                                   f"{tempfile.gettempdir()}; set TMPDIR to a folder with "
                                   "more room") from None
             size = stream.tell()
+        _copies.left = _copies.limit = COPY_BUDGET + size
         with stream:
             # what the C unpickler would do in steps nothing can interrupt is refused
             # first; where the walk stopped short, the unpickler reads no further
