@@ -29,7 +29,7 @@ from libc.stdint cimport int64_t, uint64_t
 from libc.stdlib cimport free, realloc
 from libc.string cimport memchr
 
-from ..errors import FormatError
+from ..errors import FormatError, TruncatedPickleError
 
 #: weights saturate here (no overflow, and any bound is far below)
 cdef uint64_t WEIGHT_CAP = (<uint64_t>1) << 62
@@ -493,7 +493,10 @@ cdef class _Walk:
                 if op in (OP_LONG4, OP_BINSTRING) and n >= (<uint64_t>1 << 31):
                     return 0                # a negative length: the unpickler refuses it
                 if not self.skip(n):
-                    return 0
+                    # the unpickler would allocate all n bytes before it reads them
+                    raise TruncatedPickleError(
+                        f"the pickle ends early: a string of {n:,} bytes at byte {start:,} "
+                        "runs past its end (truncated file?)")
                 if op in (OP_LONG1, OP_LONG4) and n > 8:
                     # hashing an int reads all its digits, every time (not cached)
                     self.push(self.new_object(1 + n // 8))

@@ -1140,6 +1140,8 @@ def restricted_unpickle(path: str, unpickler=None) -> tuple:
         if str(exc).startswith(path):
             raise
         raise type(exc)(f"{path}: {exc}") from None
+    except TruncatedPickleError as exc:
+        raise TruncatedPickleError(f"{path}: {exc}") from None
     except EOFError:
         raise TruncatedPickleError(f"{path}: the pickle ends early (truncated file?)") from None
     except pickle.UnpicklingError as exc:
