@@ -1022,6 +1022,16 @@ class _Prefix(io.RawIOBase):
         return n
 
 
+#: CPython hashes ints modulo this prime, so ints outside (-it, it) can share a hash
+_HASH_MODULUS = 2 ** 61 - 1
+
+
+def _big_int(x) -> bool:
+    """Whether ``x`` is an int whose hash a file can choose (ints equal modulo
+    :data:`_HASH_MODULUS` hash alike)."""
+    return isinstance(x, int) and not -_HASH_MODULUS < x < _HASH_MODULUS
+
+
 def _hash_cost(items, limit: int) -> int:
     """What hashing ``items`` into one set or dict costs: each item's objects expanded
     as a tree (a tuple's hash is not cached: a shared tuple is hashed once per place),
@@ -1032,7 +1042,7 @@ def _hash_cost(items, limit: int) -> int:
 
     def measure(x) -> tuple:
         if isinstance(x, int):
-            return 1, not -_HASH_MODULUS < x < _HASH_MODULUS
+            return 1, _big_int(x)
         if not isinstance(x, (tuple, frozenset)):
             return 1, False
         todo = [x]
@@ -1066,8 +1076,6 @@ def _hash_cost(items, limit: int) -> int:
     return cost
 
 
-_HASH_MODULUS = 2 ** 61 - 1
-
 
 #: int keys of one hash a KeyedVectors file may hold (random 64-bit ids share a hash
 #: modulo 2**61 - 1 a few times at most)
@@ -1079,7 +1087,7 @@ def _check_key_hashes(keys, path: str) -> None:
     with every earlier key of its hash, so 1M of them take an hour."""
     counts: Dict[int, int] = {}
     for k in keys:
-        if isinstance(k, int) and not -_HASH_MODULUS < k < _HASH_MODULUS:
+        if _big_int(k):
             h = hash(k)
             counts[h] = counts.get(h, 0) + 1
             if counts[h] > SAME_HASH_KEYS:
