@@ -95,9 +95,11 @@ class PickledObject:
                 and all(part is None or isinstance(part, dict) for part in state)):
             for part in state:  # (__dict__, slot values)
                 _spend(len(part or {}))
+                _charge_state(part or {})
                 self.fields.update(part or {})
         elif isinstance(state, dict):
             _spend(len(state))
+            _charge_state(state)
             self.fields.update(state)
         else:
             self.fields["__state__"] = state
@@ -173,6 +175,7 @@ def _plain_dict(*args):
         raise FormatError("unexpected arguments to a dictionary in the pickle")
     if args and isinstance(args[0], dict):
         _spend(len(args[0]))
+        _charge_hashing(args[0], "a dictionary's copy")
         return dict(args[0])
     return {}
 
@@ -228,12 +231,7 @@ def _builtin(kind):
             if kind is dict:
                 items = (list(items) if isinstance(items, dict) else
                          [p[0] for p in items if isinstance(p, (tuple, list)) and p])
-            left = getattr(_hashes, "left", HASH_BUDGET)
-            left -= _hash_cost(items, left)
-            if left < 0:
-                raise FormatError(f"{kind.__name__}() in the pickle hashes more than "
-                                  f"{HASH_BUDGET:,} objects (a crafted file?)")
-            _hashes.left = left
+            _charge_hashing(items, f"{kind.__name__}()")
         return kind(*args)
     build.__name__ = kind.__name__
     return build
@@ -1035,16 +1033,15 @@ def _big_int(x) -> bool:
 def _hash_cost(items, limit: int) -> int:
     """What hashing ``items`` into one set or dict costs: each item's objects expanded
     as a tree (a tuple's hash is not cached: a shared tuple is hashed once per place),
-    plus, for items whose hash can be chosen (ints past 2**61 - 1, which hash modulo it,
-    and tuples and frozensets holding them), a comparison with every earlier item of
-    the same hash. Stops counting past ``limit``."""
-    sizes: Dict[int, tuple] = {}          # id -> (tree size, collidable)
+    plus, for items whose hash the file can choose (anything but text and bytes, whose
+    hash is keyed by a secret of the process: ints hash modulo 2**61 - 1, a tuple by a
+    fixed function of its items'), a comparison with every earlier item of the same
+    hash. Stops counting past ``limit``."""
+    sizes: Dict[int, int] = {}          # id -> tree size
 
-    def measure(x) -> tuple:
-        if isinstance(x, int):
-            return 1, _big_int(x)
+    def measure(x) -> int:
         if not isinstance(x, (tuple, frozenset)):
-            return 1, False
+            return 1
         todo = [x]
         while todo:
             y = todo[-1]
@@ -1055,26 +1052,58 @@ def _hash_cost(items, limit: int) -> int:
             if inner:
                 todo += inner
                 continue
-            size, collides = 1, False
+            size = 1
             for e in y:
-                s, c = sizes[id(e)] if isinstance(e, (tuple, frozenset)) else measure(e)
-                size, collides = min(size + s, limit + 1), collides or c
-            sizes[id(y)] = (size, collides)
+                size = min(size + (sizes[id(e)] if isinstance(e, (tuple, frozenset)) else 1),
+                           limit + 1)
+            sizes[id(y)] = size
             todo.pop()
         return sizes[id(x)]
 
     cost, same_hash = 0, {}
     for x in items:
-        size, collides = measure(x)
-        cost += size
-        if collides:           # compared with every earlier item of its hash
-            h = hash(x)
-            cost += same_hash.get(h, 0)
-            same_hash[h] = same_hash.get(h, 0) + 1
+        cost += measure(x)
         if cost > limit:
             break
+        if not isinstance(x, (str, bytes)):
+            try:
+                h = hash(x)         # bounded: the tree was counted first
+            except TypeError:
+                break               # unhashable: set() or dict() raises it
+            cost += same_hash.get(h, 0)
+            same_hash[h] = same_hash.get(h, 0) + 1
     return cost
 
+
+def _charge_state(state: dict) -> None:
+    """:func:`_charge_hashing` for an object's state, whose keys are attribute names
+    (text: nothing to charge) in every genuine file. One state can be given to many
+    ``BUILD``s, so its cost is worked out once for its keys as they are (a pickle can
+    add keys to a dict, never take one away: the number of keys tells)."""
+    seen = getattr(_hashes, "states", None)
+    if seen is None:
+        seen = _hashes.states = {}
+    entry = seen.get(id(state))
+    if entry is None or entry[0] is not state or entry[1] != len(state):
+        # the dict itself is held, so its id is not reused while the load lasts
+        cost = 0 if all(type(k) is str for k in state) else \
+            _hash_cost(state, getattr(_hashes, "left", HASH_BUDGET))
+        entry = seen[id(state)] = (state, len(state), cost)
+    _charge(entry[2], "an object's state")
+
+
+def _charge_hashing(items, what: str) -> None:
+    """Count what inserting ``items`` into a set or dict costs (:func:`_hash_cost`)
+    against the load's :data:`HASH_BUDGET`."""
+    _charge(_hash_cost(items, getattr(_hashes, "left", HASH_BUDGET)), what)
+
+
+def _charge(cost: int, what: str) -> None:
+    left = getattr(_hashes, "left", HASH_BUDGET) - cost
+    if left < 0:
+        raise FormatError(f"{what} in the pickle hashes and compares more than "
+                          f"{HASH_BUDGET:,} objects (a crafted file?)")
+    _hashes.left = left
 
 
 #: int keys of one hash a KeyedVectors file may hold (random 64-bit ids share a hash
@@ -1113,7 +1142,7 @@ def restricted_unpickle(path: str, unpickler=None) -> tuple:
     with open(path, "rb") as raw:
         compression = by_magic(raw.read(MAGIC_LENGTH))
     size = os.path.getsize(path)
-    _hashes.left = HASH_BUDGET
+    _hashes.left, _hashes.states = HASH_BUDGET, {}
     try:
         if compression is None:
             stream = open(path, "rb")
@@ -1143,7 +1172,10 @@ def restricted_unpickle(path: str, unpickler=None) -> tuple:
             stream.seek(0)
             source = stream if complete else io.BufferedReader(_Prefix(stream, scanned))
             reader = (unpickler or RestrictedUnpickler)(source, path)
-            top = reader.load()
+            try:
+                top = reader.load()
+            finally:
+                _hashes.states = None       # the states it held for _charge_state
     except (UnsafePickleError, UnsupportedModelError) as exc:
         if str(exc).startswith(path):
             raise

@@ -231,9 +231,9 @@ def test_ways_around_the_walk_found_by_a_review(tmp_path):
     frame = 1 << 17
     cases = {
         "set": (b"\x80\x02c__builtin__\nset\n]q\x00\x85h\x00" + bomb + b"a0R.",
-                r"set\(\) in the pickle hashes more than 50,000,000 objects"),
+                r"set\(\) in the pickle hashes and compares more than 50,000,000 objects"),
         "dict": (b"\x80\x02c__builtin__\ndict\n]q\x00\x85h\x00(" + bomb + b"Nla0R.",
-                 r"dict\(\) in the pickle hashes more than 50,000,000 objects"),
+                 r"dict\(\) in the pickle hashes and compares more than 50,000,000 objects"),
         "nul-get": (b"\x80\x02}q\x00g0\x00\n0" + bomb + b"Ns.", "objects to hash"),
         "nul-put": (b"\x80\x02}p0\x00\n" + bomb + b"Ns.", "objects to hash"),
         "frame": (b"\x80\x04\x95" + struct.pack("<Q", frame) + b"B" +
@@ -275,7 +275,8 @@ def test_second_review_deep_tuples_big_ints_shared_states_and_arrays(tmp_path):
     builds = (b"\x80\x04cgensim.models.keyedvectors\nKeyedVectors\n)\x81" + state +
               b"u0" + b"h\x00b" * 20000 + b".")
     (tmp_path / "builds.kv").write_bytes(builds)
-    with pytest.raises(FormatError, match=r"copies more than 50,[\d,]+ items"):
+    with pytest.raises(FormatError, match=r"copies more than 50,[\d,]+ items|state in the "
+                       "pickle hashes and compares more than 50,000,000"):
         gensim_pickle.restricted_unpickle(str(tmp_path / "builds.kv"))
     # 4,000 arrays from one memoised 100 KB state
     n = 100000
@@ -334,6 +335,58 @@ def test_integer_keys_made_to_share_a_hash(tmp_path):
     genuine = gensim_models.KeyedVectors(4)
     genuine.add_vectors(ids, np.ones((5000, 4), np.float32))
     assert KeyedVectors.load(write(tmp_path / "ids.kv", genuine)).index_to_key == ids
+
+
+def colliding_pairs(n: int) -> list:
+    """``n`` tuples of two ints with one hash (see tests/unit/test_pickle_scan.py)."""
+    m, modulus = 2 ** 64, 2 ** 61 - 1
+    prime1, prime2, prime5 = 11400714785074694791, 14029467366897019727, 2870177450012600261
+    inverse, out, a = pow(prime2, -1, m), [], 0
+    while len(out) < n:
+        state = ((prime5 + a * prime2) % m << 31 | (prime5 + a * prime2) % m >> 33) % m
+        b = (12345 - state * prime1 % m) * inverse % m
+        b = b - m if b >= 2 ** 63 else b
+        if -modulus < b < modulus and b != -1:
+            out.append((a, b))
+        a += 1
+    return out
+
+
+def test_keys_made_to_share_a_hash_inside_the_pickle(tmp_path):
+    """The unpickler inserts a dict's keys before any Python code sees them, each
+    compared with every earlier key of its hash: 16,000 big ints of one residue took
+    1.3 s, tuples of two ints chosen against CPython's tuple hash 2.2 s (4x per
+    doubling). The walk computes those hashes and refuses them; ``set(list)`` (protocol
+    2) and a state given to many objects are charged in Python, where they run."""
+    assert len({hash(p) for p in colliding_pairs(50)}) == 1
+    items = {
+        "ints": [k * (2 ** 61 - 1) + 7 for k in range(1, 16001)],
+        "pairs": colliding_pairs(16000),
+    }
+    for name, keys in items.items():
+        body = b"".join(pickle.dumps(k, protocol=2)[2:-1] for k in keys)
+        as_dict = b"\x80\x02}(" + b"".join(pickle.dumps(k, protocol=2)[2:-1] + b"N"
+                                            for k in keys) + b"u."
+        as_set = b"\x80\x02c__builtin__\nset\n](" + body + b"e\x85R."
+        for kind, data in (("dict", as_dict), ("set", as_set)):
+            path = tmp_path / f"{name}-{kind}.kv"
+            path.write_bytes(data)
+            match = "share hashes" if kind == "dict" else r"set\(\) in the pickle hashes and"
+            with pytest.raises(FormatError, match=match):
+                gensim_pickle.restricted_unpickle(str(path))
+    # 8,000 colliding keys in one state (32M comparisons: within the walk's budget)
+    # given to two objects: each BUILD inserts them again
+    keys = b"".join(pickle.dumps(k, protocol=2)[2:-1] + b"N" for k in colliding_pairs(8000))
+    state = b"}q\x01(" + keys + b"u"          # each key's tuple is memoised at 0
+    builds = (b"\x80\x04cgensim.models.keyedvectors\nKeyedVectors\n)\x81" + state +
+              b"b" + b"cgensim.models.keyedvectors\nKeyedVectors\n)\x81h\x01b" + b".")
+    (tmp_path / "state.kv").write_bytes(builds)
+    with pytest.raises(FormatError, match="an object's state in the pickle hashes and "):
+        gensim_pickle.restricted_unpickle(str(tmp_path / "state.kv"))
+    single = builds[:builds.index(b"bcgensim") + 1] + b"."
+    (tmp_path / "single.kv").write_bytes(single)
+    top, _ = gensim_pickle.restricted_unpickle(str(tmp_path / "single.kv"))
+    assert len(top.fields) == 8000
 
 
 # -- decompression bombs --------------------------------------------------------------------
