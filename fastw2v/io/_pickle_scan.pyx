@@ -54,14 +54,16 @@ cdef Py_ssize_t CHUNK = 1 << 20
 # what a value on the simulated stack is: an index into the objects' tables; the first
 # RESERVED are shared and never change or go, each of weight 1
 cdef enum:
-    SCALAR = 0                  # text, bytes, anything whose hash the file cannot choose
+    SCALAR = 0                  # text or bytes the file holds (not empty, not one of
+                                # the names below), a global, a NaN: a secret hash
     CHOSEN_CALL = 1             # a global whose calls make numbers, tuples or frozensets
     STR_MODULE = 2              # a short string naming the builtins module
     STR_NAME = 3                # ... or one of those globals' names (for STACK_GLOBAL)
     R_NONE = 4
     R_TRUE = 5
     R_FALSE = 6
-    RESERVED = 7
+    R_EMPTY = 7                 # empty text or bytes: hash 0 in every process
+    RESERVED = 8
     EMPTY = -1                  # a memo slot not stored
     C_MEMO_SLACK = 1 << 16
     C_MAX_DEPTH = 5000
@@ -73,14 +75,20 @@ cdef enum:
                                 # below 2**61 - 1 hash to themselves)
     H_KNOWN = 2                 # known, and chosen by the file (big ints, floats, tuples)
     H_CHOSEN = 3                # chosen by the file, unknown to the walk
+    H_OPAQUE = 4                # what a call made (text, bytes, an object): a secret
+                                # hash, unless it is empty text; not charged as a key,
+                                # chosen inside a tuple or frozenset
 
 #: what :func:`probe` calls each
-HASH_KINDS = ("secret", "distinct", "known", "chosen")
+HASH_KINDS = ("secret", "distinct", "known", "chosen", "opaque")
 
 cdef unsigned char R_KIND[RESERVED]
 cdef uint64_t R_HASH[RESERVED]
-R_KIND[:] = [H_SECRET, H_SECRET, H_SECRET, H_SECRET, H_DISTINCT, H_DISTINCT, H_DISTINCT]
-R_HASH[:] = [0, 0, 0, 0, <uint64_t><int64_t>hash(None), 1, 0]
+R_KIND[:] = [H_SECRET, H_SECRET, H_SECRET, H_SECRET, H_DISTINCT, H_DISTINCT, H_DISTINCT,
+             H_KNOWN]
+R_HASH[:] = [0, 0, 0, 0, <uint64_t><int64_t>hash(None), 1, 0, 0]
+#: the one frozenset whose hash is fixed without items
+cdef uint64_t EMPTY_FROZENSET_HASH = <uint64_t><int64_t>hash(frozenset())
 
 #: CPython's ints hash modulo this prime
 cdef uint64_t MODULUS = (<uint64_t>1 << 61) - 1
@@ -222,8 +230,11 @@ _NAME_TAGS = {**{m: STR_MODULE for m in _CHOSEN_MODULES},
 cdef int name_tag(const unsigned char *s, Py_ssize_t n) noexcept:
     """STR_MODULE or STR_NAME for a string (UTF-8 or Latin-1: the same bytes for these
     ASCII names) that STACK_GLOBAL could take as the module or name of a global in
-    :data:`CHOSEN_GLOBALS`; SCALAR for any other (without making an object of it)."""
+    :data:`CHOSEN_GLOBALS`; R_EMPTY for an empty one; SCALAR for any other (without
+    making an object of it)."""
     cdef const char *c = <const char *>s
+    if n == 0:
+        return R_EMPTY
     if n == 8 and memcmp(c, b"builtins", 8) == 0 or \
             n == 11 and memcmp(c, b"__builtin__", 11) == 0:
         return STR_MODULE
@@ -238,7 +249,11 @@ cdef int name_tag(const unsigned char *s, Py_ssize_t n) noexcept:
 
 cdef int text_name_tag(bytes text, bint unicode) except -1:
     """:func:`name_tag` for protocol 0's ``STRING`` (a quoted literal) and ``UNICODE``
-    (raw-unicode-escape) lines, decoded as the unpickler decodes them."""
+    (raw-unicode-escape) lines, decoded as the unpickler decodes them. A line longer
+    than 11 characters' escapes (4 bytes each in a literal, 10 in raw-unicode-escape)
+    cannot be a name, nor empty."""
+    if len(text) > (110 if unicode else 46):
+        return SCALAR
     try:
         if unicode:
             value = text.decode("raw-unicode-escape")
@@ -248,7 +263,7 @@ cdef int text_name_tag(bytes text, bint unicode) except -1:
             return SCALAR
     except (UnicodeDecodeError, ValueError):
         return SCALAR
-    return _NAME_TAGS.get(value, SCALAR)
+    return R_EMPTY if not value else _NAME_TAGS.get(value, SCALAR)
 
 
 #: a number's hash lies within (-HASH_OFFSET, HASH_OFFSET) (|hash| < 2**61 - 1)
@@ -293,6 +308,12 @@ cdef void radix_sort(uint64_t *a, uint64_t *tmp, uint64_t n) noexcept nogil:
         dst = swap
     if src != a:
         memcpy(a, src, n * sizeof(uint64_t))
+
+
+cdef inline bint could_be(int64_t obj, int64_t tag) noexcept:
+    """Whether the stack's item ``obj`` may be the string ``tag`` stands for: it is, or
+    it is something a call made (the walk does not know what)."""
+    return obj == tag or obj >= RESERVED
 
 
 cdef inline uint64_t sat_add(uint64_t a, uint64_t b) noexcept nogil:
@@ -770,7 +791,8 @@ cdef class _Walk:
     cdef int build_tuple(self, int64_t m) except -1:
         """A tuple of the stack from ``m`` on. Its hash is CPython's of its items'
         hashes where the walk knows them all; text beside a number makes it one the
-        walk does not know (the text's hash is secret, the rest chosen)."""
+        walk does not know (the text's hash is secret, the rest chosen), and so does
+        what a call made (it may be empty text, hash 0)."""
         cdef int64_t i, n = self.n_stack - m
         cdef int kind, k
         cdef uint64_t h = 0
@@ -779,7 +801,7 @@ cdef class _Walk:
             k = self.hk(self.stack[i])
             secret |= k == H_SECRET
             known |= k == H_DISTINCT or k == H_KNOWN
-            chosen |= k == H_CHOSEN
+            chosen |= k == H_CHOSEN or k == H_OPAQUE
         if n and not known and not chosen:
             kind = H_SECRET
         elif secret or chosen or not TUPLES_HASHED:
@@ -794,8 +816,10 @@ cdef class _Walk:
 
     cdef int set_kind(self, int64_t m) noexcept:
         """A frozenset's hash: secret if its items' are, else chosen (the walk does not
-        compute frozenset hashes)."""
+        compute frozenset hashes; the empty one's is fixed)."""
         cdef int64_t i
+        if m == self.n_stack:
+            return H_KNOWN
         for i in range(m, self.n_stack):
             if self.hk(self.stack[i]) != H_SECRET:
                 return H_CHOSEN
@@ -803,7 +827,7 @@ cdef class _Walk:
 
     cdef int call_kind(self, int64_t at) noexcept:
         """The hash of what calling the stack's item ``at`` makes."""
-        return H_CHOSEN if self.stack[at] == CHOSEN_CALL else H_SECRET
+        return H_CHOSEN if self.stack[at] == CHOSEN_CALL else H_OPAQUE
 
     cdef int swap_under(self) except -1:
         """A call's result (the top, built from its arguments) replaces the callable
@@ -865,8 +889,8 @@ cdef class _Walk:
                     self.pos += 8
                 else:
                     self.pos += k
-                    if op != OP_PROTO:
-                        self.push(SCALAR)
+                    if op != OP_PROTO:      # a global from copyreg's extension codes
+                        self.push(CHOSEN_CALL)
             elif op == OP_FRAME:
                 if not self.fill(8):
                     return 0
@@ -904,6 +928,8 @@ cdef class _Walk:
                     # STACK_GLOBAL takes its module and name from strings
                     self.push(name_tag(self.p + self.pos, n))
                     self.pos += n
+                elif n == 0 and op != OP_BYTEARRAY8:
+                    self.push(R_EMPTY)
                 elif not self.skip(n):
                     # the unpickler would allocate all n bytes before it reads them
                     raise TruncatedPickleError(
@@ -927,7 +953,7 @@ cdef class _Walk:
                     return 0
                 if op in (OP_INT, OP_LONG, OP_FLOAT):
                     self.push_number(text, op != OP_FLOAT)
-                elif op in (OP_STRING, OP_UNICODE) and len(text) <= 40:
+                elif op in (OP_STRING, OP_UNICODE):
                     self.push(text_name_tag(text, op == OP_UNICODE))
                 else:
                     self.push(SCALAR)
@@ -943,7 +969,7 @@ cdef class _Walk:
                     if m < 0:
                         return 0
                     self.build(m, True, H_CHOSEN if (module, name) in CHOSEN_GLOBALS
-                               else H_SECRET)
+                               else H_OPAQUE)
             elif op == OP_MARK:
                 self.push_mark()
             elif op == OP_STOP:
@@ -1011,7 +1037,7 @@ cdef class _Walk:
                     self.charge_all(m, self.n_stack, 2)
                 if op == OP_FROZENSET:
                     self.charge_all(m, self.n_stack, 1)
-                    self.build(m, False, self.set_kind(m))
+                    self.build(m, False, self.set_kind(m), EMPTY_FROZENSET_HASH)
                 else:
                     self.build(m, False)
             elif op in (OP_APPEND, OP_SETITEM):
@@ -1054,8 +1080,11 @@ cdef class _Walk:
                 k = 2 if op == OP_STACK_GLOBAL else 1
                 if self.under_fence(k):
                     return 0
-                chosen = (op == OP_STACK_GLOBAL and self.stack[self.n_stack - 2] == STR_MODULE
-                          and self.stack[self.n_stack - 1] == STR_NAME)
+                # unless the module or the name is text the walk read and knows is
+                # not one of theirs, the global may be int, tuple...
+                chosen = (op == OP_STACK_GLOBAL and
+                          could_be(self.stack[self.n_stack - 2], STR_MODULE) and
+                          could_be(self.stack[self.n_stack - 1], STR_NAME))
                 self.truncate(self.n_stack - k)
                 self.push(CHOSEN_CALL if chosen else SCALAR)
             # -- the stack itself ----------------------------------------------------------

@@ -110,23 +110,31 @@ MODULUS = 2 ** 61 - 1
 def hash_kind(x, protocol: int = 4) -> str:
     """What the walk must take ``x``'s hash for: "secret" (text, bytes: keyed by a
     secret of the process; or unhashable), "distinct" (ints below 2**61 - 1 but -1,
-    which hashes as -2; None, True, False), "known" (numbers and tuples of them, whose
-    hash the file chooses and the walk computes), "chosen" (the file chooses it, the
-    walk does not compute it: frozensets of numbers, tuples mixing numbers and text;
-    every frozenset below protocol 4, which calls ``frozenset(list)``)."""
+    which hashes as -2; None, True, False), "known" (numbers and tuples of them, empty
+    text and bytes, the empty frozenset: hashes the file chooses and the walk
+    computes), "chosen" (the file chooses it, the walk does not compute it: frozensets
+    of numbers, tuples mixing numbers and text, what calls of ``int``, ``tuple``... make:
+    every frozenset below protocol 4, which calls ``frozenset(list)``), "opaque" (what
+    another call made: bytes below protocol 3, ``_codecs.encode(text)``)."""
     if x is None or isinstance(x, bool):
         return "distinct"
     if isinstance(x, int):
         return "distinct" if -MODULUS < x < MODULUS and x != -1 else "known"
     if isinstance(x, float):
         return "secret" if x != x else "known"
+    if isinstance(x, bytes) and protocol < 3:
+        return "opaque"
+    if isinstance(x, (str, bytes)):
+        return "secret" if x else "known"
     if isinstance(x, (tuple, frozenset)):
         kinds = {hash_kind(e, protocol) for e in x}
         if isinstance(x, frozenset) and protocol < 4:
             return "chosen"
-        if kinds <= {"secret"} and (x or isinstance(x, frozenset)):
+        if not x:
+            return "known"
+        if kinds == {"secret"}:
             return "secret"
-        if isinstance(x, frozenset) or "chosen" in kinds or "secret" in kinds:
+        if isinstance(x, frozenset) or kinds & {"chosen", "secret", "opaque"}:
             return "chosen"
         return "known"
     return "secret"
@@ -165,7 +173,8 @@ def test_the_hashes_are_cpythons():
               -2 ** 127, 2 ** 127, -2 ** 127 - 1, 2 ** 128, -(2 ** 200), 1.5, -0.0,
               float("inf"), -float("inf"), 1e300, 2.0 ** 61, 5e-324, True, False, None,
               (), (1,), (1, (2, 3.5), -1), (None, True), ((), ((),)), float("nan"), "w",
-              b"w", ("a", "b"), ("a", 1), frozenset([1]), frozenset(["a"]), [1], {1: 2}]
+              b"w", ("a", "b"), ("a", 1), frozenset([1]), frozenset(["a"]), [1], {1: 2},
+              "", b"", frozenset(), ("", b""), (1, "")]
     for _ in range(1500):
         bits = rng.choice([8, 31, 32, 60, 61, 62, 63, 64, 65, 72, 100, 127, 128, 129, 5000])
         values.append(rng.getrandbits(rng.randrange(1, bits + 1)) * rng.choice([1, -1]))
@@ -263,11 +272,50 @@ def test_numbers_made_by_calls_are_chosen():
             assert probe(b"\x80\x04" + call + b"K\x05\x85R.")[0] == "chosen"
     # the same names as protocol 0's quoted string lines
     assert probe(b"\x80\x04S'builtins'\nS'int'\n\x93K\x05\x85R.")[0] == "chosen"
-    assert probe(b"\x80\x04S'builtins'\nS'str'\n\x93K\x05\x85R.")[0] == "secret"
+    assert probe(b"\x80\x04S'builtins'\nS'str'\n\x93K\x05\x85R.")[0] == "opaque"
+
+
+def test_globals_the_walk_cannot_name_are_taken_as_chosen():
+    """From a review: STACK_GLOBAL takes its module and name from anything on the
+    stack. A module name spelled in 80 escapes of a protocol 0 UNICODE line, or made
+    by a call (``str(b'builtins', 'latin1')``), named ``builtins.int`` while the walk
+    saw ordinary text, and 32,000 int keys of one residue took 11 s. Unless the module
+    or the name is text the walk read and knows is not theirs, the global counts as one
+    whose calls make chosen keys."""
+    keys = lambda call: b"".join(call + b"\x8a\x09" + (k * MODULUS + 5).to_bytes(9, "little")
+                                 + b"\x85RN" for k in range(1, 101))
+    escaped = "".join("\\U%08x" % ord(c) for c in "builtins").encode()
+    made = b"cbuiltins\nstr\nC\x08builtins\x8c\x06latin1\x86R"
+    for module in (b"V" + escaped + b"\n", made):
+        stacked = b"\x80\x04" + module + b"\x94\x8c\x03int\x93\x94"
+        data = stacked + b"0}(" + keys(b"h\x01") + b"u."
+        assert len(pickle.loads(data)) == 100
+        assert charges(data)[1] == 100 * 99 // 2
+    # a name the walk reads as not one of theirs keeps its calls' results opaque
+    plain = b"\x80\x04" + made + b"\x8c\x03set\x93\x94" + b"0}(" + keys(b"h\x00") + b"u."
+    assert charges(plain)[1] == 0
+
+
+def test_empty_text_and_frozensets_have_known_hashes():
+    """From a review: ``''``, ``b''`` and ``frozenset()`` hash alike in every process
+    (0, 0 and a constant), so frozensets and tuples built of them can be made to share
+    a hash by the thousand (a frozenset's hash XORs its items'). The walk takes their
+    hashes as known: tuples of them are hashed, frozensets holding them are chosen."""
+    e = [b"\x8c\x00", b"C\x00", b"(\x91"]          # '', b'', frozenset()
+    for item in e:
+        kind, h = probe(b"\x80\x04" + item + b".")
+        assert kind == "known" and h in (0, hash(frozenset()))
+    # tuples of '' and b'' (distinct, all of one hash), as dict keys
+    import itertools
+    combos = list(itertools.product(e[:2], repeat=7))          # 128 keys of one hash
+    data = b"\x80\x04}(" + b"".join(b"(" + b"".join(c) + b"tN" for c in combos) + b"u."
+    assert charges(data)[1] == 128 * 127 // 2
+    assert probe(b"\x80\x04(\x8c\x00\x8c\x01a\x91.")[0] == "chosen"
+    assert probe(b"\x80\x04(\x8c\x01a\x8c\x01b\x91.")[0] == "secret"
     # bytes keys as protocol 2 writes them: _codecs.encode(text, 'latin1')
     data = pickle.dumps({b"k%d" % i: i for i in range(1000)}, protocol=2)
     assert b"_codecs" in data and charges(data)[1] == 0
-    assert probe(pickle.dumps(b"k", protocol=2))[0] == "secret"
+    assert probe(pickle.dumps(b"k", protocol=2))[0] == "opaque"
 
 
 def test_genuine_pickles_of_every_protocol_pass():
