@@ -94,15 +94,19 @@ class PickledObject:
         if (isinstance(state, tuple) and len(state) == 2
                 and all(part is None or isinstance(part, dict) for part in state)):
             for part in state:  # (__dict__, slot values)
-                _spend(len(part or {}))
-                _charge_state(part or {})
-                self.fields.update(part or {})
+                self._take(part or {})
         elif isinstance(state, dict):
-            _spend(len(state))
-            _charge_state(state)
-            self.fields.update(state)
+            self._take(state)
         else:
             self.fields["__state__"] = state
+
+    def _take(self, state: dict) -> None:
+        _spend(len(state))
+        if self.fields:             # another BUILD: its keys join those of earlier ones
+            _charge_merge(self, state)
+        else:
+            _charge_state(state)
+        self.fields.update(state)
 
     def __repr__(self) -> str:
         return f"<pickled {self.pickled_name}>"
@@ -452,6 +456,14 @@ def _build_buffer(record: _Buffer) -> np.ndarray:
     return _from_bytes(buffer, dtype, _shape(shape), order == "F")
 
 
+def _charge_rebuilt(keys: list, original) -> None:
+    """Charge inserting the rebuilt ``keys`` of ``original`` (a dict or set) where any
+    changed: a NumPy scalar record hashes by its identity in the unpickler, but the
+    scalar made of it by the file's choice (32,000 complex keys of hash 0 took 9 s)."""
+    if any(k is not o for k, o in zip(keys, original)):
+        _charge_hashing(keys, "a NumPy scalar as a key")
+
+
 def materialise(obj, path: str = "<pickle>"):
     """``obj`` (what :class:`RestrictedUnpickler` returned) with every NumPy record
     replaced by the array, scalar or dtype it describes, checked (``FormatError``
@@ -474,8 +486,9 @@ def materialise(obj, path: str = "<pickle>"):
             return out
         if isinstance(x, dict):
             out = done[key] = {}
-            for k, v in x.items():
-                out[build(k)] = build(v)
+            items = [(build(k), build(v)) for k, v in x.items()]
+            _charge_rebuilt([k for k, _ in items], x)
+            out.update(items)
             return out
         if isinstance(x, PickledObject):
             done[key] = x
@@ -486,7 +499,9 @@ def materialise(obj, path: str = "<pickle>"):
         if isinstance(x, tuple):
             out = tuple(build(v) for v in x)
         elif isinstance(x, (set, frozenset)):
-            out = type(x)(build(v) for v in x)
+            items = [build(v) for v in x]
+            _charge_rebuilt(items, x)
+            out = type(x)(items)
         elif isinstance(x, _Array):
             out = _build_array(x, build)
         elif isinstance(x, _Scalar):
@@ -584,6 +599,10 @@ _LEGACY_HINT = (" gensim 4 converts it when loading: Word2Vec.load() it in gensi
                 "save() it again (keeps the training state), or convert the vectors.")
 
 
+#: how long a global's module and name may be together (gensim's are below 100)
+MAX_GLOBAL_NAME = 1000
+
+
 class RestrictedUnpickler(pickle.Unpickler):
     """An unpickler that builds only the names of :data:`_ALLOWED` (NumPy arrays, plain
     containers) and stand-ins for gensim's classes; any other name raises
@@ -600,6 +619,10 @@ class RestrictedUnpickler(pickle.Unpickler):
         self.top_class: Optional[str] = None
 
     def find_class(self, module: str, name: str):
+        if len(module) + len(name) > MAX_GLOBAL_NAME:
+            # each look-up would copy and hash it (5,000 of a 4 MB name: 5.6 s)
+            raise FormatError(f"the pickle names a global of {len(module) + len(name):,} "
+                              "characters (a crafted file?)")
         # Python 2 pickles name builtins and copyreg by their old names
         if (module, name) in _compat_pickle.NAME_MAPPING:
             module, name = _compat_pickle.NAME_MAPPING[(module, name)]
@@ -1092,6 +1115,33 @@ def _charge_state(state: dict) -> None:
     _charge(entry[2], "an object's state")
 
 
+def _charge_merge(obj: "PickledObject", state: dict) -> None:
+    """Charge adding ``state``'s keys to the fields ``obj`` has from earlier BUILDs
+    (a file can BUILD one object 30,000 times, a key each, all of one hash): each is
+    compared with the earlier keys of its hash. A count per hash is kept for the
+    object, so the work stays linear in the keys."""
+    new = [k for k in state if type(k) is not str]
+    if not new:
+        return
+    merged = getattr(_hashes, "merged", None)
+    if merged is None:
+        merged = _hashes.merged = {}
+    entry = merged.get(id(obj))
+    if entry is None or entry[0] is not obj:
+        counts: Dict[int, int] = {}
+        for k in obj.fields:
+            if type(k) is not str:
+                counts[hash(k)] = counts.get(hash(k), 0) + 1
+        entry = merged[id(obj)] = (obj, counts)
+    counts = entry[1]
+    cost = _hash_cost(new, getattr(_hashes, "left", HASH_BUDGET))   # bounds hash() below
+    for k in new:
+        h = hash(k)
+        cost += counts.get(h, 0)
+        counts[h] = counts.get(h, 0) + 1
+    _charge(cost, "an object's state")
+
+
 def _charge_hashing(items, what: str) -> None:
     """Count what inserting ``items`` into a set or dict costs (:func:`_hash_cost`)
     against the load's :data:`HASH_BUDGET`."""
@@ -1142,7 +1192,7 @@ def restricted_unpickle(path: str, unpickler=None) -> tuple:
     with open(path, "rb") as raw:
         compression = by_magic(raw.read(MAGIC_LENGTH))
     size = os.path.getsize(path)
-    _hashes.left, _hashes.states = HASH_BUDGET, {}
+    _hashes.left, _hashes.states, _hashes.merged = HASH_BUDGET, {}, {}
     try:
         if compression is None:
             stream = open(path, "rb")
@@ -1175,7 +1225,8 @@ def restricted_unpickle(path: str, unpickler=None) -> tuple:
             try:
                 top = reader.load()
             finally:
-                _hashes.states = None       # the states it held for _charge_state
+                # the states and objects held for _charge_state and _charge_merge
+                _hashes.states = _hashes.merged = None
     except (UnsafePickleError, UnsupportedModelError) as exc:
         if str(exc).startswith(path):
             raise

@@ -389,6 +389,54 @@ def test_keys_made_to_share_a_hash_inside_the_pickle(tmp_path):
     assert len(top.fields) == 8000
 
 
+def test_keys_a_review_found_going_in_after_the_walk(tmp_path, monkeypatch):
+    """From a review of the walk's hash charges, each refused now (the budget lowered
+    to 100,000 so the files stay small): (1) one stand-in given a BUILD per key, each a
+    one-key dict of one hash, gathers them all in its fields (32,000 took 16 s); (2)
+    NumPy scalar records, whose hash in the unpickler is their identity, made into
+    complex numbers of hash 0 when the arrays are built (32,000 took 9 s); (3) a global
+    named by a 4 MB string, copied and hashed at each look-up (5,000: 5.6 s)."""
+    import struct
+    monkeypatch.setattr(gensim_pickle, "HASH_BUDGET", 100_000)
+    modulus = 2 ** 61 - 1
+
+    def long1(v):
+        data = v.to_bytes((v.bit_length() + 8) // 8, "little", signed=True)
+        return b"\x8a" + bytes([len(data)]) + data
+
+    def builds(keys):
+        return (b"\x80\x02cgensim.models.keyedvectors\nKeyedVectors\n)\x81"
+                b"c__builtin__\ndict\nq\x010" +
+                b"".join(b"h\x01]" + long1(k) + b"N\x86a\x85Rb" for k in keys) + b".")
+
+    def scalars(values):
+        return (b"\x80\x02cnumpy.core.multiarray\nscalar\nq\x000"
+                b"cnumpy\ndtype\nX\x03\x00\x00\x00c16\x89\x88\x87Rq\x010}(" +
+                b"".join(b"h\x00h\x01C\x10" + struct.pack("<dd", re, im) + b"\x86RN"
+                         for re, im in values) + b"u.")
+    cases = {
+        "builds": (builds([k * modulus + 5 for k in range(1, 601)]),
+                   builds(range(1, 601)), "an object's state in the pickle hashes"),
+        "scalars": (scalars([(-1000003.0 * j, float(j)) for j in range(600)]),
+                    scalars([(float(j), 0.5) for j in range(600)]),
+                    "a NumPy scalar as a key in the pickle hashes"),
+    }
+    for name, (crafted, genuine, message) in cases.items():
+        path = tmp_path / f"{name}.pkl"
+        path.write_bytes(crafted)
+        with pytest.raises(FormatError, match=message):
+            gensim_pickle.restricted_unpickle(str(path))
+        path.write_bytes(genuine)
+        top, _ = gensim_pickle.restricted_unpickle(str(path))
+        assert len(top.fields if name == "builds" else top) == 600
+    name = "gensim.models.callbacks"
+    long_name = (b"\x80\x04\x8c" + bytes([len(name)]) + name.encode() + b"\x94\x8d" +
+                 struct.pack("<Q", 4000) + b"x" * 4000 + b"\x94" + b"h\x00h\x01\x930" * 3 + b"N.")
+    (tmp_path / "name.pkl").write_bytes(long_name)
+    with pytest.raises(FormatError, match="names a global of 4,023 characters"):
+        gensim_pickle.restricted_unpickle(str(tmp_path / "name.pkl"))
+
+
 # -- decompression bombs --------------------------------------------------------------------
 def zeros_pickle(path, opener, n):
     """A pickle of ``n`` zero bytes (PROTO 4, BINBYTES8 n) compressed by ``opener``."""
