@@ -456,12 +456,11 @@ def _build_buffer(record: _Buffer) -> np.ndarray:
     return _from_bytes(buffer, dtype, _shape(shape), order == "F")
 
 
-def _charge_rebuilt(keys: list, original) -> None:
-    """Charge inserting the rebuilt ``keys`` of ``original`` (a dict or set) where any
-    changed: a NumPy scalar record hashes by its identity in the unpickler, but the
-    scalar made of it by the file's choice (32,000 complex keys of hash 0 took 9 s)."""
-    if any(k is not o for k, o in zip(keys, original)):
-        _charge_hashing(keys, "a NumPy scalar as a key")
+def _charge_rebuilt(keys: list) -> None:
+    """Charge inserting the ``keys`` of a dict or set some of which were rebuilt: a
+    NumPy scalar record hashes by its identity in the unpickler, but the scalar made of
+    it by the file's choice (32,000 complex keys of hash 0 took 9 s)."""
+    _charge_hashing(keys, "a NumPy scalar as a key")
 
 
 def materialise(obj, path: str = "<pickle>"):
@@ -486,9 +485,15 @@ def materialise(obj, path: str = "<pickle>"):
             return out
         if isinstance(x, dict):
             out = done[key] = {}
-            items = [(build(k), build(v)) for k, v in x.items()]
-            _charge_rebuilt([k for k, _ in items], x)
-            out.update(items)
+            keys, values, rebuilt = [], [], False
+            for k, v in x.items():
+                built = build(k)
+                rebuilt = rebuilt or built is not k
+                keys.append(built)
+                values.append(build(v))
+            if rebuilt:
+                _charge_rebuilt(keys)
+            out.update(zip(keys, values))
             return out
         if isinstance(x, PickledObject):
             done[key] = x
@@ -500,7 +505,8 @@ def materialise(obj, path: str = "<pickle>"):
             out = tuple(build(v) for v in x)
         elif isinstance(x, (set, frozenset)):
             items = [build(v) for v in x]
-            _charge_rebuilt(items, x)
+            if any(k is not o for k, o in zip(items, x)):
+                _charge_rebuilt(items)
             out = type(x)(items)
         elif isinstance(x, _Array):
             out = _build_array(x, build)
