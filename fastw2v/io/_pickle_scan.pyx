@@ -279,8 +279,9 @@ cdef inline int64_t immediate(int64_t h, bint known) noexcept:
 
 
 cdef void radix_sort(uint64_t *a, uint64_t *tmp, uint64_t n) noexcept nogil:
-    """Sort ``a[:n]`` (``tmp``: room for n more), a byte at a time from the lowest;
-    a byte that all share takes no pass."""
+    """Sort the ``n`` pairs ``a[2 i], a[2 i + 1]`` by their first (``tmp``: room for n
+    more pairs), a byte at a time from the lowest; a byte that all share takes no
+    pass."""
     cdef uint64_t count[256]
     cdef uint64_t i, at, c
     cdef uint64_t *src = a
@@ -291,7 +292,7 @@ cdef void radix_sort(uint64_t *a, uint64_t *tmp, uint64_t n) noexcept nogil:
         for b in range(256):
             count[b] = 0
         for i in range(n):
-            count[(src[i] >> shift) & 255] += 1
+            count[(src[2 * i] >> shift) & 255] += 1
         if count[(src[0] >> shift) & 255] == n:
             continue
         at = 0
@@ -300,14 +301,15 @@ cdef void radix_sort(uint64_t *a, uint64_t *tmp, uint64_t n) noexcept nogil:
             count[b] = at
             at += c
         for i in range(n):
-            b = (src[i] >> shift) & 255
-            dst[count[b]] = src[i]
+            b = (src[2 * i] >> shift) & 255
+            dst[2 * count[b]] = src[2 * i]
+            dst[2 * count[b] + 1] = src[2 * i + 1]
             count[b] += 1
         swap = src
         src = dst
         dst = swap
     if src != a:
-        memcpy(a, src, n * sizeof(uint64_t))
+        memcpy(a, src, 2 * n * sizeof(uint64_t))
 
 
 cdef inline bint could_be(int64_t obj, int64_t tag) noexcept:
@@ -683,34 +685,39 @@ cdef class _Walk:
     cdef int collisions(self, int64_t key) except -1:
         """Charge inserting ``key`` into a dict or set: one comparison with each earlier
         key of the same hash, counted over the whole pickle (more than any one dict
-        does), for the keys whose hash the file chooses. A key whose hash the walk does
-        not know could share one with any of them."""
+        does), for the keys whose hash the file chooses, each comparison weighing the
+        key. A key whose hash the walk does not know could share one with any of them."""
         cdef int kind = self.hk(key)
-        cdef uint64_t earlier
-        if kind == H_KNOWN:
+        cdef uint64_t earlier, weight = self.w(key)
+        if kind == H_KNOWN or kind == H_DISTINCT:
+            # a distinct key can still sit among known ones of its hash (7 after
+            # big ints equal to 7 modulo 2**61 - 1) and be set again and again
             earlier = self.chosen
-            self.note_known(self.hv(key))
+            self.note_known(self.hv(key), weight)
         elif kind == H_CHOSEN:
             earlier = self.risky
             self.chosen += 1
         else:
             return 0
+        # each comparison may read the whole key (tuples compare item by item)
+        earlier = sat_mul(earlier, weight)
         self.spent = sat_add(self.spent, earlier)
         self.compared = sat_add(self.compared, earlier)
         self.risky += 1
         return self.over_budget()
 
-    cdef int note_known(self, uint64_t h) except -1:
-        """Note a key of the known hash ``h``; the hashes are counted in bulk
-        (:meth:`count_same`) as their number doubles, and when the walk ends."""
+    cdef int note_known(self, uint64_t h, uint64_t weight) except -1:
+        """Note a key of the known hash ``h`` and ``weight``; the hashes are counted in
+        bulk (:meth:`count_same`) as their number doubles, and when the walk ends."""
         cdef uint64_t *grown
         if self.n_same == self.cap_same:
             self.cap_same = max(<uint64_t>4096, 2 * self.cap_same)
-            grown = <uint64_t *>realloc(self.same, self.cap_same * sizeof(uint64_t))
+            grown = <uint64_t *>realloc(self.same, 2 * self.cap_same * sizeof(uint64_t))
             if grown == NULL:
                 raise MemoryError()
             self.same = grown
-        self.same[self.n_same] = h
+        self.same[2 * self.n_same] = h
+        self.same[2 * self.n_same + 1] = weight
         self.n_same += 1
         if self.n_same >= self.next_count:
             self.count_same()
@@ -718,26 +725,30 @@ cdef class _Walk:
         return 0
 
     cdef int count_same(self) except -1:
-        """Charge the keys noted so far one comparison per earlier key of the same hash
-        (a hash held by c keys: c (c - 1) / 2), less what the last count charged. The
-        hashes are sorted and runs counted: a table of them would take a cache miss per
-        key (110 ms for a million random 64-bit ids), the sort a few passes over an
-        array."""
+        """Charge the keys noted so far a comparison per earlier key of the same hash,
+        each weighing the key (a hash held by c keys of weights w: at most (c - 1) times
+        their sum), less what the last count charged. The hashes are sorted and runs
+        counted: a table of them would take a cache miss per key (110 ms for a million
+        random 64-bit ids), the sort a few passes over an array."""
         cdef uint64_t *tmp
-        cdef uint64_t i, run = 1, total = 0
+        cdef uint64_t i, run = 1, total = 0, weights
         if self.n_same < 2:
             return 0
-        tmp = <uint64_t *>malloc(self.n_same * sizeof(uint64_t))
+        tmp = <uint64_t *>malloc(2 * self.n_same * sizeof(uint64_t))
         if tmp == NULL:
             raise MemoryError()
         radix_sort(self.same, tmp, self.n_same)
         free(tmp)
+        weights = self.same[1]
         for i in range(1, self.n_same + 1):
-            if i < self.n_same and self.same[i] == self.same[i - 1]:
+            if i < self.n_same and self.same[2 * i] == self.same[2 * i - 2]:
                 run += 1
+                weights = sat_add(weights, self.same[2 * i + 1])
             else:
-                total = sat_add(total, sat_mul(run, run - 1) // 2)
+                total = sat_add(total, sat_mul(run - 1, weights))
                 run = 1
+                if i < self.n_same:
+                    weights = self.same[2 * i + 1]
         self.spent = sat_add(self.spent, total - self.same_charged)
         self.compared = sat_add(self.compared, total - self.same_charged)
         self.same_charged = total
@@ -785,7 +796,9 @@ cdef class _Walk:
         if hashed:
             self.charge(t)
         self.truncate(m)
-        self.push(self.new_object(sat_add(1, t), depth, kind, h))
+        # what a call made holds its arguments, but hashes by its identity or as text
+        # and bytes (cached): as a key or an item it weighs one
+        self.push(self.new_object(1 if kind == H_OPAQUE else sat_add(1, t), depth, kind, h))
         return 0
 
     cdef int build_tuple(self, int64_t m) except -1:
