@@ -102,10 +102,7 @@ class PickledObject:
 
     def _take(self, state: dict) -> None:
         _spend(len(state))
-        if self.fields:             # another BUILD: its keys join those of earlier ones
-            _charge_merge(self, state)
-        else:
-            _charge_state(state)
+        _check_state(state)
         self.fields.update(state)
 
     def __repr__(self) -> str:
@@ -225,6 +222,13 @@ def _builtin(kind):
             raise FormatError(f"{kind.__name__}() called with keywords in the pickle")
         if kind is str and not all(isinstance(a, (str, bytes)) for a in args):
             raise FormatError("str() of something other than text in the pickle")
+        if kind in (int, float, complex) and any(isinstance(a, (str, bytes, bytearray)) and
+                                                len(a) > 100 for a in args):
+            # int(text, 16) of a megabyte: a number whose every hash reads 4M bits,
+            # that the walk weighed as one short string
+            raise FormatError(f"{kind.__name__}() of a text of "
+                              f"{max(len(a) for a in args if hasattr(a, '__len__')):,} "
+                              "characters in the pickle")
         if kind is str and len(args) > 1 and str(args[1]).lower().replace("_", "-") not in \
                 _TEXT_ENCODINGS:
             # some codecs decode in quadratic time (punycode)
@@ -233,8 +237,11 @@ def _builtin(kind):
         if kind in (set, frozenset, dict) and args:
             items = args[0]
             if kind is dict:
-                items = (list(items) if isinstance(items, dict) else
-                         [p[0] for p in items if isinstance(p, (tuple, list)) and p])
+                if not isinstance(items, dict) and not all(
+                        isinstance(p, (tuple, list)) and len(p) == 2 for p in items):
+                    # dict() takes any pair it can iterate: a dict's keys, unseen here
+                    raise FormatError("dict() of something other than pairs in the pickle")
+                items = list(items) if isinstance(items, dict) else [p[0] for p in items]
             _charge_hashing(items, f"{kind.__name__}()")
         return kind(*args)
     build.__name__ = kind.__name__
@@ -1068,9 +1075,12 @@ def _hash_cost(items, limit: int) -> int:
     hash. Stops counting past ``limit``."""
     sizes: Dict[int, int] = {}          # id -> tree size
 
+    def atom(x) -> int:         # an int's hash and comparison read all its digits
+        return 1 + x.bit_length() // 64 if isinstance(x, int) else 1
+
     def measure(x) -> int:
         if not isinstance(x, (tuple, frozenset)):
-            return 1
+            return atom(x)
         todo = [x]
         while todo:
             y = todo[-1]
@@ -1083,15 +1093,16 @@ def _hash_cost(items, limit: int) -> int:
                 continue
             size = 1
             for e in y:
-                size = min(size + (sizes[id(e)] if isinstance(e, (tuple, frozenset)) else 1),
-                           limit + 1)
+                size = min(size + (sizes[id(e)] if isinstance(e, (tuple, frozenset)) else
+                                   atom(e)), limit + 1)
             sizes[id(y)] = size
             todo.pop()
         return sizes[id(x)]
 
     cost, same_hash = 0, {}
     for x in items:
-        cost += measure(x)
+        size = measure(x)
+        cost += size
         if cost > limit:
             break
         if not isinstance(x, (str, bytes)):
@@ -1099,53 +1110,30 @@ def _hash_cost(items, limit: int) -> int:
                 h = hash(x)         # bounded: the tree was counted first
             except TypeError:
                 break               # unhashable: set() or dict() raises it
-            cost += same_hash.get(h, 0)
+            # each comparison with an earlier key of its hash may read it all
+            cost += same_hash.get(h, 0) * size
             same_hash[h] = same_hash.get(h, 0) + 1
     return cost
 
 
-def _charge_state(state: dict) -> None:
-    """:func:`_charge_hashing` for an object's state, whose keys are attribute names
-    (text: nothing to charge) in every genuine file. One state can be given to many
-    ``BUILD``s, so its cost is worked out once for its keys as they are (a pickle can
-    add keys to a dict, never take one away: the number of keys tells)."""
+def _check_state(state: dict) -> None:
+    """An object's state must be attribute names (text) and their values, as every
+    gensim file's is: other keys would be hashed again by each BUILD that gives the
+    state and each later update of the fields (one 4 MB int key given to 20,000
+    objects took 71 s). One state can be given to many ``BUILD``s, so it is checked
+    once for its keys as they are (a pickle can add keys to a dict, never take one
+    away: the number of keys tells)."""
     seen = getattr(_hashes, "states", None)
     if seen is None:
         seen = _hashes.states = {}
     entry = seen.get(id(state))
     if entry is None or entry[0] is not state or entry[1] != len(state):
+        odd = [k for k in state if type(k) is not str]
+        if odd:
+            raise FormatError(f"an object's state in the pickle has a key that is not an "
+                              f"attribute name: {brief(odd[0])}")
         # the dict itself is held, so its id is not reused while the load lasts
-        cost = 0 if all(type(k) is str for k in state) else \
-            _hash_cost(state, getattr(_hashes, "left", HASH_BUDGET))
-        entry = seen[id(state)] = (state, len(state), cost)
-    _charge(entry[2], "an object's state")
-
-
-def _charge_merge(obj: "PickledObject", state: dict) -> None:
-    """Charge adding ``state``'s keys to the fields ``obj`` has from earlier BUILDs
-    (a file can BUILD one object 30,000 times, a key each, all of one hash): each is
-    compared with the earlier keys of its hash. A count per hash is kept for the
-    object, so the work stays linear in the keys."""
-    new = [k for k in state if type(k) is not str]
-    if not new:
-        return
-    merged = getattr(_hashes, "merged", None)
-    if merged is None:
-        merged = _hashes.merged = {}
-    entry = merged.get(id(obj))
-    if entry is None or entry[0] is not obj:
-        counts: Dict[int, int] = {}
-        for k in obj.fields:
-            if type(k) is not str:
-                counts[hash(k)] = counts.get(hash(k), 0) + 1
-        entry = merged[id(obj)] = (obj, counts)
-    counts = entry[1]
-    cost = _hash_cost(new, getattr(_hashes, "left", HASH_BUDGET))   # bounds hash() below
-    for k in new:
-        h = hash(k)
-        cost += counts.get(h, 0)
-        counts[h] = counts.get(h, 0) + 1
-    _charge(cost, "an object's state")
+        seen[id(state)] = (state, len(state))
 
 
 def _charge_hashing(items, what: str) -> None:
@@ -1198,7 +1186,7 @@ def restricted_unpickle(path: str, unpickler=None) -> tuple:
     with open(path, "rb") as raw:
         compression = by_magic(raw.read(MAGIC_LENGTH))
     size = os.path.getsize(path)
-    _hashes.left, _hashes.states, _hashes.merged = HASH_BUDGET, {}, {}
+    _hashes.left, _hashes.states = HASH_BUDGET, {}
     try:
         if compression is None:
             stream = open(path, "rb")
@@ -1231,8 +1219,7 @@ def restricted_unpickle(path: str, unpickler=None) -> tuple:
             try:
                 top = reader.load()
             finally:
-                # the states and objects held for _charge_state and _charge_merge
-                _hashes.states = _hashes.merged = None
+                _hashes.states = None       # the states held for _check_state
     except (UnsafePickleError, UnsupportedModelError) as exc:
         if str(exc).startswith(path):
             raise

@@ -187,11 +187,21 @@ def _connector_words(fields: dict, path: str) -> frozenset:
         raise _fail(path, str(exc)) from None
 
 
+#: how long a phrase of gensim 3's tuple keys may be once joined
+MAX_PHRASE_LENGTH = 1 << 20
+
+
 def _key(key, delimiter: str, path: str) -> str:
     """A phrasegram's key: ``'new_york'``, or gensim 3's ``(b'new', b'york')``."""
     if isinstance(key, tuple):
         if len(key) < 2:
             raise _fail(path, f"phrase {brief(key)} has fewer than two words")
+        # one shared 100 KB word a thousand times over would join into 100 MB per key
+        size = len(delimiter) * (len(key) - 1) + sum(
+            len(part) if isinstance(part, (str, bytes)) else 0 for part in key)
+        if size > MAX_PHRASE_LENGTH:
+            raise _fail(path, f"a phrase of {len(key):,} words joins into {size:,} "
+                        f"characters (more than {MAX_PHRASE_LENGTH:,}: a crafted file?)")
         return delimiter.join(_text(part, path, "phrase word") for part in key)
     return _text(key, path, "phrase")
 

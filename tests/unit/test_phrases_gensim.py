@@ -331,3 +331,20 @@ def test_a_frozen_model_with_bad_phrasegrams(tmp_path):
         frozen.save(str(tmp_path / "bad.model"))
         with pytest.raises(FormatError, match=match):
             FrozenPhrases.load(tmp_path / "bad.model")
+
+
+def test_a_phrase_that_joins_into_megabytes_is_refused(tmp_path, lines):
+    """gensim 3's phrase keys are tuples of words, joined when read; a pickle shares one
+    word at every place for free, so 25 keys of a 100 KB word 1,000 times over would
+    join into 2.5 GB (14 s and 4.9 GB from a 151 KB file, found by a review). A phrase
+    may join into 1 MiB; a genuine one is a few words."""
+    frozen = gensim_phrases.Phrases(lines, **CONFIGS["default"]).freeze()
+    word = b"x" * 100_000
+    frozen.phrasegrams = {(word,) * 1000 + (b"%d" % i,): 1.0 for i in range(3)}
+    frozen.save(str(tmp_path / "joins.model"), pickle_protocol=4)
+    assert (tmp_path / "joins.model").stat().st_size < 200_000
+    with pytest.raises(FormatError, match="a phrase of 1,001 words joins into 100,001,00"):
+        FrozenPhrases.load(tmp_path / "joins.model")
+    frozen.phrasegrams = {(b"new", b"york"): 1.0}
+    frozen.save(str(tmp_path / "pair.model"), pickle_protocol=4)
+    assert FrozenPhrases.load(tmp_path / "pair.model").phrasegrams == {"new_york": 1.0}
