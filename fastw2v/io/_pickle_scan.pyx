@@ -363,6 +363,8 @@ cdef class _Walk:
     cdef uint64_t *same         # the known hashes of keys, in bulk (count_same)
     cdef uint64_t n_same, cap_same, next_count, same_charged
     cdef uint64_t risky, chosen, compared
+    # a lower bound of the memory the unpickler's objects take, in bytes, and its limit
+    cdef uint64_t built, memory
     # the top of the stack at STOP (for :func:`probe`)
     cdef int top_kind
     cdef uint64_t top_hash
@@ -662,6 +664,19 @@ cdef class _Walk:
         return self.n_stack - k < fence
 
     # -- charges -----------------------------------------------------------------------
+    cdef int builds(self, uint64_t n) except -1:
+        """Count ``n`` bytes of objects the unpickler makes (CPython's sizes, rounded
+        down: an empty list 56, a set 216, a dict entry 24...) against the memory
+        limit. Objects freed again (popped, never stored) are counted too: no pickler
+        makes many of those."""
+        self.built = sat_add(self.built, n)
+        if self.built > self.memory:
+            raise FormatError(
+                f"the pickle builds more than {self.memory:,} bytes of objects (empty "
+                "containers by the million, a few bytes each in the file: a crafted "
+                "file?)")
+        return 0
+
     cdef int charge(self, uint64_t weight) except -1:
         """Count ``weight`` objects hashed, compared or copied against the budget."""
         self.spent = sat_add(self.spent, weight)
@@ -892,6 +907,8 @@ cdef class _Walk:
                      4 if op in (OP_BININT, OP_EXT4) else 8)
                 if not self.fill(k):
                     return 0
+                if op in (OP_BININT, OP_BININT2, OP_BINFLOAT):
+                    self.builds(24)             # BININT1's values are shared objects
                 if op == OP_BININT:
                     self.push_le_int(self.p + self.pos, 4)
                     self.pos += 4
@@ -952,6 +969,7 @@ cdef class _Walk:
                     self.push(self.new_object(1 + n // 8, 0, H_CHOSEN))
                 else:
                     self.push(SCALAR)
+                self.builds(sat_add(24, n))     # read: the file holds the n bytes
             elif op == OP_NONE:
                 self.push(R_NONE)
             elif op in (OP_NEWTRUE, OP_NEWFALSE):
@@ -964,6 +982,7 @@ cdef class _Walk:
                 text = self.line()
                 if text is None:
                     return 0
+                self.builds(24)
                 if op in (OP_INT, OP_LONG, OP_FLOAT):
                     self.push_number(text, op != OP_FLOAT)
                 elif op in (OP_STRING, OP_UNICODE):
@@ -981,6 +1000,7 @@ cdef class _Walk:
                     m = self.pop_mark()
                     if m < 0:
                         return 0
+                    self.builds(56)
                     self.build(m, True, H_CHOSEN if (module, name) in CHOSEN_GLOBALS
                                else H_OPAQUE)
             elif op == OP_MARK:
@@ -1029,21 +1049,26 @@ cdef class _Walk:
                 self.push(self.new_object(1, 0, H_KNOWN if TUPLES_HASHED else H_CHOSEN,
                                           xx_end(XX5, 0)))
             elif op in (OP_EMPTY_LIST, OP_EMPTY_DICT, OP_EMPTY_SET):
+                self.builds(56 if op == OP_EMPTY_LIST else 64 if op == OP_EMPTY_DICT else 216)
                 self.push(self.new_object(1))
             elif op in (OP_TUPLE1, OP_TUPLE2, OP_TUPLE3):
                 k = op - OP_TUPLE1 + 1
                 if self.under_fence(k):
                     return 0
+                self.builds(40 + 8 * k)
                 self.build_tuple(self.n_stack - k)
             elif op == OP_TUPLE:
                 m = self.pop_mark()
                 if m < 0:
                     return 0
+                self.builds(40 + 8 * (self.n_stack - m))
                 self.build_tuple(m)
             elif op in (OP_LIST, OP_FROZENSET, OP_DICT):
                 m = self.pop_mark()
                 if m < 0:
                     return 0
+                self.builds((56 if op == OP_LIST else 216 if op == OP_FROZENSET else 64) +
+                            (8 if op == OP_LIST else 16) * (self.n_stack - m))
                 if op == OP_DICT:
                     if (self.n_stack - m) % 2:
                         return 0            # a key without its value: refused
@@ -1058,6 +1083,7 @@ cdef class _Walk:
                 if self.under_fence(k + 1):
                     return 0
                 m = self.n_stack - k
+                self.builds(8 if op == OP_APPEND else 24)
                 if op == OP_SETITEM:
                     self.charge_all(m, m + 1, 1)
                 self.add_to(self.stack[m - 1], m)
@@ -1065,6 +1091,8 @@ cdef class _Walk:
                 m = self.pop_mark()
                 if m < 1 or self.under_fence(self.n_stack - m + 1):
                     return 0
+                self.builds((8 if op == OP_APPENDS else 12 if op == OP_SETITEMS else 16) *
+                            (self.n_stack - m))
                 if op == OP_SETITEMS:
                     if (self.n_stack - m) % 2:
                         return 0
@@ -1077,12 +1105,14 @@ cdef class _Walk:
                 k = 3 if op == OP_NEWOBJ_EX else 2
                 if self.under_fence(k):
                     return 0
+                self.builds(56)
                 self.build(self.n_stack - k + 1, True, self.call_kind(self.n_stack - k))
                 self.swap_under()
             elif op == OP_OBJ:                  # mark, class, args...
                 m = self.pop_mark()
                 if m < 0 or m == self.n_stack:
                     return 0
+                self.builds(56)
                 self.build(m + 1, True, self.call_kind(m))
                 self.swap_under()
             elif op == OP_BUILD:                # obj, state
@@ -1124,7 +1154,7 @@ cdef class _Walk:
                                   "(no pickler writes that: a crafted file?)")
 
 
-cdef _Walk walked(stream, uint64_t budget, size):
+cdef _Walk walked(stream, uint64_t budget, size, uint64_t memory=WEIGHT_CAP):
     """A walk over ``stream`` (see :func:`scan`), run."""
     cdef _Walk walk = _Walk()
     cdef int i
@@ -1137,6 +1167,7 @@ cdef _Walk walked(stream, uint64_t budget, size):
     walk.size = size if size is not None else -1
     walk.frame_end = -1
     walk.budget = budget
+    walk.memory = memory
     walk.next_count = 1 << 16
     for i in range(RESERVED):
         walk.new_object(1)
@@ -1145,19 +1176,21 @@ cdef _Walk walked(stream, uint64_t budget, size):
     return walk
 
 
-def scan(stream, uint64_t budget, size=None):
+def scan(stream, uint64_t budget, size=None, memory=None):
     """Walk the pickle that ``stream`` holds (binary, read from its start) and raise
     :class:`~fastw2v.errors.FormatError` where the unpickler would hash, compare or copy
     more than ``budget`` objects (plus one per opcode), allocate a memo far larger than
     the objects stored, or read a frame differently from the walk. ``size``: the file's
     size when ``stream`` is a plain file (seekable: byte strings are then skipped with
-    ``seek``).
+    ``seek``). ``memory``: how many bytes the unpickler's objects may take (a lower
+    bound of CPython's sizes is counted), or None.
 
     Returns ``(charged, scanned, complete)``: the objects charged; how many bytes of
     the stream the walk read; whether it reached STOP. When it did not, the pickle is
     damaged or cut short within those bytes, and the unpickler must be given no more of
     them (it then raises its own error and runs nothing unchecked)."""
-    cdef _Walk walk = walked(stream, budget, size)
+    cdef _Walk walk = walked(stream, budget, size,
+                             WEIGHT_CAP if memory is None else min(memory, WEIGHT_CAP))
     return walk.spent, walk.at(), walk.complete
 
 

@@ -449,6 +449,22 @@ def test_calls_a_second_review_found(tmp_path):
     assert gensim_pickle.restricted_unpickle(str(tmp_path / "ok"))[0] == 255
 
 
+def test_a_small_file_that_builds_gigabytes_of_objects(tmp_path, monkeypatch):
+    """48M empty lists are 47 KB of gzip, within the decompression bound, and took
+    the unpickler 3.4 GB of memory. The objects a pickle builds may take 16 times its
+    decompressed size plus a floor (256 MiB; 1 MiB here), and never more than the
+    memory available."""
+    import gzip
+    monkeypatch.setattr(gensim_pickle, "OBJECTS_FLOOR", 1 << 20)
+    path = tmp_path / "lists.kv"
+    with gzip.open(path, "wb") as fh:
+        fh.write(b"\x80\x04" + b"]" * 2_000_000 + b".")
+    assert path.stat().st_size < 10_000
+    with pytest.raises(FormatError, match="builds more than 33,"):
+        gensim_pickle.restricted_unpickle(str(path))
+    assert gensim_pickle.objects_limit(10 ** 6) == 16 * 10 ** 6 + (1 << 20)
+
+
 # -- decompression bombs --------------------------------------------------------------------
 def zeros_pickle(path, opener, n):
     """A pickle of ``n`` zero bytes (PROTO 4, BINBYTES8 n) compressed by ``opener``."""
