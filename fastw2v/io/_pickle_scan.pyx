@@ -42,7 +42,7 @@ import io
 import struct
 
 from libc.stdint cimport int64_t, uint64_t
-from libc.stdlib cimport free, malloc, realloc
+from libc.stdlib cimport free, realloc
 from libc.string cimport memchr, memcmp, memcpy
 
 from ..errors import FormatError, TruncatedPickleError
@@ -312,6 +312,15 @@ cdef void radix_sort(uint64_t *a, uint64_t *tmp, uint64_t n) noexcept nogil:
         memcpy(a, src, 2 * n * sizeof(uint64_t))
 
 
+cdef void *resized(void *p, size_t size) except NULL:
+    """``realloc`` (``malloc`` for ``p`` NULL), raising MemoryError where it fails (``p``
+    is then left as it was)."""
+    cdef void *q = realloc(p, size)
+    if q == NULL:
+        raise MemoryError()
+    return q
+
+
 cdef inline bint could_be(int64_t obj, int64_t tag) noexcept:
     """Whether the stack's item ``obj`` may be the string ``tag`` stands for: it is, or
     it is something a call made (the walk does not know what)."""
@@ -475,24 +484,13 @@ cdef class _Walk:
 
     # -- objects and the stack ---------------------------------------------------------
     cdef int grow_objects(self) except -1:
+        # where one fails, those grown before it are only longer than cap_obj says
         cdef int64_t cap = max(1024, 2 * self.cap_obj)
-        cdef void *w = realloc(self.weight, cap * sizeof(uint64_t))
-        if w != NULL:
-            self.weight = <uint64_t *>w
-        cdef void *r = realloc(self.refs, cap * sizeof(int64_t))
-        if r != NULL:
-            self.refs = <int64_t *>r
-        cdef void *d = realloc(self.depth, cap * sizeof(int64_t))
-        if d != NULL:
-            self.depth = <int64_t *>d
-        cdef void *h = realloc(self.hval, cap * sizeof(uint64_t))
-        if h != NULL:
-            self.hval = <uint64_t *>h
-        cdef void *k = realloc(self.hkind, cap * sizeof(unsigned char))
-        if k != NULL:
-            self.hkind = <unsigned char *>k
-        if w == NULL or r == NULL or d == NULL or h == NULL or k == NULL:
-            raise MemoryError()
+        self.weight = <uint64_t *>resized(self.weight, cap * sizeof(uint64_t))
+        self.refs = <int64_t *>resized(self.refs, cap * sizeof(int64_t))
+        self.depth = <int64_t *>resized(self.depth, cap * sizeof(int64_t))
+        self.hval = <uint64_t *>resized(self.hval, cap * sizeof(uint64_t))
+        self.hkind = <unsigned char *>resized(self.hkind, cap * sizeof(unsigned char))
         self.cap_obj = cap
         return 0
 
@@ -525,13 +523,10 @@ cdef class _Walk:
                 self.n_obj -= 1
 
     cdef int push(self, int64_t obj) except -1:
-        cdef int64_t *grown
         if self.n_stack == self.cap_stack:
+            self.stack = <int64_t *>resized(
+                self.stack, max(1024, 2 * self.cap_stack) * sizeof(int64_t))
             self.cap_stack = max(1024, 2 * self.cap_stack)
-            grown = <int64_t *>realloc(self.stack, self.cap_stack * sizeof(int64_t))
-            if grown == NULL:
-                raise MemoryError()
-            self.stack = grown
         self.stack[self.n_stack] = obj
         self.n_stack += 1
         self.hold(obj)
@@ -544,13 +539,10 @@ cdef class _Walk:
             self.release(self.stack[self.n_stack])
 
     cdef int push_mark(self) except -1:
-        cdef int64_t *grown
         if self.n_marks == self.cap_marks:
+            self.marks = <int64_t *>resized(
+                self.marks, max(64, 2 * self.cap_marks) * sizeof(int64_t))
             self.cap_marks = max(64, 2 * self.cap_marks)
-            grown = <int64_t *>realloc(self.marks, self.cap_marks * sizeof(int64_t))
-            if grown == NULL:
-                raise MemoryError()
-            self.marks = grown
         self.marks[self.n_marks] = self.n_stack
         self.n_marks += 1
         return 0
@@ -724,13 +716,10 @@ cdef class _Walk:
     cdef int note_known(self, uint64_t h, uint64_t weight) except -1:
         """Note a key of the known hash ``h`` and ``weight``; the hashes are counted in
         bulk (:meth:`count_same`) as their number doubles, and when the walk ends."""
-        cdef uint64_t *grown
         if self.n_same == self.cap_same:
+            self.same = <uint64_t *>resized(
+                self.same, 2 * max(<uint64_t>4096, 2 * self.cap_same) * sizeof(uint64_t))
             self.cap_same = max(<uint64_t>4096, 2 * self.cap_same)
-            grown = <uint64_t *>realloc(self.same, 2 * self.cap_same * sizeof(uint64_t))
-            if grown == NULL:
-                raise MemoryError()
-            self.same = grown
         self.same[2 * self.n_same] = h
         self.same[2 * self.n_same + 1] = weight
         self.n_same += 1
@@ -749,9 +738,7 @@ cdef class _Walk:
         cdef uint64_t i, run = 1, total = 0, weights
         if self.n_same < 2:
             return 0
-        tmp = <uint64_t *>malloc(2 * self.n_same * sizeof(uint64_t))
-        if tmp == NULL:
-            raise MemoryError()
+        tmp = <uint64_t *>resized(NULL, 2 * self.n_same * sizeof(uint64_t))
         radix_sort(self.same, tmp, self.n_same)
         free(tmp)
         weights = self.same[1]
@@ -787,9 +774,7 @@ cdef class _Walk:
                 "make the unpickler allocate a table of that size: a crafted file?)")
         if <int64_t>idx >= self.cap_memo:
             cap = max(1024, 2 * <int64_t>idx + 1)
-            grown = <int64_t *>realloc(self.memo, cap * sizeof(int64_t))
-            if grown == NULL:
-                raise MemoryError()
+            grown = <int64_t *>resized(self.memo, cap * sizeof(int64_t))
             for i in range(self.cap_memo, cap):
                 grown[i] = EMPTY
             self.memo, self.cap_memo = grown, cap

@@ -1156,11 +1156,8 @@ def _check_state(state: dict) -> None:
 def _charge_hashing(items, what: str) -> None:
     """Count what inserting ``items`` into a set or dict costs (:func:`_hash_cost`)
     against the load's :data:`HASH_BUDGET`."""
-    _charge(_hash_cost(items, getattr(_hashes, "left", HASH_BUDGET)), what)
-
-
-def _charge(cost: int, what: str) -> None:
-    left = getattr(_hashes, "left", HASH_BUDGET) - cost
+    left = getattr(_hashes, "left", HASH_BUDGET)
+    left -= _hash_cost(items, left)
     if left < 0:
         raise FormatError(f"{what} in the pickle hashes and compares more than "
                           f"{HASH_BUDGET:,} objects (a crafted file?)")
