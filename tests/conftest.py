@@ -50,3 +50,28 @@ MODES = {
     "cbow-ns": dict(sg=0, hs=0, negative=5),
     "cbow-both": dict(sg=0, hs=1, negative=3),
 }
+
+
+def xx_colliding_pairs(n: int, before=()) -> list:
+    """``n`` pairs of ints that make tuples ``before + pair`` of one hash: CPython's
+    tuple hash takes its items' hashes through xxHash's rounds, each a bijection of the
+    state, so for every first int a second one lands the state on the same value
+    (where it is an int's hash)."""
+    m = 2 ** 64
+    prime1, prime2, prime5 = 11400714785074694791, 14029467366897019727, 2870177450012600261
+
+    def round_(state, lane):
+        state = (state + lane % m * prime2) % m
+        return ((state << 31) | (state >> 33)) % m * prime1 % m
+
+    start = prime5
+    for item in before:
+        start = round_(start, hash(item))
+    inverse, out, a = pow(prime2, -1, m), [], 0
+    while len(out) < n:
+        b = (12345 - round_(start, a)) * inverse % m
+        b = b - m if b >= 2 ** 63 else b
+        if -(2 ** 61 - 1) < b < 2 ** 61 - 1 and b != -1:
+            out.append((a, b))
+        a += 1
+    return out

@@ -14,6 +14,7 @@ import pickle
 import numpy as np
 import pytest
 
+from conftest import xx_colliding_pairs
 from fastw2v import KeyedVectors, Phrases, Word2Vec
 from fastw2v.errors import CorruptPickleError, FormatError, UnsafePickleError
 from fastw2v.io import gensim_pickle
@@ -337,31 +338,16 @@ def test_integer_keys_made_to_share_a_hash(tmp_path):
     assert KeyedVectors.load(write(tmp_path / "ids.kv", genuine)).index_to_key == ids
 
 
-def colliding_pairs(n: int) -> list:
-    """``n`` tuples of two ints with one hash (see tests/unit/test_pickle_scan.py)."""
-    m, modulus = 2 ** 64, 2 ** 61 - 1
-    prime1, prime2, prime5 = 11400714785074694791, 14029467366897019727, 2870177450012600261
-    inverse, out, a = pow(prime2, -1, m), [], 0
-    while len(out) < n:
-        state = ((prime5 + a * prime2) % m << 31 | (prime5 + a * prime2) % m >> 33) % m
-        b = (12345 - state * prime1 % m) * inverse % m
-        b = b - m if b >= 2 ** 63 else b
-        if -modulus < b < modulus and b != -1:
-            out.append((a, b))
-        a += 1
-    return out
-
-
 def test_keys_made_to_share_a_hash_inside_the_pickle(tmp_path):
     """The unpickler inserts a dict's keys before any Python code sees them, each
     compared with every earlier key of its hash: 16,000 big ints of one residue took
     1.3 s, tuples of two ints chosen against CPython's tuple hash 2.2 s (4x per
     doubling). The walk computes those hashes and refuses them; ``set(list)`` (protocol
     2) and a state given to many objects are charged in Python, where they run."""
-    assert len({hash(p) for p in colliding_pairs(50)}) == 1
+    assert len({hash(p) for p in xx_colliding_pairs(50)}) == 1
     items = {
         "ints": [k * (2 ** 61 - 1) + 7 for k in range(1, 16001)],
-        "pairs": colliding_pairs(16000),
+        "pairs": xx_colliding_pairs(16000),
     }
     for name, keys in items.items():
         body = b"".join(pickle.dumps(k, protocol=2)[2:-1] for k in keys)
@@ -377,7 +363,7 @@ def test_keys_made_to_share_a_hash_inside_the_pickle(tmp_path):
     # keys other than attribute names in an object's state: each BUILD that gives it,
     # and each later update of the object's fields, would insert and hash them again
     state = b"}q\x01(" + b"".join(pickle.dumps(k, protocol=2)[2:-1] + b"N"
-                                   for k in colliding_pairs(3)) + b"u"
+                                   for k in xx_colliding_pairs(3)) + b"u"
     builds = (b"\x80\x04cgensim.models.keyedvectors\nKeyedVectors\n)\x81" + state +
               b"b" + b"cgensim.models.keyedvectors\nKeyedVectors\n)\x81h\x01b" + b".")
     (tmp_path / "state.kv").write_bytes(builds)

@@ -10,6 +10,7 @@ import struct
 import pytest
 
 from fastw2v.errors import FormatError, TruncatedPickleError
+from conftest import xx_colliding_pairs
 from fastw2v.io._pickle_scan import CHOSEN_GLOBALS, MEMO_SLACK, charges, probe, scan
 
 
@@ -191,31 +192,6 @@ def test_the_hashes_are_cpythons():
             assert kind == hash_kind(v, protocol), (v, protocol)
             if kind in ("distinct", "known"):
                 assert h == hash(v), (v, protocol)
-
-
-def xx_colliding_pairs(n: int, before=()) -> list:
-    """``n`` pairs of ints that make tuples ``before + pair`` of one hash: CPython's
-    tuple hash takes its items' hashes through xxHash's rounds, each a bijection of the
-    state, so for every first int a second one lands the state on the same value
-    (where it is an int's hash)."""
-    m = 2 ** 64
-    prime1, prime2, prime5 = 11400714785074694791, 14029467366897019727, 2870177450012600261
-
-    def round_(state, lane):
-        state = (state + lane % m * prime2) % m
-        return ((state << 31) | (state >> 33)) % m * prime1 % m
-
-    start = prime5
-    for item in before:
-        start = round_(start, hash(item))
-    inverse, out, a = pow(prime2, -1, m), [], 0
-    while len(out) < n:
-        b = (12345 - round_(start, a)) * inverse % m
-        b = b - m if b >= 2 ** 63 else b
-        if -MODULUS < b < MODULUS and b != -1:
-            out.append((a, b))
-        a += 1
-    return out
 
 
 #: keys that share one hash: ints equal modulo 2**61 - 1 (either sign), tuples chosen
