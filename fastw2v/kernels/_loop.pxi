@@ -57,7 +57,7 @@ cdef void train_sentence_sg(const ModelC *m, WorkerC *w, RowsT *rows, const int3
     cdef int apply = not m.p.reg_path and not (m.p.hs and m.p.negative)
     for i in range(n):
         word = sent[i]
-        prefetch_next_centre(m, rows, sent, i, n)
+        prefetch_next_centre(m, w, rows, sent, i, n)
         lo = window_bounds(m, w, i, n, &hi)
         if m.p.shared_negatives:
             # the fast mode: the window as one batch, HS first, then NS (from the
@@ -87,7 +87,7 @@ cdef void train_sentence_cbow(const ModelC *m, WorkerC *w, RowsT *rows, const in
     cdef int d = m.p.dim
     for i in range(n):
         word = sent[i]
-        prefetch_next_centre(m, rows, sent, i, n)
+        prefetch_next_centre(m, w, rows, sent, i, n)
         lo = window_bounds(m, w, i, n, &hi)
         cw = 0
         for j in range(lo, hi):

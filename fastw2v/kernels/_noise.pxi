@@ -34,15 +34,16 @@ cdef void noise_start(const ModelC *m, NoiseC *nz, uint64_t seed) noexcept nogil
             prefetch_alias(m, r)
 
 
-cdef inline int32_t next_noise(const ModelC *m, NoiseC *nz, RowsT *rows) noexcept nogil:
-    """The next word of the noise stream; draws and prefetches further ahead."""
+cdef inline int32_t next_noise(const ModelC *m, NoiseC *nz, SoonC *soon, RowsT *rows) noexcept nogil:
+    """The next word of the noise stream; draws and prefetches further ahead (the rows of
+    words resolved now during the next update pass where ``soon`` is given)."""
     cdef int64_t t = nz.t
     cdef int32_t word = nz.word[t % NOISE_RING]
     cdef int32_t ahead
     cdef uint64_t r = nz.raw[(t + RESOLVE_AHEAD + 1) % NOISE_RING]
     ahead = resolve_noise(m, r)
     nz.word[(t + RESOLVE_AHEAD + 1) % NOISE_RING] = ahead
-    prefetch_row_for(m, rows, MAT_NS, m.w.output_ns, ahead)
+    prefetch_row_soon(m, soon if m.p.soon_noise else NULL, rows, MAT_NS, m.w.output_ns, ahead)
     r = fw_rng_next(&nz.rng)
     nz.raw[(t + DRAW_AHEAD + 1) % NOISE_RING] = r
     prefetch_alias(m, r)

@@ -147,6 +147,12 @@ cdef class Model:
         Run the loops over vector_size rounded up to 16 floats (:attr:`loop_width`)
         where the matrices' row padding is zero (fastw2v.kernels.layout); False keeps
         them to vector_size (tests compare the two).
+    prefetch_soon : bool
+        Rows of more than 128 floats that the next set or window needs (noise words, the
+        next centre's output row, the input row entering the window) are prefetched a
+        cache line at a time during the current update pass (:attr:`prefetches_soon`);
+        False prefetches each row whole as soon as it is known (tests and A/B runs
+        compare the two: the weights are the same bit for bit).
     """
     cdef ModelC c
     cdef list _keep_alive
@@ -156,7 +162,7 @@ cdef class Model:
                  int window, int cbow_mean, bint shrink_windows, bint compute_loss,
                  keep_threshold, codes, points, code_offsets, alias_threshold, alias_index,
                  sigmoid, bint shared_negatives=False, bint register_kernels=True, lockf=None,
-                 bint padded_loops=True):
+                 bint padded_loops=True, bint prefetch_soon=True):
         V, d = input_vectors.shape
         if window < 1 or (not hs and negative <= 0) or V < 1 or d < 1:
             raise ValueError("invalid kernel configuration")
@@ -227,6 +233,15 @@ cdef class Model:
             if all(zero_padded_width(a) == ld for a in mats):
                 self.c.p.dim = <int>width16
         self.c.p.reg_path = FW_HAVE_REG_PATH and self.c.p.dim <= 128 and register_kernels
+        # Rows wanted soon wait for the next update pass (SoonC). Not for the register
+        # loops, which take no list, nor for rows of 8 cache lines or fewer: their fetch
+        # does not fill the queue of outstanding misses, and fetched at once they have
+        # longer to arrive (1 worker, 1.5M words: skip-gram/HS 0.96x and CBOW/HS 0.97x
+        # at vector_size 100 with the list). A noise word resolved during a set of
+        # `negative` draws is used RESOLVE_AHEAD + 1 draws later, so in a later set only
+        # when negative is at most that; with more, its row is fetched when resolved.
+        self.c.p.soon_rows = prefetch_soon and not self.c.p.reg_path and self.c.p.dim > 128
+        self.c.p.soon_noise = self.c.p.soon_rows and negative <= RESOLVE_AHEAD + 1
         sigmoid = np.ascontiguousarray(sigmoid, dtype=np.float32)
         if sigmoid.shape[0] != EXP_TABLE_SIZE:
             raise ValueError("sigmoid table must have 1000 entries")
@@ -268,6 +283,12 @@ cdef class Model:
         """How many floats of each row the loops run over: vector_size, or vector_size
         rounded up to 16 where the rows' padding is zero (see ``padded_loops``)."""
         return self.c.p.dim
+
+    @property
+    def prefetches_soon(self):
+        """``(rows, noise)``: whether rows wanted soon are prefetched during the next
+        update pass (``prefetch_soon``), and whether the noise words' rows are too."""
+        return bool(self.c.p.soon_rows), bool(self.c.p.soon_noise)
 
     @property
     def uses_register_kernels(self):
@@ -512,6 +533,7 @@ cdef class Worker:
         if bad >= 0:
             raise ValueError(f"id {ids[bad]} at position {bad} is outside the vocabulary (0..{V - 1})")
         self.c.rng = fw_mix64(seed)
+        self.c.soon.n = 0
         noise_start(m, &self.c.noise, seed)
         if start < end:
             # the row policy is chosen here, once per job

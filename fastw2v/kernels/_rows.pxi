@@ -132,22 +132,39 @@ cdef inline float *row_ns(const ModelC *m, RowsT *rows, int32_t row) noexcept no
         return hot_or_shared(m, &rows.hot[MAT_NS], m.w.output_ns, row)
 
 
-cdef inline void prefetch_row_for(const ModelC *m, RowsT *rows, int mat, const float *base,
-                                  int32_t row) noexcept nogil:
-    """Prefetch the copy of ``row`` that this thread will read: its private copy once it
-    has one (reproducible mode), its hot copy once taken, else the shared row."""
+cdef inline const float *row_addr_for(const ModelC *m, RowsT *rows, int mat, const float *base,
+                                      int32_t row) noexcept nogil:
+    """Where this thread would read ``row`` now: its private copy once it has one
+    (reproducible mode), its hot copy once taken, else the shared row. Takes no copy."""
     cdef int32_t s
     cdef uint32_t k
     cdef HotSetC *h
     if RowsT is PrivateRowsC:
         s = rows.slot_of[mat][row]
         if s >= 0:
-            fw_prefetch_row(private_slot_row(m, rows, s), m.p.dim)
-            return
+            return private_slot_row(m, rows, s)
     else:
         h = &rows.hot[mat]
         k = <uint32_t>(row - h.lo)
         if k < <uint32_t>h.n and h.seen[k]:
-            fw_prefetch_row(h.priv + <int64_t>k * m.p.ld, m.p.dim)
-            return
-    fw_prefetch_row(base + <int64_t>row * m.p.ld, m.p.dim)
+            return h.priv + <int64_t>k * m.p.ld
+    return base + <int64_t>row * m.p.ld
+
+
+cdef inline void prefetch_row_for(const ModelC *m, RowsT *rows, int mat, const float *base,
+                                  int32_t row) noexcept nogil:
+    """Prefetch the copy of ``row`` that this thread will read, now."""
+    fw_prefetch_row(row_addr_for(m, rows, mat, base, row), m.p.dim)
+
+
+cdef inline void prefetch_row_soon(const ModelC *m, SoonC *soon, RowsT *rows, int mat,
+                                   const float *base, int32_t row) noexcept nogil:
+    """Prefetch ``row`` during the next update pass (``soon``: the worker's list, see
+    SoonC), or now when there is no list or it is full. The address is taken now: a copy
+    taken in between (a hot row's first touch, a private slot) is made from the shared row,
+    which is what gets fetched."""
+    if soon == NULL or soon.n >= SOON_MAX:
+        prefetch_row_for(m, rows, mat, base, row)
+        return
+    soon.rows[soon.n] = row_addr_for(m, rows, mat, base, row)
+    soon.n += 1

@@ -23,7 +23,7 @@ def draw_noise_samples(alias_threshold, alias_index, int64_t n, uint64_t seed):
     with nogil:
         noise_start(&m, &nz, seed)
         for i in range(n):
-            o[i] = next_noise(&m, &nz, &none)
+            o[i] = next_noise(&m, &nz, NULL, &none)
     return out
 
 

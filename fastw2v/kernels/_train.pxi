@@ -39,12 +39,15 @@ cdef extern from "vecmath.h" nogil:
     void fw_set_scores(const float *x, float **y, int n, int d, float *s)
     void fw_rows_sum(float **y, int n, float scale, float *out, int d)
     void fw_rows_axpy(const float *x, float **y, const float *a, int n, int d)
-    void fw_set_update(const float *x, float *err, float **y, const float *g, int n, int d)
+    void fw_set_update(const float *x, float *err, float **y, const float *g, int n, int d,
+                       const float **soon, int nsoon)
     void fw_set_update_apply(float *x, float xscale, const float *err, float **y,
-                             const float *g, int n, int d)
+                             const float *g, int n, int d,
+                             const float **soon, int nsoon)
     void fw_window_scores(float **x, int nx, float **y, int ny, int d, float *s, int gs)
     void fw_window_update(float **x, const float *xscale, int nx, float **y, int ny,
-                          const float *g, int gs, float *err, int d)
+                          const float *g, int gs, float *err, int d, const float **soon,
+                          int nsoon)
     int64_t fw_atomic_add(int64_t *p, int64_t v)
     int64_t fw_atomic_load(int64_t *p)
     uint64_t fw_rng_next(uint64_t *s)

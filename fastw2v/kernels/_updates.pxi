@@ -2,11 +2,12 @@
 # shared-negatives window (included by _train.pxi).
 
 
-cdef inline void prefetch_next_centre(const ModelC *m, RowsT *rows, const int32_t *sent,
-                                      int i, int n) noexcept nogil:
+cdef inline void prefetch_next_centre(const ModelC *m, WorkerC *w, RowsT *rows,
+                                      const int32_t *sent, int i, int n) noexcept nogil:
     """While centre ``i`` trains, fetch what centre ``i + 1`` will need: its output row
     (NS), its Huffman path's rows (HS; but for the HS_CACHED_NODES nearest the root),
-    and the input row entering the window.
+    and the input row entering the window. The rows are fetched during centre ``i``'s
+    first update pass (``WorkerC.soon``) where the loops take a list.
 
     HS needs a chain of three dependent loads (path offset, path, node rows), so it is
     pipelined over three centres: the offset of centre ``i + 3``, the path of ``i + 2``
@@ -16,10 +17,11 @@ cdef inline void prefetch_next_centre(const ModelC *m, RowsT *rows, const int32_
     cdef int64_t k, kbeg
     cdef int32_t nxt, node
     cdef int32_t cached_from = m.p.vocab_size - 1 - HS_CACHED_NODES
+    cdef SoonC *soon = &w.soon if m.p.soon_rows else NULL
     if i + 1 < n:
         nxt = sent[i + 1]
         if m.w.output_ns != NULL:
-            prefetch_row_for(m, rows, MAT_NS, m.w.output_ns, nxt)
+            prefetch_row_soon(m, soon, rows, MAT_NS, m.w.output_ns, nxt)
         if m.w.output_hs != NULL:
             for k in range(m.t.code_offsets[nxt], m.t.code_offsets[nxt + 1]):
                 node = <int32_t>(m.t.path[k] >> 1)
@@ -32,7 +34,7 @@ cdef inline void prefetch_next_centre(const ModelC *m, RowsT *rows, const int32_
                 if i + 3 < n:
                     __builtin_prefetch(&m.t.code_offsets[sent[i + 3]])
     if m.p.window < n - i - 1:
-        prefetch_row_for(m, rows, MAT_INPUT, m.w.input_vectors, sent[i + m.p.window + 1])
+        prefetch_row_soon(m, soon, rows, MAT_INPUT, m.w.input_vectors, sent[i + m.p.window + 1])
 
 
 cdef inline void hs_update(const ModelC *m, WorkerC *w, RowsT *rows, int32_t word,
@@ -72,9 +74,10 @@ cdef inline void hs_update(const ModelC *m, WorkerC *w, RowsT *rows, int32_t wor
             ys[nu] = ys[k]
             nu += 1
     if apply:
-        fw_set_update_apply(l1, lock, NULL, ys, g, nu, d)
+        fw_set_update_apply(l1, lock, NULL, ys, g, nu, d, w.soon.rows, w.soon.n)
     else:
-        fw_set_update(l1, w.scratch.neu1e, ys, g, nu, d)
+        fw_set_update(l1, w.scratch.neu1e, ys, g, nu, d, w.soon.rows, w.soon.n)
+    w.soon.n = 0
 
 
 cdef inline float ns_gradient(const ModelC *m, float f, float label, float alpha) noexcept nogil:
@@ -120,7 +123,7 @@ cdef inline void ns_update(const ModelC *m, WorkerC *w, RowsT *rows, int32_t wor
     ys[0] = row_ns(m, rows, word)
     words[0] = word
     for drawn in range(m.p.negative):
-        cand = next_noise(m, &w.noise, rows)
+        cand = next_noise(m, &w.noise, &w.soon, rows)
         if cand == word:
             continue
         if not m.p.reg_path:
@@ -131,7 +134,7 @@ cdef inline void ns_update(const ModelC *m, WorkerC *w, RowsT *rows, int32_t wor
                         memset(neu1e, 0, d * sizeof(float))
                         err_started = 1
                     ns_gradients(m, w, l1, ys + start, g + start, n - start, start == 0, alpha)
-                    fw_set_update(l1, neu1e, ys + start, g + start, n - start, d)
+                    fw_set_update(l1, neu1e, ys + start, g + start, n - start, d, NULL, 0)
                     start = n
                     break
         words[n] = cand
@@ -144,9 +147,10 @@ cdef inline void ns_update(const ModelC *m, WorkerC *w, RowsT *rows, int32_t wor
     ns_gradients(m, w, l1, ys + start, g + start, n - start, start == 0, alpha)
     if apply:
         fw_set_update_apply(l1, lock, neu1e if err_started else NULL, ys + start, g + start,
-                            n - start, d)
+                            n - start, d, w.soon.rows, w.soon.n)
     else:
-        fw_set_update(l1, neu1e, ys + start, g + start, n - start, d)
+        fw_set_update(l1, neu1e, ys + start, g + start, n - start, d, w.soon.rows, w.soon.n)
+    w.soon.n = 0
 
 
 cdef int window_contexts(const ModelC *m, WorkerC *w, RowsT *rows, const int32_t *sent,
@@ -209,7 +213,9 @@ cdef void sg_hs_window(const ModelC *m, WorkerC *w, RowsT *rows, int32_t word, i
                 sc[k] = times * (1 - code - sigmoid_lookup(m, f)) * alpha
             else:
                 sc[k] = 0.0
-    fw_window_update(x.ctx_rows, x.ctx_scale, nc, ys, n, x.scores, n, x.ctx_err, m.p.dim)
+    fw_window_update(x.ctx_rows, x.ctx_scale, nc, ys, n, x.scores, n, x.ctx_err, m.p.dim,
+                     w.soon.rows, w.soon.n)
+    w.soon.n = 0
 
 
 cdef void sg_shared_negatives(const ModelC *m, WorkerC *w, RowsT *rows, int32_t word, int nc,
@@ -239,7 +245,7 @@ cdef void sg_shared_negatives(const ModelC *m, WorkerC *w, RowsT *rows, int32_t 
     ys[0] = row_ns(m, rows, word)
     nt = 1
     for t in range(m.p.negative):
-        cand = next_noise(m, &w.noise, rows)
+        cand = next_noise(m, &w.noise, &w.soon, rows)
         if cand == word:
             continue
         for u in range(1, nt):
@@ -263,4 +269,6 @@ cdef void sg_shared_negatives(const ModelC *m, WorkerC *w, RowsT *rows, int32_t 
             if m.p.compute_loss:
                 w.stats.loss += times * fw_neg_log_sigmoid(f if t == 0 else -f)
             sc[t] = times * ns_gradient(m, f, label, alpha)
-    fw_window_update(x.ctx_rows, x.ctx_scale, nc, ys, nt, x.scores, stride, x.ctx_err, d)
+    fw_window_update(x.ctx_rows, x.ctx_scale, nc, ys, nt, x.scores, stride, x.ctx_err, d,
+                     w.soon.rows, w.soon.n)
+    w.soon.n = 0

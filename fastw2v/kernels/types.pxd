@@ -6,6 +6,8 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 cdef enum:
     # Negative samples are drawn ahead through a ring of this many entries.
     NOISE_RING = 16
+    # Rows that can wait for the next update pass to be prefetched (SoonC).
+    SOON_MAX = 64
     # The weight matrices, as numbered in the reproducible mode's row maps.
     MAT_INPUT = 0
     MAT_HS = 1
@@ -24,6 +26,10 @@ ctypedef struct ParamsC:
     int shared_negatives          # sg: each window one batch (HogBatch; NS: one set of
                                   # negatives per centre word, HS: the centre's path)
     int reg_path                  # use fw_hs_path / fw_ns_set (AVX-512 variant, dim <= 128)
+    int soon_rows                 # rows wanted soon wait in WorkerC.soon for the next
+                                  # update pass (not reg_path: those loops take no list)
+    int soon_noise                # and so do the noise words' rows (soon_rows, and every
+                                  # word resolved during a set is used in a later set)
 
 ctypedef struct WeightsC:
     # Shared by every thread without locks (Hogwild!, as the C tool and gensim).
@@ -64,6 +70,13 @@ ctypedef struct NoiseC:
     uint64_t raw[NOISE_RING]      # raw draws t+RESOLVE_AHEAD+1 .. t+DRAW_AHEAD
     int32_t word[NOISE_RING]      # resolved words t .. t+RESOLVE_AHEAD
     int64_t t                     # index of the next noise word to hand out
+
+ctypedef struct SoonC:
+    # Rows the next set or window will use, prefetched a cache line at a time by the next
+    # update pass (vecmath.h, fw_soon_lines) instead of all at once when they become
+    # known; when full, a row is prefetched at once, as before.
+    const float *rows[SOON_MAX]
+    int n
 
 ctypedef struct ScratchC:
     float *neu1                   # [d] CBOW hidden layer
@@ -129,6 +142,7 @@ ctypedef struct WorkerC:
     char pad_front[64]            # keep other threads' data off this struct's cache lines
     uint64_t rng                  # windows and down-sampling
     NoiseC noise
+    SoonC soon
     ScratchC scratch
     int reproducible              # which row policy train() runs: private (1) or shared
     SharedRowsC shared

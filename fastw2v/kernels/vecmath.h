@@ -85,6 +85,20 @@ static inline void fw_scale(float a, float *y, int n) {
     for (int i = 0; i < n; i++) y[i] *= a;
 }
 
+/* ---- Rows wanted soon: their cache lines asked for a few at a time ----------------
+ * The rows the next set or window will use (its noise words, the next centre's output
+ * row or Huffman path) are known while the current update pass runs. Asked for all at
+ * once, a 300-float row is 19 cache lines and a set of six rows over a hundred: the
+ * prefetches fill the core's queue of outstanding misses and the core waits on them
+ * (the prefetch loop was the hottest spot of skip-gram/NS at 300). So the update passes
+ * below take the list of rows wanted soon and ask for one 64-byte line of each (16
+ * floats, the rows are on cache lines) as they reach that column: the fetches spread
+ * over the pass, behind its arithmetic. */
+FW_AI_ void fw_soon_lines(const float *const *soon, int nsoon, int *next, int upto) {
+    for (; *next < upto; *next += 16)
+        for (int q = 0; q < nsoon; q++) __builtin_prefetch(soon[q] + *next, 1, 3);
+}
+
 /* ---- One input vector against a set of output rows, in two passes -----------------
  * Hierarchical softmax (the nodes of a Huffman path) and negative sampling (the true
  * word and its noise words) train one input vector x against n output rows y[t]. Taken
@@ -178,6 +192,7 @@ static inline void fw_set_scores(const float *x, float *const *y, int n, int d, 
 #define FW_SET_UPDATE_GROUP(VT, W, LD, ST, SPL, K)                                        \
     do {                                                                                   \
         VT sv = SPL(xscale), xv[K], ev[K];                                                 \
+        fw_soon_lines(soon, nsoon, &soon_next, i + (K) * (W));                             \
         _Pragma("GCC unroll 4")                                                            \
         for (int k = 0; k < (K); k++) {                                                    \
             xv[k] = LD(x + i + k * (W));                                                   \
@@ -216,8 +231,8 @@ static inline void fw_set_scores(const float *x, float *const *y, int n, int d, 
 
 FW_AI_ void fw_set_update_core(const int APPLY, float *restrict x, float xscale,
                                float *restrict err, float *const *y, const float *g, int n,
-                               int d) {
-    int i = 0;
+                               int d, const float *const *soon, int nsoon) {
+    int i = 0, soon_next = 0;
 #if FW_WIDE
     FW_SET_UPDATE_CHUNKS(fw_v16, 16, fw_load16, fw_store16, fw_splat16)
 #endif
@@ -233,19 +248,22 @@ FW_AI_ void fw_set_update_core(const int APPLY, float *restrict x, float xscale,
         if (APPLY) x[i] = xv + xscale * e;
         else err[i] = e;
     }
+    fw_soon_lines(soon, nsoon, &soon_next, d);
 }
 
-/* err += sum_t g[t] y[t] and y[t] += g[t] x for t < n (old y[t] in both; rows distinct) */
+/* err += sum_t g[t] y[t] and y[t] += g[t] x for t < n (old y[t] in both; rows distinct);
+ * meanwhile the lines of soon[0:nsoon] are asked for (fw_soon_lines) */
 static inline void fw_set_update(const float *x, float *err, float *const *y, const float *g,
-                                 int n, int d) {
-    fw_set_update_core(0, (float *)x, 0.0f, err, y, g, n, d);
+                                 int n, int d, const float *const *soon, int nsoon) {
+    fw_set_update_core(0, (float *)x, 0.0f, err, y, g, n, d, soon, nsoon);
 }
 
 /* x += xscale * (err + sum_t g[t] y[t]) after y[t] += g[t] x for t < n (err may be NULL:
- * zero; old y[t] and x on the right; rows distinct) */
+ * zero; old y[t] and x on the right; rows distinct); soon as in fw_set_update */
 static inline void fw_set_update_apply(float *x, float xscale, const float *err,
-                                       float *const *y, const float *g, int n, int d) {
-    fw_set_update_core(1, x, xscale, (float *)err, y, g, n, d);
+                                       float *const *y, const float *g, int n, int d,
+                                       const float *const *soon, int nsoon) {
+    fw_set_update_core(1, x, xscale, (float *)err, y, g, n, d, soon, nsoon);
 }
 
 /* out = (y[0] + y[1] + ... + y[n-1]) * scale, summed in that order from 0: the CBOW
@@ -389,20 +407,26 @@ FW_DEFINE_WINDOW_CHUNK(fw_wchunk1, fw_v1, fw_load1, fw_store1, fw_splat1)
     }
 
 /* E = G Y, Y += G^T X, X += xscale * E (G is [nx, gs], its rows the contexts; X and Y
- * old values on the right-hand sides). x[] and y[] distinct rows; err: [nx, d] scratch. */
+ * old values on the right-hand sides). x[] and y[] distinct rows; err: [nx, d] scratch;
+ * meanwhile the lines of soon[0:nsoon] are asked for (fw_soon_lines). */
 static inline void fw_window_update(float *const *x, const float *xscale, int nx,
                                     float *const *y, int ny, const float *g, int gs,
-                                    float *err, int d) {
-    int i = 0;
-    if (nx == 0 || ny == 0) return;
+                                    float *err, int d, const float *const *soon, int nsoon) {
+    int i = 0, soon_next = 0;
+    if (nx == 0 || ny == 0) {
+        fw_soon_lines(soon, nsoon, &soon_next, d);
+        return;
+    }
     /* every column chunk of W floats (CHUNK: its width's chunk function), block by block */
 #define FW_WINDOW_COLUMNS(W, CHUNK)                                                       \
-    for (; i + (W) <= d; i += (W))                                                         \
+    for (; i + (W) <= d; i += (W)) {                                                       \
+        fw_soon_lines(soon, nsoon, &soon_next, i + (W));                                   \
         for (int t = 0; t < ny; t += FW_WB) {                                              \
             int nb = ny - t < FW_WB ? ny - t : FW_WB;                                      \
             FW_WB_DISPATCH(nb, CHUNK(NB, t == 0, t + FW_WB >= ny, i, x, xscale, nx, y + t, \
                                      g + t, gs, err, d))                                   \
-        }
+        }                                                                                  \
+    }
 #if FW_WIDE
     FW_WINDOW_COLUMNS(16, fw_wchunk16)
 #endif
@@ -410,6 +434,7 @@ static inline void fw_window_update(float *const *x, const float *xscale, int nx
     FW_WINDOW_COLUMNS(4, fw_wchunk4)
     FW_WINDOW_COLUMNS(1, fw_wchunk1)
 #undef FW_WINDOW_COLUMNS
+    fw_soon_lines(soon, nsoon, &soon_next, d);
 }
 
 /* s0[t] = x0 . y[t] (and s1[t] = x1 . y[t] when TWO) for t < NB: two context rows at a

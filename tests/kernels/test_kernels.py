@@ -558,3 +558,84 @@ def test_lockf_must_be_a_vector():
     for bad in (np.ones((2, 2), dtype=np.float32), np.ones(0, dtype=np.float32)):
         with pytest.raises(ValueError, match="lockf"):
             _kernels.Model(*weights, lockf=bad, **kw)
+
+
+def _three_jobs(mode, prefetch_soon, policy, dim=300, **case_kw):
+    """Three jobs of one case with the kernels, one worker under row ``policy`` (see
+    SOON_POLICIES). Returns (weights, stats, model)."""
+    weights, kw, ids = _private_case(mode, dim=dim, sample=0.05, compute_loss=True, **case_kw)
+    km = _kernels.Model(*weights, prefetch_soon=prefetch_soon, **kw)
+    km.set_schedule(0.05, 0.001, 3 * len(ids))
+    worker = _kernels.Worker(km)
+    if policy == "hot":
+        worker.use_hot_rows(nodes=4, outputs=5, words=3, merge_every=2)
+    elif policy == "private":
+        worker.use_private_rows(True)
+    third = len(ids) // 3
+    for job, (s, e) in enumerate([(0, third), (third, 2 * third), (2 * third, len(ids))]):
+        if policy == "private":
+            worker.set_job_schedule(km.progress, 1)
+        worker.train(ids, s, e, 100 + job)
+        if policy == "private":
+            _kernels.merge_private_rows(km, [worker])
+    return weights, worker.take_stats(), km
+
+
+@pytest.mark.parametrize("policy", ["shared", "hot", "private"])
+@pytest.mark.parametrize("mode,negative,shared_negatives", [
+    ("sg-ns", None, False), ("cbow-ns", None, False), ("sg-hs", None, False),
+    ("cbow-hs", None, False), ("sg-both", None, False), ("cbow-both", None, False),
+    ("sg-ns", 12, False), ("cbow-ns", 7, False), ("sg-ns", None, True), ("sg-both", 9, True)])
+def test_prefetching_rows_soon_leaves_every_weight_as_it_was(mode, negative, shared_negatives,
+                                                             policy):
+    """Rows of more than 128 floats wanted by the next set (noise words, the next
+    centre's output row, the entering input row) are prefetched a line at a time during
+    the current update pass: hints only, so the weights and the loss are the same bit
+    for bit as with every row prefetched when it becomes known, under every row policy
+    (hot copies and private slots are where the list's addresses point), with noise
+    rows on the list (negative <= 7) or not (more)."""
+    runs = {soon: _three_jobs(mode, soon, policy, negative=negative,
+                              shared_negatives=shared_negatives) for soon in (True, False)}
+    (w_on, stats_on, km_on), (w_off, stats_off, km_off) = runs[True], runs[False]
+    neg = MODES[mode]["negative"] if negative is None else negative
+    assert km_on.prefetches_soon == (True, neg <= 7)
+    assert km_off.prefetches_soon == (False, False)
+    for name, a, b in zip(("syn0", "syn1", "syn1neg"), w_on, w_off):
+        assert np.array_equal(a, b), name
+    assert stats_on == stats_off and stats_on[1] > 0
+    initial = _private_case(mode, dim=300, sample=0.05, negative=negative)[0]
+    assert not np.array_equal(w_on[0], initial[0])
+
+
+@pytest.mark.parametrize("dim,soon", [(128, False), (129, True), (300, True)])
+def test_rows_wanted_soon_only_above_128_floats_and_off_the_register_loops(dim, soon):
+    """Rows of 8 cache lines or fewer are fetched whole when known (they do not fill the
+    queue of outstanding misses); the register-resident loops take no list."""
+    weights, kw, ids = _private_case("sg-ns", dim=dim)
+    km = _kernels.Model(*weights, **kw)
+    assert km.prefetches_soon == (soon and not km.uses_register_kernels,) * 2
+    km = _kernels.Model(*[w.copy() for w in weights], register_kernels=False, **kw)
+    assert km.prefetches_soon == (soon,) * 2
+
+
+def test_rows_wanted_soon_that_no_update_pass_takes_are_fetched_at_once():
+    """CBOW/HS over a one-word vocabulary has empty Huffman paths, so no update pass runs
+    and the list of rows wanted soon is never emptied: once it is full, rows are
+    prefetched at once. Nothing is written, and the job ends normally."""
+    b = VocabBuilder()
+    b.add_sentences([["w"] * 5])
+    vocab = b.finalize(min_count=1)
+    huff = build_huffman(vocab.counts)
+    noise = noise_table(vocab.counts, 0.75)
+    syn0 = np.ones((1, 300), np.float32)
+    syn1 = np.ones((1, 300), np.float32)
+    km = _kernels.Model(syn0, syn1, None, sg=0, hs=1, negative=0, window=2, cbow_mean=1,
+                        shrink_windows=False, compute_loss=False, keep_threshold=None,
+                        codes=huff.codes, points=huff.points, code_offsets=huff.offsets,
+                        alias_threshold=noise.threshold, alias_index=noise.alias,
+                        sigmoid=sigmoid_table(), register_kernels=False)
+    assert km.prefetches_soon[0]
+    ids = np.array(([0] * 40 + [-1]) * 10, dtype=np.int32)       # 400 centres
+    assert _kernels.Worker(km).train(ids, 0, len(ids), 1) == 400
+    assert np.array_equal(syn0, np.ones((1, 300), np.float32))
+    assert np.array_equal(syn1, np.ones((1, 300), np.float32))
