@@ -233,14 +233,17 @@ cdef class Model:
             if all(zero_padded_width(a) == ld for a in mats):
                 self.c.p.dim = <int>width16
         self.c.p.reg_path = FW_HAVE_REG_PATH and self.c.p.dim <= 128 and register_kernels
-        # Rows wanted soon wait for the next update pass (SoonC). Not for the register
-        # loops, which take no list, nor for rows of 8 cache lines or fewer: their fetch
-        # does not fill the queue of outstanding misses, and fetched at once they have
-        # longer to arrive (1 worker, 1.5M words: skip-gram/HS 0.96x and CBOW/HS 0.97x
-        # at vector_size 100 with the list). A noise word resolved during a set of
-        # `negative` draws is used RESOLVE_AHEAD + 1 draws later, so in a later set only
-        # when negative is at most that; with more, its row is fetched when resolved.
-        self.c.p.soon_rows = prefetch_soon and not self.c.p.reg_path and self.c.p.dim > 128
+        # Rows wanted soon wait for the next update pass (SoonC), with negative sampling
+        # (its sets are what filled the queue of outstanding misses). Not for the
+        # register loops, which take no list, nor for rows of 8 cache lines or fewer:
+        # their fetch does not fill the queue, and fetched at once they have longer to
+        # arrive (1 worker, 1.5M words: skip-gram/HS 0.96x and CBOW/HS 0.97x at
+        # vector_size 100 with the list; HS alone gained nothing at 200-300 either). A
+        # noise word resolved during a set of `negative` draws is used RESOLVE_AHEAD + 1
+        # draws later, so in a later set only when negative is at most that; with more,
+        # its row is fetched when resolved.
+        self.c.p.soon_rows = (prefetch_soon and negative > 0 and not self.c.p.reg_path
+                              and self.c.p.dim > 128)
         self.c.p.soon_noise = self.c.p.soon_rows and negative <= RESOLVE_AHEAD + 1
         sigmoid = np.ascontiguousarray(sigmoid, dtype=np.float32)
         if sigmoid.shape[0] != EXP_TABLE_SIZE:

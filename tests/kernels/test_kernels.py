@@ -588,17 +588,18 @@ def _three_jobs(mode, prefetch_soon, policy, dim=300, **case_kw):
     ("sg-ns", 12, False), ("cbow-ns", 7, False), ("sg-ns", None, True), ("sg-both", 9, True)])
 def test_prefetching_rows_soon_leaves_every_weight_as_it_was(mode, negative, shared_negatives,
                                                              policy):
-    """Rows of more than 128 floats wanted by the next set (noise words, the next
-    centre's output row, the entering input row) are prefetched a line at a time during
-    the current update pass: hints only, so the weights and the loss are the same bit
-    for bit as with every row prefetched when it becomes known, under every row policy
-    (hot copies and private slots are where the list's addresses point), with noise
-    rows on the list (negative <= 7) or not (more)."""
+    """With negative sampling, rows of more than 128 floats wanted by the next set
+    (noise words, the next centre's output row, the entering input row) are prefetched
+    a line at a time during the current update pass: hints only, so the weights and the
+    loss are the same bit for bit as with every row prefetched when it becomes known,
+    under every row policy (hot copies and private slots are where the list's addresses
+    point), with noise rows on the list (negative <= 7) or not (more), beside HS (whose
+    passes take the list too) or with HS alone (no list)."""
     runs = {soon: _three_jobs(mode, soon, policy, negative=negative,
                               shared_negatives=shared_negatives) for soon in (True, False)}
     (w_on, stats_on, km_on), (w_off, stats_off, km_off) = runs[True], runs[False]
     neg = MODES[mode]["negative"] if negative is None else negative
-    assert km_on.prefetches_soon == (True, neg <= 7)
+    assert km_on.prefetches_soon == (neg > 0, 0 < neg <= 7)
     assert km_off.prefetches_soon == (False, False)
     for name, a, b in zip(("syn0", "syn1", "syn1neg"), w_on, w_off):
         assert np.array_equal(a, b), name
@@ -607,35 +608,16 @@ def test_prefetching_rows_soon_leaves_every_weight_as_it_was(mode, negative, sha
     assert not np.array_equal(w_on[0], initial[0])
 
 
+@pytest.mark.parametrize("mode", ["sg-ns", "cbow-both", "sg-hs"])
 @pytest.mark.parametrize("dim,soon", [(128, False), (129, True), (300, True)])
-def test_rows_wanted_soon_only_above_128_floats_and_off_the_register_loops(dim, soon):
+def test_rows_wanted_soon_only_above_128_floats_and_off_the_register_loops(mode, dim, soon):
     """Rows of 8 cache lines or fewer are fetched whole when known (they do not fill the
-    queue of outstanding misses); the register-resident loops take no list."""
-    weights, kw, ids = _private_case("sg-ns", dim=dim)
+    queue of outstanding misses); the register-resident loops take no list, and neither
+    does hierarchical softmax alone."""
+    soon = soon and MODES[mode]["negative"] > 0
+    weights, kw, ids = _private_case(mode, dim=dim)
     km = _kernels.Model(*weights, **kw)
     assert km.prefetches_soon == (soon and not km.uses_register_kernels,) * 2
     km = _kernels.Model(*[w.copy() for w in weights], register_kernels=False, **kw)
     assert km.prefetches_soon == (soon,) * 2
 
-
-def test_rows_wanted_soon_that_no_update_pass_takes_are_fetched_at_once():
-    """CBOW/HS over a one-word vocabulary has empty Huffman paths, so no update pass runs
-    and the list of rows wanted soon is never emptied: once it is full, rows are
-    prefetched at once. Nothing is written, and the job ends normally."""
-    b = VocabBuilder()
-    b.add_sentences([["w"] * 5])
-    vocab = b.finalize(min_count=1)
-    huff = build_huffman(vocab.counts)
-    noise = noise_table(vocab.counts, 0.75)
-    syn0 = np.ones((1, 300), np.float32)
-    syn1 = np.ones((1, 300), np.float32)
-    km = _kernels.Model(syn0, syn1, None, sg=0, hs=1, negative=0, window=2, cbow_mean=1,
-                        shrink_windows=False, compute_loss=False, keep_threshold=None,
-                        codes=huff.codes, points=huff.points, code_offsets=huff.offsets,
-                        alias_threshold=noise.threshold, alias_index=noise.alias,
-                        sigmoid=sigmoid_table(), register_kernels=False)
-    assert km.prefetches_soon[0]
-    ids = np.array(([0] * 40 + [-1]) * 10, dtype=np.int32)       # 400 centres
-    assert _kernels.Worker(km).train(ids, 0, len(ids), 1) == 400
-    assert np.array_equal(syn0, np.ones((1, 300), np.float32))
-    assert np.array_equal(syn1, np.ones((1, 300), np.float32))
