@@ -157,6 +157,14 @@ cdef inline void prefetch_row_for(const ModelC *m, RowsT *rows, int mat, const f
     fw_prefetch_row(row_addr_for(m, rows, mat, base, row), m.p.dim)
 
 
+cdef inline int soon_taken(WorkerC *w) noexcept nogil:
+    """How many rows the worker's list holds, emptying it: for the update pass that takes
+    them (``w.soon.rows`` stays valid until the next row is listed)."""
+    cdef int n = w.soon.n
+    w.soon.n = 0
+    return n
+
+
 cdef inline void prefetch_row_soon(const ModelC *m, SoonC *soon, RowsT *rows, int mat,
                                    const float *base, int32_t row) noexcept nogil:
     """Prefetch ``row`` during the next update pass (``soon``: the worker's list, see

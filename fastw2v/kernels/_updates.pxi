@@ -6,8 +6,9 @@ cdef inline void prefetch_next_centre(const ModelC *m, WorkerC *w, RowsT *rows,
                                       const int32_t *sent, int i, int n) noexcept nogil:
     """While centre ``i`` trains, fetch what centre ``i + 1`` will need: its output row
     (NS), its Huffman path's rows (HS; but for the HS_CACHED_NODES nearest the root),
-    and the input row entering the window. The rows are fetched during centre ``i``'s
-    first update pass (``WorkerC.soon``) where the loops take a list.
+    and the input row entering the window. Where the model lists rows wanted soon
+    (``ParamsC.soon_rows``), the output and input rows are fetched during centre ``i``'s
+    first update pass (``WorkerC.soon``); the path's nodes always at once.
 
     HS needs a chain of three dependent loads (path offset, path, node rows), so it is
     pipelined over three centres: the offset of centre ``i + 3``, the path of ``i + 2``
@@ -74,10 +75,9 @@ cdef inline void hs_update(const ModelC *m, WorkerC *w, RowsT *rows, int32_t wor
             ys[nu] = ys[k]
             nu += 1
     if apply:
-        fw_set_update_apply(l1, lock, NULL, ys, g, nu, d, w.soon.rows, w.soon.n)
+        fw_set_update_apply(l1, lock, NULL, ys, g, nu, d, w.soon.rows, soon_taken(w))
     else:
-        fw_set_update(l1, w.scratch.neu1e, ys, g, nu, d, w.soon.rows, w.soon.n)
-    w.soon.n = 0
+        fw_set_update(l1, w.scratch.neu1e, ys, g, nu, d, w.soon.rows, soon_taken(w))
 
 
 cdef inline float ns_gradient(const ModelC *m, float f, float label, float alpha) noexcept nogil:
@@ -147,10 +147,10 @@ cdef inline void ns_update(const ModelC *m, WorkerC *w, RowsT *rows, int32_t wor
     ns_gradients(m, w, l1, ys + start, g + start, n - start, start == 0, alpha)
     if apply:
         fw_set_update_apply(l1, lock, neu1e if err_started else NULL, ys + start, g + start,
-                            n - start, d, w.soon.rows, w.soon.n)
+                            n - start, d, w.soon.rows, soon_taken(w))
     else:
-        fw_set_update(l1, neu1e, ys + start, g + start, n - start, d, w.soon.rows, w.soon.n)
-    w.soon.n = 0
+        fw_set_update(l1, neu1e, ys + start, g + start, n - start, d, w.soon.rows,
+                      soon_taken(w))
 
 
 cdef int window_contexts(const ModelC *m, WorkerC *w, RowsT *rows, const int32_t *sent,
@@ -214,8 +214,7 @@ cdef void sg_hs_window(const ModelC *m, WorkerC *w, RowsT *rows, int32_t word, i
             else:
                 sc[k] = 0.0
     fw_window_update(x.ctx_rows, x.ctx_scale, nc, ys, n, x.scores, n, x.ctx_err, m.p.dim,
-                     w.soon.rows, w.soon.n)
-    w.soon.n = 0
+                     w.soon.rows, soon_taken(w))
 
 
 cdef void sg_shared_negatives(const ModelC *m, WorkerC *w, RowsT *rows, int32_t word, int nc,
@@ -270,5 +269,4 @@ cdef void sg_shared_negatives(const ModelC *m, WorkerC *w, RowsT *rows, int32_t 
                 w.stats.loss += times * fw_neg_log_sigmoid(f if t == 0 else -f)
             sc[t] = times * ns_gradient(m, f, label, alpha)
     fw_window_update(x.ctx_rows, x.ctx_scale, nc, ys, nt, x.scores, stride, x.ctx_err, d,
-                     w.soon.rows, w.soon.n)
-    w.soon.n = 0
+                     w.soon.rows, soon_taken(w))

@@ -27,7 +27,8 @@ ctypedef struct ParamsC:
                                   # negatives per centre word, HS: the centre's path)
     int reg_path                  # use fw_hs_path / fw_ns_set (AVX-512 variant, dim <= 128)
     int soon_rows                 # rows wanted soon wait in WorkerC.soon for the next
-                                  # update pass (not reg_path: those loops take no list)
+                                  # update pass (negative sampling, dim > 128, not
+                                  # reg_path: see Model)
     int soon_noise                # and so do the noise words' rows (soon_rows, and every
                                   # word resolved during a set is used in a later set)
 

@@ -87,7 +87,7 @@ static inline void fw_scale(float a, float *y, int n) {
 
 /* ---- Rows wanted soon: their cache lines asked for a few at a time ----------------
  * The rows the next set or window will use (its noise words, the next centre's output
- * row or Huffman path) are known while the current update pass runs. Asked for all at
+ * row, the input row entering the window) are known while the current update pass runs. Asked for all at
  * once, a 300-float row is 19 cache lines and a set of six rows over a hundred: the
  * prefetches fill the core's queue of outstanding misses and the core waits on them
  * (the prefetch loop was the hottest spot of skip-gram/NS at 300). So the update passes
